@@ -1,0 +1,79 @@
+# Rangkul. `make demo` to try it, `make test` before every commit.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo serve install install-dev migrate test test-browser lint fmt types check-migrations messages bench worker clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP) $@
+
+install: $(STAMP)
+install-dev: $(DEV_STAMP)
+
+migrate: $(STAMP)
+	$(PY) manage.py migrate --noinput
+
+## demo: install, migrate SQLite, load regions and demo data, serve on http://127.0.0.1:8000
+demo: migrate
+	$(PY) manage.py load_regions
+	$(PY) manage.py seed_demo
+	@echo "Rangkul is at http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: migrate
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## worker: run background tasks (django-tasks database backend)
+worker: migrate
+	$(PY) manage.py db_worker
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(DEV_STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+types: $(DEV_STAMP)
+	$(BIN)/mypy config rangkul bench
+
+check-migrations: $(DEV_STAMP)
+	RANGKUL_ENV=test $(PY) manage.py makemigrations --check --dry-run
+
+## test: lint, types, migrations check and the test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+test: lint types check-migrations
+	RANGKUL_ENV=test $(PY) manage.py check --fail-level WARNING
+	@RANGKUL_ENV=test $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; exit $$rc
+
+## test-browser: end-to-end journeys in the system Chromium (/usr/bin/chromium)
+test-browser: $(DEV_STAMP)
+	@RANGKUL_ENV=test $(BIN)/pytest -m browser tests/browser $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no browser tests were collected: treating as a failure"; exit 1; fi; exit $$rc
+
+## messages: refresh and compile the Indonesian catalogue (needs GNU gettext)
+messages: $(DEV_STAMP)
+	$(PY) manage.py makemessages --locale id --no-obsolete --ignore '.venv/*' --ignore 'bench/*' --ignore 'staticfiles/*'
+	$(PY) manage.py compilemessages --locale id --ignore '.venv/*'
+
+bench: $(DEV_STAMP)
+	RANGKUL_ENV=test $(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm

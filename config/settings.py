@@ -1,0 +1,239 @@
+"""Rangkul settings: one module, driven by environment variables.
+
+Every variable is listed in `.env.example`. With no environment at all Rangkul
+runs in development mode on SQLite; with ``RANGKUL_ENV=production`` it refuses
+to start until its secrets and allowed hosts are set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+ENV = os.environ.get("RANGKUL_ENV", "development").strip().lower()
+if ENV not in {"development", "test", "production"}:
+    raise ImproperlyConfigured("RANGKUL_ENV must be development, test or production.")
+PRODUCTION = ENV == "production"
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    """A string from the environment; in production a missing secret stops start-up."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if default is None or PRODUCTION:
+        raise ImproperlyConfigured(f"{name} must be set when RANGKUL_ENV=production.")
+    return default
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# Development-only secrets: fixed so that demo data stays readable between runs,
+# and unusable in production because production demands its own.
+_DEV_SECRET_KEY = "rangkul-development-secret-key-not-for-production"  # noqa: S105
+_DEV_NIK_SEAL_KEYS = "dev1:ZGV2LW5pay1zZWFsLWtleS0zMi1ieXRlcy1sb25nISE="
+_DEV_NIK_HASH_KEY = "ZGV2LW5pay1sb29rdXAtaGFzaC1rZXktbm90LXNlYyE="
+
+SECRET_KEY = env_str("RANGKUL_SECRET_KEY", None if PRODUCTION else _DEV_SECRET_KEY)
+DEBUG = env_bool("RANGKUL_DEBUG", ENV == "development")
+ALLOWED_HOSTS = env_list("RANGKUL_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("RANGKUL_ALLOWED_HOSTS must be set when RANGKUL_ENV=production.")
+CSRF_TRUSTED_ORIGINS = env_list("RANGKUL_CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "rangkul.core.views.csrf_failure"
+
+# NIK protection (see docs/adr/0003-nik-protection.md). Seal keys are
+# "key_id:base64(32 bytes)" separated by commas; the first one seals, all open.
+NIK_SEAL_KEYS = env_str("RANGKUL_NIK_SEAL_KEYS", None if PRODUCTION else _DEV_NIK_SEAL_KEYS)
+NIK_HASH_KEY = env_str("RANGKUL_NIK_HASH_KEY", None if PRODUCTION else _DEV_NIK_HASH_KEY)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+    "rangkul.core",
+    "rangkul.accounts",
+    "rangkul.audit",
+    "rangkul.regions",
+    "rangkul.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "rangkul.core.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+            "builtins": ["rangkul.core.templatetags.rangkul"],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", "").strip() or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("RANGKUL_DB_CONN_MAX_AGE", 60 if PRODUCTION else 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the task worker and the web server share the demo database.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["rangkul.accounts.backends.LockoutModelBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "office:home"
+LOGOUT_REDIRECT_URL = "core:landing"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Staff lockout: this many failed logins in a row locks the account for the window.
+LOGIN_MAX_FAILURES = env_int("RANGKUL_LOGIN_MAX_FAILURES", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("RANGKUL_LOGIN_LOCKOUT_MINUTES", 15)
+
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Jakarta"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_MAX_AGE = 31536000 if PRODUCTION else 0
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("RANGKUL_MEDIA_ROOT", "").strip() or BASE_DIR / "media")
+
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if ENV == "test"
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+
+# Security. Production gets the full set; check --deploy must be silent there.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("RANGKUL_SESSION_SECONDS", 8 * 3600)
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("RANGKUL_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("RANGKUL_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# Request bodies: the API's largest legitimate body is far below this.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("RANGKUL_MAX_BODY_BYTES", 2_621_440)
+
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("RANGKUL_EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("RANGKUL_FROM_EMAIL", "Rangkul <noreply@rangkul.local>")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_context": {"()": "rangkul.core.logging.RequestContextFilter"},
+        "redact_personal_data": {"()": "rangkul.core.logging.RedactPersonalDataFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_context", "redact_personal_data"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("RANGKUL_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Registration rules that are policy, not regulation (DOMAIN.md: keep configurable).
+REGISTRATION_MAX_AGE = env_int("RANGKUL_REGISTRATION_MAX_AGE", 65)
+REGISTRATION_MIN_AGE = env_int("RANGKUL_REGISTRATION_MIN_AGE", 0)
+
+if ENV == "test":
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

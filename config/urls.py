@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from rangkul.api.urls import api
+
+urlpatterns = [
+    path("", include("rangkul.core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("akun/", include("rangkul.accounts.urls")),
+    path("office/", include("rangkul.core.office_urls")),
+    path("office/audit/", include("rangkul.audit.urls")),
+    path("wilayah/", include("rangkul.regions.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler400 = "rangkul.core.views.error_400"
+handler403 = "rangkul.core.views.error_403"
+handler404 = "rangkul.core.views.error_404"
+handler500 = "rangkul.core.views.error_500"

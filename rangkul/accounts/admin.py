@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from rangkul.accounts.models import ApiKey, BranchOffice, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        ("Rangkul", {"fields": ("full_name", "branch", "failed_login_count", "locked_until")}),
+    )
+    list_display = ("username", "full_name", "branch", "is_staff", "is_active")
+    list_select_related = ("branch",)
+
+
+@admin.register(BranchOffice)
+class BranchOfficeAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "regency", "is_active")
+    search_fields = ("code", "name")
+    raw_id_fields = ("regency",)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("name", "prefix", "organisation_code", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at")
+
+    def has_add_permission(self, request: object) -> bool:
+        return False  # keys are created with `manage.py create_api_key` so the secret is shown once

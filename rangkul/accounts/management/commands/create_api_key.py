@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from rangkul.accounts.services import api_key_create
+from rangkul.core.errors import ApplicationError
+
+
+class Command(BaseCommand):
+    help = "Create an API key for a partner or integration; prints {\"key\": ...} once."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name", help="A name that says who holds the key.")
+        parser.add_argument("--organisation", default="", help="Code of the partner organisation the key acts for.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            raw = api_key_create(actor=None, name=options["name"], organisation_code=options["organisation"])
+        except ApplicationError as exc:
+            raise CommandError(str(exc.message)) from exc
+        self.stdout.write(json.dumps({"key": raw}))

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class BranchOffice(models.Model):
+    """A branch (kantor cabang), e.g. "Semarang Majapahit"; staff are scoped to its region."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    # The regency/city the branch serves; staff see workers whose village lies in it.
+    regency = models.ForeignKey("regions.Regency", on_delete=models.PROTECT, related_name="branch_offices")
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("branch office")
+        verbose_name_plural = _("branch offices")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """Every person who logs in: staff, agents, partner and sponsor users, workers."""
+
+    full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    branch = models.ForeignKey(
+        BranchOffice, on_delete=models.PROTECT, null=True, blank=True, related_name="staff", verbose_name=_("branch")
+    )
+    failed_login_count = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        # Named permissions that roles are built from (see roles.py). Model-level
+        # add/change/view permissions of each app are used alongside these.
+        permissions = [
+            ("access_office", "Can use the back office"),
+            ("reveal_nik", "Can reveal a full NIK (audited)"),
+            ("register_worker", "Can register workers"),
+            ("view_all_regions", "Can see workers in every region"),
+            ("manage_partner", "Can manage a partner organisation and its imports"),
+            ("manage_sponsorship", "Can manage sponsorships and their cohorts"),
+            ("collect_contributions", "Can collect contributions as a field agent"),
+            ("process_claims", "Can prepare claims"),
+            ("approve_claims", "Can approve claims and payouts"),
+            ("approve_adjustments", "Can approve ledger adjustments and payment exceptions"),
+            ("view_analytics", "Can view aggregate dashboards and exports"),
+            ("view_audit_log", "Can browse the audit log"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def is_locked(self, *, now: timezone.datetime | None = None) -> bool:
+        return bool(self.locked_until and self.locked_until > (now or timezone.now()))
+
+
+class ApiKey(models.Model):
+    """A key for partners and integrations. Only its SHA-256 is stored."""
+
+    name = models.CharField(_("name"), max_length=120)
+    prefix = models.CharField(max_length=12, unique=True, help_text=_("First characters, to recognise a key."))
+    key_hash = models.CharField(max_length=64, unique=True)
+    organisation_code = models.CharField(_("organisation code"), max_length=40, blank=True, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="api_keys")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

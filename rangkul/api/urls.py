@@ -1,0 +1,22 @@
+"""The one NinjaAPI object; each app contributes a router from its ``api`` module."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from rangkul.api.errors import install_error_handlers
+from rangkul.regions.api import router as regions_router
+
+api = NinjaAPI(
+    title="Rangkul API",
+    version="1",
+    description=(
+        "Registration, contributions and payments for informal workers' social security. "
+        "Errors are always `{code, message, fields}`. Partners authenticate with "
+        "`Authorization: Bearer <key>`."
+    ),
+    urls_namespace="api",
+)
+install_error_handlers(api)
+
+api.add_router("/regions", regions_router)

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from rangkul.accounts.models import BranchOffice, User
+from rangkul.accounts.roles import Role, roles_sync
+from rangkul.regions.selectors import regency_exists
+
+DEMO_BRANCH = {"code": "SMG-MJP", "name": "Semarang Majapahit", "regency_id": "33.74"}
+DEMO_PASSWORD = "rangkul-demo-2026"  # noqa: S105  (printed on purpose: demo logins only)
+
+
+class Command(BaseCommand):
+    help = "Create demo users (one per role) and the Semarang Majapahit branch. Safe to run again."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--password", default=DEMO_PASSWORD, help="Password for every demo user.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not regency_exists(DEMO_BRANCH["regency_id"]):
+            raise CommandError("Kota Semarang (33.74) is missing: run `python manage.py load_regions` first.")
+        password: str = options["password"]
+        with transaction.atomic():
+            roles_sync()
+            branch, _ = BranchOffice.objects.update_or_create(
+                code=DEMO_BRANCH["code"],
+                defaults={"name": DEMO_BRANCH["name"], "regency_id": DEMO_BRANCH["regency_id"]},
+            )
+            logins = []
+            for role in Role:
+                user, _ = User.objects.get_or_create(username=f"demo_{role.value}")
+                user.full_name = f"Demo {role.value.replace('_', ' ').title()}"
+                user.branch = branch if role in {Role.BRANCH_OFFICER, Role.CLAIMS_OFFICER, Role.CLAIMS_APPROVER} else None
+                user.is_staff = role is Role.ADMINISTRATOR
+                user.is_superuser = role is Role.ADMINISTRATOR
+                user.locked_until = None
+                user.failed_login_count = 0
+                user.set_password(password)
+                user.save()
+                user.groups.set(Group.objects.filter(name=role.value))
+                logins.append((role.value, user.username))
+        self.stderr.write("Demo logins (password for all: %s):" % password)
+        for role_name, username in logins:
+            self.stderr.write(f"  {role_name:<16} {username}")
+        self.stdout.write(json.dumps({"users": len(logins), "branch": branch.code}))

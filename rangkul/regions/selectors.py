@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from rangkul.regions.models import District, Province, Regency, Village
+
+# Length of a code at each level, and the model that holds it.
+_BY_LENGTH: dict[int, type[Province | Regency | District | Village]] = {
+    2: Province,
+    5: Regency,
+    8: District,
+    13: Village,
+}
+_CHILD_OF: dict[int, tuple[type[Regency | District | Village], str]] = {
+    2: (Regency, "province_id"),
+    5: (District, "regency_id"),
+    8: (Village, "district_id"),
+}
+
+
+def region_level(code: str) -> int | None:
+    """0 province, 1 regency, 2 district, 3 village; None when not a code's shape."""
+    lengths = list(_BY_LENGTH)
+    return lengths.index(len(code)) if len(code) in _BY_LENGTH else None
+
+
+def region_children(*, parent: str | None) -> QuerySet | None:
+    """Provinces without a parent; otherwise the next level down. None for an unknown parent."""
+    if not parent:
+        return Province.objects.order_by("code").values("code", "name")
+    parent = parent.strip()
+    if len(parent) not in _CHILD_OF:
+        return None
+    parent_model = _BY_LENGTH[len(parent)]
+    if not parent_model.objects.filter(code=parent).exists():
+        return None
+    model, field = _CHILD_OF[len(parent)]
+    return model.objects.filter(**{field: parent}).order_by("code").values("code", "name")
+
+
+def village_get(code: str) -> Village | None:
+    return Village.objects.select_related("district__regency__province").filter(code=code.strip()).first()
+
+
+def province_exists(code: str) -> bool:
+    return Province.objects.filter(code=code).exists()
+
+
+def regency_exists(code: str) -> bool:
+    return Regency.objects.filter(code=code).exists()
