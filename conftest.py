@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+from typing import cast
 
 os.environ.setdefault("RANGKUL_ENV", "test")
 
-import pytest  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import connection
 
-from rangkul.accounts.roles import Role, roles_sync  # noqa: E402
-from rangkul.accounts.tests.factories import BranchOfficeFactory, UserFactory  # noqa: E402
-from rangkul.regions.tests.factories import small_region_tree  # noqa: E402
+from rangkul.accounts.models import User
+from rangkul.accounts.roles import Role, roles_sync
+from rangkul.accounts.tests.factories import BranchOfficeFactory, UserFactory
+from rangkul.regions.tests.factories import small_region_tree
+
+audit_append_only = importlib.import_module("rangkul.audit.migrations.0002_append_only")
 
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Tests flush tables between transactional tests, which the audit log's triggers forbid.
+
+    The test database therefore runs without them; test_audit.py installs them with the
+    migration's own code to prove they refuse updates and deletes.
+    """
+    with django_db_blocker.unblock(), connection.schema_editor() as editor:
+        audit_append_only.backwards(None, editor)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -42,7 +59,7 @@ def branch(regions):
 
 
 def _persona(role: Role, branch=None, **extra):
-    user = UserFactory(username=role.value, password=PASSWORD, branch=branch, **extra)
+    user = cast(User, UserFactory(username=role.value, password=PASSWORD, branch=branch, **extra))
     user.groups.add(*Group.objects.filter(name=role.value))
     return user
 

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "rangkul.accounts",
     "rangkul.audit",
     "rangkul.regions",
+    "rangkul.registry",
     "rangkul.api",
 ]
 
@@ -171,15 +172,15 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 31536000 if PRODUCTION else 0
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("RANGKUL_MEDIA_ROOT", "").strip() or BASE_DIR / "media")
 
 TASKS = {
     "default": {
         "BACKEND": (
-            "django_tasks.backends.immediate.ImmediateBackend"
-            if ENV == "test"
-            else "django_tasks_db.DatabaseBackend"
+            "django_tasks.backends.immediate.ImmediateBackend" if ENV == "test" else "django_tasks_db.DatabaseBackend"
         ),
         "QUEUES": ["default"],
     }

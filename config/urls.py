@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from rangkul.api.urls import api
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("rangkul.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("akun/", include("rangkul.accounts.urls")),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -58,7 +60,7 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
-    def is_locked(self, *, now: timezone.datetime | None = None) -> bool:
+    def is_locked(self, *, now: dt.datetime | None = None) -> bool:
         return bool(self.locked_until and self.locked_until > (now or timezone.now()))
 
 

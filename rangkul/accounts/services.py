@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rangkul.accounts.models import ApiKey, User
 from rangkul.audit.services import audit_record
@@ -51,7 +52,7 @@ def api_key_create(*, actor: User | None, name: str, organisation_code: str = ""
     """Create a key and return it in full: the only time it is ever seen."""
     name = name.strip()
     if not name:
-        raise ValidationFailed("Nama kunci API wajib diisi.", fields={"name": ["Wajib diisi."]})
+        raise ValidationFailed(_("An API key needs a name."), fields={"name": [_("This field is required.")]})
     raw = API_KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey.objects.create(
         name=name,

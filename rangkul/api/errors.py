@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import BaseModel
@@ -29,23 +30,27 @@ def _field_name(loc: Any) -> str:
 
 
 _MESSAGES = {
-    "missing": "Wajib diisi.",
-    "string_type": "Harus berupa teks.",
-    "int_parsing": "Harus berupa bilangan bulat.",
-    "int_type": "Harus berupa bilangan bulat.",
-    "bool_parsing": "Harus true atau false.",
-    "bool_type": "Harus true atau false.",
-    "date_from_datetime_parsing": "Tanggal harus berformat YYYY-MM-DD.",
-    "date_parsing": "Tanggal harus berformat YYYY-MM-DD.",
-    "date_type": "Tanggal harus berformat YYYY-MM-DD.",
-    "literal_error": "Nilai tidak dikenal.",
-    "enum": "Nilai tidak dikenal.",
-    "string_too_long": "Terlalu panjang.",
-    "string_too_short": "Terlalu pendek.",
-    "greater_than_equal": "Nilai terlalu kecil.",
-    "less_than_equal": "Nilai terlalu besar.",
-    "extra_forbidden": "Kolom ini tidak dikenal.",
-    "json_invalid": "JSON tidak valid.",
+    "missing": _lazy("This field is required."),
+    "string_type": _lazy("Must be text."),
+    "int_parsing": _lazy("Must be a whole number."),
+    "int_type": _lazy("Must be a whole number."),
+    "int_from_float": _lazy("Must be a whole number."),
+    "bool_parsing": _lazy("Must be true or false."),
+    "bool_type": _lazy("Must be true or false."),
+    "date_from_datetime_parsing": _lazy("Dates must be written YYYY-MM-DD."),
+    "date_parsing": _lazy("Dates must be written YYYY-MM-DD."),
+    "date_type": _lazy("Dates must be written YYYY-MM-DD."),
+    "literal_error": _lazy("This value is not one of the allowed choices."),
+    "enum": _lazy("This value is not one of the allowed choices."),
+    "string_too_long": _lazy("This value is too long."),
+    "string_too_short": _lazy("This value is too short."),
+    "greater_than_equal": _lazy("This value is too small."),
+    "less_than_equal": _lazy("This value is too large."),
+    "extra_forbidden": _lazy("This field is not recognised."),
+    "json_invalid": _lazy("The request body is not valid JSON."),
+    "model_attributes_type": _lazy("The request body must be a JSON object."),
+    "dict_type": _lazy("Must be a JSON object."),
+    "list_type": _lazy("Must be a list."),
 }
 
 
@@ -53,9 +58,9 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for error in errors:
         name = _field_name(error.get("loc", ()))
-        message = _MESSAGES.get(str(error.get("type")), str(error.get("msg", "Tidak valid.")))
+        message = str(_MESSAGES.get(str(error.get("type")), _lazy("This value is not valid.")))
         if str(error.get("type")) == "value_error":
-            message = str(error.get("msg", "")).removeprefix("Value error, ") or "Tidak valid."
+            message = str(error.get("msg", "")).removeprefix("Value error, ") or str(_lazy("This value is not valid."))
         fields.setdefault(name, []).append(message)
     return fields
 
@@ -73,9 +78,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         errors = list(exc.errors)
         if any(str(e.get("type")) == "json_invalid" for e in errors):
             return respond(request, 400, "malformed_json", _("The request body is not valid JSON."))
-        return respond(
-            request, 422, "validation_failed", _("Some fields are not valid."), validation_fields(errors)
-        )
+        return respond(request, 422, "validation_failed", _("Some fields are not valid."), validation_fields(errors))
 
     @api.exception_handler(AuthenticationError)
     def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

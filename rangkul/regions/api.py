@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from rangkul.api.errors import ErrorOut
@@ -26,5 +27,9 @@ class RegionOut(Schema):
 def list_regions(request: HttpRequest, parent: str | None = None) -> list[dict[str, str]]:
     children = region_children(parent=parent)
     if children is None:
-        raise NotFound("Wilayah induk tidak ditemukan.", code="region_not_found", fields={"parent": ["Kode tidak dikenal."]})
+        raise NotFound(
+            _("The parent region was not found."),
+            code="region_not_found",
+            fields={"parent": [_("Unknown region code.")]},
+        )
     return list(children)

@@ -55,7 +55,10 @@ class RegionPickerMixin(forms.Form):
 
     def _selected(self) -> dict[str, str]:
         source = self.data if self.is_bound else self.initial
-        values = {name: str(source.get(self.add_prefix(name) if self.is_bound else name) or "").strip() for name in LEVEL_FIELDS}
+        values = {
+            name: str(source.get(self.add_prefix(name) if self.is_bound else name) or "").strip()
+            for name in LEVEL_FIELDS
+        }
         # A village code alone is enough to rebuild the whole chain (e.g. editing a record).
         village = values["village"]
         if village and len(village) == 13:

@@ -1,4 +1,4 @@
-"""Real Kemendagri codes for tests, without loading the whole list."""
+"""Kemendagri-shaped region codes for tests, without loading the whole list."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from rangkul.regions.models import District, Province, Regency, Village
 TREE = [
     # province, regency, district, village
     (("33", "JAWA TENGAH"), ("33.74", "KOTA SEMARANG"), ("33.74.01", "Semarang Tengah"), ("33.74.01.1001", "Miroto")),
-    (("33", "JAWA TENGAH"), ("33.74", "KOTA SEMARANG"), ("33.74.01", "Semarang Tengah"), ("33.74.01.1002", "Brumbungan")),
+    (
+        ("33", "JAWA TENGAH"),
+        ("33.74", "KOTA SEMARANG"),
+        ("33.74.01", "Semarang Tengah"),
+        ("33.74.01.1002", "Brumbungan"),
+    ),
     (("33", "JAWA TENGAH"), ("33.74", "KOTA SEMARANG"), ("33.74.02", "Semarang Utara"), ("33.74.02.1001", "Bulu Lor")),
     (("33", "JAWA TENGAH"), ("33.22", "KAB. SEMARANG"), ("33.22.01", "Getasan"), ("33.22.01.2001", "Kopeng")),
     (("31", "DKI JAKARTA"), ("31.71", "KOTA ADM. JAKARTA PUSAT"), ("31.71.01", "Gambir"), ("31.71.01.1001", "Gambir")),

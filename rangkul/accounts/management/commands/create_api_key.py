@@ -10,7 +10,7 @@ from rangkul.core.errors import ApplicationError
 
 
 class Command(BaseCommand):
-    help = "Create an API key for a partner or integration; prints {\"key\": ...} once."
+    help = 'Create an API key for a partner or integration; prints {"key": ...} once.'
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("name", help="A name that says who holds the key.")

@@ -12,6 +12,7 @@ from rangkul.accounts.roles import Role, roles_sync
 from rangkul.regions.selectors import regency_exists
 
 DEMO_BRANCH = {"code": "SMG-MJP", "name": "Semarang Majapahit", "regency_id": "33.74"}
+BRANCH_ROLES = {Role.BRANCH_OFFICER, Role.CLAIMS_OFFICER, Role.CLAIMS_APPROVER}
 DEMO_PASSWORD = "rangkul-demo-2026"  # noqa: S105  (printed on purpose: demo logins only)
 
 
@@ -35,7 +36,9 @@ class Command(BaseCommand):
             for role in Role:
                 user, _ = User.objects.get_or_create(username=f"demo_{role.value}")
                 user.full_name = f"Demo {role.value.replace('_', ' ').title()}"
-                user.branch = branch if role in {Role.BRANCH_OFFICER, Role.CLAIMS_OFFICER, Role.CLAIMS_APPROVER} else None
+                user.branch = (
+                    branch if role in {Role.BRANCH_OFFICER, Role.CLAIMS_OFFICER, Role.CLAIMS_APPROVER} else None
+                )
                 user.is_staff = role is Role.ADMINISTRATOR
                 user.is_superuser = role is Role.ADMINISTRATOR
                 user.locked_until = None
@@ -44,7 +47,7 @@ class Command(BaseCommand):
                 user.save()
                 user.groups.set(Group.objects.filter(name=role.value))
                 logins.append((role.value, user.username))
-        self.stderr.write("Demo logins (password for all: %s):" % password)
+        self.stderr.write(f"Demo logins (password for all: {password}):")
         for role_name, username in logins:
             self.stderr.write(f"  {role_name:<16} {username}")
         self.stdout.write(json.dumps({"users": len(logins), "branch": branch.code}))

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from conftest import PASSWORD
+from rangkul.accounts.models import ApiKey
+from rangkul.accounts.roles import ROLE_PERMISSIONS, Role, roles_sync
+from rangkul.accounts.services import api_key_authenticate, api_key_create, api_key_revoke
+from rangkul.audit.models import AuditEvent
+
+
+def test_every_role_is_a_group_with_exactly_its_permissions(db):
+    roles_sync()
+    for role, expected in ROLE_PERMISSIONS.items():
+        group = Group.objects.get(name=role.value)
+        actual = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.select_related("content_type")}
+        assert actual == set(expected)
+    assert {g.name for g in Group.objects.all()} >= {r.value for r in Role}
+
+
+def test_branch_officer_permissions(branch_officer, analyst):
+    assert branch_officer.has_perm("accounts.reveal_nik")
+    assert not branch_officer.has_perm("accounts.view_all_regions")
+    assert analyst.has_perm("accounts.view_analytics")
+    assert not analyst.has_perm("accounts.reveal_nik")
+
+
+def _login(client, username, password):
+    return client.post(reverse("accounts:login"), {"username": username, "password": password})
+
+
+def test_staff_login_works(client, branch_officer):
+    response = _login(client, branch_officer.username, PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("office:home")
+    assert client.get(reverse("office:home")).status_code == 200
+
+
+def test_wrong_password_gives_a_clear_message(client, branch_officer):
+    response = _login(client, branch_officer.username, "nope")
+    assert response.status_code == 200
+    assert "Nama pengguna atau kata sandi salah" in response.content.decode()
+
+
+def test_lockout_after_repeated_failures(client, branch_officer, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    for _ in range(3):
+        _login(client, branch_officer.username, "wrong")
+    branch_officer.refresh_from_db()
+    assert branch_officer.is_locked()
+    response = _login(client, branch_officer.username, PASSWORD)
+    assert response.status_code == 200, "even the right password is refused while locked"
+    assert "terkunci" in response.content.decode()
+    assert AuditEvent.objects.filter(action="accounts.user_locked", subject_id=str(branch_officer.pk)).count() == 1
+
+
+def test_success_resets_the_failure_count(client, branch_officer, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    _login(client, branch_officer.username, "wrong")
+    _login(client, branch_officer.username, "wrong")
+    assert _login(client, branch_officer.username, PASSWORD).status_code == 302
+    branch_officer.refresh_from_db()
+    assert branch_officer.failed_login_count == 0
+
+
+def test_unknown_user_gets_the_same_message(client, db):
+    response = _login(client, "nobody", "whatever")
+    assert "Nama pengguna atau kata sandi salah" in response.content.decode()
+
+
+def test_office_requires_login(client, db):
+    response = client.get(reverse("office:home"))
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+
+
+def test_api_key_is_stored_hashed_and_authenticates(db):
+    raw = api_key_create(actor=None, name="Koperasi Maju", organisation_code="KOP-01")
+    key = ApiKey.objects.get()
+    assert raw.startswith("rk_")
+    assert raw not in (key.key_hash, key.prefix)
+    assert key.prefix == raw[:12]
+    assert api_key_authenticate(raw) == key
+    assert api_key_authenticate(raw + "x") is None
+    assert api_key_authenticate("") is None
+    api_key_revoke(actor=None, key=key)
+    assert api_key_authenticate(raw) is None
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
+    assert actions == ["accounts.api_key_created", "accounts.api_key_revoked"]
+    assert raw not in json.dumps(list(AuditEvent.objects.values("before", "after")))
+
+
+def test_create_api_key_command_prints_the_key_once(db):
+    out = StringIO()
+    call_command("create_api_key", "Platform Ojek", "--organisation", "OJK-1", stdout=out)
+    payload = json.loads(out.getvalue())
+    assert set(payload) == {"key"}
+    assert ApiKey.objects.get().organisation_code == "OJK-1"
+    assert api_key_authenticate(payload["key"]) is not None
+
+
+def test_create_api_key_command_rejects_an_empty_name(db):
+    with pytest.raises(CommandError):
+        call_command("create_api_key", "  ", stdout=StringIO())
+
+
+def test_seed_demo_creates_one_user_per_role(regions):
+    out, err = StringIO(), StringIO()
+    call_command("seed_demo", stdout=out, stderr=err)
+    assert json.loads(out.getvalue().strip().splitlines()[-1])["users"] == len(Role)
+    from rangkul.accounts.models import User
+
+    officer = User.objects.get(username="demo_branch_officer")
+    assert officer.branch.name == "Semarang Majapahit"
+    assert officer.groups.filter(name="branch_officer").exists()
+    call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+    assert User.objects.filter(username__startswith="demo_").count() == len(Role)
