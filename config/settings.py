@@ -83,7 +83,6 @@ INSTALLED_APPS = [
     "rangkul.accounts",
     "rangkul.audit",
     "rangkul.regions",
-    "rangkul.registry",
     "rangkul.api",
 ]
 
