@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "rangkul.accounts",
     "rangkul.audit",
     "rangkul.regions",
+    "rangkul.contributions",
     "rangkul.api",
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from rangkul.api.errors import install_error_handlers
+from rangkul.contributions.api import router as contributions_router
 from rangkul.regions.api import router as regions_router
 
 api = NinjaAPI(
@@ -20,3 +21,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 api.add_router("/regions", regions_router)
+api.add_router("", contributions_router)

@@ -1,0 +1,137 @@
+"""The double-entry ledger: every movement of money is one balanced journal entry.
+
+``journal_post`` is the only way to write the ledger. It refuses an unbalanced
+entry and is idempotent on ``(kind, reference)``: posting the same reference
+twice returns the first entry (the database's unique constraint decides races).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rangkul.contributions.errors import UnbalancedEntry
+from rangkul.contributions.models import Account, JournalEntry, JournalLine
+from rangkul.core.periods import Period
+
+# The chart of accounts. Member-keyed accounts are single rows; each journal line names
+# the member, so balances per member are an indexed sum over that member's lines.
+CHART: dict[str, tuple[str, str, bool]] = {
+    "member_receivable": ("Member contributions receivable", Account.Kind.ASSET, True),
+    "member_credit": ("Member credit (paid, not yet allocated)", Account.Kind.LIABILITY, True),
+    "refunds_payable": ("Refunds payable to members", Account.Kind.LIABILITY, True),
+    "contribution:JKK": ("Contribution income, work accident (JKK)", Account.Kind.INCOME, False),
+    "contribution:JKM": ("Contribution income, death (JKM)", Account.Kind.INCOME, False),
+    # JHT contributions are the member's own savings: owed back to the member.
+    "contribution:JHT": ("Old-age savings contributions (JHT)", Account.Kind.LIABILITY, True),
+    "adjustments": ("Manual adjustments", Account.Kind.EXPENSE, False),
+}
+CLEARING_PREFIX = "clearing:"
+
+
+def contribution_account(program: str) -> str:
+    return f"contribution:{program}"
+
+
+def clearing_account(channel: str) -> str:
+    """Money received through a channel and not yet settled by it (one account per channel)."""
+    return f"{CLEARING_PREFIX}{channel}"
+
+
+def account_get(code: str) -> Account:
+    """The account with this code, created from the chart (or as a channel clearing account)."""
+    if code in CHART:
+        name, kind, per_member = CHART[code]
+    elif code.startswith(CLEARING_PREFIX):
+        name, kind, per_member = f"Payment clearing, {code.removeprefix(CLEARING_PREFIX)}", Account.Kind.ASSET, False
+    else:
+        raise UnbalancedEntry(_("Unknown ledger account %(code)s.") % {"code": code})
+    account, _created = Account.objects.get_or_create(
+        code=code, defaults={"name": name, "kind": kind, "per_member": per_member}
+    )
+    return account
+
+
+@dataclass(frozen=True)
+class Line:
+    account: str
+    debit_idr: int = 0
+    credit_idr: int = 0
+    worker_id: int | None = None
+    period: Period | None = None
+    program: str = ""
+
+
+def _validate(lines: Sequence[Line]) -> None:
+    if len(lines) < 2:
+        raise UnbalancedEntry(_("A journal entry needs at least two lines."))
+    for line in lines:
+        if line.debit_idr < 0 or line.credit_idr < 0 or (line.debit_idr > 0) == (line.credit_idr > 0):
+            raise UnbalancedEntry(_("Each journal line must have either a positive debit or a positive credit."))
+    debits = sum(line.debit_idr for line in lines)
+    credits = sum(line.credit_idr for line in lines)
+    if debits != credits:
+        raise UnbalancedEntry(
+            _("The journal entry does not balance: debits %(debits)s, credits %(credits)s.")
+            % {"debits": debits, "credits": credits}
+        )
+
+
+def _line_fields() -> set[str]:
+    return {f.name for f in JournalLine._meta.concrete_fields}
+
+
+@transaction.atomic
+def journal_post(
+    *,
+    actor: Any,
+    kind: str,
+    reference: str,
+    lines: Sequence[Line],
+    memo: str = "",
+    occurred_at: dt.datetime | None = None,
+) -> tuple[JournalEntry, bool]:
+    """Post one balanced entry; returns ``(entry, created)``.
+
+    The same ``(kind, reference)`` posted again returns the existing entry with
+    ``created=False`` and writes nothing.
+    """
+    existing = JournalEntry.objects.filter(kind=kind, reference=reference).first()
+    if existing is not None:
+        return existing, False
+    _validate(lines)
+    accounts = {code: account_get(code) for code in {line.account for line in lines}}
+    has_worker = "worker" in _line_fields()
+    try:
+        with transaction.atomic():
+            entry = JournalEntry.objects.create(
+                occurred_at=occurred_at or timezone.now(),
+                kind=kind,
+                reference=reference,
+                memo=memo[:255],
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+    except IntegrityError:
+        # A concurrent post of the same reference won: return its entry.
+        return JournalEntry.objects.get(kind=kind, reference=reference), False
+    rows = []
+    for line in lines:
+        row = JournalLine(
+            entry=entry,
+            account=accounts[line.account],
+            period=line.period,  # type: ignore[misc]  # PeriodField takes a Period
+            program=line.program,
+            debit_idr=line.debit_idr,
+            credit_idr=line.credit_idr,
+        )
+        if has_worker:
+            row.worker_id = line.worker_id  # type: ignore[attr-defined]
+        rows.append(row)
+    JournalLine.objects.bulk_create(rows)
+    return entry, True

@@ -1,0 +1,203 @@
+"""Contribution rules (dated, versioned data) and the double-entry ledger.
+
+Rule rows are loaded from ``rangkul/contributions/rules/*.toml``; a version that
+has priced a bill is locked and never changes again. The ledger stores every
+movement of money as a balanced journal entry; member-keyed lines carry the
+member on the line (not one account per member), so the chart of accounts
+stays small at 60 million members.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from rangkul.core.periods import PeriodField
+
+
+class RuleSet(models.Model):
+    """One version of the BPU contribution rules, effective for a range of contribution months."""
+
+    version = models.CharField(_("version"), max_length=40, unique=True)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    citation = models.TextField(_("regulation"))
+    source_file = models.CharField(max_length=200, blank=True)
+    content_sha256 = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(_("loaded at"))
+    is_locked = models.BooleanField(_("locked"), default=False)
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    due_day = models.PositiveSmallIntegerField()
+    holiday_calendar = models.CharField(max_length=8, default="ID")
+    prepay_min_months = models.PositiveSmallIntegerField()
+    prepay_max_months = models.PositiveSmallIntegerField()
+    arrears_window_months = models.PositiveSmallIntegerField()
+    lapse_after_unpaid_months = models.PositiveSmallIntegerField()
+    retroactive_cover = models.BooleanField(default=False)
+    registration_min_age = models.PositiveSmallIntegerField()
+    registration_max_age = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name = _("contribution rule version")
+        verbose_name_plural = _("contribution rule versions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=models.F("effective_from")),
+                name="contrib_ruleset_dates_ordered",
+            ),
+            models.CheckConstraint(condition=Q(due_day__gte=1, due_day__lte=28), name="contrib_ruleset_due_day"),
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class ProgramRule(models.Model):
+    class Basis(models.TextChoices):
+        INCOME_LEVEL = "income_level", _("nominal per income level")
+        FLAT = "flat", _("flat amount")
+        RATE = "rate", _("rate of declared income")
+        NONE = "none", _("not offered")
+
+    ruleset = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="programs")
+    code = models.CharField(max_length=8)
+    name = models.CharField(max_length=80)
+    available = models.BooleanField()
+    mandatory = models.BooleanField()
+    basis = models.CharField(max_length=16, choices=Basis.choices)
+    flat_idr = models.BigIntegerField(null=True, blank=True)
+    rate = models.DecimalField(max_digits=7, decimal_places=5, null=True, blank=True)
+    citation = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ruleset", "code"], name="contrib_program_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.ruleset_id}:{self.code}"
+
+
+class IncomeLevel(models.Model):
+    ruleset = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="income_levels")
+    income_idr = models.BigIntegerField()
+    jkk_idr = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["income_idr"]
+        constraints = [
+            models.UniqueConstraint(fields=["ruleset", "income_idr"], name="contrib_income_level_unique"),
+            models.CheckConstraint(condition=Q(income_idr__gt=0, jkk_idr__gte=0), name="contrib_income_level_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.income_idr} → {self.jkk_idr}"
+
+
+class DiscountRule(models.Model):
+    ruleset = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="discounts")
+    code = models.CharField(max_length=40)
+    rate = models.DecimalField(max_digits=5, decimal_places=4)
+    programs = models.JSONField(default=list)
+    sectors = models.JSONField(default=list)
+    from_period = PeriodField()
+    to_period = PeriodField()
+    excluded_sponsor_kinds = models.JSONField(default=list)
+    citation = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["ruleset", "code"], name="contrib_discount_unique"),
+            models.CheckConstraint(condition=Q(rate__gt=0, rate__lte=1), name="contrib_discount_rate_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class BenefitRule(models.Model):
+    """A headline benefit figure (for the simulator); values are the figures from the rule file."""
+
+    ruleset = models.ForeignKey(RuleSet, on_delete=models.CASCADE, related_name="benefits")
+    program = models.CharField(max_length=8)
+    code = models.CharField(max_length=40)
+    order = models.PositiveSmallIntegerField(default=0)
+    values = models.JSONField(default=dict)
+    citation = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [models.UniqueConstraint(fields=["ruleset", "program", "code"], name="contrib_benefit_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.program}:{self.code}"
+
+
+# --- Ledger ---------------------------------------------------------------------------------
+
+
+class Account(models.Model):
+    class Kind(models.TextChoices):
+        ASSET = "asset", _("asset")
+        LIABILITY = "liability", _("liability")
+        INCOME = "income", _("income")
+        EXPENSE = "expense", _("expense")
+
+    code = models.CharField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    # Member-keyed accounts (receivable, credit) keep one row here; each line names the member.
+    per_member = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class JournalEntry(models.Model):
+    occurred_at = models.DateTimeField(_("occurred at"))
+    kind = models.CharField(_("kind"), max_length=40)
+    # Idempotency: the same (kind, reference) is posted once, whatever retries happen.
+    reference = models.CharField(_("reference"), max_length=120)
+    memo = models.CharField(_("memo"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+        constraints = [models.UniqueConstraint(fields=["kind", "reference"], name="contrib_journal_kind_reference")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.reference}"
+
+
+class JournalLine(models.Model):
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    period = PeriodField(null=True, blank=True)
+    program = models.CharField(max_length=8, blank=True)
+    debit_idr = models.BigIntegerField(default=0)
+    credit_idr = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(debit_idr__gte=0), name="contrib_line_debit_nonneg"),
+            models.CheckConstraint(condition=Q(credit_idr__gte=0), name="contrib_line_credit_nonneg"),
+            models.CheckConstraint(
+                condition=(Q(debit_idr=0) & Q(credit_idr__gt=0)) | (Q(debit_idr__gt=0) & Q(credit_idr=0)),
+                name="contrib_line_one_side",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} D{self.debit_idr} C{self.credit_idr}"
