@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "rangkul.regions",
     "rangkul.contributions",
     "rangkul.api",
+    "rangkul.outreach",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,25 @@ EMAIL_BACKEND = (
 )
 EMAIL_HOST = os.environ.get("RANGKUL_EMAIL_HOST", "localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("RANGKUL_FROM_EMAIL", "Rangkul <noreply@rangkul.local>")
+
+# Text messages (one-time codes, reminders): console in development, in-memory in tests,
+# the HTTP provider adapter in production; "rangkul.outreach.backends.file.SmsBackend" for demos.
+SMS_BACKEND = os.environ.get("RANGKUL_SMS_BACKEND", "").strip() or (
+    "rangkul.outreach.backends.http.SmsBackend"
+    if PRODUCTION
+    else "rangkul.outreach.backends.locmem.SmsBackend"
+    if ENV == "test"
+    else "rangkul.outreach.backends.console.SmsBackend"
+)
+SMS_FILE_DIR = Path(os.environ.get("RANGKUL_SMS_FILE_DIR", "").strip() or BASE_DIR / "var" / "sms")
+SMS_HTTP_URL = os.environ.get("RANGKUL_SMS_HTTP_URL", "").strip()
+SMS_HTTP_TOKEN = os.environ.get("RANGKUL_SMS_HTTP_TOKEN", "").strip()
+SMS_HTTP_TIMEOUT_SECONDS = env_int("RANGKUL_SMS_HTTP_TIMEOUT_SECONDS", 10)
+# One-time codes for mobile numbers: lifetime, wrong tries allowed, resend pacing.
+OTP_TTL_SECONDS = env_int("RANGKUL_OTP_TTL_SECONDS", 300)
+OTP_MAX_ATTEMPTS = env_int("RANGKUL_OTP_MAX_ATTEMPTS", 5)
+OTP_RESEND_SECONDS = env_int("RANGKUL_OTP_RESEND_SECONDS", 60)
+OTP_MAX_PER_HOUR = env_int("RANGKUL_OTP_MAX_PER_HOUR", 5)
 
 LOGGING = {
     "version": 1,

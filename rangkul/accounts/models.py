@@ -86,3 +86,42 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class OtpPurpose(models.TextChoices):
+    REGISTER = "register", _("Registration")
+    LOGIN = "login", _("Log in")
+    CHANGE_PHONE = "change_phone", _("Change mobile number")
+
+
+class OtpChallenge(models.Model):
+    """A one-time code sent to a mobile number (rangkul/accounts/otp.py).
+
+    Neither the code nor the number is stored: ``code_hash`` is a keyed hash of the
+    code with a per-challenge salt, ``phone_hash`` the keyed lookup hash of the number.
+    """
+
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    purpose = models.CharField(max_length=20, choices=OtpPurpose.choices)
+    salt = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(default=5)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    # Set when a newer code replaced this one, or after the last wrong attempt.
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("one-time code")
+        verbose_name_plural = _("one-time codes")
+        indexes = [models.Index(fields=["phone_hash", "created_at"], name="accounts_otp_phone_created_idx")]
+
+    def __str__(self) -> str:
+        return f"OTP {self.purpose} #{self.pk}"
+
+    @property
+    def attempts_left(self) -> int:
+        return max(self.max_attempts - self.attempts, 0)
