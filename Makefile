@@ -73,7 +73,7 @@ messages: $(DEV_STAMP)
 	$(PY) manage.py compilemessages --locale id --ignore '.venv/*'
 
 bench: $(DEV_STAMP)
-	RANGKUL_ENV=test $(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm

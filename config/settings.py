@@ -8,6 +8,7 @@ to start until its secrets and allowed hosts are set.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -140,7 +141,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["rangkul.accounts.backends.LockoutModelBackend"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "office:home"
+LOGIN_REDIRECT_URL = "accounts:start"
 LOGOUT_REDIRECT_URL = "core:landing"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -175,6 +176,9 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 31536000 if PRODUCTION else 0
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
+if not PRODUCTION:
+    # Development serves static files through finders; STATIC_ROOT exists only after collectstatic.
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("RANGKUL_MEDIA_ROOT", "").strip() or BASE_DIR / "media")
 

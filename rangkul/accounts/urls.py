@@ -7,4 +7,5 @@ app_name = "accounts"
 urlpatterns = [
     path("masuk/", views.StaffLoginView.as_view(), name="login"),
     path("keluar/", views.StaffLogoutView.as_view(), name="logout"),
+    path("mulai/", views.start, name="start"),
 ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -34,6 +34,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
+@permission_required("accounts.access_office", raise_exception=True)
 @require_GET
 def office_home(request: HttpRequest) -> HttpResponse:
     return render(request, "office/home.html")

@@ -38,7 +38,7 @@ def _login(client, username, password):
 def test_staff_login_works(client, branch_officer):
     response = _login(client, branch_officer.username, PASSWORD)
     assert response.status_code == 302
-    assert response["Location"] == reverse("office:home")
+    assert client.get(response["Location"])["Location"] == reverse("office:home")
     assert client.get(reverse("office:home")).status_code == 200
 
 
@@ -72,6 +72,19 @@ def test_success_resets_the_failure_count(client, branch_officer, settings):
 def test_unknown_user_gets_the_same_message(client, db):
     response = _login(client, "nobody", "whatever")
     assert "Nama pengguna atau kata sandi salah" in response.content.decode()
+
+
+def test_a_user_without_pages_starts_on_the_landing_page(client, roles):
+    from rangkul.accounts.tests.factories import UserFactory
+
+    UserFactory(username="plain", password=PASSWORD)
+    client.login(username="plain", password=PASSWORD)
+    assert client.get(reverse("accounts:start"))["Location"] == reverse("core:landing")
+
+
+def test_office_needs_the_office_permission(client, agent_user):
+    client.login(username=agent_user.username, password=PASSWORD)
+    assert client.get(reverse("office:home")).status_code == 403
 
 
 def test_office_requires_login(client, db):

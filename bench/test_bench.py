@@ -1,0 +1,26 @@
+"""Every scenario runs at the tiny size so the benchmarks never rot. No timing is asserted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.core import REGISTRY, Context, Result, write_report
+from bench.scenarios import http_baseline  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_scenario_runs_at_tiny_size(name, regions, tmp_path):
+    ctx = Context(size_name="tiny", members=50, server_mode="thread", seconds=5)
+    results = REGISTRY[name](ctx)
+    assert results, "a scenario reports at least one figure"
+    for result in results:
+        assert isinstance(result, Result)
+        assert result.figure >= 0
+        assert result.baseline > 0, "every figure has a baseline measured in the same run"
+    md_path, json_path = write_report(results, ctx=ctx, database="test", out_dir=tmp_path)
+    assert "ratio" in md_path.read_text()
+    assert json.loads(json_path.read_text())["results"][0]["ratio"] >= 0
