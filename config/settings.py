@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "rangkul.audit",
     "rangkul.regions",
     "rangkul.contributions",
+    "rangkul.registry",
     "rangkul.api",
     "rangkul.outreach",
 ]

@@ -1,0 +1,190 @@
+"""Identity rules for registration: NIK, names, age, mobile numbers.
+
+Each check returns the messages for one field (empty when valid) so that the
+registration service can collect every problem into one ``ValidationFailed``.
+Messages are English msgids, translated for the person who reads them; none
+of them ever repeats the NIK.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import phonenumbers
+from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from stdnum.exceptions import ValidationError as StdnumValidationError
+from stdnum.id import nik as stdnum_nik
+
+from rangkul.regions.selectors import province_exists, regency_exists
+
+# Codes of warnings stored on a worker (Worker.identity_warnings), with the text shown to staff.
+WARNING_NIK_REGION_UNKNOWN = "nik_region_unknown"
+WARNING_MESSAGES: dict[str, Promise] = {
+    WARNING_NIK_REGION_UNKNOWN: _(
+        "The region in the NIK (first four digits) is not in the region list; "
+        "codes were split and renumbered over time, so check the KTP."
+    ),
+}
+
+# A user-facing message: a lazy translation, or one already formatted with its placeholders.
+Message = str | Promise
+
+_SPACES = re.compile(r"\s+")
+# A capital after the start of a name part: a space, hyphen or full stop. Not after an
+# apostrophe: Indonesian names such as "Ni'matul" keep the letter after it small.
+_WORD_START = re.compile(r"(^|[\s\-.])(\w)")
+
+
+@dataclass(frozen=True)
+class NikFacts:
+    """What a structurally valid NIK says about its holder."""
+
+    nik: str
+    region_code: str  # "PP.RR" of the regency that first issued it
+    day: int
+    month: int
+    year_two_digits: int
+    sex: str  # "M" or "F"
+
+
+@dataclass
+class NikCheck:
+    facts: NikFacts | None
+    # Messages by field: "nik" for the number itself, "birth_date" / "sex" for a disagreement.
+    fields: dict[str, list[Message]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Message]:
+        return [message for messages in self.fields.values() for message in messages]
+
+
+def nik_compact(value: str) -> str:
+    return stdnum_nik.compact(value or "")
+
+
+def nik_parse(value: str) -> NikFacts | None:
+    """The facts encoded in a NIK, or None when it is not a NIK's shape.
+
+    Format PP RR SS DD MM YY NNNN (DOMAIN.md): women's day of birth is +40, the
+    serial is never 0000, there is no check digit. The birth date is checked
+    with ``stdnum.id.nik``; its registration-place table is deliberately not
+    used here because an unknown region is only a warning.
+    """
+    number = nik_compact(value)
+    if len(number) != 16 or not number.isascii() or not number.isdigit():
+        return None
+    raw_day = int(number[6:8])
+    if not (1 <= raw_day <= 31 or 41 <= raw_day <= 71) or number[12:] == "0000" or number[:2] == "00":
+        return None
+    try:
+        stdnum_nik.get_birth_date(number)
+    except StdnumValidationError:
+        return None
+    return NikFacts(
+        nik=number,
+        region_code=f"{number[:2]}.{number[2:4]}",
+        day=raw_day % 40,
+        month=int(number[8:10]),
+        year_two_digits=int(number[10:12]),
+        sex="F" if raw_day > 40 else "M",
+    )
+
+
+def nik_compose(*, district_code: str, birth_date: dt.date, sex: str, serial: int) -> str:
+    """A NIK of the right shape for a district ("33.74.01" or "337401"); for demo data and tests."""
+    region = district_code.replace(".", "")
+    day = birth_date.day + (40 if sex == "F" else 0)
+    return f"{region}{day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}{serial:04d}"
+
+
+def nik_check(value: str, *, birth_date: dt.date | None, sex: str) -> NikCheck:
+    """Structure, then agreement with the given date of birth and sex, then the region prefix."""
+    facts = nik_parse(value)
+    if facts is None:
+        digits = nik_compact(value)
+        if len(digits) != 16 or not digits.isdigit():
+            return NikCheck(None, {"nik": [_("A NIK has exactly 16 digits.")]})
+        return NikCheck(None, {"nik": [_("This is not a valid NIK: the date of birth or serial in it is impossible.")]})
+    check = NikCheck(facts)
+    if birth_date is not None and (
+        birth_date.day != facts.day or birth_date.month != facts.month or birth_date.year % 100 != facts.year_two_digits
+    ):
+        check.fields["birth_date"] = [_("The date of birth does not match the NIK.")]
+    if sex in {"M", "F"} and sex != facts.sex:
+        check.fields["sex"] = [_("The sex does not match the NIK.")]
+    if not (province_exists(facts.region_code[:2]) and regency_exists(facts.region_code)):
+        check.warnings.append(WARNING_NIK_REGION_UNKNOWN)
+    return check
+
+
+def name_normalize(value: str) -> str:
+    """Collapse spaces and capitalise each word; letters are never transliterated."""
+    collapsed = _SPACES.sub(" ", value or "").strip()
+    return _WORD_START.sub(lambda m: m.group(1) + m.group(2).upper(), collapsed.lower())
+
+
+def name_search_key(value: str) -> str:
+    """The case-folded form stored in ``name_normalized`` and used for search and dedup."""
+    return _SPACES.sub(" ", value or "").strip().casefold()
+
+
+def name_errors(value: str) -> list[Message]:
+    name = name_normalize(value)
+    if not name:
+        return [_("Write the full name as on the KTP.")]
+    if len(name) > 150:
+        return [_("The name is too long (at most 150 characters).")]
+    if any(ch.isdigit() for ch in name):
+        return [_("A name cannot contain digits.")]
+    return []
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
+def age_errors(birth_date: dt.date, *, today: dt.date) -> list[Message]:
+    """Under REGISTRATION_MAX_AGE (65, DOMAIN.md) and at least REGISTRATION_MIN_AGE at registration."""
+    if birth_date > today:
+        return [_("The date of birth cannot be in the future.")]
+    age = age_on(birth_date, today)
+    if age >= settings.REGISTRATION_MAX_AGE:
+        limit = settings.REGISTRATION_MAX_AGE
+        return [_("Registration is open to people under %(limit)s years old.") % {"limit": limit}]
+    if age < settings.REGISTRATION_MIN_AGE:
+        return [_("Registration is open from %(limit)s years old.") % {"limit": settings.REGISTRATION_MIN_AGE}]
+    return []
+
+
+class PhoneInvalid(ValueError):
+    def __init__(self, message: Promise) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+def phone_normalize(value: str) -> str:
+    """An Indonesian mobile number in E.164 (``+6281234567890``), or PhoneInvalid."""
+    raw = (value or "").strip()
+    if not raw:
+        raise PhoneInvalid(_("Write a mobile number."))
+    try:
+        number = phonenumbers.parse(raw, "ID")
+    except phonenumbers.NumberParseException as exc:
+        raise PhoneInvalid(_("This is not a phone number.")) from exc
+    if number.country_code != 62 or not phonenumbers.is_valid_number(number):
+        raise PhoneInvalid(_("Write an Indonesian mobile number, e.g. 0812 3456 7890."))
+    if phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
+        raise PhoneInvalid(_("This is not a mobile number; a verification code is sent by SMS."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_errors(value: str) -> tuple[str, list[Message]]:
+    try:
+        return phone_normalize(value), []
+    except PhoneInvalid as exc:
+        return "", [exc.message]

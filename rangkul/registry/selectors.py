@@ -1,0 +1,159 @@
+"""Reads from the registry, with the permission scope applied here and nowhere else.
+
+Branch staff see workers whose village lies in their branch's regency; users
+with ``accounts.view_all_regions`` see everyone; staff without a branch see
+nobody. A partner's API key sees the workers its organisation registered.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from rangkul.accounts.models import BranchOffice
+from rangkul.core.crypto import lookup_hash
+from rangkul.core.errors import NotFound
+from rangkul.registry import identity
+from rangkul.registry.membership import membership_number_is_valid
+from rangkul.registry.models import DuplicateStatus, Heir, Occupation, PossibleDuplicate, Worker
+
+_WORKER_RELATED = ("village__district__regency__province", "occupation", "second_occupation", "branch")
+
+
+def _not_found() -> NotFound:
+    return NotFound(_("No worker with this membership number."))
+
+
+def occupation_list(*, active_only: bool = True) -> QuerySet[Occupation]:
+    qs = Occupation.objects.order_by("name")
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def _in_region(code: str) -> Q:
+    """Workers whose village code lies under a province, regency, district or village code."""
+    code = code.strip().rstrip(".")
+    if len(code) == 13:
+        return Q(village_id=code)
+    return Q(village_id__startswith=f"{code}.")
+
+
+def worker_scope_for_user(user: Any) -> QuerySet[Worker]:
+    qs = Worker.objects.select_related(*_WORKER_RELATED)
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.has_perm("accounts.view_all_regions"):
+        return qs
+    branch = getattr(user, "branch", None)
+    if branch is None:
+        return qs.none()
+    return qs.filter(_in_region(branch.regency_id))
+
+
+def worker_scope_for_api_key(api_key: Any) -> QuerySet[Worker]:
+    """A partner's key sees only the workers its organisation registered."""
+    code = getattr(api_key, "organisation_code", "") or ""
+    qs = Worker.objects.select_related(*_WORKER_RELATED)
+    return qs.filter(registered_by_organisation=code) if code else qs.none()
+
+
+def worker_get(*, membership_number: str) -> Worker:
+    worker = Worker.objects.select_related(*_WORKER_RELATED).filter(membership_number=membership_number).first()
+    if worker is None:
+        raise _not_found()
+    return worker
+
+
+def worker_get_for_user(*, user: Any, membership_number: str) -> Worker:
+    """Fetch and authorise: a worker outside the user's scope is reported as not found."""
+    worker = worker_scope_for_user(user).filter(membership_number=membership_number).first()
+    if worker is None:
+        raise _not_found()
+    return worker
+
+
+def worker_get_for_api_key(*, api_key: Any, membership_number: str) -> Worker:
+    worker = worker_scope_for_api_key(api_key).filter(membership_number=membership_number).first()
+    if worker is None:
+        raise _not_found()
+    return worker
+
+
+def worker_find_by_nik(*, nik: str) -> Worker | None:
+    digits = identity.nik_compact(nik)
+    if len(digits) != 16 or not digits.isdigit():
+        return None
+    return Worker.objects.select_related(*_WORKER_RELATED).filter(nik_hash=lookup_hash(digits)).first()
+
+
+def worker_find_by_phone(*, phone: str) -> QuerySet[Worker]:
+    """Active records with this mobile number (a family may share one phone)."""
+    try:
+        normalized = identity.phone_normalize(phone)
+    except identity.PhoneInvalid:
+        return Worker.objects.none()
+    return Worker.objects.select_related(*_WORKER_RELATED).filter(phone=normalized, status="active")
+
+
+def _query_filter(q: str) -> Q | None:
+    """What the search box holds: a NIK, a membership number, a phone number or a name."""
+    q = " ".join(q.split())
+    if not q:
+        return None
+    digits = "".join(ch for ch in q if ch.isdigit())
+    only_digits = digits and all(ch.isdigit() or ch in " -.+" for ch in q)
+    if only_digits and len(digits) == 16:
+        return Q(nik_hash=lookup_hash(digits))
+    if only_digits and len(digits) == 11 and membership_number_is_valid(digits):
+        return Q(membership_number=digits)
+    if only_digits:
+        try:
+            return Q(phone=identity.phone_normalize(q))
+        except identity.PhoneInvalid:
+            return Q(membership_number=digits)
+    # Served by the trigram GIN index on PostgreSQL (migration 0003); name_normalized is case-folded.
+    return Q(name_normalized__contains=identity.name_search_key(q))
+
+
+def worker_search(
+    *, user: Any, q: str = "", region_code: str = "", branch: BranchOffice | None = None
+) -> QuerySet[Worker]:
+    qs = worker_scope_for_user(user)
+    condition = _query_filter(q or "")
+    if condition is not None:
+        qs = qs.filter(condition)
+    if region_code.strip():
+        qs = qs.filter(_in_region(region_code))
+    if branch is not None:
+        qs = qs.filter(branch=branch)
+    return qs.order_by("-registered_at", "-pk")
+
+
+def heir_list(*, worker: Worker) -> list[Heir]:
+    """Heirs in the order of entitlement (DOMAIN.md), then as entered."""
+    return sorted(worker.heirs.all(), key=lambda heir: (heir.rank, heir.pk))
+
+
+def heir_get(*, worker: Worker, heir_id: int) -> Heir:
+    heir = Heir.objects.filter(worker=worker, pk=heir_id).first()
+    if heir is None:
+        raise NotFound(_("This heir was not found."))
+    return heir
+
+
+def duplicate_list_for_user(*, user: Any, status: str = DuplicateStatus.OPEN) -> QuerySet[PossibleDuplicate]:
+    scope = worker_scope_for_user(user).values("pk")
+    qs = PossibleDuplicate.objects.select_related(
+        "worker__village", "other__village", "worker__occupation", "other__occupation", "resolved_by"
+    ).filter(worker__in=scope)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-pk")
+
+
+def duplicate_get_for_user(*, user: Any, duplicate_id: int) -> PossibleDuplicate:
+    duplicate = duplicate_list_for_user(user=user, status="").filter(pk=duplicate_id).first()
+    if duplicate is None:
+        raise NotFound(_("This possible duplicate was not found."))
+    return duplicate

@@ -1,0 +1,730 @@
+"""Writes to the registry. Every channel (portal, back office, API, agents, imports) registers here.
+
+All the rules of registration live in this module and in identity.py; callers
+pass raw input and receive either a Worker or one ``ValidationFailed`` that
+lists every problem by field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from rangkul.accounts.models import BranchOffice
+from rangkul.audit.selectors import audit_events_for
+from rangkul.audit.services import audit_record
+from rangkul.core.crypto import lookup_hash, seal, unseal
+from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from rangkul.regions.models import Village
+from rangkul.registry import identity
+from rangkul.registry.dukcapil import dukcapil_backend
+from rangkul.registry.membership import membership_number_new
+from rangkul.registry.models import (
+    Channel,
+    DuplicateReason,
+    DuplicateStatus,
+    Heir,
+    Occupation,
+    PossibleDuplicate,
+    Relationship,
+    Sex,
+    Worker,
+    WorkerStatus,
+)
+from rangkul.registry.tasks import worker_send_welcome
+
+logger = logging.getLogger("rangkul.registry")
+
+# Lowest declared-income level for BPU members: Rp1,000,000 (PP 44/2015
+# Lampiran II, amended by PP 82/2019 and PP 49/2023). The contributions app will
+# own the full dated level table; until then this is the registry's floor.
+MIN_DECLARED_INCOME_IDR = 1_000_000
+# Not a regulatory limit: a sanity bound that keeps typing mistakes (and absurd
+# API values) out of the database.
+MAX_DECLARED_INCOME_IDR = 1_000_000_000
+MAX_HEIRS = 20
+MEMBERSHIP_NUMBER_ATTEMPTS = 8
+
+NIK_REGISTERED_MESSAGE = _("NIK already registered")
+
+
+@dataclass
+class HeirInput:
+    full_name: str
+    relationship: str
+    birth_date: dt.date | None = None
+    nik: str = ""
+    phone: str = ""
+
+
+@dataclass
+class RegistrationInput:
+    nik: str
+    full_name: str
+    birth_date: dt.date | None
+    sex: str
+    phone: str
+    village_code: str
+    occupation_code: str
+    declared_income_idr: int
+    jht: bool
+    second_occupation_code: str = ""
+    payment_period_months: int = 1
+    email: str = ""
+    address: str = ""
+    postal_code: str = ""
+    heirs: list[HeirInput] = field(default_factory=list)
+
+
+@dataclass
+class _Cleaned:
+    nik: str
+    full_name: str
+    birth_date: dt.date
+    sex: str
+    phone: str
+    village: Village
+    occupation: Occupation
+    second_occupation: Occupation | None
+    declared_income_idr: int
+    jht: bool
+    payment_period_months: int
+    email: str
+    address: str
+    postal_code: str
+    heirs: list[dict[str, Any]]
+    warnings: list[str]
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.fields: dict[str, list[Promise | str]] = {}
+
+    def add(self, name: str, messages: Sequence[Promise | str]) -> None:
+        if messages:
+            self.fields.setdefault(name, []).extend(messages)
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ValidationFailed(_("Some fields are not valid."), fields=self.fields)
+
+
+def _occupation(code: str) -> Occupation | None:
+    code = (code or "").strip()
+    return Occupation.objects.filter(code=code, is_active=True).first() if code else None
+
+
+def _clean_heir(heir: HeirInput, *, prefix: str, errors: _Errors, today: dt.date) -> dict[str, Any]:
+    full_name = identity.name_normalize(heir.full_name)
+    errors.add(f"{prefix}full_name", identity.name_errors(heir.full_name))
+    if heir.relationship not in Relationship.values:
+        errors.add(f"{prefix}relationship", [_("Choose the heir's relationship from the list.")])
+    if heir.birth_date is not None and heir.birth_date > today:
+        errors.add(f"{prefix}birth_date", [_("The date of birth cannot be in the future.")])
+    nik = ""
+    if (heir.nik or "").strip():
+        check = identity.nik_check(heir.nik, birth_date=heir.birth_date, sex="")
+        for name, messages in check.fields.items():
+            errors.add(f"{prefix}{name}", messages)
+        nik = check.facts.nik if check.facts else ""
+    phone = ""
+    if (heir.phone or "").strip():
+        phone, phone_messages = identity.phone_errors(heir.phone)
+        errors.add(f"{prefix}phone", phone_messages)
+    return {
+        "full_name": full_name,
+        "relationship": heir.relationship,
+        "birth_date": heir.birth_date,
+        "nik": nik,
+        "phone": phone,
+    }
+
+
+def _clean(data: RegistrationInput, *, check_age: bool = True) -> _Cleaned:
+    """Every registration rule, all problems collected by field."""
+    errors = _Errors()
+    today = timezone.localdate()
+
+    if data.sex not in Sex.values:
+        errors.add("sex", [_("Choose male (M) or female (F).")])
+    if data.birth_date is None:
+        errors.add("birth_date", [_("Write the date of birth.")])
+    elif check_age:
+        errors.add("birth_date", identity.age_errors(data.birth_date, today=today))
+
+    check = identity.nik_check(data.nik, birth_date=data.birth_date, sex=data.sex)
+    for name, messages in check.fields.items():
+        errors.add(name, messages)
+    nik = check.facts.nik if check.facts else ""
+
+    errors.add("full_name", identity.name_errors(data.full_name))
+    phone, phone_messages = identity.phone_errors(data.phone)
+    errors.add("phone", phone_messages)
+
+    village = Village.objects.filter(code=(data.village_code or "").strip()).first()
+    if village is None:
+        errors.add("village_code", [_("This village is not in the region list.")])
+
+    occupation = _occupation(data.occupation_code)
+    if occupation is None:
+        errors.add("occupation", [_("Choose an occupation from the list.")])
+    second = None
+    if (data.second_occupation_code or "").strip():
+        second = _occupation(data.second_occupation_code)
+        if second is None:
+            errors.add("second_occupation", [_("Choose an occupation from the list.")])
+        elif occupation is not None and second.pk == occupation.pk:
+            errors.add("second_occupation", [_("The second occupation must differ from the first.")])
+
+    income = data.declared_income_idr
+    if not isinstance(income, int) or isinstance(income, bool):
+        errors.add("declared_income_idr", [_("Write the income as a whole number of rupiah.")])
+    elif income < MIN_DECLARED_INCOME_IDR:
+        errors.add(
+            "declared_income_idr",
+            [_("The declared income must be at least %(amount)s.") % {"amount": "Rp1.000.000"}],
+        )
+    elif income > MAX_DECLARED_INCOME_IDR:
+        errors.add("declared_income_idr", [_("This income is too large; check the number.")])
+
+    if not isinstance(data.jht, bool):
+        errors.add("jht", [_("Must be true or false.")])
+    period = data.payment_period_months
+    if not isinstance(period, int) or isinstance(period, bool) or not 1 <= period <= 12:
+        errors.add("payment_period_months", [_("Choose a payment period from 1 to 12 months.")])
+
+    email = (data.email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            errors.add("email", [_("This email address is not valid.")])
+        if len(email) > 254:
+            errors.add("email", [_("This email address is too long.")])
+    address = " ".join((data.address or "").split())
+    if len(address) > 255:
+        errors.add("address", [_("The address is too long (at most 255 characters).")])
+    postal_code = (data.postal_code or "").strip()
+    if postal_code and (len(postal_code) != 5 or not postal_code.isascii() or not postal_code.isdigit()):
+        errors.add("postal_code", [_("A postal code has 5 digits.")])
+
+    heirs = []
+    if len(data.heirs) > MAX_HEIRS:
+        errors.add("heirs", [_("At most %(count)s heirs can be recorded.") % {"count": MAX_HEIRS}])
+    else:
+        for index, heir in enumerate(data.heirs):
+            heirs.append(_clean_heir(heir, prefix=f"heirs.{index}.", errors=errors, today=today))
+
+    errors.raise_if_any()
+    assert data.birth_date is not None and village is not None and occupation is not None  # noqa: S101 — checked above
+    return _Cleaned(
+        nik=nik,
+        full_name=identity.name_normalize(data.full_name),
+        birth_date=data.birth_date,
+        sex=data.sex,
+        phone=phone,
+        village=village,
+        occupation=occupation,
+        second_occupation=second,
+        declared_income_idr=int(income),
+        jht=bool(data.jht),
+        payment_period_months=int(period),
+        email=email,
+        address=address,
+        postal_code=postal_code,
+        heirs=heirs,
+        warnings=check.warnings,
+    )
+
+
+def _nik_conflict() -> Conflict:
+    # Says only that the NIK is taken: nothing about who holds it.
+    return Conflict(NIK_REGISTERED_MESSAGE, code="nik_registered", fields={"nik": [NIK_REGISTERED_MESSAGE]})
+
+
+def _default_branch(village: Village) -> BranchOffice | None:
+    return BranchOffice.objects.filter(regency_id=village.regency_code, is_active=True).order_by("code").first()
+
+
+def _heir_create(*, worker: Worker, cleaned: Mapping[str, Any]) -> Heir:
+    nik = cleaned["nik"]
+    return Heir.objects.create(
+        worker=worker,
+        full_name=cleaned["full_name"],
+        relationship=cleaned["relationship"],
+        birth_date=cleaned["birth_date"],
+        nik_sealed=seal(nik, purpose="heir_nik") if nik else "",
+        nik_hash=lookup_hash(nik, purpose="heir_nik") if nik else "",
+        phone=cleaned["phone"],
+    )
+
+
+def _heir_audit(heir: Heir) -> dict[str, Any]:
+    """An heir's fields for audit_record, which masks "heir_nik" and "phone" itself."""
+    return {
+        "full_name": heir.full_name,
+        "relationship": heir.relationship,
+        "birth_date": heir.birth_date.isoformat() if heir.birth_date else None,
+        "heir_nik": unseal(heir.nik_sealed, purpose="heir_nik") if heir.nik_sealed else "",
+        "phone": heir.phone,
+    }
+
+
+def _worker_audit(worker: Worker) -> dict[str, Any]:
+    """The worker's fields for audit_record, which masks "nik" and "phone" itself."""
+    return {
+        "nik": worker.nik,
+        "full_name": worker.full_name,
+        "birth_date": worker.birth_date.isoformat(),
+        "sex": worker.sex,
+        "phone": worker.phone,
+        "email": worker.email,
+        "village_code": worker.village_id,
+        "address": worker.address,
+        "postal_code": worker.postal_code,
+        "occupation": worker.occupation.code,
+        "second_occupation": worker.second_occupation.code if worker.second_occupation else "",
+        "declared_income_idr": worker.declared_income_idr,
+        "jht": worker.jht,
+        "payment_period_months": worker.payment_period_months,
+        "branch": worker.branch.code if worker.branch else "",
+    }
+
+
+def duplicates_detect(*, worker: Worker) -> list[PossibleDuplicate]:
+    """Queue other records that may be the same person: same name + birth date + village, or same phone."""
+    others = Worker.objects.exclude(pk=worker.pk).filter(status=WorkerStatus.ACTIVE)
+    found: list[PossibleDuplicate] = []
+    candidates = [
+        (
+            DuplicateReason.NAME_BIRTH_VILLAGE,
+            others.filter(
+                name_normalized=worker.name_normalized, birth_date=worker.birth_date, village_id=worker.village_id
+            ),
+        ),
+        (DuplicateReason.PHONE, others.filter(phone=worker.phone)),
+    ]
+    for reason, queryset in candidates:
+        for other in queryset.order_by("registered_at")[:20]:
+            duplicate, created = PossibleDuplicate.objects.get_or_create(worker=worker, other=other, reason=reason)
+            if created:
+                found.append(duplicate)
+    return found
+
+
+@transaction.atomic
+def worker_register(
+    *,
+    actor: Any,
+    data: RegistrationInput,
+    channel: str,
+    phone_verified: bool = False,
+    branch: BranchOffice | None = None,
+    organisation_code: str = "",
+) -> Worker:
+    """Register one worker through any channel.
+
+    Raises ValidationFailed (every field problem at once) or Conflict
+    (code "nik_registered") when the NIK already belongs to a member.
+    ``phone_verified`` is True only when the caller has just checked a
+    one-time code sent to ``data.phone``.
+    """
+    if channel not in Channel.values:
+        raise ValueError(f"unknown registration channel {channel!r}")
+    cleaned = _clean(data)
+    nik_hash = lookup_hash(cleaned.nik)
+    if Worker.objects.filter(nik_hash=nik_hash).exists():
+        raise _nik_conflict()
+    result = dukcapil_backend().verify(
+        nik=cleaned.nik, full_name=cleaned.full_name, birth_date=cleaned.birth_date, sex=cleaned.sex
+    )
+    if not result.verified:
+        raise ValidationFailed(
+            _("The civil registry (Dukcapil) could not confirm this identity."),
+            code="identity_not_verified",
+            fields={"nik": [_("The civil registry (Dukcapil) could not confirm this identity.")]},
+        )
+
+    now = timezone.now()
+    real_actor = actor if getattr(actor, "is_authenticated", False) else None
+    worker = Worker(
+        nik_sealed=seal(cleaned.nik, purpose="nik"),
+        nik_hash=nik_hash,
+        full_name=cleaned.full_name,
+        name_normalized=identity.name_search_key(cleaned.full_name),
+        birth_date=cleaned.birth_date,
+        sex=cleaned.sex,
+        phone=cleaned.phone,
+        phone_verified_at=now if phone_verified else None,
+        email=cleaned.email,
+        village=cleaned.village,
+        address=cleaned.address,
+        postal_code=cleaned.postal_code,
+        occupation=cleaned.occupation,
+        second_occupation=cleaned.second_occupation,
+        declared_income_idr=cleaned.declared_income_idr,
+        jht=cleaned.jht,
+        payment_period_months=cleaned.payment_period_months,
+        branch=branch or _default_branch(cleaned.village),
+        channel=channel,
+        registered_at=now,
+        registered_by=real_actor,
+        registered_by_organisation=organisation_code[:40],
+        identity_warnings=list(cleaned.warnings),
+    )
+    for _attempt in range(MEMBERSHIP_NUMBER_ATTEMPTS):
+        worker.pk = None
+        worker.membership_number = membership_number_new()
+        try:
+            # A savepoint, so that a unique violation leaves the outer transaction usable.
+            with transaction.atomic():
+                worker.save(force_insert=True)
+            break
+        except IntegrityError:
+            # A concurrent registration of the same NIK committed first: the unique
+            # constraint on nik_hash is what makes "one NIK, one member" hold.
+            if Worker.objects.filter(nik_hash=nik_hash).exists():
+                raise _nik_conflict() from None
+            if not Worker.objects.filter(membership_number=worker.membership_number).exists():
+                raise
+    else:  # pragma: no cover — 8 collisions in a space of 9×10⁹ numbers
+        raise Conflict(_("Could not allocate a membership number; please try again."), code="number_exhausted")
+
+    for heir in cleaned.heirs:
+        _heir_create(worker=worker, cleaned=heir)
+    duplicates = duplicates_detect(worker=worker)
+    audit_record(
+        actor=actor,
+        action="registry.worker_registered",
+        subject=worker,
+        after={
+            **_worker_audit(worker),
+            "channel": channel,
+            "phone_verified": phone_verified,
+            "heirs": len(cleaned.heirs),
+            "identity_warnings": list(cleaned.warnings),
+            "possible_duplicates": len(duplicates),
+            "dukcapil_reference": result.reference,
+        },
+    )
+    worker_id = worker.pk
+    transaction.on_commit(lambda: worker_send_welcome.enqueue(worker_id))
+    return worker
+
+
+# Fields a back-office edit (or the worker) may change, with their RegistrationInput names.
+UPDATABLE_FIELDS = {
+    "full_name",
+    "birth_date",
+    "sex",
+    "phone",
+    "email",
+    "village_code",
+    "address",
+    "postal_code",
+    "occupation_code",
+    "second_occupation_code",
+    "declared_income_idr",
+    "jht",
+    "payment_period_months",
+}
+
+
+@transaction.atomic
+def worker_update(*, actor: Any, worker: Worker, changes: Mapping[str, Any], reason: str) -> Worker:
+    """Change a worker's data with a mandatory reason; the NIK itself is never edited here.
+
+    The same rules as registration apply (date of birth and sex must still agree
+    with the NIK), except the age limit, which holds only at registration.
+    A changed mobile number is no longer verified.
+    """
+    errors = _Errors()
+    reason = " ".join((reason or "").split())
+    if not reason:
+        errors.add("reason", [_("Say why the data is changed.")])
+    unknown = sorted(set(changes) - UPDATABLE_FIELDS)
+    for name in unknown:
+        errors.add(name, [_("This field cannot be changed here.")])
+    errors.raise_if_any()
+
+    worker = (
+        Worker.objects.select_for_update(of=("self",))
+        .select_related("occupation", "second_occupation", "branch")
+        .get(pk=worker.pk)
+    )
+    current = {
+        "nik": worker.nik,
+        "full_name": worker.full_name,
+        "birth_date": worker.birth_date,
+        "sex": worker.sex,
+        "phone": worker.phone,
+        "village_code": worker.village_id,
+        "occupation_code": worker.occupation.code,
+        "second_occupation_code": worker.second_occupation.code if worker.second_occupation else "",
+        "declared_income_idr": worker.declared_income_idr,
+        "jht": worker.jht,
+        "payment_period_months": worker.payment_period_months,
+        "email": worker.email,
+        "address": worker.address,
+        "postal_code": worker.postal_code,
+    }
+    merged = RegistrationInput(**{**current, **dict(changes)})
+    cleaned = _clean(merged, check_age=False)
+    before = _worker_audit(worker)
+    phone_changed = cleaned.phone != worker.phone
+    worker.full_name = cleaned.full_name
+    worker.name_normalized = identity.name_search_key(cleaned.full_name)
+    worker.birth_date = cleaned.birth_date
+    worker.sex = cleaned.sex
+    worker.phone = cleaned.phone
+    if phone_changed:
+        worker.phone_verified_at = None
+    worker.email = cleaned.email
+    worker.village = cleaned.village
+    worker.address = cleaned.address
+    worker.postal_code = cleaned.postal_code
+    worker.occupation = cleaned.occupation
+    worker.second_occupation = cleaned.second_occupation
+    worker.declared_income_idr = cleaned.declared_income_idr
+    worker.jht = cleaned.jht
+    worker.payment_period_months = cleaned.payment_period_months
+    worker.save()
+    after = _worker_audit(worker)
+    changed = {key for key in after if after[key] != before[key]}
+    if changed:
+        audit_record(
+            actor=actor,
+            action="registry.worker_updated",
+            subject=worker,
+            before={key: before[key] for key in sorted(changed)},
+            after={key: after[key] for key in sorted(changed)},
+            reason=reason,
+        )
+        if changed & {"full_name", "birth_date", "village_code", "phone"}:
+            duplicates_detect(worker=worker)
+    return worker
+
+
+@transaction.atomic
+def worker_change_phone(*, actor: Any, worker: Worker, phone: str) -> Worker:
+    """Set a new, verified mobile number. The caller has checked the one-time code sent to it."""
+    normalized, messages = identity.phone_errors(phone)
+    if messages:
+        raise ValidationFailed(_("Some fields are not valid."), fields={"phone": messages})
+    worker = Worker.objects.select_for_update().get(pk=worker.pk)
+    before = {"phone": worker.phone}
+    worker.phone = normalized
+    worker.phone_verified_at = timezone.now()
+    worker.save(update_fields=["phone", "phone_verified_at"])
+    audit_record(
+        actor=actor,
+        action="registry.worker_phone_changed",
+        subject=worker,
+        before=before,
+        after={"phone": normalized, "phone_verified": True},
+    )
+    if before["phone"] != normalized:
+        duplicates_detect(worker=worker)
+    return worker
+
+
+def _heir_clean_one(data: HeirInput) -> dict[str, Any]:
+    errors = _Errors()
+    cleaned = _clean_heir(data, prefix="", errors=errors, today=timezone.localdate())
+    errors.raise_if_any()
+    return cleaned
+
+
+def _heir_of(worker: Worker, heir: Heir) -> Heir:
+    found = Heir.objects.select_for_update().filter(pk=heir.pk, worker_id=worker.pk).first()
+    if found is None:
+        raise NotFound(_("This heir was not found."))
+    return found
+
+
+@transaction.atomic
+def heir_add(*, actor: Any, worker: Worker, data: HeirInput) -> Heir:
+    cleaned = _heir_clean_one(data)
+    if Heir.objects.filter(worker_id=worker.pk).count() >= MAX_HEIRS:
+        raise ValidationFailed(_("At most %(count)s heirs can be recorded.") % {"count": MAX_HEIRS})
+    heir = _heir_create(worker=worker, cleaned=cleaned)
+    audit_record(actor=actor, action="registry.heir_added", subject=worker, after=_heir_audit(heir))
+    return heir
+
+
+@transaction.atomic
+def heir_update(*, actor: Any, worker: Worker, heir: Heir, data: HeirInput) -> Heir:
+    """Replace an heir's data. An empty NIK in ``data`` keeps the NIK already recorded."""
+    heir = _heir_of(worker, heir)
+    cleaned = _heir_clean_one(data)
+    before = _heir_audit(heir)
+    heir.full_name = cleaned["full_name"]
+    heir.relationship = cleaned["relationship"]
+    heir.birth_date = cleaned["birth_date"]
+    heir.phone = cleaned["phone"]
+    if cleaned["nik"]:
+        heir.nik_sealed = seal(cleaned["nik"], purpose="heir_nik")
+        heir.nik_hash = lookup_hash(cleaned["nik"], purpose="heir_nik")
+    heir.save()
+    audit_record(actor=actor, action="registry.heir_updated", subject=worker, before=before, after=_heir_audit(heir))
+    return heir
+
+
+@transaction.atomic
+def heir_remove(*, actor: Any, worker: Worker, heir: Heir) -> None:
+    heir = _heir_of(worker, heir)
+    before = _heir_audit(heir)
+    heir.delete()
+    audit_record(actor=actor, action="registry.heir_removed", subject=worker, before=before)
+
+
+@transaction.atomic
+def worker_reveal_nik(*, actor: Any, worker: Worker) -> str:
+    """The full NIK, for staff allowed to see it; every reveal leaves an audit row."""
+    if not getattr(actor, "has_perm", None) or not actor.has_perm("accounts.reveal_nik"):
+        raise PermissionDenied(_("You are not allowed to see full NIKs."))
+    nik = worker.nik
+    audit_record(actor=actor, action="registry.worker_nik_revealed", subject=worker)
+    return nik
+
+
+def _duplicate_open(duplicate: PossibleDuplicate) -> PossibleDuplicate:
+    locked = (
+        PossibleDuplicate.objects.select_for_update(of=("self",)).select_related("worker", "other").get(pk=duplicate.pk)
+    )
+    if locked.status != DuplicateStatus.OPEN:
+        raise Conflict(_("This possible duplicate was already resolved."), code="duplicate_resolved")
+    return locked
+
+
+@transaction.atomic
+def duplicate_dismiss(*, actor: Any, duplicate: PossibleDuplicate, note: str = "") -> PossibleDuplicate:
+    """Two different people after all: close the case, keep both records."""
+    duplicate = _duplicate_open(duplicate)
+    duplicate.status = DuplicateStatus.DISMISSED
+    duplicate.note = note.strip()
+    duplicate.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
+    duplicate.resolved_at = timezone.now()
+    duplicate.save()
+    audit_record(
+        actor=actor,
+        action="registry.duplicate_dismissed",
+        subject=duplicate.worker,
+        after={"other": duplicate.other.membership_number, "reason": duplicate.reason},
+        reason=duplicate.note,
+    )
+    return duplicate
+
+
+@transaction.atomic
+def duplicate_merge(*, actor: Any, duplicate: PossibleDuplicate, note: str) -> PossibleDuplicate:
+    """One person with two records: the newer record is marked merged into the older one.
+
+    Nothing is deleted; payments and history stay on the record they belong to
+    and can be followed through ``merged_into``.
+    """
+    note = note.strip()
+    if not note:
+        raise ValidationFailed(_("Some fields are not valid."), fields={"note": [_("Say why the records are merged.")]})
+    duplicate = _duplicate_open(duplicate)
+    pair = sorted([duplicate.worker, duplicate.other], key=lambda w: (w.registered_at, w.pk))
+    older, newer = pair
+    if older.status != WorkerStatus.ACTIVE or newer.status != WorkerStatus.ACTIVE:
+        raise Conflict(_("One of these records was already merged."), code="already_merged")
+    Worker.objects.filter(pk=newer.pk).update(status=WorkerStatus.MERGED, merged_into=older)
+    duplicate.status = DuplicateStatus.MERGED
+    duplicate.note = note
+    duplicate.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
+    duplicate.resolved_at = timezone.now()
+    duplicate.save()
+    audit_record(
+        actor=actor,
+        action="registry.worker_merged",
+        subject=newer,
+        before={"status": WorkerStatus.ACTIVE},
+        after={"status": WorkerStatus.MERGED, "merged_into": older.membership_number},
+        reason=note,
+    )
+    return duplicate
+
+
+@transaction.atomic
+def worker_export_data(*, actor: Any, worker: Worker) -> dict[str, Any]:
+    """Everything Rangkul holds about one person, for the access right of UU 27/2022.
+
+    Includes the person's own NIK in full (it is their data), their heirs and
+    the processing history from the audit log. The export itself is audited.
+    """
+    worker = Worker.objects.select_related(
+        "village__district__regency__province", "occupation", "second_occupation", "branch"
+    ).get(pk=worker.pk)
+    village = worker.village
+    history = [
+        {
+            "at": event.occurred_at.isoformat(),
+            "action": event.action,
+            "by": event.actor_label,
+            "before": event.before,
+            "after": event.after,
+            "reason": event.reason,
+        }
+        for event in audit_events_for(subject_type=worker._meta.label_lower, subject_id=str(worker.pk)).order_by(
+            "occurred_at", "pk"
+        )
+    ]
+    data = {
+        "exported_at": timezone.now().isoformat(),
+        "membership_number": worker.membership_number,
+        "nik": worker.nik,
+        "full_name": worker.full_name,
+        "birth_date": worker.birth_date.isoformat(),
+        "sex": worker.sex,
+        "phone": worker.phone,
+        "phone_verified_at": worker.phone_verified_at.isoformat() if worker.phone_verified_at else None,
+        "email": worker.email,
+        "address": worker.address,
+        "postal_code": worker.postal_code,
+        "village": {
+            "code": village.code,
+            "name": village.name,
+            "district": village.district.name,
+            "regency": village.district.regency.name,
+            "province": village.district.regency.province.name,
+        },
+        "occupation": {"code": worker.occupation.code, "name": worker.occupation.name},
+        "second_occupation": (
+            {"code": worker.second_occupation.code, "name": worker.second_occupation.name}
+            if worker.second_occupation
+            else None
+        ),
+        "declared_income_idr": worker.declared_income_idr,
+        "programs": ["JKK", "JKM", *(["JHT"] if worker.jht else [])],
+        "payment_period_months": worker.payment_period_months,
+        "branch": worker.branch.name if worker.branch else None,
+        "channel": worker.channel,
+        "registered_at": worker.registered_at.isoformat(),
+        "status": worker.status,
+        "heirs": [
+            {
+                "full_name": heir.full_name,
+                "relationship": heir.relationship,
+                "birth_date": heir.birth_date.isoformat() if heir.birth_date else None,
+                "nik": heir.nik_masked,
+                "phone": heir.phone,
+            }
+            for heir in worker.heirs.order_by("id")
+        ],
+        "history": history,
+    }
+    audit_record(actor=actor, action="registry.worker_data_exported", subject=worker)
+    return data
