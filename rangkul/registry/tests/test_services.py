@@ -8,6 +8,8 @@ import pytest
 from rangkul.audit.models import AuditEvent
 from rangkul.core.crypto import lookup_hash, unseal
 from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from rangkul.outreach.backends.locmem import clear as clear_outbox
+from rangkul.outreach.backends.locmem import outbox
 from rangkul.registry import services
 from rangkul.registry.membership import membership_number_is_valid
 from rangkul.registry.models import Heir, Occupation, PossibleDuplicate, Worker
@@ -34,6 +36,7 @@ def test_occupation_catalogue_is_seeded_with_sectors():
 
 
 def test_register_stores_a_sealed_nik_and_a_check_digit_number(regions, django_capture_on_commit_callbacks, caplog):
+    clear_outbox()
     data = registration_input(full_name="  siti   RAHAYU ", sex="F", phone="0812 3456 7890", jht=True)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         worker = services.worker_register(actor="test", data=data, channel="portal", phone_verified=True)
@@ -49,8 +52,11 @@ def test_register_stores_a_sealed_nik_and_a_check_digit_number(regions, django_c
     event = AuditEvent.objects.get(action="registry.worker_registered", subject_id=str(worker.pk))
     assert event.after["nik"] == data.nik[:4] + " •••• •••• " + data.nik[-4:]
     assert event.after["phone"] != "+6281234567890"
-    assert len(callbacks) == 1
-    assert "Welcome message for member" in caplog.text and "+6281234567890" not in caplog.text
+    assert len(callbacks) == 2  # the welcome task, then the SMS it queues
+    welcome = [m for m in outbox if m.purpose == "welcome"]
+    assert [m.to for m in welcome] == ["+6281234567890"]
+    assert worker.membership_number in welcome[0].body and data.nik not in welcome[0].body
+    assert "+6281234567890" not in caplog.text and data.nik not in caplog.text
 
 
 def test_register_picks_the_branch_serving_the_village(branch):
