@@ -7,6 +7,8 @@ from ninja import NinjaAPI
 from rangkul.api.errors import install_error_handlers
 from rangkul.contributions.api import router as contributions_router
 from rangkul.regions.api import router as regions_router
+from rangkul.registry.api import occupations_router
+from rangkul.registry.api import router as workers_router
 
 api = NinjaAPI(
     title="Rangkul API",
@@ -22,3 +24,5 @@ install_error_handlers(api)
 
 api.add_router("/regions", regions_router)
 api.add_router("", contributions_router)
+api.add_router("/occupations", occupations_router)
+api.add_router("/workers", workers_router)

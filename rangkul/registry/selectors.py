@@ -36,7 +36,7 @@ def _in_region(code: str) -> Q:
     code = code.strip().rstrip(".")
     if len(code) == 13:
         return Q(village_id=code)
-    return Q(village_id__startswith=f"{code}.")
+    return Q(village__code__startswith=f"{code}.")
 
 
 def worker_scope_for_user(user: Any) -> QuerySet[Worker]:

@@ -7,6 +7,7 @@ lists every problem by field.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
@@ -119,12 +120,52 @@ class _Errors:
             raise ValidationFailed(_("Some fields are not valid."), fields=self.fields)
 
 
+def _unstorable(value: object) -> bool:
+    """Text the database cannot hold (NUL, lone surrogates) or that no form could produce."""
+    if not isinstance(value, str):
+        return value is not None
+    if any(ch == "\x00" or (ord(ch) < 32 and ch not in "\t\n\r") for ch in value):
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+_TEXT_FIELDS = {
+    # RegistrationInput attribute → the field name reported to the caller
+    "nik": "nik",
+    "full_name": "full_name",
+    "sex": "sex",
+    "phone": "phone",
+    "village_code": "village_code",
+    "occupation_code": "occupation",
+    "second_occupation_code": "second_occupation",
+    "email": "email",
+    "address": "address",
+    "postal_code": "postal_code",
+}
+_HEIR_TEXT_FIELDS = ("full_name", "relationship", "nik", "phone")
+
+
+def _sanitise(obj: Any, names: Mapping[str, str], *, prefix: str, errors: _Errors) -> Any:
+    """A copy of ``obj`` with unusable text blanked, and an error for each such field."""
+    replacements = {}
+    for attribute, field_name in names.items():
+        if _unstorable(getattr(obj, attribute)):
+            errors.add(f"{prefix}{field_name}", [_("This text contains characters that are not allowed.")])
+            replacements[attribute] = ""
+    return dataclasses.replace(obj, **replacements) if replacements else obj
+
+
 def _occupation(code: str) -> Occupation | None:
     code = (code or "").strip()
     return Occupation.objects.filter(code=code, is_active=True).first() if code else None
 
 
 def _clean_heir(heir: HeirInput, *, prefix: str, errors: _Errors, today: dt.date) -> dict[str, Any]:
+    heir = _sanitise(heir, {name: name for name in _HEIR_TEXT_FIELDS}, prefix=prefix, errors=errors)
     full_name = identity.name_normalize(heir.full_name)
     errors.add(f"{prefix}full_name", identity.name_errors(heir.full_name))
     if heir.relationship not in Relationship.values:
@@ -154,6 +195,7 @@ def _clean(data: RegistrationInput, *, check_age: bool = True) -> _Cleaned:
     """Every registration rule, all problems collected by field."""
     errors = _Errors()
     today = timezone.localdate()
+    data = _sanitise(data, _TEXT_FIELDS, prefix="", errors=errors)
 
     if data.sex not in Sex.values:
         errors.add("sex", [_("Choose male (M) or female (F).")])
