@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "rangkul.regions",
     "rangkul.contributions",
     "rangkul.registry",
+    "rangkul.partners",
     "rangkul.api",
     "rangkul.outreach",
 ]
@@ -260,6 +261,10 @@ LOGGING = {
 # Registration rules that are policy, not regulation (DOMAIN.md: keep configurable).
 REGISTRATION_MAX_AGE = env_int("RANGKUL_REGISTRATION_MAX_AGE", 65)
 REGISTRATION_MIN_AGE = env_int("RANGKUL_REGISTRATION_MIN_AGE", 0)
+
+# Bulk imports: rows per committed batch (a crash loses at most one batch) and the largest upload.
+PARTNER_IMPORT_BATCH_SIZE = env_int("RANGKUL_PARTNER_IMPORT_BATCH_SIZE", 1000)
+PARTNER_IMPORT_MAX_BYTES = env_int("RANGKUL_PARTNER_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 
 if ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,16 +1,24 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 from pydantic import Field
 
+from rangkul.api.auth import KEY_OR_SESSION
 from rangkul.api.errors import ErrorOut
 from rangkul.contributions.quotes import contribution_quote
+from rangkul.contributions.selectors import coverage_programs_on, worker_status
+from rangkul.contributions.services import bill_issue
 from rangkul.core.errors import ValidationFailed
 from rangkul.core.periods import Period
+from rangkul.registry.models import Worker
+from rangkul.registry.selectors import worker_get_for_api_key, worker_get_for_user
 
 router = Router(tags=["contributions"])
 
@@ -64,4 +72,89 @@ def quote(request: HttpRequest, params: Query[QuoteParams]) -> dict[str, Any]:
             {"program": line.program, "amount_idr": line.amount_idr, "discount_idr": line.discount_idr}
             for line in result.lines
         ],
+    }
+
+
+# --- member bills and coverage ---------------------------------------------------------------
+
+
+def _worker_for(request: HttpRequest, membership_number: str) -> Worker:
+    """Fetch and authorise: a partner key sees its own members, staff their region."""
+    api_key = getattr(request, "api_key", None)
+    if api_key is not None:
+        return worker_get_for_api_key(api_key=api_key, membership_number=membership_number)
+    return worker_get_for_user(user=request.user, membership_number=membership_number)
+
+
+class BillIn(Schema):
+    months: int = Field(..., ge=1, le=12)
+
+
+class BillLineOut(Schema):
+    period: str
+    program: str
+    amount_idr: int
+    discount_idr: int
+
+
+class BillOut(Schema):
+    payment_code: str
+    amount_idr: int
+    expires_at: dt.datetime
+    lines: list[BillLineOut]
+
+
+@router.post(
+    "/workers/{membership_number}/bills",
+    response={201: BillOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    auth=KEY_OR_SESSION,
+    summary="Issue a bill with a payment code",
+    description="From the first payable unpaid month (arrears inside the 3-month window first), one line per "
+    "month and program. A new bill cancels the member's previous open payment code.",
+)
+def bill_create(request: HttpRequest, membership_number: str, data: BillIn) -> Status[dict[str, Any]]:
+    worker = _worker_for(request, membership_number)
+    bill = bill_issue(actor=request.user if request.user.is_authenticated else "api", worker=worker, months=data.months)
+    return Status(
+        201,
+        {
+            "payment_code": bill.payment_code,
+            "amount_idr": bill.amount_idr,
+            "expires_at": bill.expires_at,
+            "lines": [
+                {
+                    "period": str(line.period),
+                    "program": line.program,
+                    "amount_idr": line.amount_idr,
+                    "discount_idr": line.discount_idr,
+                }
+                for line in bill.lines.all()
+            ],
+        },
+    )
+
+
+class CoverageOut(Schema):
+    covered: bool
+    status: str
+    programs: list[str]
+    paid_through: str | None
+
+
+@router.get(
+    "/workers/{membership_number}/coverage",
+    response={200: CoverageOut, 404: ErrorOut, 422: ErrorOut},
+    auth=KEY_OR_SESSION,
+    summary="Was the member covered on a day?",
+)
+def coverage(request: HttpRequest, membership_number: str, on: dt.date | None = None) -> dict[str, Any]:
+    worker = _worker_for(request, membership_number)
+    day = on or timezone.localdate()
+    programs = coverage_programs_on(worker_id=worker.pk, day=day)
+    info = worker_status(worker=worker, today=max(day, timezone.localdate()))
+    return {
+        "covered": bool(programs),
+        "status": info.status,
+        "programs": programs,
+        "paid_through": str(info.paid_through) if info.paid_through else None,
     }

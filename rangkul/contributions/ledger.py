@@ -83,10 +83,6 @@ def _validate(lines: Sequence[Line]) -> None:
         )
 
 
-def _line_fields() -> set[str]:
-    return {f.name for f in JournalLine._meta.concrete_fields}
-
-
 @transaction.atomic
 def journal_post(
     *,
@@ -107,7 +103,6 @@ def journal_post(
         return existing, False
     _validate(lines)
     accounts = {code: account_get(code) for code in {line.account for line in lines}}
-    has_worker = "worker" in _line_fields()
     try:
         with transaction.atomic():
             entry = JournalEntry.objects.create(
@@ -120,18 +115,16 @@ def journal_post(
     except IntegrityError:
         # A concurrent post of the same reference won: return its entry.
         return JournalEntry.objects.get(kind=kind, reference=reference), False
-    rows = []
-    for line in lines:
-        row = JournalLine(
+    JournalLine.objects.bulk_create(
+        JournalLine(
             entry=entry,
             account=accounts[line.account],
+            worker_id=line.worker_id,
             period=line.period,  # type: ignore[misc]  # PeriodField takes a Period
             program=line.program,
             debit_idr=line.debit_idr,
             credit_idr=line.credit_idr,
         )
-        if has_worker:
-            row.worker_id = line.worker_id  # type: ignore[attr-defined]
-        rows.append(row)
-    JournalLine.objects.bulk_create(rows)
+        for line in lines
+    )
     return entry, True

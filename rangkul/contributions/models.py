@@ -184,6 +184,8 @@ class JournalEntry(models.Model):
 class JournalLine(models.Model):
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    # The member a member-keyed line belongs to (receivable, credit, JHT, payments).
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     period = PeriodField(null=True, blank=True)
     program = models.CharField(max_length=8, blank=True)
     debit_idr = models.BigIntegerField(default=0)
@@ -198,6 +200,101 @@ class JournalLine(models.Model):
                 name="contrib_line_one_side",
             ),
         ]
+        indexes = [models.Index(fields=["worker", "account"], name="contrib_line_worker_account")]
 
     def __str__(self) -> str:
         return f"{self.account_id} D{self.debit_idr} C{self.credit_idr}"
+
+
+# --- Bills and coverage ---------------------------------------------------------------------
+
+
+class BillStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for payment")
+    PAID = "paid", _("Paid")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Bill(models.Model):
+    """What to pay under one payment code; its lines may belong to one member or, for a group, many."""
+
+    payment_code = models.CharField(_("payment code"), max_length=16, unique=True)
+    # The member of a single-member bill; empty for a group bill (lines name each member).
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, null=True, blank=True, related_name="bills")
+    amount_idr = models.BigIntegerField(_("amount (Rp)"))
+    status = models.CharField(_("status"), max_length=10, choices=BillStatus.choices, default=BillStatus.OPEN)
+    expires_at = models.DateTimeField(_("pay before"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("bill")
+        verbose_name_plural = _("bills")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_idr__gt=0), name="contrib_bill_amount_positive"),
+            # A member has at most one open bill: issuing a new one cancels the old code.
+            models.UniqueConstraint(
+                fields=["worker"], condition=Q(status="open"), name="contrib_bill_one_open_per_worker"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.payment_code
+
+
+class BillLine(models.Model):
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines")
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    period = PeriodField(_("month"))
+    program = models.CharField(_("program"), max_length=8)
+    amount_idr = models.BigIntegerField(_("amount (Rp)"))
+    discount_idr = models.BigIntegerField(_("discount (Rp)"), default=0)
+    ruleset = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["period", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bill", "worker", "period", "program"], name="contrib_bill_line_unique"),
+            models.CheckConstraint(
+                condition=Q(amount_idr__gte=0, discount_idr__gte=0), name="contrib_bill_line_nonneg"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.program}"
+
+
+class ContributionMonth(models.Model):
+    """One paid month of one program for one member: the coverage table.
+
+    ``coverage_on`` reads it through the unique (worker, period, program) index.
+    A month paid on time covers from its first day; a month paid late covers
+    from the payment day only, unless the rule version allows retroactive cover.
+    """
+
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="contribution_months")
+    period = PeriodField(_("month"))
+    program = models.CharField(_("program"), max_length=8)
+    amount_idr = models.BigIntegerField(_("amount (Rp)"))
+    discount_idr = models.BigIntegerField(_("discount (Rp)"), default=0)
+    paid_at = models.DateTimeField(_("paid at"))
+    covered_from = models.DateField(_("covered from"))
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["period", "program"]
+        verbose_name = _("paid contribution month")
+        verbose_name_plural = _("paid contribution months")
+        constraints = [
+            models.UniqueConstraint(fields=["worker", "period", "program"], name="contrib_month_unique"),
+            models.CheckConstraint(condition=Q(amount_idr__gte=0), name="contrib_month_amount_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.period} {self.program}"

@@ -14,8 +14,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from rangkul.contributions.errors import IncomeBelowMinimum, ProgramNotAvailable, UnknownSector
-from rangkul.contributions.rules import SECTORS, RuleBook
-from rangkul.contributions.selectors import rulebook_for
+from rangkul.contributions.rules import SECTORS, RuleBook, rulebook_for
 from rangkul.core.money import format_rupiah, round_idr
 from rangkul.core.periods import Period
 

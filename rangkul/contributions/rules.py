@@ -19,9 +19,12 @@ from typing import Any
 
 from django.apps import apps as global_apps
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.contributions.errors import NoRulesForMonth
+from rangkul.contributions.models import RuleSet
 from rangkul.core.errors import Conflict, ValidationFailed
 from rangkul.core.periods import Period
 
@@ -371,3 +374,32 @@ def rulebook_from_row(ruleset: Any) -> RuleBook:
         _CACHE.clear()
     _CACHE[key] = book
     return book
+
+
+def rulesets_covering(day: dt.date) -> QuerySet[RuleSet]:
+    return RuleSet.objects.filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=day), effective_from__lte=day
+    ).order_by("-effective_from")
+
+
+def rulebook_for(period: Period) -> RuleBook:
+    """The rule version effective for a contribution month (the latest one that covers it)."""
+    ruleset = rulesets_covering(period.first_day).first()
+    if ruleset is None:
+        raise NoRulesForMonth(
+            _("There are no contribution rules for %(month)s.") % {"month": str(period)},
+            fields={"month": [_("No contribution rules cover this month.")]},
+        )
+    return rulebook_from_row(ruleset)
+
+
+def rules_for_memo() -> Callable[[Period], RuleBook]:
+    """A ``rulebook_for`` that remembers each month's answer (for loops over many months)."""
+    memo: dict[Period, RuleBook] = {}
+
+    def rules_for(period: Period) -> RuleBook:
+        if period not in memo:
+            memo[period] = rulebook_for(period)
+        return memo[period]
+
+    return rules_for

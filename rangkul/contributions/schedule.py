@@ -15,8 +15,7 @@ from functools import lru_cache
 
 import holidays
 
-from rangkul.contributions.rules import RuleBook
-from rangkul.contributions.selectors import rulebook_for
+from rangkul.contributions.rules import RuleBook, rulebook_for
 from rangkul.core.periods import Period
 
 RulesFor = Callable[[Period], RuleBook]

@@ -1,46 +1,31 @@
-"""Reads: the rule version for a month or a day, benefits, ledger balances."""
+"""Reads: rule versions, ledger balances, paid months, coverage and member status."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
-from django.utils.translation import gettext as _
+from django.db.models import Min, QuerySet, Sum
+from django.utils import timezone
 
-from rangkul.contributions.errors import NoRulesForMonth
-from rangkul.contributions.models import JournalLine, RuleSet
-from rangkul.contributions.rules import RuleBook, rulebook_from_row
+from rangkul.contributions.models import Bill, ContributionMonth, JournalLine
+from rangkul.contributions.rules import rulebook_for, rules_for_memo, rulesets_covering
+from rangkul.contributions.schedule import StatusInfo, member_status
 from rangkul.core.periods import Period
 
-
-def rulesets_covering(day: dt.date) -> QuerySet[RuleSet]:
-    return RuleSet.objects.filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gte=day), effective_from__lte=day
-    ).order_by("-effective_from")
-
-
-def rulebook_for(period: Period) -> RuleBook:
-    """The rule version effective for a contribution month (the latest one that covers it)."""
-    ruleset = rulesets_covering(period.first_day).first()
-    if ruleset is None:
-        raise NoRulesForMonth(
-            _("There are no contribution rules for %(month)s.") % {"month": str(period)},
-            fields={"month": [_("No contribution rules cover this month.")]},
-        )
-    return rulebook_from_row(ruleset)
-
-
-def rules_for_memo() -> Callable[[Period], RuleBook]:
-    """A ``rulebook_for`` that remembers each month's answer (for loops over many months)."""
-    memo: dict[Period, RuleBook] = {}
-
-    def rules_for(period: Period) -> RuleBook:
-        if period not in memo:
-            memo[period] = rulebook_for(period)
-        return memo[period]
-
-    return rules_for
+__all__ = [
+    "account_balance",
+    "bills_for_worker",
+    "coverage_on",
+    "coverage_programs_on",
+    "ledger_totals",
+    "member_credit_idr",
+    "paid_months",
+    "rulebook_for",
+    "rules_for_memo",
+    "rulesets_covering",
+    "worker_status",
+]
 
 
 def ledger_totals() -> dict[str, int]:
@@ -53,6 +38,60 @@ def account_balance(*, code: str, worker_id: int | None = None) -> int:
     """Debits minus credits on one account (optionally one member's lines)."""
     lines = JournalLine.objects.filter(account__code=code)
     if worker_id is not None:
-        lines = lines.filter(**{"worker_id": worker_id})
+        lines = lines.filter(worker_id=worker_id)
     totals = lines.aggregate(debit=Sum("debit_idr"), credit=Sum("credit_idr"))
     return int(totals["debit"] or 0) - int(totals["credit"] or 0)
+
+
+def member_credit_idr(*, worker_id: int) -> int:
+    """Money the member has paid that is not yet allocated to a month."""
+    return -account_balance(code="member_credit", worker_id=worker_id)
+
+
+def paid_months(*, worker_id: int) -> dict[Period, dt.date]:
+    """Each paid month and the day it was (first) paid."""
+    rows = (
+        ContributionMonth.objects.filter(worker_id=worker_id)
+        .values("period")
+        .annotate(first_paid=Min("paid_at"))
+        .order_by("period")
+    )
+    return {Period.of(row["period"]): timezone.localdate(row["first_paid"]) for row in rows}
+
+
+def coverage_on(worker: Any, day: dt.date, program: str | None = None) -> bool:
+    """Was the member covered on ``day`` (for ``program``, or any program)? One indexed query."""
+    worker_id = getattr(worker, "pk", worker)
+    months = ContributionMonth.objects.filter(
+        worker_id=worker_id,
+        period=Period.of(day),  # type: ignore[misc]  # PeriodField takes a Period
+        covered_from__lte=day,
+    )
+    if program is not None:
+        months = months.filter(program=program)
+    return months.exists()
+
+
+def coverage_programs_on(*, worker_id: int, day: dt.date) -> list[str]:
+    return sorted(
+        ContributionMonth.objects.filter(
+            worker_id=worker_id,
+            period=Period.of(day),  # type: ignore[misc]  # PeriodField takes a Period
+            covered_from__lte=day,
+        ).values_list("program", flat=True)
+    )
+
+
+def worker_status(*, worker: Any, today: dt.date | None = None) -> StatusInfo:
+    """Registered / active / in arrears / ended on ``today``, with arrears, deadline and history."""
+    today = today or timezone.localdate()
+    return member_status(
+        registered_on=timezone.localdate(worker.registered_at),
+        paid=paid_months(worker_id=worker.pk),
+        today=today,
+        rules_for=rules_for_memo(),
+    )
+
+
+def bills_for_worker(*, worker_id: int) -> QuerySet[Bill]:
+    return Bill.objects.filter(worker_id=worker_id).prefetch_related("lines")

@@ -1,0 +1,271 @@
+"""Writes: bills with payment codes, payment allocation, and the coverage months they create.
+
+Every money movement goes through ``ledger.journal_post``; coverage rows are
+written in the same transaction as the payment's journal entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rangkul.audit.services import audit_record
+from rangkul.contributions.errors import InvalidMonths, NothingPayable
+from rangkul.contributions.ledger import Line, clearing_account, contribution_account, journal_post
+from rangkul.contributions.models import Bill, BillLine, BillStatus, ContributionMonth, JournalEntry, RuleSet
+from rangkul.contributions.payment_codes import payment_code_generate
+from rangkul.contributions.quotes import Quote, price_month
+from rangkul.contributions.schedule import RulesFor, due_date_for, payable_periods
+from rangkul.contributions.selectors import member_credit_idr, paid_months, rules_for_memo
+from rangkul.core.errors import ValidationFailed
+from rangkul.core.periods import Period
+from rangkul.registry.models import Worker
+
+PAYMENT_KIND = "payment"
+
+
+def payment_code_ttl() -> dt.timedelta:
+    # RANGKUL_PAYMENT_CODE_TTL_HOURS: how long a payment code is accepted (default 72 hours).
+    return dt.timedelta(hours=int(getattr(settings, "PAYMENT_CODE_TTL_HOURS", 72)))
+
+
+def _registered_on(worker: Worker) -> dt.date:
+    return timezone.localdate(worker.registered_at)
+
+
+def _price(worker: Worker, period: Period, rules_for: RulesFor, *, sponsor_kind: str | None = None) -> Quote:
+    return price_month(
+        rules=rules_for(period),
+        declared_income_idr=worker.declared_income_idr,
+        jht=worker.jht,
+        sector=worker.occupation.sector,
+        period=period,
+        sponsor_kind=sponsor_kind,
+    )
+
+
+@transaction.atomic
+def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None = None) -> Bill:
+    """A bill for ``months`` months from the first payable unpaid month (arrears in the window first).
+
+    Issuing a bill cancels the member's previous open bill: its code is no longer accepted.
+    """
+    today = today or timezone.localdate()
+    rules_for = rules_for_memo()
+    rules = rules_for(Period.of(today))
+    if months not in rules.prepay_lengths:
+        raise InvalidMonths(
+            _("You can pay for %(min)s to %(max)s months at once.")
+            % {"min": rules.prepay_min_months, "max": rules.prepay_max_months},
+            fields={"months": [_("Choose between 1 and 12 months.")]},
+        )
+    # One member's bills and payments are serialised on the member's row.
+    Worker.objects.select_for_update().filter(pk=worker.pk).first()
+    periods = payable_periods(
+        registered_on=_registered_on(worker),
+        paid=paid_months(worker_id=worker.pk),
+        today=today,
+        rules_for=rules_for,
+        months=months,
+    )
+    if len(periods) < months:
+        raise NothingPayable(
+            _("Only %(count)s more months can be paid now; contributions are paid at most 12 months ahead.")
+            % {"count": len(periods)},
+            fields={"months": [_("Choose fewer months.")]},
+        )
+    quotes = [_price(worker, period, rules_for) for period in periods]
+    total = sum(q.total_idr for q in quotes)
+    if total <= 0:
+        raise NothingPayable(_("Nothing is owed for these months."))
+    now = timezone.now()
+    previous = list(Bill.objects.select_for_update().filter(worker=worker, status=BillStatus.OPEN))
+    Bill.objects.filter(pk__in=[b.pk for b in previous]).update(status=BillStatus.CANCELLED, cancelled_at=now)
+    bill = _bill_create(actor=actor, worker=worker, amount_idr=total, expires_at=now + payment_code_ttl())
+    versions = {q.rule_version for q in quotes}
+    rulesets = {r.version: r for r in RuleSet.objects.filter(version__in=versions)}
+    BillLine.objects.bulk_create(
+        BillLine(
+            bill=bill,
+            worker=worker,
+            period=q.period,  # type: ignore[misc]  # PeriodField takes a Period
+            program=line.program,
+            amount_idr=line.amount_idr,
+            discount_idr=line.discount_idr,
+            ruleset=rulesets[q.rule_version],
+        )
+        for q in quotes
+        for line in q.lines
+    )
+    # A rule version that has priced a bill is never changed again (only superseded).
+    RuleSet.objects.filter(version__in=versions, is_locked=False).update(is_locked=True, locked_at=now)
+    Bill.objects.filter(pk__in=[b.pk for b in previous]).update(replaced_by=bill)
+    audit_record(
+        actor=actor,
+        action="contributions.bill_issued",
+        subject=bill,
+        after={
+            "worker": worker.membership_number,
+            "months": [str(p) for p in periods],
+            "amount_idr": total,
+            "cancelled": [b.payment_code for b in previous],
+        },
+    )
+    return bill
+
+
+def _bill_create(*, actor: Any, worker: Worker | None, amount_idr: int, expires_at: dt.datetime) -> Bill:
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Bill.objects.create(
+                    payment_code=payment_code_generate(),
+                    worker=worker,
+                    amount_idr=amount_idr,
+                    expires_at=expires_at,
+                    created_by=actor if getattr(actor, "pk", None) else None,
+                )
+        except IntegrityError:
+            # A payment code collision: draw another.
+            continue
+    raise IntegrityError("could not draw a unique payment code")
+
+
+@dataclass(frozen=True)
+class Allocation:
+    entry_id: int
+    created: bool
+    amount_idr: int
+    months: tuple[Period, ...]
+    allocated_idr: int
+    credit_used_idr: int
+    credit_added_idr: int
+
+
+def _allocation_from_entry(entry: JournalEntry, *, created: bool) -> Allocation:
+    lines = list(entry.lines.select_related("account"))
+    amount = sum(line.debit_idr for line in lines if line.account.code.startswith("clearing:"))
+    credit_used = sum(line.debit_idr for line in lines if line.account.code == "member_credit")
+    credit_added = sum(line.credit_idr for line in lines if line.account.code == "member_credit")
+    months = sorted({line.period for line in lines if line.account.code.startswith("contribution:") and line.period})
+    allocated = sum(line.credit_idr for line in lines if line.account.code.startswith("contribution:"))
+    return Allocation(entry.pk, created, amount, tuple(months), allocated, credit_used, credit_added)
+
+
+@transaction.atomic
+def payment_allocate(
+    *,
+    actor: Any,
+    worker: Worker,
+    amount_idr: int,
+    payment_reference: str,
+    channel: str,
+    paid_at: dt.datetime | None = None,
+    bill: Bill | None = None,
+) -> Allocation:
+    """Apply a payment (plus any member credit) to whole months; keep the rest as credit.
+
+    Order: payable arrears oldest first, then the current and later months, up to
+    12 months ahead. Idempotent per ``(channel, payment_reference)``: a repeated
+    call returns the first allocation and moves no money.
+    """
+    if amount_idr <= 0:
+        raise ValidationFailed(
+            _("A payment must be more than zero."), fields={"amount_idr": [_("Must be more than zero.")]}
+        )
+    reference = f"{channel}:{payment_reference}"
+    existing = JournalEntry.objects.filter(kind=PAYMENT_KIND, reference=reference).first()
+    if existing is not None:
+        return _allocation_from_entry(existing, created=False)
+    Worker.objects.select_for_update().filter(pk=worker.pk).first()
+    paid_at = paid_at or timezone.now()
+    today = timezone.localdate(paid_at)
+    rules_for = rules_for_memo()
+    credit = member_credit_idr(worker_id=worker.pk)
+    funds = amount_idr + credit
+    candidates = payable_periods(
+        registered_on=_registered_on(worker),
+        paid=paid_months(worker_id=worker.pk),
+        today=today,
+        rules_for=rules_for,
+        months=10**3,
+    )
+    quotes: list[Quote] = []
+    for period in candidates:
+        quote = _price(worker, period, rules_for)
+        if quote.total_idr > funds:
+            break  # whole months only, in order
+        funds -= quote.total_idr
+        quotes.append(quote)
+    allocated = sum(q.total_idr for q in quotes)
+    lines = [Line(clearing_account(channel), debit_idr=amount_idr, worker_id=worker.pk)]
+    if allocated > amount_idr:
+        lines.append(Line("member_credit", debit_idr=allocated - amount_idr, worker_id=worker.pk))
+    elif allocated < amount_idr:
+        lines.append(Line("member_credit", credit_idr=amount_idr - allocated, worker_id=worker.pk))
+    lines += [
+        Line(
+            contribution_account(line.program),
+            credit_idr=line.amount_idr,
+            worker_id=worker.pk,
+            period=q.period,
+            program=line.program,
+        )
+        for q in quotes
+        for line in q.lines
+        if line.amount_idr > 0
+    ]
+    entry, created = journal_post(
+        actor=actor,
+        kind=PAYMENT_KIND,
+        reference=reference,
+        lines=lines,
+        memo=f"{worker.membership_number} via {channel}",
+        occurred_at=paid_at,
+    )
+    if not created:
+        return _allocation_from_entry(entry, created=False)
+    ContributionMonth.objects.bulk_create(
+        ContributionMonth(
+            worker=worker,
+            period=q.period,  # type: ignore[misc]  # PeriodField takes a Period
+            program=line.program,
+            amount_idr=line.amount_idr,
+            discount_idr=line.discount_idr,
+            paid_at=paid_at,
+            covered_from=_covered_from(q.period, today, rules_for),
+            entry=entry,
+        )
+        for q in quotes
+        for line in q.lines
+    )
+    if bill is not None and bill.status == BillStatus.OPEN:
+        Bill.objects.filter(pk=bill.pk).update(status=BillStatus.PAID, paid_at=paid_at)
+    allocation = _allocation_from_entry(entry, created=True)
+    audit_record(
+        actor=actor,
+        action="contributions.payment_allocated",
+        subject=worker,
+        after={
+            "reference": reference,
+            "amount_idr": amount_idr,
+            "months": [str(p) for p in allocation.months],
+            "credit_used_idr": allocation.credit_used_idr,
+            "credit_added_idr": allocation.credit_added_idr,
+        },
+    )
+    return allocation
+
+
+def _covered_from(period: Period, paid_on: dt.date, rules_for: RulesFor) -> dt.date:
+    """On time (by the due date): the whole month. Late: from the payment day, unless retroactive."""
+    rules = rules_for(period)
+    if paid_on <= due_date_for(period, rules) or rules.retroactive_cover:
+        return period.first_day
+    return max(period.first_day, paid_on)

@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from rangkul.audit.models import AuditEvent
+from rangkul.contributions.errors import InvalidMonths, NothingPayable
+from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, RuleSet
+from rangkul.contributions.payment_codes import payment_code_format, payment_code_generate, payment_code_is_valid
+from rangkul.contributions.schedule import Status
+from rangkul.contributions.selectors import coverage_on, ledger_totals, member_credit_idr, worker_status
+from rangkul.contributions.services import bill_issue, payment_allocate
+from rangkul.contributions.tests.factories import at, member
+from rangkul.core.periods import Period
+
+pytestmark = pytest.mark.django_db
+
+
+def test_payment_codes_have_a_valid_check_digit():
+    codes = {payment_code_generate() for _ in range(200)}
+    assert len(codes) == 200
+    assert all(payment_code_is_valid(c) and len(c) == 16 for c in codes)
+    code = next(iter(codes))
+    mistyped = code[:-2] + str((int(code[-2]) + 1) % 10) + code[-1]
+    assert not payment_code_is_valid(mistyped)
+    assert payment_code_format("8812345678901234") == "8812 3456 7890 1234"
+
+
+def test_bill_for_three_months_from_the_current_month(regions):
+    worker = member()
+    bill = bill_issue(actor="test", worker=worker, months=3, today=dt.date(2026, 2, 10))
+    # Non-transport (pedagang): February and March in full, April discounted (PP 50/2025).
+    assert bill.amount_idr == 16_800 + 16_800 + 8_400
+    lines = [(str(line.period), line.program, line.amount_idr, line.discount_idr) for line in bill.lines.all()]
+    assert lines == [
+        ("2026-02", "JKK", 10_000, 0),
+        ("2026-02", "JKM", 6_800, 0),
+        ("2026-03", "JKK", 10_000, 0),
+        ("2026-03", "JKM", 6_800, 0),
+        ("2026-04", "JKK", 5_000, 5_000),
+        ("2026-04", "JKM", 3_400, 3_400),
+    ]
+    assert payment_code_is_valid(bill.payment_code)
+    assert bill.expires_at > at(dt.date(2026, 2, 10))
+    assert RuleSet.objects.get(version="BPU-2024-01").is_locked
+    assert AuditEvent.objects.filter(action="contributions.bill_issued").count() == 1
+
+
+def test_a_new_bill_cancels_the_old_code(regions):
+    worker = member()
+    first = bill_issue(actor="test", worker=worker, months=1, today=dt.date(2026, 2, 10))
+    second = bill_issue(actor="test", worker=worker, months=6, today=dt.date(2026, 2, 10))
+    first.refresh_from_db()
+    assert first.status == BillStatus.CANCELLED and first.replaced_by_id == second.pk
+    assert second.status == BillStatus.OPEN
+    assert Bill.objects.filter(worker=worker, status=BillStatus.OPEN).count() == 1
+
+
+@pytest.mark.parametrize("months", [0, 13])
+def test_bill_length_is_one_to_twelve(regions, months):
+    with pytest.raises(InvalidMonths):
+        bill_issue(actor="test", worker=member(), months=months, today=dt.date(2026, 2, 10))
+
+
+def test_cannot_bill_beyond_twelve_months_ahead(regions):
+    worker = member()
+    payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=12 * 16_800,
+        payment_reference="P1",
+        channel="sandbox",
+        paid_at=at(dt.date(2027, 4, 1)),
+    )
+    with pytest.raises(NothingPayable):
+        bill_issue(actor="test", worker=worker, months=1, today=dt.date(2027, 4, 2))
+
+
+def test_bill_starts_with_arrears_inside_the_window(regions):
+    worker = member()
+    payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=16_800,
+        payment_reference="P1",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 1, 10)),
+    )
+    bill = bill_issue(actor="test", worker=worker, months=2, today=dt.date(2026, 3, 20))
+    assert sorted({str(line.period) for line in bill.lines.all()}) == ["2026-02", "2026-03"]
+
+
+def test_payment_allocates_whole_months_and_keeps_the_rest_as_credit(regions):
+    worker = member()
+    allocation = payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=40_000,
+        payment_reference="EXT-1",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 2, 10)),
+    )
+    assert allocation.months == (Period(2026, 2), Period(2026, 3))
+    assert allocation.allocated_idr == 33_600
+    assert allocation.credit_added_idr == 6_400
+    assert member_credit_idr(worker_id=worker.pk) == 6_400
+    # The credit pays the next month with the next payment (April is discounted: 8,400).
+    second = payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=2_000,
+        payment_reference="EXT-2",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 3, 1)),
+    )
+    assert second.months == (Period(2026, 4),)
+    assert second.credit_used_idr == 6_400
+    assert member_credit_idr(worker_id=worker.pk) == 0
+    totals = ledger_totals()
+    assert totals["debit_idr"] == totals["credit_idr"]
+
+
+def test_payment_is_idempotent_per_reference(regions):
+    worker = member()
+    kwargs = {
+        "actor": "test",
+        "worker": worker,
+        "amount_idr": 16_800,
+        "payment_reference": "DUP",
+        "channel": "sandbox",
+        "paid_at": at(dt.date(2026, 2, 10)),
+    }
+    first = payment_allocate(**kwargs)
+    again = payment_allocate(**kwargs)
+    assert first.created and not again.created
+    assert again.entry_id == first.entry_id and again.months == first.months
+    assert ContributionMonth.objects.filter(worker=worker).count() == 2
+    assert member_credit_idr(worker_id=worker.pk) == 0
+
+
+def test_paying_a_bill_marks_it_paid(regions):
+    worker = member()
+    bill = bill_issue(actor="test", worker=worker, months=3, today=dt.date(2026, 2, 10))
+    payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=bill.amount_idr,
+        payment_reference="B1",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 2, 11)),
+        bill=bill,
+    )
+    bill.refresh_from_db()
+    assert bill.status == BillStatus.PAID
+    assert worker_status(worker=worker, today=dt.date(2026, 2, 12)).paid_through == Period(2026, 4)
+
+
+def test_coverage_is_one_query_and_follows_paid_months(regions):
+    worker = member()
+    payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=16_800,
+        payment_reference="C1",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 2, 10)),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        covered = coverage_on(worker, dt.date(2026, 2, 20), "JKK")
+    assert covered and len(queries) == 1
+    assert coverage_on(worker, dt.date(2026, 2, 1))
+    assert not coverage_on(worker, dt.date(2026, 2, 20), "JHT")
+    assert not coverage_on(worker, dt.date(2026, 3, 1))
+    assert not coverage_on(worker.pk, dt.date(2026, 1, 31))
+
+
+def test_late_payment_covers_only_from_the_payment_day(regions):
+    worker = member()
+    payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=16_800,
+        payment_reference="L0",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 1, 10)),
+    )
+    # February is paid on 25 February, after its due date (16 February 2026, Monday).
+    payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=16_800,
+        payment_reference="L1",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 2, 25)),
+    )
+    assert not coverage_on(worker, dt.date(2026, 2, 20))
+    assert coverage_on(worker, dt.date(2026, 2, 25))
+
+
+def test_status_moves_with_payments_and_time(regions):
+    worker = member()
+    assert worker_status(worker=worker, today=dt.date(2026, 1, 20)).status == Status.REGISTERED
+    payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=16_800,
+        payment_reference="S1",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 1, 10)),
+    )
+    assert worker_status(worker=worker, today=dt.date(2026, 1, 20)).status == Status.ACTIVE
+    info = worker_status(worker=worker, today=dt.date(2026, 2, 17))
+    assert info.status == Status.IN_ARREARS and info.arrears == (Period(2026, 2),)
+    assert worker_status(worker=worker, today=dt.date(2026, 5, 20)).status == Status.ENDED
