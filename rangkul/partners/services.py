@@ -1,0 +1,528 @@
+"""Writes for partner organisations, memberships and bulk imports.
+
+An import never decides who may be registered: every row goes through
+``registry.services.worker_register``, the one implementation of the
+registration rules. This module only reads the file, keeps the counters and
+makes the work resumable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from rangkul.accounts.roles import Role
+from rangkul.audit.services import audit_record
+from rangkul.core.crypto import mask_nik
+from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
+from rangkul.partners.importing.parse import (
+    ImportFileError,
+    RawRow,
+    Source,
+    header_key,
+    open_source,
+    parse_row,
+    sniff_format,
+)
+from rangkul.partners.models import (
+    ImportJob,
+    ImportRowResult,
+    ImportStatus,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    OrganisationUser,
+    RowOutcome,
+)
+from rangkul.registry.models import Channel, Worker
+from rangkul.registry.selectors import occupation_list, worker_find_by_nik
+from rangkul.registry.services import RegistrationInput, worker_register
+
+logger = logging.getLogger("rangkul.partners")
+
+HASH_CHUNK = 1 << 20
+
+
+# ---------------------------------------------------------------- organisations
+
+
+@transaction.atomic
+def organisation_create(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    kind: str,
+    region_code: str | None = None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    contact_email: str = "",
+    branch: Any = None,
+) -> Organisation:
+    code = (code or "").strip().lower()
+    errors: dict[str, list[Any]] = {}
+    if not code:
+        errors["code"] = [_("Give the organisation a short code.")]
+    elif Organisation.objects.filter(code=code).exists():
+        errors["code"] = [_("This code is already used by another organisation.")]
+    if not (name or "").strip():
+        errors["name"] = [_("Write the organisation's name.")]
+    if kind not in OrganisationKind.values:
+        errors["kind"] = [_("Choose the kind of organisation from the list.")]
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    organisation = Organisation.objects.create(
+        code=code,
+        name=name.strip(),
+        kind=kind,
+        region_id=region_code or None,
+        contact_name=contact_name.strip(),
+        contact_phone=contact_phone.strip(),
+        contact_email=contact_email.strip(),
+        branch=branch,
+    )
+    audit_record(
+        actor=actor,
+        action="partners.organisation_created",
+        subject=organisation,
+        after={"code": code, "name": organisation.name, "kind": kind, "region": region_code or ""},
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_set_phone_attestation(*, actor: Any, organisation: Organisation, attests: bool) -> Organisation:
+    """Record that the organisation vouches for its members' mobile numbers (or withdraws it)."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    before = {"attests_phone_verification": organisation.attests_phone_verification}
+    organisation.attests_phone_verification = attests
+    organisation.attested_by = actor if attests and getattr(actor, "is_authenticated", False) else None
+    organisation.attested_at = timezone.now() if attests else None
+    organisation.save(update_fields=["attests_phone_verification", "attested_by", "attested_at"])
+    audit_record(
+        actor=actor,
+        action="partners.phone_attestation_changed",
+        subject=organisation,
+        before=before,
+        after={"attests_phone_verification": attests},
+    )
+    return organisation
+
+
+@transaction.atomic
+def organisation_user_add(*, actor: Any, organisation: Organisation, user: Any) -> OrganisationUser:
+    """Let a user act for the organisation; they get the partner_admin role."""
+    link, _created = OrganisationUser.objects.update_or_create(user=user, defaults={"organisation": organisation})
+    user.groups.add(*Group.objects.filter(name=Role.PARTNER_ADMIN.value))
+    audit_record(
+        actor=actor,
+        action="partners.organisation_user_added",
+        subject=organisation,
+        after={"user": user.get_username()},
+    )
+    return link
+
+
+@transaction.atomic
+def membership_add(
+    *, actor: Any, organisation: Organisation, worker: Worker, source_import: ImportJob | None = None
+) -> tuple[Membership, bool]:
+    membership, created = Membership.objects.get_or_create(
+        organisation=organisation, worker=worker, defaults={"source_import": source_import}
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action="partners.member_added",
+            subject=worker,
+            after={"organisation": organisation.code},
+        )
+    return membership, created
+
+
+# ---------------------------------------------------------------- import jobs
+
+
+def _actor_label(actor: Any) -> str:
+    if getattr(actor, "is_authenticated", False):
+        return str(actor.get_username())[:150]
+    if isinstance(actor, str):
+        return actor[:150]
+    return "system"
+
+
+def file_sha256(handle: IO[bytes] | File) -> str:
+    digest = hashlib.sha256()
+    chunks: Iterable[bytes]
+    if isinstance(handle, File):
+        handle.seek(0)
+        chunks = handle.chunks(HASH_CHUNK)
+    else:
+        handle.seek(0)
+        chunks = iter(lambda: handle.read(HASH_CHUNK), b"")
+    for chunk in chunks:
+        digest.update(chunk)
+    handle.seek(0)
+    return digest.hexdigest()
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    actor: Any,
+    organisation: Organisation | None,
+    upload: File,
+    name: str,
+    skip_phone_verification: bool = False,
+    sponsorship_code: str = "",
+) -> tuple[ImportJob, bool]:
+    """Store an uploaded file and queue its import; the same file again resumes the earlier job.
+
+    Returns ``(job, created)``. "The same file" is the same organisation and the
+    same SHA-256 of the content: whatever the earlier job committed stays, and
+    processing continues after its last committed row, so nothing is imported twice.
+    """
+    if skip_phone_verification and (organisation is None or not organisation.attests_phone_verification):
+        raise PermissionDenied(
+            _("Only an organisation that attests to verifying its members' mobile numbers may skip verification.")
+        )
+    name = Path(name or getattr(upload, "name", "") or "import.csv").name[:255]
+    digest = file_sha256(upload)
+    existing = (
+        ImportJob.objects.select_for_update()
+        .filter(organisation=organisation, file_sha256=digest)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if existing is not None:
+        if existing.status in {ImportStatus.FAILED, ImportStatus.CANCELLED}:
+            existing.status = ImportStatus.QUEUED
+            existing.error = ""
+            existing.finished_at = None
+            existing.save(update_fields=["status", "error", "finished_at"])
+            audit_record(actor=actor, action="partners.import_resumed", subject=existing)
+        return existing, False
+
+    job = ImportJob(
+        organisation=organisation,
+        original_name=name,
+        file_sha256=digest,
+        skip_phone_verification=skip_phone_verification,
+        sponsorship_code=(sponsorship_code or "").strip()[:40],
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by_label=_actor_label(actor),
+    )
+    job.file.save(name, upload, save=False)
+    try:
+        job.file_format = sniff_format(Path(job.file.path), name)
+    except ImportFileError as exc:
+        job.file.delete(save=False)
+        raise ValidationFailed(exc.message, fields={"file": [exc.message]}) from exc
+    job.save()
+    audit_record(
+        actor=actor,
+        action="partners.import_created",
+        subject=job,
+        after={
+            "organisation": organisation.code if organisation else "",
+            "file": name,
+            "sha256": digest,
+            "skip_phone_verification": skip_phone_verification,
+            "sponsorship": job.sponsorship_code,
+        },
+    )
+    return job, True
+
+
+def import_job_enqueue(*, job: ImportJob) -> None:
+    """Run the import as a background task once the job row is committed."""
+    from rangkul.partners.tasks import import_job_process
+
+    job_id = job.pk
+    transaction.on_commit(lambda: import_job_process.enqueue(job_id))
+
+
+@transaction.atomic
+def import_job_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
+    """Stop after the batch in progress; committed rows stay (running the file again continues)."""
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.is_finished:
+        raise Conflict(_("This import has already finished."), code="import_finished")
+    job.status = ImportStatus.CANCELLED
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "finished_at"])
+    audit_record(actor=actor, action="partners.import_cancelled", subject=job, after=job.summary())
+    return job
+
+
+def import_job_fail(*, job_id: int, message: str) -> None:
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.is_finished:
+            return
+        job.status = ImportStatus.FAILED
+        job.error = message
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        audit_record(actor="system", action="partners.import_failed", subject=job, after=job.summary(), reason=message)
+
+
+# ---------------------------------------------------------------- the runner
+
+
+class _Stop(Exception):
+    """Another runner moved the job on, or it was cancelled: leave the rest to them."""
+
+
+@dataclass
+class _BatchState:
+    job: ImportJob
+    actor: Any
+    columns: dict[str, str]
+    occupations: dict[str, str]
+    results: list[ImportRowResult] = field(default_factory=list)
+    memberships: list[Membership] = field(default_factory=list)
+    # Workers first seen in this batch (not yet visible as results in the database).
+    seen: dict[int, int] = field(default_factory=dict)
+    imported: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+
+
+# Registry error fields → the import's column names (the file's own headers when present).
+_FIELD_COLUMNS = {"occupation_code": "occupation", "second_occupation": "occupation"}
+
+
+def _column(state: _BatchState, name: str) -> str:
+    name = _FIELD_COLUMNS.get(name, name)
+    return state.columns.get(name, name)[:100]
+
+
+def _shown_value(raw: RawRow, name: str) -> str:
+    name = _FIELD_COLUMNS.get(name, name)
+    value = raw.values.get(name)
+    if value is None:
+        return ""
+    text = str(value).strip()
+    if name == "nik":
+        return mask_nik(text)
+    return text[:200]
+
+
+def _reject(state: _BatchState, raw: RawRow, problems: Iterable[tuple[str, str]]) -> None:
+    for name, message in problems:
+        state.results.append(
+            ImportRowResult(
+                job=state.job,
+                row_number=raw.number,
+                outcome=RowOutcome.REJECTED,
+                column=_column(state, name) if name else "",
+                value=_shown_value(raw, name) if name else "",
+                message=message,
+            )
+        )
+    state.rejected += 1
+
+
+def _duplicate(state: _BatchState, raw: RawRow, worker: Worker) -> None:
+    earlier = state.seen.get(worker.pk)
+    if earlier is None:
+        earlier = (
+            ImportRowResult.objects.filter(job=state.job, worker=worker, outcome=RowOutcome.IMPORTED)
+            .values_list("row_number", flat=True)
+            .first()
+        )
+    if earlier is not None:
+        message = gettext("The same person (same NIK) is already in row %(row)s of this file.") % {"row": earlier}
+    elif state.job.organisation is not None:
+        message = gettext(
+            "Already registered with Rangkul; added to your organisation's members, not registered again."
+        )
+    else:
+        message = gettext("Already registered with Rangkul; not registered again.")
+    state.results.append(
+        ImportRowResult(
+            job=state.job,
+            row_number=raw.number,
+            outcome=RowOutcome.DUPLICATE,
+            column=_column(state, "nik"),
+            value=_shown_value(raw, "nik"),
+            message=message,
+            worker=worker,
+        )
+    )
+    state.duplicates += 1
+    _link(state, worker)
+
+
+def _link(state: _BatchState, worker: Worker) -> None:
+    if state.job.organisation is not None:
+        state.memberships.append(
+            Membership(organisation=state.job.organisation, worker=worker, source_import=state.job)
+        )
+
+
+def _process_row(state: _BatchState, raw: RawRow) -> None:
+    parsed = parse_row(raw, occupations=state.occupations)
+    if parsed.problems:
+        _reject(state, raw, [(p.field, str(p.message)) for p in parsed.problems])
+        return
+    data = parsed.data
+    existing = worker_find_by_nik(nik=data["nik"])
+    if existing is not None:
+        _duplicate(state, raw, existing)
+        return
+    registration = RegistrationInput(
+        nik=data["nik"],
+        full_name=data["full_name"],
+        birth_date=data["birth_date"],
+        sex=data["sex"],
+        phone=data["phone"],
+        village_code=data["village_code"],
+        occupation_code=data["occupation_code"],
+        declared_income_idr=data["declared_income_idr"],
+        jht=data["jht"],
+        email=data["email"],
+        address=data["address"],
+        postal_code=data["postal_code"],
+    )
+    job = state.job
+    try:
+        worker = worker_register(
+            actor=state.actor,
+            data=registration,
+            channel=Channel.IMPORT,
+            phone_verified=job.skip_phone_verification,
+            organisation_code=job.organisation.code if job.organisation else "",
+        )
+    except ValidationFailed as exc:
+        problems = [(name, message) for name, messages in exc.fields.items() for message in messages]
+        _reject(state, raw, problems or [("", str(exc.message))])
+        return
+    except Conflict as exc:
+        found = worker_find_by_nik(nik=data["nik"]) if exc.code == "nik_registered" else None
+        if found is None:
+            _reject(state, raw, [("nik", str(exc.message))])
+        else:
+            _duplicate(state, raw, found)
+        return
+    state.seen[worker.pk] = raw.number
+    state.results.append(ImportRowResult(job=job, row_number=raw.number, outcome=RowOutcome.IMPORTED, worker=worker))
+    state.imported += 1
+    _link(state, worker)
+
+
+def _batch_hook(job: ImportJob, rows: list[RawRow]) -> None:
+    """Called inside each batch's transaction before it commits (tests use it to simulate a crash)."""
+
+
+def _commit_batch(state: _BatchState, rows: list[RawRow]) -> None:
+    job = state.job
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != ImportStatus.RUNNING or locked.last_committed_row != job.last_committed_row:
+            raise _Stop
+        for raw in rows:
+            _process_row(state, raw)
+        ImportRowResult.objects.bulk_create(state.results, batch_size=1000)
+        if state.memberships:
+            Membership.objects.bulk_create(state.memberships, batch_size=1000, ignore_conflicts=True)
+        locked.processed += len(rows)
+        locked.imported += state.imported
+        locked.rejected += state.rejected
+        locked.duplicates += state.duplicates
+        locked.last_committed_row = rows[-1].number
+        locked.rows = max(locked.rows, locked.processed)
+        locked.save(update_fields=["processed", "imported", "rejected", "duplicates", "last_committed_row", "rows"])
+        _batch_hook(locked, rows)
+    for name in ("processed", "imported", "rejected", "duplicates", "last_committed_row", "rows"):
+        setattr(job, name, getattr(locked, name))
+    state.results = []
+    state.memberships = []
+    state.seen = {}
+    state.imported = state.rejected = state.duplicates = 0
+
+
+def _batched(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
+    while batch := list(islice(rows, size)):
+        yield batch
+
+
+def _occupation_index() -> dict[str, str]:
+    """Folded code, Indonesian and English name → catalogue code ("Ojek Online" → "ojek_online")."""
+    index: dict[str, str] = {}
+    for occupation in occupation_list():
+        for label in (occupation.name_en, occupation.name, occupation.code):
+            if label:
+                index[header_key(label)] = occupation.code
+    return index
+
+
+def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
+    """Process a job from its last committed row to the end of the file (or until cancelled).
+
+    Each batch is one transaction holding its workers, memberships, row results
+    and the job's counters and watermark: a crash loses at most the batch in
+    flight, and the next run starts exactly after the last committed one.
+    """
+    size = batch_size or settings.PARTNER_IMPORT_BATCH_SIZE
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("organisation", "created_by").get(pk=job_id)
+        if job.status in {ImportStatus.COMPLETED, ImportStatus.CANCELLED}:
+            return job
+        now = timezone.now()
+        job.status = ImportStatus.RUNNING
+        job.started_at = job.started_at or now
+        job.run_started_at = now
+        job.run_start_processed = job.processed
+        job.save(update_fields=["status", "started_at", "run_started_at", "run_start_processed"])
+
+    # Messages in the report are written in the site's language (Indonesian), whoever runs the task.
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            source: Source = open_source(Path(job.file.path), job.original_name)
+        except ImportFileError as exc:
+            import_job_fail(job_id=job.pk, message=str(exc.message))
+            return ImportJob.objects.get(pk=job.pk)
+        if source.estimated_rows > job.rows:
+            ImportJob.objects.filter(pk=job.pk).update(rows=source.estimated_rows)
+            job.rows = source.estimated_rows
+        state = _BatchState(
+            job=job,
+            actor=job.created_by or job.created_by_label or "system",
+            columns=source.columns,
+            occupations=_occupation_index(),
+        )
+        pending = (raw for raw in source.rows if raw.number > job.last_committed_row)
+        try:
+            for rows in _batched(pending, size):
+                _commit_batch(state, rows)
+        except _Stop:
+            return ImportJob.objects.get(pk=job.pk)
+        finally:
+            pending.close()
+
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportStatus.RUNNING:
+            return job
+        job.status = ImportStatus.COMPLETED
+        job.rows = job.processed
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "rows", "finished_at"])
+        audit_record(actor=state.actor, action="partners.import_completed", subject=job, after=job.summary())
+    logger.info("Import %s completed: %s", job.pk, job.summary())
+    return job
