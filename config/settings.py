@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "rangkul.partners",
     "rangkul.api",
     "rangkul.outreach",
+    "rangkul.portal",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("office/", include("rangkul.core.office_urls")),
     path("office/audit/", include("rangkul.audit.urls")),
     path("wilayah/", include("rangkul.regions.urls")),
+    path("peserta/", include("rangkul.portal.urls")),
     path("iuran/", include("rangkul.contributions.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from rangkul.core.crypto import seal, unseal
 from rangkul.outreach.backends import SmsBackend
@@ -51,3 +54,17 @@ def sms_queue(*, to: str, body: str, purpose: str) -> None:
 
     sealed = sms_seal(to=to, body=body, purpose=purpose)
     transaction.on_commit(lambda: sms_deliver.enqueue(sealed=sealed, purpose=purpose))
+
+
+def outreach_welcome_send(*, worker: Any) -> None:
+    """Welcome text after registration (the registry's worker_send_welcome task calls this).
+
+    Already inside a task, so it sends directly. Carries the membership number,
+    never the NIK. Written in the site language: a task has no visitor's language.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _(
+            "Welcome to Rangkul. Your membership number is %(number)s. "
+            "Protection (JKK and JKM) starts once your first contribution is paid."
+        ) % {"number": worker.membership_number}
+    sms_send_now(to=worker.phone, body=body, purpose="welcome")

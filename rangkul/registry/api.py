@@ -167,7 +167,7 @@ def worker_out(worker: Worker) -> dict[str, Any]:
     description="The catalogue of informal occupations with their sector.",
 )
 def list_occupations(request: HttpRequest) -> list[dict[str, str]]:
-    return list(occupation_list().values("code", "name", "sector"))
+    return [{"code": o.code, "name": o.name, "sector": o.sector} for o in occupation_list()]
 
 
 def _api_key(request: HttpRequest) -> Any:

@@ -1,0 +1,221 @@
+"""Portal forms. Plain Django forms: every one works with JavaScript off.
+
+Field-level checks here give early, friendly feedback; the registration service
+re-checks everything (one implementation of every rule) and its errors are shown
+on the step that holds the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rangkul.accounts.models import BranchOffice
+from rangkul.regions.forms import RegionPickerMixin
+from rangkul.registry import identity
+from rangkul.registry.models import Relationship, Sex
+from rangkul.registry.selectors import occupation_list
+
+MIN_DECLARED_INCOME_IDR = 1_000_000
+PAYMENT_PERIODS = [
+    (1, _("Every month")),
+    (3, _("Every 3 months")),
+    (6, _("Every 6 months")),
+    (12, _("Every 12 months")),
+]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _digits_attrs(maxlength: int, autocomplete: str = "off") -> dict[str, str]:
+    return {"inputmode": "numeric", "autocomplete": autocomplete, "maxlength": str(maxlength)}
+
+
+class PhoneField(forms.CharField):
+    """An Indonesian mobile number, cleaned to E.164 with the registry's rules."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Mobile number"))
+        kwargs.setdefault("help_text", _("We send a 6-digit code to this number by SMS."))
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}))
+        super().__init__(max_length=20, **kwargs)
+
+    def clean(self, value: Any) -> str:
+        raw = super().clean(value)
+        if not raw:
+            return ""
+        try:
+            return identity.phone_normalize(raw)
+        except identity.PhoneInvalid as exc:
+            raise forms.ValidationError(str(exc.message)) from None
+
+
+class IdentityForm(forms.Form):
+    nik = forms.CharField(
+        label=_("NIK (16 digits on your KTP)"),
+        max_length=20,
+        widget=forms.TextInput(attrs=_digits_attrs(20)),
+    )
+    full_name = forms.CharField(
+        label=_("Full name as on the KTP"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    birth_date = forms.DateField(label=_("Date of birth"), widget=DateInput(attrs={"autocomplete": "bday"}))
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
+
+    def clean_full_name(self) -> str:
+        value: str = self.cleaned_data["full_name"]
+        errors = identity.name_errors(value)
+        if errors:
+            raise forms.ValidationError(errors)
+        return identity.name_normalize(value)
+
+    def clean_birth_date(self) -> Any:
+        value = self.cleaned_data["birth_date"]
+        errors = identity.age_errors(value, today=timezone.localdate())
+        if errors:
+            raise forms.ValidationError(errors)
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if "nik" not in cleaned:
+            return cleaned
+        check = identity.nik_check(cleaned["nik"], birth_date=cleaned.get("birth_date"), sex=cleaned.get("sex", ""))
+        for name, messages in check.fields.items():
+            target = name if name in self.fields else "nik"
+            if target in self.errors:
+                continue
+            for message in messages:
+                self.add_error(target, str(message))
+        if check.facts is not None:
+            cleaned["nik"] = check.facts.nik
+        return cleaned
+
+
+class PhoneForm(forms.Form):
+    phone = PhoneField()
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"),
+        max_length=12,
+        help_text=_("6 digits, valid for 5 minutes."),
+        widget=forms.TextInput(attrs=_digits_attrs(12, "one-time-code")),
+    )
+
+
+class AddressForm(RegionPickerMixin):
+    address = forms.CharField(
+        label=_("Address as on the KTP (street, RT/RW)"),
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        max_length=5,
+        min_length=5,
+        required=False,
+        widget=forms.TextInput(attrs=_digits_attrs(5, "postal-code")),
+    )
+
+    def clean_postal_code(self) -> str:
+        value: str = (self.cleaned_data.get("postal_code") or "").strip()
+        if value and not value.isdigit():
+            raise forms.ValidationError(_("A postal code has 5 digits."))
+        return value
+
+
+class WorkForm(forms.Form):
+    occupation = forms.ChoiceField(label=_("Main occupation"))
+    second_occupation = forms.ChoiceField(label=_("Second occupation (optional)"), required=False)
+    declared_income_idr = forms.IntegerField(
+        label=_("Monthly income (Rp)"),
+        min_value=MIN_DECLARED_INCOME_IDR,
+        max_value=1_000_000_000,
+        help_text=_("At least Rp1.000.000. Contributions are a percentage of this amount."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
+        error_messages={"min_value": _("The declared income must be at least Rp1.000.000.")},
+    )
+    jht = forms.TypedChoiceField(
+        label=_("Join old-age savings (JHT)?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        help_text=_("JHT is optional savings for old age: 2% of your income each month, paid back to you later."),
+    )
+    payment_period_months = forms.TypedChoiceField(
+        label=_("How often will you pay?"), choices=PAYMENT_PERIODS, coerce=int, widget=forms.RadioSelect, initial=1
+    )
+    branch = forms.ModelChoiceField(
+        label=_("Branch office (optional)"),
+        queryset=BranchOffice.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        empty_label=_("— the branch for my region —"),
+        to_field_name="code",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        occupations = [(o.code, o.name) for o in occupation_list()]
+        self.fields["occupation"].choices = [("", _("— choose —")), *occupations]  # type: ignore[attr-defined]
+        self.fields["second_occupation"].choices = [("", _("— none —")), *occupations]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        first, second = cleaned.get("occupation"), cleaned.get("second_occupation")
+        if first and second and first == second:
+            self.add_error("second_occupation", _("The second occupation must differ from the first."))
+        return cleaned
+
+
+class HeirForm(forms.Form):
+    full_name = forms.CharField(label=_("Heir's full name"), max_length=150)
+    relationship = forms.ChoiceField(
+        label=_("Relationship to you"), choices=[("", _("— choose —")), *Relationship.choices]
+    )
+    birth_date = forms.DateField(label=_("Heir's date of birth (optional)"), required=False, widget=DateInput())
+    nik = forms.CharField(
+        label=_("Heir's NIK (optional)"), max_length=20, required=False, widget=forms.TextInput(attrs=_digits_attrs(20))
+    )
+    phone = forms.CharField(
+        label=_("Heir's mobile number (optional)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+
+    def clean_full_name(self) -> str:
+        value: str = self.cleaned_data["full_name"]
+        errors = identity.name_errors(value)
+        if errors:
+            raise forms.ValidationError(errors)
+        return identity.name_normalize(value)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        nik = (cleaned.get("nik") or "").strip()
+        if nik:
+            check = identity.nik_check(nik, birth_date=cleaned.get("birth_date"), sex="")
+            for name, messages in check.fields.items():
+                target = name if name in self.fields else "nik"
+                for message in messages:
+                    self.add_error(target, str(message))
+            if check.facts is not None:
+                cleaned["nik"] = check.facts.nik
+        phone = (cleaned.get("phone") or "").strip()
+        if phone:
+            normalized, messages = identity.phone_errors(phone)
+            for message in messages:
+                self.add_error("phone", str(message))
+            cleaned["phone"] = normalized
+        return cleaned

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from rangkul.outreach.backends import locmem
+from rangkul.registry.models import Occupation
+
+
+@pytest.fixture
+def sms(settings):
+    """The in-memory SMS outbox; ``sms.code_for(phone)`` is the last code texted to a number."""
+    settings.SMS_BACKEND = "rangkul.outreach.backends.locmem.SmsBackend"
+    locmem.clear()
+
+    class Outbox:
+        messages = locmem.outbox
+
+        @staticmethod
+        def code_for(phone: str) -> str:
+            for message in reversed(locmem.messages_to(phone)):
+                match = re.search(r"\b(\d{6})\b", message.body)
+                if match and message.purpose.startswith("otp"):
+                    return match.group(1)
+            raise AssertionError(f"no code was texted to {phone}")
+
+    yield Outbox
+    locmem.clear()
+
+
+@pytest.fixture
+def occupations(db):
+    """The seeded catalogue, recreated when a transactional test flushed it."""
+    for code, name, sector in (("pedagang", "Pedagang", "non_transport"), ("ojek_online", "Ojek online", "transport")):
+        Occupation.objects.get_or_create(code=code, defaults={"name": name, "sector": sector})

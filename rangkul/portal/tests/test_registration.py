@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from rangkul.accounts.models import OtpChallenge
+from rangkul.registry.models import Worker
+from rangkul.registry.tests.factories import make_nik, worker_create
+
+PHONE = "081234567890"
+PHONE_E164 = "+6281234567890"
+BIRTH = dt.date(1990, 5, 17)
+
+
+def step(name: str) -> str:
+    return reverse("portal:register_step", kwargs={"step": name})
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Run on_commit callbacks (the SMS task) inside the test transaction, as a real commit would."""
+
+    def post(client, url, data):
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(url, data)
+
+    return post
+
+
+def fill_identity(client, nik: str, **overrides):
+    data = {"nik": nik, "full_name": "  siti   AMINAH ", "birth_date": BIRTH.isoformat(), "sex": "F"}
+    data.update(overrides)
+    return client.post(step("identitas"), data)
+
+
+def verify_phone(client, sms, post, phone=PHONE):
+    post(client, step("kontak"), {"action": "send", "phone": phone})
+    code = sms.code_for(PHONE_E164 if phone == PHONE else phone)
+    return client.post(step("kontak"), {"action": "verify", "code": code})
+
+
+def fill_until_review(client, sms, post, branch, nik: str):
+    assert fill_identity(client, nik).status_code == 302
+    assert verify_phone(client, sms, post)["Location"] == step("alamat")
+    response = client.post(
+        step("alamat"),
+        {
+            "province": "33",
+            "regency": "33.74",
+            "district": "33.74.01",
+            "village": "33.74.01.1001",
+            "address": "Jl. Pemuda 12 RT 01/RW 02",
+            "postal_code": "50132",
+        },
+    )
+    assert response["Location"] == step("pekerjaan")
+    response = client.post(
+        step("pekerjaan"),
+        {
+            "occupation": "pedagang",
+            "second_occupation": "ojek_online",
+            "declared_income_idr": "1500000",
+            "jht": "yes",
+            "payment_period_months": "3",
+            "branch": branch.code,
+        },
+    )
+    assert response["Location"] == step("ahli-waris")
+    response = client.post(step("ahli-waris"), {"action": "add", "full_name": "budi santoso", "relationship": "spouse"})
+    assert response.status_code == 302
+    assert client.post(step("ahli-waris"), {"action": "next"})["Location"] == step("periksa")
+
+
+@pytest.mark.django_db
+def test_full_registration_without_javascript(client, sms, run_on_commit, regions, branch, occupations):
+    nik = make_nik(birth_date=BIRTH, sex="F")
+    fill_until_review(client, sms, run_on_commit, branch, nik)
+
+    review = client.get(step("periksa"))
+    content = review.content.decode()
+    assert nik not in content and nik[:4] in content
+    assert "JKK + JKM + JHT" in content
+
+    response = run_on_commit(client, step("periksa"), {})
+    assert response["Location"] == reverse("portal:register_done")
+    worker = Worker.objects.get()
+    assert worker.channel == "portal" and worker.phone == PHONE_E164 and worker.phone_verified
+    assert worker.full_name == "Siti Aminah" and worker.jht and worker.payment_period_months == 3
+    assert worker.second_occupation.code == "ojek_online" and worker.branch == branch
+    assert [h.full_name for h in worker.heirs.all()] == ["Budi Santoso"]
+
+    done = client.get(response["Location"]).content.decode()
+    assert worker.membership_number in done and worker.nik_masked in done and nik not in done
+    # The progress (and its sealed NIK) is gone from the session.
+    assert "portal_registration" not in client.session
+    # The welcome text carries the membership number, never the NIK.
+    welcome = [m for m in sms.messages if m.purpose == "welcome"]
+    assert welcome and worker.membership_number in welcome[0].body and nik not in welcome[0].body
+
+
+@pytest.mark.django_db
+def test_nik_is_sealed_in_the_session_and_never_in_a_url(client, regions, occupations):
+    nik = make_nik(birth_date=BIRTH, sex="F")
+    response = fill_identity(client, nik)
+    assert nik not in response["Location"]
+    stored = client.session["portal_registration"]
+    assert nik not in repr(stored)
+    assert stored["identitas"]["nik_sealed"]
+
+
+@pytest.mark.django_db
+def test_identity_step_rejects_dob_and_sex_mismatch(client, regions):
+    nik = make_nik(birth_date=BIRTH, sex="F")
+    response = fill_identity(client, nik, birth_date="1991-05-17", sex="M")
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "birth_date" in form.errors and "sex" in form.errors
+    assert nik not in response.content.decode().split('name="nik"')[0]  # not echoed in any message
+    assert 'role="alert"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_steps_cannot_be_skipped(client):
+    response = client.get(step("pekerjaan"))
+    assert response["Location"] == step("identitas")
+    assert client.get(reverse("portal:register"))["Location"] == step("identitas")
+
+
+@pytest.mark.django_db
+def test_wrong_code_keeps_the_worker_on_the_contact_step(client, sms, run_on_commit, regions):
+    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
+    run_on_commit(client, step("kontak"), {"action": "send", "phone": PHONE})
+    code = sms.code_for(PHONE_E164)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    response = client.post(step("kontak"), {"action": "verify", "code": wrong})
+    assert response.status_code == 200 and "code" in response.context["code_form"].errors
+    assert client.get(step("alamat"))["Location"] == step("kontak")
+    # Resending at once is refused with a clear message next to the number.
+    response = run_on_commit(client, step("kontak"), {"action": "send", "phone": PHONE})
+    assert response.status_code == 200 and response.context["phone_form"].errors["phone"]
+    assert OtpChallenge.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_bad_phone_number_is_explained(client, regions):
+    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
+    response = client.post(step("kontak"), {"action": "send", "phone": "0215551234"})
+    assert response.status_code == 200 and response.context["phone_form"].errors["phone"]
+
+
+@pytest.mark.django_db
+def test_region_refresh_button_reloads_choices_without_saving(client, sms, run_on_commit, regions):
+    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
+    verify_phone(client, sms, run_on_commit)
+    response = client.post(step("alamat"), {"province": "33", "_region_refresh": "1"})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "33.74" in content and "KOTA SEMARANG" in content
+    assert not response.context["form"].is_bound
+    assert client.get(step("pekerjaan"))["Location"] == step("alamat")
+
+
+@pytest.mark.django_db
+def test_income_below_minimum_is_refused(client, sms, run_on_commit, regions, occupations):
+    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
+    verify_phone(client, sms, run_on_commit)
+    client.post(step("alamat"), {"village": "33.74.01.1001"})
+    response = client.post(
+        step("pekerjaan"),
+        {"occupation": "pedagang", "declared_income_idr": "999999", "jht": "no", "payment_period_months": "1"},
+    )
+    assert response.status_code == 200 and response.context["form"].errors["declared_income_idr"]
+
+
+@pytest.mark.django_db
+def test_registered_nik_sends_the_worker_back_to_identity(client, sms, run_on_commit, regions, branch, occupations):
+    nik = make_nik(birth_date=BIRTH, sex="F")
+    worker_create(nik=nik, birth_date=BIRTH, sex="F", phone="+6285700000001")
+    fill_until_review(client, sms, run_on_commit, branch, nik)
+    response = client.post(step("periksa"), {})
+    assert response["Location"] == step("identitas")
+    page = client.get(step("identitas"))
+    assert page.context["form"].errors["nik"]
+    assert Worker.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_every_wizard_page_labels_its_inputs(client, sms, run_on_commit, regions, occupations):
+    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
+    verify_phone(client, sms, run_on_commit)
+    client.post(step("alamat"), {"village": "33.74.01.1001"})
+    for name in ("identitas", "kontak", "alamat", "pekerjaan"):
+        response = client.get(step(name))
+        assert response.status_code == 200, name
+        form = response.context.get("form") or response.context["phone_form"]
+        for field in form:
+            assert field.label, (name, field.name)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from rangkul.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("daftar/", views.register_start, name="register"),
+    path("daftar/selesai/", views.register_done, name="register_done"),
+    path("daftar/<slug:step>/", views.register_step, name="register_step"),
+    path("masuk/", views.login_phone, name="login"),
+    path("masuk/kode/", views.login_code, name="login_code"),
+    path("keluar/", views.logout, name="logout"),
+    path("akun/", views.account, name="account"),
+    path("akun/ahli-waris/tambah/", views.heir_create, name="heir_create"),
+    path("akun/ahli-waris/<int:heir_id>/ubah/", views.heir_edit, name="heir_edit"),
+    path("akun/ahli-waris/<int:heir_id>/hapus/", views.heir_delete, name="heir_delete"),
+    path("akun/nomor-hp/", views.phone_change, name="phone_change"),
+    path("akun/unduh-data/", views.data_download, name="data_download"),
+]

@@ -1,0 +1,606 @@
+"""The worker-facing portal: registration wizard, log-in by one-time code, "Akun saya".
+
+Views are thin: they validate forms, call the registry and OTP services, and
+show errors next to the right field. Every page is a plain form flow that
+works with JavaScript off; htmx (the region picker) only makes it smoother.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Any, TypeVar
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rangkul.accounts.models import BranchOffice
+from rangkul.accounts.otp import otp_issue, otp_verify
+from rangkul.core.crypto import mask_nik, mask_phone
+from rangkul.core.errors import ApplicationError, NotFound
+from rangkul.portal import wizard as wz
+from rangkul.portal.auth import portal_login, portal_logout, portal_worker, worker_actor, worker_required
+from rangkul.portal.forms import AddressForm, CodeForm, HeirForm, IdentityForm, PhoneForm, WorkForm
+from rangkul.regions.forms import REFRESH_FIELD
+from rangkul.regions.models import Village
+from rangkul.registry.models import Heir, Occupation, Relationship, Sex, Worker
+from rangkul.registry.selectors import heir_get, heir_list, worker_find_by_phone
+from rangkul.registry.services import (
+    HeirInput,
+    RegistrationInput,
+    heir_add,
+    heir_remove,
+    heir_update,
+    worker_change_phone,
+    worker_export_data,
+    worker_register,
+)
+
+STEP_TITLES = {
+    "identitas": gettext_lazy("Identity"),
+    "kontak": gettext_lazy("Mobile number"),
+    "alamat": gettext_lazy("Address"),
+    "pekerjaan": gettext_lazy("Work and contributions"),
+    "ahli-waris": gettext_lazy("Heirs"),
+    "periksa": gettext_lazy("Check and send"),
+}
+REGISTERED_KEY = "portal_registered_id"
+LOGIN_PHONE_KEY = "portal_login_phone"
+NEW_PHONE_KEY = "portal_new_phone"
+
+
+FormT = TypeVar("FormT", bound=forms.BaseForm)
+
+
+def _with_errors(form: FormT, errors: dict[str, list[str]]) -> FormT:
+    """Attach errors reported by a service to a bound form, next to their field when it exists."""
+    form.is_valid()
+    for name, field_messages in errors.items():
+        target = name if name in form.fields else None
+        for message in field_messages:
+            if message not in form.errors.get(target or "__all__", []):
+                form.add_error(target, message)
+    return form
+
+
+def _step_context(step: str, **extra: Any) -> dict[str, Any]:
+    index = wz.STEPS.index(step)
+    steps = [{"slug": slug, "title": STEP_TITLES[slug], "number": i + 1} for i, slug in enumerate(wz.STEPS)]
+    return {
+        "step": step,
+        "step_title": STEP_TITLES[step],
+        "step_number": index + 1,
+        "step_count": len(wz.STEPS),
+        "steps": steps,
+        "previous_step": wz.STEPS[index - 1] if index else None,
+        **extra,
+    }
+
+
+def _next(step: str) -> HttpResponse:
+    return redirect("portal:register_step", step=wz.STEPS[wz.STEPS.index(step) + 1])
+
+
+# --- Registration wizard -------------------------------------------------------------------
+
+
+@require_http_methods(["GET"])
+def register_start(request: HttpRequest) -> HttpResponse:
+    wizard = wz.Wizard(request.session)
+    return redirect("portal:register_step", step=wizard.first_open_step())
+
+
+@require_http_methods(["GET", "POST"])
+def register_step(request: HttpRequest, step: str) -> HttpResponse:
+    if step not in wz.STEPS:
+        raise Http404
+    wizard = wz.Wizard(request.session)
+    if not wizard.can_open(step):
+        return redirect("portal:register_step", step=wizard.first_open_step())
+    handler = {
+        "identitas": _step_identity,
+        "kontak": _step_contact,
+        "alamat": _step_address,
+        "pekerjaan": _step_work,
+        "ahli-waris": _step_heirs,
+        "periksa": _step_review,
+    }[step]
+    return handler(request, wizard)
+
+
+def _identity_data(stored: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "nik": wz.open_nik(stored.get("nik_sealed", "")),
+        "full_name": stored.get("full_name", ""),
+        "birth_date": stored.get("birth_date", ""),
+        "sex": stored.get("sex", ""),
+    }
+
+
+def _step_identity(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
+    step = "identitas"
+    if request.method == "POST":
+        form = IdentityForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            wizard.put(
+                step,
+                {
+                    "nik_sealed": wz.seal_nik(data["nik"]),
+                    "full_name": data["full_name"],
+                    "birth_date": data["birth_date"].isoformat(),
+                    "sex": data["sex"],
+                },
+            )
+            return _next(step)
+    else:
+        stored = _identity_data(wizard.get(step))
+        errors = wizard.pop_errors(step)
+        form = _with_errors(IdentityForm(stored), errors) if errors else IdentityForm(initial=stored)
+    return render(request, "portal/register/identity.html", _step_context(step, form=form))
+
+
+def _step_contact(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
+    step = "kontak"
+    stored = wizard.get(step)
+    phone = stored.get("phone", "")
+    phone_form = PhoneForm(initial={"phone": phone})
+    code_form = CodeForm()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "send":
+            phone_form = PhoneForm(request.POST)
+            if phone_form.is_valid():
+                new_phone = phone_form.cleaned_data["phone"]
+                try:
+                    otp_issue(phone=new_phone, purpose="register")
+                except ApplicationError as error:
+                    error.add_to_form(phone_form)
+                else:
+                    wizard.state[step] = {"phone": new_phone, "sent": True, "verified": False}
+                    wizard.undo(step)
+                    messages.info(
+                        request,
+                        _("We sent a code to %(phone)s. It may take a minute.") % {"phone": mask_phone(new_phone)},
+                    )
+                    return redirect("portal:register_step", step=step)
+        elif action == "verify" and phone:
+            code_form = CodeForm(request.POST)
+            if code_form.is_valid():
+                try:
+                    otp_verify(phone=phone, purpose="register", code=code_form.cleaned_data["code"])
+                except ApplicationError as error:
+                    error.add_to_form(code_form)
+                else:
+                    wizard.put(step, {"phone": phone, "sent": True, "verified": True})
+                    return _next(step)
+        elif action == "continue" and stored.get("verified"):
+            wizard.put(step, stored)
+            return _next(step)
+    else:
+        errors = wizard.pop_errors(step)
+        if errors:
+            phone_form = _with_errors(PhoneForm({"phone": phone}), errors)
+    context = _step_context(
+        step,
+        phone_form=phone_form,
+        code_form=code_form,
+        phone=phone,
+        phone_masked=mask_phone(phone),
+        sent=bool(stored.get("sent")),
+        verified=bool(stored.get("verified")),
+    )
+    return render(request, "portal/register/contact.html", context)
+
+
+def _step_address(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
+    step = "alamat"
+    stored = wizard.get(step)
+    if request.method == "POST":
+        if REFRESH_FIELD in request.POST:
+            # No-JS region picker: show the next level's choices, save nothing.
+            form = AddressForm(initial=request.POST.dict())
+        else:
+            form = AddressForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                wizard.put(
+                    step,
+                    {"village": data["village"], "address": data["address"], "postal_code": data["postal_code"]},
+                )
+                return _next(step)
+    else:
+        errors = wizard.pop_errors(step)
+        form = _with_errors(AddressForm(stored), errors) if errors else AddressForm(initial=stored)
+    return render(request, "portal/register/address.html", _step_context(step, form=form))
+
+
+def _work_initial(stored: dict[str, Any]) -> dict[str, Any]:
+    if not stored:
+        return {"payment_period_months": 1}
+    return {**stored, "jht": "yes" if stored.get("jht") else "no"}
+
+
+def _step_work(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
+    step = "pekerjaan"
+    stored = wizard.get(step)
+    if request.method == "POST":
+        form = WorkForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            wizard.put(
+                step,
+                {
+                    "occupation": data["occupation"],
+                    "second_occupation": data["second_occupation"] or "",
+                    "declared_income_idr": data["declared_income_idr"],
+                    "jht": bool(data["jht"]),
+                    "payment_period_months": int(data["payment_period_months"]),
+                    "branch": data["branch"].code if data["branch"] else "",
+                },
+            )
+            return _next(step)
+    else:
+        errors = wizard.pop_errors(step)
+        initial = _work_initial(stored)
+        form = _with_errors(WorkForm(initial), errors) if errors else WorkForm(initial=initial)
+    return render(request, "portal/register/work.html", _step_context(step, form=form))
+
+
+def _heir_rows(heirs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    labels = dict(Relationship.choices)
+    return [
+        {
+            "index": index,
+            "full_name": heir["full_name"],
+            "relationship": labels.get(heir["relationship"], heir["relationship"]),
+            "birth_date": wz.parse_date(heir.get("birth_date")),
+            "nik_masked": mask_nik(wz.open_nik(heir.get("nik_sealed", ""))),
+        }
+        for index, heir in enumerate(heirs)
+    ]
+
+
+def _step_heirs(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
+    step = "ahli-waris"
+    heirs: list[dict[str, Any]] = wizard.state.setdefault("heirs", [])
+    form = HeirForm()
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "add":
+            form = HeirForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                heirs.append(
+                    {
+                        "full_name": data["full_name"],
+                        "relationship": data["relationship"],
+                        "birth_date": data["birth_date"].isoformat() if data["birth_date"] else "",
+                        "nik_sealed": wz.seal_nik(data.get("nik") or ""),
+                        "phone": data.get("phone") or "",
+                    }
+                )
+                wizard.undo(step)
+                messages.success(request, _("Heir added."))
+                return redirect("portal:register_step", step=step)
+        elif action == "remove":
+            with contextlib.suppress(ValueError, IndexError):
+                heirs.pop(int(request.POST.get("index", "")))
+            wizard.undo(step)
+            return redirect("portal:register_step", step=step)
+        elif action == "next":
+            wizard.put(step, {"count": len(heirs)})
+            return _next(step)
+    else:
+        errors = wizard.pop_errors(step)
+    context = _step_context(step, form=form, heirs=_heir_rows(heirs), service_errors=errors)
+    return render(request, "portal/register/heirs.html", context)
+
+
+def _registration_input(wizard: wz.Wizard) -> RegistrationInput:
+    identity = wizard.get("identitas")
+    address = wizard.get("alamat")
+    work = wizard.get("pekerjaan")
+    return RegistrationInput(
+        nik=wz.open_nik(identity.get("nik_sealed", "")),
+        full_name=identity.get("full_name", ""),
+        birth_date=wz.parse_date(identity.get("birth_date")),
+        sex=identity.get("sex", ""),
+        phone=wizard.get("kontak").get("phone", ""),
+        village_code=address.get("village", ""),
+        address=address.get("address", ""),
+        postal_code=address.get("postal_code", ""),
+        occupation_code=work.get("occupation", ""),
+        second_occupation_code=work.get("second_occupation", ""),
+        declared_income_idr=int(work.get("declared_income_idr") or 0),
+        jht=bool(work.get("jht")),
+        payment_period_months=int(work.get("payment_period_months") or 1),
+        heirs=[
+            HeirInput(
+                full_name=heir["full_name"],
+                relationship=heir["relationship"],
+                birth_date=wz.parse_date(heir.get("birth_date")),
+                nik=wz.open_nik(heir.get("nik_sealed", "")),
+                phone=heir.get("phone", ""),
+            )
+            for heir in wizard.state.get("heirs", [])
+        ],
+    )
+
+
+def _summary(wizard: wz.Wizard) -> dict[str, Any]:
+    data = _registration_input(wizard)
+    occupations = {o.code: o.name for o in Occupation.objects.all()}
+    village = Village.objects.select_related("district__regency__province").filter(code=data.village_code).first()
+    branch_code = wizard.get("pekerjaan").get("branch", "")
+    branch = BranchOffice.objects.filter(code=branch_code).first() if branch_code else None
+    return {
+        "data": data,
+        "nik_masked": mask_nik(data.nik),
+        "phone_masked": mask_phone(data.phone),
+        "sex_label": dict(Sex.choices).get(data.sex, ""),
+        "village": village,
+        "occupation": occupations.get(data.occupation_code, ""),
+        "second_occupation": occupations.get(data.second_occupation_code, ""),
+        "programs": ["JKK", "JKM", *(["JHT"] if data.jht else [])],
+        "branch": branch,
+        "heirs": _heir_rows(wizard.state.get("heirs", [])),
+    }
+
+
+def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
+    step = "periksa"
+    if not wizard.get("kontak").get("verified"):
+        return redirect("portal:register_step", step="kontak")
+    error_message = ""
+    if request.method == "POST":
+        branch_code = wizard.get("pekerjaan").get("branch", "")
+        branch = BranchOffice.objects.filter(code=branch_code, is_active=True).first() if branch_code else None
+        try:
+            worker = worker_register(
+                actor="portal",
+                data=_registration_input(wizard),
+                channel="portal",
+                phone_verified=True,
+                branch=branch,
+            )
+        except ApplicationError as error:
+            grouped = wz.errors_by_step(error.fields)
+            first = next((s for s in wz.STEPS if s in grouped and s != step), None)
+            if first is None:
+                error_message = str(error.message)
+            else:
+                wizard.set_errors({s: e for s, e in grouped.items() if s != step})
+                messages.error(request, _("Please correct the marked fields."))
+                return redirect("portal:register_step", step=first)
+        else:
+            wizard.clear()
+            request.session[REGISTERED_KEY] = worker.pk
+            return redirect("portal:register_done")
+    context = _step_context(step, error_message=error_message, **_summary(wizard))
+    return render(request, "portal/register/review.html", context)
+
+
+@require_http_methods(["GET"])
+def register_done(request: HttpRequest) -> HttpResponse:
+    worker_id = request.session.get(REGISTERED_KEY)
+    worker = Worker.objects.filter(pk=worker_id).first() if worker_id else None
+    if worker is None:
+        return redirect("portal:register")
+    return render(request, "portal/register/done.html", {"worker": worker, "programs": _programs(worker)})
+
+
+def _programs(worker: Worker) -> list[str]:
+    return ["JKK", "JKM", *(["JHT"] if worker.jht else [])]
+
+
+# --- Log-in by one-time code ---------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def login_phone(request: HttpRequest) -> HttpResponse:
+    if portal_worker(request) is not None:
+        return redirect("portal:account")
+    form = PhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        try:
+            # Only registered numbers get a text; the answer is the same either way.
+            if worker_find_by_phone(phone=phone).exists():
+                otp_issue(phone=phone, purpose="login")
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            request.session[LOGIN_PHONE_KEY] = phone
+            messages.info(
+                request,
+                _("If %(phone)s is registered, we sent it a code. It may take a minute.")
+                % {"phone": mask_phone(phone)},
+            )
+            return redirect("portal:login_code")
+    return render(request, "portal/login_phone.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def login_code(request: HttpRequest) -> HttpResponse:
+    phone = request.session.get(LOGIN_PHONE_KEY)
+    if not phone:
+        return redirect("portal:login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            otp_verify(phone=phone, purpose="login", code=form.cleaned_data["code"])
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            # A family may share one phone: the most recently registered record opens.
+            worker = worker_find_by_phone(phone=phone).order_by("-registered_at", "-pk").first()
+            if worker is None:
+                form.add_error("code", _("No member is registered with this number."))
+            else:
+                portal_login(request, worker)
+                return redirect("portal:account")
+    return render(request, "portal/login_code.html", {"form": form, "phone_masked": mask_phone(phone)})
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    portal_logout(request)
+    messages.info(request, _("You are logged out."))
+    return redirect("portal:login")
+
+
+# --- Akun saya ----------------------------------------------------------------------------
+
+
+@worker_required
+@require_http_methods(["GET"])
+def account(request: HttpRequest) -> HttpResponse:
+    worker: Worker = request.worker  # type: ignore[attr-defined]
+    context = {"worker": worker, "programs": _programs(worker), "heirs": heir_list(worker=worker)}
+    return render(request, "portal/account.html", context)
+
+
+def _heir_input(data: dict[str, Any]) -> HeirInput:
+    return HeirInput(
+        full_name=data["full_name"],
+        relationship=data["relationship"],
+        birth_date=data.get("birth_date"),
+        nik=data.get("nik") or "",
+        phone=data.get("phone") or "",
+    )
+
+
+@worker_required
+@require_http_methods(["GET", "POST"])
+def heir_create(request: HttpRequest) -> HttpResponse:
+    worker: Worker = request.worker  # type: ignore[attr-defined]
+    form = HeirForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            heir_add(actor=worker_actor(worker), worker=worker, data=_heir_input(form.cleaned_data))
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("Heir added."))
+            return redirect("portal:account")
+    return render(request, "portal/heir_form.html", {"form": form, "heir": None})
+
+
+def _own_heir(worker: Worker, heir_id: int) -> Heir:
+    try:
+        return heir_get(worker=worker, heir_id=heir_id)
+    except NotFound:
+        raise Http404 from None
+
+
+@worker_required
+@require_http_methods(["GET", "POST"])
+def heir_edit(request: HttpRequest, heir_id: int) -> HttpResponse:
+    worker: Worker = request.worker  # type: ignore[attr-defined]
+    heir = _own_heir(worker, heir_id)
+    initial = {
+        "full_name": heir.full_name,
+        "relationship": heir.relationship,
+        "birth_date": heir.birth_date,
+        "phone": heir.phone,
+    }
+    form = HeirForm(request.POST or None, initial=initial)
+    form.fields["nik"].help_text = _("Leave empty to keep the NIK already recorded (%(nik)s).") % {
+        "nik": heir.nik_masked or "—"
+    }
+    if request.method == "POST" and form.is_valid():
+        try:
+            heir_update(actor=worker_actor(worker), worker=worker, heir=heir, data=_heir_input(form.cleaned_data))
+        except ApplicationError as error:
+            error.add_to_form(form)
+        else:
+            messages.success(request, _("Heir updated."))
+            return redirect("portal:account")
+    return render(request, "portal/heir_form.html", {"form": form, "heir": heir})
+
+
+@worker_required
+@require_http_methods(["GET", "POST"])
+def heir_delete(request: HttpRequest, heir_id: int) -> HttpResponse:
+    worker: Worker = request.worker  # type: ignore[attr-defined]
+    heir = _own_heir(worker, heir_id)
+    if request.method == "POST":
+        heir_remove(actor=worker_actor(worker), worker=worker, heir=heir)
+        messages.success(request, _("Heir removed."))
+        return redirect("portal:account")
+    return render(request, "portal/heir_delete.html", {"heir": heir})
+
+
+@worker_required
+@require_http_methods(["GET", "POST"])
+def phone_change(request: HttpRequest) -> HttpResponse:
+    """A new number counts only once the code sent to that new number is entered."""
+    worker: Worker = request.worker  # type: ignore[attr-defined]
+    new_phone = request.session.get(NEW_PHONE_KEY, "")
+    phone_form = PhoneForm(label_suffix="")
+    phone_form.fields["phone"].label = _("New mobile number")
+    code_form = CodeForm()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "send":
+            phone_form = PhoneForm(request.POST)
+            phone_form.fields["phone"].label = _("New mobile number")
+            if phone_form.is_valid():
+                candidate = phone_form.cleaned_data["phone"]
+                if candidate == worker.phone:
+                    phone_form.add_error("phone", _("This is already your number."))
+                else:
+                    try:
+                        otp_issue(phone=candidate, purpose="change_phone")
+                    except ApplicationError as error:
+                        error.add_to_form(phone_form)
+                    else:
+                        request.session[NEW_PHONE_KEY] = candidate
+                        messages.info(request, _("We sent a code to %(phone)s.") % {"phone": mask_phone(candidate)})
+                        return redirect("portal:phone_change")
+        elif action == "verify" and new_phone:
+            code_form = CodeForm(request.POST)
+            if code_form.is_valid():
+                try:
+                    otp_verify(phone=new_phone, purpose="change_phone", code=code_form.cleaned_data["code"])
+                    worker_change_phone(actor=worker_actor(worker), worker=worker, phone=new_phone)
+                except ApplicationError as error:
+                    error.add_to_form(code_form)
+                else:
+                    request.session.pop(NEW_PHONE_KEY, None)
+                    messages.success(request, _("Your mobile number was changed."))
+                    return redirect("portal:account")
+    context = {
+        "worker": worker,
+        "phone_form": phone_form,
+        "code_form": code_form,
+        "new_phone_masked": mask_phone(new_phone),
+    }
+    return render(request, "portal/phone_change.html", context)
+
+
+@worker_required
+@require_POST
+def data_download(request: HttpRequest) -> HttpResponse:
+    """All data held about the worker (UU 27/2022 access right), as a JSON file.
+
+    The NIK is masked in the file: a download lands on a phone that may be shared
+    or lost, and the worker has their KTP. Staff can give the full record on request.
+    """
+    worker: Worker = request.worker  # type: ignore[attr-defined]
+    data = worker_export_data(actor=worker_actor(worker), worker=worker)
+    data["nik"] = mask_nik(data.get("nik", ""))
+    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rangkul-data-{worker.membership_number}-{stamp}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
