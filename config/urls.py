@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("akun/", include("rangkul.accounts.urls")),
     path("office/", include("rangkul.core.office_urls")),
     path("office/audit/", include("rangkul.audit.urls")),
+    path("office/peserta/", include("rangkul.registry.office_urls")),
     path("wilayah/", include("rangkul.regions.urls")),
     path("peserta/", include("rangkul.portal.urls")),
     path("iuran/", include("rangkul.contributions.urls")),
