@@ -23,9 +23,9 @@ from rangkul.contributions.payment_codes import payment_code_generate
 from rangkul.contributions.quotes import Quote, price_month
 from rangkul.contributions.schedule import RulesFor, due_date_for, payable_periods
 from rangkul.contributions.selectors import member_credit_idr, paid_months, rules_for_memo
-from rangkul.core.errors import ValidationFailed
+from rangkul.core.errors import Conflict, ValidationFailed
 from rangkul.core.periods import Period
-from rangkul.registry.models import Worker
+from rangkul.registry.models import Worker, WorkerStatus
 
 PAYMENT_KIND = "payment"
 
@@ -65,6 +65,7 @@ def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None
             % {"min": rules.prepay_min_months, "max": rules.prepay_max_months},
             fields={"months": [_("Choose between 1 and 12 months.")]},
         )
+    _ensure_billable(worker)
     # One member's bills and payments are serialised on the member's row.
     Worker.objects.select_for_update().filter(pk=worker.pk).first()
     periods = payable_periods(
@@ -103,8 +104,7 @@ def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None
         for q in quotes
         for line in q.lines
     )
-    # A rule version that has priced a bill is never changed again (only superseded).
-    RuleSet.objects.filter(version__in=versions, is_locked=False).update(is_locked=True, locked_at=now)
+    _lock_versions(versions)
     Bill.objects.filter(pk__in=[b.pk for b in previous]).update(replaced_by=bill)
     audit_record(
         actor=actor,
@@ -118,6 +118,19 @@ def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None
         },
     )
     return bill
+
+
+def _lock_versions(versions: set[str]) -> None:
+    # A rule version that has priced a bill or a payment is never changed again (only superseded).
+    RuleSet.objects.filter(version__in=versions, is_locked=False).update(is_locked=True, locked_at=timezone.now())
+
+
+def _ensure_billable(worker: Worker) -> None:
+    if worker.status == WorkerStatus.MERGED:
+        raise Conflict(
+            _("This membership record was merged into another one; use the other membership number."),
+            code="worker_merged",
+        )
 
 
 def _bill_create(*, actor: Any, worker: Worker | None, amount_idr: int, expires_at: dt.datetime) -> Bill:
@@ -231,6 +244,7 @@ def payment_allocate(
     )
     if not created:
         return _allocation_from_entry(entry, created=False)
+    _lock_versions({q.rule_version for q in quotes})
     ContributionMonth.objects.bulk_create(
         ContributionMonth(
             worker=worker,

@@ -5,7 +5,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from rangkul.registry.models import Worker
+from rangkul.contributions.rules import rules_load
+from rangkul.registry.models import Occupation, Worker
 from rangkul.registry.tests.factories import worker_create
 
 
@@ -22,3 +23,10 @@ def member(*, registered_on: dt.date = dt.date(2026, 1, 5), organisation_code: s
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
+
+
+def ensure_reference_data() -> None:
+    """Rule rows and the occupations these tests use, for transactional tests (which start emptied)."""
+    rules_load()
+    Occupation.objects.get_or_create(code="pedagang", defaults={"name": "Pedagang", "sector": "non_transport"})
+    Occupation.objects.get_or_create(code="ojek_online", defaults={"name": "Ojek online", "sector": "transport"})
