@@ -128,6 +128,13 @@ class AddressForm(RegionPickerMixin):
         widget=forms.TextInput(attrs=_digits_attrs(5, "postal-code")),
     )
 
+    email = forms.EmailField(
+        label=_("Email (optional)"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
     def clean_postal_code(self) -> str:
         value: str = (self.cleaned_data.get("postal_code") or "").strip()
         if value and not value.isdigit():

@@ -10,6 +10,7 @@ urlpatterns = [
     path("daftar/<slug:step>/", views.register_step, name="register_step"),
     path("masuk/", views.login_phone, name="login"),
     path("masuk/kode/", views.login_code, name="login_code"),
+    path("masuk/pilih/", views.login_choose, name="login_choose"),
     path("keluar/", views.logout, name="logout"),
     path("akun/", views.account, name="account"),
     path("akun/ahli-waris/tambah/", views.heir_create, name="heir_create"),

@@ -29,7 +29,7 @@ from rangkul.portal.auth import portal_login, portal_logout, portal_worker, work
 from rangkul.portal.forms import AddressForm, CodeForm, HeirForm, IdentityForm, PhoneForm, WorkForm
 from rangkul.regions.forms import REFRESH_FIELD
 from rangkul.regions.models import Village
-from rangkul.registry.models import Heir, Occupation, Relationship, Sex, Worker
+from rangkul.registry.models import Heir, Occupation, Relationship, Sex, Worker, WorkerStatus
 from rangkul.registry.selectors import heir_get, heir_list, worker_find_by_phone
 from rangkul.registry.services import (
     HeirInput,
@@ -52,6 +52,8 @@ STEP_TITLES = {
 }
 REGISTERED_KEY = "portal_registered_id"
 LOGIN_PHONE_KEY = "portal_login_phone"
+LOGIN_CHOICES_KEY = "portal_login_choices"
+MAX_CHOICES = 10
 NEW_PHONE_KEY = "portal_new_phone"
 
 
@@ -212,7 +214,12 @@ def _step_address(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
                 data = form.cleaned_data
                 wizard.put(
                     step,
-                    {"village": data["village"], "address": data["address"], "postal_code": data["postal_code"]},
+                    {
+                        "village": data["village"],
+                        "address": data["address"],
+                        "postal_code": data["postal_code"],
+                        "email": data["email"],
+                    },
                 )
                 return _next(step)
     else:
@@ -317,6 +324,7 @@ def _registration_input(wizard: wz.Wizard) -> RegistrationInput:
         village_code=address.get("village", ""),
         address=address.get("address", ""),
         postal_code=address.get("postal_code", ""),
+        email=address.get("email", ""),
         occupation_code=work.get("occupation", ""),
         second_occupation_code=work.get("second_occupation", ""),
         declared_income_idr=int(work.get("declared_income_idr") or 0),
@@ -440,14 +448,35 @@ def login_code(request: HttpRequest) -> HttpResponse:
         except ApplicationError as error:
             error.add_to_form(form)
         else:
-            # A family may share one phone: the most recently registered record opens.
-            worker = worker_find_by_phone(phone=phone).order_by("-registered_at", "-pk").first()
-            if worker is None:
+            workers = list(worker_find_by_phone(phone=phone).order_by("registered_at", "pk")[:MAX_CHOICES])
+            if not workers:
                 form.add_error("code", _("No member is registered with this number."))
-            else:
-                portal_login(request, worker)
+            elif len(workers) == 1:
+                request.session.pop(LOGIN_PHONE_KEY, None)
+                portal_login(request, workers[0])
                 return redirect("portal:account")
+            else:
+                # A family may share one phone: the code proved the phone, the person chooses the record.
+                request.session.pop(LOGIN_PHONE_KEY, None)
+                request.session[LOGIN_CHOICES_KEY] = [w.pk for w in workers]
+                return redirect("portal:login_choose")
     return render(request, "portal/login_code.html", {"form": form, "phone_masked": mask_phone(phone)})
+
+
+@require_http_methods(["GET", "POST"])
+def login_choose(request: HttpRequest) -> HttpResponse:
+    """Pick one of several records registered with the phone number just verified."""
+    choices = request.session.get(LOGIN_CHOICES_KEY) or []
+    if not choices:
+        return redirect("portal:login")
+    workers = list(Worker.objects.filter(pk__in=choices, status=WorkerStatus.ACTIVE).order_by("registered_at", "pk"))
+    if request.method == "POST":
+        chosen = next((w for w in workers if str(w.pk) == request.POST.get("worker", "")), None)
+        if chosen is not None:
+            request.session.pop(LOGIN_CHOICES_KEY, None)
+            portal_login(request, chosen)
+            return redirect("portal:account")
+    return render(request, "portal/login_choose.html", {"workers": workers})
 
 
 @require_POST

@@ -27,7 +27,7 @@ FIELD_STEPS = {
     "birth_date": "identitas",
     "sex": "identitas",
     "phone": "kontak",
-    "email": "kontak",
+    "email": "alamat",
     "village_code": "alamat",
     "address": "alamat",
     "postal_code": "alamat",

@@ -161,3 +161,22 @@ def test_logout_forgets_the_worker(logged_in):
     logged_in.post(reverse("portal:logout"))
     assert SESSION_KEY not in logged_in.session
     assert logged_in.get(reverse("portal:account"))["Location"] == reverse("portal:login")
+
+
+@pytest.mark.django_db
+def test_shared_phone_lets_the_verified_holder_choose_the_record(client, worker, sms, post):
+    spouse = worker_create(phone=worker.phone)
+    post(client, reverse("portal:login"), {"phone": "081311112222"})
+    response = client.post(reverse("portal:login_code"), {"code": sms.code_for(worker.phone)})
+    assert response["Location"] == reverse("portal:login_choose")
+    assert SESSION_KEY not in client.session
+    page = client.get(response["Location"]).content.decode()
+    assert worker.membership_number in page and spouse.membership_number in page
+    # Only the offered records can be chosen.
+    stranger = worker_create(phone="+6281399991111")
+    client.post(reverse("portal:login_choose"), {"worker": stranger.pk})
+    assert SESSION_KEY not in client.session
+    response = client.post(reverse("portal:login_choose"), {"worker": spouse.pk})
+    assert response["Location"] == reverse("portal:account")
+    assert client.session[SESSION_KEY] == spouse.pk
+    assert client.get(reverse("portal:login_choose"))["Location"] == reverse("portal:login")

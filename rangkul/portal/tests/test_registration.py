@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from django.urls import reverse
@@ -53,6 +54,7 @@ def fill_until_review(client, sms, post, branch, nik: str):
             "village": "33.74.01.1001",
             "address": "Jl. Pemuda 12 RT 01/RW 02",
             "postal_code": "50132",
+            "email": "siti@example.org",
         },
     )
     assert response["Location"] == step("pekerjaan")
@@ -74,7 +76,8 @@ def fill_until_review(client, sms, post, branch, nik: str):
 
 
 @pytest.mark.django_db
-def test_full_registration_without_javascript(client, sms, run_on_commit, regions, branch, occupations):
+def test_full_registration_without_javascript(client, sms, run_on_commit, regions, branch, occupations, caplog):
+    caplog.set_level(logging.DEBUG)
     nik = make_nik(birth_date=BIRTH, sex="F")
     fill_until_review(client, sms, run_on_commit, branch, nik)
 
@@ -89,6 +92,7 @@ def test_full_registration_without_javascript(client, sms, run_on_commit, region
     assert worker.channel == "portal" and worker.phone == PHONE_E164 and worker.phone_verified
     assert worker.full_name == "Siti Aminah" and worker.jht and worker.payment_period_months == 3
     assert worker.second_occupation.code == "ojek_online" and worker.branch == branch
+    assert worker.email == "siti@example.org" and worker.postal_code == "50132"
     assert [h.full_name for h in worker.heirs.all()] == ["Budi Santoso"]
 
     done = client.get(response["Location"]).content.decode()
@@ -98,6 +102,8 @@ def test_full_registration_without_javascript(client, sms, run_on_commit, region
     # The welcome text carries the membership number, never the NIK.
     welcome = [m for m in sms.messages if m.purpose == "welcome"]
     assert welcome and worker.membership_number in welcome[0].body and nik not in welcome[0].body
+    # Nothing logged during the whole journey carries the NIK or the phone number.
+    assert nik not in caplog.text and PHONE_E164 not in caplog.text and PHONE not in caplog.text
 
 
 @pytest.mark.django_db
