@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("office/audit/", include("rangkul.audit.urls")),
     path("office/peserta/", include("rangkul.registry.office_urls")),
     path("wilayah/", include("rangkul.regions.urls")),
+    path("mitra/", include("rangkul.partners.urls")),
     path("peserta/", include("rangkul.portal.urls")),
     path("iuran/", include("rangkul.contributions.urls")),
     path("api/v1/", api.urls),

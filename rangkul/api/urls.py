@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from rangkul.api.errors import install_error_handlers
 from rangkul.contributions.api import router as contributions_router
+from rangkul.partners.api import router as imports_router
 from rangkul.regions.api import router as regions_router
 from rangkul.registry.api import occupations_router
 from rangkul.registry.api import router as workers_router
@@ -26,3 +27,4 @@ api.add_router("/regions", regions_router)
 api.add_router("", contributions_router)
 api.add_router("/occupations", occupations_router)
 api.add_router("/workers", workers_router)
+api.add_router("/imports", imports_router)

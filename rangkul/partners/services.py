@@ -480,7 +480,11 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
     """
     size = batch_size or settings.PARTNER_IMPORT_BATCH_SIZE
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("organisation", "created_by").get(pk=job_id)
+        job = (
+            ImportJob.objects.select_for_update(of=("self",))
+            .select_related("organisation", "created_by")
+            .get(pk=job_id)
+        )
         if job.status in {ImportStatus.COMPLETED, ImportStatus.CANCELLED}:
             return job
         now = timezone.now()

@@ -1,0 +1,215 @@
+"""Partner pages: members, imports, upload, progress, reports. Thin: selectors and services do the work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rangkul.core.errors import ApplicationError, NotFound
+from rangkul.core.htmx import render_page_or_fragment
+from rangkul.partners.forms import ImportUploadForm, MemberFilterForm
+from rangkul.partners.importing.parse import template_csv, template_xlsx
+from rangkul.partners.importing.report import report_csv_lines, report_xlsx_file
+from rangkul.partners.models import ImportJob, Organisation
+from rangkul.partners.selectors import (
+    import_job_get_for_user,
+    import_job_list_for_user,
+    import_report_rows,
+    import_rows_per_second,
+    membership_list_for_user,
+    organisation_for_user,
+    user_manages_all_partners,
+)
+from rangkul.partners.services import import_job_cancel, import_job_create, import_job_enqueue
+
+PAGE_SIZE = 50
+View = Callable[..., HttpResponseBase]
+
+
+def partner_required(view: View) -> View:
+    """A partner admin of an organisation, or back-office staff who manage partners."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = request.user
+        if not user.has_perm("accounts.manage_partner"):
+            raise DjangoPermissionDenied
+        organisation = organisation_for_user(user)
+        if organisation is None and not user_manages_all_partners(user):
+            raise DjangoPermissionDenied
+        request.partner_organisation = organisation  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _organisation(request: HttpRequest) -> Organisation | None:
+    return getattr(request, "partner_organisation", None)
+
+
+def _job(request: HttpRequest, job_id: int) -> ImportJob:
+    try:
+        return import_job_get_for_user(user=request.user, job_id=job_id)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+
+
+@partner_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    organisation = _organisation(request)
+    return render(
+        request,
+        "partners/home.html",
+        {
+            "organisation": organisation,
+            "members": membership_list_for_user(user=request.user).count(),
+            "imports": import_job_list_for_user(user=request.user)[:5],
+        },
+    )
+
+
+@partner_required
+@require_GET
+def members(request: HttpRequest) -> HttpResponse:
+    form = MemberFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    memberships = membership_list_for_user(user=request.user, q=filters.get("q", ""), status=filters.get("status", ""))
+    page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render_page_or_fragment(
+        request,
+        page="partners/members.html",
+        fragment="partners/_members.html",
+        context={"form": form, "page": page, "query": query.urlencode(), "organisation": _organisation(request)},
+    )
+
+
+@partner_required
+@require_GET
+def imports(request: HttpRequest) -> HttpResponse:
+    page = Paginator(import_job_list_for_user(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "partners/imports.html", {"page": page, "organisation": _organisation(request)})
+
+
+@partner_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    organisation = _organisation(request)
+    if user_manages_all_partners(request.user):
+        organisation = None  # back office chooses the organisation
+    form = ImportUploadForm(request.POST or None, request.FILES or None, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job, created = import_job_create(
+                actor=request.user,
+                organisation=form.organisation_choice(),
+                upload=form.cleaned_data["file"],
+                name=form.cleaned_data["file"].name,
+                skip_phone_verification=form.cleaned_data.get("skip_phone_verification", False),
+            )
+        except ApplicationError as exc:
+            exc.add_to_form(form)
+        else:
+            if not job.is_finished:
+                import_job_enqueue(job=job)
+            if not created:
+                messages.info(request, _("This file was uploaded before; its import continues where it stopped."))
+            return redirect("partners:import_detail", job_id=job.pk)
+    return render(request, "partners/upload.html", {"form": form, "organisation": organisation})
+
+
+@partner_required
+@require_GET
+def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(request, job_id)
+    return render_page_or_fragment(
+        request,
+        page="partners/import_detail.html",
+        fragment="partners/_progress.html",
+        context={"job": job, "rate": import_rows_per_second(job, now=timezone.now())},
+    )
+
+
+@partner_required
+@require_POST
+def import_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(request, job_id)
+    try:
+        import_job_cancel(actor=request.user, job=job)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.info(request, _("The import was stopped. Rows already imported stay; upload the same file to go on."))
+    return redirect("partners:import_detail", job_id=job.pk)
+
+
+def _report_name(job: ImportJob, extension: str) -> str:
+    return f"laporan-impor-{job.pk}.{extension}"
+
+
+@partner_required
+@require_GET
+def import_report_csv(request: HttpRequest, job_id: int) -> StreamingHttpResponse:
+    job = _job(request, job_id)
+    response = StreamingHttpResponse(
+        report_csv_lines(import_report_rows(job=job)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_report_name(job, "csv")}"'
+    return response
+
+
+class _DeletingFile:
+    """Streams a temporary file and removes it when the response is closed."""
+
+    def __init__(self, path: Any) -> None:
+        self.path = path
+        self.handle = path.open("rb")
+
+    def read(self, size: int = -1) -> bytes:
+        return self.handle.read(size)
+
+    def close(self) -> None:
+        self.handle.close()
+        self.path.unlink(missing_ok=True)
+
+
+@partner_required
+@require_GET
+def import_report_xlsx(request: HttpRequest, job_id: int) -> FileResponse:
+    job = _job(request, job_id)
+    path = report_xlsx_file(import_report_rows(job=job))
+    return FileResponse(
+        _DeletingFile(path),  # type: ignore[arg-type]
+        as_attachment=True,
+        filename=_report_name(job, "xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@require_GET
+def template_download(request: HttpRequest, extension: str) -> HttpResponse:
+    """The blank template with an example row; public, it holds no personal data."""
+    if extension == "xlsx":
+        content = template_xlsx()
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content = template_csv()
+        content_type = "text/csv; charset=utf-8"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="templat-peserta-rangkul.{extension}"'
+    return response

@@ -1,0 +1,82 @@
+"""A partner admin uploads a messy file, watches the progress bar finish, downloads the error report."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from playwright.sync_api import Page, expect
+
+from conftest import PASSWORD
+from rangkul.accounts.roles import Role
+from rangkul.accounts.tests.factories import UserFactory
+from rangkul.partners.models import ImportJob, ImportStatus
+from rangkul.partners.services import import_job_run, organisation_user_add
+from rangkul.partners.tests.conftest import good_row, write_csv
+from rangkul.partners.tests.factories import OrganisationFactory
+from rangkul.registry.models import Occupation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def queued_tasks(settings, tmp_path):
+    # Tasks wait in a queue instead of running inside the upload request, so the page
+    # shows the import queued and then running, as in production with a task worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def partner_user(transactional_db, regions, roles):
+    # A transactional test flushes the seeded occupation catalogue: put back the row the file uses.
+    Occupation.objects.get_or_create(code="pedagang", defaults={"name": "Pedagang", "sector": "non_transport"})
+    organisation = OrganisationFactory(code="kopmaju", name="Koperasi Maju")
+    user = UserFactory(username="mitra", password=PASSWORD)
+    user.groups.add(*Group.objects.filter(name=Role.PARTNER_ADMIN.value))
+    organisation_user_add(actor=None, organisation=organisation, user=user)
+    return user
+
+
+def test_partner_uploads_watches_progress_and_downloads_the_report(
+    live_server, page: Page, partner_user, queued_tasks, tmp_path: Path
+) -> None:
+    rows = [good_row(n) for n in range(1, 9)]
+    rows.append(good_row(20, NIK="3.37401E+15"))  # row 10: NIK turned into a number
+    rows.append(good_row(21, **{"Kode Desa": "99.99.99.9999"}))  # row 11: unknown village
+    rows.append(good_row(1))  # row 12: the same person as row 2
+    path = write_csv(tmp_path / "anggota.csv", rows, delimiter=";")
+
+    page.goto(live_server.url + "/akun/masuk/")
+    page.get_by_label("Nama pengguna").fill("mitra")
+    page.get_by_label("Sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    expect(page).to_have_url(re.compile(r"/mitra/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Koperasi Maju")
+
+    page.goto(live_server.url + "/mitra/impor/unggah/")
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_test_id("upload-submit").click()
+    expect(page).to_have_url(re.compile(r"/mitra/impor/\d+/$"))
+    expect(page.get_by_test_id("import-percent")).to_have_text("0%")
+
+    job = ImportJob.objects.get()
+    import_job_run(job_id=job.pk, batch_size=3)  # what the task worker does
+    assert ImportJob.objects.get().status == ImportStatus.COMPLETED
+
+    # htmx polling brings the finished state without a reload.
+    expect(page.get_by_test_id("import-percent")).to_have_text("100%", timeout=10_000)
+    expect(page.locator("progress")).to_have_attribute("value", "100")
+    expect(page.get_by_test_id("import-imported")).to_have_text("8")
+    expect(page.get_by_test_id("import-rejected")).to_have_text("2")
+    expect(page.get_by_test_id("import-duplicates")).to_have_text("1")
+
+    with page.expect_download() as download_info:
+        page.get_by_test_id("report-csv").click()
+    report = Path(download_info.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert len(report) == 4
+    assert [line.split(";")[0] for line in report[1:]] == ["10", "11", "12"]
+    assert "3.37401E+15" not in "".join(report)  # the NIK column is masked even when malformed
+    assert "Kode Desa" in report[2]
