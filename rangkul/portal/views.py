@@ -274,6 +274,18 @@ def _heir_rows(heirs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _heir_error_lines(errors: dict[str, list[str]]) -> list[str]:
+    """``heirs.1.nik: [...]`` from the registration service → "Heir 2: …" lines."""
+    lines = []
+    for name, field_messages in errors.items():
+        parts = name.split(".")
+        prefix = ""
+        if len(parts) >= 2 and parts[1].isdigit():
+            prefix = _("Heir %(number)s: ") % {"number": int(parts[1]) + 1}
+        lines.extend(f"{prefix}{message}" for message in field_messages)
+    return lines
+
+
 def _step_heirs(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
     step = "ahli-waris"
     heirs: list[dict[str, Any]] = wizard.state.setdefault("heirs", [])
@@ -307,7 +319,7 @@ def _step_heirs(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
             return _next(step)
     else:
         errors = wizard.pop_errors(step)
-    context = _step_context(step, form=form, heirs=_heir_rows(heirs), service_errors=errors)
+    context = _step_context(step, form=form, heirs=_heir_rows(heirs), service_errors=_heir_error_lines(errors))
     return render(request, "portal/register/heirs.html", context)
 
 

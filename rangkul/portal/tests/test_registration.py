@@ -203,3 +203,18 @@ def test_every_wizard_page_labels_its_inputs(client, sms, run_on_commit, regions
         form = response.context.get("form") or response.context["phone_form"]
         for field in form:
             assert field.label, (name, field.name)
+
+
+@pytest.mark.django_db
+def test_service_heir_error_is_shown_on_the_heirs_step(client, sms, run_on_commit, regions, branch, occupations):
+    fill_until_review(client, sms, run_on_commit, branch, make_nik(birth_date=BIRTH, sex="F"))
+    # An heir whose relationship is no longer valid (e.g. a stale session) is caught by worker_register.
+    session = client.session
+    session["portal_registration"]["heirs"][0]["relationship"] = "cousin"
+    session.save()
+    response = client.post(step("periksa"), {})
+    assert response["Location"] == step("ahli-waris")
+    page = client.get(step("ahli-waris"))
+    lines = page.context["service_errors"]
+    assert (len(lines) == 1 and lines[0].startswith("Heir 1: ")) or lines[0].startswith("Ahli waris 1: ")
+    assert not Worker.objects.exists()
