@@ -298,3 +298,56 @@ class ContributionMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} {self.period} {self.program}"
+
+
+class MemberStatusValue(models.TextChoices):
+    REGISTERED = "registered", _("Registered, not yet paid")
+    ACTIVE = "active", _("Active")
+    IN_ARREARS = "in_arrears", _("In arrears")
+    ENDED = "ended", _("Ended")
+
+
+class MemberStatus(models.Model):
+    """The member's current status, kept up to date by payments and the daily review.
+
+    Derived from the paid months (``schedule.member_status``); stored so that
+    reminders and dashboards read it without recomputing 60 million histories.
+    ``next_review_on`` is the next day the passage of time alone can change it.
+    """
+
+    worker = models.OneToOneField(
+        "registry.Worker", on_delete=models.PROTECT, primary_key=True, related_name="contribution_status"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=MemberStatusValue.choices)
+    since = models.DateField(_("since"))
+    paid_through = PeriodField(_("paid through"), null=True, blank=True)
+    arrears_months = models.PositiveSmallIntegerField(_("months in arrears"), default=0)
+    pay_arrears_by = models.DateField(_("pay arrears by"), null=True, blank=True)
+    next_review_on = models.DateField(null=True, blank=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("member status")
+        verbose_name_plural = _("member statuses")
+        indexes = [models.Index(fields=["status", "since"], name="contrib_status_since")]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.status}"
+
+
+class MemberStatusChange(models.Model):
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("status"), max_length=12, choices=MemberStatusValue.choices)
+    since = models.DateField(_("since"))
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["worker", "since", "id"]
+        verbose_name = _("member status change")
+        verbose_name_plural = _("member status changes")
+        constraints = [
+            models.UniqueConstraint(fields=["worker", "status", "since"], name="contrib_status_change_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.status} {self.since}"

@@ -238,3 +238,26 @@ def payable_periods(
             chosen.append(period)
         period += 1
     return chosen[:months]
+
+
+def next_status_review(
+    *, registered_on: dt.date, paid: PaidMonths, today: dt.date, rules_for: RulesFor
+) -> dt.date | None:
+    """The next day on which time alone can change the status (a due date passing, an
+    arrears month leaving the window); ``None`` while only a payment can change it."""
+    paid_set = set(_paid_dates(paid, today))
+    _, state = _simulate(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
+    status = state.status(today)
+    if status in (Status.REGISTERED, Status.ENDED):
+        return None
+    candidates = []
+    period = Period.of(today)
+    for _step in range(rules_for(period).prepay_max_months + 2):
+        late_from = due_date_for(period, rules_for(period)) + dt.timedelta(days=1)
+        if period not in paid_set and late_from > today:
+            candidates.append(late_from)
+            break
+        period += 1
+    for arrear in state.arrears(today):
+        candidates.append((arrear + rules_for(arrear).arrears_window_months + 1).first_day)
+    return min(candidates) if candidates else None

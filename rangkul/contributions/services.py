@@ -18,10 +18,19 @@ from django.utils.translation import gettext as _
 from rangkul.audit.services import audit_record
 from rangkul.contributions.errors import InvalidMonths, NothingPayable
 from rangkul.contributions.ledger import Line, clearing_account, contribution_account, journal_post
-from rangkul.contributions.models import Bill, BillLine, BillStatus, ContributionMonth, JournalEntry, RuleSet
+from rangkul.contributions.models import (
+    Bill,
+    BillLine,
+    BillStatus,
+    ContributionMonth,
+    JournalEntry,
+    MemberStatus,
+    MemberStatusChange,
+    RuleSet,
+)
 from rangkul.contributions.payment_codes import payment_code_generate
 from rangkul.contributions.quotes import Quote, price_month
-from rangkul.contributions.schedule import RulesFor, due_date_for, payable_periods
+from rangkul.contributions.schedule import RulesFor, due_date_for, member_status, next_status_review, payable_periods
 from rangkul.contributions.selectors import member_credit_idr, paid_months, rules_for_memo
 from rangkul.core.errors import Conflict, ValidationFailed
 from rangkul.core.periods import Period
@@ -261,6 +270,7 @@ def payment_allocate(
     )
     if bill is not None and bill.status == BillStatus.OPEN:
         Bill.objects.filter(pk=bill.pk).update(status=BillStatus.PAID, paid_at=paid_at)
+    member_status_refresh(worker=worker, today=today)
     allocation = _allocation_from_entry(entry, created=True)
     audit_record(
         actor=actor,
@@ -283,3 +293,56 @@ def _covered_from(period: Period, paid_on: dt.date, rules_for: RulesFor) -> dt.d
     if paid_on <= due_date_for(period, rules) or rules.retroactive_cover:
         return period.first_day
     return max(period.first_day, paid_on)
+
+
+@transaction.atomic
+def member_status_refresh(*, worker: Worker, today: dt.date | None = None) -> MemberStatus:
+    """Recompute and store the member's status and append any new status changes."""
+    today = today or timezone.localdate()
+    rules_for = rules_for_memo()
+    registered_on = _registered_on(worker)
+    paid = paid_months(worker_id=worker.pk)
+    info = member_status(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
+    review = next_status_review(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
+    status, _created = MemberStatus.objects.update_or_create(
+        worker=worker,
+        defaults={
+            "status": info.status,
+            "since": info.since,
+            "paid_through": info.paid_through,
+            "arrears_months": len(info.arrears),
+            "pay_arrears_by": info.pay_arrears_by,
+            "next_review_on": review,
+        },
+    )
+    known = set(MemberStatusChange.objects.filter(worker=worker).values_list("status", "since"))
+    MemberStatusChange.objects.bulk_create(
+        [
+            MemberStatusChange(worker=worker, status=change.status, since=change.since)
+            for change in info.history
+            if (change.status, change.since) not in known
+        ]
+    )
+    return status
+
+
+def member_statuses_review(*, today: dt.date | None = None, batch_size: int = 1000) -> dict[str, int]:
+    """The daily review: refresh every member whose status time alone may have changed."""
+    today = today or timezone.localdate()
+    reviewed = changed = 0
+    last_pk = 0
+    while True:
+        due = list(
+            MemberStatus.objects.filter(next_review_on__lte=today, worker_id__gt=last_pk)
+            .order_by("worker_id")
+            .values_list("worker_id", "status")[:batch_size]
+        )
+        if not due:
+            break
+        workers = Worker.objects.select_related("occupation").in_bulk([pk for pk, _status in due])
+        for pk, before in due:
+            after = member_status_refresh(worker=workers[pk], today=today)
+            reviewed += 1
+            changed += int(after.status != before)
+        last_pk = due[-1][0]
+    return {"reviewed": reviewed, "changed": changed}
