@@ -7,11 +7,13 @@ lists every problem by field.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -157,6 +159,28 @@ def _sanitise(obj: Any, names: Mapping[str, str], *, prefix: str, errors: _Error
             errors.add(f"{prefix}{field_name}", [_("This text contains characters that are not allowed.")])
             replacements[attribute] = ""
     return dataclasses.replace(obj, **replacements) if replacements else obj
+
+
+OCCUPATIONS_FILE = Path(__file__).resolve().parent / "data" / "occupations.csv"
+
+
+@transaction.atomic
+def occupations_load(*, path: Path = OCCUPATIONS_FILE) -> int:
+    """Create or update the occupation catalogue from its CSV file (the migration does the same once)."""
+    count = 0
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            Occupation.objects.update_or_create(
+                code=row["code"].strip(),
+                defaults={
+                    "name": row["name"].strip(),
+                    "name_en": row["name_en"].strip(),
+                    "sector": row["sector"].strip(),
+                    "is_active": True,
+                },
+            )
+            count += 1
+    return count
 
 
 def _occupation(code: str) -> Occupation | None:
@@ -373,13 +397,15 @@ def worker_register(
     phone_verified: bool = False,
     branch: BranchOffice | None = None,
     organisation_code: str = "",
+    welcome: bool = True,
 ) -> Worker:
     """Register one worker through any channel.
 
     Raises ValidationFailed (every field problem at once) or Conflict
     (code "nik_registered") when the NIK already belongs to a member.
     ``phone_verified`` is True only when the caller has just checked a
-    one-time code sent to ``data.phone``.
+    one-time code sent to ``data.phone``. ``welcome=False`` skips the welcome
+    SMS (demo data, or imports whose partner informs members itself).
     """
     if channel not in Channel.values:
         raise ValueError(f"unknown registration channel {channel!r}")
@@ -459,8 +485,9 @@ def worker_register(
             "dukcapil_reference": result.reference,
         },
     )
-    worker_id = worker.pk
-    transaction.on_commit(lambda: worker_send_welcome.enqueue(worker_id))
+    if welcome:
+        worker_id = worker.pk
+        transaction.on_commit(lambda: worker_send_welcome.enqueue(worker_id))
     return worker
 
 

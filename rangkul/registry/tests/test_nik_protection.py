@@ -1,0 +1,86 @@
+"""A registered NIK must not exist in plaintext anywhere Rangkul writes: tables, logs, audit rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+import pytest
+from django.db import connection
+
+from rangkul.accounts.services import api_key_create
+from rangkul.audit.models import AuditEvent
+from rangkul.core.errors import Conflict
+from rangkul.registry import services
+from rangkul.registry.selectors import worker_get
+from rangkul.registry.tests.factories import heir_input, make_nik, registration_input
+
+
+def _every_stored_value() -> list[tuple[str, str, str]]:
+    """(table, column, text) for every non-empty value of every column of every table."""
+    found = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            columns = [c.name for c in connection.introspection.get_table_description(cursor, table)]
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 — names from introspection
+            for row in cursor.fetchall():
+                for column, value in zip(columns, row, strict=True):
+                    if value is not None:
+                        found.append((table, column, value if isinstance(value, str) else str(value)))
+    return found
+
+
+def test_registered_nik_is_nowhere_in_plaintext(
+    client, regions, branch_officer, caplog, django_capture_on_commit_callbacks
+):
+    caplog.set_level(logging.DEBUG)
+    birth = dt.date(1987, 11, 2)
+    nik = make_nik(birth_date=birth, sex="F", serial=4321)
+    heir_nik = make_nik(birth_date=dt.date(1986, 1, 30), sex="M", serial=8765)
+    key = api_key_create(actor=None, name="Koperasi", organisation_code="KOP")
+    body = {
+        "nik": nik,
+        "full_name": "Ratna Sari",
+        "birth_date": birth.isoformat(),
+        "sex": "F",
+        "phone": "081377778888",
+        "village_code": "33.74.01.1001",
+        "occupation": "penjahit",
+        "declared_income_idr": 1000000,
+        "jht": False,
+        "heirs": [{"full_name": "Hadi", "relationship": "spouse", "nik": heir_nik}],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/workers", data=json.dumps(body), content_type="application/json",
+            headers={"Authorization": f"Bearer {key}"},
+        )  # fmt: skip
+    assert response.status_code == 201
+    worker = worker_get(membership_number=response.json()["membership_number"])
+
+    # Every service that touches the NIK runs once: update, reveal, heir changes, export, a refused duplicate.
+    services.worker_update(actor=branch_officer, worker=worker, changes={"address": "Jl. Kauman 3"}, reason="KTP")
+    assert services.worker_reveal_nik(actor=branch_officer, worker=worker) == nik
+    services.heir_add(actor=branch_officer, worker=worker, data=heir_input(nik=heir_nik, relationship="parent"))
+    services.worker_export_data(actor=branch_officer, worker=worker)
+    duplicate = client.post(
+        "/api/v1/workers", data=json.dumps(body), content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )  # fmt: skip
+    assert duplicate.status_code == 409 and nik not in duplicate.content.decode()
+    with pytest.raises(Conflict) as excinfo:
+        services.worker_register(
+            actor="test", data=registration_input(nik=nik, birth_date=birth, sex="F"), channel="office"
+        )
+    assert nik not in str(excinfo.value.as_dict())
+
+    stored = _every_stored_value()
+    assert any(table == "registry_worker" for table, _c, _v in stored)
+    leaks = [(table, column) for table, column, value in stored if nik in value or heir_nik in value]
+    assert leaks == []
+    assert nik not in caplog.text and heir_nik not in caplog.text
+    for event in AuditEvent.objects.all():
+        row = json.dumps([event.before, event.after, event.reason, event.subject_label], ensure_ascii=False)
+        assert nik not in row and heir_nik not in row
+    assert AuditEvent.objects.filter(action="registry.worker_nik_revealed").count() == 1
