@@ -7,14 +7,18 @@ from typing import Any
 
 from django.db.models import Min, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from rangkul.contributions.models import Bill, ContributionMonth, JournalLine
+from rangkul.contributions.errors import BillNotFound
+from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalLine
+from rangkul.contributions.payment_codes import payment_code_is_valid
 from rangkul.contributions.rules import rulebook_for, rules_for_memo, rulesets_covering
 from rangkul.contributions.schedule import StatusInfo, member_status
 from rangkul.core.periods import Period
 
 __all__ = [
     "account_balance",
+    "bill_for_payment_code",
     "bills_for_worker",
     "coverage_on",
     "coverage_programs_on",
@@ -95,3 +99,26 @@ def worker_status(*, worker: Any, today: dt.date | None = None) -> StatusInfo:
 
 def bills_for_worker(*, worker_id: int) -> QuerySet[Bill]:
     return Bill.objects.filter(worker_id=worker_id).prefetch_related("lines")
+
+
+def bill_for_payment_code(*, payment_code: str, at: dt.datetime | None = None) -> Bill:
+    """The open bill a channel is paying: refuses a mistyped, unknown, cancelled, paid or expired code."""
+    code = (payment_code or "").replace(" ", "")
+    if not payment_code_is_valid(code):
+        raise BillNotFound(
+            _("This payment code is not valid; check the digits."),
+            code="payment_code_invalid",
+            fields={"payment_code": [_("Check the digits of the payment code.")]},
+        )
+    bill = Bill.objects.select_related("worker", "worker__occupation").filter(payment_code=code).first()
+    if bill is None:
+        raise BillNotFound(_("No bill has this payment code."), fields={"payment_code": [_("Unknown payment code.")]})
+    if bill.status == BillStatus.CANCELLED:
+        raise BillNotFound(
+            _("This payment code was replaced by a newer bill; pay the newest code."), code="payment_code_cancelled"
+        )
+    if bill.status == BillStatus.PAID:
+        raise BillNotFound(_("This bill has already been paid."), code="payment_code_paid")
+    if bill.expires_at < (at or timezone.now()):
+        raise BillNotFound(_("This payment code has expired; create a new bill to pay."), code="payment_code_expired")
+    return bill

@@ -7,7 +7,9 @@ written in the same transaction as the payment's journal entry.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +35,7 @@ from rangkul.contributions.quotes import Quote, price_month
 from rangkul.contributions.schedule import RulesFor, due_date_for, member_status, next_status_review, payable_periods
 from rangkul.contributions.selectors import member_credit_idr, paid_months, rules_for_memo
 from rangkul.core.errors import Conflict, ValidationFailed
+from rangkul.core.money import round_idr
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker, WorkerStatus
 
@@ -346,3 +349,60 @@ def member_statuses_review(*, today: dt.date | None = None, batch_size: int = 10
             changed += int(after.status != before)
         last_pk = due[-1][0]
     return {"reviewed": reviewed, "changed": changed}
+
+
+@transaction.atomic
+def paid_months_reprice(*, actor: Any, worker: Worker) -> int:
+    """Turn into member credit what was overpaid for months a later rule version discounts.
+
+    DOMAIN (PP 50/2025): money already prepaid for discounted months becomes
+    credit for later months. Only discounts are applied afterwards: the gross
+    amount paid stays (a later price rise is not charged for a month already
+    paid). Returns the rupiah credited; running it again credits nothing.
+    """
+    rules_for = rules_for_memo()
+    sector = worker.occupation.sector
+    rows = list(ContributionMonth.objects.select_for_update().filter(worker=worker).order_by("period", "program"))
+    changes: list[tuple[ContributionMonth, int]] = []
+    for row in rows:
+        gross = row.amount_idr + row.discount_idr
+        for rule in rules_for(row.period).discounts:
+            if rule.applies(program=row.program, sector=sector, period=row.period, sponsor_kind=None):
+                discount = min(gross, round_idr(Decimal(gross) * rule.rate))
+                if discount > row.discount_idr:
+                    changes.append((row, discount))
+                break
+    if not changes:
+        return 0
+    credited = sum(discount - row.discount_idr for row, discount in changes)
+    reference = f"{worker.pk}:" + ",".join(f"{row.period}/{row.program}/{d}" for row, d in changes)
+    lines = [
+        Line(
+            contribution_account(row.program),
+            debit_idr=discount - row.discount_idr,
+            worker_id=worker.pk,
+            period=row.period,
+            program=row.program,
+        )
+        for row, discount in changes
+    ]
+    lines.append(Line("member_credit", credit_idr=credited, worker_id=worker.pk))
+    _entry, created = journal_post(
+        actor=actor,
+        kind="reprice",
+        reference=hashlib.sha256(reference.encode()).hexdigest(),
+        lines=lines,
+        memo=f"{worker.membership_number} discount applied to paid months",
+    )
+    if not created:
+        return 0
+    for row, discount in changes:
+        gross = row.amount_idr + row.discount_idr
+        ContributionMonth.objects.filter(pk=row.pk).update(amount_idr=gross - discount, discount_idr=discount)
+    audit_record(
+        actor=actor,
+        action="contributions.paid_months_repriced",
+        subject=worker,
+        after={"months": sorted({str(row.period) for row, _d in changes}), "credited_idr": credited},
+    )
+    return credited

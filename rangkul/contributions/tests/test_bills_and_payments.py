@@ -7,12 +7,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from rangkul.audit.models import AuditEvent
-from rangkul.contributions.errors import InvalidMonths, NothingPayable
-from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, RuleSet
+from rangkul.contributions.errors import BillNotFound, InvalidMonths, NothingPayable
+from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, DiscountRule, RuleSet
 from rangkul.contributions.payment_codes import payment_code_format, payment_code_generate, payment_code_is_valid
+from rangkul.contributions.rules import rulebook_cache_clear
 from rangkul.contributions.schedule import Status
-from rangkul.contributions.selectors import coverage_on, ledger_totals, member_credit_idr, worker_status
-from rangkul.contributions.services import bill_issue, payment_allocate
+from rangkul.contributions.selectors import (
+    bill_for_payment_code,
+    coverage_on,
+    ledger_totals,
+    member_credit_idr,
+    worker_status,
+)
+from rangkul.contributions.services import bill_issue, paid_months_reprice, payment_allocate
 from rangkul.contributions.tests.factories import at, member
 from rangkul.core.periods import Period
 
@@ -215,3 +222,62 @@ def test_status_moves_with_payments_and_time(regions):
     info = worker_status(worker=worker, today=dt.date(2026, 2, 17))
     assert info.status == Status.IN_ARREARS and info.arrears == (Period(2026, 2),)
     assert worker_status(worker=worker, today=dt.date(2026, 5, 20)).status == Status.ENDED
+
+
+def test_channels_find_the_open_bill_by_its_code(regions):
+    worker = member()
+    old = bill_issue(actor="test", worker=worker, months=1, today=dt.date(2026, 2, 10))
+    bill = bill_issue(actor="test", worker=worker, months=2, today=dt.date(2026, 2, 10))
+    spaced = " ".join(bill.payment_code[i : i + 4] for i in range(0, 16, 4))
+    assert bill_for_payment_code(payment_code=spaced, at=bill.created_at).pk == bill.pk
+    with pytest.raises(BillNotFound) as exc:
+        bill_for_payment_code(payment_code=old.payment_code, at=bill.created_at)
+    assert exc.value.code == "payment_code_cancelled"
+    with pytest.raises(BillNotFound) as exc:
+        bill_for_payment_code(payment_code=bill.payment_code, at=bill.expires_at + dt.timedelta(seconds=1))
+    assert exc.value.code == "payment_code_expired"
+    mistyped = bill.payment_code[:-1] + str((int(bill.payment_code[-1]) + 1) % 10)
+    with pytest.raises(BillNotFound) as exc:
+        bill_for_payment_code(payment_code=mistyped)
+    assert exc.value.code == "payment_code_invalid"
+    with pytest.raises(BillNotFound):
+        bill_for_payment_code(payment_code=payment_code_generate())
+    payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=bill.amount_idr,
+        payment_reference="PC",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 2, 11)),
+        bill=bill,
+    )
+    with pytest.raises(BillNotFound) as exc:
+        bill_for_payment_code(payment_code=bill.payment_code, at=bill.created_at)
+    assert exc.value.code == "payment_code_paid"
+
+
+def test_months_prepaid_before_a_discount_turn_into_credit(regions):
+    worker = member()
+    ruleset = RuleSet.objects.get(version="BPU-2024-01")
+    saved = list(DiscountRule.objects.filter(ruleset=ruleset).values())
+    # Prepay February–July 2026 under rules that do not yet know the discount.
+    DiscountRule.objects.filter(ruleset=ruleset).delete()
+    rulebook_cache_clear()
+    payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=6 * 16_800,
+        payment_reference="PRE",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 2, 1)),
+    )
+    # The discount arrives (April–December 2026 for non-transport): April–July were overpaid by 8,400 each.
+    DiscountRule.objects.bulk_create([DiscountRule(**row) for row in saved])
+    rulebook_cache_clear()
+    assert paid_months_reprice(actor="test", worker=worker) == 4 * 8_400
+    assert member_credit_idr(worker_id=worker.pk) == 4 * 8_400
+    assert paid_months_reprice(actor="test", worker=worker) == 0
+    april = ContributionMonth.objects.get(worker=worker, period=Period(2026, 4), program="JKK")
+    assert (april.amount_idr, april.discount_idr) == (5_000, 5_000)
+    totals = ledger_totals()
+    assert totals["debit_idr"] == totals["credit_idr"]
