@@ -14,7 +14,7 @@ from rangkul.registry.models import Relationship, Sex, Worker
 from rangkul.registry.selectors import occupation_list
 from rangkul.registry.services import HeirInput, RegistrationInput
 
-PERIOD_CHOICES = [(n, _("%(count)s month(s)") % {"count": n}) for n in range(1, 13)]
+PERIOD_CHOICES = [(n, str(n)) for n in range(1, 13)]
 
 # Service field names that a form names differently.
 SERVICE_TO_FORM = {"village_code": "village", "heirs.0.full_name": "heir_full_name"}
@@ -87,7 +87,7 @@ class _WorkerFields(RegionPickerMixin):
     )
     jht = forms.BooleanField(label=_("Also save for old age (JHT)"), required=False)
     payment_period_months = forms.TypedChoiceField(
-        label=_("Preferred payment period"), choices=PERIOD_CHOICES, coerce=int, initial=1
+        label=_("Preferred payment period (months)"), choices=PERIOD_CHOICES, coerce=int, initial=1
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from rangkul.audit.models import AuditEvent
@@ -241,3 +243,17 @@ def test_duplicates_of_another_region_are_out_of_reach(client, branch_officer, r
     client.force_login(branch_officer)
     assert str(duplicate.worker.membership_number) not in client.get(reverse("registry:duplicates")).content.decode()
     assert client.post(reverse("registry:dismiss", args=[duplicate.pk])).status_code == 404
+
+
+def test_search_page_queries_do_not_grow_with_results(client, administrator, regions):
+    client.force_login(administrator)
+    url = reverse("registry:search")
+    for _ in range(3):
+        worker_create()
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for _ in range(10):
+        worker_create()
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)

@@ -11,6 +11,7 @@ from rangkul.core.errors import Conflict, NotFound, PermissionDenied, Validation
 from rangkul.outreach.backends.locmem import clear as clear_outbox
 from rangkul.outreach.backends.locmem import outbox
 from rangkul.registry import services
+from rangkul.registry.dukcapil import DevelopmentDukcapil, DukcapilResult, dukcapil_backend
 from rangkul.registry.membership import membership_number_is_valid
 from rangkul.registry.models import Heir, Occupation, PossibleDuplicate, Worker
 from rangkul.registry.selectors import worker_find_by_nik
@@ -303,3 +304,17 @@ def test_export_contains_all_personal_data_and_history(regions):
     assert data["heirs"][0]["full_name"] == "Siti Aminah"
     assert [h["action"] for h in data["history"]] == ["registry.worker_registered", "registry.worker_updated"]
     assert AuditEvent.objects.filter(action="registry.worker_data_exported").count() == 1
+
+
+class RefusingDukcapil:
+    def verify(self, *, nik, full_name, birth_date, sex):
+        return DukcapilResult(verified=False, mismatched_fields=("full_name",))
+
+
+def test_dukcapil_backend_is_chosen_by_setting(regions, settings):
+    assert isinstance(dukcapil_backend(), DevelopmentDukcapil)
+    settings.DUKCAPIL_BACKEND = f"{__name__}.RefusingDukcapil"
+    with pytest.raises(ValidationFailed) as excinfo:
+        worker_create()
+    assert excinfo.value.code == "identity_not_verified" and list(fields_of(excinfo)) == ["nik"]
+    assert not Worker.objects.exists()
