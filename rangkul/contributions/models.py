@@ -351,3 +351,51 @@ class MemberStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} {self.status} {self.since}"
+
+
+class AdjustmentKind(models.TextChoices):
+    CREDIT_ADD = "credit_add", _("Add to the member's credit")
+    CREDIT_REMOVE = "credit_remove", _("Remove from the member's credit")
+    REFUND = "refund", _("Refund the member's credit")
+
+
+class AdjustmentStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved and posted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class LedgerAdjustment(models.Model):
+    """A manual correction: proposed by one person, approved by another, then posted as a journal entry."""
+
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=AdjustmentKind.choices)
+    amount_idr = models.BigIntegerField(_("amount (Rp)"))
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=AdjustmentStatus.choices, default=AdjustmentStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("ledger adjustment")
+        verbose_name_plural = _("ledger adjustments")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_idr__gt=0), name="contrib_adjustment_amount_positive"),
+            # Maker–checker: the approver is never the proposer.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("proposed_by")),
+                name="contrib_adjustment_four_eyes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_idr}"

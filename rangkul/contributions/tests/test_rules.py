@@ -120,3 +120,12 @@ def test_check_fails_when_no_version_covers_today():
 def test_check_skips_when_databases_are_not_checked():
     RuleSet.objects.all().delete()
     assert check_rules_cover_today(databases=None) == []
+
+
+def test_admin_shows_rules_read_only(admin_client):
+    client = admin_client
+    ruleset = RuleSet.objects.get(version="BPU-2024-01")
+    response = client.get(f"/admin/contributions/ruleset/{ruleset.pk}/change/")
+    assert response.status_code == 200
+    assert b"BPU-2024-01" in response.content
+    assert client.get("/admin/contributions/ruleset/add/").status_code == 403
