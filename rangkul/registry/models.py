@@ -119,6 +119,8 @@ class Worker(models.Model):
         verbose_name_plural = _("workers")
         indexes = [
             models.Index(fields=["name_normalized", "birth_date", "village"], name="registry_worker_dedup_idx"),
+            # Newest first is the default listing in the back office and for partners.
+            models.Index(fields=["-registered_at", "-id"], name="registry_worker_recent_idx"),
         ]
         constraints = [
             models.CheckConstraint(

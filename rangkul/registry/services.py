@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -382,9 +383,10 @@ def duplicates_detect(*, worker: Worker) -> list[PossibleDuplicate]:
     ]
     for reason, queryset in candidates:
         for other in queryset.order_by("registered_at")[:20]:
-            duplicate, created = PossibleDuplicate.objects.get_or_create(worker=worker, other=other, reason=reason)
-            if created:
-                found.append(duplicate)
+            pair = Q(worker=worker, other=other) | Q(worker=other, other=worker)
+            if PossibleDuplicate.objects.filter(pair, reason=reason).exists():
+                continue  # already queued (or decided), whichever record came first
+            found.append(PossibleDuplicate.objects.create(worker=worker, other=other, reason=reason))
     return found
 
 

@@ -318,3 +318,11 @@ def test_dukcapil_backend_is_chosen_by_setting(regions, settings):
         worker_create()
     assert excinfo.value.code == "identity_not_verified" and list(fields_of(excinfo)) == ["nik"]
     assert not Worker.objects.exists()
+
+
+def test_a_pair_is_queued_once_whichever_record_changes(regions):
+    first = worker_create(phone="081355556666")
+    second = worker_create(phone="081355556666")
+    services.worker_update(actor="test", worker=first, changes={"phone": "081377776666"}, reason="HP baru")
+    services.worker_update(actor="test", worker=first, changes={"phone": "081355556666"}, reason="HP lama lagi")
+    assert list(PossibleDuplicate.objects.values_list("worker_id", "other_id")) == [(second.pk, first.pk)]
