@@ -285,7 +285,6 @@ NIK_AS_NUMBER = _(
 )
 _SCIENTIFIC = re.compile(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$")
 _DECIMAL = re.compile(r"^\d+[.,]\d+$")
-_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y", "%Y/%m/%d")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SEX_WORDS = {
     "l": "M",
@@ -307,10 +306,24 @@ _NO = {"tidak", "t", "tdk", "n", "no", "false", "0", "", "bukan"}
 _THOUSANDS = re.compile(r"^\d{1,3}([.,]\d{3})+$")
 _DECIMAL_ZERO = re.compile(r"^(\d+)[.,]0{1,2}$")
 _THOUSANDS_CENTS = re.compile(r"^(\d{1,3}(?:\.\d{3})+),0{1,2}$")  # "1.500.000,00", Indonesian style
-_VILLAGE_DIGITS = re.compile(r"^\d{10}$")
+
+
+NIK_DIGITS = _("A NIK has exactly 16 digits.")
+DATE_MISSING = _("Write the date of birth.")
+DATE_WRONG = _("Write the date as DD/MM/YYYY, e.g. 17/08/1990.")
+INCOME_WRONG = _("Write the income as a whole number of rupiah.")
+BOOL_WRONG = _("Write ya or tidak.")
+_DMY = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
+_YMD = re.compile(r"^(\d{4})([/-])(\d{1,2})\2(\d{1,2})$")
+_RP = re.compile(r"(?i)^rp\.?")
+
+# The helpers below run once per cell of files with a million rows: each has a fast
+# path for the common, clean value before the slower, more forgiving one.
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -320,10 +333,13 @@ def _text(value: Any) -> str:
 
 def parse_nik(value: Any) -> tuple[str, Promise | None]:
     if isinstance(value, bool):
-        return "", _("A NIK has exactly 16 digits.")
+        return "", NIK_DIGITS
     if isinstance(value, (int, float)):
         return "", NIK_AS_NUMBER
-    text = _text(value).lstrip("'")  # a leading apostrophe is how spreadsheets are told "text"
+    text = _text(value)
+    if text.isdigit():
+        return text, None
+    text = text.lstrip("'")  # a leading apostrophe is how spreadsheets are told "text"
     compact = text.replace(" ", "")
     if _SCIENTIFIC.match(compact) or _DECIMAL.match(compact):
         return "", NIK_AS_NUMBER
@@ -335,10 +351,16 @@ def excel_serial_to_date(serial: float) -> dt.date:
     return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
 
 
+def _calendar_date(year: str, month: str, day: str) -> tuple[dt.date | None, Promise | None]:
+    try:
+        return dt.date(int(year), int(month), int(day)), None
+    except ValueError:
+        return None, DATE_WRONG
+
+
 def parse_date(value: Any) -> tuple[dt.date | None, Promise | None]:
-    wrong = _("Write the date as DD/MM/YYYY, e.g. 17/08/1990.")
     if value is None or value == "":
-        return None, _("Write the date of birth.")
+        return None, DATE_MISSING
     if isinstance(value, dt.datetime):
         return value.date(), None
     if isinstance(value, dt.date):
@@ -346,23 +368,25 @@ def parse_date(value: Any) -> tuple[dt.date | None, Promise | None]:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if 1 <= value < 100_000:
             return excel_serial_to_date(value), None
-        return None, wrong
+        return None, DATE_WRONG
     text = _text(value)
     if text.isdigit() and 1 <= len(text) <= 5:
         return excel_serial_to_date(int(text)), None
     text = text.split(" ")[0].split("T")[0]  # "1990-08-17 00:00:00" from a spreadsheet export
-    for pattern in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, pattern).date(), None  # noqa: DTZ007 — a calendar date, no time
-        except ValueError:
-            continue
-    return None, wrong
+    match = _DMY.match(text)
+    if match:
+        return _calendar_date(match.group(4), match.group(3), match.group(1))
+    match = _YMD.match(text)
+    if match:
+        return _calendar_date(match.group(1), match.group(3), match.group(4))
+    return None, DATE_WRONG
 
 
 def parse_sex(value: Any) -> str:
     """M or F for the usual spellings; anything else is passed on for the registry to refuse."""
     text = _text(value)
-    return _SEX_WORDS.get(header_key(text), text)
+    found = _SEX_WORDS.get(text.lower())
+    return found or _SEX_WORDS.get(header_key(text), text)
 
 
 def parse_phone(value: Any) -> str:
@@ -375,29 +399,30 @@ def parse_phone(value: Any) -> str:
 
 def parse_village(value: Any) -> str:
     text = _text(value)
-    if _VILLAGE_DIGITS.match(text):
+    if len(text) == 10 and text.isdigit():
         return f"{text[:2]}.{text[2:4]}.{text[4:6]}.{text[6:]}"
     return text
 
 
 def parse_income(value: Any) -> tuple[int | None, Promise | None]:
-    wrong = _("Write the income as a whole number of rupiah.")
     if isinstance(value, bool) or value is None:
-        return None, wrong
+        return None, INCOME_WRONG
     if isinstance(value, int):
         return value, None
     if isinstance(value, float):
-        return (int(value), None) if value.is_integer() else (None, wrong)
+        return (int(value), None) if value.is_integer() else (None, INCOME_WRONG)
     text = _text(value)
-    text = re.sub(r"(?i)^rp\.?", "", text).replace(" ", "")
+    if text.isdigit():
+        return int(text), None
+    text = _RP.sub("", text).replace(" ", "")
     if text.isdigit():
         return int(text), None
     if _THOUSANDS.match(text):
-        return int(re.sub(r"[.,]", "", text)), None
+        return int(text.replace(".", "").replace(",", "")), None
     match = _DECIMAL_ZERO.match(text) or _THOUSANDS_CENTS.match(text)
     if match:
         return int(match.group(1).replace(".", "")), None
-    return None, wrong
+    return None, INCOME_WRONG
 
 
 def parse_bool(value: Any) -> tuple[bool | None, Promise | None]:
@@ -405,49 +430,54 @@ def parse_bool(value: Any) -> tuple[bool | None, Promise | None]:
         return value, None
     if isinstance(value, (int, float)) and value in (0, 1):
         return bool(value), None
-    key = header_key(_text(value))
+    text = _text(value).lower()
+    if text in _YES:
+        return True, None
+    if text in _NO:
+        return False, None
+    key = header_key(text)
     if key in _YES:
         return True, None
     if key in _NO:
         return False, None
-    return None, _("Write ya or tidak.")
+    return None, BOOL_WRONG
 
 
 def parse_row(raw: RawRow, *, occupations: Mapping[str, str]) -> ParsedRow:
     """Typed values for RegistrationInput, or the problems that stop the row before the registry."""
-    row = ParsedRow(number=raw.number)
     values = raw.values
+    get = values.get
+    problems: list[Problem] = []
 
-    nik, problem = parse_nik(values.get("nik"))
+    nik, problem = parse_nik(get("nik"))
     if problem:
-        row.problems.append(Problem("nik", _text(values.get("nik")), problem))
-    row.data["nik"] = nik
-
-    birth_date, problem = parse_date(values.get("birth_date"))
+        problems.append(Problem("nik", _text(get("nik")), problem))
+    birth_date, problem = parse_date(get("birth_date"))
     if problem:
-        row.problems.append(Problem("birth_date", _text(values.get("birth_date")), problem))
-    row.data["birth_date"] = birth_date
-
-    income, problem = parse_income(values.get("declared_income_idr"))
+        problems.append(Problem("birth_date", _text(get("birth_date")), problem))
+    income, problem = parse_income(get("declared_income_idr"))
     if problem:
-        row.problems.append(Problem("declared_income_idr", _text(values.get("declared_income_idr")), problem))
-    row.data["declared_income_idr"] = income
-
-    jht, problem = parse_bool(values.get("jht"))
+        problems.append(Problem("declared_income_idr", _text(get("declared_income_idr")), problem))
+    jht, problem = parse_bool(get("jht"))
     if problem:
-        row.problems.append(Problem("jht", _text(values.get("jht")), problem))
-    row.data["jht"] = jht
-
-    occupation = _text(values.get("occupation"))
-    row.data["occupation_code"] = occupations.get(header_key(occupation), occupation)
-    row.data["full_name"] = _text(values.get("full_name"))
-    row.data["sex"] = parse_sex(values.get("sex"))
-    row.data["phone"] = parse_phone(values.get("phone"))
-    row.data["village_code"] = parse_village(values.get("village_code"))
-    row.data["email"] = _text(values.get("email"))
-    row.data["address"] = _text(values.get("address"))
-    row.data["postal_code"] = _text(values.get("postal_code"))
-    return row
+        problems.append(Problem("jht", _text(get("jht")), problem))
+    occupation = _text(get("occupation"))
+    code = occupations.get(occupation) or occupations.get(header_key(occupation), occupation)
+    data = {
+        "nik": nik,
+        "birth_date": birth_date,
+        "declared_income_idr": income,
+        "jht": jht,
+        "occupation_code": code,
+        "full_name": _text(get("full_name")),
+        "sex": parse_sex(get("sex")),
+        "phone": parse_phone(get("phone")),
+        "village_code": parse_village(get("village_code")),
+        "email": _text(get("email")),
+        "address": _text(get("address")),
+        "postal_code": _text(get("postal_code")),
+    }
+    return ParsedRow(number=raw.number, data=data, problems=problems)
 
 
 # ---------------------------------------------------------------- template
