@@ -12,6 +12,7 @@ urlpatterns = [
     path("duplikat/<int:duplicate_id>/abaikan/", views.duplicate_resolve_view, {"action": "dismiss"}, name="dismiss"),
     path("<str:membership_number>/", views.worker_detail_view, name="detail"),
     path("<str:membership_number>/nik/", views.worker_reveal_nik_view, name="reveal_nik"),
+    path("<str:membership_number>/data/", views.worker_export_view, name="export"),
     path("<str:membership_number>/ubah/", views.worker_edit_view, name="edit"),
     path("<str:membership_number>/ahli-waris/tambah/", views.heir_edit_view, name="heir_add"),
     path("<str:membership_number>/ahli-waris/<int:heir_id>/ubah/", views.heir_edit_view, name="heir_edit"),

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -124,6 +124,19 @@ def worker_reveal_nik_view(request: HttpRequest, membership_number: str) -> Http
     worker = _worker(request, membership_number)
     nik = services.worker_reveal_nik(actor=request.user, worker=worker)
     response = render(request, "registry/office_detail.html", _detail_context(request, worker, revealed_nik=nik))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@office_view("accounts.reveal_nik")
+@require_POST
+def worker_export_view(request: HttpRequest, membership_number: str) -> HttpResponse:
+    """All of one person's data as JSON, for an access request made at the branch (UU 27/2022)."""
+    worker = _worker(request, membership_number)
+    data = services.worker_export_data(actor=request.user, worker=worker)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="rangkul-{worker.membership_number}.json"'
     response["Cache-Control"] = "no-store"
     return response
 

@@ -257,3 +257,14 @@ def test_search_page_queries_do_not_grow_with_results(client, administrator, reg
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_staff_download_a_persons_data_for_an_access_request(client, branch_officer, analyst, semarang, jakarta):
+    client.force_login(branch_officer)
+    response = client.post(reverse("registry:export", args=[semarang.membership_number]))
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    assert response.json()["nik"] == unseal(semarang.nik_sealed)
+    assert AuditEvent.objects.filter(action="registry.worker_data_exported", actor=branch_officer).count() == 1
+    assert client.post(reverse("registry:export", args=[jakarta.membership_number])).status_code == 404
+    client.force_login(analyst)
+    assert client.post(reverse("registry:export", args=[semarang.membership_number])).status_code == 403
