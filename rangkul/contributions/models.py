@@ -222,6 +222,8 @@ class Bill(models.Model):
     # The member of a single-member bill; empty for a group bill (lines name each member).
     worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, null=True, blank=True, related_name="bills")
     amount_idr = models.BigIntegerField(_("amount (Rp)"))
+    # Who pays a sponsored bill ("regional_budget", "state_budget", "csr", ...): it changes the price.
+    sponsor_kind = models.CharField(_("sponsor kind"), max_length=20, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=BillStatus.choices, default=BillStatus.OPEN)
     expires_at = models.DateTimeField(_("pay before"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

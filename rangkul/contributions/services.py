@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -148,7 +149,9 @@ def _ensure_billable(worker: Worker) -> None:
         )
 
 
-def _bill_create(*, actor: Any, worker: Worker | None, amount_idr: int, expires_at: dt.datetime) -> Bill:
+def _bill_create(
+    *, actor: Any, worker: Worker | None, amount_idr: int, expires_at: dt.datetime, sponsor_kind: str = ""
+) -> Bill:
     for _attempt in range(5):
         try:
             with transaction.atomic():
@@ -156,6 +159,7 @@ def _bill_create(*, actor: Any, worker: Worker | None, amount_idr: int, expires_
                     payment_code=payment_code_generate(),
                     worker=worker,
                     amount_idr=amount_idr,
+                    sponsor_kind=sponsor_kind,
                     expires_at=expires_at,
                     created_by=actor if getattr(actor, "pk", None) else None,
                 )
@@ -196,12 +200,14 @@ def payment_allocate(
     channel: str,
     paid_at: dt.datetime | None = None,
     bill: Bill | None = None,
+    sponsor_kind: str | None = None,
 ) -> Allocation:
     """Apply a payment (plus any member credit) to whole months; keep the rest as credit.
 
     Order: payable arrears oldest first, then the current and later months, up to
     12 months ahead. Idempotent per ``(channel, payment_reference)``: a repeated
-    call returns the first allocation and moves no money.
+    call returns the first allocation and moves no money. ``sponsor_kind`` prices
+    months paid by a sponsor (a state or regional budget gets no PP 50/2025 discount).
     """
     if amount_idr <= 0:
         raise ValidationFailed(
@@ -226,7 +232,7 @@ def payment_allocate(
     )
     quotes: list[Quote] = []
     for period in candidates:
-        quote = _price(worker, period, rules_for)
+        quote = _price(worker, period, rules_for, sponsor_kind=sponsor_kind)
         if quote.total_idr > funds:
             break  # whole months only, in order
         funds -= quote.total_idr
@@ -521,3 +527,125 @@ def adjustment_reject(*, actor: Any, adjustment: LedgerAdjustment, note: str) ->
         reason=note.strip(),
     )
     return adjustment
+
+
+# --- group bills (one payment code for many members) -------------------------------------------
+
+
+@transaction.atomic
+def group_bill_issue(
+    *,
+    actor: Any,
+    workers: Sequence[Worker],
+    months: int,
+    sponsor_kind: str | None = None,
+    today: dt.date | None = None,
+) -> Bill:
+    """One bill for many members (a partner or sponsor paying for a group).
+
+    Each member's lines start at that member's first payable unpaid month, as in
+    ``bill_issue``; members with nothing payable are left out. Members' own open
+    bills stay valid: a month paid twice becomes the member's credit.
+    """
+    today = today or timezone.localdate()
+    rules_for = rules_for_memo()
+    rules = rules_for(Period.of(today))
+    if months not in rules.prepay_lengths:
+        raise InvalidMonths(
+            _("You can pay for %(min)s to %(max)s months at once.")
+            % {"min": rules.prepay_min_months, "max": rules.prepay_max_months},
+            fields={"months": [_("Choose between 1 and 12 months.")]},
+        )
+    priced: list[tuple[Worker, Quote]] = []
+    for worker in workers:
+        _ensure_billable(worker)
+        periods = payable_periods(
+            registered_on=_registered_on(worker),
+            paid=paid_months(worker_id=worker.pk),
+            today=today,
+            rules_for=rules_for,
+            months=months,
+        )
+        priced += [(worker, _price(worker, p, rules_for, sponsor_kind=sponsor_kind)) for p in periods]
+    total = sum(q.total_idr for _w, q in priced)
+    if total <= 0:
+        raise NothingPayable(_("Nothing is owed for these members and months."))
+    bill = _bill_create(
+        actor=actor,
+        worker=None,
+        amount_idr=total,
+        expires_at=timezone.now() + payment_code_ttl(),
+        sponsor_kind=sponsor_kind or "",
+    )
+    versions = {q.rule_version for _w, q in priced}
+    rulesets = {r.version: r for r in RuleSet.objects.filter(version__in=versions)}
+    BillLine.objects.bulk_create(
+        BillLine(
+            bill=bill,
+            worker=worker,
+            period=q.period,  # type: ignore[misc]  # PeriodField takes a Period
+            program=line.program,
+            amount_idr=line.amount_idr,
+            discount_idr=line.discount_idr,
+            ruleset=rulesets[q.rule_version],
+        )
+        for worker, q in priced
+        for line in q.lines
+    )
+    _lock_versions(versions)
+    audit_record(
+        actor=actor,
+        action="contributions.group_bill_issued",
+        subject=bill,
+        after={
+            "members": len({w.pk for w, _q in priced}),
+            "months": months,
+            "amount_idr": total,
+            "sponsor_kind": sponsor_kind or "",
+        },
+    )
+    return bill
+
+
+@transaction.atomic
+def group_bill_pay(
+    *,
+    actor: Any,
+    bill: Bill,
+    amount_idr: int,
+    payment_reference: str,
+    channel: str,
+    paid_at: dt.datetime | None = None,
+) -> list[Allocation]:
+    """Share a group bill's payment among its members: each gets the sum of their lines.
+
+    The whole amount must arrive (a different amount is for payments' exception
+    review). Idempotent: each member's share is allocated once per reference.
+    """
+    locked = Bill.objects.select_for_update().get(pk=bill.pk)
+    if amount_idr != locked.amount_idr:
+        raise Conflict(
+            _("The amount paid (%(paid)s) differs from the bill (%(billed)s).")
+            % {"paid": format_rupiah(amount_idr), "billed": format_rupiah(locked.amount_idr)},
+            code="amount_mismatch",
+        )
+    shares: dict[int, int] = {}
+    for worker_id, amount in locked.lines.values_list("worker_id", "amount_idr"):
+        shares[worker_id] = shares.get(worker_id, 0) + amount
+    workers = Worker.objects.select_related("occupation").in_bulk(list(shares))
+    allocations = [
+        payment_allocate(
+            actor=actor,
+            worker=workers[worker_id],
+            amount_idr=share,
+            payment_reference=f"{payment_reference}/{worker_id}",
+            channel=channel,
+            paid_at=paid_at,
+            sponsor_kind=locked.sponsor_kind or None,
+        )
+        for worker_id, share in sorted(shares.items())
+        if share > 0
+    ]
+    if locked.status == BillStatus.OPEN:
+        Bill.objects.filter(pk=locked.pk).update(status=BillStatus.PAID, paid_at=paid_at or timezone.now())
+    return allocations
