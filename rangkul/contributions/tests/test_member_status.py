@@ -11,6 +11,7 @@ from rangkul.contributions.models import MemberStatus, MemberStatusChange
 from rangkul.contributions.schedule import Status, next_status_review
 from rangkul.contributions.selectors import rules_for_memo
 from rangkul.contributions.services import member_status_refresh, payment_allocate
+from rangkul.contributions.tasks import member_statuses_review_daily
 from rangkul.contributions.tests.factories import at, member
 from rangkul.core.periods import Period
 
@@ -81,3 +82,8 @@ def test_daily_review_moves_statuses_forward_and_is_idempotent(regions):
         Status.IN_ARREARS,
         Status.ENDED,
     ]
+
+
+def test_daily_task_runs_the_review(regions):
+    result = member_statuses_review_daily.enqueue()
+    assert result.return_value == {"reviewed": 0, "changed": 0}
