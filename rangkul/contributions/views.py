@@ -21,7 +21,17 @@ PREPAY_CHOICES = (1, 3, 6, 12)
 def simulator(request: HttpRequest) -> HttpResponse:
     """Berapa iuran saya dan apa manfaatnya? A public page; the result updates live with htmx."""
     current = Period.of(timezone.localdate())
-    rules = rulebook_for(current)
+    try:
+        rules = rulebook_for(current)
+    except ApplicationError as exc:
+        # No rule version covers this month (the system check reports it to operators).
+        return render_page_or_fragment(
+            request,
+            page="contributions/simulator.html",
+            fragment="contributions/_simulator_result.html",
+            context={"unavailable": exc.message},
+            status=503,
+        )
     data = request.GET if "declared_income_idr" in request.GET else None
     form = SimulatorForm(data, rules=rules)
     if data is None:

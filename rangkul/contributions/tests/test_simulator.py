@@ -5,6 +5,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from rangkul.contributions.models import RuleSet
+
 pytestmark = pytest.mark.django_db
 
 URL = "/iuran/"
@@ -77,3 +79,10 @@ def test_bad_input_shows_an_error_not_a_crash(client, params):
     assert response.status_code == 200
     assert response.context["form"].errors
     assert "monthly-total" not in response.content.decode()
+
+
+def test_page_says_so_when_no_rules_cover_this_month(client):
+    RuleSet.objects.update(effective_to=dt.date(2024, 12, 31))
+    response = client.get(URL)
+    assert response.status_code == 503
+    assert b'data-testid="simulator-unavailable"' in response.content
