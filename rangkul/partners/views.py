@@ -15,8 +15,10 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rangkul.contributions.selectors import worker_status
 from rangkul.core.errors import ApplicationError, NotFound
 from rangkul.core.htmx import render_page_or_fragment
 from rangkul.partners.forms import ImportUploadForm, MemberFilterForm
@@ -35,6 +37,12 @@ from rangkul.partners.selectors import (
 from rangkul.partners.services import import_job_cancel, import_job_create, import_job_enqueue
 
 PAGE_SIZE = 50
+CONTRIBUTION_STATUS_LABELS = {
+    "registered": _lazy("Registered, nothing paid yet"),
+    "active": _lazy("Active (protected)"),
+    "in_arrears": _lazy("In arrears"),
+    "ended": _lazy("Ended (arrears too old)"),
+}
 View = Callable[..., HttpResponseBase]
 
 
@@ -89,6 +97,11 @@ def members(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     memberships = membership_list_for_user(user=request.user, q=filters.get("q", ""), status=filters.get("status", ""))
     page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for membership in page.object_list:
+        # Contribution status (registered / active / in arrears / ended) for the rows on this page only.
+        status = worker_status(worker=membership.worker, today=today).status
+        membership.contribution_status = CONTRIBUTION_STATUS_LABELS.get(status, status)
     query = request.GET.copy()
     query.pop("page", None)
     return render_page_or_fragment(
