@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rangkul.contributions.models import AdjustmentKind
 from rangkul.contributions.rules import RuleBook
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
@@ -49,3 +50,14 @@ class SimulatorForm(forms.Form):
 
     def clean_jht(self) -> bool:
         return bool(self.cleaned_data["jht"] == "yes")
+
+
+class AdjustmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=AdjustmentKind.choices)
+    amount_idr = forms.IntegerField(label=_("Amount (Rp)"), min_value=1, max_value=10**11)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+
+
+class AdjustmentDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
+    note = forms.CharField(label=_("Note"), required=False, max_length=1000)

@@ -10,20 +10,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rangkul.contributions.errors import BillNotFound
-from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalLine
+from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalLine, LedgerAdjustment
 from rangkul.contributions.payment_codes import payment_code_is_valid
 from rangkul.contributions.rules import rulebook_for, rules_for_memo, rulesets_covering
 from rangkul.contributions.schedule import StatusInfo, member_status
 from rangkul.core.periods import Period
+from rangkul.registry.selectors import worker_scope_for_user
 
 __all__ = [
     "account_balance",
+    "adjustments_for_user",
+    "adjustments_for_worker",
     "bill_for_payment_code",
     "bills_for_worker",
+    "contribution_months_for_worker",
     "coverage_on",
     "coverage_programs_on",
     "ledger_totals",
     "member_credit_idr",
+    "member_ledger_lines",
     "paid_months",
     "rulebook_for",
     "rules_for_memo",
@@ -122,3 +127,27 @@ def bill_for_payment_code(*, payment_code: str, at: dt.datetime | None = None) -
     if bill.expires_at < (at or timezone.now()):
         raise BillNotFound(_("This payment code has expired; create a new bill to pay."), code="payment_code_expired")
     return bill
+
+
+def member_ledger_lines(*, worker_id: int, limit: int = 100) -> QuerySet[JournalLine]:
+    return (
+        JournalLine.objects.filter(worker_id=worker_id)
+        .select_related("entry", "account")
+        .order_by("-entry__occurred_at", "-id")[:limit]
+    )
+
+
+def contribution_months_for_worker(*, worker_id: int, limit: int = 72) -> QuerySet[ContributionMonth]:
+    return ContributionMonth.objects.filter(worker_id=worker_id).order_by("-period", "program")[:limit]
+
+
+def adjustments_for_user(*, user: Any, status: str | None = None) -> QuerySet[LedgerAdjustment]:
+    """Adjustments of the members the user may see (the registry decides that scope)."""
+    qs = LedgerAdjustment.objects.filter(worker__in=worker_scope_for_user(user)).select_related(
+        "worker", "proposed_by", "decided_by"
+    )
+    return qs.filter(status=status) if status else qs
+
+
+def adjustments_for_worker(*, worker_id: int) -> QuerySet[LedgerAdjustment]:
+    return LedgerAdjustment.objects.filter(worker_id=worker_id).select_related("proposed_by", "decided_by")
