@@ -516,6 +516,10 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
                 _commit_batch(state, rows)
         except _Stop:
             return ImportJob.objects.get(pk=job.pk)
+        except ImportFileError as exc:
+            # Batches before the damaged part stay committed; the job says where reading stopped.
+            import_job_fail(job_id=job.pk, message=str(exc.message))
+            return ImportJob.objects.get(pk=job.pk)
         finally:
             pending.close()
 

@@ -90,6 +90,9 @@ _ALIAS_INDEX: dict[str, str] = {
 }
 
 
+DAMAGED = _("The file cannot be read from row %(line)s on: it is damaged or not a CSV/XLSX file.")
+
+
 class ImportFileError(Exception):
     """The file as a whole cannot be read (not the fault of one row)."""
 
@@ -223,6 +226,8 @@ def open_csv(path: Path) -> Source:
     def records() -> Iterator[list[str]]:
         try:
             yield from reader
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise ImportFileError(DAMAGED % {"line": reader.line_num + 1}) from exc
         finally:
             handle.close()
 
@@ -253,8 +258,12 @@ def open_xlsx(path: Path) -> Source:
     estimated = max(0, (sheet.max_row or 1) - 1)
 
     def rest() -> Iterator[tuple[Any, ...]]:
+        line = 1
         try:
-            yield from records
+            for line, record in enumerate(records, start=2):  # noqa: B007 — line is reported on failure
+                yield record
+        except (BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise ImportFileError(DAMAGED % {"line": line + 1}) from exc
         finally:
             workbook.close()
 

@@ -404,3 +404,12 @@ def test_command_without_partner_and_unknown_partner(tmp_path, regions) -> None:
     assert json.loads(out.getvalue()) == {"rows": 1, "imported": 1, "rejected": 0, "duplicates": 0}
     with pytest.raises(CommandError):
         call_command("import_workers", str(path), "--partner", "nobody", stdout=StringIO())
+
+
+def test_a_damaged_file_fails_after_the_good_batches(tmp_path, organisation) -> None:
+    path = write_csv(tmp_path / "a.csv", [good_row(n) for n in range(1, 6)])
+    path.write_bytes(path.read_bytes() + b'3374011708900009,"' + b"x" * 200_000 + b'"\r\n' + b"\r\n".join([b"a"] * 3))
+    job = run(path, organisation, batch_size=2)
+    assert job.status == ImportStatus.FAILED
+    assert job.imported == 4  # two whole batches committed before the damaged part
+    assert "row" in job.error or "baris" in job.error
