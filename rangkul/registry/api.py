@@ -120,7 +120,8 @@ class WorkerOut(Schema):
     payment_period_months: int
     branch: str
     channel: str
-    status: str
+    status: str = Field(description="`active`, or `merged` when this record was found to duplicate an older one.")
+    merged_into: str = Field(description="Membership number of the record this one was merged into, or empty.")
     registered_at: dt.datetime
     identity_warnings: list[str]
     heirs: list[HeirOut]
@@ -145,6 +146,7 @@ def worker_out(worker: Worker) -> dict[str, Any]:
         "branch": worker.branch.code if worker.branch else "",
         "channel": worker.channel,
         "status": worker.status,
+        "merged_into": worker.merged_into.membership_number if worker.merged_into else "",
         "registered_at": worker.registered_at,
         "identity_warnings": list(worker.identity_warnings or []),
         "heirs": [

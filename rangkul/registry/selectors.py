@@ -7,6 +7,7 @@ nobody. A partner's API key sees the workers its organisation registered.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -19,7 +20,7 @@ from rangkul.registry import identity
 from rangkul.registry.membership import membership_number_is_valid
 from rangkul.registry.models import DuplicateStatus, Heir, Occupation, PossibleDuplicate, Worker
 
-_WORKER_RELATED = ("village__district__regency__province", "occupation", "second_occupation", "branch")
+_WORKER_RELATED = ("village__district__regency__province", "occupation", "second_occupation", "branch", "merged_into")
 
 
 def _not_found() -> NotFound:
@@ -105,13 +106,13 @@ def _query_filter(q: str) -> Q | None:
     only_digits = digits and all(ch.isdigit() or ch in " -.+" for ch in q)
     if only_digits and len(digits) == 16:
         return Q(nik_hash=lookup_hash(digits))
-    if only_digits and len(digits) == 11 and membership_number_is_valid(digits):
-        return Q(membership_number=digits)
     if only_digits:
-        try:
-            return Q(phone=identity.phone_normalize(q))
-        except identity.PhoneInvalid:
-            return Q(membership_number=digits)
+        # An 11-digit number may be a membership number or a phone number written without
+        # its leading 0: look for both rather than guess.
+        condition = Q(membership_number=digits) if membership_number_is_valid(digits) else Q(pk__in=[])
+        with contextlib.suppress(identity.PhoneInvalid):
+            condition |= Q(phone=identity.phone_normalize(q))
+        return condition
     # Served by the trigram GIN index on PostgreSQL (migration 0003); name_normalized is case-folded.
     return Q(name_normalized__contains=identity.name_search_key(q))
 

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from rangkul.accounts.services import api_key_create
 from rangkul.core.crypto import unseal
 from rangkul.registry.membership import membership_number_is_valid
-from rangkul.registry.models import Worker
+from rangkul.registry.models import PossibleDuplicate, Worker
+from rangkul.registry.services import duplicate_merge
 from rangkul.registry.tests.factories import make_nik, worker_create
 
 URL = "/api/v1/workers"
@@ -207,3 +208,13 @@ def test_fuzzed_registration_bodies_never_fail_with_500(client, regions, partner
         response = post(client, None, partner_key, raw=payload)
     assert response.status_code in {201, 400, 401, 409, 422}, response.content
     assert set(response.json()) >= ({"membership_number"} if response.status_code == 201 else {"code", "message"})
+
+
+def test_a_merged_record_points_to_the_kept_one(client, regions, administrator):
+    first = worker_create(full_name="Tini Wahyuni")
+    second = worker_create(full_name="Tini Wahyuni", birth_date=first.birth_date)
+    duplicate_merge(actor=administrator, duplicate=PossibleDuplicate.objects.get(), note="KTP sama")
+    client.force_login(administrator)
+    out = client.get(f"{URL}/{second.membership_number}").json()
+    assert (out["status"], out["merged_into"]) == ("merged", first.membership_number)
+    assert client.get(f"{URL}/{first.membership_number}").json()["merged_into"] == ""

@@ -10,6 +10,7 @@ from django.urls import reverse
 from rangkul.audit.models import AuditEvent
 from rangkul.core.crypto import unseal
 from rangkul.registry.models import Heir, PossibleDuplicate, Worker
+from rangkul.registry.selectors import worker_search
 from rangkul.registry.tests.factories import make_nik, worker_create
 
 
@@ -268,3 +269,11 @@ def test_staff_download_a_persons_data_for_an_access_request(client, branch_offi
     assert client.post(reverse("registry:export", args=[jakarta.membership_number])).status_code == 404
     client.force_login(analyst)
     assert client.post(reverse("registry:export", args=[semarang.membership_number])).status_code == 403
+
+
+def test_eleven_digits_search_both_membership_numbers_and_phones(administrator, regions):
+    by_phone = worker_create(phone="081234560001")
+    other = worker_create()
+    assert list(worker_search(user=administrator, q="81234560001")) == [by_phone]
+    assert list(worker_search(user=administrator, q=other.membership_number)) == [other]
+    assert list(worker_search(user=administrator, q="0812-3456-0001")) == [by_phone]
