@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "rangkul.api",
     "rangkul.outreach",
     "rangkul.portal",
+    "rangkul.payments",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +267,19 @@ REGISTRATION_MIN_AGE = env_int("RANGKUL_REGISTRATION_MIN_AGE", 0)
 # Bulk imports: rows per committed batch (a crash loses at most one batch) and the largest upload.
 PARTNER_IMPORT_BATCH_SIZE = env_int("RANGKUL_PARTNER_IMPORT_BATCH_SIZE", 1000)
 PARTNER_IMPORT_MAX_BYTES = env_int("RANGKUL_PARTNER_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+
+# Payment callbacks: the sandbox channel's shared token (development default documented in
+# .env.example; required in production only when the sandbox is enabled), the largest callback
+# body accepted, and whether the public sandbox page and channel exist at all.
+PAYMENTS_SANDBOX_ENABLED = env_bool("RANGKUL_PAYMENTS_SANDBOX_ENABLED", not PRODUCTION)
+SANDBOX_CALLBACK_TOKEN = (
+    env_str("RANGKUL_SANDBOX_CALLBACK_TOKEN", "sandbox-dev-token")
+    if PAYMENTS_SANDBOX_ENABLED
+    else os.environ.get("RANGKUL_SANDBOX_CALLBACK_TOKEN", "").strip()
+)
+PAYMENTS_CALLBACK_MAX_BYTES = env_int("RANGKUL_PAYMENTS_CALLBACK_MAX_BYTES", 64 * 1024)
+# Settlement lines per committed batch: a reconciliation killed halfway resumes after the last batch.
+PAYMENTS_SETTLEMENT_BATCH_SIZE = env_int("RANGKUL_PAYMENTS_SETTLEMENT_BATCH_SIZE", 500)
 
 if ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

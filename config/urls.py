@@ -16,6 +16,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("mitra/", include("rangkul.partners.urls")),
     path("peserta/", include("rangkul.portal.urls")),
     path("iuran/", include("rangkul.contributions.urls")),
+    path("bayar/", include("rangkul.payments.urls")),
+    path("office/pembayaran/", include("rangkul.payments.office_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

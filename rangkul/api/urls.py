@@ -7,6 +7,8 @@ from ninja import NinjaAPI
 from rangkul.api.errors import install_error_handlers
 from rangkul.contributions.api import router as contributions_router
 from rangkul.partners.api import router as imports_router
+from rangkul.payments.api import member_router as payments_member_router
+from rangkul.payments.api import router as payments_router
 from rangkul.regions.api import router as regions_router
 from rangkul.registry.api import occupations_router
 from rangkul.registry.api import router as workers_router
@@ -28,3 +30,5 @@ api.add_router("", contributions_router)
 api.add_router("/occupations", occupations_router)
 api.add_router("/workers", workers_router)
 api.add_router("/imports", imports_router)
+api.add_router("/payments", payments_router)
+api.add_router("", payments_member_router)

@@ -1,0 +1,91 @@
+"""Everything payments needs from contributions, in one place.
+
+Payments never writes contributions' tables: it reads bills through this module and
+moves money only through ``payment_allocate`` and ``journal_post``. Money that cannot
+be matched to a bill waits in a suspense clearing account until a reviewer resolves it:
+
+* received for review: debit ``clearing:<channel>``, credit ``clearing:suspense``;
+* assigned to a member: ``payment_allocate`` with channel ``suspense`` (debit suspense);
+* refunded: debit suspense, credit ``refunds_payable``;
+* written off: debit suspense, credit ``adjustments``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rangkul.contributions.ledger import Line, clearing_account, journal_post
+from rangkul.contributions.models import Bill, BillStatus, ContributionMonth
+from rangkul.contributions.selectors import coverage_on, ledger_totals, paid_months, worker_status
+from rangkul.contributions.services import Allocation, group_bill_pay, payment_allocate
+from rangkul.registry.models import Worker
+
+__all__ = [
+    "SUSPENSE_CHANNEL",
+    "Allocation",
+    "Bill",
+    "BillStatus",
+    "bill_for_code_locked",
+    "bill_open_for_code",
+    "coverage_on",
+    "group_bill_pay",
+    "ledger_totals",
+    "months_for_entry",
+    "paid_months",
+    "payment_allocate",
+    "suspense_post",
+    "suspense_release",
+    "worker_status",
+]
+
+SUSPENSE_CHANNEL = "suspense"
+
+
+def bill_for_code_locked(code: str) -> Bill | None:
+    """The bill with this payment code, locked until the end of the transaction."""
+    if not code:
+        return None
+    return Bill.objects.select_for_update(of=("self",)).select_related("worker").filter(payment_code=code).first()
+
+
+def bill_open_for_code(code: str) -> Bill | None:
+    return Bill.objects.filter(payment_code=code, status=BillStatus.OPEN).first()
+
+
+def suspense_post(*, actor: Any, channel: str, reference: str, amount_idr: int, occurred_at: dt.datetime) -> int:
+    """Park money received for review: the channel's clearing account against suspense."""
+    entry, _created = journal_post(
+        actor=actor,
+        kind="payment_suspense",
+        reference=f"{channel}:{reference}",
+        lines=[
+            Line(clearing_account(channel), debit_idr=amount_idr),
+            Line(clearing_account(SUSPENSE_CHANNEL), credit_idr=amount_idr),
+        ],
+        memo=f"received for review via {channel}",
+        occurred_at=occurred_at,
+    )
+    return entry.pk
+
+
+def suspense_release(*, actor: Any, kind: str, reference: str, amount_idr: int, worker: Worker | None) -> int:
+    """Take money out of suspense as a refund (owed back) or a write-off (kept, with a reason)."""
+    target = "refunds_payable" if kind == "payment_refund" else "adjustments"
+    entry, _created = journal_post(
+        actor=actor,
+        kind=kind,
+        reference=reference,
+        lines=[
+            Line(clearing_account(SUSPENSE_CHANNEL), debit_idr=amount_idr),
+            Line(target, credit_idr=amount_idr, worker_id=worker.pk if worker else None),
+        ],
+        memo=kind.replace("_", " "),
+    )
+    return entry.pk
+
+
+def months_for_entry(entry_id: int) -> list[str]:
+    """The contribution months ("YYYY-MM") a payment's journal entry paid for."""
+    periods = ContributionMonth.objects.filter(entry_id=entry_id).values_list("period", flat=True).distinct()
+    return sorted({str(p)[:7] for p in periods})

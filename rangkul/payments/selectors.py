@@ -1,0 +1,87 @@
+"""Reads: a member's payments, receipts with their access rule, the exceptions queue, settlement files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from rangkul.core.errors import NotFound
+from rangkul.payments.models import (
+    CallbackEvent,
+    ExceptionStatus,
+    Payment,
+    PaymentException,
+    Receipt,
+    SettlementFile,
+)
+
+
+def payments_for_worker(*, worker_id: int) -> QuerySet[Payment]:
+    return (
+        Payment.objects.filter(worker_id=worker_id)
+        .select_related("channel", "receipt", "bill")
+        .order_by("-paid_at", "-id")
+    )
+
+
+def receipt_get_for_viewer(*, number: str, user: Any, portal_worker_id: int | None) -> Receipt:
+    """The receipt, for its own member (portal session) or back-office staff; otherwise not found.
+
+    Not found rather than forbidden: a stranger learns nothing about which numbers exist.
+    """
+    receipt = (
+        Receipt.objects.select_related("payment__worker", "payment__channel", "payment__bill")
+        .filter(number=number)
+        .first()
+    )
+    if receipt is None:
+        raise NotFound(_("Receipt not found."))
+    is_staff = bool(getattr(user, "is_authenticated", False) and user.has_perm("accounts.access_office"))
+    is_owner = portal_worker_id is not None and receipt.payment.worker_id == portal_worker_id
+    if not (is_staff or is_owner):
+        raise NotFound(_("Receipt not found."))
+    return receipt
+
+
+def exception_list(*, status: str | None = None) -> QuerySet[PaymentException]:
+    queryset = PaymentException.objects.select_related(
+        "payment__channel", "payment__bill", "proposed_worker", "proposed_by", "approved_by"
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-created_at", "-id")
+
+
+def exception_get(*, exception_id: int) -> PaymentException:
+    exc = exception_list().filter(pk=exception_id).first()
+    if exc is None:
+        raise NotFound(_("Payment exception not found."))
+    return exc
+
+
+def exception_evidence(*, exception: PaymentException) -> QuerySet[CallbackEvent]:
+    return CallbackEvent.objects.filter(payment_id=exception.payment_id).order_by("received_at", "id")
+
+
+def exceptions_open_count() -> int:
+    return PaymentException.objects.exclude(status=ExceptionStatus.RESOLVED).count()
+
+
+def settlement_file_list() -> QuerySet[SettlementFile]:
+    return SettlementFile.objects.select_related("channel", "created_by").order_by("-created_at", "-id")
+
+
+def settlement_file_get(*, file_id: int) -> SettlementFile:
+    file = settlement_file_list().filter(pk=file_id).first()
+    if file is None:
+        raise NotFound(_("Settlement file not found."))
+    return file
+
+
+def payments_unsettled(*, channel_code: str | None = None) -> QuerySet[Payment]:
+    queryset = Payment.objects.filter(unsettled_flagged_at__isnull=False, settled_by__isnull=True)
+    if channel_code:
+        queryset = queryset.filter(channel__code=channel_code)
+    return queryset.select_related("channel")

@@ -1,0 +1,517 @@
+"""Writes: callback intake, payments recorded exactly once, receipts and the exceptions queue.
+
+Exactly once: a payment row is inserted inside a savepoint and the database's unique
+constraint on (channel, external reference) decides between racing deliveries; the
+loser reads the winner's row and answers the same. Money moves only when that insert
+succeeds, in the same transaction (allocation through contributions' ledger).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from rangkul.audit.services import audit_record
+from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from rangkul.core.money import format_rupiah
+from rangkul.outreach.services import sms_queue
+from rangkul.payments import contributions_port as port
+from rangkul.payments.channels import CallbackData, CallbackUnreadable, callback_authentic, callback_parse
+from rangkul.payments.models import (
+    CallbackEvent,
+    CallbackOutcome,
+    Channel,
+    ChannelKind,
+    ExceptionReason,
+    ExceptionStatus,
+    Payment,
+    PaymentException,
+    PaymentSource,
+    PaymentStatus,
+    Receipt,
+    ReceiptCounter,
+    Resolution,
+)
+from rangkul.registry.models import Worker
+
+logger = logging.getLogger("rangkul.payments")
+
+# Headers worth keeping as evidence. Authentication headers are kept only as "present".
+_EVIDENCE_HEADERS = ("content-type", "user-agent", "x-forwarded-for", "webhook-id", "x-request-id")
+_SECRET_HEADERS = ("x-callback-token", "authorization")
+BODY_EVIDENCE_CAP = 16 * 1024
+
+
+@dataclass(frozen=True)
+class CallbackAnswer:
+    """What the gateway is told: an HTTP status and a JSON body."""
+
+    status: int
+    body: dict[str, Any]
+    payment: Payment | None = None
+    event: CallbackEvent | None = field(default=None, compare=False)
+
+
+def _error(status: int, code: str, message: str, fields: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "fields": dict(fields or {})}
+
+
+def channel_get(code: str) -> Channel:
+    channel = Channel.objects.filter(code=code, is_active=True).first()
+    if channel is None or (channel.kind == ChannelKind.SANDBOX and not settings.PAYMENTS_SANDBOX_ENABLED):
+        raise NotFound(_("Unknown payment channel."), code="unknown_channel")
+    return channel
+
+
+def _evidence_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    kept: dict[str, str] = {}
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower in _SECRET_HEADERS:
+            kept[lower] = "present" if value else "empty"
+        elif lower in _EVIDENCE_HEADERS:
+            kept[lower] = str(value)[:200]
+    return kept
+
+
+def _event_store(
+    *,
+    channel: Channel,
+    headers: Mapping[str, str],
+    body: bytes,
+    remote_addr: str | None,
+    outcome: str,
+    http_status: int,
+    external_reference: str = "",
+    payment: Payment | None = None,
+    truncated: bool = False,
+) -> CallbackEvent:
+    text = body[:BODY_EVIDENCE_CAP].decode("utf-8", errors="replace")
+    return CallbackEvent.objects.create(
+        channel=channel,
+        received_at=timezone.now(),
+        headers=_evidence_headers(headers),
+        body=text,
+        body_sha256=hashlib.sha256(body).hexdigest(),
+        body_truncated=truncated or len(body) > BODY_EVIDENCE_CAP,
+        remote_addr=remote_addr or None,
+        external_reference=external_reference[:120],
+        outcome=outcome,
+        http_status=http_status,
+        payment=payment,
+    )
+
+
+def _answer_for(payment: Payment) -> dict[str, Any]:
+    """The same answer for the first delivery and every duplicate: it depends on the payment only."""
+    under_review = hasattr(payment, "exception") or payment.status == PaymentStatus.EXCEPTION
+    if under_review:
+        return {
+            "received": True,
+            "external_id": payment.external_reference,
+            "result": "accepted_for_review",
+            "message": "Payment received and held for review.",
+        }
+    return {"received": True, "external_id": payment.external_reference, "result": "recorded"}
+
+
+@transaction.atomic
+def callback_receive(
+    *, channel_code: str, headers: Mapping[str, str], body: bytes, remote_addr: str | None = None
+) -> CallbackAnswer:
+    """Authenticate, store and act on one gateway callback. Raises ``NotFound`` for an unknown channel."""
+    channel = channel_get(channel_code)
+    limit = settings.PAYMENTS_CALLBACK_MAX_BYTES
+    if len(body) > limit:
+        event = _event_store(
+            channel=channel,
+            headers=headers,
+            body=body,
+            remote_addr=remote_addr,
+            outcome=CallbackOutcome.TOO_LARGE,
+            http_status=413,
+            truncated=True,
+        )
+        message = _("The request body is larger than %(limit)s bytes.") % {"limit": limit}
+        return CallbackAnswer(413, _error(413, "payload_too_large", message), event=event)
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = None
+    if not isinstance(data, dict):
+        event = _event_store(
+            channel=channel,
+            headers=headers,
+            body=body,
+            remote_addr=remote_addr,
+            outcome=CallbackOutcome.MALFORMED,
+            http_status=400,
+        )
+        return CallbackAnswer(
+            400, _error(400, "malformed_json", _("The request body is not a valid JSON object.")), event=event
+        )
+    if not callback_authentic(channel, headers=headers, body=data):
+        event = _event_store(
+            channel=channel,
+            headers=headers,
+            body=body,
+            remote_addr=remote_addr,
+            outcome=CallbackOutcome.REJECTED,
+            http_status=401,
+        )
+        logger.warning("payment callback rejected channel=%s event=%s", channel.code, event.pk)
+        return CallbackAnswer(
+            401, _error(401, "invalid_signature", _("The callback token or signature is not valid.")), event=event
+        )
+    try:
+        parsed = callback_parse(channel, data)
+    except CallbackUnreadable as exc:
+        event = _event_store(
+            channel=channel,
+            headers=headers,
+            body=body,
+            remote_addr=remote_addr,
+            outcome=CallbackOutcome.MALFORMED,
+            http_status=422,
+        )
+        return CallbackAnswer(
+            422,
+            _error(
+                422,
+                "validation_failed",
+                _("Some fields are not valid."),
+                {exc.field: [_("This field is missing or not valid.")]},
+            ),
+            event=event,
+        )
+    if not parsed.paid:
+        # Pending, expired, failed: no money arrived. A late "expired" after "paid" lands here
+        # too and never touches the recorded payment.
+        existing = Payment.objects.filter(channel=channel, external_reference=parsed.external_reference).first()
+        event = _event_store(
+            channel=channel,
+            headers=headers,
+            body=body,
+            remote_addr=remote_addr,
+            outcome=CallbackOutcome.IGNORED,
+            http_status=200,
+            external_reference=parsed.external_reference,
+            payment=existing,
+        )
+        return CallbackAnswer(
+            200,
+            {"received": True, "external_id": parsed.external_reference, "result": "no_money_moved"},
+            payment=existing,
+            event=event,
+        )
+    payment, created = payment_record(
+        actor=f"channel {channel.code}", channel=channel, data=parsed, source=PaymentSource.CALLBACK
+    )
+    if created:
+        outcome = CallbackOutcome.EXCEPTION if payment.status == PaymentStatus.EXCEPTION else CallbackOutcome.RECORDED
+    else:
+        outcome = CallbackOutcome.DUPLICATE
+    event = _event_store(
+        channel=channel,
+        headers=headers,
+        body=body,
+        remote_addr=remote_addr,
+        outcome=outcome,
+        http_status=200,
+        external_reference=parsed.external_reference,
+        payment=payment,
+    )
+    return CallbackAnswer(200, _answer_for(payment), payment=payment, event=event)
+
+
+@transaction.atomic
+def payment_record(*, actor: Any, channel: Channel, data: CallbackData, source: str) -> tuple[Payment, bool]:
+    """Record money once per (channel, external reference); allocate it or hold it for review.
+
+    Returns ``(payment, created)``. A repeated delivery returns the first payment and moves no money.
+    """
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                channel=channel,
+                external_reference=data.external_reference,
+                payment_code=data.payment_code,
+                amount_idr=data.amount_idr,
+                paid_at=data.paid_at,
+                recorded_at=now,
+                source=source,
+                status=PaymentStatus.EXCEPTION,
+            )
+    except IntegrityError:
+        return Payment.objects.get(channel=channel, external_reference=data.external_reference), False
+
+    bill = port.bill_for_code_locked(data.payment_code)
+    reason, detail = _exception_reason(bill, data)
+    if reason is None and bill is not None:
+        if bill.worker is not None:
+            allocation = port.payment_allocate(
+                actor=actor,
+                worker=bill.worker,
+                amount_idr=data.amount_idr,
+                payment_reference=data.external_reference,
+                channel=channel.code,
+                paid_at=data.paid_at,
+                bill=bill,
+            )
+            entry_id: int | None = allocation.entry_id
+        else:
+            # A group bill (partner or sponsor): each member gets the sum of their own lines.
+            shares = port.group_bill_pay(
+                actor=actor,
+                bill=bill,
+                amount_idr=data.amount_idr,
+                payment_reference=data.external_reference,
+                channel=channel.code,
+                paid_at=data.paid_at,
+            )
+            entry_id = shares[0].entry_id if shares else None
+        payment.status = PaymentStatus.ALLOCATED
+        payment.bill = bill
+        payment.worker = bill.worker
+        payment.journal_entry_id = entry_id
+        payment.save(update_fields=["status", "bill", "worker", "journal_entry_id"])
+        payment_id = payment.pk
+        transaction.on_commit(lambda: _receipt_task_enqueue(payment_id))
+    else:
+        payment.bill = bill
+        payment.journal_entry_id = port.suspense_post(
+            actor=actor,
+            channel=channel.code,
+            reference=data.external_reference,
+            amount_idr=data.amount_idr,
+            occurred_at=data.paid_at,
+        )
+        payment.save(update_fields=["bill", "journal_entry_id"])
+        PaymentException.objects.create(
+            payment=payment, reason=reason or ExceptionReason.UNKNOWN_CODE, detail=detail[:255], created_at=now
+        )
+        logger.info("payment held for review channel=%s reason=%s", channel.code, reason)
+    audit_record(
+        actor=actor,
+        action="payments.payment_recorded",
+        subject=payment,
+        after={
+            "channel": channel.code,
+            "external_reference": payment.external_reference,
+            "payment_code": payment.payment_code,
+            "amount_idr": payment.amount_idr,
+            "status": payment.status,
+            "source": source,
+        },
+    )
+    return payment, True
+
+
+def _exception_reason(bill: port.Bill | None, data: CallbackData) -> tuple[str | None, str]:
+    if bill is None:
+        return ExceptionReason.UNKNOWN_CODE, ""
+    if bill.amount_idr != data.amount_idr:
+        return ExceptionReason.AMOUNT_MISMATCH, f"bill {bill.amount_idr}, paid {data.amount_idr}"
+    if bill.status != port.BillStatus.OPEN:
+        return ExceptionReason.BILL_NOT_OPEN, f"bill {bill.status}"
+    if bill.expires_at < data.paid_at:
+        return ExceptionReason.BILL_EXPIRED, f"expired {bill.expires_at.isoformat()}"
+    return None, ""
+
+
+def _receipt_task_enqueue(payment_id: int) -> None:
+    from rangkul.payments.tasks import payment_receipt_issue  # tasks import services: avoid the cycle
+
+    payment_receipt_issue.enqueue(payment_id=payment_id)
+
+
+# --- receipts -------------------------------------------------------------------------------
+
+
+def _receipt_number_next(year: int) -> str:
+    """The next number of the year; the counter row stays locked until the transaction ends."""
+    if not ReceiptCounter.objects.filter(year=year).update(last_number=F("last_number") + 1):
+        try:
+            with transaction.atomic():
+                ReceiptCounter.objects.create(year=year, last_number=1)
+        except IntegrityError:
+            ReceiptCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
+    number = ReceiptCounter.objects.get(year=year).last_number
+    return f"RK-{year}-{number:08d}"
+
+
+@transaction.atomic
+def receipt_issue(*, payment_id: int) -> Receipt | None:
+    """The payment's receipt, numbered once; None while the payment is not allocated to a member."""
+    payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
+    if payment is None or payment.status != PaymentStatus.ALLOCATED:
+        return None
+    existing = Receipt.objects.filter(payment=payment).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    receipt = Receipt.objects.create(
+        number=_receipt_number_next(timezone.localdate(now).year), payment=payment, issued_at=now
+    )
+    audit_record(actor="system", action="payments.receipt_issued", subject=receipt, after={"number": receipt.number})
+    return receipt
+
+
+def receipt_text(receipt: Receipt, worker: Worker) -> str:
+    # Members read SMS in Indonesian whatever language the task runs in.
+    with translation.override("id"):
+        return _(
+            "Rangkul: payment of %(amount)s received for membership %(number)s. Receipt %(receipt)s. Thank you."
+        ) % {
+            "amount": format_rupiah(receipt.payment.amount_idr),
+            "number": worker.membership_number,
+            "receipt": receipt.number,
+        }
+
+
+@transaction.atomic
+def receipt_notify(*, receipt: Receipt) -> bool:
+    """Text the member once about the receipt (sent after commit through outreach)."""
+    claimed = Receipt.objects.filter(pk=receipt.pk, notified_at__isnull=True).update(notified_at=timezone.now())
+    worker = receipt.payment.worker
+    if not claimed or worker is None:
+        return False
+    sms_queue(to=worker.phone, body=receipt_text(receipt, worker), purpose="receipt")
+    return True
+
+
+# --- exceptions queue (maker–checker) -------------------------------------------------------
+
+
+def _require(actor: Any, perm: str) -> None:
+    if not getattr(actor, "has_perm", None) or not actor.has_perm(perm):
+        raise PermissionDenied(_("You do not have permission to do this."))
+
+
+@transaction.atomic
+def exception_propose(
+    *, actor: Any, exception_id: int, action: str, worker: Worker | None = None, note: str = ""
+) -> PaymentException:
+    """A reviewer proposes how to resolve an exception; another person must approve it."""
+    _require(actor, "accounts.access_office")
+    exc = PaymentException.objects.select_for_update().filter(pk=exception_id).first()
+    if exc is None:
+        raise NotFound(_("Payment exception not found."))
+    if exc.status == ExceptionStatus.RESOLVED:
+        raise Conflict(_("This exception is already resolved."))
+    if action not in Resolution.values:
+        raise ValidationFailed(_("Choose a resolution."), fields={"action": [_("Choose a resolution.")]})
+    if action == Resolution.ASSIGN and worker is None:
+        raise ValidationFailed(
+            _("Choose the member to assign the money to."),
+            fields={"membership_number": [_("Enter the member's membership number.")]},
+        )
+    if action in (Resolution.REFUND, Resolution.WRITE_OFF) and not note.strip():
+        raise ValidationFailed(_("Give a reason."), fields={"note": [_("A reason is required.")]})
+    before = {"status": exc.status, "proposed_action": exc.proposed_action}
+    exc.status = ExceptionStatus.PROPOSED
+    exc.proposed_action = action
+    exc.proposed_worker = worker if action == Resolution.ASSIGN else None
+    exc.proposed_note = note.strip()[:255]
+    exc.proposed_by = actor
+    exc.proposed_at = timezone.now()
+    exc.save()
+    audit_record(
+        actor=actor,
+        action="payments.exception_proposed",
+        subject=exc,
+        before=before,
+        after={
+            "action": action,
+            "worker": worker.membership_number if worker else "",
+            "amount_idr": exc.payment.amount_idr,
+        },
+        reason=exc.proposed_note,
+    )
+    return exc
+
+
+@transaction.atomic
+def exception_reject(*, actor: Any, exception_id: int, note: str = "") -> PaymentException:
+    """The checker sends a proposal back; the exception is open again."""
+    _require(actor, "accounts.approve_adjustments")
+    exc = PaymentException.objects.select_for_update().filter(pk=exception_id).first()
+    if exc is None:
+        raise NotFound(_("Payment exception not found."))
+    if exc.status != ExceptionStatus.PROPOSED:
+        raise Conflict(_("There is no proposal waiting for approval."))
+    before = {"status": exc.status, "proposed_action": exc.proposed_action}
+    exc.status = ExceptionStatus.OPEN
+    exc.save(update_fields=["status"])
+    audit_record(actor=actor, action="payments.exception_rejected", subject=exc, before=before, reason=note)
+    return exc
+
+
+@transaction.atomic
+def exception_approve(*, actor: Any, exception_id: int) -> PaymentException:
+    """The checker approves the proposal; money moves now, journalled through the ledger."""
+    _require(actor, "accounts.approve_adjustments")
+    exc = PaymentException.objects.select_for_update().filter(pk=exception_id).first()
+    if exc is None:
+        raise NotFound(_("Payment exception not found."))
+    if exc.status != ExceptionStatus.PROPOSED:
+        raise Conflict(_("There is no proposal waiting for approval."))
+    if exc.proposed_by_id == getattr(actor, "pk", None):
+        raise PermissionDenied(_("Someone else must approve this: you proposed it."), code="maker_checker")
+    payment = Payment.objects.select_for_update().get(pk=exc.payment_id)
+    reference = f"{payment.channel.code}:{payment.external_reference}"
+    if exc.proposed_action == Resolution.ASSIGN:
+        worker = exc.proposed_worker
+        assert worker is not None  # noqa: S101  (propose refuses an assignment without a member)
+        allocation = port.payment_allocate(
+            actor=actor,
+            worker=worker,
+            amount_idr=payment.amount_idr,
+            payment_reference=reference,
+            channel=port.SUSPENSE_CHANNEL,
+            paid_at=payment.paid_at,
+        )
+        payment.status = PaymentStatus.ALLOCATED
+        payment.worker = worker
+        payment.journal_entry_id = allocation.entry_id
+        payment_id = payment.pk
+        transaction.on_commit(lambda: _receipt_task_enqueue(payment_id))
+    else:
+        kind = "payment_refund" if exc.proposed_action == Resolution.REFUND else "payment_write_off"
+        payment.journal_entry_id = port.suspense_release(
+            actor=actor, kind=kind, reference=reference, amount_idr=payment.amount_idr, worker=None
+        )
+        payment.status = (
+            PaymentStatus.REFUNDED if exc.proposed_action == Resolution.REFUND else PaymentStatus.WRITTEN_OFF
+        )
+    payment.save(update_fields=["status", "worker", "journal_entry_id"])
+    exc.status = ExceptionStatus.RESOLVED
+    exc.resolution = exc.proposed_action
+    exc.approved_by = actor
+    exc.resolved_at = timezone.now()
+    exc.save()
+    audit_record(
+        actor=actor,
+        action="payments.exception_resolved",
+        subject=exc,
+        before={"status": ExceptionStatus.PROPOSED},
+        after={
+            "resolution": exc.resolution,
+            "proposed_by": exc.proposed_by.get_username() if exc.proposed_by else "",
+            "worker": exc.proposed_worker.membership_number if exc.proposed_worker else "",
+            "amount_idr": payment.amount_idr,
+        },
+        reason=exc.proposed_note,
+    )
+    return exc

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import PASSWORD
+from rangkul.contributions.models import BillStatus
+from rangkul.payments.models import Payment, Receipt, ReceiptCounter
+from rangkul.payments.services import receipt_issue
+from rangkul.payments.tests.factories import billed_member, post_callback, sandbox_body
+
+pytestmark = pytest.mark.django_db
+
+
+def _paid(client, capture, **kwargs):
+    worker, bill = billed_member(**kwargs)
+    with capture(execute=True):
+        post_callback(client, sandbox_body(bill))
+    return worker, Payment.objects.get(bill=bill)
+
+
+def test_receipt_numbers_are_sequential_per_year_and_issued_once(client, regions, django_capture_on_commit_callbacks):
+    numbers = []
+    for _ in range(3):
+        _worker, payment = _paid(client, django_capture_on_commit_callbacks)
+        numbers.append(payment.receipt.number)
+        # Running the task again (a retry) keeps the same receipt.
+        assert receipt_issue(payment_id=payment.pk) == payment.receipt
+    year = timezone.localdate().year
+    assert numbers == [f"RK-{year}-{n:08d}" for n in (1, 2, 3)]
+    assert ReceiptCounter.objects.get(year=year).last_number == 3
+    assert Receipt.objects.count() == 3
+
+
+def test_receipt_page_is_for_the_member_and_staff_only(
+    client, regions, branch_officer, django_capture_on_commit_callbacks
+):
+    worker, payment = _paid(client, django_capture_on_commit_callbacks)
+    other, _other_payment = _paid(client, django_capture_on_commit_callbacks)
+    url = reverse("payments:receipt", args=[payment.receipt.number])
+    assert client.get(url).status_code == 404  # a stranger
+
+    session = client.session
+    session["portal_worker_id"] = other.pk
+    session.save()
+    assert client.get(url).status_code == 404  # another member
+
+    session["portal_worker_id"] = worker.pk
+    session.save()
+    response = client.get(url)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert payment.receipt.number in content and worker.membership_number in content
+    assert "@media print" in content
+    assert response["Cache-Control"] == "private, no-store"
+
+    client.logout()
+    client.login(username=branch_officer.username, password=PASSWORD)
+    assert client.get(url).status_code == 200
+
+
+def test_member_payments_api(client, regions, administrator, django_capture_on_commit_callbacks):
+    worker, payment = _paid(client, django_capture_on_commit_callbacks)
+    url = f"/api/v1/workers/{worker.membership_number}/payments"
+    assert client.get(url).status_code == 401
+    client.login(username=administrator.username, password=PASSWORD)
+    response = client.get(url)
+    assert response.status_code == 200
+    [row] = response.json()
+    assert row["external_id"] == payment.external_reference
+    assert row["amount_idr"] == payment.amount_idr
+    assert row["receipt_number"] == payment.receipt.number
+    assert row["status"] == "allocated"
+    assert client.get("/api/v1/workers/00000000000/payments").status_code == 404
+
+
+def test_sandbox_page_pays_a_bill_through_the_real_intake(client, regions, django_capture_on_commit_callbacks):
+    _worker, bill = billed_member(months=3)
+    page = client.get(reverse("payments:sandbox"))
+    assert page.status_code == 200
+    found = client.get(reverse("payments:sandbox"), {"payment_code": bill.payment_code})
+    assert found.status_code == 200
+    assert bill.payment_code in found.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        paid = client.post(
+            reverse("payments:sandbox"), {"step": "pay", "payment_code": bill.payment_code, "place": "bank"}
+        )
+    assert paid.status_code == 302
+    payment = Payment.objects.get()
+    assert payment.external_reference.startswith("SBX-BANK-")
+    assert payment.events.get().headers["x-callback-token"] == "present"
+    bill.refresh_from_db()
+    assert bill.status == BillStatus.PAID
+    done = client.get(paid["Location"])
+    assert payment.receipt.number in done.content.decode()
+
+
+def test_sandbox_page_says_when_a_code_is_unknown(client, regions):
+    response = client.get(reverse("payments:sandbox"), {"payment_code": "8800000000000000"})
+    assert response.status_code == 200
+    assert not Payment.objects.exists()
+    assert response.context["form"].errors
+
+
+def test_sandbox_page_is_absent_when_disabled(client, regions, settings):
+    settings.PAYMENTS_SANDBOX_ENABLED = False
+    assert client.get(reverse("payments:sandbox")).status_code == 404

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from rangkul.payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("simulasi/", views.sandbox_page, name="sandbox"),
+    path("simulasi/selesai/<str:external_id>/", views.sandbox_done, name="sandbox_done"),
+    path("kuitansi/<str:number>/", views.receipt_view, name="receipt"),
+]
