@@ -4,6 +4,8 @@ import datetime as dt
 
 import pytest
 from django.test import override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rangkul.registry import identity
 from rangkul.registry.membership import membership_number_is_valid, membership_number_new
@@ -136,3 +138,23 @@ def test_membership_numbers_have_a_luhn_check_digit():
         wrong = number[:-1] + str((int(number[-1]) + 1) % 10)
         assert not membership_number_is_valid(wrong)
     assert not membership_number_is_valid("1234567890")
+
+
+@given(
+    birth=st.dates(min_value=dt.date(1930, 1, 1), max_value=dt.date(2029, 12, 31)),
+    sex=st.sampled_from(["M", "F"]),
+    serial=st.integers(min_value=1, max_value=9999),
+)
+def test_composed_niks_round_trip(birth, sex, serial):
+    nik = identity.nik_compose(district_code="33.74.01", birth_date=birth, sex=sex, serial=serial)
+    facts = identity.nik_parse(nik)
+    assert facts is not None
+    assert (facts.sex, facts.day, facts.month, facts.year_two_digits) == (sex, birth.day, birth.month, birth.year % 100)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.one_of(st.text(max_size=24), st.from_regex(r"\A[0-9]{16}\Z")))
+def test_nik_check_never_raises_and_never_repeats_the_input(regions, value):
+    check = identity.nik_check(value, birth_date=dt.date(1990, 1, 1), sex="M")
+    if len(value.strip()) >= 6:  # shorter strings can occur in any sentence by chance
+        assert all(value not in str(message) for message in check.errors)
