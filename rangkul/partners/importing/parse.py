@@ -322,6 +322,8 @@ DATE_MISSING = _("Write the date of birth.")
 DATE_WRONG = _("Write the date as DD/MM/YYYY, e.g. 17/08/1990.")
 INCOME_WRONG = _("Write the income as a whole number of rupiah.")
 BOOL_WRONG = _("Write ya or tidak.")
+EXAMPLE_ROW = _("This is the example row from the template; delete it before uploading.")
+TEMPLATE_EXAMPLE_NIK = "3374015708900001"
 _DMY = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
 _YMD = re.compile(r"^(\d{4})([/-])(\d{1,2})\2(\d{1,2})$")
 _RP = re.compile(r"(?i)^rp\.?")
@@ -461,6 +463,9 @@ def parse_row(raw: RawRow, *, occupations: Mapping[str, str]) -> ParsedRow:
     nik, problem = parse_nik(get("nik"))
     if problem:
         problems.append(Problem("nik", _text(get("nik")), problem))
+    elif nik == TEMPLATE_EXAMPLE_NIK:
+        # The template's example person is made up: never register them by accident.
+        problems.append(Problem("nik", nik, EXAMPLE_ROW))
     birth_date, problem = parse_date(get("birth_date"))
     if problem:
         problems.append(Problem("birth_date", _text(get("birth_date")), problem))
@@ -492,7 +497,7 @@ def parse_row(raw: RawRow, *, occupations: Mapping[str, str]) -> ParsedRow:
 # ---------------------------------------------------------------- template
 
 TEMPLATE_EXAMPLE = {
-    "nik": "3374015708900001",
+    "nik": TEMPLATE_EXAMPLE_NIK,
     "full_name": "Siti Rahayu",
     "birth_date": "17/08/1990",
     "sex": "P",

@@ -413,3 +413,13 @@ def test_a_damaged_file_fails_after_the_good_batches(tmp_path, organisation) -> 
     assert job.status == ImportStatus.FAILED
     assert job.imported == 4  # two whole batches committed before the damaged part
     assert "row" in job.error or "baris" in job.error
+
+
+def test_the_templates_example_row_is_never_registered(tmp_path, organisation) -> None:
+    from rangkul.partners.importing.parse import EXAMPLE_ROW, template_csv
+
+    path = tmp_path / "templat.csv"
+    path.write_bytes(template_csv())
+    job = run(path, organisation)
+    assert single(job) == ("rejected", "NIK", msg(str(EXAMPLE_ROW)))
+    assert not Worker.objects.exists()

@@ -235,3 +235,12 @@ def test_api_session_of_a_partner_is_scoped(client, partner, two_imports) -> Non
     client.force_login(partner)
     assert client.get(f"/api/v1/imports/{mine.pk}").status_code == 200
     assert client.get(f"/api/v1/imports/{theirs.pk}").status_code == 404
+
+
+def test_openapi_documents_the_imports_endpoints(client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/imports" in schema["paths"]
+    assert "/api/v1/imports/{job_id}" in schema["paths"]
+    post = schema["paths"]["/api/v1/imports"]["post"]
+    assert "multipart/form-data" in post["requestBody"]["content"]
+    assert "202" in post["responses"]
