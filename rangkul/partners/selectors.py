@@ -34,7 +34,7 @@ def organisation_for_user(user: Any) -> Organisation | None:
 
 
 def organisation_for_api_key(api_key: Any) -> Organisation | None:
-    code = (getattr(api_key, "organisation_code", "") or "").strip()
+    code = (getattr(api_key, "organisation_code", "") or "").strip().lower()
     return Organisation.objects.filter(code=code).first() if code else None
 
 

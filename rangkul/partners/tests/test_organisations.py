@@ -99,6 +99,7 @@ def test_api_key_acts_for_its_organisation(organisation, other_organisation) -> 
     key = ApiKey(name="k", organisation_code="kopmaju")
     assert organisation_for_api_key(key) == organisation
     assert organisation_for_api_key(ApiKey(name="k2")) is None
+    assert organisation_for_api_key(ApiKey(name="k3", organisation_code="KOPMAJU ")) == organisation
     job = ImportJob.objects.create(organisation=other_organisation, original_name="b.csv", file_sha256="1" * 64)
     with pytest.raises(NotFound):
         import_job_get_for_api_key(api_key=key, job_id=job.pk)
