@@ -100,6 +100,7 @@ class BillLineOut(Schema):
 class BillOut(Schema):
     payment_code: str
     amount_idr: int
+    credit_applied_idr: int
     expires_at: dt.datetime
     lines: list[BillLineOut]
 
@@ -110,16 +111,20 @@ class BillOut(Schema):
     auth=KEY_OR_SESSION,
     summary="Issue a bill with a payment code",
     description="From the first payable unpaid month (arrears inside the 3-month window first), one line per "
-    "month and program. A new bill cancels the member's previous open payment code.",
+    "month and program. `amount_idr` is what to pay: the lines' total less the member's unused credit "
+    "(`credit_applied_idr`). A new bill cancels the member's previous open payment code.",
 )
 def bill_create(request: HttpRequest, membership_number: str, data: BillIn) -> Status[dict[str, Any]]:
     worker = _worker_for(request, membership_number)
-    bill = bill_issue(actor=request.user if request.user.is_authenticated else "api", worker=worker, months=data.months)
+    # A partner's key acts for its organisation; the audit row names it.
+    actor = request.user if request.user.is_authenticated else f"api:{getattr(request, 'api_key', '')}"
+    bill = bill_issue(actor=actor, worker=worker, months=data.months)
     return Status(
         201,
         {
             "payment_code": bill.payment_code,
             "amount_idr": bill.amount_idr,
+            "credit_applied_idr": bill.credit_applied_idr,
             "expires_at": bill.expires_at,
             "lines": [
                 {

@@ -221,7 +221,9 @@ class Bill(models.Model):
     payment_code = models.CharField(_("payment code"), max_length=16, unique=True)
     # The member of a single-member bill; empty for a group bill (lines name each member).
     worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, null=True, blank=True, related_name="bills")
+    # What to pay: the lines' total less the member's credit at issue time.
     amount_idr = models.BigIntegerField(_("amount (Rp)"))
+    credit_applied_idr = models.BigIntegerField(_("credit used (Rp)"), default=0)
     # Who pays a sponsored bill ("regional_budget", "state_budget", "csr", ...): it changes the price.
     sponsor_kind = models.CharField(_("sponsor kind"), max_length=20, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=BillStatus.choices, default=BillStatus.OPEN)

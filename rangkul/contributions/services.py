@@ -101,10 +101,23 @@ def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None
     total = sum(q.total_idr for q in quotes)
     if total <= 0:
         raise NothingPayable(_("Nothing is owed for these months."))
+    # Money the member already paid and that is not yet used lowers the bill; the payment
+    # plus that credit then pays exactly these months.
+    credit = min(member_credit_idr(worker_id=worker.pk), total)
+    if credit >= total:
+        raise NothingPayable(
+            _("Your credit already pays for these months; no payment is needed."), code="credit_covers"
+        )
     now = timezone.now()
     previous = list(Bill.objects.select_for_update().filter(worker=worker, status=BillStatus.OPEN))
     Bill.objects.filter(pk__in=[b.pk for b in previous]).update(status=BillStatus.CANCELLED, cancelled_at=now)
-    bill = _bill_create(actor=actor, worker=worker, amount_idr=total, expires_at=now + payment_code_ttl())
+    bill = _bill_create(
+        actor=actor,
+        worker=worker,
+        amount_idr=total - credit,
+        expires_at=now + payment_code_ttl(),
+        credit_applied_idr=credit,
+    )
     versions = {q.rule_version for q in quotes}
     rulesets = {r.version: r for r in RuleSet.objects.filter(version__in=versions)}
     BillLine.objects.bulk_create(
@@ -129,7 +142,8 @@ def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None
         after={
             "worker": worker.membership_number,
             "months": [str(p) for p in periods],
-            "amount_idr": total,
+            "amount_idr": total - credit,
+            "credit_applied_idr": credit,
             "cancelled": [b.payment_code for b in previous],
         },
     )
@@ -150,7 +164,13 @@ def _ensure_billable(worker: Worker) -> None:
 
 
 def _bill_create(
-    *, actor: Any, worker: Worker | None, amount_idr: int, expires_at: dt.datetime, sponsor_kind: str = ""
+    *,
+    actor: Any,
+    worker: Worker | None,
+    amount_idr: int,
+    expires_at: dt.datetime,
+    sponsor_kind: str = "",
+    credit_applied_idr: int = 0,
 ) -> Bill:
     for _attempt in range(5):
         try:
@@ -160,6 +180,7 @@ def _bill_create(
                     worker=worker,
                     amount_idr=amount_idr,
                     sponsor_kind=sponsor_kind,
+                    credit_applied_idr=credit_applied_idr,
                     expires_at=expires_at,
                     created_by=actor if getattr(actor, "pk", None) else None,
                 )
@@ -217,12 +238,62 @@ def payment_allocate(
     existing = JournalEntry.objects.filter(kind=PAYMENT_KIND, reference=reference).first()
     if existing is not None:
         return _allocation_from_entry(existing, created=False)
+    return _allocate(
+        actor=actor,
+        worker=worker,
+        amount_idr=amount_idr,
+        kind=PAYMENT_KIND,
+        reference=reference,
+        debit_account=clearing_account(channel),
+        paid_at=paid_at or timezone.now(),
+        bill=bill,
+        sponsor_kind=sponsor_kind,
+        memo=f"{worker.membership_number} via {channel}",
+    )
+
+
+@transaction.atomic
+def credit_apply(*, actor: Any, worker: Worker, at: dt.datetime | None = None) -> Allocation | None:
+    """Pay the next payable months from the member's credit alone (whole months only).
+
+    Returns ``None`` when the credit does not cover the next month. Each run is
+    its own journal entry (reference: the member and the moment).
+    """
     Worker.objects.select_for_update().filter(pk=worker.pk).first()
-    paid_at = paid_at or timezone.now()
+    at = at or timezone.now()
+    allocation = _allocate(
+        actor=actor,
+        worker=worker,
+        amount_idr=0,
+        kind="credit_applied",
+        reference=f"{worker.pk}:{at.isoformat()}",
+        debit_account=None,
+        paid_at=at,
+        bill=None,
+        sponsor_kind=None,
+        memo=f"{worker.membership_number} from credit",
+    )
+    return allocation if allocation.created and allocation.months else None
+
+
+def _allocate(
+    *,
+    actor: Any,
+    worker: Worker,
+    amount_idr: int,
+    kind: str,
+    reference: str,
+    debit_account: str | None,
+    paid_at: dt.datetime,
+    bill: Bill | None,
+    sponsor_kind: str | None,
+    memo: str,
+) -> Allocation:
+    """Money in (``amount_idr`` from ``debit_account``) plus the member's credit → whole months, in order."""
+    Worker.objects.select_for_update().filter(pk=worker.pk).first()
     today = timezone.localdate(paid_at)
     rules_for = rules_for_memo()
-    credit = member_credit_idr(worker_id=worker.pk)
-    funds = amount_idr + credit
+    funds = amount_idr + member_credit_idr(worker_id=worker.pk)
     candidates = payable_periods(
         registered_on=_registered_on(worker),
         paid=paid_months(worker_id=worker.pk),
@@ -238,7 +309,9 @@ def payment_allocate(
         funds -= quote.total_idr
         quotes.append(quote)
     allocated = sum(q.total_idr for q in quotes)
-    lines = [Line(clearing_account(channel), debit_idr=amount_idr, worker_id=worker.pk)]
+    if debit_account is None and allocated == 0:
+        return Allocation(0, False, 0, (), 0, 0, 0)
+    lines = [Line(debit_account, debit_idr=amount_idr, worker_id=worker.pk)] if debit_account else []
     if allocated > amount_idr:
         lines.append(Line("member_credit", debit_idr=allocated - amount_idr, worker_id=worker.pk))
     elif allocated < amount_idr:
@@ -256,12 +329,7 @@ def payment_allocate(
         if line.amount_idr > 0
     ]
     entry, created = journal_post(
-        actor=actor,
-        kind=PAYMENT_KIND,
-        reference=reference,
-        lines=lines,
-        memo=f"{worker.membership_number} via {channel}",
-        occurred_at=paid_at,
+        actor=actor, kind=kind, reference=reference, lines=lines, memo=memo, occurred_at=paid_at
     )
     if not created:
         return _allocation_from_entry(entry, created=False)
@@ -286,7 +354,7 @@ def payment_allocate(
     allocation = _allocation_from_entry(entry, created=True)
     audit_record(
         actor=actor,
-        action="contributions.payment_allocated",
+        action="contributions.payment_allocated" if debit_account else "contributions.credit_applied",
         subject=worker,
         after={
             "reference": reference,

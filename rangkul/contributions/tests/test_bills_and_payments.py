@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.errors import BillNotFound, InvalidMonths, NothingPayable
+from rangkul.contributions.ledger import Line, journal_post
 from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, DiscountRule, RuleSet
 from rangkul.contributions.payment_codes import payment_code_format, payment_code_generate, payment_code_is_valid
 from rangkul.contributions.rules import rulebook_cache_clear
@@ -19,7 +20,7 @@ from rangkul.contributions.selectors import (
     member_credit_idr,
     worker_status,
 )
-from rangkul.contributions.services import bill_issue, paid_months_reprice, payment_allocate
+from rangkul.contributions.services import bill_issue, credit_apply, paid_months_reprice, payment_allocate
 from rangkul.contributions.tests.factories import at, member
 from rangkul.core.periods import Period
 
@@ -279,5 +280,73 @@ def test_months_prepaid_before_a_discount_turn_into_credit(regions):
     assert paid_months_reprice(actor="test", worker=worker) == 0
     april = ContributionMonth.objects.get(worker=worker, period=Period(2026, 4), program="JKK")
     assert (april.amount_idr, april.discount_idr) == (5_000, 5_000)
+    totals = ledger_totals()
+    assert totals["debit_idr"] == totals["credit_idr"]
+
+
+def test_bill_deducts_the_members_credit(regions):
+    worker = member()
+    payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=20_000,
+        payment_reference="CR",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 2, 10)),
+    )
+    assert member_credit_idr(worker_id=worker.pk) == 3_200
+    bill = bill_issue(actor="test", worker=worker, months=2, today=dt.date(2026, 2, 11))
+    # March in full, April discounted: 25,200, less the 3,200 credit.
+    assert (bill.amount_idr, bill.credit_applied_idr) == (22_000, 3_200)
+    allocation = payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=bill.amount_idr,
+        payment_reference="CR2",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 2, 12)),
+        bill=bill,
+    )
+    assert allocation.months == (Period(2026, 3), Period(2026, 4))
+    assert member_credit_idr(worker_id=worker.pk) == 0
+
+
+def test_credit_alone_pays_whole_months(regions):
+    worker = member()
+    payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=16_800 + 8_500,
+        payment_reference="BIG",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 2, 10)),
+    )
+    # February paid, 8,500 credit: not enough for March (16,800) on its own.
+    assert credit_apply(actor="test", worker=worker, at=at(dt.date(2026, 3, 1))) is None
+    # A small payment plus the credit pays March; April (8,400, discounted) too.
+    assert payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=16_700,
+        payment_reference="MAR",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 3, 2)),
+    ).months == (Period(2026, 3), Period(2026, 4))
+    # Credit granted later (e.g. an approved adjustment) pays May and June by itself.
+    journal_post(
+        actor=None,
+        kind="test_credit",
+        reference="1",
+        lines=[
+            Line("adjustments", debit_idr=16_800, worker_id=worker.pk),
+            Line("member_credit", credit_idr=16_800, worker_id=worker.pk),
+        ],
+    )
+    with pytest.raises(NothingPayable) as exc:
+        bill_issue(actor="test", worker=worker, months=2, today=dt.date(2026, 3, 3))
+    assert exc.value.code == "credit_covers"
+    applied = credit_apply(actor="test", worker=worker, at=at(dt.date(2026, 3, 3)))
+    assert applied is not None and applied.months == (Period(2026, 5), Period(2026, 6))
+    assert member_credit_idr(worker_id=worker.pk) == 0
     totals = ledger_totals()
     assert totals["debit_idr"] == totals["credit_idr"]

@@ -22,7 +22,7 @@ from rangkul.contributions.selectors import (
     rules_for_memo,
     worker_status,
 )
-from rangkul.contributions.services import bill_issue, payment_allocate
+from rangkul.contributions.services import bill_issue, credit_apply, payment_allocate
 from rangkul.contributions.tests.factories import at, member
 from rangkul.core.periods import Period
 
@@ -35,6 +35,7 @@ steps = st.lists(
         st.tuples(st.just("pay"), st.integers(1_000, 120_000)),
         st.tuples(st.just("pay_bill"), st.just(0)),
         st.tuples(st.just("duplicate"), st.integers(0, 50)),
+        st.tuples(st.just("use_credit"), st.just(0)),
     ),
     min_size=3,
     max_size=16,
@@ -83,6 +84,10 @@ def _run(sequence, *, transport, jht):
             if action == "pay_bill":
                 bill.refresh_from_db()
                 assert bill.status == BillStatus.PAID
+        elif action == "use_credit":
+            before = member_credit_idr(worker_id=worker.pk)
+            applied = credit_apply(actor="test", worker=worker, at=at(today, hour=11))
+            assert applied is None or 0 < applied.credit_used_idr <= before
         elif action == "duplicate" and payments:
             before = ledger_totals()
             again = payment_allocate(**{**payments[value % len(payments)], "paid_at": at(today)})
