@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +67,22 @@ def test_bad_input_is_422_with_field_messages(client, params, field):
 def test_quote_is_in_the_openapi_schema(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/quote" in schema["paths"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    income=st.one_of(st.integers(-(10**16), 10**16).map(str), st.text(max_size=12)),
+    jht=st.one_of(st.sampled_from(["true", "false", "1", "0"]), st.text(max_size=5)),
+    sector=st.one_of(st.sampled_from(["transport", "non_transport"]), st.text(max_size=12)),
+    month=st.one_of(
+        st.builds(lambda y, m: f"{y:04d}-{m:02d}", st.integers(0, 9999), st.integers(0, 99)), st.text(max_size=8)
+    ),
+)
+def test_quote_never_fails_with_a_server_error(client, income, jht, sector, month):
+    response = client.get(URL, {"declared_income_idr": income, "jht": jht, "sector": sector, "month": month})
+    assert response.status_code in (200, 422), response.content
+    body = response.json()
+    if response.status_code == 200:
+        assert body["total_idr"] == sum(line["amount_idr"] for line in body["lines"])
+    else:
+        assert set(body) == {"code", "message", "fields"}
