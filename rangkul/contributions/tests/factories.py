@@ -7,16 +7,21 @@ from django.utils import timezone
 
 from rangkul.contributions.rules import rules_load
 from rangkul.registry.models import Occupation, Worker
-from rangkul.registry.tests.factories import worker_create
+from rangkul.registry.services import worker_register
+from rangkul.registry.tests.factories import registration_input, worker_create
 
 
 def member(*, registered_on: dt.date = dt.date(2026, 1, 5), organisation_code: str = "", **overrides: Any) -> Worker:
     """A registered worker (needs the ``regions`` fixture), registered on a chosen day."""
-    worker = worker_create(**overrides)
+    if organisation_code:
+        # Through the registration service, so the organisation is stored as the registry keeps it.
+        worker = worker_register(
+            actor="test", data=registration_input(**overrides), channel="api", organisation_code=organisation_code
+        )
+    else:
+        worker = worker_create(**overrides)
     registered_at = timezone.make_aware(dt.datetime.combine(registered_on, dt.time(9, 0)))
-    Worker.objects.filter(pk=worker.pk).update(
-        registered_at=registered_at, registered_by_organisation=organisation_code
-    )
+    Worker.objects.filter(pk=worker.pk).update(registered_at=registered_at)
     worker.refresh_from_db()
     return worker
 
