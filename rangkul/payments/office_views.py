@@ -22,6 +22,7 @@ from rangkul.payments.selectors import (
     exception_evidence,
     exception_get,
     exception_list,
+    payments_unsettled,
     settlement_file_get,
     settlement_file_list,
 )
@@ -130,7 +131,8 @@ def settlement_upload(request: HttpRequest) -> HttpResponse:
             )
             return redirect("payments_office:settlement", file_id=file.pk)
     files = Paginator(settlement_file_list(), 50).get_page(request.GET.get("page"))
-    return render(request, "payments/office/settlements.html", {"form": form, "files": files})
+    unsettled = payments_unsettled().order_by("paid_at")[:100]
+    return render(request, "payments/office/settlements.html", {"form": form, "files": files, "unsettled": unsettled})
 
 
 @_office

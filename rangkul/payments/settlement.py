@@ -202,7 +202,9 @@ def settlement_reconcile(
 ) -> tuple[SettlementFile, dict[str, int]]:
     """Reconcile one settlement file; returns the file and its summary (unchanged when already done)."""
     sha = file_sha256(path)
-    file, _created = _file_get_or_create(actor=actor, channel=channel, sha=sha, filename=filename or path.name)
+    file, _created = _file_get_or_create(
+        actor=actor, channel=channel, sha=sha, filename=filename or path.name, stored_path=str(path)
+    )
     if file.status == SettlementStatus.DONE:
         return file, dict(file.summary)
     size = batch_size or settings.PAYMENTS_SETTLEMENT_BATCH_SIZE
@@ -221,13 +223,16 @@ def settlement_reconcile(
     return file, summary
 
 
-def _file_get_or_create(*, actor: Any, channel: Channel, sha: str, filename: str) -> tuple[SettlementFile, bool]:
+def _file_get_or_create(
+    *, actor: Any, channel: Channel, sha: str, filename: str, stored_path: str
+) -> tuple[SettlementFile, bool]:
     try:
         with transaction.atomic():
             file = SettlementFile.objects.create(
                 channel=channel,
                 sha256=sha,
                 filename=filename[:255],
+                stored_path=stored_path[:500],
                 created_at=timezone.now(),
                 created_by=actor if getattr(actor, "pk", None) else None,
             )

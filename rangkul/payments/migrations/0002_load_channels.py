@@ -44,7 +44,7 @@ CHANNELS = [
             "token_header": "X-Callback-Token",
             "fields": {
                 "external_reference": "payment_id",
-                "payment_code": "external_id",
+                "payment_code": "payment_code",
                 "amount": "amount",
                 "status": "status",
                 "paid_at": "transaction_timestamp",
@@ -55,7 +55,7 @@ CHANNELS = [
             "delimiter": ",",
             "columns": {
                 "external_reference": "Payment ID",
-                "payment_code": "External ID",
+                "payment_code": "Payment Code",
                 "amount_idr": "Amount",
                 "paid_at": "Transaction Date",
             },

@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from rangkul.audit.models import AuditEvent
@@ -269,3 +270,35 @@ def test_a_group_bill_is_shared_among_its_members(client, regions, django_captur
     assert payment.status == PaymentStatus.ALLOCATED and payment.worker is None
     assert coverage_on(first, timezone.localdate()) and coverage_on(second, timezone.localdate())
     assert Receipt.objects.filter(payment=payment).exists()
+
+
+def test_token_channel_reads_its_secret_from_the_named_environment_variable(client, regions, monkeypatch):
+    monkeypatch.setenv("RANGKUL_CHANNEL_XENDIT_SECRET", "xnd-callback-token")
+    _worker, bill = billed_member()
+    body = {
+        "payment_id": "pay-7f3a",
+        "external_id": "order-1",
+        "payment_code": bill.payment_code,
+        "amount": bill.amount_idr,
+        "status": "COMPLETED",
+        "transaction_timestamp": timezone.now().isoformat(),
+    }
+    assert post_callback(client, body, channel="xendit", token="wrong").status_code == 401
+    response = post_callback(client, body, channel="xendit", token="xnd-callback-token")
+    assert response.status_code == 200 and response.json()["result"] == "recorded"
+    assert Payment.objects.get().external_reference == "pay-7f3a"
+
+
+def test_gateways_need_no_csrf_token_and_the_endpoints_are_documented(regions, settings):
+    _worker, bill = billed_member()
+    gateway = Client(enforce_csrf_checks=True)
+    response = gateway.post(
+        "/api/v1/payments/callbacks/sandbox",
+        data=json.dumps(sandbox_body(bill)),
+        content_type="application/json",
+        headers={"X-Callback-Token": settings.SANDBOX_CALLBACK_TOKEN},
+    )
+    assert response.status_code == 200
+    paths = gateway.get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/payments/callbacks/{channel}" in paths
+    assert "/api/v1/workers/{membership_number}/payments" in paths

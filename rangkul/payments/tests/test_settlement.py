@@ -252,3 +252,15 @@ def test_office_upload_and_report_download(client, regions, branch_officer, tmp_
     report = client.get(reverse("payments_office:settlement_report", args=[file.pk]))
     assert report["Content-Type"].startswith("text/csv")
     assert LineOutcome.UNMATCHED in report.content.decode()
+
+
+def test_office_lists_callbacks_missing_from_settlement(client, regions, branch_officer, tmp_path):
+    sandbox = Channel.objects.get(code="sandbox")
+    _w, bill = billed_member()
+    _w2, other = billed_member()
+    missing = sandbox_body(bill)
+    post_callback(client, missing)
+    settlement_reconcile(actor="test", channel=sandbox, path=write_csv(tmp_path / "s.csv", [_row(sandbox_body(other))]))
+    client.login(username=branch_officer.username, password=PASSWORD)
+    page = client.get(reverse("payments_office:settlements")).content.decode()
+    assert missing["external_id"] in page
