@@ -95,6 +95,8 @@ def _setup(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["RANGKUL_ENV"] = "development"
+    # Uploaded copies of the generated file stay with the benchmark's results, not in the working media.
+    os.environ["RANGKUL_MEDIA_ROOT"] = str(RESULTS / "media")
     os.environ.setdefault("RANGKUL_DEBUG", "false")
     if url.startswith("postgres"):
         import psycopg
