@@ -54,9 +54,10 @@ def worker_scope_for_user(user: Any) -> QuerySet[Worker]:
 
 def worker_scope_for_api_key(api_key: Any) -> QuerySet[Worker]:
     """A partner's key sees only the workers its organisation registered."""
-    code = getattr(api_key, "organisation_code", "") or ""
+    code = (getattr(api_key, "organisation_code", "") or "").strip().lower()
     qs = Worker.objects.select_related(*_WORKER_RELATED)
-    return qs.filter(registered_by_organisation=code) if code else qs.none()
+    # Codes are stored folded by worker_register; iexact also matches rows written before that.
+    return qs.filter(registered_by_organisation__iexact=code) if code else qs.none()
 
 
 def worker_get(*, membership_number: str) -> Worker:

@@ -449,7 +449,8 @@ def worker_register(
         channel=channel,
         registered_at=now,
         registered_by=real_actor,
-        registered_by_organisation=organisation_code[:40],
+        # Organisation codes are compared case-insensitively everywhere (partners app); store them folded.
+        registered_by_organisation=organisation_code.strip().lower()[:40],
         identity_warnings=list(cleaned.warnings),
     )
     for _attempt in range(MEMBERSHIP_NUMBER_ATTEMPTS):

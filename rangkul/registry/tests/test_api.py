@@ -69,7 +69,7 @@ def test_partner_registers_a_worker(client, regions, partner_key):
     assert out["phone_verified"] is False and out["channel"] == "api"
     assert out["heirs"] == [{"full_name": "Siti Aminah", "relationship": "spouse", "birth_date": None, "nik": ""}]
     worker = Worker.objects.get()
-    assert worker.registered_by_organisation == "KOP-MAJU" and worker.phone_verified_at is None
+    assert worker.registered_by_organisation == "kop-maju" and worker.phone_verified_at is None
 
 
 def test_invalid_fields_give_422_per_field(client, regions, partner_key):
@@ -135,6 +135,8 @@ def test_partner_reads_only_its_own_workers(client, regions, partner_key, other_
     assert "•" in mine.json()["nik"]
     theirs = client.get(f"{URL}/{number}", headers={"Authorization": f"Bearer {other_key}"})
     assert theirs.status_code == 404 and theirs.json()["code"] == "not_found"
+    same_org = api_key_create(actor=None, name="Koperasi Maju 2", organisation_code=" kop-maju")
+    assert client.get(f"{URL}/{number}", headers={"Authorization": f"Bearer {same_org}"}).status_code == 200
     garbage = client.get(f"{URL}/not-a-number", headers={"Authorization": f"Bearer {partner_key}"})
     assert garbage.status_code == 404
 
