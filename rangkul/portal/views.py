@@ -276,7 +276,7 @@ def _heir_rows(heirs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _heir_error_lines(errors: dict[str, list[str]]) -> list[str]:
     """``heirs.1.nik: [...]`` from the registration service → "Heir 2: …" lines."""
-    lines = []
+    lines: list[str] = []
     for name, field_messages in errors.items():
         parts = name.split(".")
         prefix = ""
