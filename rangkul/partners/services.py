@@ -47,6 +47,7 @@ from rangkul.partners.models import (
     OrganisationUser,
     RowOutcome,
 )
+from rangkul.regions.selectors import regency_exists
 from rangkul.registry.models import Channel, Worker
 from rangkul.registry.selectors import occupation_list, worker_find_by_nik
 from rangkul.registry.services import RegistrationInput, worker_register
@@ -82,6 +83,8 @@ def organisation_create(
         errors["name"] = [_("Write the organisation's name.")]
     if kind not in OrganisationKind.values:
         errors["kind"] = [_("Choose the kind of organisation from the list.")]
+    if region_code and not regency_exists(region_code):
+        errors["region"] = [_("This regency or city is not in the region list.")]
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     organisation = Organisation.objects.create(

@@ -42,8 +42,8 @@ def test_organisation_create_validates_and_audits(regions, administrator) -> Non
     assert organisation.code == "ojol-smg"
     assert AuditEvent.objects.filter(action="partners.organisation_created", subject_id=str(organisation.pk)).exists()
     with pytest.raises(ValidationFailed) as caught:
-        organisation_create(actor=administrator, code="ojol-smg", name="", kind="alien")
-    assert set(caught.value.fields) == {"code", "name", "kind"}
+        organisation_create(actor=administrator, code="ojol-smg", name="", kind="alien", region_code="99.99")
+    assert set(caught.value.fields) == {"code", "name", "kind", "region"}
 
 
 def test_every_kind_is_available() -> None:
@@ -103,3 +103,26 @@ def test_api_key_acts_for_its_organisation(organisation, other_organisation) -> 
     job = ImportJob.objects.create(organisation=other_organisation, original_name="b.csv", file_sha256="1" * 64)
     with pytest.raises(NotFound):
         import_job_get_for_api_key(api_key=key, job_id=job.pk)
+
+
+def test_create_organisation_command(regions, roles) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from rangkul.partners.models import Organisation
+
+    UserFactory(username="ketua")
+    out = StringIO()
+    call_command(
+        "create_organisation", "Kop-Maju", "Koperasi Maju", "--kind", "cooperative", "--region", "33.74",
+        "--user", "ketua", "--attests-phone-verification", stdout=out,
+    )  # fmt: skip
+    assert json.loads(out.getvalue())["code"] == "kop-maju"
+    organisation = Organisation.objects.get(code="kop-maju")
+    assert organisation.attests_phone_verification and organisation.region_id == "33.74"
+    assert organisation.users.get().user.username == "ketua"
+    with pytest.raises(CommandError):
+        call_command("create_organisation", "kop-maju", "Lagi", stdout=StringIO())
