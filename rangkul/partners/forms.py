@@ -6,7 +6,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from rangkul.partners.models import Organisation
+from rangkul.accounts.models import BranchOffice
+from rangkul.partners.models import Organisation, OrganisationKind
 from rangkul.registry.models import WorkerStatus
 
 
@@ -55,4 +56,30 @@ class MemberFilterForm(forms.Form):
     q = forms.CharField(label=_("Search (name, NIK or membership number)"), required=False, max_length=100)
     status = forms.ChoiceField(
         label=_("Record status"), required=False, choices=[("", _("All")), *WorkerStatus.choices]
+    )
+
+
+class OrganisationForm(forms.Form):
+    code = forms.SlugField(label=_("Code"), max_length=40, help_text=_("Short, unique; also used by its API keys."))
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
+    region_code = forms.CharField(
+        label=_("Regency / city code"), max_length=5, required=False, help_text=_("For example 33.74 (Kota Semarang).")
+    )
+    contact_name = forms.CharField(label=_("Contact person"), max_length=150, required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=20, required=False)
+    contact_email = forms.EmailField(label=_("Contact email"), required=False)
+    branch = forms.ModelChoiceField(
+        label=_("Branch office"), queryset=BranchOffice.objects.order_by("name"), required=False
+    )
+
+
+class OrganisationUserForm(forms.Form):
+    username = forms.CharField(label=_("Username of the person who acts for the organisation"), max_length=150)
+
+
+class AttestationForm(forms.Form):
+    attests = forms.BooleanField(
+        label=_("The organisation verifies its members' mobile numbers itself (its imports may skip SMS verification)"),
+        required=False,
     )

@@ -13,6 +13,8 @@ urlpatterns = [
     path("impor/<int:job_id>/batal/", views.import_cancel, name="import_cancel"),
     path("impor/<int:job_id>/laporan.csv", views.import_report_csv, name="import_report_csv"),
     path("impor/<int:job_id>/laporan.xlsx", views.import_report_xlsx, name="import_report_xlsx"),
+    path("organisasi/", views.organisations, name="organisations"),
+    path("organisasi/<slug:code>/", views.organisation_detail, name="organisation_detail"),
     path("templat.csv", views.template_download, {"extension": "csv"}, name="template_csv"),
     path("templat.xlsx", views.template_download, {"extension": "xlsx"}, name="template_xlsx"),
 ]

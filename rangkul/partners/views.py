@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
@@ -21,7 +22,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rangkul.contributions.selectors import worker_status
 from rangkul.core.errors import ApplicationError, NotFound
 from rangkul.core.htmx import render_page_or_fragment
-from rangkul.partners.forms import ImportUploadForm, MemberFilterForm
+from rangkul.partners.forms import (
+    AttestationForm,
+    ImportUploadForm,
+    MemberFilterForm,
+    OrganisationForm,
+    OrganisationUserForm,
+)
 from rangkul.partners.importing.parse import template_csv, template_xlsx
 from rangkul.partners.importing.report import report_csv_lines, report_xlsx_file
 from rangkul.partners.models import ImportJob, Organisation
@@ -32,9 +39,18 @@ from rangkul.partners.selectors import (
     import_rows_per_second,
     membership_list_for_user,
     organisation_for_user,
+    organisation_get,
+    organisation_list,
     user_manages_all_partners,
 )
-from rangkul.partners.services import import_job_cancel, import_job_create, import_job_enqueue
+from rangkul.partners.services import (
+    import_job_cancel,
+    import_job_create,
+    import_job_enqueue,
+    organisation_create,
+    organisation_set_phone_attestation,
+    organisation_user_add,
+)
 
 PAGE_SIZE = 50
 CONTRIBUTION_STATUS_LABELS = {
@@ -226,3 +242,79 @@ def template_download(request: HttpRequest, extension: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="templat-peserta-rangkul.{extension}"'
     return response
+
+
+def back_office_required(view: View) -> View:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not user_manages_all_partners(request.user):
+            raise DjangoPermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@back_office_required
+@require_http_methods(["GET", "POST"])
+def organisations(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            organisation = organisation_create(
+                actor=request.user,
+                code=data["code"],
+                name=data["name"],
+                kind=data["kind"],
+                region_code=data["region_code"] or None,
+                contact_name=data["contact_name"],
+                contact_phone=data["contact_phone"],
+                contact_email=data["contact_email"],
+                branch=data["branch"],
+            )
+        except ApplicationError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(request, _("The organisation was created."))
+            return redirect("partners:organisation_detail", code=organisation.code)
+    return render(request, "partners/organisations.html", {"form": form, "organisations": organisation_list()})
+
+
+@back_office_required
+@require_http_methods(["GET", "POST"])
+def organisation_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        organisation = organisation_get(code=code)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    user_form = OrganisationUserForm(request.POST if "add_user" in request.POST else None)
+    attestation_form = AttestationForm(
+        request.POST if "attestation" in request.POST else None,
+        initial={"attests": organisation.attests_phone_verification},
+    )
+    if request.method == "POST":
+        if "add_user" in request.POST and user_form.is_valid():
+            user = get_user_model().objects.filter(username=user_form.cleaned_data["username"]).first()
+            if user is None:
+                user_form.add_error("username", _("No user with this username."))
+            else:
+                organisation_user_add(actor=request.user, organisation=organisation, user=user)
+                messages.success(request, _("The user now acts for this organisation."))
+                return redirect("partners:organisation_detail", code=organisation.code)
+        elif "attestation" in request.POST and attestation_form.is_valid():
+            organisation_set_phone_attestation(
+                actor=request.user, organisation=organisation, attests=attestation_form.cleaned_data["attests"]
+            )
+            messages.success(request, _("The attestation was recorded."))
+            return redirect("partners:organisation_detail", code=organisation.code)
+    return render(
+        request,
+        "partners/organisation_detail.html",
+        {
+            "organisation": organisation,
+            "users": organisation.users.select_related("user"),
+            "user_form": user_form,
+            "attestation_form": attestation_form,
+        },
+    )

@@ -244,3 +244,37 @@ def test_openapi_documents_the_imports_endpoints(client) -> None:
     post = schema["paths"]["/api/v1/imports"]["post"]
     assert "multipart/form-data" in post["requestBody"]["content"]
     assert "202" in post["responses"]
+
+
+def test_back_office_manages_organisations(client, administrator, regions, branch) -> None:
+    from rangkul.accounts.tests.factories import UserFactory
+    from rangkul.partners.models import Organisation
+
+    client.force_login(administrator)
+    url = reverse("partners:organisations")
+    response = client.post(
+        url,
+        {"code": "desa-maju", "name": "Pemerintah Desa Maju", "kind": "village_government", "region_code": "33.74",
+         "branch": branch.pk},
+    )  # fmt: skip
+    assert response.status_code == 302
+    organisation = Organisation.objects.get(code="desa-maju")
+    assert organisation.branch == branch
+    again = client.post(url, {"code": "desa-maju", "name": "X", "kind": "community", "region_code": "99.99"})
+    assert again.status_code == 200 and Organisation.objects.count() == 1
+
+    detail = reverse("partners:organisation_detail", args=["desa-maju"])
+    UserFactory(username="kades")
+    assert client.post(detail, {"add_user": "1", "username": "nobody"}).status_code == 200
+    assert client.post(detail, {"add_user": "1", "username": "kades"}).status_code == 302
+    assert organisation.users.get().user.username == "kades"
+    client.post(detail, {"attestation": "1", "attests": "on"})
+    organisation.refresh_from_db()
+    assert organisation.attests_phone_verification and organisation.attested_by == administrator
+    assert "Attested" in client.get(detail).content.decode() or "Dinyatakan" in client.get(detail).content.decode()
+
+
+def test_partners_cannot_manage_organisations(client, partner) -> None:
+    client.force_login(partner)
+    assert client.get(reverse("partners:organisations")).status_code == 403
+    assert client.get(reverse("partners:organisation_detail", args=["kopmaju"])).status_code == 403
