@@ -384,10 +384,6 @@ def _process_row(state: _BatchState, raw: RawRow) -> None:
         _reject(state, raw, [(p.field, str(p.message)) for p in parsed.problems])
         return
     data = parsed.data
-    existing = worker_find_by_nik(nik=data["nik"])
-    if existing is not None:
-        _duplicate(state, raw, existing)
-        return
     registration = RegistrationInput(
         nik=data["nik"],
         full_name=data["full_name"],
@@ -412,6 +408,13 @@ def _process_row(state: _BatchState, raw: RawRow) -> None:
             organisation_code=job.organisation.code if job.organisation else "",
         )
     except ValidationFailed as exc:
+        # Someone already registered is linked even if this row's other data would not pass
+        # today (e.g. the person has since turned 65): membership needs only their NIK. Looking
+        # them up here, rather than before every row, keeps new rows at one registry call each.
+        existing = None if "nik" in exc.fields else worker_find_by_nik(nik=data["nik"])
+        if existing is not None:
+            _duplicate(state, raw, existing)
+            return
         problems = [(name, message) for name, messages in exc.fields.items() for message in messages]
         _reject(state, raw, problems or [("", str(exc.message))])
         return

@@ -423,3 +423,10 @@ def test_the_templates_example_row_is_never_registered(tmp_path, organisation) -
     job = run(path, organisation)
     assert single(job) == ("rejected", "NIK", msg(str(EXAMPLE_ROW)))
     assert not Worker.objects.exists()
+
+
+def test_a_registered_person_is_linked_even_if_the_row_would_fail_today(tmp_path, organisation, registered) -> None:
+    row = good_row(99, **{"Nomor HP": "12", "Penghasilan": "500000"})  # bad phone, income under the floor
+    job = run(write_csv(tmp_path / "a.csv", [row]), organisation)
+    assert single(job)[0] == "duplicate"
+    assert Membership.objects.get(organisation=organisation).worker == registered
