@@ -1,0 +1,160 @@
+"""Member pages (portal log-in): Status saya, Bayar iuran with its payment code, and the membership card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, MemberStatusValue
+from rangkul.contributions.payment_codes import payment_code_format
+from rangkul.contributions.quotes import contribution_quote
+from rangkul.contributions.schedule import due_date, payable_periods
+from rangkul.contributions.selectors import member_credit_idr, paid_months, rules_for_memo, worker_status
+from rangkul.contributions.services import bill_issue
+from rangkul.core.errors import ApplicationError
+from rangkul.core.periods import Period
+from rangkul.portal.auth import worker_actor, worker_required
+from rangkul.registry.models import Worker
+
+MONTH_CHOICES = [(n, n) for n in range(1, 13)]
+
+
+class PayForm(forms.Form):
+    months = forms.TypedChoiceField(
+        label=gettext_lazy("How many months do you want to pay?"),
+        choices=MONTH_CHOICES,
+        coerce=int,
+        initial=1,
+        help_text=gettext_lazy("Channels commonly take 1, 3, 6 or 12 months."),
+    )
+
+
+def _open_bill(worker: Worker) -> Bill | None:
+    return (
+        Bill.objects.filter(worker=worker, status=BillStatus.OPEN, expires_at__gt=timezone.now())
+        .prefetch_related("lines")
+        .first()
+    )
+
+
+def _next_due(worker: Worker) -> dict[str, Any] | None:
+    today = timezone.localdate()
+    rules_for = rules_for_memo()
+    periods = payable_periods(
+        registered_on=timezone.localdate(worker.registered_at),
+        paid=paid_months(worker_id=worker.pk),
+        today=today,
+        rules_for=rules_for,
+        months=1,
+    )
+    if not periods:
+        return None
+    period = periods[0]
+    quote = contribution_quote(
+        declared_income_idr=worker.declared_income_idr, jht=worker.jht, sector=worker.occupation.sector, month=period
+    )
+    due = due_date(period, rules=rules_for(period))
+    return {"period": period, "due_date": due, "overdue": due < today, "quote": quote}
+
+
+@worker_required
+@require_GET
+def my_status(request: HttpRequest) -> HttpResponse:
+    """Status saya: active until, the next due date and amount, arrears and month-by-month history."""
+    worker: Worker = request.worker  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    info = worker_status(worker=worker, today=today)
+    paid = {(m.period, m.program): m for m in ContributionMonth.objects.filter(worker=worker)}
+    current = Period.of(today)
+    last = max([current, *(p for p, _program in paid)])
+    first = max(Period.of(timezone.localdate(worker.registered_at)), current - 11)
+    months = []
+    period = last
+    while period >= first:
+        rows = [m for (p, _program), m in paid.items() if p == period]
+        months.append(
+            {
+                "period": period,
+                "paid": bool(rows),
+                "amount_idr": sum(r.amount_idr for r in rows),
+                "covered_from": min((r.covered_from for r in rows), default=None),
+                "future": period > current,
+            }
+        )
+        period -= 1
+    try:
+        next_due = _next_due(worker)
+    except ApplicationError:
+        next_due = None
+    context = {
+        "worker": worker,
+        "status": info,
+        "status_label": dict(MemberStatusValue.choices).get(info.status, info.status),
+        "credit_idr": member_credit_idr(worker_id=worker.pk),
+        "next_due": next_due,
+        "months": months,
+        "open_bill": _open_bill(worker),
+    }
+    return render(request, "contributions/my_status.html", context)
+
+
+@worker_required
+@require_http_methods(["GET", "POST"])
+def my_pay(request: HttpRequest) -> HttpResponse:
+    """Bayar iuran: choose 1–12 months, get a bill with its payment code."""
+    worker: Worker = request.worker  # type: ignore[attr-defined]
+    form = PayForm(request.POST or None, initial={"months": worker.payment_period_months})
+    if request.method == "POST" and form.is_valid():
+        try:
+            bill_issue(actor=worker_actor(worker), worker=worker, months=form.cleaned_data["months"])
+        except ApplicationError as exc:
+            exc.add_to_form(form)
+        else:
+            return redirect("contributions:my_bill")
+    return render(request, "contributions/my_pay.html", {"worker": worker, "form": form})
+
+
+@worker_required
+@require_GET
+def my_bill(request: HttpRequest) -> HttpResponse:
+    worker: Worker = request.worker  # type: ignore[attr-defined]
+    bill = _open_bill(worker)
+    if bill is None:
+        return redirect("contributions:my_pay")
+    months = sorted({line.period for line in bill.lines.all()})
+    context = {
+        "worker": worker,
+        "bill": bill,
+        "payment_code": payment_code_format(bill.payment_code),
+        "first": months[0],
+        "last": months[-1],
+        "count": len(months),
+    }
+    return render(request, "contributions/my_bill.html", context)
+
+
+@worker_required
+@require_GET
+def my_card(request: HttpRequest) -> HttpResponse:
+    """The digital membership card, printable; the QR code carries the membership number only."""
+    worker: Worker = request.worker  # type: ignore[attr-defined]
+    qr = segno.make(f"KPJ:{worker.membership_number}", error="m")
+    info = worker_status(worker=worker)
+    context = {
+        "worker": worker,
+        "qr_svg": qr.svg_inline(
+            scale=5, title=_("Membership number %(number)s") % {"number": worker.membership_number}
+        ),
+        "status": info,
+        "status_label": dict(MemberStatusValue.choices).get(info.status, info.status),
+        "programs": ["JKK", "JKM", *(["JHT"] if worker.jht else [])],
+    }
+    return render(request, "contributions/my_card.html", context)
