@@ -7,3 +7,6 @@ class PaymentsConfig(AppConfig):
     name = "rangkul.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from rangkul.payments import checks  # noqa: F401  (registers system checks)

@@ -14,7 +14,7 @@ from rangkul.payments import contributions_port as port
 from rangkul.payments.forms import PaymentCodeForm, SandboxPayForm
 from rangkul.payments.models import Payment
 from rangkul.payments.sandbox import SANDBOX, sandbox_bill, sandbox_pay
-from rangkul.payments.selectors import receipt_get_for_viewer
+from rangkul.payments.selectors import payments_for_worker, receipt_get_for_viewer
 
 PORTAL_SESSION_KEY = "portal_worker_id"  # set by the portal's log-in (rangkul.portal.auth.SESSION_KEY)
 
@@ -78,6 +78,16 @@ def sandbox_done(request: HttpRequest, external_id: str) -> HttpResponse:
 
 def _receipt_of(payment: Payment) -> Any:
     return getattr(payment, "receipt", None) if hasattr(payment, "receipt") else None
+
+
+@require_GET
+def my_payments(request: HttpRequest) -> HttpResponse:
+    """The logged-in member's payments and receipts (the portal's worker session)."""
+    worker_id = request.session.get(PORTAL_SESSION_KEY)
+    if not worker_id:
+        return redirect("portal:login")
+    payments = payments_for_worker(worker_id=worker_id)[:100]
+    return render(request, "payments/my_payments.html", {"payments": payments})
 
 
 @require_GET

@@ -12,6 +12,7 @@ from rangkul.contributions.models import BillStatus, ContributionMonth, JournalE
 from rangkul.contributions.selectors import account_balance, coverage_on, ledger_totals
 from rangkul.contributions.services import group_bill_issue
 from rangkul.outreach.backends import locmem
+from rangkul.payments.checks import check_channels
 from rangkul.payments.models import (
     CallbackEvent,
     CallbackOutcome,
@@ -302,3 +303,13 @@ def test_gateways_need_no_csrf_token_and_the_endpoints_are_documented(regions, s
     paths = gateway.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/payments/callbacks/{channel}" in paths
     assert "/api/v1/workers/{membership_number}/payments" in paths
+
+
+def test_production_check_warns_about_a_channel_without_its_secret(regions, settings, monkeypatch):
+    settings.ENV = "production"
+    settings.CHANNEL_MIDTRANS_SECRET = ""
+    monkeypatch.delenv("RANGKUL_CHANNEL_MIDTRANS_SECRET", raising=False)
+    monkeypatch.setenv("RANGKUL_CHANNEL_XENDIT_SECRET", "set")
+    messages = check_channels(databases=["default"])
+    assert [m.id for m in messages] == ["payments.W002"]
+    assert "midtrans" in messages[0].msg

@@ -106,3 +106,16 @@ def test_sandbox_page_says_when_a_code_is_unknown(client, regions):
 def test_sandbox_page_is_absent_when_disabled(client, regions, settings):
     settings.PAYMENTS_SANDBOX_ENABLED = False
     assert client.get(reverse("payments:sandbox")).status_code == 404
+
+
+def test_my_payments_lists_only_the_logged_in_members_receipts(client, regions, django_capture_on_commit_callbacks):
+    worker, payment = _paid(client, django_capture_on_commit_callbacks)
+    _other, other_payment = _paid(client, django_capture_on_commit_callbacks)
+    url = reverse("payments:my_payments")
+    assert client.get(url).status_code == 302  # log in first
+    session = client.session
+    session["portal_worker_id"] = worker.pk
+    session.save()
+    content = client.get(url).content.decode()
+    assert payment.receipt.number in content
+    assert other_payment.receipt.number not in content
