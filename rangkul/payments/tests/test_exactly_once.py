@@ -97,6 +97,32 @@ def test_concurrent_different_transactions_for_one_bill_allocate_once(regions):
     assert JournalEntry.objects.filter(kind="payment").count() == 1
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_payments_get_gap_free_receipt_numbers(regions):
+    bills = [billed_member()[1] for _ in range(20)]
+    barrier = threading.Barrier(len(bills))
+    errors: list[BaseException] = []
+
+    def deliver(bill) -> None:
+        try:
+            barrier.wait(timeout=30)
+            post_callback(Client(), sandbox_body(bill))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver, args=(b,)) for b in bills]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    numbers = sorted(int(n.rsplit("-", 1)[1]) for n in Receipt.objects.values_list("number", flat=True))
+    assert numbers == list(range(1, len(bills) + 1))
+
+
 def _write(path: Path, rows: list[dict]) -> Path:
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
