@@ -9,9 +9,11 @@ from typing import cast
 os.environ.setdefault("RANGKUL_ENV", "test")
 
 import pytest
+from django.apps import apps as global_apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
+from pytest_django.plugin import blocking_manager_key
 
 from rangkul.accounts.models import User
 from rangkul.accounts.roles import Role, roles_sync
@@ -32,6 +34,37 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """
     with django_db_blocker.unblock(), connection.schema_editor() as editor:
         audit_append_only.backwards(None, editor)
+
+
+# Data migrations that seed reference tables. Transactional tests end by flushing every table,
+# reference data included; these put it back so that the next test sees a migrated database.
+REFERENCE_DATA_MIGRATIONS = [
+    "rangkul.registry.migrations.0002_seed_occupations",
+    "rangkul.contributions.migrations.0002_load_rules_and_chart",
+    "rangkul.payments.migrations.0002_load_channels",
+]
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    if {"transactional_db", "live_server", "django_db_reset_sequences"} & set(getattr(item, "fixturenames", ())):
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    transactional = _is_transactional(item)
+    yield  # fixtures are finalised here, the flush included
+    if not transactional or nextitem is None:
+        return
+    with item.config.stash[blocking_manager_key].unblock():
+        for dotted in REFERENCE_DATA_MIGRATIONS:
+            try:
+                module = importlib.import_module(dotted)
+            except ModuleNotFoundError:
+                continue
+            module.load(global_apps, None)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

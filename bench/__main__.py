@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from django.core.management import call_command
 
+    from bench import scenarios  # noqa: F401  (registers scenarios)
     from bench.core import REGISTRY, SIZES, Context, write_report
-    from bench.scenarios import http_baseline  # noqa: F401  (registers scenarios)
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("load_regions", stdout=open(os.devnull, "w"))  # noqa: SIM115

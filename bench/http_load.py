@@ -99,6 +99,7 @@ class LoadResult:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0
     elapsed: float = 0.0
+    failures: list[str] = field(default_factory=list)  # the first few non-2xx bodies, to explain them
 
     @property
     def throughput(self) -> float:
@@ -134,7 +135,7 @@ def run_load(
             try:
                 conn.request(method, path, body=body, headers=headers)
                 response = conn.getresponse()
-                response.read()
+                content = response.read()
                 status = response.status
             except OSError:
                 conn.close()
@@ -146,6 +147,8 @@ def run_load(
             with lock:
                 result.latencies.append(latency)
                 result.statuses[status] = result.statuses.get(status, 0) + 1
+                if status >= 300 and len(result.failures) < 5:
+                    result.failures.append(f"{status} {content[:300].decode(errors='replace')}")
         conn.close()
 
     threads = [threading.Thread(target=client) for _ in range(concurrency)]

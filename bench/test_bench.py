@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bench.core import REGISTRY, Context, Result, write_report
-from bench.scenarios import http_baseline  # noqa: F401
+from bench.scenarios import http_baseline, members  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,6 +21,9 @@ def test_scenario_runs_at_tiny_size(name, regions, tmp_path):
         assert isinstance(result, Result)
         assert result.figure >= 0
         assert result.baseline > 0, "every figure has a baseline measured in the same run"
+        statuses = result.details.get("statuses", {})
+        assert set(statuses) <= {200, 201}, f"error answers: {statuses} {result.details.get('failures')}"
+        assert result.details.get("errors", 0) == 0
     md_path, json_path = write_report(results, ctx=ctx, database="test", out_dir=tmp_path)
     assert "ratio" in md_path.read_text()
     assert json.loads(json_path.read_text())["results"][0]["ratio"] >= 0
