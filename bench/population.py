@@ -317,7 +317,7 @@ def generate(*, members: int, months: int = 12, seed: int = 2026, today: dt.date
                     )
                 summary.statuses[info.status] += 1
                 statuses.append(
-                    MemberStatus(
+                    MemberStatus(  # type: ignore[misc]  # PeriodField takes a Period
                         worker_id=worker_id,
                         status=info.status,
                         since=info.since,
