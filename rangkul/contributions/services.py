@@ -294,9 +294,10 @@ def _allocate(
     today = timezone.localdate(paid_at)
     rules_for = rules_for_memo()
     funds = amount_idr + member_credit_idr(worker_id=worker.pk)
+    already_paid = paid_months(worker_id=worker.pk)
     candidates = payable_periods(
         registered_on=_registered_on(worker),
-        paid=paid_months(worker_id=worker.pk),
+        paid=already_paid,
         today=today,
         rules_for=rules_for,
         months=10**3,
@@ -334,6 +335,17 @@ def _allocate(
     if not created:
         return _allocation_from_entry(entry, created=False)
     _lock_versions({q.rule_version for q in quotes})
+    covered = set(already_paid)
+    starts: dict[Period, dt.date] = {}
+    for q in quotes:
+        starts[q.period] = _covered_from(
+            q.period,
+            today,
+            rules_for,
+            continuous=q.period - 1 in covered,
+            registered_on=_registered_on(worker),
+        )
+        covered.add(q.period)
     ContributionMonth.objects.bulk_create(
         ContributionMonth(
             worker=worker,
@@ -342,7 +354,7 @@ def _allocate(
             amount_idr=line.amount_idr,
             discount_idr=line.discount_idr,
             paid_at=paid_at,
-            covered_from=_covered_from(q.period, today, rules_for),
+            covered_from=starts[q.period],
             entry=entry,
         )
         for q in quotes
@@ -367,12 +379,23 @@ def _allocate(
     return allocation
 
 
-def _covered_from(period: Period, paid_on: dt.date, rules_for: RulesFor) -> dt.date:
-    """On time (by the due date): the whole month. Late: from the payment day, unless retroactive."""
+def _covered_from(
+    period: Period, paid_on: dt.date, rules_for: RulesFor, *, continuous: bool, registered_on: dt.date
+) -> dt.date:
+    """The first day a paid month protects the member.
+
+    Paid before the month starts, or on time (by the due date) while the previous
+    month was covered: the whole month. Otherwise (a first payment, a resumption,
+    a month paid late) from the payment day, since there is no retroactive cover
+    unless the rule version allows it. Never before registration.
+    """
     rules = rules_for(period)
-    if paid_on <= due_date_for(period, rules) or rules.retroactive_cover:
-        return period.first_day
-    return max(period.first_day, paid_on)
+    start = max(period.first_day, registered_on)
+    if paid_on <= period.first_day:
+        return start
+    if rules.retroactive_cover or (continuous and paid_on <= due_date_for(period, rules)):
+        return start
+    return max(start, paid_on)
 
 
 @transaction.atomic

@@ -179,10 +179,41 @@ def test_coverage_is_one_query_and_follows_paid_months(regions):
     with CaptureQueriesContext(connection) as queries:
         covered = coverage_on(worker, dt.date(2026, 2, 20), "JKK")
     assert covered and len(queries) == 1
-    assert coverage_on(worker, dt.date(2026, 2, 1))
+    # A first payment protects from the day it is made: no cover for what happened before.
+    assert not coverage_on(worker, dt.date(2026, 2, 9))
+    assert coverage_on(worker, dt.date(2026, 2, 10))
     assert not coverage_on(worker, dt.date(2026, 2, 20), "JHT")
     assert not coverage_on(worker, dt.date(2026, 3, 1))
     assert not coverage_on(worker.pk, dt.date(2026, 1, 31))
+
+
+def test_on_time_payment_after_a_covered_month_covers_the_whole_month(regions):
+    worker = member()
+    for reference, day in (("J", dt.date(2026, 1, 10)), ("F", dt.date(2026, 2, 12))):
+        payment_allocate(
+            actor="test",
+            worker=worker,
+            amount_idr=16_800,
+            payment_reference=reference,
+            channel="sandbox",
+            paid_at=at(day),
+        )
+    assert not coverage_on(worker, dt.date(2026, 1, 9))
+    assert coverage_on(worker, dt.date(2026, 2, 1))
+
+
+def test_months_paid_ahead_cover_from_their_first_day(regions):
+    worker = member()
+    payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=3 * 16_800,
+        payment_reference="A",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 1, 20)),
+    )
+    assert coverage_on(worker, dt.date(2026, 2, 1)) and coverage_on(worker, dt.date(2026, 3, 1))
+    assert not coverage_on(worker, dt.date(2026, 1, 19))
 
 
 def test_late_payment_covers_only_from_the_payment_day(regions):
