@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bench.core import REGISTRY, Context, Result, write_report
-from bench.scenarios import http_baseline, members  # noqa: F401
+from bench.scenarios import http_baseline, members, payments  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,6 +24,12 @@ def test_scenario_runs_at_tiny_size(name, regions, tmp_path):
         statuses = result.details.get("statuses", {})
         assert set(statuses) <= {200, 201}, f"error answers: {statuses} {result.details.get('failures')}"
         assert result.details.get("errors", 0) == 0
+        assert result.details.get("double_counts", 0) == 0
+        assert result.details.get("ledger_balanced", True)
+        if "bills" in result.details:
+            assert result.details["payments_recorded"] == result.details["bills"] > 0
+        if "matched" in result.details:
+            assert result.details["matched"] + result.details.get("duplicates", 0) == result.details["lines"] > 0
     md_path, json_path = write_report(results, ctx=ctx, database="test", out_dir=tmp_path)
     assert "ratio" in md_path.read_text()
     assert json.loads(json_path.read_text())["results"][0]["ratio"] >= 0
