@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -120,7 +121,7 @@ def settlement_upload(request: HttpRequest) -> HttpResponse:
             file, summary = settlement_reconcile(
                 actor=request.user, channel=form.cleaned_data["channel"], path=path, filename=upload.name
             )
-        except (UnicodeDecodeError, KeyError, ValueError):
+        except (UnicodeDecodeError, KeyError, ValueError, csv.Error):
             path.unlink(missing_ok=True)
             form.add_error("file", _("This file could not be read in the channel's settlement layout."))
         else:

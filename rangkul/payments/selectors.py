@@ -16,6 +16,7 @@ from rangkul.payments.models import (
     Receipt,
     SettlementFile,
 )
+from rangkul.registry.selectors import worker_scope_for_user
 
 
 def payments_for_worker(*, worker_id: int) -> QuerySet[Payment]:
@@ -38,11 +39,17 @@ def receipt_get_for_viewer(*, number: str, user: Any, portal_worker_id: int | No
     )
     if receipt is None:
         raise NotFound(_("Receipt not found."))
-    is_staff = bool(getattr(user, "is_authenticated", False) and user.has_perm("accounts.access_office"))
     is_owner = portal_worker_id is not None and receipt.payment.worker_id == portal_worker_id
-    if not (is_staff or is_owner):
+    if not (is_owner or _staff_may_see(user, receipt.payment.worker_id)):
         raise NotFound(_("Receipt not found."))
     return receipt
+
+
+def _staff_may_see(user: Any, worker_id: int | None) -> bool:
+    """Back-office staff see receipts of members in their region (group payments: any staff)."""
+    if not (getattr(user, "is_authenticated", False) and user.has_perm("accounts.access_office")):
+        return False
+    return worker_id is None or worker_scope_for_user(user).filter(pk=worker_id).exists()
 
 
 def exception_list(*, status: str | None = None) -> QuerySet[PaymentException]:

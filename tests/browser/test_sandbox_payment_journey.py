@@ -10,11 +10,16 @@ from playwright.sync_api import Browser, Page, expect
 from conftest import PASSWORD
 from rangkul.outreach.backends import locmem
 from rangkul.payments.models import Payment, Receipt
-from rangkul.payments.tests.factories import billed_member
+from rangkul.payments.tests.factories import billed_member, seed_reference_data
 from tests.browser.conftest import assert_no_horizontal_scroll
 
-# The journey needs the seeded rules, occupations and channels: restore them after other flushes.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def seeded(transactional_db):
+    """The journey needs the migrations' rules, occupations and channels, which other journeys flush."""
+    seed_reference_data()
 
 
 @pytest.fixture
@@ -35,7 +40,7 @@ def _last_code(phone: str) -> str:
 
 
 def test_pay_a_bill_in_the_sandbox_then_see_the_receipt(
-    live_server, phone_page: Page, browser: Browser, sms_outbox, regions, administrator
+    live_server, phone_page: Page, browser: Browser, sms_outbox, seeded, regions, administrator
 ) -> None:
     worker, bill = billed_member(months=3)
     page = phone_page

@@ -2,20 +2,40 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import json
 import uuid
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
-from rangkul.contributions.models import Bill
+from rangkul.contributions.models import Bill, RuleSet
+from rangkul.contributions.rules import rulebook_cache_clear
 from rangkul.contributions.services import bill_issue
 from rangkul.contributions.tests.factories import member
-from rangkul.registry.models import Worker
+from rangkul.payments.models import Channel
+from rangkul.registry.models import Occupation, Worker
 
 CALLBACK_URL = "/api/v1/payments/callbacks/{channel}"
+
+# Data migrations whose rows a transactional test's flush removes: run again, idempotently.
+_SEED_MIGRATIONS = (
+    "rangkul.registry.migrations.0002_seed_occupations",
+    "rangkul.contributions.migrations.0002_load_rules_and_chart",
+    "rangkul.payments.migrations.0002_load_channels",
+)
+
+
+def seed_reference_data() -> None:
+    """Occupations, contribution rules and chart, payment channels: as after ``migrate``."""
+    present = (Occupation.objects.exists(), RuleSet.objects.exists(), Channel.objects.exists())
+    for module, loaded in zip(_SEED_MIGRATIONS, present, strict=True):
+        if not loaded:
+            importlib.import_module(module).load(apps, None)
+    rulebook_cache_clear()
 
 
 def billed_member(*, months: int = 1, **overrides: Any) -> tuple[Worker, Bill]:

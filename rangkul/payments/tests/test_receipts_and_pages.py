@@ -57,7 +57,10 @@ def test_receipt_page_is_for_the_member_and_staff_only(
 
     client.logout()
     client.login(username=branch_officer.username, password=PASSWORD)
-    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # the member lives in the officer's regency
+
+    _far, far_payment = _paid(client, django_capture_on_commit_callbacks, village_code="94.01.01.1001")
+    assert client.get(reverse("payments:receipt", args=[far_payment.receipt.number])).status_code == 404
 
 
 def test_member_payments_api(client, regions, administrator, django_capture_on_commit_callbacks):
