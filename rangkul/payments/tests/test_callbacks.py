@@ -313,3 +313,12 @@ def test_production_check_warns_about_a_channel_without_its_secret(regions, sett
     messages = check_channels(databases=["default"])
     assert [m.id for m in messages] == ["payments.W002"]
     assert "midtrans" in messages[0].msg
+
+
+def test_a_duplicate_is_cheap(client, regions, django_assert_max_num_queries):
+    # Gateways retry for a day: a repeat must not redo the allocation's work.
+    _worker, bill = billed_member()
+    body = sandbox_body(bill)
+    post_callback(client, body)
+    with django_assert_max_num_queries(12):  # five statements plus savepoints
+        assert post_callback(client, body).status_code == 200
