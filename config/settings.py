@@ -263,8 +263,15 @@ LOGGING = {
 # Registration rules that are policy, not regulation (DOMAIN.md: keep configurable).
 REGISTRATION_MAX_AGE = env_int("RANGKUL_REGISTRATION_MAX_AGE", 65)
 REGISTRATION_MIN_AGE = env_int("RANGKUL_REGISTRATION_MIN_AGE", 0)
+# Civil-registry (Dukcapil) identity verification: a dotted path to the adapter. The development
+# adapter accepts every structurally valid NIK; production plugs in the agency's Dukcapil link.
+DUKCAPIL_BACKEND = (
+    os.environ.get("RANGKUL_DUKCAPIL_BACKEND", "").strip() or "rangkul.registry.dukcapil.DevelopmentDukcapil"
+)
 
 # Bulk imports: rows per committed batch (a crash loses at most one batch) and the largest upload.
+# How long a payment code is accepted after its bill is issued.
+PAYMENT_CODE_TTL_HOURS = env_int("RANGKUL_PAYMENT_CODE_TTL_HOURS", 72)
 PARTNER_IMPORT_BATCH_SIZE = env_int("RANGKUL_PARTNER_IMPORT_BATCH_SIZE", 1000)
 PARTNER_IMPORT_MAX_BYTES = env_int("RANGKUL_PARTNER_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 

@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("office/", include("rangkul.core.office_urls")),
     path("office/audit/", include("rangkul.audit.urls")),
     path("office/peserta/", include("rangkul.registry.office_urls")),
+    path("office/iuran/", include("rangkul.contributions.office_urls")),
     path("wilayah/", include("rangkul.regions.urls")),
     path("mitra/", include("rangkul.partners.urls")),
     path("peserta/", include("rangkul.portal.urls")),

@@ -100,10 +100,10 @@ class PeriodField(models.DateField):
         return Period.of(parsed) if parsed else None
 
     def get_prep_value(self, value: Any) -> Any:
-        if isinstance(value, Period):
-            return value.first_day
-        if isinstance(value, str) and _PERIOD_RE.match(value.strip()):
-            return Period.parse(value).first_day
+        # A date or "YYYY-MM" means its month; the column always holds the month's first day.
+        if isinstance(value, (Period, dt.date, str)):
+            period = self.to_python(value)
+            return period.first_day if period is not None else None
         return super().get_prep_value(value)
 
     def value_to_string(self, obj: Any) -> str:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 @require_GET
 def landing(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/landing.html")
+    return render(request, "core/landing.html", {"sandbox_enabled": settings.PAYMENTS_SANDBOX_ENABLED})
 
 
 @never_cache

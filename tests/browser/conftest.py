@@ -76,3 +76,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def assert_no_horizontal_scroll(page: Page) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"page scrolls sideways by {overflow}px"
+
+
+def wait_for_htmx(page: Page) -> None:
+    """The swapped-in picker must be settled and processed by htmx before its next change event."""
+    page.wait_for_function(
+        """() => {
+            const picker = document.querySelector('.region-picker');
+            const busy = document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping');
+            return picker && !busy && picker['htmx-internal-data'] && picker['htmx-internal-data'].initHash;
+        }"""
+    )

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD
-from tests.browser.conftest import assert_no_horizontal_scroll
+from tests.browser.conftest import assert_no_horizontal_scroll, wait_for_htmx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,7 +62,9 @@ def test_region_picker_without_javascript(live_server, browser, regions) -> None
 
 def test_region_picker_with_htmx(live_server, page: Page, regions) -> None:
     page.goto(live_server.url + "/wilayah/")
+    wait_for_htmx(page)
     page.get_by_label("Provinsi").select_option("33")
     expect(page.get_by_label("Kabupaten / kota").locator("option", has_text="KOTA SEMARANG")).to_have_count(1)
+    wait_for_htmx(page)
     page.get_by_label("Kabupaten / kota").select_option("33.74")
     expect(page.get_by_label("Kecamatan").locator("option", has_text="Semarang Tengah")).to_have_count(1)

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from rangkul.outreach.backends import locmem
 from rangkul.registry.models import Occupation
 from rangkul.registry.tests.factories import make_nik
-from tests.browser.conftest import assert_no_horizontal_scroll
+from tests.browser.conftest import assert_no_horizontal_scroll, wait_for_htmx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,17 +44,6 @@ def last_code(purpose: str) -> str:
             assert match, message.body
             return match.group(1)
     raise AssertionError(f"no {purpose} code was texted")
-
-
-def wait_for_htmx(page: Page) -> None:
-    """The swapped-in picker must be settled and processed by htmx before its next change event."""
-    page.wait_for_function(
-        """() => {
-            const picker = document.querySelector('.region-picker');
-            const busy = document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping');
-            return picker && !busy && picker['htmx-internal-data'] && picker['htmx-internal-data'].initHash;
-        }"""
-    )
 
 
 def next_step(page: Page, number: int) -> None:

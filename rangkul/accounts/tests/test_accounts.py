@@ -125,12 +125,12 @@ def test_create_api_key_command_rejects_an_empty_name(db):
 
 def test_seed_demo_creates_one_user_per_role(regions):
     out, err = StringIO(), StringIO()
-    call_command("seed_demo", stdout=out, stderr=err)
+    call_command("seed_demo", "--workers", "5", stdout=out, stderr=err)
     assert json.loads(out.getvalue().strip().splitlines()[-1])["users"] == len(Role)
     from rangkul.accounts.models import User
 
     officer = User.objects.get(username="demo_branch_officer")
     assert officer.branch.name == "Semarang Majapahit"
     assert officer.groups.filter(name="branch_officer").exists()
-    call_command("seed_demo", stdout=StringIO(), stderr=StringIO())
+    call_command("seed_demo", "--workers", "5", stdout=StringIO(), stderr=StringIO())
     assert User.objects.filter(username__startswith="demo_").count() == len(Role)

@@ -91,7 +91,7 @@ def test_locked_version_is_never_changed(rules_dir):
     path.write_text(path.read_text().replace("flat_idr = 6800", "flat_idr = 9999"))
     with pytest.raises(RuleVersionLocked):
         rules_load(directory=rules_dir)
-    with pytest.raises(CommandError, match="cannot be changed"):
+    with pytest.raises(CommandError, match="tidak dapat diubah"):
         call_command("load_contribution_rules", directory=str(rules_dir), stdout=StringIO())
     assert rulebook_for(Period(2026, 1)).programs["JKM"].flat_idr == 6_800
 

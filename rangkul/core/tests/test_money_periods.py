@@ -67,3 +67,21 @@ def test_period_arithmetic_round_trips(index, months):
     assert moved - period == months
     assert moved.first_day.day == 1
     assert Period.of(moved.last_day) == moved
+
+
+@pytest.mark.parametrize(
+    "value",
+    [Period(2026, 2), dt.date(2026, 2, 15), dt.datetime(2026, 2, 27, 10, 0, tzinfo=dt.UTC), "2026-02", "2026-02-09"],
+)
+def test_period_field_stores_and_filters_by_the_first_day_of_the_month(value):
+    from rangkul.core.periods import PeriodField
+
+    assert PeriodField().get_prep_value(value) == dt.date(2026, 2, 1)
+    assert PeriodField().get_prep_value(None) is None
+
+
+def test_period_field_filters_by_a_date(db):
+    from rangkul.contributions.models import MemberStatus
+
+    sql = str(MemberStatus.objects.filter(paid_through=dt.date(2026, 2, 15)).query)
+    assert "2026-02-01" in sql

@@ -82,9 +82,7 @@ def test_invalid_fields_give_422_per_field(client, regions, partner_key):
     payload = response.json()
     assert payload["code"] == "validation_failed"
     assert set(payload["fields"]) == {"birth_date", "sex", "declared_income_idr", "phone", "occupation"}
-    assert payload["fields"]["birth_date"] == ["The date of birth does not match the NIK."] or payload["fields"][
-        "birth_date"
-    ][0].startswith("Tanggal lahir")
+    assert payload["fields"]["birth_date"] == ["Tanggal lahir tidak sesuai dengan NIK."]
 
 
 def test_schema_errors_give_422_and_missing_fields_are_named(client, regions, partner_key):

@@ -58,7 +58,7 @@ def test_invalid_niks_are_rejected_on_the_nik_field(regions, nik):
 
 def test_birth_date_mismatch_is_named_on_birth_date(regions):
     check = identity.nik_check("3374011705900001", birth_date=dt.date(1990, 5, 18), sex="M")
-    assert [str(m) for m in check.fields["birth_date"]] == ["The date of birth does not match the NIK."]
+    assert [str(m) for m in check.fields["birth_date"]] == ["Tanggal lahir tidak sesuai dengan NIK."]
     assert "nik" not in check.fields
 
 
@@ -71,7 +71,7 @@ def test_century_does_not_matter_but_year_does(regions):
 @pytest.mark.parametrize(("nik", "given"), [("3374011705900001", "F"), ("3374015705900001", "M")])
 def test_sex_mismatch_is_named_on_sex(regions, nik, given):
     check = identity.nik_check(nik, birth_date=dt.date(1990, 5, 17), sex=given)
-    assert [str(m) for m in check.fields["sex"]] == ["The sex does not match the NIK."]
+    assert [str(m) for m in check.fields["sex"]] == ["Jenis kelamin tidak sesuai dengan NIK."]
 
 
 def test_unknown_region_prefix_is_only_a_warning(regions):

@@ -96,8 +96,8 @@ def test_dob_and_sex_mismatch_are_named(regions):
     with pytest.raises(ValidationFailed) as excinfo:
         services.worker_register(actor="test", data=data, channel="office")
     assert fields_of(excinfo) == {
-        "birth_date": ["The date of birth does not match the NIK."],
-        "sex": ["The sex does not match the NIK."],
+        "birth_date": ["Tanggal lahir tidak sesuai dengan NIK."],
+        "sex": ["Jenis kelamin tidak sesuai dengan NIK."],
     }
 
 
@@ -115,7 +115,7 @@ def test_over_age_is_refused(regions):
     with pytest.raises(ValidationFailed) as excinfo:
         worker_create(birth_date=dt.date(1950, 1, 1))
     assert list(fields_of(excinfo)) == ["birth_date"]
-    assert "under 65" in fields_of(excinfo)["birth_date"][0]
+    assert "di bawah 65 tahun" in fields_of(excinfo)["birth_date"][0]
 
 
 def test_minimum_declared_income_is_one_million(regions):
@@ -139,7 +139,7 @@ def test_duplicate_nik_is_a_conflict_that_reveals_nothing(regions):
         services.worker_register(actor="test", data=data, channel="api")
     error = excinfo.value
     assert error.code == "nik_registered"
-    assert str(error.message) == "NIK already registered"
+    assert str(error.message) == "NIK sudah terdaftar"
     text = str(error.as_dict())
     assert first.membership_number not in text and "Agus" not in text and data.nik not in text
     assert Worker.objects.count() == 1

@@ -10,6 +10,7 @@ from django.db import transaction
 from rangkul.accounts.models import BranchOffice, User
 from rangkul.accounts.roles import Role, roles_sync
 from rangkul.regions.selectors import regency_exists
+from rangkul.registry.demo import seed_demo_workers
 
 DEMO_BRANCH = {"code": "SMG-MJP", "name": "Semarang Majapahit", "regency_id": "33.74"}
 BRANCH_ROLES = {Role.BRANCH_OFFICER, Role.CLAIMS_OFFICER, Role.CLAIMS_APPROVER}
@@ -17,10 +18,11 @@ DEMO_PASSWORD = "rangkul-demo-2026"  # noqa: S105  (printed on purpose: demo log
 
 
 class Command(BaseCommand):
-    help = "Create demo users (one per role) and the Semarang Majapahit branch. Safe to run again."
+    help = "Create demo users (one per role), the Semarang Majapahit branch and demo workers. Safe to run again."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--password", default=DEMO_PASSWORD, help="Password for every demo user.")
+        parser.add_argument("--workers", type=int, default=300, help="How many demo workers to register.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not regency_exists(DEMO_BRANCH["regency_id"]):
@@ -47,7 +49,8 @@ class Command(BaseCommand):
                 user.save()
                 user.groups.set(Group.objects.filter(name=role.value))
                 logins.append((role.value, user.username))
+        workers = seed_demo_workers(count=options["workers"])
         self.stderr.write(f"Demo logins (password for all: {password}):")
         for role_name, username in logins:
             self.stderr.write(f"  {role_name:<16} {username}")
-        self.stdout.write(json.dumps({"users": len(logins), "branch": branch.code}))
+        self.stdout.write(json.dumps({"users": len(logins), "branch": branch.code, **workers}))
