@@ -110,12 +110,21 @@ def test_api_key_is_stored_hashed_and_authenticates(db):
 
 
 def test_create_api_key_command_prints_the_key_once(db):
+    from rangkul.partners.models import Organisation
+
+    Organisation.objects.create(code="ojk-1", name="Platform Ojek", kind="platform")
     out = StringIO()
     call_command("create_api_key", "Platform Ojek", "--organisation", "OJK-1", stdout=out)
     payload = json.loads(out.getvalue())
     assert set(payload) == {"key"}
-    assert ApiKey.objects.get().organisation_code == "OJK-1"
+    assert ApiKey.objects.get().organisation_code == "ojk-1"
     assert api_key_authenticate(payload["key"]) is not None
+
+
+def test_create_api_key_command_rejects_an_unknown_organisation(db):
+    with pytest.raises(CommandError):
+        call_command("create_api_key", "Someone", "--organisation", "nope", stdout=StringIO())
+    assert not ApiKey.objects.exists()
 
 
 def test_create_api_key_command_rejects_an_empty_name(db):

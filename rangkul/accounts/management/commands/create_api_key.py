@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rangkul.accounts.services import api_key_create
 from rangkul.core.errors import ApplicationError
+from rangkul.partners.selectors import organisation_get
 
 
 class Command(BaseCommand):
@@ -17,8 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--organisation", default="", help="Code of the partner organisation the key acts for.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        organisation_code = options["organisation"].strip()
         try:
-            raw = api_key_create(actor=None, name=options["name"], organisation_code=options["organisation"])
+            if organisation_code:
+                # The key acts for this organisation: it must exist (create it with create_organisation).
+                organisation_code = organisation_get(code=organisation_code).code
+            raw = api_key_create(actor=None, name=options["name"], organisation_code=organisation_code)
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(json.dumps({"key": raw}))
