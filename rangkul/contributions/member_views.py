@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rangkul.contributions.card_pdf import card_programs, card_qr_data, membership_card_pdf
 from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, MemberStatusValue
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.quotes import contribution_quote
@@ -146,7 +147,7 @@ def my_bill(request: HttpRequest) -> HttpResponse:
 def my_card(request: HttpRequest) -> HttpResponse:
     """The digital membership card, printable; the QR code carries the membership number only."""
     worker: Worker = request.worker  # type: ignore[attr-defined]
-    qr = segno.make(f"KPJ:{worker.membership_number}", error="m")
+    qr = segno.make(card_qr_data(worker), error="m")
     info = worker_status(worker=worker)
     context = {
         "worker": worker,
@@ -155,6 +156,18 @@ def my_card(request: HttpRequest) -> HttpResponse:
         ),
         "status": info,
         "status_label": dict(MemberStatusValue.choices).get(info.status, info.status),
-        "programs": ["JKK", "JKM", *(["JHT"] if worker.jht else [])],
+        "programs": card_programs(worker),
     }
     return render(request, "contributions/my_card.html", context)
+
+
+@worker_required
+@require_GET
+def my_card_pdf(request: HttpRequest) -> HttpResponse:
+    """The membership card as a PDF to print or keep on the phone; never cached on shared devices."""
+    worker: Worker = request.worker  # type: ignore[attr-defined]
+    worker = Worker.objects.select_related("occupation", "village__district__regency").get(pk=worker.pk)
+    response = HttpResponse(membership_card_pdf(worker), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="kartu-{worker.membership_number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -10,4 +10,5 @@ urlpatterns = [
     path("bayar/", member_views.my_pay, name="my_pay"),
     path("tagihan/", member_views.my_bill, name="my_bill"),
     path("kartu/", member_views.my_card, name="my_card"),
+    path("kartu.pdf", member_views.my_card_pdf, name="my_card_pdf"),
 ]

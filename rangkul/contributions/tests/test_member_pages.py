@@ -8,6 +8,7 @@ from rangkul.contributions.models import Bill, BillStatus
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.services import payment_allocate
 from rangkul.contributions.tests.factories import member
+from rangkul.core.pdf import page_text
 from rangkul.portal.auth import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def member_client(client, worker):
     return client
 
 
-@pytest.mark.parametrize("name", ["my_status", "my_pay", "my_card"])
+@pytest.mark.parametrize("name", ["my_status", "my_pay", "my_card", "my_card_pdf"])
 def test_member_pages_need_a_member_login(client, name):
     response = client.get(reverse(f"contributions:{name}"))
     assert response.status_code == 302
@@ -81,3 +82,38 @@ def test_status_after_paying_shows_paid_months(member_client, worker):
     assert response.context["status"].status == "active"
     assert any(m["paid"] for m in response.context["months"])
     assert 'data-testid="paid-through"' in response.content.decode()
+
+
+def test_card_pdf_is_the_members_card_without_the_nik(member_client, worker):
+    worker.jht = True
+    worker.save(update_fields=["jht"])
+    card_page = member_client.get(reverse("contributions:my_card")).content.decode()
+    assert reverse("contributions:my_card_pdf") in card_page
+
+    response = member_client.get(reverse("contributions:my_card_pdf"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'inline; filename="kartu-{worker.membership_number}.pdf"'
+    assert response["Cache-Control"] == "no-store"
+    assert response.content.startswith(b"%PDF-")
+    text = page_text(response.content)
+    number = worker.membership_number
+    assert f"{number[:4]} {number[4:8]} {number[8:]}" in text  # grouped for reading
+    assert number in text  # and plain under the QR code
+    assert worker.full_name in text
+    assert "JKK + JKM + JHT" in text
+    assert "Nomor kepesertaan" in text and "Pekerjaan" in text
+    assert worker.occupation.name in text
+    assert worker.village.district.regency.name in text
+    assert worker.nik not in text and worker.nik.encode() not in response.content
+    assert worker.phone not in text
+
+
+def test_card_pdf_is_for_the_logged_in_member_only(client, worker):
+    other = member(registered_on=timezone.localdate())
+    session = client.session
+    session[SESSION_KEY] = other.pk
+    session.save()
+    text = page_text(client.get(reverse("contributions:my_card_pdf")).content)
+    assert other.membership_number in text
+    assert worker.membership_number not in text and worker.full_name not in text
