@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Any
 
 from rangkul.contributions.ledger import Line, clearing_account, journal_post
-from rangkul.contributions.models import Bill, BillStatus, ContributionMonth
+from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalLine
 from rangkul.contributions.selectors import coverage_on, ledger_totals, paid_months, worker_status
 from rangkul.contributions.services import Allocation, group_bill_pay, payment_allocate
 from rangkul.registry.models import Worker
@@ -29,8 +29,10 @@ __all__ = [
     "bill_for_code_locked",
     "bill_open_for_code",
     "coverage_on",
+    "credit_moves_for_entry",
     "group_bill_pay",
     "ledger_totals",
+    "month_lines_for_entry",
     "months_for_entry",
     "paid_months",
     "payment_allocate",
@@ -89,3 +91,29 @@ def months_for_entry(entry_id: int) -> list[str]:
     """The contribution months ("YYYY-MM") a payment's journal entry paid for."""
     periods = ContributionMonth.objects.filter(entry_id=entry_id).values_list("period", flat=True).distinct()
     return sorted({str(p)[:7] for p in periods})
+
+
+def month_lines_for_entry(entry_id: int) -> list[dict[str, Any]]:
+    """Each month and program a payment's journal entry paid for, with its amount (for the receipt)."""
+    rows = (
+        ContributionMonth.objects.filter(entry_id=entry_id)
+        .select_related("worker")
+        .order_by("period", "worker__membership_number", "program")
+    )
+    return [
+        {
+            "period": row.period,
+            "program": row.program,
+            "amount_idr": row.amount_idr,
+            "membership_number": row.worker.membership_number,
+        }
+        for row in rows
+    ]
+
+
+def credit_moves_for_entry(entry_id: int) -> tuple[int, int]:
+    """(taken from the member's credit, kept as credit) by a payment's journal entry, in rupiah."""
+    lines = JournalLine.objects.filter(entry_id=entry_id, account__code="member_credit")
+    used = sum(line.debit_idr for line in lines)
+    kept = sum(line.credit_idr for line in lines)
+    return used, kept

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from rangkul.core.errors import ApplicationError, NotFound
 from rangkul.payments import contributions_port as port
 from rangkul.payments.forms import PaymentCodeForm, SandboxPayForm
-from rangkul.payments.models import Payment
+from rangkul.payments.models import Payment, Receipt
+from rangkul.payments.receipt_pdf import receipt_pdf as receipt_document
 from rangkul.payments.sandbox import SANDBOX, sandbox_bill, sandbox_pay
 from rangkul.payments.selectors import payments_for_worker, receipt_get_for_viewer
 
@@ -90,15 +91,20 @@ def my_payments(request: HttpRequest) -> HttpResponse:
     return render(request, "payments/my_payments.html", {"payments": payments})
 
 
-@require_GET
-def receipt_view(request: HttpRequest, number: str) -> HttpResponse:
-    """The member's receipt: printable (print styles), for its member or back-office staff only."""
+def _receipt_for(request: HttpRequest, number: str) -> Receipt:
+    """The receipt for its own member (portal session) or staff of the member's region; else 404."""
     try:
-        receipt = receipt_get_for_viewer(
+        return receipt_get_for_viewer(
             number=number, user=request.user, portal_worker_id=request.session.get(PORTAL_SESSION_KEY)
         )
     except NotFound as exc:
         raise Http404 from exc
+
+
+@require_GET
+def receipt_view(request: HttpRequest, number: str) -> HttpResponse:
+    """The member's receipt: printable (print styles), for its member or back-office staff only."""
+    receipt = _receipt_for(request, number)
     payment = receipt.payment
     months = port.months_for_entry(payment.journal_entry_id) if payment.journal_entry_id else []
     response = render(
@@ -107,4 +113,18 @@ def receipt_view(request: HttpRequest, number: str) -> HttpResponse:
         {"receipt": receipt, "payment": payment, "worker": payment.worker, "months": months},
     )
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    """The same receipt as a PDF, with the amount of each month and program; never cached."""
+    receipt = _receipt_for(request, number)
+    entry_id = receipt.payment.journal_entry_id
+    lines = port.month_lines_for_entry(entry_id) if entry_id else []
+    credit_used, credit_kept = port.credit_moves_for_entry(entry_id) if entry_id else (0, 0)
+    document = receipt_document(receipt, lines=lines, credit_used_idr=credit_used, credit_kept_idr=credit_kept)
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="kuitansi-{receipt.number}.pdf"'
+    response["Cache-Control"] = "no-store"
     return response

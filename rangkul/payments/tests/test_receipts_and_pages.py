@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from conftest import PASSWORD
-from rangkul.contributions.models import BillStatus
+from rangkul.contributions.models import BillStatus, ContributionMonth
+from rangkul.core.money import format_rupiah
+from rangkul.core.pdf import page_text
+from rangkul.core.periods import Period
 from rangkul.payments.models import Payment, Receipt, ReceiptCounter
+from rangkul.payments.receipt_pdf import receipt_pdf
 from rangkul.payments.services import receipt_issue
 from rangkul.payments.tests.factories import billed_member, post_callback, sandbox_body
 
@@ -122,3 +129,83 @@ def test_my_payments_lists_only_the_logged_in_members_receipts(client, regions, 
     content = client.get(url).content.decode()
     assert payment.receipt.number in content
     assert other_payment.receipt.number not in content
+
+
+def _as_member(client, worker):
+    session = client.session
+    session["portal_worker_id"] = worker.pk
+    session.save()
+
+
+def test_receipt_pdf_lists_months_programs_and_the_total(client, regions, django_capture_on_commit_callbacks):
+    worker, payment = _paid(client, django_capture_on_commit_callbacks, months=3)
+    receipt = payment.receipt
+    _as_member(client, worker)
+    page = client.get(reverse("payments:receipt", args=[receipt.number])).content.decode()
+    assert reverse("payments:receipt_pdf", args=[receipt.number]) in page
+
+    response = client.get(reverse("payments:receipt_pdf", args=[receipt.number]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'inline; filename="kuitansi-{receipt.number}.pdf"'
+    assert response["Cache-Control"] == "no-store"
+    assert response.content.startswith(b"%PDF-")
+    text = page_text(response.content)
+    assert "Kuitansi iuran" in text and "Nomor kuitansi" in text
+    assert receipt.number in text and payment.external_reference in text
+    assert worker.full_name in text and worker.membership_number in text
+    assert payment.channel.name in text
+    assert format_rupiah(payment.amount_idr) in text
+    paid_at = timezone.localtime(payment.paid_at, ZoneInfo("Asia/Jakarta"))
+    assert date_format(paid_at, "j F Y H:i") + " WIB" in text
+    months = ContributionMonth.objects.filter(entry_id=payment.journal_entry_id)
+    assert len({m.period for m in months}) == 3
+    with translation.override("id"):
+        for month in months:
+            assert date_format(month.period.first_day, "F Y") in text
+            assert format_rupiah(month.amount_idr) in text
+    assert sum(m.amount_idr for m in months) == payment.amount_idr
+    assert worker.nik not in text and worker.nik.encode() not in response.content
+
+
+def test_receipt_pdf_is_for_the_member_and_staff_of_the_region_only(
+    client, regions, branch_officer, django_capture_on_commit_callbacks
+):
+    worker, payment = _paid(client, django_capture_on_commit_callbacks)
+    other, _other_payment = _paid(client, django_capture_on_commit_callbacks)
+    url = reverse("payments:receipt_pdf", args=[payment.receipt.number])
+    assert client.get(url).status_code == 404  # anonymous
+    assert client.get(reverse("payments:receipt_pdf", args=["RK-1999-00000001"])).status_code == 404
+    _as_member(client, other)
+    assert client.get(url).status_code == 404  # another member
+    _as_member(client, worker)
+    assert client.get(url).status_code == 200
+
+    client.logout()
+    client.login(username=branch_officer.username, password=PASSWORD)
+    assert client.get(url).status_code == 200
+    _far, far_payment = _paid(client, django_capture_on_commit_callbacks, village_code="94.01.01.1001")
+    assert client.get(reverse("payments:receipt_pdf", args=[far_payment.receipt.number])).status_code == 404
+
+
+def test_receipt_pdf_shows_money_kept_as_credit(client, regions, django_capture_on_commit_callbacks):
+    _worker, payment = _paid(client, django_capture_on_commit_callbacks)
+    document = receipt_pdf(payment.receipt, lines=[], credit_used_idr=1_250, credit_kept_idr=7_300)
+    text = page_text(document)
+    assert "Rp1.250" in text and "Rp7.300" in text
+    assert format_rupiah(payment.amount_idr) in text
+
+
+def test_receipt_pdf_continues_on_a_second_page_for_a_long_group_payment(
+    client, regions, django_capture_on_commit_callbacks
+):
+    _worker, payment = _paid(client, django_capture_on_commit_callbacks)
+    lines = [
+        {"period": Period(2026, month), "program": program, "amount_idr": 1_000 + n, "membership_number": number}
+        for n, (month, program, number) in enumerate(
+            (m, p, num) for m in range(1, 13) for p in ("JKK", "JKM", "JHT") for num in ("11111111116", "22222222224")
+        )
+    ]
+    text = page_text(receipt_pdf(payment.receipt, lines=lines))
+    assert "Rp1.071" in text  # the last line
+    assert payment.receipt.number in text
