@@ -182,7 +182,7 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 if not PRODUCTION:
     # Development serves static files through finders; STATIC_ROOT exists only after collectstatic.
-    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("RANGKUL_MEDIA_ROOT", "").strip() or BASE_DIR / "media")
 
