@@ -103,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "rangkul.accounts.middleware.TotpRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -156,6 +157,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Staff lockout: this many failed logins in a row locks the account for the window.
 LOGIN_MAX_FAILURES = env_int("RANGKUL_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("RANGKUL_LOGIN_LOCKOUT_MINUTES", 15)
+# Back-office staff must use an authenticator app (TOTP) as a second factor. On by default in
+# production; off by default in development so the demo logins work with a password alone.
+STAFF_TOTP_REQUIRED = env_bool("RANGKUL_STAFF_TOTP_REQUIRED", PRODUCTION)
 
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Indonesian")), ("en", _("English"))]

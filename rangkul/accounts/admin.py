@@ -1,7 +1,10 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from rangkul.accounts.models import ApiKey, BranchOffice, User
+from rangkul.accounts.totp import totp_disable
 
 
 @admin.register(User)
@@ -12,6 +15,12 @@ class UserAdmin(BaseUserAdmin):
     )
     list_display = ("username", "full_name", "branch", "is_staff", "is_active")
     list_select_related = ("branch",)
+    actions = ["reset_totp"]
+
+    @admin.action(description="Reset two-step login (the user sets up the app again at next login)")
+    def reset_totp(self, request: Any, queryset: Any) -> None:
+        for user in queryset:
+            totp_disable(actor=request.user, user=user, reason="Reset from the admin after a lost phone")
 
 
 @admin.register(BranchOffice)

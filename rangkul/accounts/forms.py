@@ -34,3 +34,11 @@ class StaffLoginForm(AuthenticationForm):
                 )
         cleaned = super().clean()
         return cleaned
+
+
+class TotpCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )

@@ -36,6 +36,11 @@ class User(AbstractUser):
     )
     failed_login_count = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Second factor for staff: an authenticator-app (TOTP, RFC 6238) secret, sealed like a NIK.
+    totp_secret_sealed = models.TextField(blank=True, editable=False)
+    totp_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The last 30-second step accepted, so that a code cannot be used twice.
+    totp_last_step = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -59,6 +64,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    @property
+    def has_totp(self) -> bool:
+        return bool(self.totp_secret_sealed and self.totp_confirmed_at)
 
     def is_locked(self, *, now: dt.datetime | None = None) -> bool:
         return bool(self.locked_until and self.locked_until > (now or timezone.now()))

@@ -8,4 +8,6 @@ urlpatterns = [
     path("masuk/", views.StaffLoginView.as_view(), name="login"),
     path("keluar/", views.StaffLogoutView.as_view(), name="logout"),
     path("mulai/", views.start, name="start"),
+    path("masuk/kode/", views.login_code, name="login_code"),
+    path("dua-langkah/", views.totp_setup, name="totp_setup"),
 ]
