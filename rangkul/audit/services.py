@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models
@@ -58,13 +58,53 @@ def audit_record(
     Call it inside the service's transaction so that the row exists exactly
     when the change does.
     """
+    event = _event_new(
+        context.current(),
+        actor=actor,
+        action=action,
+        subject=subject,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        subject_label=subject_label,
+        before=before,
+        after=after,
+        reason=reason,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def audit_record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEvent]:
+    """Append many audit rows in one INSERT per chunk; each entry holds ``audit_record``'s keyword arguments.
+
+    For bulk services (imports): the rows are exactly those that calling
+    ``audit_record`` once per entry would write, with the same masking.
+    """
+    ctx = context.current()
+    events = [_event_new(ctx, **entry) for entry in entries]
+    return AuditEvent.objects.bulk_create(events, batch_size=1000) if events else []
+
+
+def _event_new(
+    ctx: context.RequestContext,
+    *,
+    actor: Any,
+    action: str,
+    subject: models.Model | None = None,
+    subject_type: str = "",
+    subject_id: str = "",
+    subject_label: str = "",
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """The unsaved audit row for one act: personal values masked, secrets dropped."""
     if subject is not None:
         subject_type = subject_type or subject._meta.label_lower
         subject_id = subject_id or str(subject.pk)
         subject_label = subject_label or _safe_label(subject)
-    ctx = context.current()
     real_actor = actor if getattr(actor, "is_authenticated", False) else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=real_actor,
         actor_label=(str(real_actor) if real_actor else (actor if isinstance(actor, str) else "system"))[:150],
         action=action,

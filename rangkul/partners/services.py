@@ -1,9 +1,10 @@
 """Writes for partner organisations, memberships and bulk imports.
 
 An import never decides who may be registered: every row goes through
-``registry.services.worker_register``, the one implementation of the
-registration rules. This module only reads the file, keeps the counters and
-makes the work resumable.
+``registry.services.workers_register_many`` (the batch form of
+``worker_register``), the one implementation of the registration rules.
+This module only reads the file, keeps the counters and makes the work
+resumable.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from rangkul.accounts.roles import Role
 from rangkul.audit.services import audit_record
 from rangkul.core.crypto import mask_nik
-from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
+from rangkul.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from rangkul.partners.importing.parse import (
     ImportFileError,
     RawRow,
@@ -49,8 +50,8 @@ from rangkul.partners.models import (
 )
 from rangkul.regions.selectors import regency_exists
 from rangkul.registry.models import Channel, Worker
-from rangkul.registry.selectors import occupation_list, worker_find_by_nik
-from rangkul.registry.services import RegistrationInput, worker_register
+from rangkul.registry.selectors import occupation_list, workers_find_by_niks
+from rangkul.registry.services import RegistrationInput, workers_register_many
 
 logger = logging.getLogger("rangkul.partners")
 
@@ -340,14 +341,9 @@ def _reject(state: _BatchState, raw: RawRow, problems: Iterable[tuple[str, str]]
     state.rejected += 1
 
 
-def _duplicate(state: _BatchState, raw: RawRow, worker: Worker) -> None:
-    earlier = state.seen.get(worker.pk)
-    if earlier is None:
-        earlier = (
-            ImportRowResult.objects.filter(job=state.job, worker=worker, outcome=RowOutcome.IMPORTED)
-            .values_list("row_number", flat=True)
-            .first()
-        )
+def _duplicate(state: _BatchState, raw: RawRow, worker: Worker, imported_before: dict[int, int]) -> None:
+    """``imported_before``: worker id → the row of this job, in an earlier batch, that imported them."""
+    earlier = state.seen.get(worker.pk, imported_before.get(worker.pk))
     if earlier is not None:
         message = gettext("The same person (same NIK) is already in row %(row)s of this file.") % {"row": earlier}
     elif state.job.organisation is not None:
@@ -378,13 +374,8 @@ def _link(state: _BatchState, worker: Worker) -> None:
         )
 
 
-def _process_row(state: _BatchState, raw: RawRow) -> None:
-    parsed = parse_row(raw, occupations=state.occupations)
-    if parsed.problems:
-        _reject(state, raw, [(p.field, str(p.message)) for p in parsed.problems])
-        return
-    data = parsed.data
-    registration = RegistrationInput(
+def _registration(data: dict[str, Any]) -> RegistrationInput:
+    return RegistrationInput(
         nik=data["nik"],
         full_name=data["full_name"],
         birth_date=data["birth_date"],
@@ -398,37 +389,74 @@ def _process_row(state: _BatchState, raw: RawRow) -> None:
         address=data["address"],
         postal_code=data["postal_code"],
     )
+
+
+def _process_rows(state: _BatchState, rows: list[RawRow]) -> None:
+    """Every row of the batch through one registry call, then each row's outcome in file order."""
     job = state.job
-    try:
-        worker = worker_register(
-            actor=state.actor,
-            data=registration,
-            channel=Channel.IMPORT,
-            phone_verified=job.skip_phone_verification,
-            organisation_code=job.organisation.code if job.organisation else "",
+    parsed_rows = [(raw, parse_row(raw, occupations=state.occupations)) for raw in rows]
+    readable = [(raw, parsed) for raw, parsed in parsed_rows if not parsed.problems]
+    outcomes = workers_register_many(
+        actor=state.actor,
+        rows=[_registration(parsed.data) for _raw, parsed in readable],
+        channel=Channel.IMPORT,
+        phone_verified=job.skip_phone_verification,
+        organisation_code=job.organisation.code if job.organisation else "",
+        welcome=True,
+    )
+    outcome_of = {raw.number: outcome for (raw, _parsed), outcome in zip(readable, outcomes, strict=True)}
+    created_in_row = {outcome.pk: number for number, outcome in outcome_of.items() if isinstance(outcome, Worker)}
+    # Someone already registered is linked even if this row's other data would not pass today
+    # (e.g. the person has since turned 65): membership needs only their NIK. One query for the
+    # batch finds them, whether registered before or by an earlier row of this batch.
+    existing = workers_find_by_niks(
+        niks=[parsed.data["nik"] for raw, parsed in readable if _may_be_registered(outcome_of[raw.number])]
+    )
+    imported_before = (
+        dict(
+            ImportRowResult.objects.filter(
+                job=job,
+                outcome=RowOutcome.IMPORTED,
+                worker_id__in={w.pk for w in existing.values() if w.pk not in created_in_row},
+            )
+            .order_by("-row_number")
+            .values_list("worker_id", "row_number")
         )
-    except ValidationFailed as exc:
-        # Someone already registered is linked even if this row's other data would not pass
-        # today (e.g. the person has since turned 65): membership needs only their NIK. Looking
-        # them up here, rather than before every row, keeps new rows at one registry call each.
-        existing = None if "nik" in exc.fields else worker_find_by_nik(nik=data["nik"])
-        if existing is not None:
-            _duplicate(state, raw, existing)
-            return
-        problems = [(name, message) for name, messages in exc.fields.items() for message in messages]
-        _reject(state, raw, problems or [("", str(exc.message))])
-        return
-    except Conflict as exc:
-        found = worker_find_by_nik(nik=data["nik"]) if exc.code == "nik_registered" else None
-        if found is None:
-            _reject(state, raw, [("nik", str(exc.message))])
+        if existing
+        else {}
+    )
+    for raw, parsed in parsed_rows:
+        if parsed.problems:
+            _reject(state, raw, [(p.field, str(p.message)) for p in parsed.problems])
+            continue
+        outcome = outcome_of[raw.number]
+        if isinstance(outcome, Worker):
+            state.seen[outcome.pk] = raw.number
+            state.results.append(
+                ImportRowResult(job=job, row_number=raw.number, outcome=RowOutcome.IMPORTED, worker=outcome)
+            )
+            state.imported += 1
+            _link(state, outcome)
+            continue
+        found = existing.get(parsed.data["nik"]) if _may_be_registered(outcome) else None
+        if found is not None and created_in_row.get(found.pk, raw.number) > raw.number:
+            found = None  # registered by a later row of this batch: not yet when this row was read
+        if found is not None:
+            _duplicate(state, raw, found, imported_before)
+        elif isinstance(outcome, Conflict):
+            _reject(state, raw, [("nik", str(outcome.message))])
+        elif isinstance(outcome, ValidationFailed):
+            problems = [(name, message) for name, messages in outcome.fields.items() for message in messages]
+            _reject(state, raw, problems or [("", str(outcome.message))])
         else:
-            _duplicate(state, raw, found)
-        return
-    state.seen[worker.pk] = raw.number
-    state.results.append(ImportRowResult(job=job, row_number=raw.number, outcome=RowOutcome.IMPORTED, worker=worker))
-    state.imported += 1
-    _link(state, worker)
+            raise outcome
+
+
+def _may_be_registered(outcome: Worker | ApplicationError) -> bool:
+    """A row the registry refused whose NIK itself was fine: its holder may be a member already."""
+    if isinstance(outcome, Conflict):
+        return outcome.code == "nik_registered"
+    return isinstance(outcome, ValidationFailed) and "nik" not in outcome.fields
 
 
 def _batch_hook(job: ImportJob, rows: list[RawRow]) -> None:
@@ -441,8 +469,7 @@ def _commit_batch(state: _BatchState, rows: list[RawRow]) -> None:
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != ImportStatus.RUNNING or locked.last_committed_row != job.last_committed_row:
             raise _Stop
-        for raw in rows:
-            _process_row(state, raw)
+        _process_rows(state, rows)
         ImportRowResult.objects.bulk_create(state.results, batch_size=1000)
         if state.memberships:
             Membership.objects.bulk_create(state.memberships, batch_size=1000, ignore_conflicts=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -102,8 +103,19 @@ def nik_compose(*, district_code: str, birth_date: dt.date, sex: str, serial: in
     return f"{region}{day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}{serial:04d}"
 
 
-def nik_check(value: str, *, birth_date: dt.date | None, sex: str) -> NikCheck:
-    """Structure, then agreement with the given date of birth and sex, then the region prefix."""
+def region_in_list(region_code: str) -> bool:
+    """Whether a NIK's "PP.RR" prefix names a province and regency in the region list."""
+    return province_exists(region_code[:2]) and regency_exists(region_code)
+
+
+def nik_check(
+    value: str, *, birth_date: dt.date | None, sex: str, region_known: Callable[[str], bool] | None = None
+) -> NikCheck:
+    """Structure, then agreement with the given date of birth and sex, then the region prefix.
+
+    ``region_known`` answers ``region_in_list`` from reference rows already loaded
+    (bulk registration loads them once per batch); by default it asks the database.
+    """
     facts = nik_parse(value)
     if facts is None:
         digits = nik_compact(value)
@@ -117,7 +129,7 @@ def nik_check(value: str, *, birth_date: dt.date | None, sex: str) -> NikCheck:
         check.fields["birth_date"] = [_("The date of birth does not match the NIK.")]
     if sex in {"M", "F"} and sex != facts.sex:
         check.fields["sex"] = [_("The sex does not match the NIK.")]
-    if not (province_exists(facts.region_code[:2]) and regency_exists(facts.region_code)):
+    if not (region_known or region_in_list)(facts.region_code):
         check.warnings.append(WARNING_NIK_REGION_UNKNOWN)
     return check
 

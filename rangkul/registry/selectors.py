@@ -8,6 +8,7 @@ nobody. A partner's API key sees the workers its organisation registered.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -87,6 +88,22 @@ def worker_find_by_nik(*, nik: str) -> Worker | None:
     if len(digits) != 16 or not digits.isdigit():
         return None
     return Worker.objects.select_related(*_WORKER_RELATED).filter(nik_hash=lookup_hash(digits)).first()
+
+
+def workers_find_by_niks(*, niks: Iterable[str]) -> dict[str, Worker]:
+    """``worker_find_by_nik`` for many NIKs with one query: NIK as given → worker, for those registered."""
+    hashes: dict[str, list[str]] = {}
+    for nik in niks:
+        digits = identity.nik_compact(nik)
+        if len(digits) == 16 and digits.isdigit():
+            hashes.setdefault(lookup_hash(digits), []).append(nik)
+    if not hashes:
+        return {}
+    found: dict[str, Worker] = {}
+    for worker in Worker.objects.filter(nik_hash__in=hashes):
+        for nik in hashes[worker.nik_hash]:
+            found[nik] = worker
+    return found
 
 
 def worker_find_by_phone(*, phone: str) -> QuerySet[Worker]:

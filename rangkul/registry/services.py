@@ -7,6 +7,7 @@ lists every problem by field.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import dataclasses
 import datetime as dt
@@ -19,17 +20,18 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.models import BranchOffice
 from rangkul.audit.selectors import audit_events_for
-from rangkul.audit.services import audit_record
+from rangkul.audit.services import audit_record, audit_record_many
 from rangkul.core.crypto import lookup_hash, seal, unseal
-from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from rangkul.regions.models import Village
+from rangkul.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
+from rangkul.regions.models import Province, Regency, Village
 from rangkul.registry import identity
 from rangkul.registry.dukcapil import dukcapil_backend
 from rangkul.registry.membership import membership_number_new
@@ -58,6 +60,8 @@ MIN_DECLARED_INCOME_IDR = 1_000_000
 MAX_DECLARED_INCOME_IDR = 1_000_000_000
 MAX_HEIRS = 20
 MEMBERSHIP_NUMBER_ATTEMPTS = 8
+# Possible duplicates queued per reason for a new record: the oldest matching records.
+DUPLICATE_CANDIDATES = 20
 
 NIK_REGISTERED_MESSAGE = _("NIK already registered")
 
@@ -184,9 +188,66 @@ def occupations_load(*, path: Path = OCCUPATIONS_FILE) -> int:
     return count
 
 
-def _occupation(code: str) -> Occupation | None:
-    code = (code or "").strip()
-    return Occupation.objects.filter(code=code, is_active=True).first() if code else None
+class _Lookups:
+    """Reference rows the rules need: villages, active occupations, NIK region prefixes, branches.
+
+    This base class asks the database each time (one registration); ``_BatchLookups``
+    answers the same questions from rows loaded once for a batch. Either way the
+    rules in ``_clean`` are the same code.
+    """
+
+    def village(self, code: str) -> Village | None:
+        return Village.objects.filter(code=code).first()
+
+    def occupation(self, code: str) -> Occupation | None:
+        return Occupation.objects.filter(code=code, is_active=True).first() if code else None
+
+    def region_known(self, region_code: str) -> bool:
+        return identity.region_in_list(region_code)
+
+    def default_branch(self, village: Village) -> BranchOffice | None:
+        return BranchOffice.objects.filter(regency_id=village.regency_code, is_active=True).order_by("code").first()
+
+
+_DATABASE_LOOKUPS = _Lookups()
+
+
+class _BatchLookups(_Lookups):
+    """The same answers for a batch of registrations, from one query per kind of reference row."""
+
+    def __init__(self, rows: Sequence[RegistrationInput]) -> None:
+        village_codes = {code for data in rows if (code := _lookup_key(data.village_code))}
+        self.villages = {v.code: v for v in Village.objects.filter(code__in=village_codes)} if village_codes else {}
+        self.occupations = {o.code: o for o in Occupation.objects.filter(is_active=True)}
+        prefixes = {p for data in rows if (p := _nik_region_prefix(data.nik))}
+        self.provinces = set(Province.objects.filter(code__in={p[:2] for p in prefixes}).values_list("code", flat=True))
+        self.regencies = set(Regency.objects.filter(code__in=prefixes).values_list("code", flat=True))
+        self.branches: dict[str, BranchOffice] = {}
+        regencies = {village.regency_code for village in self.villages.values()}
+        for office in BranchOffice.objects.filter(regency_id__in=regencies, is_active=True).order_by("code"):
+            self.branches.setdefault(office.regency_id, office)
+
+    def village(self, code: str) -> Village | None:
+        return self.villages.get(code)
+
+    def occupation(self, code: str) -> Occupation | None:
+        return self.occupations.get(code)
+
+    def region_known(self, region_code: str) -> bool:
+        return region_code[:2] in self.provinces and region_code in self.regencies
+
+    def default_branch(self, village: Village) -> BranchOffice | None:
+        return self.branches.get(village.regency_code)
+
+
+def _lookup_key(value: object) -> str:
+    """A code as the rules look it up, or "" when it cannot name a row (the rules then report it)."""
+    return value.strip() if isinstance(value, str) and not _unstorable(value) else ""
+
+
+def _nik_region_prefix(value: object) -> str:
+    facts = identity.nik_parse(value) if isinstance(value, str) and not _unstorable(value) else None
+    return facts.region_code if facts else ""
 
 
 def _clean_heir(heir: HeirInput, *, prefix: str, errors: _Errors, today: dt.date) -> dict[str, Any]:
@@ -216,7 +277,7 @@ def _clean_heir(heir: HeirInput, *, prefix: str, errors: _Errors, today: dt.date
     }
 
 
-def _clean(data: RegistrationInput, *, check_age: bool = True) -> _Cleaned:
+def _clean(data: RegistrationInput, *, check_age: bool = True, lookups: _Lookups = _DATABASE_LOOKUPS) -> _Cleaned:
     """Every registration rule, all problems collected by field."""
     errors = _Errors()
     today = timezone.localdate()
@@ -229,7 +290,7 @@ def _clean(data: RegistrationInput, *, check_age: bool = True) -> _Cleaned:
     elif check_age:
         errors.add("birth_date", identity.age_errors(data.birth_date, today=today))
 
-    check = identity.nik_check(data.nik, birth_date=data.birth_date, sex=data.sex)
+    check = identity.nik_check(data.nik, birth_date=data.birth_date, sex=data.sex, region_known=lookups.region_known)
     for name, messages in check.fields.items():
         errors.add(name, messages)
     nik = check.facts.nik if check.facts else ""
@@ -238,16 +299,16 @@ def _clean(data: RegistrationInput, *, check_age: bool = True) -> _Cleaned:
     phone, phone_messages = identity.phone_errors(data.phone)
     errors.add("phone", phone_messages)
 
-    village = Village.objects.filter(code=(data.village_code or "").strip()).first()
+    village = lookups.village((data.village_code or "").strip())
     if village is None:
         errors.add("village_code", [_("This village is not in the region list.")])
 
-    occupation = _occupation(data.occupation_code)
+    occupation = lookups.occupation((data.occupation_code or "").strip())
     if occupation is None:
         errors.add("occupation", [_("Choose an occupation from the list.")])
     second = None
     if (data.second_occupation_code or "").strip():
-        second = _occupation(data.second_occupation_code)
+        second = lookups.occupation(data.second_occupation_code.strip())
         if second is None:
             errors.add("second_occupation", [_("Choose an occupation from the list.")])
         elif occupation is not None and second.pk == occupation.pk:
@@ -319,13 +380,15 @@ def _nik_conflict() -> Conflict:
     return Conflict(NIK_REGISTERED_MESSAGE, code="nik_registered", fields={"nik": [NIK_REGISTERED_MESSAGE]})
 
 
-def _default_branch(village: Village) -> BranchOffice | None:
-    return BranchOffice.objects.filter(regency_id=village.regency_code, is_active=True).order_by("code").first()
-
-
 def _heir_create(*, worker: Worker, cleaned: Mapping[str, Any]) -> Heir:
+    heir = _heir_new(worker=worker, cleaned=cleaned)
+    heir.save(force_insert=True)
+    return heir
+
+
+def _heir_new(*, worker: Worker, cleaned: Mapping[str, Any]) -> Heir:
     nik = cleaned["nik"]
-    return Heir.objects.create(
+    return Heir(
         worker=worker,
         full_name=cleaned["full_name"],
         relationship=cleaned["relationship"],
@@ -382,12 +445,97 @@ def duplicates_detect(*, worker: Worker) -> list[PossibleDuplicate]:
         (DuplicateReason.PHONE, others.filter(phone=worker.phone)),
     ]
     for reason, queryset in candidates:
-        for other in queryset.order_by("registered_at")[:20]:
+        for other in queryset.order_by("registered_at")[:DUPLICATE_CANDIDATES]:
             pair = Q(worker=worker, other=other) | Q(worker=other, other=worker)
             if PossibleDuplicate.objects.filter(pair, reason=reason).exists():
                 continue  # already queued (or decided), whichever record came first
             found.append(PossibleDuplicate.objects.create(worker=worker, other=other, reason=reason))
     return found
+
+
+def _identity_not_verified() -> ValidationFailed:
+    message = _("The civil registry (Dukcapil) could not confirm this identity.")
+    return ValidationFailed(message, code="identity_not_verified", fields={"nik": [message]})
+
+
+def _worker_new(
+    *,
+    cleaned: _Cleaned,
+    nik_hash: str,
+    actor: Any,
+    channel: str,
+    phone_verified: bool,
+    organisation_code: str,
+    branch: BranchOffice | None,
+    now: dt.datetime,
+) -> Worker:
+    """The unsaved record of a registration whose data passed every rule."""
+    return Worker(
+        nik_sealed=seal(cleaned.nik, purpose="nik"),
+        nik_hash=nik_hash,
+        full_name=cleaned.full_name,
+        name_normalized=identity.name_search_key(cleaned.full_name),
+        birth_date=cleaned.birth_date,
+        sex=cleaned.sex,
+        phone=cleaned.phone,
+        phone_verified_at=now if phone_verified else None,
+        email=cleaned.email,
+        village=cleaned.village,
+        address=cleaned.address,
+        postal_code=cleaned.postal_code,
+        occupation=cleaned.occupation,
+        second_occupation=cleaned.second_occupation,
+        declared_income_idr=cleaned.declared_income_idr,
+        jht=cleaned.jht,
+        payment_period_months=cleaned.payment_period_months,
+        branch=branch,
+        channel=channel,
+        registered_at=now,
+        registered_by=actor if getattr(actor, "is_authenticated", False) else None,
+        # Organisation codes are compared case-insensitively everywhere (partners app); store them folded.
+        registered_by_organisation=organisation_code.strip().lower()[:40],
+        identity_warnings=list(cleaned.warnings),
+    )
+
+
+def _worker_insert(worker: Worker) -> None:
+    """Save a new record with a fresh membership number, retrying the rare number collision."""
+    for _attempt in range(MEMBERSHIP_NUMBER_ATTEMPTS):
+        worker.pk = None
+        worker.membership_number = membership_number_new()
+        try:
+            # A savepoint, so that a unique violation leaves the outer transaction usable.
+            with transaction.atomic():
+                worker.save(force_insert=True)
+            return
+        except IntegrityError:
+            # A concurrent registration of the same NIK committed first: the unique
+            # constraint on nik_hash is what makes "one NIK, one member" hold.
+            if Worker.objects.filter(nik_hash=worker.nik_hash).exists():
+                raise _nik_conflict() from None
+            if not Worker.objects.filter(membership_number=worker.membership_number).exists():
+                raise
+    # pragma: no cover — 8 collisions in a space of 9×10⁹ numbers
+    raise Conflict(_("Could not allocate a membership number; please try again."), code="number_exhausted")
+
+
+def _registered_audit(
+    worker: Worker, cleaned: _Cleaned, *, channel: str, phone_verified: bool, duplicates: int, reference: str
+) -> dict[str, Any]:
+    """What the "registry.worker_registered" audit row records (audit_record masks NIK and phone)."""
+    return {
+        **_worker_audit(worker),
+        "channel": channel,
+        "phone_verified": phone_verified,
+        "heirs": len(cleaned.heirs),
+        "identity_warnings": list(cleaned.warnings),
+        "possible_duplicates": duplicates,
+        "dukcapil_reference": reference,
+    }
+
+
+def _welcome_after_commit(worker_id: int) -> None:
+    transaction.on_commit(lambda: worker_send_welcome.enqueue(worker_id))
 
 
 @transaction.atomic
@@ -419,58 +567,19 @@ def worker_register(
         nik=cleaned.nik, full_name=cleaned.full_name, birth_date=cleaned.birth_date, sex=cleaned.sex
     )
     if not result.verified:
-        raise ValidationFailed(
-            _("The civil registry (Dukcapil) could not confirm this identity."),
-            code="identity_not_verified",
-            fields={"nik": [_("The civil registry (Dukcapil) could not confirm this identity.")]},
-        )
+        raise _identity_not_verified()
 
-    now = timezone.now()
-    real_actor = actor if getattr(actor, "is_authenticated", False) else None
-    worker = Worker(
-        nik_sealed=seal(cleaned.nik, purpose="nik"),
+    worker = _worker_new(
+        cleaned=cleaned,
         nik_hash=nik_hash,
-        full_name=cleaned.full_name,
-        name_normalized=identity.name_search_key(cleaned.full_name),
-        birth_date=cleaned.birth_date,
-        sex=cleaned.sex,
-        phone=cleaned.phone,
-        phone_verified_at=now if phone_verified else None,
-        email=cleaned.email,
-        village=cleaned.village,
-        address=cleaned.address,
-        postal_code=cleaned.postal_code,
-        occupation=cleaned.occupation,
-        second_occupation=cleaned.second_occupation,
-        declared_income_idr=cleaned.declared_income_idr,
-        jht=cleaned.jht,
-        payment_period_months=cleaned.payment_period_months,
-        branch=branch or _default_branch(cleaned.village),
+        actor=actor,
         channel=channel,
-        registered_at=now,
-        registered_by=real_actor,
-        # Organisation codes are compared case-insensitively everywhere (partners app); store them folded.
-        registered_by_organisation=organisation_code.strip().lower()[:40],
-        identity_warnings=list(cleaned.warnings),
+        phone_verified=phone_verified,
+        organisation_code=organisation_code,
+        branch=branch or _DATABASE_LOOKUPS.default_branch(cleaned.village),
+        now=timezone.now(),
     )
-    for _attempt in range(MEMBERSHIP_NUMBER_ATTEMPTS):
-        worker.pk = None
-        worker.membership_number = membership_number_new()
-        try:
-            # A savepoint, so that a unique violation leaves the outer transaction usable.
-            with transaction.atomic():
-                worker.save(force_insert=True)
-            break
-        except IntegrityError:
-            # A concurrent registration of the same NIK committed first: the unique
-            # constraint on nik_hash is what makes "one NIK, one member" hold.
-            if Worker.objects.filter(nik_hash=nik_hash).exists():
-                raise _nik_conflict() from None
-            if not Worker.objects.filter(membership_number=worker.membership_number).exists():
-                raise
-    else:  # pragma: no cover — 8 collisions in a space of 9×10⁹ numbers
-        raise Conflict(_("Could not allocate a membership number; please try again."), code="number_exhausted")
-
+    _worker_insert(worker)
     for heir in cleaned.heirs:
         _heir_create(worker=worker, cleaned=heir)
     duplicates = duplicates_detect(worker=worker)
@@ -478,20 +587,237 @@ def worker_register(
         actor=actor,
         action="registry.worker_registered",
         subject=worker,
-        after={
-            **_worker_audit(worker),
-            "channel": channel,
-            "phone_verified": phone_verified,
-            "heirs": len(cleaned.heirs),
-            "identity_warnings": list(cleaned.warnings),
-            "possible_duplicates": len(duplicates),
-            "dukcapil_reference": result.reference,
-        },
+        after=_registered_audit(
+            worker,
+            cleaned,
+            channel=channel,
+            phone_verified=phone_verified,
+            duplicates=len(duplicates),
+            reference=result.reference,
+        ),
     )
     if welcome:
-        worker_id = worker.pk
-        transaction.on_commit(lambda: worker_send_welcome.enqueue(worker_id))
+        _welcome_after_commit(worker.pk)
     return worker
+
+
+@dataclass
+class _Pending:
+    """A row of a batch that passed every check and waits for its insert."""
+
+    index: int
+    cleaned: _Cleaned
+    worker: Worker
+    dukcapil_reference: str
+
+
+@transaction.atomic
+def workers_register_many(
+    *,
+    actor: Any,
+    rows: Sequence[RegistrationInput],
+    channel: str,
+    phone_verified: bool = False,
+    organisation_code: str = "",
+    welcome: bool = False,
+) -> list[Worker | ApplicationError]:
+    """Register a batch of workers (bulk imports): the outcome of ``worker_register`` for each row, in order.
+
+    The rules are the same code (``_clean``, the identity helpers, the Dukcapil
+    adapter once per row); only the database work is per batch: reference rows
+    loaded once, one query for NIKs already registered, one INSERT for the
+    workers (row by row only if a concurrent registration takes a NIK or a
+    number meanwhile), heirs, possible duplicates and audit rows in bulk. A NIK
+    that appears twice in the batch is a Conflict for the later row, exactly as
+    registering the rows one after the other. Errors are returned, not raised,
+    so that one bad row never undoes the others; everything is written in the
+    caller's transaction.
+    """
+    if channel not in Channel.values:
+        raise ValueError(f"unknown registration channel {channel!r}")
+    outcomes: list[Worker | ApplicationError | None] = [None] * len(rows)
+    lookups = _BatchLookups(rows)
+    accepted: list[tuple[int, _Cleaned, str]] = []
+    for index, data in enumerate(rows):
+        try:
+            cleaned = _clean(data, lookups=lookups)
+        except ValidationFailed as exc:
+            outcomes[index] = exc
+            continue
+        accepted.append((index, cleaned, lookup_hash(cleaned.nik)))
+
+    hashes = {nik_hash for _index, _cleaned, nik_hash in accepted}
+    taken = set(Worker.objects.filter(nik_hash__in=hashes).values_list("nik_hash", flat=True)) if hashes else set()
+    backend = dukcapil_backend()
+    now = timezone.now()
+    pending: list[_Pending] = []
+    for index, cleaned, nik_hash in accepted:
+        if nik_hash in taken:  # a member already, or an earlier row of this batch
+            outcomes[index] = _nik_conflict()
+            continue
+        result = backend.verify(
+            nik=cleaned.nik, full_name=cleaned.full_name, birth_date=cleaned.birth_date, sex=cleaned.sex
+        )
+        if not result.verified:
+            outcomes[index] = _identity_not_verified()
+            continue
+        taken.add(nik_hash)
+        worker = _worker_new(
+            cleaned=cleaned,
+            nik_hash=nik_hash,
+            actor=actor,
+            channel=channel,
+            phone_verified=phone_verified,
+            organisation_code=organisation_code,
+            branch=lookups.default_branch(cleaned.village),
+            now=now,
+        )
+        pending.append(_Pending(index, cleaned, worker, result.reference))
+
+    created = _workers_insert_many(pending, outcomes)
+    Heir.objects.bulk_create(
+        [_heir_new(worker=item.worker, cleaned=heir) for item in created for heir in item.cleaned.heirs]
+    )
+    duplicates = _duplicates_detect_new([item.worker for item in created])
+    PossibleDuplicate.objects.bulk_create([found for per_worker in duplicates for found in per_worker])
+    audit_record_many(
+        {
+            "actor": actor,
+            "action": "registry.worker_registered",
+            "subject": item.worker,
+            "after": _registered_audit(
+                item.worker,
+                item.cleaned,
+                channel=channel,
+                phone_verified=phone_verified,
+                duplicates=len(found),
+                reference=item.dukcapil_reference,
+            ),
+        }
+        for item, found in zip(created, duplicates, strict=True)
+    )
+    for item in created:
+        outcomes[item.index] = item.worker
+    if welcome and created:
+        worker_ids = [item.worker.pk for item in created]
+        transaction.on_commit(lambda: _welcome_many(worker_ids))
+    assert all(outcome is not None for outcome in outcomes)  # noqa: S101 — every row was decided above
+    return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _welcome_many(worker_ids: Sequence[int]) -> None:
+    """One welcome task per worker, as worker_register queues it, written in one transaction for the batch."""
+    with transaction.atomic():
+        for worker_id in worker_ids:
+            worker_send_welcome.enqueue(worker_id)
+
+
+def _workers_insert_many(pending: list[_Pending], outcomes: list[Worker | ApplicationError | None]) -> list[_Pending]:
+    """Insert the batch's new records with one statement; the rows that were saved, in order."""
+    if not pending:
+        return []
+    workers = [item.worker for item in pending]
+    try:
+        _membership_numbers_assign(workers)
+        # A savepoint: if a concurrent registration took one of these NIKs or numbers since the
+        # checks, the batch falls back to worker_register's row-by-row insert and retry.
+        with transaction.atomic():
+            Worker.objects.bulk_create(workers)
+        return pending
+    except IntegrityError:
+        pass
+    except Conflict as exc:
+        for item in pending:
+            outcomes[item.index] = exc
+        return []
+    saved = []
+    for item in pending:
+        try:
+            _worker_insert(item.worker)
+        except Conflict as exc:
+            outcomes[item.index] = exc
+            continue
+        saved.append(item)
+    return saved
+
+
+def _membership_numbers_assign(workers: Sequence[Worker]) -> None:
+    """Distinct new membership numbers, checked against the database with one query per attempt."""
+    numbers: set[str] = set()
+    for worker in workers:
+        worker.membership_number = _number_not_in(numbers)
+    for _attempt in range(MEMBERSHIP_NUMBER_ATTEMPTS):
+        used = set(
+            Worker.objects.filter(membership_number__in=[w.membership_number for w in workers]).values_list(
+                "membership_number", flat=True
+            )
+        )
+        if not used:
+            return
+        for worker in workers:
+            if worker.membership_number in used:
+                worker.membership_number = _number_not_in(numbers)
+    # pragma: no cover — 8 collisions in a row in a space of 9×10⁹ numbers
+    raise Conflict(_("Could not allocate a membership number; please try again."), code="number_exhausted")
+
+
+def _number_not_in(numbers: set[str]) -> str:
+    while (number := membership_number_new()) in numbers:
+        pass
+    numbers.add(number)
+    return number
+
+
+def _duplicates_detect_new(workers: Sequence[Worker]) -> list[list[PossibleDuplicate]]:
+    """``duplicates_detect`` for records just inserted in this order, with one query per reason.
+
+    Each record is compared, as when registering one after the other, with the
+    active records before it: those already in the database and the earlier
+    ones of this batch, the oldest DUPLICATE_CANDIDATES of each. A new record
+    has no queued pair yet, so every match is a new PossibleDuplicate (unsaved).
+    """
+    if not workers:
+        return []
+    others = Worker.objects.filter(status=WorkerStatus.ACTIVE).exclude(pk__in=[w.pk for w in workers])
+    by_name = _oldest_per_key(
+        others.filter(
+            name_normalized__in={w.name_normalized for w in workers},
+            birth_date__in={w.birth_date for w in workers},
+            village_id__in={w.village_id for w in workers},
+        ),
+        ("name_normalized", "birth_date", "village_id"),
+    )
+    by_phone = _oldest_per_key(others.filter(phone__in={w.phone for w in workers}), ("phone",))
+    found: list[list[PossibleDuplicate]] = []
+    for worker in workers:
+        mine: list[PossibleDuplicate] = []
+        name_key = (worker.name_normalized, worker.birth_date, worker.village_id)
+        for reason, earlier, key in (
+            (DuplicateReason.NAME_BIRTH_VILLAGE, by_name, name_key),
+            (DuplicateReason.PHONE, by_phone, (worker.phone,)),
+        ):
+            candidates = earlier.setdefault(key, [])
+            mine.extend(PossibleDuplicate(worker=worker, other_id=pk, reason=reason) for _at, pk in candidates)
+            # Later records of the batch see this one too; only the oldest few can ever be chosen.
+            bisect.insort(candidates, (worker.registered_at, worker.pk))
+            del candidates[DUPLICATE_CANDIDATES:]
+        found.append(mine)
+    return found
+
+
+def _oldest_per_key(
+    queryset: QuerySet[Worker], fields: tuple[str, ...]
+) -> dict[tuple[Any, ...], list[tuple[dt.datetime, int]]]:
+    """(registered_at, pk) of the oldest DUPLICATE_CANDIDATES records per value of ``fields``."""
+    ranked = queryset.annotate(
+        rank=Window(RowNumber(), partition_by=[F(name) for name in fields], order_by=[F("registered_at"), F("pk")])
+    ).filter(rank__lte=DUPLICATE_CANDIDATES)
+    oldest: dict[tuple[Any, ...], list[tuple[dt.datetime, int]]] = {}
+    for *key, registered_at, pk in ranked.values_list(*fields, "registered_at", "pk").order_by():
+        oldest.setdefault(tuple(key), []).append((registered_at, pk))
+    for candidates in oldest.values():
+        candidates.sort()
+    return oldest
 
 
 # Fields a back-office edit (or the worker) may change, with their RegistrationInput names.
