@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +37,15 @@ from rangkul.contributions.models import (
 )
 from rangkul.contributions.payment_codes import payment_code_generate
 from rangkul.contributions.quotes import Quote, price_month
-from rangkul.contributions.schedule import RulesFor, due_date_for, member_status, next_status_review, payable_periods
+from rangkul.contributions.rules import RuleBook, rulebook_for, rulebook_from_row
+from rangkul.contributions.schedule import (
+    RulesFor,
+    StatusChange,
+    due_date_for,
+    member_status,
+    next_status_review,
+    payable_periods,
+)
 from rangkul.contributions.selectors import member_credit_idr, paid_months, rules_for_memo
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
 from rangkul.core.money import format_rupiah, round_idr
@@ -49,6 +58,28 @@ PAYMENT_KIND = "payment"
 def payment_code_ttl() -> dt.timedelta:
     # RANGKUL_PAYMENT_CODE_TTL_HOURS: how long a payment code is accepted (default 72 hours).
     return dt.timedelta(hours=int(getattr(settings, "PAYMENT_CODE_TTL_HOURS", 72)))
+
+
+def _rules_for_preloaded() -> RulesFor:
+    """``rules_for_memo`` with every rule version read in one query (there are a handful).
+
+    Picks the same version as ``rulebook_for``: the latest one whose effective range
+    covers the month's first day; a month no version covers still raises through it.
+    """
+    rows = list(RuleSet.objects.order_by("-effective_from"))
+    memo: dict[Period, RuleBook] = {}
+
+    def rules_for(period: Period) -> RuleBook:
+        if period not in memo:
+            day = period.first_day
+            row = next(
+                (r for r in rows if r.effective_from <= day and (r.effective_to is None or r.effective_to >= day)),
+                None,
+            )
+            memo[period] = rulebook_from_row(row) if row is not None else rulebook_for(period)
+        return memo[period]
+
+    return rules_for
 
 
 def _registered_on(worker: Worker) -> dt.date:
@@ -211,6 +242,17 @@ def _allocation_from_entry(entry: JournalEntry, *, created: bool) -> Allocation:
     return Allocation(entry.pk, created, amount, tuple(months), allocated, credit_used, credit_added)
 
 
+def _allocation_from_lines(entry_id: int, lines: Sequence[Line]) -> Allocation:
+    """``_allocation_from_entry`` for an entry just posted, from its lines in memory."""
+    amount = sum(line.debit_idr for line in lines if line.account.startswith("clearing:"))
+    credit_used = sum(line.debit_idr for line in lines if line.account == "member_credit")
+    credit_added = sum(line.credit_idr for line in lines if line.account == "member_credit")
+    contribution = [line for line in lines if line.account.startswith("contribution:")]
+    months = sorted({line.period for line in contribution if line.period})
+    allocated = sum(line.credit_idr for line in contribution)
+    return Allocation(entry_id, True, amount, tuple(months), allocated, credit_used, credit_added)
+
+
 @transaction.atomic
 def payment_allocate(
     *,
@@ -290,9 +332,9 @@ def _allocate(
     memo: str,
 ) -> Allocation:
     """Money in (``amount_idr`` from ``debit_account``) plus the member's credit → whole months, in order."""
-    Worker.objects.select_for_update().filter(pk=worker.pk).first()
+    Worker.objects.select_for_update().filter(pk=worker.pk).values_list("pk", flat=True).first()
     today = timezone.localdate(paid_at)
-    rules_for = rules_for_memo()
+    rules_for = _rules_for_preloaded()
     funds = amount_idr + member_credit_idr(worker_id=worker.pk)
     already_paid = paid_months(worker_id=worker.pk)
     candidates = payable_periods(
@@ -362,8 +404,13 @@ def _allocate(
     )
     if bill is not None and bill.status == BillStatus.OPEN:
         Bill.objects.filter(pk=bill.pk).update(status=BillStatus.PAID, paid_at=paid_at)
-    member_status_refresh(worker=worker, today=today)
-    allocation = _allocation_from_entry(entry, created=True)
+    # The status from the months held before plus those just paid (first paid today),
+    # exactly what re-reading them would give, in the same transaction as the payment.
+    paid_now = dict(already_paid)
+    for q in quotes:
+        paid_now.setdefault(q.period, today)
+    _status_store(worker=worker, paid=paid_now, today=today, rules_for=rules_for)
+    allocation = _allocation_from_lines(entry.pk, lines)
     audit_record(
         actor=actor,
         action="contributions.payment_allocated" if debit_account else "contributions.credit_applied",
@@ -398,57 +445,150 @@ def _covered_from(
     return max(start, paid_on)
 
 
+def _status_fields(
+    *, registered_on: dt.date, paid: dict[Period, dt.date], today: dt.date, rules_for: RulesFor
+) -> tuple[dict[str, Any], tuple[StatusChange, ...]]:
+    """The stored status columns and the full history, from the pure rules in ``schedule``."""
+    info = member_status(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
+    review = next_status_review(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
+    fields = {
+        "status": info.status,
+        "since": info.since,
+        "paid_through": info.paid_through,
+        "arrears_months": len(info.arrears),
+        "pay_arrears_by": info.pay_arrears_by,
+        "next_review_on": review,
+    }
+    return fields, info.history
+
+
+_STATUS_COLUMNS = ("status", "since", "paid_through", "arrears_months", "pay_arrears_by")
+
+
 @transaction.atomic
 def member_status_refresh(*, worker: Worker, today: dt.date | None = None) -> MemberStatus:
     """Recompute and store the member's status and append any new status changes."""
     today = today or timezone.localdate()
-    rules_for = rules_for_memo()
-    registered_on = _registered_on(worker)
-    paid = paid_months(worker_id=worker.pk)
-    info = member_status(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
-    review = next_status_review(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
-    status, _created = MemberStatus.objects.update_or_create(
+    return _status_store(
         worker=worker,
-        defaults={
-            "status": info.status,
-            "since": info.since,
-            "paid_through": info.paid_through,
-            "arrears_months": len(info.arrears),
-            "pay_arrears_by": info.pay_arrears_by,
-            "next_review_on": review,
-        },
+        paid=paid_months(worker_id=worker.pk),
+        today=today,
+        rules_for=_rules_for_preloaded(),
     )
-    known = set(MemberStatusChange.objects.filter(worker=worker).values_list("status", "since"))
+
+
+def _status_store(*, worker: Worker, paid: dict[Period, dt.date], today: dt.date, rules_for: RulesFor) -> MemberStatus:
+    """Store the status computed from ``paid`` (every paid month and the day it was first paid).
+
+    The caller passes the paid months it already holds (allocation knows the months it
+    has just written), so nothing written in this transaction is read back.
+    """
+    fields, history = _status_fields(registered_on=_registered_on(worker), paid=paid, today=today, rules_for=rules_for)
+    now = timezone.now()
+    if not MemberStatus.objects.filter(worker_id=worker.pk).update(**fields, updated_at=now):
+        try:
+            with transaction.atomic():
+                MemberStatus.objects.create(worker=worker, **fields)
+        except IntegrityError:
+            # Created concurrently by another refresh of the same member: store ours over it.
+            MemberStatus.objects.filter(worker_id=worker.pk).update(**fields, updated_at=now)
+    # The unique (worker, status, since) constraint keeps each change once.
     MemberStatusChange.objects.bulk_create(
-        [
-            MemberStatusChange(worker=worker, status=change.status, since=change.since)
-            for change in info.history
-            if (change.status, change.since) not in known
-        ]
+        [MemberStatusChange(worker_id=worker.pk, status=change.status, since=change.since) for change in history],
+        ignore_conflicts=True,
     )
+    status = MemberStatus(worker=worker, **fields, updated_at=now)
+    status._state.adding = False
+    status._state.db = "default"
     return status
 
 
+def _paid_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.date]]:
+    """``selectors.paid_months`` for many members in one query: member → month → day first paid."""
+    paid: dict[int, dict[Period, dt.date]] = {pk: {} for pk in worker_ids}
+    rows = (
+        ContributionMonth.objects.filter(worker_id__in=worker_ids)
+        .values("worker_id", "period")
+        .annotate(first_paid=Min("paid_at"))
+        .order_by("worker_id", "period")
+    )
+    for row in rows:
+        paid[row["worker_id"]][Period.of(row["period"])] = timezone.localdate(row["first_paid"])
+    return paid
+
+
 def member_statuses_review(*, today: dt.date | None = None, batch_size: int = 1000) -> dict[str, int]:
-    """The daily review: refresh every member whose status time alone may have changed."""
+    """The daily review: refresh every member whose status time alone may have changed.
+
+    Set-based per batch of members (a fixed number of statements whatever the batch
+    size); each member ends with exactly what ``member_status_refresh`` would store.
+    """
     today = today or timezone.localdate()
+    rules_for = _rules_for_preloaded()  # one memo for the whole run: rule versions are read once
     reviewed = changed = 0
     last_pk = 0
     while True:
-        due = list(
+        ids = list(
             MemberStatus.objects.filter(next_review_on__lte=today, worker_id__gt=last_pk)
             .order_by("worker_id")
-            .values_list("worker_id", "status")[:batch_size]
+            .values_list("worker_id", flat=True)[:batch_size]
         )
-        if not due:
+        if not ids:
             break
-        workers = Worker.objects.select_related("occupation").in_bulk([pk for pk, _status in due])
-        for pk, before in due:
-            after = member_status_refresh(worker=workers[pk], today=today)
-            reviewed += 1
-            changed += int(after.status != before)
-        last_pk = due[-1][0]
+        batch_reviewed, batch_changed = _review_batch(worker_ids=ids, today=today, rules_for=rules_for)
+        reviewed += batch_reviewed
+        changed += batch_changed
+        last_pk = ids[-1]
     return {"reviewed": reviewed, "changed": changed}
+
+
+@transaction.atomic
+def _review_batch(*, worker_ids: list[int], today: dt.date, rules_for: RulesFor) -> tuple[int, int]:
+    # Payments lock the member's row before writing months and status: lock the batch's
+    # rows the same way (in key order) so a payment never interleaves with the review.
+    registered = {
+        pk: timezone.localdate(registered_at)
+        for pk, registered_at in Worker.objects.select_for_update()
+        .filter(pk__in=worker_ids)
+        .order_by("pk")
+        .values_list("pk", "registered_at")
+    }
+    # Re-read under the lock: a payment may have refreshed some of them meanwhile.
+    statuses = list(
+        MemberStatus.objects.filter(worker_id__in=worker_ids, next_review_on__lte=today).order_by("worker_id")
+    )
+    ids = [s.worker_id for s in statuses]
+    paid = _paid_months_of(ids)
+    known: set[tuple[int, str, dt.date]] = set(
+        MemberStatusChange.objects.filter(worker_id__in=ids).values_list("worker_id", "status", "since")
+    )
+    now = timezone.now()
+    moved: list[MemberStatus] = []
+    rewritten: list[MemberStatus] = []
+    new_changes: list[MemberStatusChange] = []
+    changed = 0
+    for row in statuses:
+        fields, history = _status_fields(
+            registered_on=registered[row.worker_id], paid=paid[row.worker_id], today=today, rules_for=rules_for
+        )
+        changed += int(fields["status"] != row.status)
+        target = rewritten if any(getattr(row, name) != fields[name] for name in _STATUS_COLUMNS) else moved
+        for name, value in fields.items():
+            setattr(row, name, value)
+        row.updated_at = now
+        target.append(row)
+        new_changes += [
+            MemberStatusChange(worker_id=row.worker_id, status=change.status, since=change.since)
+            for change in history
+            if (row.worker_id, change.status, change.since) not in known
+        ]
+    if rewritten:
+        MemberStatus.objects.bulk_update(rewritten, [*_STATUS_COLUMNS, "next_review_on", "updated_at"])
+    if moved:
+        # Unchanged members: only the next review day moves.
+        MemberStatus.objects.bulk_update(moved, ["next_review_on", "updated_at"])
+    MemberStatusChange.objects.bulk_create(new_changes)
+    return len(statuses), changed
 
 
 @transaction.atomic

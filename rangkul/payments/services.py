@@ -112,9 +112,13 @@ def _event_store(
     )
 
 
-def _answer_for(payment: Payment) -> dict[str, Any]:
-    """The same answer for the first delivery and every duplicate: it depends on the payment only."""
-    under_review = hasattr(payment, "exception") or payment.status == PaymentStatus.EXCEPTION
+def _answer_for(payment: Payment, *, created: bool = False) -> dict[str, Any]:
+    """The same answer for the first delivery and every duplicate: it depends on the payment only.
+
+    A payment recorded by this request is held for review exactly when its status says so
+    (no need to look for an exception row); a later delivery may find one resolved since.
+    """
+    under_review = payment.status == PaymentStatus.EXCEPTION or (not created and hasattr(payment, "exception"))
     if under_review:
         return {
             "received": True,
@@ -231,7 +235,7 @@ def callback_receive(
         external_reference=parsed.external_reference,
         payment=payment,
     )
-    return CallbackAnswer(200, _answer_for(payment), payment=payment, event=event)
+    return CallbackAnswer(200, _answer_for(payment, created=created), payment=payment, event=event)
 
 
 @transaction.atomic

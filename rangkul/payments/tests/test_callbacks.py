@@ -2,15 +2,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rangkul.audit.models import AuditEvent
-from rangkul.contributions.models import BillStatus, ContributionMonth, JournalEntry
+from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalEntry, MemberStatus
 from rangkul.contributions.selectors import account_balance, coverage_on, ledger_totals
-from rangkul.contributions.services import group_bill_issue
+from rangkul.contributions.services import bill_issue, group_bill_issue, payment_allocate
 from rangkul.outreach.backends import locmem
 from rangkul.payments.checks import check_channels
 from rangkul.payments.models import (
@@ -23,6 +26,7 @@ from rangkul.payments.models import (
     Receipt,
 )
 from rangkul.payments.tests.factories import billed_member, midtrans_body, post_callback, sandbox_body
+from rangkul.registry.models import Worker
 
 pytestmark = pytest.mark.django_db
 
@@ -322,3 +326,40 @@ def test_a_duplicate_is_cheap(client, regions, django_assert_max_num_queries):
     post_callback(client, body)
     with django_assert_max_num_queries(12):  # five statements plus savepoints
         assert post_callback(client, body).status_code == 200
+
+
+def _first_callback_statements(client: Client, bill: Any) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert post_callback(client, sandbox_body(bill)).json()["result"] == "recorded"
+    return len(queries.captured_queries)
+
+
+def test_a_first_callback_costs_a_fixed_number_of_statements(client, regions):
+    # The request path neither re-reads what it wrote nor reads rules month by month:
+    # a member with a year of history costs no more than a new member.
+    _first_callback_statements(client, billed_member()[1])  # creates the ledger accounts
+    _new, bill = billed_member()
+    new_member = _first_callback_statements(client, bill)
+    worker, _bill = billed_member()
+    Bill.objects.filter(worker=worker).update(status=BillStatus.CANCELLED)
+    Worker.objects.filter(pk=worker.pk).update(registered_at=timezone.now() - dt.timedelta(days=400))
+    worker.refresh_from_db()
+    for month in range(12):
+        # A year of monthly payments, each on its own day.
+        paid_at = timezone.now() - dt.timedelta(days=365 - 30 * month)
+        earlier = bill_issue(actor="test", worker=worker, months=1, today=timezone.localdate(paid_at))
+        payment_allocate(
+            actor="test",
+            worker=worker,
+            amount_idr=earlier.amount_idr,
+            payment_reference=f"HISTORY-{month}",
+            channel="sandbox",
+            paid_at=paid_at,
+        )
+    bill = bill_issue(actor="test", worker=worker, months=1)
+    with_history = _first_callback_statements(client, bill)
+    assert with_history <= new_member <= 39
+    months = ContributionMonth.objects.filter(worker=worker).values("period").distinct().count()
+    assert months >= 12
+    status = MemberStatus.objects.get(worker=worker)
+    assert status.paid_through is not None and status.status in {"active", "in_arrears"}
