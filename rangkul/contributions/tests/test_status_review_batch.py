@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from rangkul.contributions.models import MemberStatus, MemberStatusChange
 from rangkul.contributions.schedule import Status
 from rangkul.contributions.services import member_status_refresh, member_statuses_review, payment_allocate
-from rangkul.contributions.tests.factories import at, member
+from rangkul.contributions.tests.factories import at, ensure_reference_data, member
 from rangkul.registry.models import Worker
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +127,62 @@ def test_statements_per_batch_do_not_grow_with_the_batch(regions):
     small, large = _review_statements(3), _review_statements(30)
     assert small == large
     assert large <= 14
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_review_and_payments_at_once_leave_the_status_a_refresh_would_store(regions):
+    # The review locks each batch's members as payments do: it never stores a status
+    # computed from months read before a concurrent payment committed.
+    ensure_reference_data()
+    review_day = dt.date(2026, 2, 17)
+    workers = [member() for _ in range(12)]
+    for index, worker in enumerate(workers):
+        payment_allocate(
+            actor="test",
+            worker=worker,
+            amount_idr=MONTH_IDR,
+            payment_reference=f"JAN-{index}",
+            channel="sandbox",
+            paid_at=at(dt.date(2026, 1, 10)),
+        )
+    MemberStatus.objects.update(next_review_on=review_day)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(work: Any) -> None:
+        try:
+            barrier.wait()
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def pay_february() -> None:
+        for index, worker in enumerate(workers[::2]):
+            payment_allocate(
+                actor="test",
+                worker=worker,
+                amount_idr=MONTH_IDR,
+                payment_reference=f"FEB-{index}",
+                channel="sandbox",
+                paid_at=at(review_day, hour=11),
+            )
+
+    threads = [
+        threading.Thread(target=run, args=(lambda: member_statuses_review(today=review_day, batch_size=3),)),
+        threading.Thread(target=run, args=(pay_february,)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    stored = _stored()
+    for worker in workers:
+        member_status_refresh(worker=worker, today=review_day)
+    assert _stored() == stored
+    statuses = stored[0]
+    assert {statuses[w.pk]["status"] for w in workers[::2]} == {Status.ACTIVE}
+    assert {statuses[w.pk]["status"] for w in workers[1::2]} == {Status.IN_ARREARS}
