@@ -32,4 +32,11 @@ class RedactPersonalDataFilter(logging.Filter):
         if cleaned != message:
             record.msg = cleaned
             record.args = None
+        # Tracebacks can carry values too: format them now, redacted; formatters reuse exc_text.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 from django import forms
@@ -50,6 +51,17 @@ def test_log_filter_removes_nik_from_formatted_messages():
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "nik=%s", ("3374014101900001",), None)
     RedactPersonalDataFilter().filter(record)
     assert record.getMessage() == "nik=[NIK]"
+
+
+def test_log_filter_removes_nik_from_tracebacks():
+    try:
+        raise ValueError("bad nik 3374014101900001")
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    RedactPersonalDataFilter().filter(record)
+    formatted = logging.Formatter().format(record)
+    assert "3374014101900001" not in formatted
+    assert "bad nik [NIK]" in formatted
 
 
 def test_render_page_or_fragment(db):
