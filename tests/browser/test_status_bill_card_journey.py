@@ -11,12 +11,7 @@ from rangkul.contributions.models import Bill, BillStatus
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.tests.factories import ensure_reference_data, member
 from rangkul.outreach.backends import locmem
-from tests.browser.conftest import (  # noqa: F401  (fixtures used by name)
-    assert_no_horizontal_scroll,
-    browser,
-    phone_page,
-    playwright_instance,
-)
+from tests.browser.conftest import assert_no_horizontal_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +33,7 @@ def _last_code(phone: str) -> str:
     raise AssertionError("no login code was texted")
 
 
-def test_member_gets_a_payment_code_and_opens_the_card(live_server, phone_page: Page, sms_outbox, regions):  # noqa: F811
+def test_member_gets_a_payment_code_and_opens_the_card(live_server, phone_page: Page, sms_outbox, regions):
     ensure_reference_data()
     worker = member()
     page = phone_page
