@@ -64,7 +64,7 @@ test: lint types check-migrations
 
 ## test-browser: end-to-end journeys in the system Chromium (/usr/bin/chromium)
 test-browser: $(DEV_STAMP)
-	@RANGKUL_ENV=test $(BIN)/pytest -m browser tests/browser $(PYTEST_ARGS); rc=$$?; \
+	@RANGKUL_ENV=test $(BIN)/pytest -m browser $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no browser tests were collected: treating as a failure"; exit 1; fi; exit $$rc
 
 ## messages: refresh and compile the Indonesian catalogue (needs GNU gettext)
