@@ -135,69 +135,44 @@ def callback_receive(
 ) -> CallbackAnswer:
     """Authenticate, store and act on one gateway callback. Raises ``NotFound`` for an unknown channel."""
     channel = channel_get(channel_code)
-    limit = settings.PAYMENTS_CALLBACK_MAX_BYTES
-    if len(body) > limit:
+
+    def refuse(
+        status: int, outcome: str, code: str, message: str, fields: Mapping[str, list[str]] | None = None
+    ) -> CallbackAnswer:
+        """Keep the attempt as evidence and answer with the error; no money moves."""
         event = _event_store(
             channel=channel,
             headers=headers,
             body=body,
             remote_addr=remote_addr,
-            outcome=CallbackOutcome.TOO_LARGE,
-            http_status=413,
-            truncated=True,
+            outcome=outcome,
+            http_status=status,
+            truncated=status == 413,
         )
+        return CallbackAnswer(status, _error(status, code, message, fields), event=event)
+
+    limit = settings.PAYMENTS_CALLBACK_MAX_BYTES
+    if len(body) > limit:
         message = _("The request body is larger than %(limit)s bytes.") % {"limit": limit}
-        return CallbackAnswer(413, _error(413, "payload_too_large", message), event=event)
+        return refuse(413, CallbackOutcome.TOO_LARGE, "payload_too_large", message)
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         data = None
     if not isinstance(data, dict):
-        event = _event_store(
-            channel=channel,
-            headers=headers,
-            body=body,
-            remote_addr=remote_addr,
-            outcome=CallbackOutcome.MALFORMED,
-            http_status=400,
-        )
-        return CallbackAnswer(
-            400, _error(400, "malformed_json", _("The request body is not a valid JSON object.")), event=event
-        )
+        message = _("The request body is not a valid JSON object.")
+        return refuse(400, CallbackOutcome.MALFORMED, "malformed_json", message)
     if not callback_authentic(channel, headers=headers, body=data):
-        event = _event_store(
-            channel=channel,
-            headers=headers,
-            body=body,
-            remote_addr=remote_addr,
-            outcome=CallbackOutcome.REJECTED,
-            http_status=401,
+        answer = refuse(
+            401, CallbackOutcome.REJECTED, "invalid_signature", _("The callback token or signature is not valid.")
         )
-        logger.warning("payment callback rejected channel=%s event=%s", channel.code, event.pk)
-        return CallbackAnswer(
-            401, _error(401, "invalid_signature", _("The callback token or signature is not valid.")), event=event
-        )
+        logger.warning("payment callback rejected channel=%s event=%s", channel.code, getattr(answer.event, "pk", None))
+        return answer
     try:
         parsed = callback_parse(channel, data)
     except CallbackUnreadable as exc:
-        event = _event_store(
-            channel=channel,
-            headers=headers,
-            body=body,
-            remote_addr=remote_addr,
-            outcome=CallbackOutcome.MALFORMED,
-            http_status=422,
-        )
-        return CallbackAnswer(
-            422,
-            _error(
-                422,
-                "validation_failed",
-                _("Some fields are not valid."),
-                {exc.field: [_("This field is missing or not valid.")]},
-            ),
-            event=event,
-        )
+        fields = {exc.field: [_("This field is missing or not valid.")]}
+        return refuse(422, CallbackOutcome.MALFORMED, "validation_failed", _("Some fields are not valid."), fields)
     if not parsed.paid:
         # Pending, expired, failed: no money arrived. A late "expired" after "paid" lands here
         # too and never touches the recorded payment.
