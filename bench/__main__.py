@@ -15,12 +15,13 @@ def _prepare_database() -> str:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url.startswith(("postgres://", "postgresql://")):
         base, _, _name = url.rpartition("/")
-        bench_url = f"{base}/rangkul_bench"
+        bench_url = f"{base}/{os.environ.get('RANGKUL_BENCH_DB', 'rangkul_bench')}"
         os.environ["DATABASE_URL"] = bench_url
         return "postgresql"
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{results / 'bench.sqlite3'}"
+    name = os.environ.get("RANGKUL_BENCH_DB", "bench")
+    os.environ["DATABASE_URL"] = f"sqlite:///{results / f'{name}.sqlite3'}"
     return "sqlite"
 
 
