@@ -48,3 +48,8 @@ def province_exists(code: str) -> bool:
 
 def regency_exists(code: str) -> bool:
     return Regency.objects.filter(code=code).exists()
+
+
+def regency_in_province_exists(code: str, province_code: str) -> bool:
+    """A regency of that province, in one statement (the regency's key implies its province's row)."""
+    return Regency.objects.filter(code=code, province_id=province_code).exists()

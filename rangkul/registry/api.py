@@ -24,7 +24,7 @@ from rangkul.api.errors import ErrorOut
 from rangkul.core.crypto import mask_phone
 from rangkul.core.errors import NotFound, PermissionDenied
 from rangkul.registry.membership import membership_number_is_valid
-from rangkul.registry.models import Channel, Worker
+from rangkul.registry.models import Channel, Heir, Worker
 from rangkul.registry.selectors import (
     heir_list,
     occupation_list,
@@ -127,7 +127,8 @@ class WorkerOut(Schema):
     heirs: list[HeirOut]
 
 
-def worker_out(worker: Worker) -> dict[str, Any]:
+def worker_out(worker: Worker, *, heirs: list[Heir] | None = None) -> dict[str, Any]:
+    """The API's view of a member; ``heirs`` when the caller already holds them (else one query)."""
     return {
         "membership_number": worker.membership_number,
         "nik": worker.nik_masked,
@@ -156,7 +157,7 @@ def worker_out(worker: Worker) -> dict[str, Any]:
                 "birth_date": heir.birth_date,
                 "nik": heir.nik_masked,
             }
-            for heir in heir_list(worker=worker)
+            for heir in (heir_list(worker=worker) if heirs is None else heirs)
         ],
     }
 
@@ -228,7 +229,8 @@ def register_worker(request: HttpRequest, data: WorkerIn) -> Status[dict[str, An
         branch=branch,
         organisation_code=organisation,
     )
-    return Status(201, worker_out(worker))
+    # A registration without heirs has none to read back.
+    return Status(201, worker_out(worker, heirs=None if registration.heirs else []))
 
 
 @router.get(

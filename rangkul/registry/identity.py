@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.id import nik as stdnum_nik
 
-from rangkul.regions.selectors import province_exists, regency_exists
+from rangkul.regions.selectors import regency_in_province_exists
 
 # Codes of warnings stored on a worker (Worker.identity_warnings), with the text shown to staff.
 WARNING_NIK_REGION_UNKNOWN = "nik_region_unknown"
@@ -105,7 +105,7 @@ def nik_compose(*, district_code: str, birth_date: dt.date, sex: str, serial: in
 
 def region_in_list(region_code: str) -> bool:
     """Whether a NIK's "PP.RR" prefix names a province and regency in the region list."""
-    return province_exists(region_code[:2]) and regency_exists(region_code)
+    return regency_in_province_exists(region_code, region_code[:2])
 
 
 def nik_check(

@@ -431,10 +431,13 @@ def _worker_audit(worker: Worker) -> dict[str, Any]:
     }
 
 
-def duplicates_detect(*, worker: Worker) -> list[PossibleDuplicate]:
-    """Queue other records that may be the same person: same name + birth date + village, or same phone."""
+def duplicates_detect(*, worker: Worker, new: bool = False) -> list[PossibleDuplicate]:
+    """Queue other records that may be the same person: same name + birth date + village, or same phone.
+
+    ``new``: the record was inserted in this transaction, so no pair with it can be queued
+    yet; the per-pair check is skipped (one statement per reason, none per candidate).
+    """
     others = Worker.objects.exclude(pk=worker.pk).filter(status=WorkerStatus.ACTIVE)
-    found: list[PossibleDuplicate] = []
     candidates = [
         (
             DuplicateReason.NAME_BIRTH_VILLAGE,
@@ -444,13 +447,15 @@ def duplicates_detect(*, worker: Worker) -> list[PossibleDuplicate]:
         ),
         (DuplicateReason.PHONE, others.filter(phone=worker.phone)),
     ]
+    pending: list[PossibleDuplicate] = []
     for reason, queryset in candidates:
-        for other in queryset.order_by("registered_at")[:DUPLICATE_CANDIDATES]:
-            pair = Q(worker=worker, other=other) | Q(worker=other, other=worker)
-            if PossibleDuplicate.objects.filter(pair, reason=reason).exists():
-                continue  # already queued (or decided), whichever record came first
-            found.append(PossibleDuplicate.objects.create(worker=worker, other=other, reason=reason))
-    return found
+        for other_id in queryset.order_by("registered_at").values_list("pk", flat=True)[:DUPLICATE_CANDIDATES]:
+            if not new:
+                pair = Q(worker=worker, other_id=other_id) | Q(worker_id=other_id, other=worker)
+                if PossibleDuplicate.objects.filter(pair, reason=reason).exists():
+                    continue  # already queued (or decided), whichever record came first
+            pending.append(PossibleDuplicate(worker=worker, other_id=other_id, reason=reason))
+    return PossibleDuplicate.objects.bulk_create(pending) if pending else []
 
 
 def _identity_not_verified() -> ValidationFailed:
@@ -582,7 +587,7 @@ def worker_register(
     _worker_insert(worker)
     for heir in cleaned.heirs:
         _heir_create(worker=worker, cleaned=heir)
-    duplicates = duplicates_detect(worker=worker)
+    duplicates = duplicates_detect(worker=worker, new=True)
     audit_record(
         actor=actor,
         action="registry.worker_registered",

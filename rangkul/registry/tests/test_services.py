@@ -184,6 +184,29 @@ def test_possible_duplicates_are_queued(regions):
     }
 
 
+def test_an_edit_queues_new_possible_duplicates_but_never_a_pair_twice(regions):
+    first = worker_create(full_name="Joko Widodo", birth_date=dt.date(1980, 6, 21))
+    second = worker_create(full_name="Joko Widodo", birth_date=dt.date(1980, 6, 21))
+    third = worker_create()
+    # The second record now also shares the third's phone: one new pair; the name pair stays single.
+    services.worker_update(actor="test", worker=second, changes={"phone": third.phone}, reason="Nomor baru")
+    # And the first record shares it too: pairs with the second (by phone) and the third.
+    services.worker_update(actor="test", worker=first, changes={"phone": third.phone}, reason="Nomor baru")
+    expected = sorted(
+        [
+            (second.pk, first.pk, "name_birth_village"),
+            (second.pk, third.pk, "phone"),
+            (first.pk, second.pk, "phone"),
+            (first.pk, third.pk, "phone"),
+        ]
+    )
+    assert sorted(PossibleDuplicate.objects.values_list("worker_id", "other_id", "reason")) == expected
+    # Looking again, from either side of each pair, queues nothing more.
+    for worker in (first, second, third):
+        assert services.duplicates_detect(worker=worker) == []
+    assert sorted(PossibleDuplicate.objects.values_list("worker_id", "other_id", "reason")) == expected
+
+
 def test_heirs_are_recorded_with_a_sealed_nik(regions):
     heir_nik = make_nik(birth_date=dt.date(2010, 1, 2), sex="F")
     data = registration_input(
