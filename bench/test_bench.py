@@ -28,6 +28,8 @@ def test_scenario_runs_at_tiny_size(name, regions, tmp_path):
         assert result.details.get("ledger_balanced", True)
         if "bills" in result.details:
             assert result.details["payments_recorded"] == result.details["bills"] > 0
+        if "snapshot_members" in result.details:
+            assert result.details["snapshot_members"] == ctx.members  # every member counted once
         if "matched" in result.details:
             assert result.details["matched"] + result.details.get("duplicates", 0) == result.details["lines"] > 0
     md_path, json_path = write_report(results, ctx=ctx, database="test", out_dir=tmp_path)

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "rangkul.outreach",
     "rangkul.portal",
     "rangkul.payments",
+    "rangkul.analytics",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("iuran/", include("rangkul.contributions.urls")),
     path("bayar/", include("rangkul.payments.urls")),
     path("office/pembayaran/", include("rangkul.payments.office_urls")),
+    path("office/analitik/", include("rangkul.analytics.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

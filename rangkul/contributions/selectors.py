@@ -5,16 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Min, QuerySet, Sum
+from django.db.models import Count, Min, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rangkul.contributions.errors import BillNotFound
-from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalLine, LedgerAdjustment
+from rangkul.contributions.models import (
+    Bill,
+    BillStatus,
+    ContributionMonth,
+    JournalLine,
+    LedgerAdjustment,
+    MemberStatusValue,
+)
 from rangkul.contributions.payment_codes import payment_code_is_valid
 from rangkul.contributions.rules import rulebook_for, rules_for_memo, rulesets_covering
 from rangkul.contributions.schedule import StatusInfo, member_status
 from rangkul.core.periods import Period
+from rangkul.registry.models import Worker, WorkerStatus
 from rangkul.registry.selectors import worker_scope_for_user
 
 __all__ = [
@@ -27,6 +36,7 @@ __all__ = [
     "coverage_on",
     "coverage_programs_on",
     "ledger_totals",
+    "member_counts_by_regency_occupation_status",
     "member_credit_idr",
     "member_ledger_lines",
     "paid_months",
@@ -151,3 +161,23 @@ def adjustments_for_user(*, user: Any, status: str | None = None) -> QuerySet[Le
 
 def adjustments_for_worker(*, worker_id: int) -> QuerySet[LedgerAdjustment]:
     return LedgerAdjustment.objects.filter(worker_id=worker_id).select_related("proposed_by", "decided_by")
+
+
+def member_counts_by_regency_occupation_status() -> list[tuple[str, str, str, int]]:
+    """(regency code, occupation code, status, members) over every active member record.
+
+    One GROUP BY for the analytics snapshot. A member without a status row has not
+    paid yet: "registered". Merged duplicate records are not members and are left out.
+    The regency is the first five characters of the official village code (PP.RR).
+    """
+    rows = (
+        Worker.objects.filter(status=WorkerStatus.ACTIVE)
+        .annotate(
+            regency=Left("village_id", 5),
+            member_status=Coalesce("contribution_status__status", Value(MemberStatusValue.REGISTERED)),
+        )
+        .values_list("regency", "occupation__code", "member_status")
+        .annotate(members=Count("pk"))
+        .order_by()
+    )
+    return [(regency, occupation, status, members) for regency, occupation, status, members in rows]

@@ -1,0 +1,51 @@
+"""Coverage snapshots: counts of members per regency, occupation and status, taken once a day.
+
+A dashboard over tens of millions of members must not count transactional tables
+while an analyst waits. A snapshot is one set-based pass over member statuses; the
+dashboard then reads a few thousand rows. Snapshots are kept, so coverage can be
+followed over time. No row holds personal data.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CoverageSnapshot(models.Model):
+    """One day's counts, written whole in one transaction (never half a snapshot)."""
+
+    day = models.DateField(_("day"), unique=True)
+    taken_at = models.DateTimeField(_("taken at"))
+    members = models.PositiveBigIntegerField(_("members"))
+    seconds = models.FloatField(_("seconds to take"))
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("coverage snapshot")
+        verbose_name_plural = _("coverage snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.day} ({self.members})"
+
+
+class CoverageCount(models.Model):
+    snapshot = models.ForeignKey(CoverageSnapshot, on_delete=models.CASCADE, related_name="counts")
+    # Codes, not foreign keys: a snapshot keeps what was true that day even if the
+    # region list or the occupation catalogue changes later.
+    regency_code = models.CharField(_("regency"), max_length=5)
+    occupation_code = models.CharField(_("occupation"), max_length=40)
+    status = models.CharField(_("status"), max_length=12)
+    members = models.PositiveBigIntegerField(_("members"))
+
+    class Meta:
+        verbose_name = _("coverage count")
+        verbose_name_plural = _("coverage counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "regency_code", "occupation_code", "status"], name="analytics_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.regency_code} {self.occupation_code} {self.status}: {self.members}"

@@ -1,0 +1,42 @@
+"""Taking coverage snapshots (the only writes of the analytics app)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from django.db import transaction
+from django.utils import timezone
+
+from rangkul.analytics.models import CoverageCount, CoverageSnapshot
+from rangkul.contributions.selectors import member_counts_by_regency_occupation_status
+
+INSERT_BATCH = 5_000
+
+
+@transaction.atomic
+def coverage_snapshot_take(*, day: dt.date | None = None) -> CoverageSnapshot:
+    """Count every member by regency, occupation and status as of now, filed under ``day``.
+
+    Taking a day's snapshot again replaces it. One GROUP BY over the members, then a
+    bulk insert of the groups; readers see the old snapshot or the whole new one.
+    """
+    day = day or timezone.localdate()
+    started = time.perf_counter()
+    rows = member_counts_by_regency_occupation_status()
+    CoverageSnapshot.objects.filter(day=day).delete()
+    snapshot = CoverageSnapshot.objects.create(
+        day=day, taken_at=timezone.now(), members=sum(row[3] for row in rows), seconds=0.0
+    )
+    CoverageCount.objects.bulk_create(
+        (
+            CoverageCount(
+                snapshot=snapshot, regency_code=regency, occupation_code=occupation, status=status, members=members
+            )
+            for regency, occupation, status, members in rows
+        ),
+        batch_size=INSERT_BATCH,
+    )
+    snapshot.seconds = round(time.perf_counter() - started, 3)
+    snapshot.save(update_fields=["seconds"])
+    return snapshot

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from rangkul.analytics import views
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("", views.coverage_dashboard, name="coverage"),
+    path("cakupan.csv", views.coverage_csv, name="coverage_csv"),
+    path("ambil/", views.coverage_snapshot, name="snapshot"),
+]
