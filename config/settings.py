@@ -244,6 +244,18 @@ OTP_MAX_ATTEMPTS = env_int("RANGKUL_OTP_MAX_ATTEMPTS", 5)
 OTP_RESEND_SECONDS = env_int("RANGKUL_OTP_RESEND_SECONDS", 60)
 OTP_MAX_PER_HOUR = env_int("RANGKUL_OTP_MAX_PER_HOUR", 5)
 
+# Reminders (docs/reminders.md): the kinds the daily run sends (empty = all three), how many days
+# before a month's due date "due soon" goes out, how recent a lapse must be for a win-back text
+# (older lapses are left to campaigns), and members per committed batch.
+REMINDER_KINDS = env_list("RANGKUL_REMINDER_KINDS") or ["due_soon", "missed", "lapsed"]
+if set(REMINDER_KINDS) - {"due_soon", "missed", "lapsed"}:
+    raise ImproperlyConfigured("RANGKUL_REMINDER_KINDS takes due_soon, missed and lapsed, comma-separated.")
+REMINDER_DAYS_BEFORE_DUE = env_int("RANGKUL_REMINDER_DAYS_BEFORE_DUE", 3)
+REMINDER_LAPSED_WITHIN_DAYS = env_int("RANGKUL_REMINDER_LAPSED_WITHIN_DAYS", 60)
+REMINDER_BATCH_SIZE = env_int("RANGKUL_REMINDER_BATCH_SIZE", 5000)
+if REMINDER_DAYS_BEFORE_DUE < 0 or REMINDER_LAPSED_WITHIN_DAYS < 0 or REMINDER_BATCH_SIZE < 1:
+    raise ImproperlyConfigured("RANGKUL_REMINDER_* days must not be negative and the batch size must be positive.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Min, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rangkul.contributions.errors import BillNotFound
+from rangkul.contributions.errors import BillNotFound, IncomeBelowMinimum, UnknownSector
 from rangkul.contributions.models import (
     Bill,
     BillStatus,
     ContributionMonth,
     JournalLine,
     LedgerAdjustment,
+    MemberStatus,
     MemberStatusValue,
 )
 from rangkul.contributions.payment_codes import payment_code_is_valid
+from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.rules import rulebook_for, rules_for_memo, rulesets_covering
-from rangkul.contributions.schedule import StatusInfo, member_status
+from rangkul.contributions.schedule import StatusInfo, due_date, member_status
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker, WorkerStatus
 from rangkul.registry.selectors import worker_scope_for_user
@@ -35,11 +38,15 @@ __all__ = [
     "contribution_months_for_worker",
     "coverage_on",
     "coverage_programs_on",
+    "due_date",
     "ledger_totals",
     "member_counts_by_regency_occupation_status",
     "member_credit_idr",
     "member_ledger_lines",
+    "member_statuses_page",
+    "month_total_idr",
     "paid_months",
+    "paid_pairs",
     "rulebook_for",
     "rules_for_memo",
     "rulesets_covering",
@@ -181,3 +188,71 @@ def member_counts_by_regency_occupation_status() -> list[tuple[str, str, str, in
         .order_by()
     )
     return [(regency, occupation, status, members) for regency, occupation, status, members in rows]
+
+
+class MemberStatusRow(NamedTuple):
+    """A member's stored status with what a message to them needs (number, phone, price inputs)."""
+
+    worker_id: int
+    status: str
+    since: dt.date
+    paid_through: Period | None
+    pay_arrears_by: dt.date | None
+    membership_number: str
+    phone: str
+    record_status: str
+    declared_income_idr: int
+    jht: bool
+    sector: str
+
+
+def member_statuses_page(*, after_worker_id: int, limit: int) -> list[MemberStatusRow]:
+    """The next ``limit`` stored statuses after ``after_worker_id``, in member order.
+
+    Keyset pagination over the status table's primary key, for runs over the whole
+    population (the reminder run): one statement per page, however far the run has got.
+    Merged records come too (``record_status``): the caller decides what to skip.
+    """
+    rows = (
+        MemberStatus.objects.filter(worker_id__gt=after_worker_id)
+        .order_by("worker_id")
+        .values_list(
+            "worker_id",
+            "status",
+            "since",
+            "paid_through",
+            "pay_arrears_by",
+            "worker__membership_number",
+            "worker__phone",
+            "worker__status",
+            "worker__declared_income_idr",
+            "worker__jht",
+            "worker__occupation__sector",
+        )[:limit]
+    )
+    return [MemberStatusRow(*row) for row in rows]  # type: ignore[arg-type]  # PeriodField reads a Period
+
+
+def paid_pairs(*, worker_ids: Sequence[int], periods: Iterable[Period]) -> set[tuple[int, Period]]:
+    """Which (member, month) pairs among these members and months are paid (any program), in one query."""
+    if not worker_ids:
+        return set()
+    rows = (
+        ContributionMonth.objects.filter(worker_id__in=list(worker_ids), period__in=list(periods))
+        .values_list("worker_id", "period")
+        .distinct()
+    )
+    return {(worker_id, Period.of(period)) for worker_id, period in rows}
+
+
+def month_total_idr(*, declared_income_idr: int, jht: bool, sector: str, period: Period) -> int | None:
+    """What a member paying for themselves owes for one month (discounts included).
+
+    ``None`` when the rule version cannot price this member (income below its lowest
+    level, unknown sector): a message then leaves the amount out rather than guess it.
+    """
+    try:
+        quote = contribution_quote(declared_income_idr=declared_income_idr, jht=jht, sector=sector, month=period)
+    except (IncomeBelowMinimum, UnknownSector):
+        return None
+    return quote.total_idr
