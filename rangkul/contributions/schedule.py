@@ -177,6 +177,21 @@ def status_history(
 def member_status(*, registered_on: dt.date, paid: PaidMonths, today: dt.date, rules_for: RulesFor) -> StatusInfo:
     """The status on ``today`` with the months owed, the deadline to pay them and its history."""
     history, state = _simulate(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
+    return _status_info(history, state, today=today, rules_for=rules_for)
+
+
+def member_status_and_review(
+    *, registered_on: dt.date, paid: PaidMonths, today: dt.date, rules_for: RulesFor
+) -> tuple[StatusInfo, dt.date | None]:
+    """``member_status`` and ``next_status_review`` from one simulation (what a stored status needs)."""
+    history, state = _simulate(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
+    info = _status_info(history, state, today=today, rules_for=rules_for)
+    # The last event simulated is ``today`` itself: the history ends with today's status.
+    review = _next_review(info.status, state, paid_set=set(_paid_dates(paid, today)), today=today, rules_for=rules_for)
+    return info, review
+
+
+def _status_info(history: list[StatusChange], state: _State, *, today: dt.date, rules_for: RulesFor) -> StatusInfo:
     paid_through = _paid_through(state.paid, today)
     last = history[-1]
     arrears = tuple(state.arrears(today)) if last.status == Status.IN_ARREARS else ()
@@ -247,7 +262,12 @@ def next_status_review(
     arrears month leaving the window); ``None`` while only a payment can change it."""
     paid_set = set(_paid_dates(paid, today))
     _, state = _simulate(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
-    status = state.status(today)
+    return _next_review(state.status(today), state, paid_set=paid_set, today=today, rules_for=rules_for)
+
+
+def _next_review(
+    status: str, state: _State, *, paid_set: set[Period], today: dt.date, rules_for: RulesFor
+) -> dt.date | None:
     if status in (Status.REGISTERED, Status.ENDED):
         return None
     candidates = []

@@ -42,8 +42,7 @@ from rangkul.contributions.schedule import (
     RulesFor,
     StatusChange,
     due_date_for,
-    member_status,
-    next_status_review,
+    member_status_and_review,
     payable_periods,
 )
 from rangkul.contributions.selectors import member_credit_idr, paid_months, rules_for_memo
@@ -449,8 +448,7 @@ def _status_fields(
     *, registered_on: dt.date, paid: dict[Period, dt.date], today: dt.date, rules_for: RulesFor
 ) -> tuple[dict[str, Any], tuple[StatusChange, ...]]:
     """The stored status columns and the full history, from the pure rules in ``schedule``."""
-    info = member_status(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
-    review = next_status_review(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
+    info, review = member_status_and_review(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
     fields = {
         "status": info.status,
         "since": info.since,
