@@ -35,3 +35,11 @@ def test_scenario_runs_at_tiny_size(name, regions, tmp_path):
     md_path, json_path = write_report(results, ctx=ctx, database="test", out_dir=tmp_path)
     assert "ratio" in md_path.read_text()
     assert json.loads(json_path.read_text())["results"][0]["ratio"] >= 0
+
+
+def test_monthly_reminder_run_scans_everyone_and_reminds_on_the_busiest_day(regions):
+    ctx = Context(size_name="tiny", members=50, server_mode="thread", seconds=5)
+    [result] = REGISTRY["monthly_reminder_run"](ctx)
+    details = result.details
+    assert details["members_scanned"] > 0 and details["already_sent"] == 0
+    assert details["due_soon"] > 0, "regular payers have next month unpaid on its first 'due soon' day"

@@ -237,12 +237,17 @@ def paid_pairs(*, worker_ids: Sequence[int], periods: Iterable[Period]) -> set[t
     """Which (member, month) pairs among these members and months are paid (any program), in one query."""
     if not worker_ids:
         return set()
-    rows = (
-        ContributionMonth.objects.filter(worker_id__in=list(worker_ids), period__in=list(periods))
-        .values_list("worker_id", "period")
-        .distinct()
-    )
-    return {(worker_id, Period.of(period)) for worker_id, period in rows}
+    low, high = min(worker_ids), max(worker_ids)
+    months = ContributionMonth.objects.filter(period__in=list(periods))
+    if high - low < 4 * len(worker_ids):
+        # Members of one page are close together: a range over the unique (worker, period,
+        # program) index is cheaper than thousands of parameters; others in the range are dropped.
+        months = months.filter(worker_id__gte=low, worker_id__lte=high)
+    else:
+        months = months.filter(worker_id__in=list(worker_ids))
+    wanted = set(worker_ids)
+    rows = months.values_list("worker_id", "period").distinct()
+    return {(worker_id, Period.of(period)) for worker_id, period in rows if worker_id in wanted}
 
 
 def month_total_idr(*, declared_income_idr: int, jht: bool, sector: str, period: Period) -> int | None:

@@ -14,7 +14,7 @@ from django.db import connection
 
 from rangkul.contributions.models import MemberStatus
 from rangkul.contributions.rules import rulebook_cache_clear
-from rangkul.contributions.selectors import month_total_idr
+from rangkul.contributions.selectors import month_total_idr, paid_pairs
 from rangkul.contributions.services import member_status_refresh, payment_allocate
 from rangkul.contributions.tests.factories import at, ensure_reference_data, member
 from rangkul.core.periods import Period
@@ -220,6 +220,17 @@ def test_members_without_a_number_or_merged_get_nothing(regions):
     summary = run(dt.date(2026, 5, 13), no_phone, merged)
     assert summary["members_scanned"] == 2 and summary["due_soon"] == 0
     assert Reminder.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_paid_pairs_for_close_and_scattered_members(regions):
+    workers = [paid_member(through=Period(2026, 4) if i % 2 else None) for i in range(10)]
+    ids = [w.pk for w in workers]
+    april, may = Period(2026, 4), Period(2026, 5)
+    # A page of neighbours (a range over the index) and two far apart (a list of ids).
+    assert paid_pairs(worker_ids=ids[2:5], periods=[april, may]) == {(ids[3], april)}
+    assert paid_pairs(worker_ids=[ids[0], ids[9]], periods=[april]) == {(ids[9], april)}
+    assert paid_pairs(worker_ids=[], periods=[april]) == set()
 
 
 def test_arrears_window_from_the_rule_book_bounds_missed():
