@@ -135,7 +135,9 @@ def test_create_api_key_command_rejects_an_empty_name(db):
 def test_seed_demo_creates_one_user_per_role(regions):
     out, err = StringIO(), StringIO()
     call_command("seed_demo", "--workers", "5", stdout=out, stderr=err)
-    assert json.loads(out.getvalue().strip().splitlines()[-1])["users"] == len(Role)
+    summary = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert summary["users"] == len(Role)
+    assert summary["coverage_snapshot"] == 5  # the analysts' page has today's counts to show
     from rangkul.accounts.models import User
 
     officer = User.objects.get(username="demo_branch_officer")

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from rangkul.accounts.models import BranchOffice, User
 from rangkul.accounts.roles import Role, roles_sync
+from rangkul.analytics.services import coverage_snapshot_take
 from rangkul.regions.selectors import regency_exists
 from rangkul.registry.demo import seed_demo_workers
 
@@ -50,7 +51,10 @@ class Command(BaseCommand):
                 user.groups.set(Group.objects.filter(name=role.value))
                 logins.append((role.value, user.username))
         workers = seed_demo_workers(count=options["workers"])
+        snapshot = coverage_snapshot_take()  # so the analysts' coverage page has something to show
         self.stderr.write(f"Demo logins (password for all: {password}):")
         for role_name, username in logins:
             self.stderr.write(f"  {role_name:<16} {username}")
-        self.stdout.write(json.dumps({"users": len(logins), "branch": branch.code, **workers}))
+        self.stdout.write(
+            json.dumps({"users": len(logins), "branch": branch.code, **workers, "coverage_snapshot": snapshot.members})
+        )
