@@ -31,6 +31,7 @@ from rangkul.audit.selectors import audit_events_for
 from rangkul.audit.services import audit_record, audit_record_many
 from rangkul.core.crypto import lookup_hash, seal, unseal
 from rangkul.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
+from rangkul.core.tasks import enqueue_on_commit
 from rangkul.regions.models import Province, Regency, Village
 from rangkul.registry import identity
 from rangkul.registry.dukcapil import dukcapil_backend
@@ -540,7 +541,7 @@ def _registered_audit(
 
 
 def _welcome_after_commit(worker_id: int) -> None:
-    transaction.on_commit(lambda: worker_send_welcome.enqueue(worker_id))
+    enqueue_on_commit(worker_send_welcome, worker_id)
 
 
 @transaction.atomic

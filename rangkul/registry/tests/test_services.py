@@ -4,6 +4,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from django.db import transaction
 
 from rangkul.audit.models import AuditEvent
 from rangkul.core.crypto import lookup_hash, unseal
@@ -349,3 +350,25 @@ def test_a_pair_is_queued_once_whichever_record_changes(regions):
     services.worker_update(actor="test", worker=first, changes={"phone": "081377776666"}, reason="HP baru")
     services.worker_update(actor="test", worker=first, changes={"phone": "081355556666"}, reason="HP lama lagi")
     assert list(PossibleDuplicate.objects.values_list("worker_id", "other_id")) == [(second.pk, first.pk)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_database_tasks_the_welcome_is_queued_in_the_registration_transaction(regions, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    data = registration_input()
+    worker = services.worker_register(actor="test", data=data, channel="portal")
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "rangkul.registry.tasks.worker_send_welcome"
+    assert queued.args_kwargs["args"] == [worker.pk]
+
+    def register_then_fail() -> None:
+        with transaction.atomic():
+            services.worker_register(actor="test", data=registration_input(), channel="portal")
+            raise RuntimeError("a later step of the caller failed")
+
+    with pytest.raises(RuntimeError):
+        register_then_fail()
+    assert Worker.objects.count() == 1
+    assert DBTaskResult.objects.count() == 1  # the rolled-back registration queued no welcome
