@@ -43,3 +43,5 @@ def test_monthly_reminder_run_scans_everyone_and_reminds_on_the_busiest_day(regi
     details = result.details
     assert details["members_scanned"] > 0 and details["already_sent"] == 0
     assert details["due_soon"] > 0, "regular payers have next month unpaid on its first 'due soon' day"
+    reminded = details["due_soon"] + details["missed"] + details["lapsed"]
+    assert details["rerun_reminded"] == 0 and details["rerun_already_sent"] == reminded

@@ -210,27 +210,25 @@ def member_statuses_page(*, after_worker_id: int, limit: int) -> list[MemberStat
     """The next ``limit`` stored statuses after ``after_worker_id``, in member order.
 
     Keyset pagination over the status table's primary key, for runs over the whole
-    population (the reminder run): one statement per page, however far the run has got.
-    Merged records come too (``record_status``): the caller decides what to skip.
+    population (the reminder run): two statements per page however far the run has got,
+    the statuses and then their members by a range of ids. (One joined statement lets the
+    planner merge-join the member table from its first row on every page.) Merged records
+    come too (``record_status``): the caller decides what to skip.
     """
-    rows = (
+    statuses = list(
         MemberStatus.objects.filter(worker_id__gt=after_worker_id)
         .order_by("worker_id")
-        .values_list(
-            "worker_id",
-            "status",
-            "since",
-            "paid_through",
-            "pay_arrears_by",
-            "worker__membership_number",
-            "worker__phone",
-            "worker__status",
-            "worker__declared_income_idr",
-            "worker__jht",
-            "worker__occupation__sector",
-        )[:limit]
+        .values_list("worker_id", "status", "since", "paid_through", "pay_arrears_by")[:limit]
     )
-    return [MemberStatusRow(*row) for row in rows]  # type: ignore[arg-type]  # PeriodField reads a Period
+    if not statuses:
+        return []
+    members = {
+        pk: rest
+        for pk, *rest in Worker.objects.filter(pk__gte=statuses[0][0], pk__lte=statuses[-1][0])
+        .order_by()
+        .values_list("pk", "membership_number", "phone", "status", "declared_income_idr", "jht", "occupation__sector")
+    }
+    return [MemberStatusRow(*status, *members[status[0]]) for status in statuses]  # type: ignore[arg-type]
 
 
 def paid_pairs(*, worker_ids: Sequence[int], periods: Iterable[Period]) -> set[tuple[int, Period]]:

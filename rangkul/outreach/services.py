@@ -200,7 +200,7 @@ class _Texts:
 
     def __init__(self, policy: ReminderPolicy) -> None:
         self.policy = policy
-        self.prices: dict[tuple[int, bool, str, Period], int | None] = {}
+        self.prices: dict[tuple[int, bool, str, Period], str] = {}
         with translation.override(settings.LANGUAGE_CODE):
             self.months = {p: date_format(p.first_day, "F Y") for p in (policy.upcoming, policy.missed, policy.current)}
             self.upcoming_due = date_format(policy.upcoming_due, "j F Y")
@@ -224,12 +224,14 @@ class _Texts:
 
     def price(self, row: MemberStatusRow, period: Period) -> str:
         key = (row.declared_income_idr, row.jht, row.sector, period)
-        if key not in self.prices:
-            self.prices[key] = month_total_idr(
+        price = self.prices.get(key)
+        if price is None:
+            # A handful of income levels, programmes and sectors: each priced once per run.
+            amount = month_total_idr(
                 declared_income_idr=row.declared_income_idr, jht=row.jht, sector=row.sector, period=period
             )
-        amount = self.prices[key]
-        return format_rupiah(amount) if amount is not None else self.no_amount
+            price = self.prices[key] = format_rupiah(amount) if amount is not None else self.no_amount
+        return price
 
     def deadline(self, row: MemberStatusRow) -> str:
         # The stored deadline is earlier than the window's end when the membership would end first.
