@@ -40,12 +40,20 @@ from rangkul.contributions.quotes import Quote, price_month
 from rangkul.contributions.rules import RuleBook, rulebook_for, rulebook_from_row
 from rangkul.contributions.schedule import (
     RulesFor,
+    Status,
     StatusChange,
     due_date_for,
     member_status_and_review,
     payable_periods,
 )
 from rangkul.contributions.selectors import member_credit_idr, paid_months, rules_for_memo
+from rangkul.contributions.status_review import (
+    TimeStep,
+    apply_time_steps,
+    members_paid_after,
+    schedule_is_uniform,
+    time_step,
+)
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
 from rangkul.core.money import format_rupiah, round_idr
 from rangkul.core.periods import Period
@@ -515,14 +523,38 @@ def _paid_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.date
     return paid
 
 
-def member_statuses_review(*, today: dt.date | None = None, batch_size: int = 1000) -> dict[str, int]:
+@dataclass
+class _ReviewPlan:
+    """What a review run works out once: the rules, who paid after the review day, and the
+    set-based outcome per stored ``(status, paid_through)`` (``status_review``)."""
+
+    today: dt.date
+    rules_for: RulesFor
+    set_based: bool
+    paid_later: set[int]
+    steps: dict[tuple[str, Period], TimeStep | None]
+
+    def steps_for(self, keys: Sequence[tuple[str, Period]]) -> list[TimeStep]:
+        for status, paid_through in keys:
+            if (status, paid_through) not in self.steps:
+                self.steps[status, paid_through] = time_step(
+                    status=status, paid_through=paid_through, today=self.today, rules_for=self.rules_for
+                )
+        return [step for key in keys if (step := self.steps[key]) is not None]
+
+
+def member_statuses_review(*, today: dt.date | None = None, batch_size: int = 5000) -> dict[str, int]:
     """The daily review: refresh every member whose status time alone may have changed.
 
-    Set-based per batch of members (a fixed number of statements whatever the batch
-    size); each member ends with exactly what ``member_status_refresh`` would store.
+    Set-based (ADR 0014): per batch, members whose case is plain (a run of paid months
+    and nothing paid after it) are moved by a few statements shared by everyone with the
+    same status and last paid month; the others are simulated one by one. Each member
+    ends with exactly what ``member_status_refresh`` would store.
     """
     today = today or timezone.localdate()
     rules_for = _rules_for_preloaded()  # one memo for the whole run: rule versions are read once
+    set_based = schedule_is_uniform()
+    plan = _ReviewPlan(today, rules_for, set_based, members_paid_after(today) if set_based else set(), {})
     reviewed = changed = 0
     last_pk = 0
     while True:
@@ -533,7 +565,7 @@ def member_statuses_review(*, today: dt.date | None = None, batch_size: int = 10
         )
         if not ids:
             break
-        batch_reviewed, batch_changed = _review_batch(worker_ids=ids, today=today, rules_for=rules_for)
+        batch_reviewed, batch_changed = _review_batch(worker_ids=ids, today=today, rules_for=rules_for, plan=plan)
         reviewed += batch_reviewed
         changed += batch_changed
         last_pk = ids[-1]
@@ -541,20 +573,38 @@ def member_statuses_review(*, today: dt.date | None = None, batch_size: int = 10
 
 
 @transaction.atomic
-def _review_batch(*, worker_ids: list[int], today: dt.date, rules_for: RulesFor) -> tuple[int, int]:
+def _review_batch(
+    *, worker_ids: list[int], today: dt.date, rules_for: RulesFor, plan: _ReviewPlan | None = None
+) -> tuple[int, int]:
     # Payments lock the member's row before writing months and status: lock the batch's
     # rows the same way (in key order) so a payment never interleaves with the review.
+    locked = list(
+        Worker.objects.select_for_update().filter(pk__in=worker_ids).order_by("pk").values_list("pk", flat=True)
+    )
+    plain_reviewed = plain_changed = 0
+    if plan is not None and plan.set_based:
+        # Read under the lock: a payment may have refreshed some of them meanwhile.
+        candidates = [pk for pk in locked if pk not in plan.paid_later]
+        keys = list(
+            MemberStatus.objects.filter(
+                worker_id__in=candidates,
+                next_review_on__lte=today,
+                status__in=[Status.ACTIVE, Status.IN_ARREARS, Status.ENDED],
+                paid_through__isnull=False,
+            )
+            .values_list("status", "paid_through")
+            .distinct()
+        )
+        plain_reviewed, plain_changed = apply_time_steps(worker_ids=candidates, steps=plan.steps_for(keys), today=today)
+    # Everyone still due was not plain: the exact simulation, one member at a time.
+    statuses = list(MemberStatus.objects.filter(worker_id__in=locked, next_review_on__lte=today).order_by("worker_id"))
+    if not statuses:
+        return plain_reviewed, plain_changed
+    ids = [s.worker_id for s in statuses]
     registered = {
         pk: timezone.localdate(registered_at)
-        for pk, registered_at in Worker.objects.select_for_update()
-        .filter(pk__in=worker_ids)
-        .order_by("pk")
-        .values_list("pk", "registered_at")
+        for pk, registered_at in Worker.objects.filter(pk__in=ids).values_list("pk", "registered_at")
     }
-    # Re-read under the lock: a payment may have refreshed some of them meanwhile.
-    statuses = list(
-        MemberStatus.objects.filter(worker_id__in=worker_ids, next_review_on__lte=today).order_by("worker_id")
-    )
     ids = [s.worker_id for s in statuses]
     paid = _paid_months_of(ids)
     known: set[tuple[int, str, dt.date]] = set(
@@ -590,7 +640,7 @@ def _review_batch(*, worker_ids: list[int], today: dt.date, rules_for: RulesFor)
     for day, pks in by_day.items():
         MemberStatus.objects.filter(worker_id__in=pks).update(next_review_on=day, updated_at=now)
     MemberStatusChange.objects.bulk_create(new_changes)
-    return len(statuses), changed
+    return plain_reviewed + len(statuses), plain_changed + changed
 
 
 @transaction.atomic
