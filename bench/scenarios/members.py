@@ -14,9 +14,11 @@ from bench.core import Context, Result, latency_summary, scenario
 from bench.population import generate
 from rangkul.analytics.selectors import coverage_by_area, coverage_by_province_occupation
 from rangkul.analytics.services import coverage_snapshot_take
-from rangkul.contributions.models import MemberStatus
+from rangkul.contributions.models import MemberStatus, MemberStatusChange
+from rangkul.contributions.schedule import due_date
 from rangkul.contributions.selectors import coverage_on
 from rangkul.contributions.services import member_statuses_review
+from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 
 
@@ -117,27 +119,82 @@ def dashboard_counts(ctx: Context) -> list[Result]:
     ]
 
 
+def _status_scan() -> float:
+    """Baseline: a raw scan of the status table, rows/s (best of three: the first may meet cold pages)."""
+    best = 0.0
+    for _ in range(3):
+        start = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT worker_id, status, paid_through FROM contributions_memberstatus")
+            scanned = len(cursor.fetchall())
+        elapsed = time.perf_counter() - start
+        best = max(best, scanned / elapsed if elapsed else 0.0)
+    return best
+
+
+def _timed_review(day: dt.date) -> tuple[dict[str, int], float, dict[str, int]]:
+    # Make every member due for review on ``day``, as on the busiest day of the month.
+    MemberStatus.objects.update(next_review_on=day)
+    start = time.perf_counter()
+    outcome = member_statuses_review(today=day)
+    elapsed = time.perf_counter() - start
+    statuses = dict(MemberStatus.objects.values_list("status").annotate(members=Count("worker_id")))
+    return outcome, elapsed, statuses
+
+
 @scenario("daily_status_review")
 def daily_review(ctx: Context) -> list[Result]:
     members = ensure_population(ctx)
-    # Make every member due for review, as on the busiest day of the month.
-    MemberStatus.objects.update(next_review_on=timezone.localdate())
-    start = time.perf_counter()
-    outcome = member_statuses_review()
-    elapsed = time.perf_counter() - start
-    start = time.perf_counter()
+    today = timezone.localdate()
+    # A quiet day: for most members only the next review day moves (the population's
+    # statuses were stored when it was generated; a first run also applies what time did since).
+    quiet, quiet_s, _ = _timed_review(today)
+    # The busiest day: the day after next month's due date, when every member who has not
+    # paid ahead falls into arrears (and members already behind reach the lapse limit).
+    # Run on a copy of the statuses, restored afterwards, so that every run measures the same work.
+    busy_day = due_date(Period.of(today) + 1) + dt.timedelta(days=1)
+    statuses, changes = MemberStatus._meta.db_table, MemberStatusChange._meta.db_table
+    last_change = MemberStatusChange.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    columns = ["status", "since", "paid_through", "arrears_months", "pay_arrears_by", "next_review_on", "updated_at"]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT worker_id, status, paid_through FROM contributions_memberstatus")
-        scanned = len(cursor.fetchall())
-    scan = time.perf_counter() - start
+        cursor.execute("DROP TABLE IF EXISTS bench_status_copy")
+        cursor.execute(f"CREATE TEMPORARY TABLE bench_status_copy AS SELECT * FROM {statuses}")  # noqa: S608
+    try:
+        busy, busy_s, after = _timed_review(busy_day)
+    finally:
+        with connection.cursor() as cursor:
+            assignments = ", ".join(f"{c} = b.{c}" for c in columns)
+            cursor.execute(
+                f"UPDATE {statuses} SET {assignments} FROM bench_status_copy b "  # noqa: S608
+                f"WHERE b.worker_id = {statuses}.worker_id"
+            )
+            cursor.execute(f"DELETE FROM {changes} WHERE id > %s", [last_change])  # noqa: S608
+            cursor.execute("DROP TABLE bench_status_copy")
+    scan = _status_scan()
+    target = "1M members ≤ 60 s (≥ 16,667 members/s)"
     return [
         Result(
             scenario="daily status review",
-            figure=outcome["reviewed"] / elapsed if elapsed else 0.0,
+            figure=quiet["reviewed"] / quiet_s if quiet_s else 0.0,
             unit="members/s",
-            baseline=scanned / scan if scan else 0.0,
+            baseline=scan,
             baseline_label="raw scan of member statuses, rows/s",
-            target="1M members ≤ 60 s (≥ 16,667 members/s)",
-            details={"members": members, **outcome, "seconds": round(elapsed, 2)},
-        )
+            target=target,
+            details={"members": members, "day": str(today), **quiet, "seconds": round(quiet_s, 2)},
+        ),
+        Result(
+            scenario="daily status review, day after a due date",
+            figure=busy["reviewed"] / busy_s if busy_s else 0.0,
+            unit="members/s",
+            baseline=scan,
+            baseline_label="raw scan of member statuses, rows/s",
+            target=target,
+            details={
+                "members": members,
+                "day": str(busy_day),
+                **busy,
+                "seconds": round(busy_s, 2),
+                "statuses_after": after,
+            },
+        ),
     ]

@@ -299,6 +299,8 @@ class ContributionMonth(models.Model):
             models.UniqueConstraint(fields=["worker", "period", "program"], name="contrib_month_unique"),
             models.CheckConstraint(condition=Q(amount_idr__gte=0), name="contrib_month_amount_nonneg"),
         ]
+        # The daily review finds members with a month paid after the review day (ADR 0014).
+        indexes = [models.Index(fields=["paid_at"], name="contrib_month_paid_at")]
 
     def __str__(self) -> str:
         return f"{self.worker_id} {self.period} {self.program}"

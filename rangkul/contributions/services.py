@@ -525,22 +525,27 @@ def _paid_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.date
 
 @dataclass
 class _ReviewPlan:
-    """What a review run works out once: the rules, who paid after the review day, and the
-    set-based outcome per stored ``(status, paid_through)`` (``status_review``)."""
+    """What a review run works out once: who paid after the review day, and the set-based
+    outcome for each stored ``(status, paid_through)`` among the members due (``status_review``)."""
 
-    today: dt.date
-    rules_for: RulesFor
-    set_based: bool
     paid_later: set[int]
-    steps: dict[tuple[str, Period], TimeStep | None]
+    steps: list[TimeStep]
 
-    def steps_for(self, keys: Sequence[tuple[str, Period]]) -> list[TimeStep]:
-        for status, paid_through in keys:
-            if (status, paid_through) not in self.steps:
-                self.steps[status, paid_through] = time_step(
-                    status=status, paid_through=paid_through, today=self.today, rules_for=self.rules_for
-                )
-        return [step for key in keys if (step := self.steps[key]) is not None]
+
+def _review_plan(*, today: dt.date, rules_for: RulesFor) -> _ReviewPlan | None:
+    if not schedule_is_uniform():
+        return None
+    keys = (
+        MemberStatus.objects.filter(
+            next_review_on__lte=today,
+            status__in=[Status.ACTIVE, Status.IN_ARREARS, Status.ENDED],
+            paid_through__isnull=False,
+        )
+        .values_list("status", "paid_through")
+        .distinct()
+    )
+    steps = [time_step(status=status, paid_through=month, today=today, rules_for=rules_for) for status, month in keys]
+    return _ReviewPlan(members_paid_after(today), [step for step in steps if step is not None])
 
 
 def member_statuses_review(*, today: dt.date | None = None, batch_size: int = 5000) -> dict[str, int]:
@@ -553,8 +558,9 @@ def member_statuses_review(*, today: dt.date | None = None, batch_size: int = 50
     """
     today = today or timezone.localdate()
     rules_for = _rules_for_preloaded()  # one memo for the whole run: rule versions are read once
-    set_based = schedule_is_uniform()
-    plan = _ReviewPlan(today, rules_for, set_based, members_paid_after(today) if set_based else set(), {})
+    # Members due later in the run (a status a payment stored meanwhile) with another
+    # status and month than those read here are simulated: the outcome stays exact.
+    plan = _review_plan(today=today, rules_for=rules_for)
     reviewed = changed = 0
     last_pk = 0
     while True:
@@ -582,20 +588,10 @@ def _review_batch(
         Worker.objects.select_for_update().filter(pk__in=worker_ids).order_by("pk").values_list("pk", flat=True)
     )
     plain_reviewed = plain_changed = 0
-    if plan is not None and plan.set_based:
-        # Read under the lock: a payment may have refreshed some of them meanwhile.
-        candidates = [pk for pk in locked if pk not in plan.paid_later]
-        keys = list(
-            MemberStatus.objects.filter(
-                worker_id__in=candidates,
-                next_review_on__lte=today,
-                status__in=[Status.ACTIVE, Status.IN_ARREARS, Status.ENDED],
-                paid_through__isnull=False,
-            )
-            .values_list("status", "paid_through")
-            .distinct()
+    if plan is not None:
+        plain_reviewed, plain_changed = apply_time_steps(
+            worker_ids=[pk for pk in locked if pk not in plan.paid_later], steps=plan.steps, today=today
         )
-        plain_reviewed, plain_changed = apply_time_steps(worker_ids=candidates, steps=plan.steps_for(keys), today=today)
     # Everyone still due was not plain: the exact simulation, one member at a time.
     statuses = list(MemberStatus.objects.filter(worker_id__in=locked, next_review_on__lte=today).order_by("worker_id"))
     if not statuses:
@@ -605,7 +601,6 @@ def _review_batch(
         pk: timezone.localdate(registered_at)
         for pk, registered_at in Worker.objects.filter(pk__in=ids).values_list("pk", "registered_at")
     }
-    ids = [s.worker_id for s in statuses]
     paid = _paid_months_of(ids)
     known: set[tuple[int, str, dt.date]] = set(
         MemberStatusChange.objects.filter(worker_id__in=ids).values_list("worker_id", "status", "since")
