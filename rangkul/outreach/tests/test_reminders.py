@@ -434,3 +434,10 @@ def test_command_refuses_a_day_without_rules(regions):
     with pytest.raises(CommandError) as error:
         call_command("send_reminders", "--date", "1990-01-10")
     assert "1990" in str(error.value)
+
+
+@pytest.mark.django_db
+def test_command_refuses_a_batch_size_below_one():
+    with pytest.raises(CommandError) as error:
+        call_command("send_reminders", "--date", "2026-05-12", "--batch-size", "0")
+    assert "--batch-size" in str(error.value)
