@@ -27,6 +27,7 @@ from rangkul.contributions.selectors import MemberStatusRow, member_statuses_pag
 from rangkul.core.crypto import seal, unseal
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
+from rangkul.core.tasks import enqueue_on_commit
 from rangkul.outreach.backends import SmsBackend, SmsDeliveryError
 from rangkul.outreach.models import Reminder, ReminderChannel
 from rangkul.outreach.reminders import KINDS, ReminderPolicy, Wanted, reminder_policy, reminders_wanted
@@ -146,10 +147,11 @@ def _reminders_batch(*, rows: Sequence[MemberStatusRow], policy: ReminderPolicy,
         from rangkul.outreach.tasks import reminders_deliver
 
         # One task per page, not per member; the task table holds the page sealed (numbers and
-        # texts), never in clear. Queued after the commit: a rolled-back page texts nobody.
+        # texts), never in clear. Queued with the page's transaction (in it when tasks live in
+        # the database, else after the commit): a rolled-back page texts nobody, and a
+        # committed page always has its task.
         sealed = seal(json.dumps(messages, ensure_ascii=False), purpose=SEAL_PURPOSE)
-        count = len(messages)
-        transaction.on_commit(lambda: reminders_deliver.enqueue(sealed=sealed, count=count))
+        enqueue_on_commit(reminders_deliver, sealed=sealed, count=len(messages))
     return counts
 
 

@@ -11,6 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
 
 from rangkul.contributions.models import MemberStatus
 from rangkul.contributions.rules import rulebook_cache_clear
@@ -27,6 +29,7 @@ from rangkul.outreach.services import reminders_deliver_now, reminders_send
 from rangkul.registry.models import Worker
 
 REGISTERED = dt.date(2026, 1, 5)
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 SUMMARY_KEYS = {"members_scanned", "due_soon", "missed", "lapsed", "already_sent"}
 
 
@@ -268,6 +271,10 @@ def test_one_delivery_task_per_batch_with_sealed_arguments(regions, monkeypatch,
 
     class FakeTask:
         @staticmethod
+        def get_backend():
+            return None
+
+        @staticmethod
         def enqueue(**kwargs):
             queued.append(kwargs)
 
@@ -318,6 +325,10 @@ def test_delivery_skips_what_was_sent_and_keeps_refusals_unsent(
     queued: list[str] = []
 
     class FakeTask:
+        @staticmethod
+        def get_backend():
+            return None
+
         @staticmethod
         def enqueue(*, sealed, count):
             queued.append(sealed)
@@ -370,6 +381,31 @@ def test_a_failed_batch_leaves_nothing_and_a_rerun_continues(regions, monkeypatc
     summary = reminders_send(today=dt.date(2026, 5, 12), batch_size=1)
     assert summary == {"members_scanned": 3, "due_soon": 2, "missed": 0, "lapsed": 0, "already_sent": 1}
     assert sorted(m.to for m in sent()) == sorted(w.phone for w in workers)
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(TASKS=DATABASE_TASKS)
+def test_with_database_tasks_a_failed_batch_leaves_no_task(regions, monkeypatch):
+    ensure_reference_data()
+    workers = [paid_member(through=Period(2026, 4)) for _ in range(3)]
+    for worker in workers:
+        member_status_refresh(worker=worker, today=dt.date(2026, 5, 12))
+    real_seal = services_module.seal
+    calls = {"n": 0}
+
+    def seal_failing_second_batch(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("crash while writing the second batch")
+        return real_seal(*args, **kwargs)
+
+    monkeypatch.setattr(services_module, "seal", seal_failing_second_batch)
+    with pytest.raises(RuntimeError):
+        reminders_send(today=dt.date(2026, 5, 12), batch_size=1)
+    # The task row was written in the batch's transaction: one committed batch, one task.
+    tasks = DBTaskResult.objects.filter(task_path="rangkul.outreach.tasks.reminders_deliver")
+    assert tasks.count() == 1 and Reminder.objects.count() == 1
+    assert sent() == []  # queued for a worker, not sent
 
 
 @pytest.mark.postgres
