@@ -564,29 +564,31 @@ def member_statuses_review(*, today: dt.date | None = None, batch_size: int = 50
     reviewed = changed = 0
     last_pk = 0
     while True:
-        ids = list(
-            MemberStatus.objects.filter(next_review_on__lte=today, worker_id__gt=last_pk)
-            .order_by("worker_id")
-            .values_list("worker_id", flat=True)[:batch_size]
-        )
-        if not ids:
+        batch = _review_batch(after=last_pk, limit=batch_size, today=today, rules_for=rules_for, plan=plan)
+        if batch is None:
             break
-        batch_reviewed, batch_changed = _review_batch(worker_ids=ids, today=today, rules_for=rules_for, plan=plan)
+        last_pk, batch_reviewed, batch_changed = batch
         reviewed += batch_reviewed
         changed += batch_changed
-        last_pk = ids[-1]
     return {"reviewed": reviewed, "changed": changed}
 
 
 @transaction.atomic
 def _review_batch(
-    *, worker_ids: list[int], today: dt.date, rules_for: RulesFor, plan: _ReviewPlan | None = None
-) -> tuple[int, int]:
+    *, after: int, limit: int, today: dt.date, rules_for: RulesFor, plan: _ReviewPlan | None
+) -> tuple[int, int, int] | None:
+    """Review the next ``limit`` due members after member ``after``: ``(last member, reviewed,
+    changed)``, or ``None`` when no member is left due."""
+    due = (
+        MemberStatus.objects.filter(next_review_on__lte=today, worker_id__gt=after)
+        .order_by("worker_id")
+        .values("worker_id")[:limit]
+    )
     # Payments lock the member's row before writing months and status: lock the batch's
     # rows the same way (in key order) so a payment never interleaves with the review.
-    locked = list(
-        Worker.objects.select_for_update().filter(pk__in=worker_ids).order_by("pk").values_list("pk", flat=True)
-    )
+    locked = list(Worker.objects.select_for_update().filter(pk__in=due).order_by("pk").values_list("pk", flat=True))
+    if not locked:
+        return None
     plain_reviewed = plain_changed = 0
     if plan is not None:
         plain_reviewed, plain_changed = apply_time_steps(
@@ -595,7 +597,7 @@ def _review_batch(
     # Everyone still due was not plain: the exact simulation, one member at a time.
     statuses = list(MemberStatus.objects.filter(worker_id__in=locked, next_review_on__lte=today).order_by("worker_id"))
     if not statuses:
-        return plain_reviewed, plain_changed
+        return locked[-1], plain_reviewed, plain_changed
     ids = [s.worker_id for s in statuses]
     registered = {
         pk: timezone.localdate(registered_at)
@@ -635,7 +637,7 @@ def _review_batch(
     for day, pks in by_day.items():
         MemberStatus.objects.filter(worker_id__in=pks).update(next_review_on=day, updated_at=now)
     MemberStatusChange.objects.bulk_create(new_changes)
-    return plain_reviewed + len(statuses), plain_changed + changed
+    return locked[-1], plain_reviewed + len(statuses), plain_changed + changed
 
 
 @transaction.atomic

@@ -182,6 +182,17 @@ def _key(step: TimeStep) -> tuple[Any, ...]:
     return (step.status, step.paid_through, step.since_before, step.pay_by_is)
 
 
+def _outcome(step: TimeStep) -> tuple[Any, ...]:
+    return (
+        *_key(step),
+        step.new_status,
+        step.new_since,
+        step.arrears_months,
+        step.pay_arrears_by,
+        step.next_review_on,
+    )
+
+
 def _plain_where(ids: Sequence[int], today: dt.date) -> tuple[str, list[Any]]:
     """Rows of the batch whose stored state is the plain case for their step ``k``."""
     in_ids, params = _ids("s.worker_id", ids)
@@ -218,26 +229,34 @@ def apply_time_steps(*, worker_ids: Sequence[int], steps: Iterable[TimeStep], to
                 WHERE {where} ON CONFLICT DO NOTHING""",  # noqa: S608
                 [now, *params, *where_params],
             )
-        for group in ([s for s in steps if s.changed], [s for s in steps if not s.changed]):
-            if not group:
-                continue
-            rows = [
-                (*_key(s), s.new_status, s.new_since, s.arrears_months, s.pay_arrears_by, s.next_review_on)
-                for s in group
-            ]
-            names = (*_KEY_NAMES, "new_status", "new_since", "arrears_months", "pay_arrears_by", "next_review_on")
-            table, params = _table(rows, (*_KEY, "t", "d", "i", "d", "d"), names)
+        names = (*_KEY_NAMES, "new_status", "new_since", "arrears_months", "pay_arrears_by", "next_review_on")
+        kinds = (*_KEY, "t", "d", "i", "d", "d")
+        update = f"""UPDATE {statuses} AS s SET status = k.new_status, since = COALESCE(k.new_since, s.since),
+            arrears_months = k.arrears_months, pay_arrears_by = k.pay_arrears_by,
+            next_review_on = k.next_review_on, updated_at = %s
+            FROM ({{table}}) AS k WHERE {{where}}"""  # noqa: S608
+        if connection.vendor == "postgresql" and steps:
+            # One statement, counting the members whose status changed as it goes.
+            rows = [(*_outcome(s), int(s.changed)) for s in steps]
+            table, params = _table(rows, (*kinds, "i"), (*names, "changed"))
             where, where_params = _plain_where(worker_ids, today)
             cursor.execute(
-                f"""UPDATE {statuses} AS s SET status = k.new_status, since = COALESCE(k.new_since, s.since),
-                    arrears_months = k.arrears_months, pay_arrears_by = k.pay_arrears_by,
-                    next_review_on = k.next_review_on, updated_at = %s
-                FROM ({table}) AS k WHERE {where}""",  # noqa: S608
+                f"WITH moved AS ({update.format(table=table, where=where)} RETURNING k.changed) "  # noqa: S608
+                "SELECT count(*), COALESCE(sum(changed), 0) FROM moved",
                 [now, *params, *where_params],
             )
-            reviewed += cursor.rowcount
-            if group[0].changed:
-                changed += cursor.rowcount
+            moved, moved_changed = cursor.fetchone()
+            reviewed, changed = int(moved), int(moved_changed)
+        else:
+            for group in ([s for s in steps if s.changed], [s for s in steps if not s.changed]):
+                if not group:
+                    continue
+                table, params = _table([_outcome(s) for s in group], kinds, names)
+                where, where_params = _plain_where(worker_ids, today)
+                cursor.execute(update.format(table=table, where=where), [now, *params, *where_params])
+                reviewed += cursor.rowcount
+                if group[0].changed:
+                    changed += cursor.rowcount
         # Registered members who never paid: nothing moves until a first payment.
         in_ids, params = _ids("s.worker_id", worker_ids)
         months = ContributionMonth._meta.db_table
