@@ -102,15 +102,18 @@ class _State:
             return Status.REGISTERED
         if self.ended:
             return Status.ENDED
-        rules = self.rules_for(Period.of(day))
-        run = 0
-        period = self.resume_from
-        while period <= Period.of(day):
-            run = run + 1 if period in self.late and period not in self.paid else 0
-            if run > rules.lapse_after_unpaid_months:
+        current = Period.of(day)
+        lapse = self.rules_for(current).lapse_after_unpaid_months
+        # The longest run of consecutive months late and unpaid since resuming, up to now
+        # (month numbers as integers: this runs for every event of every member simulated).
+        first, last = self.resume_from.index, current.index
+        run, previous = 0, None
+        for month in sorted(p.index for p in self.late if p not in self.paid and first <= p.index <= last):
+            run = run + 1 if previous == month - 1 else 1
+            previous = month
+            if run > lapse:
                 self.ended = True
                 return Status.ENDED
-            period += 1
         return Status.IN_ARREARS if self.arrears(day) else Status.ACTIVE
 
     def arrears(self, day: dt.date) -> list[Period]:
