@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,7 +13,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from rangkul.contributions import services
-from rangkul.contributions.models import MemberStatus, MemberStatusChange
+from rangkul.contributions.models import MemberStatus, MemberStatusChange, RuleSet
+from rangkul.contributions.rules import RULES_DIR, rules_load
 from rangkul.contributions.schedule import Status
 from rangkul.contributions.services import member_status_refresh, member_statuses_review, payment_allocate
 from rangkul.contributions.tests.factories import at, member
@@ -85,21 +88,17 @@ payment = st.tuples(
 history = st.tuples(st.integers(0, 45), st.lists(payment, min_size=1, max_size=6))
 
 
-@settings(
-    max_examples=120,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    histories=st.lists(history, min_size=1, max_size=4),
-    review_offsets=st.lists(st.integers(1, 420), min_size=1, max_size=4, unique=True),
-    force_due=st.booleans(),
-    payments_first=st.booleans(),
-    batch_size=st.sampled_from([1, 2, 1000]),
-)
-def test_set_based_review_equals_refreshing_each_member(
-    regions, monkeypatch, histories, review_offsets, force_due, payments_first, batch_size
-):
+def _check_review_against_refresh(
+    monkeypatch: pytest.MonkeyPatch,
+    histories: list[Any],
+    review_offsets: list[int],
+    *,
+    force_due: bool,
+    payments_first: bool,
+    batch_size: int,
+) -> tuple[int, int]:
+    """Members with these histories; at each review day the review stores what refreshing
+    each due member stores. Everything is rolled back. Returns (members due, simulated)."""
     with transaction.atomic():
         workers: list[Worker] = []
         events: list[tuple[dt.date, int, Any]] = []
@@ -115,36 +114,82 @@ def test_set_based_review_equals_refreshing_each_member(
         days = sorted(START + dt.timedelta(days=offset) for offset in review_offsets)
         if payments_first:
             # Payments recorded before the reviews run, some dated after a review day.
-            for _day, _kind, (worker, amount, reference, hour) in sorted(events, key=lambda e: (e[0], e[2][2])):
-                payment_allocate(
-                    actor="test",
-                    worker=worker,
-                    amount_idr=amount,
-                    payment_reference=reference,
-                    channel="sandbox",
-                    paid_at=at(_day, hour=hour),
-                )
+            for day, _kind, (worker, amount, reference, hour) in sorted(events, key=lambda e: (e[0], e[2][2])):
+                _pay(worker, amount, reference, at(day, hour=hour))
             events = []
         events += [(day, 1, None) for day in days]
         due = simulated = 0
         for day, kind, item in sorted(events, key=lambda e: (e[0], e[1], e[2][2] if e[2] else "")):
             if kind == 0:
                 worker, amount, reference, hour = item
-                payment_allocate(
-                    actor="test",
-                    worker=worker,
-                    amount_idr=amount,
-                    payment_reference=reference,
-                    channel="sandbox",
-                    paid_at=at(day, hour=hour),
-                )
+                _pay(worker, amount, reference, at(day, hour=hour))
             else:
                 counts = _review_and_refresh_agree(
                     monkeypatch, workers, day, force_due=force_due, batch_size=batch_size
                 )
                 due, simulated = due + counts[0], simulated + counts[1]
-        event(f"members due: {'none' if not due else 'some'}; set-based: {'none' if simulated >= due else 'some'}")
         transaction.set_rollback(True)
+    return due, simulated
+
+
+def _pay(worker: Worker, amount: int, reference: str, paid_at: dt.datetime) -> None:
+    payment_allocate(
+        actor="test", worker=worker, amount_idr=amount, payment_reference=reference, channel="sandbox", paid_at=paid_at
+    )
+
+
+reviews = {
+    "histories": st.lists(history, min_size=1, max_size=4),
+    "review_offsets": st.lists(st.integers(1, 420), min_size=1, max_size=4, unique=True),
+    "force_due": st.booleans(),
+    "payments_first": st.booleans(),
+    "batch_size": st.sampled_from([1, 2, 1000]),
+}
+hypothesis_settings = settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@hypothesis_settings
+@given(**reviews)
+def test_set_based_review_equals_refreshing_each_member(regions, monkeypatch, **review):
+    due, simulated = _check_review_against_refresh(monkeypatch, **review)
+    event(f"members due: {'none' if not due else 'some'}; set-based: {'none' if simulated >= due else 'some'}")
+
+
+def _extra_rule_version(tmp_path: Path, **changes: Any) -> None:
+    """Load a second rule version from July 2026, the current file with ``changes``."""
+    text = (RULES_DIR / "bpu-2024-01.toml").read_text()
+    text = text.replace('version = "BPU-2024-01"', 'version = "TEST-2026-07"')
+    text = text.replace("effective_from = 2024-01-01", "effective_from = 2026-07-01")
+    for name, value in changes.items():
+        text, count = re.subn(rf"^{name} = .*$", f"{name} = {value}", text, flags=re.MULTILINE)
+        assert count == 1
+    path = tmp_path / "test-2026-07.toml"
+    path.write_text(text)
+    rules_load(paths=[path])
+
+
+@hypothesis_settings
+@given(**reviews)
+def test_a_later_due_day_from_july_is_followed(regions, monkeypatch, tmp_path_factory, **review):
+    # Due dates come from each month's rule version: the shared outcomes are worked out with them.
+    if not RuleSet.objects.filter(version="TEST-2026-07").exists():
+        _extra_rule_version(tmp_path_factory.mktemp("rules"), due_day=25)
+    due, simulated = _check_review_against_refresh(monkeypatch, **review)
+    event(f"members due: {'none' if not due else 'some'}; set-based: {'none' if simulated >= due else 'some'}")
+
+
+def test_a_lapse_limit_that_changes_between_versions_means_everyone_is_simulated(regions, monkeypatch, tmp_path):
+    _extra_rule_version(tmp_path, lapse_after_unpaid_months=2)
+    histories = [(0, [(5, 1, 0, 10), (40, 2, 0, 10)]), (3, [(2, 3, 0, 9)]), (10, [(1, 1, 0, 12), (100, 1, 0, 12)])]
+    due, simulated = _check_review_against_refresh(
+        monkeypatch, histories, [150, 200, 260], force_due=True, payments_first=False, batch_size=2
+    )
+    assert due > 0
+    assert simulated == due
 
 
 def _regular_payers(count: int, months: int) -> list[Worker]:
@@ -182,14 +227,7 @@ def test_a_member_who_paid_after_the_review_day_is_simulated(regions, monkeypatc
     # A review run for a past day: months paid later must not count, as in a refresh for that day.
     worker = member(registered_on=dt.date(2026, 1, 2))
     for reference, day in [("JAN", dt.date(2026, 1, 5)), ("FEB", dt.date(2026, 3, 20))]:
-        payment_allocate(
-            actor="test",
-            worker=worker,
-            amount_idr=MONTH_IDR,
-            payment_reference=reference,
-            channel="sandbox",
-            paid_at=at(day),
-        )
+        _pay(worker, MONTH_IDR, reference, at(day))
     assert _review_and_refresh_agree(monkeypatch, [worker], dt.date(2026, 3, 1), force_due=True, batch_size=10) == (
         1,
         1,
