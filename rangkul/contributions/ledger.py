@@ -8,11 +8,11 @@ twice returns the first entry (the database's unique constraint decides races).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,18 +44,33 @@ def clearing_account(channel: str) -> str:
     return f"{CLEARING_PREFIX}{channel}"
 
 
+def _account_spec(code: str) -> tuple[str, str, bool]:
+    """(name, kind, per member) of a chart account or a channel clearing account; refuses any other code."""
+    if code in CHART:
+        return CHART[code]
+    if code.startswith(CLEARING_PREFIX):
+        return f"Payment clearing, {code.removeprefix(CLEARING_PREFIX)}", Account.Kind.ASSET, False
+    raise UnbalancedEntry(_("Unknown ledger account %(code)s.") % {"code": code})
+
+
 def account_get(code: str) -> Account:
     """The account with this code, created from the chart (or as a channel clearing account)."""
-    if code in CHART:
-        name, kind, per_member = CHART[code]
-    elif code.startswith(CLEARING_PREFIX):
-        name, kind, per_member = f"Payment clearing, {code.removeprefix(CLEARING_PREFIX)}", Account.Kind.ASSET, False
-    else:
-        raise UnbalancedEntry(_("Unknown ledger account %(code)s.") % {"code": code})
+    name, kind, per_member = _account_spec(code)
     account, _created = Account.objects.get_or_create(
         code=code, defaults={"name": name, "kind": kind, "per_member": per_member}
     )
     return account
+
+
+def accounts_get(codes: Iterable[str]) -> dict[str, int]:
+    """Account ids by code in one query; an account not there yet is created from the chart."""
+    wanted = set(codes)
+    for code in wanted:
+        _account_spec(code)
+    ids = dict(Account.objects.filter(code__in=wanted).values_list("code", "pk"))
+    for code in wanted - ids.keys():
+        ids[code] = account_get(code).pk
+    return ids
 
 
 @dataclass(frozen=True)
@@ -83,7 +98,6 @@ def _validate(lines: Sequence[Line]) -> None:
         )
 
 
-@transaction.atomic
 def journal_post(
     *,
     actor: Any,
@@ -96,35 +110,64 @@ def journal_post(
     """Post one balanced entry; returns ``(entry, created)``.
 
     The same ``(kind, reference)`` posted again returns the existing entry with
-    ``created=False`` and writes nothing.
+    ``created=False`` and writes nothing. The entry is inserted with ``ON CONFLICT DO
+    NOTHING`` on that unique pair: the database decides between concurrent posts, without
+    a read before or a savepoint around the insert. An entry is refused (nothing written)
+    before any statement when it does not balance or names an unknown account.
     """
-    existing = JournalEntry.objects.filter(kind=kind, reference=reference).first()
-    if existing is not None:
-        return existing, False
     _validate(lines)
-    accounts = {code: account_get(code) for code in {line.account for line in lines}}
-    try:
-        with transaction.atomic():
-            entry = JournalEntry.objects.create(
-                occurred_at=occurred_at or timezone.now(),
-                kind=kind,
-                reference=reference,
-                memo=memo[:255],
-                created_by=actor if getattr(actor, "pk", None) else None,
-            )
-    except IntegrityError:
-        # A concurrent post of the same reference won: return its entry.
-        return JournalEntry.objects.get(kind=kind, reference=reference), False
-    JournalLine.objects.bulk_create(
-        JournalLine(
-            entry=entry,
-            account=accounts[line.account],
-            worker_id=line.worker_id,
-            period=line.period,  # type: ignore[misc]  # PeriodField takes a Period
-            program=line.program,
-            debit_idr=line.debit_idr,
-            credit_idr=line.credit_idr,
+    codes = {line.account for line in lines}
+    for code in codes:
+        _account_spec(code)
+    # No savepoint: a failure below leaves nothing worth keeping in the caller's transaction.
+    with transaction.atomic(savepoint=False):
+        entry = JournalEntry(
+            occurred_at=occurred_at or timezone.now(),
+            kind=kind,
+            reference=reference,
+            memo=memo[:255],
+            created_by=actor if getattr(actor, "pk", None) else None,
         )
-        for line in lines
-    )
+        if not _entry_insert(entry):
+            # Posted before, or by a concurrent post that committed first: return that entry.
+            return JournalEntry.objects.get(kind=kind, reference=reference), False
+        accounts = accounts_get(codes)
+        JournalLine.objects.bulk_create(
+            JournalLine(
+                entry_id=entry.pk,
+                account_id=accounts[line.account],
+                worker_id=line.worker_id,
+                period=line.period,  # type: ignore[misc]  # PeriodField takes a Period
+                program=line.program,
+                debit_idr=line.debit_idr,
+                credit_idr=line.credit_idr,
+            )
+            for line in lines
+        )
     return entry, True
+
+
+def _entry_insert(entry: JournalEntry) -> bool:
+    """``INSERT … ON CONFLICT (kind, reference) DO NOTHING RETURNING id``; sets the pk when inserted.
+
+    Both databases (SQLite 3.35+ for RETURNING). Under a concurrent insert of the same pair,
+    PostgreSQL waits for the other transaction and then does nothing if it committed.
+    """
+    opts = JournalEntry._meta
+    fields = [field for field in opts.local_concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(entry, add=True), connection) for field in fields]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote('kind')}, {quote('reference')}) DO NOTHING RETURNING {quote(opts.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    entry.pk = row[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    return True

@@ -67,13 +67,14 @@ def payment_code_ttl() -> dt.timedelta:
     return dt.timedelta(hours=int(getattr(settings, "PAYMENT_CODE_TTL_HOURS", 72)))
 
 
-def _rules_for_preloaded() -> RulesFor:
+def _rules_for_preloaded(rows: Sequence[RuleSet] | None = None) -> RulesFor:
     """``rules_for_memo`` with every rule version read in one query (there are a handful).
 
     Picks the same version as ``rulebook_for``: the latest one whose effective range
     covers the month's first day; a month no version covers still raises through it.
     """
-    rows = list(RuleSet.objects.order_by("-effective_from"))
+    if rows is None:
+        rows = list(RuleSet.objects.order_by("-effective_from"))
     memo: dict[Period, RuleBook] = {}
 
     def rules_for(period: Period) -> RuleBook:
@@ -260,7 +261,6 @@ def _allocation_from_lines(entry_id: int, lines: Sequence[Line]) -> Allocation:
     return Allocation(entry_id, True, amount, tuple(months), allocated, credit_used, credit_added)
 
 
-@transaction.atomic
 def payment_allocate(
     *,
     actor: Any,
@@ -271,6 +271,9 @@ def payment_allocate(
     paid_at: dt.datetime | None = None,
     bill: Bill | None = None,
     sponsor_kind: str | None = None,
+    member_locked: bool = False,
+    first_delivery: bool = False,
+    audit: list[dict[str, Any]] | None = None,
 ) -> Allocation:
     """Apply a payment (plus any member credit) to whole months; keep the rest as credit.
 
@@ -278,27 +281,38 @@ def payment_allocate(
     12 months ahead. Idempotent per ``(channel, payment_reference)``: a repeated
     call returns the first allocation and moves no money. ``sponsor_kind`` prices
     months paid by a sponsor (a state or regional budget gets no PP 50/2025 discount).
+
+    For a caller on a hot path (a payment recorded once by its own unique constraint):
+    ``member_locked`` says it already holds the member's row lock, ``first_delivery``
+    skips the early look for an earlier allocation (the journal's unique constraint
+    still decides), and ``audit`` collects the audit row for the caller to write
+    with its own in one statement.
     """
     if amount_idr <= 0:
         raise ValidationFailed(
             _("A payment must be more than zero."), fields={"amount_idr": [_("Must be more than zero.")]}
         )
     reference = f"{channel}:{payment_reference}"
-    existing = JournalEntry.objects.filter(kind=PAYMENT_KIND, reference=reference).first()
-    if existing is not None:
-        return _allocation_from_entry(existing, created=False)
-    return _allocate(
-        actor=actor,
-        worker=worker,
-        amount_idr=amount_idr,
-        kind=PAYMENT_KIND,
-        reference=reference,
-        debit_account=clearing_account(channel),
-        paid_at=paid_at or timezone.now(),
-        bill=bill,
-        sponsor_kind=sponsor_kind,
-        memo=f"{worker.membership_number} via {channel}",
-    )
+    # No savepoint of its own: every failure below aborts the caller's transaction anyway.
+    with transaction.atomic(savepoint=False):
+        if not first_delivery:
+            existing = JournalEntry.objects.filter(kind=PAYMENT_KIND, reference=reference).first()
+            if existing is not None:
+                return _allocation_from_entry(existing, created=False)
+        return _allocate(
+            actor=actor,
+            worker=worker,
+            amount_idr=amount_idr,
+            kind=PAYMENT_KIND,
+            reference=reference,
+            debit_account=clearing_account(channel),
+            paid_at=paid_at or timezone.now(),
+            bill=bill,
+            sponsor_kind=sponsor_kind,
+            memo=f"{worker.membership_number} via {channel}",
+            member_locked=member_locked,
+            audit=audit,
+        )
 
 
 @transaction.atomic
@@ -308,7 +322,6 @@ def credit_apply(*, actor: Any, worker: Worker, at: dt.datetime | None = None) -
     Returns ``None`` when the credit does not cover the next month. Each run is
     its own journal entry (reference: the member and the moment).
     """
-    Worker.objects.select_for_update().filter(pk=worker.pk).first()
     at = at or timezone.now()
     allocation = _allocate(
         actor=actor,
@@ -337,15 +350,20 @@ def _allocate(
     bill: Bill | None,
     sponsor_kind: str | None,
     memo: str,
+    member_locked: bool = False,
+    audit: list[dict[str, Any]] | None = None,
 ) -> Allocation:
     """Money in (``amount_idr`` from ``debit_account``) plus the member's credit → whole months, in order."""
-    Worker.objects.select_for_update().filter(pk=worker.pk).values_list("pk", flat=True).first()
+    if not member_locked:
+        Worker.objects.select_for_update().filter(pk=worker.pk).values_list("pk", flat=True).first()
     today = timezone.localdate(paid_at)
-    rules_for = _rules_for_preloaded()
+    rulesets = list(RuleSet.objects.order_by("-effective_from"))
+    rules_for = _rules_for_preloaded(rulesets)
     funds = amount_idr + member_credit_idr(worker_id=worker.pk)
     already_paid = paid_months(worker_id=worker.pk)
+    registered_on = _registered_on(worker)
     candidates = payable_periods(
-        registered_on=_registered_on(worker),
+        registered_on=registered_on,
         paid=already_paid,
         today=today,
         rules_for=rules_for,
@@ -383,7 +401,10 @@ def _allocate(
     )
     if not created:
         return _allocation_from_entry(entry, created=False)
-    _lock_versions({q.rule_version for q in quotes})
+    # Read above in this transaction: a version already locked stays locked (never unlocked).
+    unlocked = {q.rule_version for q in quotes} - {r.version for r in rulesets if r.is_locked}
+    if unlocked:
+        _lock_versions(unlocked)
     covered = set(already_paid)
     starts: dict[Period, dt.date] = {}
     for q in quotes:
@@ -392,19 +413,19 @@ def _allocate(
             today,
             rules_for,
             continuous=q.period - 1 in covered,
-            registered_on=_registered_on(worker),
+            registered_on=registered_on,
         )
         covered.add(q.period)
     ContributionMonth.objects.bulk_create(
         ContributionMonth(
-            worker=worker,
+            worker_id=worker.pk,
             period=q.period,  # type: ignore[misc]  # PeriodField takes a Period
             program=line.program,
             amount_idr=line.amount_idr,
             discount_idr=line.discount_idr,
             paid_at=paid_at,
             covered_from=starts[q.period],
-            entry=entry,
+            entry_id=entry.pk,
         )
         for q in quotes
         for line in q.lines
@@ -413,23 +434,29 @@ def _allocate(
         Bill.objects.filter(pk=bill.pk).update(status=BillStatus.PAID, paid_at=paid_at)
     # The status from the months held before plus those just paid (first paid today),
     # exactly what re-reading them would give, in the same transaction as the payment.
+    # The whole history is simulated again from the months already in memory: it costs a
+    # fraction of a millisecond, and it is by construction what a full refresh stores.
     paid_now = dict(already_paid)
     for q in quotes:
         paid_now.setdefault(q.period, today)
     _status_store(worker=worker, paid=paid_now, today=today, rules_for=rules_for)
     allocation = _allocation_from_lines(entry.pk, lines)
-    audit_record(
-        actor=actor,
-        action="contributions.payment_allocated" if debit_account else "contributions.credit_applied",
-        subject=worker,
-        after={
+    entry_audit = {
+        "actor": actor,
+        "action": "contributions.payment_allocated" if debit_account else "contributions.credit_applied",
+        "subject": worker,
+        "after": {
             "reference": reference,
             "amount_idr": amount_idr,
             "months": [str(p) for p in allocation.months],
             "credit_used_idr": allocation.credit_used_idr,
             "credit_added_idr": allocation.credit_added_idr,
         },
-    )
+    }
+    if audit is None:
+        audit_record(**entry_audit)
+    else:
+        audit.append(entry_audit)
     return allocation
 
 

@@ -45,10 +45,23 @@ SUSPENSE_CHANNEL = "suspense"
 
 
 def bill_for_code_locked(code: str) -> Bill | None:
-    """The bill with this payment code, locked until the end of the transaction."""
+    """The bill with this payment code, locked until the end of the transaction.
+
+    A member's bill comes with the member (and occupation, for pricing) and locks the
+    member's row in the same statement, the lock ``payment_allocate`` otherwise takes
+    itself (``member_locked``). A group bill has no member: it is read by a second query.
+    """
     if not code:
         return None
-    return Bill.objects.select_for_update(of=("self",)).select_related("worker").filter(payment_code=code).first()
+    bill = (
+        Bill.objects.select_for_update(of=("self", "worker"))
+        .select_related("worker__occupation")
+        .filter(payment_code=code, worker__isnull=False)
+        .first()
+    )
+    if bill is None:
+        bill = Bill.objects.select_for_update(of=("self",)).filter(payment_code=code).first()
+    return bill
 
 
 def bill_open_for_code(code: str) -> Bill | None:

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from rangkul.audit.services import audit_record
+from rangkul.audit.services import audit_record, audit_record_many
 from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rangkul.core.money import format_rupiah
 from rangkul.outreach.services import sms_queue
@@ -213,30 +213,31 @@ def callback_receive(
     return CallbackAnswer(200, _answer_for(payment, created=created), payment=payment, event=event)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def payment_record(*, actor: Any, channel: Channel, data: CallbackData, source: str) -> tuple[Payment, bool]:
     """Record money once per (channel, external reference); allocate it or hold it for review.
 
     Returns ``(payment, created)``. A repeated delivery returns the first payment and moves no money.
+    No savepoint of its own: any failure aborts the caller's transaction, which the caller never
+    continues (the exactly-once insert below needs none either).
     """
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            payment = Payment.objects.create(
-                channel=channel,
-                external_reference=data.external_reference,
-                payment_code=data.payment_code,
-                amount_idr=data.amount_idr,
-                paid_at=data.paid_at,
-                recorded_at=now,
-                source=source,
-                status=PaymentStatus.EXCEPTION,
-            )
-    except IntegrityError:
+    payment = Payment(
+        channel=channel,
+        external_reference=data.external_reference,
+        payment_code=data.payment_code,
+        amount_idr=data.amount_idr,
+        paid_at=data.paid_at,
+        recorded_at=now,
+        source=source,
+        status=PaymentStatus.EXCEPTION,
+    )
+    if not _payment_insert(payment):
         return Payment.objects.get(channel=channel, external_reference=data.external_reference), False
 
     bill = port.bill_for_code_locked(data.payment_code)
     reason, detail = _exception_reason(bill, data)
+    audit: list[dict[str, Any]] = []
     if reason is None and bill is not None:
         if bill.worker is not None:
             allocation = port.payment_allocate(
@@ -247,6 +248,9 @@ def payment_record(*, actor: Any, channel: Channel, data: CallbackData, source: 
                 channel=channel.code,
                 paid_at=data.paid_at,
                 bill=bill,
+                member_locked=True,  # locked with the bill
+                first_delivery=True,  # this request inserted the payment
+                audit=audit,
             )
             entry_id: int | None = allocation.entry_id
         else:
@@ -281,20 +285,52 @@ def payment_record(*, actor: Any, channel: Channel, data: CallbackData, source: 
             payment=payment, reason=reason or ExceptionReason.UNKNOWN_CODE, detail=detail[:255], created_at=now
         )
         logger.info("payment held for review channel=%s reason=%s", channel.code, reason)
-    audit_record(
-        actor=actor,
-        action="payments.payment_recorded",
-        subject=payment,
-        after={
-            "channel": channel.code,
-            "external_reference": payment.external_reference,
-            "payment_code": payment.payment_code,
-            "amount_idr": payment.amount_idr,
-            "status": payment.status,
-            "source": source,
-        },
+    audit.append(
+        {
+            "actor": actor,
+            "action": "payments.payment_recorded",
+            "subject": payment,
+            "after": {
+                "channel": channel.code,
+                "external_reference": payment.external_reference,
+                "payment_code": payment.payment_code,
+                "amount_idr": payment.amount_idr,
+                "status": payment.status,
+                "source": source,
+            },
+        }
     )
+    audit_record_many(audit)
     return payment, True
+
+
+def _payment_insert(payment: Payment) -> bool:
+    """The exactly-once gate: ``INSERT … ON CONFLICT (channel, external reference) DO NOTHING
+    RETURNING id``. True (and the pk set) when this call inserted the row.
+
+    The unique constraint decides between racing deliveries: PostgreSQL makes the second
+    insert wait for the first transaction and then do nothing if it committed (or insert, if
+    it rolled back). No savepoint is needed, since a conflict is not an error.
+    """
+    opts = Payment._meta
+    fields = [field for field in opts.local_concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(payment, add=True), connection) for field in fields]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote('channel_id')}, {quote('external_reference')}) DO NOTHING "
+        f"RETURNING {quote(opts.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    payment.pk = row[0]
+    payment._state.adding = False
+    payment._state.db = connection.alias
+    return True
 
 
 def _exception_reason(bill: port.Bill | None, data: CallbackData) -> tuple[str | None, str]:
