@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -571,7 +571,11 @@ def _review_plan(*, today: dt.date, rules_for: RulesFor) -> _ReviewPlan | None:
         .values_list("status", "paid_through")
         .distinct()
     )
-    steps = [time_step(status=status, paid_through=month, today=today, rules_for=rules_for) for status, month in keys]
+    steps = [
+        # PeriodField reads the month as a Period (typed as the DateField it stores).
+        time_step(status=status, paid_through=cast(Period, month), today=today, rules_for=rules_for)
+        for status, month in keys
+    ]
     return _ReviewPlan(members_paid_after(today), [step for step in steps if step is not None])
 
 

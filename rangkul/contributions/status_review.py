@@ -154,7 +154,7 @@ def _day(value: Period | dt.date | None) -> dt.date | None:
     return value.first_day if isinstance(value, Period) else value
 
 
-def _table(rows: Sequence[Sequence[Any]], kinds: str, names: Sequence[str]) -> tuple[str, list[Any]]:
+def _table(rows: Sequence[Sequence[Any]], kinds: Sequence[str], names: Sequence[str]) -> tuple[str, list[Any]]:
     """A small derived table ``SELECT … UNION ALL SELECT …`` (both databases; typed on PostgreSQL)."""
     text, day, integer = _casts()
     cast = {"t": text, "d": day, "i": integer}
