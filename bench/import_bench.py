@@ -3,9 +3,10 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/anything .venv/bin/python -m bench.import_bench --rows 1000000
 
 It uses its own database (``rangkul_import_bench`` on PostgreSQL, or
-bench/results/import_bench.sqlite3), generates an N-row CSV of valid, distinct
-people, runs ``manage.py import_workers`` in a child process (so that its peak
-memory is measured alone), then loads the same file with ``COPY`` into a plain
+bench/results/import_bench.sqlite3; ``RANGKUL_IMPORT_BENCH_DB=name`` picks
+another), generates an N-row CSV of valid, distinct people, runs
+``manage.py import_workers`` in a child process (so that its peak memory is
+measured alone), then loads the same file with ``COPY`` into a plain
 table. It prints rows/s for both, the ratio and the import's peak memory.
 Nothing here asserts a time: the figures are for docs/benchmarks.md.
 """
@@ -44,11 +45,12 @@ PARTNER = "bench-partner"
 
 def _database_url() -> tuple[str, str]:
     url = os.environ.get("DATABASE_URL", "").strip()
+    name = os.environ.get("RANGKUL_IMPORT_BENCH_DB", "").strip() or "rangkul_import_bench"
     if url.startswith(("postgres://", "postgresql://")):
         base, _, _name = url.rpartition("/")
-        return f"{base}/rangkul_import_bench", "postgresql"
+        return f"{base}/{name}", "postgresql"
     RESULTS.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{RESULTS / 'import_bench.sqlite3'}", "sqlite"
+    return f"sqlite:///{RESULTS / (name + '.sqlite3')}", "sqlite"
 
 
 def _name(i: int) -> str:

@@ -48,7 +48,7 @@ from rangkul.registry.models import (
     Worker,
     WorkerStatus,
 )
-from rangkul.registry.tasks import worker_send_welcome
+from rangkul.registry.tasks import welcomes_seal, worker_send_welcome, workers_send_welcome
 
 logger = logging.getLogger("rangkul.registry")
 
@@ -705,17 +705,13 @@ def workers_register_many(
     for item in created:
         outcomes[item.index] = item.worker
     if welcome and created:
-        worker_ids = [item.worker.pk for item in created]
-        transaction.on_commit(lambda: _welcome_many(worker_ids))
+        # One task for the batch, carrying its welcome messages sealed, queued with the batch's
+        # transaction (in it when tasks live in the database, else after the commit): a rolled-back
+        # batch texts nobody, and a committed batch always has its task.
+        sealed = welcomes_seal([item.worker for item in created])
+        enqueue_on_commit(workers_send_welcome, sealed=sealed, count=len(created))
     assert all(outcome is not None for outcome in outcomes)  # noqa: S101 — every row was decided above
     return [outcome for outcome in outcomes if outcome is not None]
-
-
-def _welcome_many(worker_ids: Sequence[int]) -> None:
-    """One welcome task per worker, as worker_register queues it, written in one transaction for the batch."""
-    with transaction.atomic():
-        for worker_id in worker_ids:
-            worker_send_welcome.enqueue(worker_id)
 
 
 def _workers_insert_many(pending: list[_Pending], outcomes: list[Worker | ApplicationError | None]) -> list[_Pending]:
