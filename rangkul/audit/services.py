@@ -9,6 +9,7 @@ from django.db import models
 
 from rangkul.audit.models import AuditEvent
 from rangkul.core import context
+from rangkul.core.bulk import insert_many
 from rangkul.core.crypto import mask_nik, mask_phone
 
 # Keys whose values are personal data: stored masked, never in full.
@@ -82,7 +83,7 @@ def audit_record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEvent]:
     """
     ctx = context.current()
     events = [_event_new(ctx, **entry) for entry in entries]
-    return AuditEvent.objects.bulk_create(events, batch_size=1000) if events else []
+    return list(insert_many(AuditEvent, events)) if events else []
 
 
 def _event_new(

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.roles import Role
 from rangkul.audit.services import audit_record
+from rangkul.core.bulk import insert_many
 from rangkul.core.crypto import mask_nik
 from rangkul.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from rangkul.partners.importing.parse import (
@@ -470,7 +471,7 @@ def _commit_batch(state: _BatchState, rows: list[RawRow]) -> None:
         if locked.status != ImportStatus.RUNNING or locked.last_committed_row != job.last_committed_row:
             raise _Stop
         _process_rows(state, rows)
-        ImportRowResult.objects.bulk_create(state.results, batch_size=1000)
+        insert_many(ImportRowResult, state.results)
         if state.memberships:
             Membership.objects.bulk_create(state.memberships, batch_size=1000, ignore_conflicts=True)
         locked.processed += len(rows)

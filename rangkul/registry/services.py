@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from rangkul.accounts.models import BranchOffice
 from rangkul.audit.selectors import audit_events_for
 from rangkul.audit.services import audit_record, audit_record_many
+from rangkul.core.bulk import insert_many
 from rangkul.core.crypto import lookup_hash, seal, unseal
 from rangkul.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from rangkul.core.tasks import enqueue_on_commit
@@ -722,9 +723,10 @@ def _workers_insert_many(pending: list[_Pending], outcomes: list[Worker | Applic
     try:
         _membership_numbers_assign(workers)
         # A savepoint: if a concurrent registration took one of these NIKs or numbers since the
-        # checks, the batch falls back to worker_register's row-by-row insert and retry.
+        # checks, the unique constraints stop the whole insert and the batch falls back to
+        # worker_register's row-by-row insert and retry. COPY on PostgreSQL (ADR 0012).
         with transaction.atomic():
-            Worker.objects.bulk_create(workers)
+            insert_many(Worker, workers)
         return pending
     except IntegrityError:
         pass
