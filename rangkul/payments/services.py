@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from rangkul.audit.services import audit_record, audit_record_many
 from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rangkul.core.money import format_rupiah
+from rangkul.core.tasks import enqueue_on_commit
 from rangkul.outreach.services import sms_queue
 from rangkul.payments import contributions_port as port
 from rangkul.payments.channels import CallbackData, CallbackUnreadable, callback_authentic, callback_parse
@@ -269,8 +270,7 @@ def payment_record(*, actor: Any, channel: Channel, data: CallbackData, source: 
         payment.worker = bill.worker
         payment.journal_entry_id = entry_id
         payment.save(update_fields=["status", "bill", "worker", "journal_entry_id"])
-        payment_id = payment.pk
-        transaction.on_commit(lambda: _receipt_task_enqueue(payment_id))
+        _receipt_task_enqueue(payment.pk)
     else:
         payment.bill = bill
         payment.journal_entry_id = port.suspense_post(
@@ -346,9 +346,10 @@ def _exception_reason(bill: port.Bill | None, data: CallbackData) -> tuple[str |
 
 
 def _receipt_task_enqueue(payment_id: int) -> None:
+    """Queue the receipt with the payment's transaction (in it when tasks live in the database)."""
     from rangkul.payments.tasks import payment_receipt_issue  # tasks import services: avoid the cycle
 
-    payment_receipt_issue.enqueue(payment_id=payment_id)
+    enqueue_on_commit(payment_receipt_issue, payment_id=payment_id)
 
 
 # --- receipts -------------------------------------------------------------------------------
@@ -500,8 +501,7 @@ def exception_approve(*, actor: Any, exception_id: int) -> PaymentException:
         payment.status = PaymentStatus.ALLOCATED
         payment.worker = worker
         payment.journal_entry_id = allocation.entry_id
-        payment_id = payment.pk
-        transaction.on_commit(lambda: _receipt_task_enqueue(payment_id))
+        _receipt_task_enqueue(payment.pk)
     else:
         kind = "payment_refund" if exc.proposed_action == Resolution.REFUND else "payment_write_off"
         payment.journal_entry_id = port.suspense_release(
