@@ -8,16 +8,17 @@ of them ever repeats the NIK.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import phonenumbers
 from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.id import nik as stdnum_nik
 
 from rangkul.regions.selectors import regency_in_province_exists
@@ -65,7 +66,18 @@ class NikCheck:
 
 
 def nik_compact(value: str) -> str:
+    # The common case, 16 ASCII digits, is already compact: stdnum would return it unchanged.
+    if value and len(value) == 16 and value.isascii() and value.isdigit():
+        return value
     return stdnum_nik.compact(value or "")
+
+
+def _nik_birth_date_possible(number: str) -> bool:
+    """``stdnum.id.nik.get_birth_date`` succeeds (19YY or 20YY), for a compact 16-digit NIK."""
+    day, month, year = int(number[6:8]) % 40, int(number[8:10]), int(number[10:12])
+    if not 1 <= month <= 12 or day < 1:
+        return False
+    return day <= calendar.monthrange(1900 + year, month)[1] or day <= calendar.monthrange(2000 + year, month)[1]
 
 
 def nik_parse(value: str) -> NikFacts | None:
@@ -73,8 +85,8 @@ def nik_parse(value: str) -> NikFacts | None:
 
     Format PP RR SS DD MM YY NNNN (DOMAIN.md): women's day of birth is +40, the
     serial is never 0000, there is no check digit. The birth date is checked
-    with ``stdnum.id.nik``; its registration-place table is deliberately not
-    used here because an unknown region is only a warning.
+    as ``stdnum.id.nik`` checks it; its registration-place table is deliberately
+    not used here because an unknown region is only a warning.
     """
     number = nik_compact(value)
     if len(number) != 16 or not number.isascii() or not number.isdigit():
@@ -82,9 +94,7 @@ def nik_parse(value: str) -> NikFacts | None:
     raw_day = int(number[6:8])
     if not (1 <= raw_day <= 31 or 41 <= raw_day <= 71) or number[12:] == "0000" or number[:2] == "00":
         return None
-    try:
-        stdnum_nik.get_birth_date(number)
-    except StdnumValidationError:
+    if not _nik_birth_date_possible(number):
         return None
     return NikFacts(
         nik=number,
@@ -109,14 +119,21 @@ def region_in_list(region_code: str) -> bool:
 
 
 def nik_check(
-    value: str, *, birth_date: dt.date | None, sex: str, region_known: Callable[[str], bool] | None = None
+    value: str,
+    *,
+    birth_date: dt.date | None,
+    sex: str,
+    region_known: Callable[[str], bool] | None = None,
+    parse: Callable[[str], NikFacts | None] = nik_parse,
 ) -> NikCheck:
     """Structure, then agreement with the given date of birth and sex, then the region prefix.
 
     ``region_known`` answers ``region_in_list`` from reference rows already loaded
     (bulk registration loads them once per batch); by default it asks the database.
+    ``parse`` is ``nik_parse``, or its answers kept from an earlier pass over the same
+    values (bulk registration parses each NIK once).
     """
-    facts = nik_parse(value)
+    facts = parse(value)
     if facts is None:
         digits = nik_compact(value)
         if len(digits) != 16 or not digits.isdigit():
@@ -179,11 +196,79 @@ class PhoneInvalid(ValueError):
         self.message = message
 
 
+# The fast path for the usual ways of writing an Indonesian mobile number (0812…, +62812…, 62812…,
+# with spaces or hyphens). It accepts a number only when ``phonenumbers`` would, with the same
+# E.164 result, using the library's own metadata for Indonesia; anything else goes through
+# ``phonenumbers`` itself. tests/test_phone_fast.py checks the two agree (Hypothesis).
+_PHONE_USUAL = re.compile(r"(\+62|62|0)(8\d{6,15})")
+_PHONE_MAX_INPUT = 250  # phonenumbers refuses longer input as "not a phone number"
+
+
+def _desc(desc: phonenumbers.PhoneNumberDesc | None) -> tuple[frozenset[int], re.Pattern[str]] | None:
+    if desc is None or desc.national_number_pattern is None:
+        return None
+    return frozenset(desc.possible_length or ()), re.compile(desc.national_number_pattern)
+
+
+def _id_number_types() -> tuple[Any, Any, list[Any]]:
+    meta = phonenumbers.PhoneMetadata.metadata_for_region("ID")
+    assert meta is not None and meta.national_prefix_for_parsing == "0"  # noqa: S101 — what the fast path assumes
+    assert not meta.same_mobile_and_fixed_line_pattern and not meta.national_prefix_transform_rule  # noqa: S101
+    # Types phonenumbers tries before MOBILE (a number matching any of them is not a mobile number).
+    others = [
+        meta.premium_rate,
+        meta.toll_free,
+        meta.shared_cost,
+        meta.voip,
+        meta.personal_number,
+        meta.pager,
+        meta.uan,
+        meta.voicemail,
+        meta.fixed_line,
+    ]
+    return _desc(meta.general_desc), _desc(meta.mobile), [d for d in map(_desc, others) if d is not None]
+
+
+_ID_GENERAL, _ID_MOBILE, _ID_NOT_MOBILE = _id_number_types()
+
+
+def _matches(national: str, desc: tuple[frozenset[int], re.Pattern[str]]) -> bool:
+    lengths, pattern = desc
+    return (not lengths or len(national) in lengths) and pattern.fullmatch(national) is not None
+
+
+def _phone_fast(raw: str) -> str | None:
+    """E.164 for a usual Indonesian mobile number, or None: then ask phonenumbers."""
+    if len(raw) > _PHONE_MAX_INPUT:
+        return None
+    digits = raw.replace(" ", "").replace("-", "")
+    match = _PHONE_USUAL.fullmatch(digits)
+    if match is None:
+        return None
+    prefix, national = match.groups()
+    # "62…" without "+" is read as a national number when it looks like one (phonenumbers' rule).
+    if prefix == "62" and _ID_GENERAL[1].fullmatch(digits):
+        return None
+    if not _matches(national, _ID_GENERAL) or not _matches(national, _ID_MOBILE):
+        return None
+    if any(_matches(national, desc) for desc in _ID_NOT_MOBILE):
+        return None
+    return "+62" + national
+
+
 def phone_normalize(value: str) -> str:
     """An Indonesian mobile number in E.164 (``+6281234567890``), or PhoneInvalid."""
     raw = (value or "").strip()
     if not raw:
         raise PhoneInvalid(_("Write a mobile number."))
+    fast = _phone_fast(raw)
+    if fast is not None:
+        return fast
+    return _phone_normalize_slow(raw)
+
+
+def _phone_normalize_slow(raw: str) -> str:
+    """``phonenumbers``' answer for a stripped, non-empty input."""
     try:
         number = phonenumbers.parse(raw, "ID")
     except phonenumbers.NumberParseException as exc:

@@ -133,6 +133,8 @@ def _unstorable(value: object) -> bool:
     """Text the database cannot hold (NUL, lone surrogates) or that no form could produce."""
     if not isinstance(value, str):
         return value is not None
+    if value.isascii() and value.isprintable():  # the usual case: no control character, valid UTF-8
+        return False
     if any(ch == "\x00" or (ord(ch) < 32 and ch not in "\t\n\r") for ch in value):
         return True
     try:
@@ -210,6 +212,9 @@ class _Lookups:
     def default_branch(self, village: Village) -> BranchOffice | None:
         return BranchOffice.objects.filter(regency_id=village.regency_code, is_active=True).order_by("code").first()
 
+    def nik_parse(self, value: str) -> identity.NikFacts | None:
+        return identity.nik_parse(value)
+
 
 _DATABASE_LOOKUPS = _Lookups()
 
@@ -221,7 +226,13 @@ class _BatchLookups(_Lookups):
         village_codes = {code for data in rows if (code := _lookup_key(data.village_code))}
         self.villages = {v.code: v for v in Village.objects.filter(code__in=village_codes)} if village_codes else {}
         self.occupations = {o.code: o for o in Occupation.objects.filter(is_active=True)}
-        prefixes = {p for data in rows if (p := _nik_region_prefix(data.nik))}
+        # Each NIK is parsed once for the batch: here for its region, and _clean reuses the answer.
+        self.niks = {
+            data.nik: identity.nik_parse(data.nik)
+            for data in rows
+            if isinstance(data.nik, str) and not _unstorable(data.nik)
+        }
+        prefixes = {facts.region_code for facts in self.niks.values() if facts}
         self.provinces = set(Province.objects.filter(code__in={p[:2] for p in prefixes}).values_list("code", flat=True))
         self.regencies = set(Regency.objects.filter(code__in=prefixes).values_list("code", flat=True))
         self.branches: dict[str, BranchOffice] = {}
@@ -241,15 +252,13 @@ class _BatchLookups(_Lookups):
     def default_branch(self, village: Village) -> BranchOffice | None:
         return self.branches.get(village.regency_code)
 
+    def nik_parse(self, value: str) -> identity.NikFacts | None:
+        return self.niks[value] if value in self.niks else identity.nik_parse(value)
+
 
 def _lookup_key(value: object) -> str:
     """A code as the rules look it up, or "" when it cannot name a row (the rules then report it)."""
     return value.strip() if isinstance(value, str) and not _unstorable(value) else ""
-
-
-def _nik_region_prefix(value: object) -> str:
-    facts = identity.nik_parse(value) if isinstance(value, str) and not _unstorable(value) else None
-    return facts.region_code if facts else ""
 
 
 def _clean_heir(heir: HeirInput, *, prefix: str, errors: _Errors, today: dt.date) -> dict[str, Any]:
@@ -292,7 +301,13 @@ def _clean(data: RegistrationInput, *, check_age: bool = True, lookups: _Lookups
     elif check_age:
         errors.add("birth_date", identity.age_errors(data.birth_date, today=today))
 
-    check = identity.nik_check(data.nik, birth_date=data.birth_date, sex=data.sex, region_known=lookups.region_known)
+    check = identity.nik_check(
+        data.nik,
+        birth_date=data.birth_date,
+        sex=data.sex,
+        region_known=lookups.region_known,
+        parse=lookups.nik_parse,
+    )
     for name, messages in check.fields.items():
         errors.add(name, messages)
     nik = check.facts.nik if check.facts else ""
