@@ -45,3 +45,11 @@ def test_monthly_reminder_run_scans_everyone_and_reminds_on_the_busiest_day(regi
     assert details["due_soon"] > 0, "regular payers have next month unpaid on its first 'due soon' day"
     reminded = details["due_soon"] + details["missed"] + details["lapsed"]
     assert details["rerun_reminded"] == 0 and details["rerun_already_sent"] == reminded
+
+
+def test_bulk_import_imports_every_generated_row_and_the_library_slice(regions):
+    ctx = Context(size_name="tiny", members=50, server_mode="thread", seconds=5)
+    ours, library = REGISTRY["bulk_import"](ctx)
+    assert ours.details["imported"] == ours.details["rows"] == 200 and ours.details["rejected"] == 0
+    assert library.details["import_export_rows"] == 100  # other people, all written by django-import-export
+    assert ours.figure > 0 and ours.baseline > 0 and library.baseline > 0
