@@ -6,9 +6,17 @@ each batch in its own transaction. A run killed halfway leaves whole batches beh
 next run skips the lines already stored and finishes, ending in the same state as one
 clean run. A finished file run again changes nothing and returns the stored summary.
 
-Matching, for each line: the channel's external reference first, then an unsettled
-payment with the same payment code and amount. A line matching nothing is money with no
-callback: it is recorded through the same exactly-once path as a callback.
+Matching, for each line in file order: the channel's external reference first, then an
+unsettled callback payment with the same payment code and amount (oldest first). A line
+matching nothing is money with no callback: it is recorded through the same exactly-once
+path as a callback.
+
+Set-based per batch: the batch's payments are read (and locked) with one query by
+reference and one by code and amount, the lines are then decided in file order in memory
+(so a line sees what the lines before it settled, exactly as one line at a time would),
+and the outcomes are written with one bulk insert of lines (``COPY`` on PostgreSQL) and
+one ``UPDATE … FROM`` of the payments they settle. Only lines without a callback run the
+per-payment path (recording and allocating the money), and those are rare.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -100,71 +108,205 @@ def _parse(row: Row, layout: dict[str, Any]) -> ParsedLine:
     )
 
 
-def _line_process(file: SettlementFile, row: Row, channel: Channel, actor: Any) -> None:
-    try:
-        with transaction.atomic():
-            line = SettlementLine.objects.create(file=file, line_number=row.line_number, outcome=LineOutcome.INVALID)
-    except IntegrityError:
-        return  # stored by an earlier (interrupted) run
-    try:
-        parsed = _parse(row, channel.settlement_layout)
-    except CallbackUnreadable as exc:
-        line.note = f"{exc.field}: {exc}"[:255]
-        line.save(update_fields=["note"])
-        return
-    line.external_reference = parsed.external_reference
-    line.payment_code = parsed.payment_code
-    line.amount_idr = parsed.amount_idr
-    line.paid_at = parsed.paid_at
+@dataclass
+class _Line:
+    """One line of a batch and what it turned out to be, held until the batch is written."""
 
-    payment = (
-        Payment.objects.select_for_update()
-        .filter(channel=channel, external_reference=parsed.external_reference)
-        .first()
-    )
-    if payment is None and parsed.payment_code:
-        payment = (
-            Payment.objects.select_for_update()
-            .filter(
-                channel=channel,
-                payment_code=parsed.payment_code,
-                amount_idr=parsed.amount_idr,
-                settled_by__isnull=True,
-                source=PaymentSource.CALLBACK,
+    number: int
+    parsed: ParsedLine | None
+    outcome: str = LineOutcome.INVALID
+    note: str = ""
+    payment_id: int | None = None
+    pk: int = 0
+
+
+@dataclass
+class _Paid:
+    """What matching needs of a recorded payment; ``settled_by`` moves as the batch settles it."""
+
+    pk: int
+    amount_idr: int
+    settled_by: int | None
+
+
+def _payments_by_reference(channel: Channel, references: set[str]) -> dict[str, _Paid]:
+    if connection.vendor == "postgresql":
+        # One array parameter rather than thousands of placeholders, joined to the unique index.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT p.external_reference, p.id, p.amount_idr, p.settled_by_id "  # noqa: S608
+                f"FROM unnest(%s::varchar[]) AS r(reference) JOIN {Payment._meta.db_table} AS p "
+                "ON p.channel_id = %s AND p.external_reference = r.reference",
+                [list(references), channel.pk],
             )
-            .order_by("paid_at", "pk")
-            .first()
-        )
-    recorded_now = False
-    if payment is None:
-        payment, recorded_now = payment_record(
-            actor=actor,
-            channel=channel,
-            data=CallbackData(
-                external_reference=parsed.external_reference,
-                payment_code=parsed.payment_code,
-                amount_idr=parsed.amount_idr,
-                status="SETTLED",
-                paid=True,
-                paid_at=parsed.paid_at,
-            ),
-            source=PaymentSource.SETTLEMENT,
-        )
-    if recorded_now:
-        line.outcome = LineOutcome.UNMATCHED
-        line.note = "no callback: recorded from the settlement file"
-        Payment.objects.filter(pk=payment.pk).update(settled_by=line)
-    elif payment.settled_by_id is not None:
-        line.outcome = LineOutcome.DUPLICATE
-        line.note = f"already settled by line {payment.settled_by_id}"
-    elif payment.amount_idr != parsed.amount_idr:
-        line.outcome = LineOutcome.MISMATCHED
-        line.note = f"recorded {payment.amount_idr}, file {parsed.amount_idr}"
+            rows = cursor.fetchall()
     else:
-        line.outcome = LineOutcome.MATCHED
-        Payment.objects.filter(pk=payment.pk).update(settled_by=line)
-    line.payment = payment
-    line.save()
+        rows = list(
+            Payment.objects.filter(channel=channel, external_reference__in=references).values_list(
+                "external_reference", "pk", "amount_idr", "settled_by_id"
+            )
+        )
+    return {reference: _Paid(pk, amount, settled) for reference, pk, amount, settled in rows}
+
+
+def _callbacks_by_code(
+    channel: Channel, pairs: set[tuple[str, int]], known: dict[int, _Paid]
+) -> dict[tuple[str, int], list[_Paid]]:
+    """Unsettled callback payments for each (payment code, amount), oldest first."""
+    if not pairs:
+        return {}
+    rows = (
+        Payment.objects.filter(
+            channel=channel,
+            payment_code__in={code for code, _amount in pairs},
+            amount_idr__in={amount for _code, amount in pairs},
+            settled_by__isnull=True,
+            source=PaymentSource.CALLBACK,
+        )
+        .order_by("paid_at", "pk")
+        .values_list("payment_code", "amount_idr", "pk")
+    )
+    found: dict[tuple[str, int], list[_Paid]] = {}
+    for code, amount, pk in rows:
+        if (code, amount) in pairs:
+            paid = known.setdefault(pk, _Paid(pk, amount, None))
+            found.setdefault((code, amount), []).append(paid)
+    return found
+
+
+def _lines_match(lines: list[_Line], channel: Channel, actor: Any) -> list[_Paid]:
+    """Decide each parsed line in file order; returns the payments settled by this batch."""
+    parsed = [line for line in lines if line.parsed is not None]
+    by_reference = _payments_by_reference(channel, {line.parsed.external_reference for line in parsed if line.parsed})
+    known = {paid.pk: paid for paid in by_reference.values()}
+    pairs = {
+        (line.parsed.payment_code, line.parsed.amount_idr)
+        for line in parsed
+        if line.parsed and line.parsed.payment_code and line.parsed.external_reference not in by_reference
+    }
+    by_code = _callbacks_by_code(channel, pairs, known)
+    settled: list[_Paid] = []
+    for line in parsed:
+        data = line.parsed
+        assert data is not None  # noqa: S101  (filtered above)
+        paid = by_reference.get(data.external_reference)
+        if paid is None and data.payment_code:
+            paid = next(
+                (p for p in by_code.get((data.payment_code, data.amount_idr), ()) if p.settled_by is None), None
+            )
+        recorded_now = False
+        if paid is None:
+            payment, recorded_now = payment_record(
+                actor=actor,
+                channel=channel,
+                data=CallbackData(
+                    external_reference=data.external_reference,
+                    payment_code=data.payment_code,
+                    amount_idr=data.amount_idr,
+                    status="SETTLED",
+                    paid=True,
+                    paid_at=data.paid_at,
+                ),
+                source=PaymentSource.SETTLEMENT,
+            )
+            paid = known.setdefault(payment.pk, _Paid(payment.pk, payment.amount_idr, payment.settled_by_id))
+            by_reference[data.external_reference] = paid
+        if recorded_now:
+            line.outcome = LineOutcome.UNMATCHED
+            line.note = "no callback: recorded from the settlement file"
+        elif paid.settled_by is not None:
+            line.outcome = LineOutcome.DUPLICATE
+            line.note = f"already settled by line {paid.settled_by}"
+        elif paid.amount_idr != data.amount_idr:
+            line.outcome = LineOutcome.MISMATCHED
+            line.note = f"recorded {paid.amount_idr}, file {data.amount_idr}"
+        else:
+            line.outcome = LineOutcome.MATCHED
+        if line.outcome in (LineOutcome.UNMATCHED, LineOutcome.MATCHED):
+            paid.settled_by = line.pk
+            settled.append(paid)
+        line.payment_id = paid.pk
+    return settled
+
+
+_LINE_COLUMNS = (
+    "id",
+    "file_id",
+    "line_number",
+    "external_reference",
+    "payment_code",
+    "amount_idr",
+    "paid_at",
+    "outcome",
+    "note",
+    "payment_id",
+)
+
+
+def _line_ids(count: int) -> list[int]:
+    """Ids for the batch's new lines, drawn before they are written (a duplicate's note names
+    the line that settled the payment, which may be in the same batch)."""
+    table = SettlementLine._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite: writers are serialised (IMMEDIATE transactions), so the next ids are free.
+        cursor.execute(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"')  # noqa: S608
+        top = cursor.fetchone()[0]
+        cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s", [table])
+        top = max(top, cursor.fetchone()[0])
+    return list(range(top + 1, top + 1 + count))
+
+
+def _lines_write(file: SettlementFile, lines: list[_Line]) -> None:
+    def values(line: _Line) -> tuple[Any, ...]:
+        data = line.parsed
+        return (
+            line.pk,
+            file.pk,
+            line.number,
+            data.external_reference if data else "",
+            data.payment_code if data else "",
+            data.amount_idr if data else None,
+            data.paid_at if data else None,
+            line.outcome,
+            line.note[:255],
+            line.payment_id,
+        )
+
+    if connection.vendor == "postgresql":
+        table = SettlementLine._meta.db_table
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({', '.join(_LINE_COLUMNS)}) FROM STDIN") as copy,
+        ):
+            for line in lines:
+                copy.write_row(values(line))
+        return
+    SettlementLine.objects.bulk_create(
+        SettlementLine(**dict(zip(_LINE_COLUMNS, values(line), strict=True))) for line in lines
+    )
+
+
+def _payments_settle(settled: list[_Paid]) -> None:
+    if not settled:
+        return
+    table = Payment._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS p SET settled_by_id = v.line "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(payment, line) WHERE p.id = v.payment",
+                [[p.pk for p in settled], [p.settled_by for p in settled]],
+            )
+            return
+        cursor.executemany(
+            f'UPDATE "{table}" SET "settled_by_id" = %s WHERE "id" = %s',  # noqa: S608
+            [(p.settled_by, p.pk) for p in settled],
+        )
 
 
 def _summary(file: SettlementFile) -> dict[str, int]:
@@ -241,16 +383,51 @@ def _file_get_or_create(
         return SettlementFile.objects.get(channel=channel, sha256=sha), False
 
 
+# The first key of the advisory lock a reconciliation batch takes on PostgreSQL (the second is the channel).
+_LOCK_NAMESPACE = 7320
+
+
+def _channel_lock(channel: Channel) -> None:
+    """Reconciliation batches of one channel run one at a time.
+
+    Only reconciliation writes ``Payment.settled_by``, and a batch decides from the values it
+    read: holding the channel's transaction-level advisory lock while it reads and writes them
+    is what row locks on every payment of the batch gave, without writing a lock into each row.
+    (A callback racing with the batch meets the payments' unique constraint, as always.) The
+    batch is resumable, so it may also skip waiting for its commit to reach the disk: after a
+    crash the next run redoes whatever batch was lost. SQLite serialises writers by itself.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, channel.pk])
+        cursor.execute("SET LOCAL synchronous_commit = off")
+
+
 def _batch_process(file: SettlementFile, batch: list[Row], channel: Channel, actor: Any) -> None:
+    """One batch in one transaction: skip the lines an earlier run stored, decide the rest, write them."""
     with transaction.atomic():
+        _channel_lock(channel)
         done = set(
             SettlementLine.objects.filter(
                 file=file, line_number__gte=batch[0].line_number, line_number__lte=batch[-1].line_number
             ).values_list("line_number", flat=True)
         )
+        lines: list[_Line] = []
         for row in batch:
-            if row.line_number not in done:
-                _line_process(file, row, channel, actor)
+            if row.line_number in done:
+                continue
+            try:
+                lines.append(_Line(row.line_number, _parse(row, channel.settlement_layout)))
+            except CallbackUnreadable as exc:
+                lines.append(_Line(row.line_number, None, note=f"{exc.field}: {exc}"[:255]))
+        if not lines:
+            return
+        for line, pk in zip(lines, _line_ids(len(lines)), strict=True):
+            line.pk = pk
+        settled = _lines_match(lines, channel, actor)
+        _lines_write(file, lines)
+        _payments_settle(settled)
 
 
 def settlement_report_csv(file: SettlementFile) -> str:
