@@ -39,7 +39,7 @@ def _wait_until_up(port: int, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def serve(mode: str, *, workers: int = 4, env: dict[str, str] | None = None) -> Iterator[int]:
+def serve(mode: str, *, workers: int = 4, threads: int = 4, env: dict[str, str] | None = None) -> Iterator[int]:
     """Serve Rangkul on 127.0.0.1 and yield the port.
 
     ``gunicorn``: separate worker processes, as in production. ``thread``: Django's
@@ -77,7 +77,7 @@ def serve(mode: str, *, workers: int = 4, env: dict[str, str] | None = None) -> 
         "--worker-class",
         "gthread",
         "--threads",
-        "4",
+        str(threads),
         "--log-level",
         "warning",
     ]
