@@ -3,10 +3,11 @@
 Members are spread over the real region list weighted by province population, with
 occupations and sectors, ages and sexes that agree with valid NIKs, declared-income levels
 from the rule table, enrolment channels, and contribution histories that behave like people:
-regular payers, prepayers, members who lapse after their first months, sponsored cohorts that
-stop after three months, and people who never pay. Everything is written through bulk paths
-(``COPY`` on PostgreSQL, batched inserts on SQLite); the NIK is sealed and hashed exactly as
-the registry does it.
+regular payers, late payers a month or two behind, prepayers, members who lapse after some months
+(long ago or lately), sponsored cohorts that stop after three months, and people who never pay.
+Each member's status and its history are stored as payments and refreshes would store them.
+Everything is written through bulk paths (``COPY`` on PostgreSQL, batched inserts on SQLite);
+the NIK is sealed and hashed exactly as the registry does it.
 """
 
 from __future__ import annotations
@@ -27,10 +28,16 @@ from django.utils import timezone
 from stdnum import luhn
 
 from rangkul.contributions.ledger import account_get, clearing_account, contribution_account
-from rangkul.contributions.models import ContributionMonth, JournalEntry, JournalLine, MemberStatus
+from rangkul.contributions.models import (
+    ContributionMonth,
+    JournalEntry,
+    JournalLine,
+    MemberStatus,
+    MemberStatusChange,
+)
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.rules import rules_for_memo
-from rangkul.contributions.schedule import member_status
+from rangkul.contributions.schedule import member_status_and_review
 from rangkul.core.crypto import lookup_hash, seal
 from rangkul.core.periods import Period
 from rangkul.regions.models import Village
@@ -45,7 +52,14 @@ POPULATION_CHANNEL = "legacy"  # history migrated from the agency's previous sys
 # a few values, so that identical histories share one status computation.
 PAYMENT_DAYS = (3, 8, 12, 14, 20)
 REGISTERED_DAYS_BEFORE = (0, 10, 20, 30, 45, 60)
-BEHAVIOURS = [("regular", 0.50), ("prepayer", 0.15), ("lapser", 0.18), ("sponsored", 0.10), ("never", 0.07)]
+BEHAVIOURS = [
+    ("regular", 0.42),
+    ("late", 0.08),
+    ("prepayer", 0.15),
+    ("lapser", 0.18),
+    ("sponsored", 0.10),
+    ("never", 0.07),
+]
 COMMON_OCCUPATIONS = {"pedagang", "pedagang_kaki_lima", "ojek_online", "petani", "buruh_harian_lepas"}
 CHANNELS = [("portal", 0.35), ("agent", 0.20), ("import", 0.35), ("office", 0.10)]
 INCOMES = [(1_000_000, 0.70), (1_500_000, 0.10), (2_000_000, 0.10), (3_000_000, 0.06), (5_000_000, 0.04)]
@@ -157,8 +171,13 @@ def _paid_periods(rng: random.Random, behaviour: str, months: list[Period]) -> l
         size = rng.choice([3, 6, 12])
         chunks = [months[i : i + size] for i in range(0, len(months), size)]
         return [c for c in chunks if c]
+    if behaviour == "late":
+        # Paid every month until one or two months ago: in arrears today, still able to catch up.
+        start = rng.randrange(0, 3)
+        return [[p] for p in months[start : len(months) - rng.randint(1, 2)]]
     if behaviour == "lapser":
-        keep = rng.randint(1, 3)
+        # Stopped after a few months, at any point of the year: long ended, or ended lately.
+        keep = rng.randint(1, max(1, len(months) - 4))
         return [[p] for p in months[:keep]]
     # sponsored: a local government paid the first three months for the cohort, then it stopped
     return [months[:3]]
@@ -266,7 +285,7 @@ def generate(*, members: int, months: int = 12, seed: int = 2026, today: dt.date
                     kind="history_import", reference__in=[e.reference for e in entries]
                 ).values_list("reference", "pk")
             )
-            month_rows, line_rows, statuses = [], [], []
+            month_rows, line_rows, statuses, changes = [], [], [], []
             for worker, (behaviour, sector, payments) in zip(workers, plans, strict=True):
                 worker_id = created[worker.membership_number]
                 sponsor = "regional_budget" if behaviour == "sponsored" else None
@@ -310,12 +329,15 @@ def generate(*, members: int, months: int = 12, seed: int = 2026, today: dt.date
                             (entry_id, accounts[contribution_account(program)], worker_id, None, program, 0, amount)
                         )
                 status_key = (timezone.localdate(worker.registered_at), tuple(sorted(paid_on.items())))
-                info = status_cache.get(status_key)
-                if info is None:
-                    info = status_cache[status_key] = member_status(
+                cached = status_cache.get(status_key)
+                if cached is None:
+                    cached = status_cache[status_key] = member_status_and_review(
                         registered_on=status_key[0], paid=paid_on, today=today, rules_for=rules_for
                     )
+                info, review_on = cached
                 summary.statuses[info.status] += 1
+                # The history a member's payments and refreshes would have written, change by change.
+                changes += [(worker_id, change.status, change.since, now) for change in info.history]
                 statuses.append(
                     MemberStatus(  # type: ignore[misc]  # PeriodField takes a Period
                         worker_id=worker_id,
@@ -324,7 +346,7 @@ def generate(*, members: int, months: int = 12, seed: int = 2026, today: dt.date
                         paid_through=info.paid_through,
                         arrears_months=len(info.arrears),
                         pay_arrears_by=info.pay_arrears_by,
-                        next_review_on=today + dt.timedelta(days=1),
+                        next_review_on=review_on,
                     )
                 )
             _copy(
@@ -338,6 +360,7 @@ def generate(*, members: int, months: int = 12, seed: int = 2026, today: dt.date
                 line_rows,
             )
             MemberStatus.objects.bulk_create(statuses, batch_size=BATCH)
+            _copy(MemberStatusChange._meta.db_table, ["worker_id", "status", "since", "recorded_at"], changes)
         summary.members += count
         summary.paid_months += len(month_rows)
         summary.entries += len(entries)
