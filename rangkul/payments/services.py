@@ -1,9 +1,9 @@
 """Writes: callback intake, payments recorded exactly once, receipts and the exceptions queue.
 
-Exactly once: a payment row is inserted inside a savepoint and the database's unique
-constraint on (channel, external reference) decides between racing deliveries; the
+Exactly once: a payment row is inserted with ``ON CONFLICT DO NOTHING`` and the database's
+unique constraint on (channel, external reference) decides between racing deliveries; the
 loser reads the winner's row and answers the same. Money moves only when that insert
-succeeds, in the same transaction (allocation through contributions' ledger).
+succeeds, in the same transaction (allocation through contributions' ledger). See ADR 0013.
 """
 
 from __future__ import annotations
