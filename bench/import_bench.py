@@ -257,6 +257,14 @@ def worker_resource() -> Any:
             for name in self._meta.fields:
                 if name not in dataset.headers:
                     dataset.append_col([None] * len(dataset), header=name)
+            # Membership numbers are random: at 10⁵ members a collision is likely, so draw around those taken.
+            self.numbers_taken = set(Worker.objects.values_list("membership_number", flat=True))
+
+        def _membership_number(self) -> str:
+            while (number := membership_number_new()) in self.numbers_taken:
+                pass
+            self.numbers_taken.add(number)
+            return number
 
         def before_import_row(self, row: Any, **kwargs: Any) -> None:
             nik = identity.nik_compact(row["NIK"])
@@ -268,7 +276,7 @@ def worker_resource() -> Any:
                 {
                     "nik_hash": lookup_hash(nik),
                     "nik_sealed": seal(nik, purpose="nik"),
-                    "membership_number": membership_number_new(),
+                    "membership_number": self._membership_number(),
                     "full_name": full_name,
                     "name_normalized": identity.name_search_key(full_name),
                     "birth_date": dt.date(year, month, day).isoformat(),

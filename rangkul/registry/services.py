@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -797,16 +797,23 @@ def _duplicates_detect_new(workers: Sequence[Worker]) -> list[list[PossibleDupli
     """
     if not workers:
         return []
-    others = Worker.objects.filter(status=WorkerStatus.ACTIVE).exclude(pk__in=[w.pk for w in workers])
-    by_name = _oldest_per_key(
-        others.filter(
-            name_normalized__in={w.name_normalized for w in workers},
-            birth_date__in={w.birth_date for w in workers},
-            village_id__in={w.village_id for w in workers},
-        ),
-        ("name_normalized", "birth_date", "village_id"),
-    )
-    by_phone = _oldest_per_key(others.filter(phone__in={w.phone for w in workers}), ("phone",))
+    name_keys = {(w.name_normalized, w.birth_date, w.village_id) for w in workers}
+    phone_keys = {(w.phone,) for w in workers}
+    if connection.vendor == "postgresql":
+        batch = [w.pk for w in workers]
+        by_name = _oldest_per_key_pg(("name_normalized", "birth_date", "village_id"), name_keys, batch)
+        by_phone = _oldest_per_key_pg(("phone",), phone_keys, batch)
+    else:
+        others = Worker.objects.filter(status=WorkerStatus.ACTIVE).exclude(pk__in=[w.pk for w in workers])
+        by_name = _oldest_per_key(
+            others.filter(
+                name_normalized__in={key[0] for key in name_keys},
+                birth_date__in={key[1] for key in name_keys},
+                village_id__in={key[2] for key in name_keys},
+            ),
+            ("name_normalized", "birth_date", "village_id"),
+        )
+        by_phone = _oldest_per_key(others.filter(phone__in={key[0] for key in phone_keys}), ("phone",))
     found: list[list[PossibleDuplicate]] = []
     for worker in workers:
         mine: list[PossibleDuplicate] = []
@@ -834,6 +841,42 @@ def _oldest_per_key(
     oldest: dict[tuple[Any, ...], list[tuple[dt.datetime, int]]] = {}
     for *key, registered_at, pk in ranked.values_list(*fields, "registered_at", "pk").order_by():
         oldest.setdefault(tuple(key), []).append((registered_at, pk))
+    for candidates in oldest.values():
+        candidates.sort()
+    return oldest
+
+
+_PG_KEY_TYPES = {"name_normalized": "varchar", "birth_date": "date", "village_id": "varchar", "phone": "varchar"}
+
+
+def _oldest_per_key_pg(
+    fields: tuple[str, ...], keys: set[tuple[Any, ...]], batch: list[int]
+) -> dict[tuple[Any, ...], list[tuple[dt.datetime, int]]]:
+    """``_oldest_per_key`` on PostgreSQL: one index probe per key (a lateral join on the keys' list).
+
+    Filtering the table by each column's list of values let the planner scan the whole
+    table once the lists were long (a batch's keys), which grows with the registry.
+    """
+    table = Worker._meta.db_table
+    columns = [Worker._meta.get_field(name).column for name in fields]
+    key_list = ", ".join(f"%s::{_PG_KEY_TYPES[name]}[]" for name in fields)
+    names = ", ".join(f"k{index}" for index in range(len(fields)))
+    match = " AND ".join(f"w.{column} = k.k{index}" for index, column in enumerate(columns))
+    sql = (
+        f"SELECT {', '.join(f'k.k{index}' for index in range(len(fields)))}, o.registered_at, o.id "  # noqa: S608
+        f"FROM unnest({key_list}) AS k({names}) "
+        f"CROSS JOIN LATERAL (SELECT w.registered_at, w.id FROM {table} w "
+        f"WHERE {match} AND w.status = %s AND NOT (w.id = ANY(%s::bigint[])) "
+        f"ORDER BY w.registered_at, w.id LIMIT %s) o"
+    )
+    ordered = list(keys)
+    params: list[Any] = [[key[index] for key in ordered] for index in range(len(fields))]
+    params += [WorkerStatus.ACTIVE.value, batch, DUPLICATE_CANDIDATES]
+    oldest: dict[tuple[Any, ...], list[tuple[dt.datetime, int]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for *key, registered_at, pk in cursor.fetchall():
+            oldest.setdefault(tuple(key), []).append((registered_at, pk))
     for candidates in oldest.values():
         candidates.sort()
     return oldest
