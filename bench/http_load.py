@@ -39,12 +39,18 @@ def _wait_until_up(port: int, timeout: float = 30.0) -> None:
 
 
 @contextmanager
-def serve(mode: str, *, workers: int = 4, threads: int = 4, env: dict[str, str] | None = None) -> Iterator[int]:
+def serve(
+    mode: str, *, workers: int | None = None, threads: int | None = None, env: dict[str, str] | None = None
+) -> Iterator[int]:
     """Serve Rangkul on 127.0.0.1 and yield the port.
 
-    ``gunicorn``: separate worker processes, as in production. ``thread``: Django's
-    threaded test server in this process (sees an in-memory test database).
+    ``gunicorn``: separate worker processes, as in production: each keeps its database
+    connections open between requests (production's ``RANGKUL_DB_CONN_MAX_AGE``, 60 s), and
+    ``RANGKUL_BENCH_WORKERS`` × ``RANGKUL_BENCH_THREADS`` (default 4 × 4) serve. ``thread``:
+    Django's threaded test server in this process (sees an in-memory test database).
     """
+    workers = workers or int(os.environ.get("RANGKUL_BENCH_WORKERS", "4"))
+    threads = threads or int(os.environ.get("RANGKUL_BENCH_THREADS", "4"))
     if mode == "thread":
         from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
         from django.core.wsgi import get_wsgi_application
@@ -81,7 +87,8 @@ def serve(mode: str, *, workers: int = 4, threads: int = 4, env: dict[str, str] 
         "--log-level",
         "warning",
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})})  # noqa: S603
+    server_env = {"RANGKUL_DB_CONN_MAX_AGE": "60", **os.environ, **(env or {})}
+    process = subprocess.Popen(command, cwd=ROOT, env=server_env)  # noqa: S603
     try:
         _wait_until_up(port)
         yield port
