@@ -653,7 +653,8 @@ def workers_register_many(
     that appears twice in the batch is a Conflict for the later row, exactly as
     registering the rows one after the other. Errors are returned, not raised,
     so that one bad row never undoes the others; everything is written in the
-    caller's transaction.
+    caller's transaction. ``welcome=True`` queues one task for the batch's welcome
+    messages with that transaction (ADR 0012).
     """
     if channel not in Channel.values:
         raise ValueError(f"unknown registration channel {channel!r}")
