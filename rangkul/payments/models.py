@@ -105,9 +105,12 @@ class PaymentStatus(models.TextChoices):
 class Payment(models.Model):
     """Money received through a channel, recorded once per (channel, external reference)."""
 
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="payments")
+    # Indexes: every one is rewritten when settlement sets ``settled_by`` on each payment of the
+    # day, so only those the queries use exist (ADR 0013). By channel: the unique (channel,
+    # reference) leads with it; by code: (channel, code, amount); by member: (member, paid at).
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="payments", db_index=False)
     external_reference = models.CharField(_("external reference"), max_length=120)
-    payment_code = models.CharField(_("payment code"), max_length=32, blank=True, db_index=True)
+    payment_code = models.CharField(_("payment code"), max_length=32, blank=True)
     amount_idr = models.BigIntegerField(_("amount (Rp)"))
     paid_at = models.DateTimeField(_("paid at"))
     recorded_at = models.DateTimeField(_("recorded at"))
@@ -117,11 +120,14 @@ class Payment(models.Model):
         "contributions.Bill", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
     worker = models.ForeignKey(
-        "registry.Worker", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+        "registry.Worker", on_delete=models.PROTECT, null=True, blank=True, related_name="payments", db_index=False
     )
     # The ledger entry that allocated the money (or parked it in suspense while under review).
     journal_entry_id = models.BigIntegerField(null=True, blank=True)
-    settled_by = models.ForeignKey("SettlementLine", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Settlement lines are never deleted: no index is needed behind this key.
+    settled_by = models.ForeignKey(
+        "SettlementLine", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     # Set when a settlement file for a later day did not contain this callback's money.
     unsettled_flagged_at = models.DateTimeField(_("missing from settlement since"), null=True, blank=True)
 

@@ -26,6 +26,8 @@ import datetime as dt
 import hashlib
 import io
 import itertools
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,10 +69,13 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass
 class Row:
     line_number: int
     values: dict[str, str]
+    # Filled by ``_read_ahead`` (parsed in its thread): the line read, or why it cannot be.
+    parsed: ParsedLine | None = None
+    unreadable: str = ""
 
 
 def _rows(path: Path, layout: dict[str, Any]) -> Iterator[Row]:
@@ -87,12 +92,66 @@ def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield batch
 
 
+_END = object()
+
+
+def _read_ahead(path: Path, layout: dict[str, Any], size: int, depth: int = 2) -> Iterator[list[Row]]:
+    """The file's batches, read and parsed in a thread while the database works on the current one.
+
+    Reading and parsing are Python; a batch's statements are mostly waiting for PostgreSQL
+    (the wait releases the interpreter), so the next batch is ready when this one commits.
+    The thread touches no database. Errors reading the file reach the caller as if read here.
+    """
+    tz = timezone.get_current_timezone()
+    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        timezone.activate(tz)
+        try:
+            for batch in _batches(_rows(path, layout), size):
+                for row in batch:
+                    row.parsed, row.unreadable = _parse_or_note(row, layout)
+                if not put(batch):
+                    return
+            put(_END)
+        except BaseException as exc:  # handed to the caller's thread and raised there
+            put(exc)
+
+    thread = threading.Thread(target=produce, name="settlement-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
 @dataclass
 class ParsedLine:
     external_reference: str
     payment_code: str
     amount_idr: int
     paid_at: dt.datetime
+
+
+def _parse_or_note(row: Row, layout: dict[str, Any]) -> tuple[ParsedLine | None, str]:
+    try:
+        return _parse(row, layout), ""
+    except CallbackUnreadable as exc:
+        return None, f"{exc.field}: {exc}"[:255]
 
 
 def _parse(row: Row, layout: dict[str, Any]) -> ParsedLine:
@@ -350,7 +409,7 @@ def settlement_reconcile(
     if file.status == SettlementStatus.DONE:
         return file, dict(file.summary)
     size = batch_size or settings.PAYMENTS_SETTLEMENT_BATCH_SIZE
-    for batch in _batches(_rows(path, channel.settlement_layout), size):
+    for batch in _read_ahead(path, channel.settlement_layout, size):
         _batch_process(file, batch, channel, actor)
     with transaction.atomic():
         file = SettlementFile.objects.select_for_update().get(pk=file.pk)
@@ -417,10 +476,11 @@ def _batch_process(file: SettlementFile, batch: list[Row], channel: Channel, act
         for row in batch:
             if row.line_number in done:
                 continue
-            try:
-                lines.append(_Line(row.line_number, _parse(row, channel.settlement_layout)))
-            except CallbackUnreadable as exc:
-                lines.append(_Line(row.line_number, None, note=f"{exc.field}: {exc}"[:255]))
+            if row.parsed is not None or row.unreadable:
+                parsed, note = row.parsed, row.unreadable
+            else:
+                parsed, note = _parse_or_note(row, channel.settlement_layout)
+            lines.append(_Line(row.line_number, parsed, note=note))
         if not lines:
             return
         for line, pk in zip(lines, _line_ids(len(lines)), strict=True):
