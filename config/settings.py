@@ -303,7 +303,7 @@ SANDBOX_CALLBACK_TOKEN = (
 )
 PAYMENTS_CALLBACK_MAX_BYTES = env_int("RANGKUL_PAYMENTS_CALLBACK_MAX_BYTES", 64 * 1024)
 # Settlement lines per committed batch: a reconciliation killed halfway resumes after the last batch.
-PAYMENTS_SETTLEMENT_BATCH_SIZE = env_int("RANGKUL_PAYMENTS_SETTLEMENT_BATCH_SIZE", 500)
+PAYMENTS_SETTLEMENT_BATCH_SIZE = env_int("RANGKUL_PAYMENTS_SETTLEMENT_BATCH_SIZE", 5000)
 
 if ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
