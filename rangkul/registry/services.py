@@ -859,7 +859,8 @@ def _oldest_per_key_pg(
     table once the lists were long (a batch's keys), which grows with the registry.
     """
     table = Worker._meta.db_table
-    columns = [Worker._meta.get_field(name).column for name in fields]
+    column_of = {f.attname: f.column for f in Worker._meta.concrete_fields}
+    columns = [column_of[name] for name in fields]
     key_list = ", ".join(f"%s::{_PG_KEY_TYPES[name]}[]" for name in fields)
     names = ", ".join(f"k{index}" for index in range(len(fields)))
     match = " AND ".join(f"w.{column} = k.k{index}" for index, column in enumerate(columns))
