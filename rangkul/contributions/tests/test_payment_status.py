@@ -25,7 +25,7 @@ REGISTERED = dt.date(2026, 1, 5)
 COLUMNS = ("status", "since", "paid_through", "arrears_months", "pay_arrears_by", "next_review_on")
 
 
-def _stored(worker_id: int) -> tuple[tuple[object, ...], set[tuple[str, dt.date]]]:
+def _stored(worker_id: int) -> tuple[tuple[object, ...] | None, set[tuple[str, dt.date]]]:
     row = MemberStatus.objects.filter(worker_id=worker_id).values_list(*COLUMNS).first()
     changes = set(MemberStatusChange.objects.filter(worker_id=worker_id).values_list("status", "since"))
     return row, changes
