@@ -12,12 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rangkul.contributions.errors import UnbalancedEntry
 from rangkul.contributions.models import Account, JournalEntry, JournalLine
+from rangkul.core.bulk import insert_unless_conflict
 from rangkul.core.periods import Period
 
 # The chart of accounts. Member-keyed accounts are single rows; each journal line names
@@ -148,26 +149,5 @@ def journal_post(
 
 
 def _entry_insert(entry: JournalEntry) -> bool:
-    """``INSERT … ON CONFLICT (kind, reference) DO NOTHING RETURNING id``; sets the pk when inserted.
-
-    Both databases (SQLite 3.35+ for RETURNING). Under a concurrent insert of the same pair,
-    PostgreSQL waits for the other transaction and then does nothing if it committed.
-    """
-    opts = JournalEntry._meta
-    fields = [field for field in opts.local_concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(entry, add=True), connection) for field in fields]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote('kind')}, {quote('reference')}) DO NOTHING RETURNING {quote(opts.pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    entry.pk = row[0]
-    entry._state.adding = False
-    entry._state.db = connection.alias
-    return True
+    """Insert the entry unless one with its (kind, reference) exists; True when this call inserted it."""
+    return insert_unless_conflict(entry, conflict=["kind", "reference"])

@@ -89,3 +89,38 @@ def insert_many(model: type[M], objs: Sequence[M], *, using: str = "default", ba
         obj._state.adding = False
         obj._state.db = using
     return objs
+
+
+def insert_unless_conflict(obj: models.Model, *, conflict: Sequence[str], using: str = "default") -> bool:
+    """``INSERT … ON CONFLICT (<conflict columns>) DO NOTHING RETURNING <pk>`` for one new object.
+
+    True, with the key set and the object marked saved, when this call inserted the row; False
+    when a row with the same values in ``conflict`` (a unique constraint) was already there.
+    No read before and no savepoint: a conflict is not an error. Under a concurrent insert of
+    the same values, PostgreSQL waits for the other transaction and then does nothing if it
+    committed (or inserts, if it rolled back), so the constraint alone decides who wins.
+    Both databases (SQLite 3.35+ for RETURNING).
+    """
+    connection = connections[using]
+    meta = obj._meta
+    pk = meta.pk
+    assert pk is not None  # noqa: S101 — every concrete model has one
+    fields = [field for field in meta.local_concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
+    qn = connection.ops.quote_name
+    by_name = {field.name: field.column for field in fields}
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({', '.join(qn(by_name[name]) for name in conflict)}) DO NOTHING "
+        f"RETURNING {qn(pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    setattr(obj, pk.attname, row[0])
+    obj._state.adding = False
+    obj._state.db = using
+    return True

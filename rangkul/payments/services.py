@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rangkul.audit.services import audit_record, audit_record_many
+from rangkul.core.bulk import insert_unless_conflict
 from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rangkul.core.money import format_rupiah
 from rangkul.core.tasks import enqueue_on_commit
@@ -312,25 +313,7 @@ def _payment_insert(payment: Payment) -> bool:
     insert wait for the first transaction and then do nothing if it committed (or insert, if
     it rolled back). No savepoint is needed, since a conflict is not an error.
     """
-    opts = Payment._meta
-    fields = [field for field in opts.local_concrete_fields if not field.primary_key]
-    values = [field.get_db_prep_save(field.pre_save(payment, add=True), connection) for field in fields]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote('channel_id')}, {quote('external_reference')}) DO NOTHING "
-        f"RETURNING {quote(opts.pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    payment.pk = row[0]
-    payment._state.adding = False
-    payment._state.db = connection.alias
-    return True
+    return insert_unless_conflict(payment, conflict=["channel", "external_reference"])
 
 
 def _exception_reason(bill: port.Bill | None, data: CallbackData) -> tuple[str | None, str]:
