@@ -31,7 +31,7 @@ migrate: $(STAMP)
 ## demo: install, migrate SQLite, load regions and demo data, serve on http://127.0.0.1:8000
 demo: migrate
 	$(PY) manage.py load_regions
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --population 2000
 	@echo "Rangkul is at http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 

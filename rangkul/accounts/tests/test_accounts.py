@@ -145,3 +145,17 @@ def test_seed_demo_creates_one_user_per_role(regions):
     assert officer.groups.filter(name="branch_officer").exists()
     call_command("seed_demo", "--workers", "5", stdout=StringIO(), stderr=StringIO())
     assert User.objects.filter(username__startswith="demo_").count() == len(Role)
+
+
+def test_seed_demo_adds_a_synthetic_population_once(regions):
+    out = StringIO()
+    call_command("seed_demo", "--workers", "5", "--population", "40", stdout=out, stderr=StringIO())
+    summary = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert summary["population"] == 40
+    assert summary["coverage_snapshot"] == 45
+    out = StringIO()
+    call_command("seed_demo", "--workers", "5", "--population", "40", stdout=out, stderr=StringIO())
+    summary = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert summary["population"] == 0 and summary["coverage_snapshot"] == 45  # nobody added twice
+    with pytest.raises(CommandError, match="at most"):
+        call_command("seed_demo", "--population", "100001", stdout=StringIO(), stderr=StringIO())
