@@ -57,8 +57,9 @@ def worker_scope_for_api_key(api_key: Any) -> QuerySet[Worker]:
     """A partner's key sees only the workers its organisation registered."""
     code = (getattr(api_key, "organisation_code", "") or "").strip().lower()
     qs = Worker.objects.select_related(*_WORKER_RELATED)
-    # Codes are stored folded by worker_register; iexact also matches rows written before that.
-    return qs.filter(registered_by_organisation__iexact=code) if code else qs.none()
+    # Codes are stored case-folded (registry migration 0005 folded older rows): an exact match
+    # is an index probe where iexact would read every member.
+    return qs.filter(registered_by_organisation=code) if code else qs.none()
 
 
 def worker_get(*, membership_number: str) -> Worker:
