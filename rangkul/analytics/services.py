@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from rangkul.analytics.models import CoverageCount, CoverageSnapshot
+from rangkul.audit.services import audit_record
 from rangkul.contributions.selectors import member_counts_by_regency_occupation_status
 
 INSERT_BATCH = 5_000
 
 
 @transaction.atomic
-def coverage_snapshot_take(*, day: dt.date | None = None) -> CoverageSnapshot:
+def coverage_snapshot_take(*, actor: Any = "system", day: dt.date | None = None) -> CoverageSnapshot:
     """Count every member by regency, occupation and status as of now, filed under ``day``.
 
     Taking a day's snapshot again replaces it. One GROUP BY over the members, then a
@@ -39,4 +41,10 @@ def coverage_snapshot_take(*, day: dt.date | None = None) -> CoverageSnapshot:
     )
     snapshot.seconds = round(time.perf_counter() - started, 3)
     snapshot.save(update_fields=["seconds"])
+    audit_record(
+        actor=actor,
+        action="analytics.coverage_snapshot_taken",
+        subject=snapshot,
+        after={"day": day.isoformat(), "members": snapshot.members, "groups": len(rows)},
+    )
     return snapshot

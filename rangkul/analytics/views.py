@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -80,13 +81,13 @@ def coverage_csv(request: HttpRequest) -> HttpResponse:
 @permission_required("accounts.view_analytics", raise_exception=True)
 @require_POST
 def coverage_snapshot(request: HttpRequest) -> HttpResponse:
-    snapshot = coverage_snapshot_take()
+    snapshot = coverage_snapshot_take(actor=request.user)
     messages.success(
         request,
         _("Coverage snapshot for %(day)s taken: %(members)s members in %(seconds)s s.")
         % {
             "day": snapshot.day.strftime("%d-%m-%Y"),
-            "members": f"{snapshot.members:,}".replace(",", "."),
+            "members": number_format(snapshot.members, force_grouping=True),
             "seconds": f"{snapshot.seconds:.1f}",
         },
     )

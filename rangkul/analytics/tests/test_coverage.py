@@ -14,6 +14,7 @@ from conftest import PASSWORD
 from rangkul.analytics.models import CoverageCount, CoverageSnapshot
 from rangkul.analytics.selectors import coverage_by_area, coverage_by_occupation, coverage_by_province_occupation
 from rangkul.analytics.services import coverage_snapshot_take
+from rangkul.audit.models import AuditEvent
 from rangkul.contributions.models import MemberStatus
 from rangkul.registry import services as registry_services
 from rangkul.registry.tests.factories import worker_create
@@ -125,7 +126,12 @@ def test_the_dashboard_says_when_no_snapshot_exists_and_can_take_one(members, cl
     assert "Belum ada potret cakupan" in page
     response = client.post(reverse("analytics:snapshot"), follow=True)
     assert response.status_code == 200
-    assert CoverageSnapshot.objects.get().members == 5
+    snapshot = CoverageSnapshot.objects.get()
+    assert snapshot.members == 5
+    assert "5 peserta" in response.content.decode()
+    event = AuditEvent.objects.get(action="analytics.coverage_snapshot_taken")
+    assert event.actor == analyst and event.subject_id == str(snapshot.pk)
+    assert event.after == {"day": snapshot.day.isoformat(), "members": 5, "groups": 4}
     assert "JAWA TENGAH" in response.content.decode()
 
 

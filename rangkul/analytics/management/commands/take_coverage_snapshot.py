@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 day = dt.date.fromisoformat(options["date"])
             except ValueError as exc:
                 raise CommandError("--date must be YYYY-MM-DD") from exc
-        snapshot = coverage_snapshot_take(day=day)
+        snapshot = coverage_snapshot_take(actor="take_coverage_snapshot", day=day)
         summary = {
             "day": snapshot.day.isoformat(),
             "members": snapshot.members,
