@@ -6,10 +6,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from rangkul.audit.models import AuditEvent
 from rangkul.core import context
-from rangkul.core.bulk import insert_many
+from rangkul.core.bulk import insert_many, insert_rows
 from rangkul.core.crypto import mask_nik, mask_phone
 
 # Keys whose values are personal data: stored masked, never in full.
@@ -86,6 +87,57 @@ def audit_record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEvent]:
     return list(insert_many(AuditEvent, events)) if events else []
 
 
+_ROW_COLUMNS = (
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "subject_type",
+    "subject_id",
+    "subject_label",
+    "before",
+    "after",
+    "reason",
+    "request_id",
+    "ip",
+)
+
+
+def audit_record_subjects(
+    *, actor: Any, action: str, subject_type: str, subjects: Iterable[tuple[Any, str, Mapping[str, Any]]]
+) -> int:
+    """One audit row per ``(subject id, subject label, after)``: one actor, one action, one kind of subject.
+
+    The rows are exactly those ``audit_record_many`` writes for the same entries
+    (same masking, same time and request), without building an ``AuditEvent``
+    per row: for bulk registrations, where there is one row per new member.
+    Returns how many rows were written.
+    """
+    ctx = context.current()
+    real_actor, actor_label = _actor_fields(actor)
+    actor_id = real_actor.pk if real_actor is not None else None
+    now = timezone.now()
+    rows = [
+        (
+            now,
+            actor_id,
+            actor_label,
+            action,
+            subject_type,
+            str(subject_id),
+            str(subject_label)[:200],
+            None,
+            mask_values(after),
+            "",
+            ctx.request_id,
+            ctx.ip,
+        )
+        for subject_id, subject_label, after in subjects
+    ]
+    insert_rows(AuditEvent, _ROW_COLUMNS, rows)
+    return len(rows)
+
+
 def _event_new(
     ctx: context.RequestContext,
     *,
@@ -104,10 +156,10 @@ def _event_new(
         subject_type = subject_type or subject._meta.label_lower
         subject_id = subject_id or str(subject.pk)
         subject_label = subject_label or _safe_label(subject)
-    real_actor = actor if getattr(actor, "is_authenticated", False) else None
+    real_actor, actor_label = _actor_fields(actor)
     return AuditEvent(
         actor=real_actor,
-        actor_label=(str(real_actor) if real_actor else (actor if isinstance(actor, str) else "system"))[:150],
+        actor_label=actor_label,
         action=action,
         subject_type=subject_type,
         subject_id=subject_id,
@@ -118,6 +170,12 @@ def _event_new(
         request_id=ctx.request_id,
         ip=ctx.ip,
     )
+
+
+def _actor_fields(actor: Any) -> tuple[Any, str]:
+    """The signed-in user who acted (or None) and the label stored with the row."""
+    real_actor = actor if getattr(actor, "is_authenticated", False) else None
+    return real_actor, (str(real_actor) if real_actor else (actor if isinstance(actor, str) else "system"))[:150]
 
 
 def _safe_label(subject: models.Model) -> str:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.roles import Role
 from rangkul.audit.services import audit_record
-from rangkul.core.bulk import insert_many
+from rangkul.core.bulk import insert_rows
 from rangkul.core.crypto import mask_nik
 from rangkul.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from rangkul.partners.importing.parse import (
@@ -52,7 +52,7 @@ from rangkul.partners.models import (
 from rangkul.regions.selectors import regency_exists
 from rangkul.registry.models import Channel, Worker
 from rangkul.registry.selectors import occupation_list, workers_find_by_niks
-from rangkul.registry.services import RegistrationInput, workers_register_many
+from rangkul.registry.services import NewWorker, RegistrationInput, workers_register_many
 
 logger = logging.getLogger("rangkul.partners")
 
@@ -298,10 +298,11 @@ class _BatchState:
     actor: Any
     columns: dict[str, str]
     occupations: dict[str, str]
-    results: list[ImportRowResult] = field(default_factory=list)
+    # Rows of _RESULT_COLUMNS and _MEMBERSHIP_COLUMNS, written without model instances (ADR 0018).
+    results: list[tuple[Any, ...]] = field(default_factory=list)
     memberships: list[Membership] = field(default_factory=list)
     # Memberships of workers registered by this batch: none can exist yet, so no conflict check.
-    new_memberships: list[Membership] = field(default_factory=list)
+    new_memberships: list[tuple[Any, ...]] = field(default_factory=list)
     # Workers first seen in this batch (not yet visible as results in the database).
     seen: dict[int, int] = field(default_factory=dict)
     imported: int = 0
@@ -329,16 +330,21 @@ def _shown_value(raw: RawRow, name: str) -> str:
     return text[:200]
 
 
+_RESULT_COLUMNS = ("job_id", "row_number", "outcome", "column", "value", "message", "worker_id")
+_MEMBERSHIP_COLUMNS = ("organisation_id", "worker_id", "joined_at", "source_import_id")
+
+
 def _reject(state: _BatchState, raw: RawRow, problems: Iterable[tuple[str, str]]) -> None:
     for name, message in problems:
         state.results.append(
-            ImportRowResult(
-                job=state.job,
-                row_number=raw.number,
-                outcome=RowOutcome.REJECTED,
-                column=_column(state, name) if name else "",
-                value=_shown_value(raw, name) if name else "",
-                message=message,
+            (
+                state.job.pk,
+                raw.number,
+                RowOutcome.REJECTED.value,
+                _column(state, name) if name else "",
+                _shown_value(raw, name) if name else "",
+                message,
+                None,
             )
         )
     state.rejected += 1
@@ -356,23 +362,19 @@ def _duplicate(state: _BatchState, raw: RawRow, worker: Worker, imported_before:
     else:
         message = gettext("Already registered with Rangkul; not registered again.")
     state.results.append(
-        ImportRowResult(
-            job=state.job,
-            row_number=raw.number,
-            outcome=RowOutcome.DUPLICATE,
-            column=_column(state, "nik"),
-            value=_shown_value(raw, "nik"),
-            message=message,
-            worker=worker,
+        (
+            state.job.pk,
+            raw.number,
+            RowOutcome.DUPLICATE.value,
+            _column(state, "nik"),
+            _shown_value(raw, "nik"),
+            message,
+            worker.pk,
         )
     )
     state.duplicates += 1
-    _link(state, worker)
-
-
-def _link(state: _BatchState, worker: Worker, *, new: bool = False) -> None:
     if state.job.organisation is not None:
-        (state.new_memberships if new else state.memberships).append(
+        state.memberships.append(
             Membership(organisation=state.job.organisation, worker=worker, source_import=state.job)
         )
 
@@ -408,7 +410,7 @@ def _process_rows(state: _BatchState, rows: list[RawRow]) -> None:
         welcome=True,
     )
     outcome_of = {raw.number: outcome for (raw, _parsed), outcome in zip(readable, outcomes, strict=True)}
-    created_in_row = {outcome.pk: number for number, outcome in outcome_of.items() if isinstance(outcome, Worker)}
+    created_in_row = {outcome.pk: number for number, outcome in outcome_of.items() if isinstance(outcome, NewWorker)}
     # Someone already registered is linked even if this row's other data would not pass today
     # (e.g. the person has since turned 65): membership needs only their NIK. One query for the
     # batch finds them, whether registered before or by an earlier row of this batch.
@@ -428,18 +430,20 @@ def _process_rows(state: _BatchState, rows: list[RawRow]) -> None:
         if existing
         else {}
     )
+    imported = RowOutcome.IMPORTED.value
+    organisation_id = job.organisation_id
+    now = timezone.now()
     for raw, parsed in parsed_rows:
         if parsed.problems:
             _reject(state, raw, [(p.field, str(p.message)) for p in parsed.problems])
             continue
         outcome = outcome_of[raw.number]
-        if isinstance(outcome, Worker):
+        if isinstance(outcome, NewWorker):
             state.seen[outcome.pk] = raw.number
-            state.results.append(
-                ImportRowResult(job=job, row_number=raw.number, outcome=RowOutcome.IMPORTED, worker=outcome)
-            )
+            state.results.append((job.pk, raw.number, imported, "", "", "", outcome.pk))
             state.imported += 1
-            _link(state, outcome, new=True)
+            if organisation_id is not None:
+                state.new_memberships.append((organisation_id, outcome.pk, now, job.pk))
             continue
         found = existing.get(parsed.data["nik"]) if _may_be_registered(outcome) else None
         if found is not None and created_in_row.get(found.pk, raw.number) > raw.number:
@@ -455,7 +459,7 @@ def _process_rows(state: _BatchState, rows: list[RawRow]) -> None:
             raise outcome
 
 
-def _may_be_registered(outcome: Worker | ApplicationError) -> bool:
+def _may_be_registered(outcome: NewWorker | ApplicationError) -> bool:
     """A row the registry refused whose NIK itself was fine: its holder may be a member already."""
     if isinstance(outcome, Conflict):
         return outcome.code == "nik_registered"
@@ -479,8 +483,8 @@ def _commit_batch(state: _BatchState, rows: list[RawRow]) -> None:
         if locked.status != ImportStatus.RUNNING or locked.last_committed_row != job.last_committed_row:
             raise _Stop
         _process_rows(state, rows)
-        insert_many(ImportRowResult, state.results)
-        insert_many(Membership, state.new_memberships)
+        insert_rows(ImportRowResult, _RESULT_COLUMNS, state.results)
+        insert_rows(Membership, _MEMBERSHIP_COLUMNS, state.new_memberships)
         if state.memberships:
             Membership.objects.bulk_create(state.memberships, batch_size=1000, ignore_conflicts=True)
         locked.processed += len(rows)

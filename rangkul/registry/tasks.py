@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -34,7 +35,7 @@ def welcome_text(worker: Worker) -> str:
     return _welcome_template() % {"number": worker.membership_number}
 
 
-def welcomes_seal(workers: Sequence[Worker]) -> str:
+def welcomes_seal(workers: Sequence[Any]) -> str:
     """A batch's welcome messages, ``[[phone, text], …]`` sealed: the task table never holds them in clear."""
     template = _welcome_template()
     messages = [[worker.phone, template % {"number": worker.membership_number}] for worker in workers]

@@ -20,7 +20,7 @@ from rangkul.outreach.backends.locmem import outbox
 from rangkul.registry import services
 from rangkul.registry.dukcapil import DukcapilResult
 from rangkul.registry.models import Heir, PossibleDuplicate, Worker, WorkerStatus
-from rangkul.registry.services import RegistrationInput, worker_register, workers_register_many
+from rangkul.registry.services import NewWorker, RegistrationInput, worker_register, workers_register_many
 from rangkul.registry.tests.factories import heir_input, make_nik, registration_input, worker_create
 
 pytestmark = pytest.mark.django_db
@@ -41,8 +41,8 @@ class RefusingDukcapil:
 _VOLATILE = {"id", "membership_number", "registered_at", "phone_verified_at", "nik_sealed"}
 
 
-def _worker_values(worker: Worker) -> dict[str, Any]:
-    worker = Worker.objects.get(pk=worker.pk)
+def _worker_values(outcome: Worker | NewWorker) -> dict[str, Any]:
+    worker = Worker.objects.get(pk=outcome.pk)
     values = {f.attname: getattr(worker, f.attname) for f in Worker._meta.concrete_fields if f.attname not in _VOLATILE}
     values["nik"] = unseal(worker.nik_sealed, purpose="nik")
     values["phone_verified"] = worker.phone_verified_at is not None
@@ -56,9 +56,9 @@ def _error_values(error: ApplicationError) -> dict[str, Any]:
     return {"type": type(error).__name__, "code": error.code, "message": str(error.message), "fields": error.fields}
 
 
-def _snapshot(outcomes: Sequence[Worker | ApplicationError]) -> dict[str, Any]:
+def _snapshot(outcomes: Sequence[Worker | NewWorker | ApplicationError]) -> dict[str, Any]:
     """Everything a registration leaves behind, keyed by NIK hash rather than ids or numbers."""
-    rows = [_worker_values(o) if isinstance(o, Worker) else _error_values(o) for o in outcomes]
+    rows = [_worker_values(o) if isinstance(o, (Worker, NewWorker)) else _error_values(o) for o in outcomes]
     hash_of = dict(Worker.objects.values_list("pk", "nik_hash"))
     pairs = sorted(
         (hash_of[d.worker_id], hash_of[d.other_id], d.reason, d.status) for d in PossibleDuplicate.objects.all()
@@ -79,7 +79,7 @@ def _in_rolled_back_transaction(work: Callable[[], dict[str, Any]]) -> dict[str,
 
 def _one_by_one(rows: Sequence[RegistrationInput], **options: Any) -> dict[str, Any]:
     def work() -> dict[str, Any]:
-        outcomes: list[Worker | ApplicationError] = []
+        outcomes: list[Worker | NewWorker | ApplicationError] = []
         for data in rows:
             try:
                 outcomes.append(worker_register(data=data, welcome=False, **options))
@@ -212,8 +212,8 @@ def test_the_batch_returns_errors_in_place_and_registers_the_rest(population) ->
     first = registration_input()
     rows = [first, registration_input(nik="1"), dataclasses.replace(registration_input(), nik=existing_nik(existing))]
     outcomes = workers_register_many(actor="test", rows=rows, channel="import")
-    assert isinstance(outcomes[0], Worker) and outcomes[0].pk
-    assert Worker.objects.get(nik_hash=lookup_hash(first.nik)) == outcomes[0]
+    assert isinstance(outcomes[0], NewWorker) and outcomes[0].pk
+    assert Worker.objects.get(nik_hash=lookup_hash(first.nik)).pk == outcomes[0].pk
     assert isinstance(outcomes[1], ValidationFailed) and "nik" in outcomes[1].fields
     assert isinstance(outcomes[2], Conflict) and outcomes[2].code == "nik_registered"
     assert workers_register_many(actor="test", rows=[], channel="import") == []
@@ -226,7 +226,7 @@ def test_a_taken_membership_number_is_drawn_again(population, monkeypatch) -> No
     numbers = iter([taken, taken, "10000000016", "10000000024"])
     monkeypatch.setattr(services, "membership_number_new", lambda: next(numbers))
     outcomes = workers_register_many(actor="test", rows=[registration_input(), registration_input()], channel="import")
-    assert sorted(w.membership_number for w in outcomes if isinstance(w, Worker)) == ["10000000016", "10000000024"]
+    assert sorted(w.membership_number for w in outcomes if isinstance(w, NewWorker)) == ["10000000016", "10000000024"]
 
 
 def test_a_nik_taken_after_the_check_falls_back_to_row_by_row(population, monkeypatch) -> None:
@@ -234,13 +234,13 @@ def test_a_nik_taken_after_the_check_falls_back_to_row_by_row(population, monkey
     rows = [registration_input(), registration_input()]
     original = services._membership_numbers_assign
 
-    def meanwhile(workers: Sequence[Worker]) -> None:
+    def meanwhile(workers: Sequence[NewWorker]) -> None:
         original(workers)
         worker_register(actor="elsewhere", data=rows[1], channel="portal", welcome=False)
 
     monkeypatch.setattr(services, "_membership_numbers_assign", meanwhile)
     outcomes = workers_register_many(actor="bulk", rows=rows, channel="import")
-    assert isinstance(outcomes[0], Worker)
+    assert isinstance(outcomes[0], NewWorker)
     assert Worker.objects.filter(pk=outcomes[0].pk).exists()
     assert isinstance(outcomes[1], Conflict) and outcomes[1].code == "nik_registered"
     assert AuditEvent.objects.filter(action="registry.worker_registered", actor_label="bulk").count() == 1
@@ -255,7 +255,7 @@ def test_welcome_messages_are_sent_after_commit_when_asked(population, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         outcomes = workers_register_many(actor="test", rows=rows, channel="import", welcome=True)
     welcomed = sorted(m.to for m in outbox if m.purpose == "welcome")
-    assert welcomed == sorted(w.phone for w in outcomes if isinstance(w, Worker))
+    assert welcomed == sorted(w.phone for w in outcomes if isinstance(w, NewWorker))
     assert len(welcomed) == 2
 
 
@@ -272,7 +272,7 @@ def _statements(size: int) -> int:
     with transaction.atomic(), CaptureQueriesContext(connection) as captured:
         outcomes = workers_register_many(actor="test", rows=rows, channel="import")
         transaction.set_rollback(True)
-    assert sum(isinstance(o, Worker) for o in outcomes) == size - size // 5
+    assert sum(isinstance(o, NewWorker) for o in outcomes) == size - size // 5
     return len(captured.captured_queries)
 
 

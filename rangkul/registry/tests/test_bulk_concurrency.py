@@ -17,7 +17,7 @@ from rangkul.core.crypto import lookup_hash
 from rangkul.core.errors import Conflict
 from rangkul.regions.tests.factories import small_region_tree
 from rangkul.registry.models import Worker
-from rangkul.registry.services import occupations_load, worker_register, workers_register_many
+from rangkul.registry.services import NewWorker, occupations_load, worker_register, workers_register_many
 from rangkul.registry.tests.factories import registration_input
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -51,7 +51,7 @@ def test_a_nik_registered_while_the_batch_is_copied_gives_exactly_one_member():
     thread.join(timeout=30)
 
     assert isinstance(outcome["alone"], Worker)
-    assert isinstance(outcomes[0], Worker) and isinstance(outcomes[2], Worker)
+    assert isinstance(outcomes[0], NewWorker) and isinstance(outcomes[2], NewWorker)
     assert isinstance(outcomes[1], Conflict) and outcomes[1].code == "nik_registered"
     assert Worker.objects.filter(nik_hash=lookup_hash(shared.nik)).get().pk == outcome["alone"].pk
     assert Worker.objects.count() == 3
@@ -64,7 +64,7 @@ def test_copied_rows_read_back_as_saved():
     rows = [registration_input(), registration_input()]
     outcomes = workers_register_many(actor="bulk", rows=rows, channel="import")
     for data, worker in zip(rows, outcomes, strict=True):
-        assert isinstance(worker, Worker)
+        assert isinstance(worker, NewWorker)
         stored = Worker.objects.get(pk=worker.pk)
         assert stored.nik == data.nik and stored.membership_number == worker.membership_number
         assert stored.identity_warnings == worker.identity_warnings and stored.registered_at == worker.registered_at

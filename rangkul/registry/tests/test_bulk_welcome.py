@@ -16,7 +16,7 @@ from rangkul.outreach.backends.locmem import outbox
 from rangkul.registry import services
 from rangkul.registry import tasks as registry_tasks
 from rangkul.registry.models import Worker
-from rangkul.registry.services import occupations_load, workers_register_many
+from rangkul.registry.services import NewWorker, occupations_load, workers_register_many
 from rangkul.registry.tests.factories import registration_input
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -44,7 +44,7 @@ def test_one_task_per_batch_carries_every_welcome_sealed(regions, monkeypatch, d
     rows = [registration_input(), registration_input(nik="1"), registration_input(), registration_input()]
     with django_capture_on_commit_callbacks(execute=True):
         outcomes = workers_register_many(actor="test", rows=rows, channel="import", welcome=True)
-    workers = [o for o in outcomes if isinstance(o, Worker)]
+    workers = [o for o in outcomes if isinstance(o, NewWorker)]
     assert len(workers) == 3
     [arguments] = queued  # one task for the batch, not one per member
     assert arguments["count"] == 3
@@ -61,7 +61,7 @@ def test_the_batch_task_sends_each_welcome_in_indonesian(regions, django_capture
     rows = [registration_input(), registration_input(phone="bukan nomor"), registration_input()]
     with django_capture_on_commit_callbacks(execute=True):
         outcomes = workers_register_many(actor="test", rows=rows, channel="import", welcome=True)
-    workers = [o for o in outcomes if isinstance(o, Worker)]
+    workers = [o for o in outcomes if isinstance(o, NewWorker)]
     assert sorted((m.to, m.body) for m in _welcomes()) == sorted(
         (
             w.phone,
