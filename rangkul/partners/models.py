@@ -166,7 +166,8 @@ class RowOutcome(models.TextChoices):
 class ImportRowResult(models.Model):
     """One outcome per row; a rejected row has one result per problem."""
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="results")
+    # Both indexes below start with the job: no index of its own.
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="results", db_index=False)
     row_number = models.PositiveIntegerField(_("row"))
     outcome = models.CharField(_("outcome"), max_length=10, choices=RowOutcome.choices)
     column = models.CharField(_("column"), max_length=100, blank=True)
@@ -191,7 +192,8 @@ class ImportRowResult(models.Model):
 class Membership(models.Model):
     """A worker is a member of an organisation; a worker may belong to several."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    # The unique (organisation, worker) constraint is the organisation's index.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships", db_index=False)
     worker = models.ForeignKey("registry.Worker", on_delete=models.CASCADE, related_name="partner_memberships")
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
     source_import = models.ForeignKey(

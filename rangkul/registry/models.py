@@ -66,7 +66,7 @@ class Worker(models.Model):
     name_normalized = models.CharField(max_length=150, editable=False)
     birth_date = models.DateField(_("date of birth"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
-    phone = models.CharField(_("mobile number"), max_length=20, db_index=True)
+    phone = models.CharField(_("mobile number"), max_length=20)
     phone_verified_at = models.DateTimeField(_("mobile number verified at"), null=True, blank=True)
     email = models.EmailField(_("email"), blank=True)
     village = models.ForeignKey(
@@ -84,6 +84,7 @@ class Worker(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("second occupation"),
+        db_index=False,  # a partial index below: most members have none
     )
     declared_income_idr = models.BigIntegerField(_("declared monthly income (Rp)"))
     jht = models.BooleanField(_("old-age savings (JHT)"), default=False)
@@ -103,14 +104,14 @@ class Worker(models.Model):
     channel = models.CharField(_("registration channel"), max_length=10, choices=Channel.choices)
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     # Organisation code of the API key that registered the worker: partners see their own members.
     registered_by_organisation = models.CharField(max_length=40, blank=True, db_index=True)
     identity_warnings = models.JSONField(_("identity warnings"), default=list, blank=True)
     status = models.CharField(_("record status"), max_length=10, choices=WorkerStatus.choices, default="active")
     merged_into = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records"
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_records", db_index=False
     )
 
     class Meta:
@@ -121,6 +122,24 @@ class Worker(models.Model):
             models.Index(fields=["name_normalized", "birth_date", "village"], name="registry_worker_dedup_idx"),
             # Newest first is the default listing in the back office and for partners.
             models.Index(fields=["-registered_at", "-id"], name="registry_worker_recent_idx"),
+            # Equality only (duplicate search, payments): no prefix-search twin (ADR 0018).
+            models.Index(fields=["phone"], name="registry_worker_phone_idx"),
+            # Mostly empty references: indexed where set, so that a new member (none set) costs no entry.
+            models.Index(
+                fields=["registered_by"],
+                name="registry_worker_reg_by_idx",
+                condition=models.Q(registered_by__isnull=False),
+            ),
+            models.Index(
+                fields=["second_occupation"],
+                name="registry_worker_occ2_idx",
+                condition=models.Q(second_occupation__isnull=False),
+            ),
+            models.Index(
+                fields=["merged_into"],
+                name="registry_worker_merged_idx",
+                condition=models.Q(merged_into__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
