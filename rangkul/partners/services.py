@@ -20,14 +20,14 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.roles import Role
 from rangkul.audit.services import audit_record
-from rangkul.core.bulk import insert_rows
+from rangkul.core.bulk import atomic_unflushed, insert_rows
 from rangkul.core.crypto import mask_nik
 from rangkul.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from rangkul.partners.importing.parse import (
@@ -52,7 +52,7 @@ from rangkul.partners.models import (
 from rangkul.regions.selectors import regency_exists
 from rangkul.registry.models import Channel, Worker
 from rangkul.registry.selectors import occupation_list, workers_find_by_niks
-from rangkul.registry.services import NewWorker, RegistrationInput, workers_register_many
+from rangkul.registry.services import BatchLookups, NewWorker, RegistrationInput, workers_register_many
 
 logger = logging.getLogger("rangkul.partners")
 
@@ -308,6 +308,8 @@ class _BatchState:
     imported: int = 0
     rejected: int = 0
     duplicates: int = 0
+    # Reference rows (villages, NIK regions, branches) read so far, shared from batch to batch.
+    lookups: BatchLookups | None = None
 
 
 # Registry error fields → the import's column names (the file's own headers when present).
@@ -401,13 +403,16 @@ def _process_rows(state: _BatchState, rows: list[RawRow]) -> None:
     job = state.job
     parsed_rows = [(raw, parse_row(raw, occupations=state.occupations)) for raw in rows]
     readable = [(raw, parsed) for raw, parsed in parsed_rows if not parsed.problems]
+    registrations = [_registration(parsed.data) for _raw, parsed in readable]
+    state.lookups = BatchLookups(registrations, earlier=state.lookups)
     outcomes = workers_register_many(
         actor=state.actor,
-        rows=[_registration(parsed.data) for _raw, parsed in readable],
+        rows=registrations,
         channel=Channel.IMPORT,
         phone_verified=job.skip_phone_verification,
         organisation_code=job.organisation.code if job.organisation else "",
         welcome=True,
+        lookups=state.lookups,
     )
     outcome_of = {raw.number: outcome for (raw, _parsed), outcome in zip(readable, outcomes, strict=True)}
     created_in_row = {outcome.pk: number for number, outcome in outcome_of.items() if isinstance(outcome, NewWorker)}
@@ -472,13 +477,10 @@ def _batch_hook(job: ImportJob, rows: list[RawRow]) -> None:
 
 def _commit_batch(state: _BatchState, rows: list[RawRow]) -> None:
     job = state.job
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # The batch is one transaction with its watermark: if the server crashed right after
-            # the commit and lost it, the batch and its watermark are lost together and the next
-            # run registers those rows again. So the commit need not wait for the disk (ADR 0012).
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    # The batch is one transaction with its watermark: if the server crashed right after the
+    # commit and lost it, the batch and its watermark are lost together and the next run
+    # registers those rows again. So the commit need not wait for the disk (ADR 0012).
+    with atomic_unflushed():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != ImportStatus.RUNNING or locked.last_committed_row != job.last_committed_row:
             raise _Stop

@@ -20,8 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -195,7 +194,7 @@ def occupations_load(*, path: Path = OCCUPATIONS_FILE) -> int:
 class _Lookups:
     """Reference rows the rules need: villages, active occupations, NIK region prefixes, branches.
 
-    This base class asks the database each time (one registration); ``_BatchLookups``
+    This base class asks the database each time (one registration); ``BatchLookups``
     answers the same questions from rows loaded once for a batch. Either way the
     rules in ``_clean`` are the same code.
     """
@@ -219,26 +218,50 @@ class _Lookups:
 _DATABASE_LOOKUPS = _Lookups()
 
 
-class _BatchLookups(_Lookups):
-    """The same answers for a batch of registrations, from one query per kind of reference row."""
+class BatchLookups(_Lookups):
+    """The same answers for a batch of registrations, from one query per kind of reference row.
 
-    def __init__(self, rows: Sequence[RegistrationInput]) -> None:
-        village_codes = {code for data in rows if (code := _lookup_key(data.village_code))}
-        self.villages = {v.code: v for v in Village.objects.filter(code__in=village_codes)} if village_codes else {}
-        self.occupations = {o.code: o for o in Occupation.objects.filter(is_active=True)}
+    ``earlier``: the lookups of the previous batch of the same import, whose rows are
+    reused; only references not asked for yet are read (an import's villages and NIK
+    regions repeat from batch to batch); an occupation withdrawn during the import is
+    still accepted until it ends.
+    """
+
+    def __init__(self, rows: Sequence[RegistrationInput], *, earlier: BatchLookups | None = None) -> None:
+        if earlier is None:
+            self.villages: dict[str, Village] = {}
+            self.occupations = {o.code: o for o in Occupation.objects.filter(is_active=True)}
+            self.provinces: set[str] = set()
+            self.regencies: set[str] = set()
+            self.branches: dict[str, BranchOffice] = {}
+            self._asked: dict[str, set[str]] = {"villages": set(), "regions": set(), "branches": set()}
+        else:
+            self.villages, self.occupations = earlier.villages, earlier.occupations
+            self.provinces, self.regencies, self.branches = earlier.provinces, earlier.regencies, earlier.branches
+            self._asked = earlier._asked
+        asked = self._asked
+        village_codes = {code for data in rows if (code := _lookup_key(data.village_code))} - asked["villages"]
+        if village_codes:
+            self.villages.update((v.code, v) for v in Village.objects.filter(code__in=village_codes))
+            asked["villages"] |= village_codes
         # Each NIK is parsed once for the batch: here for its region, and _clean reuses the answer.
         self.niks = {
             data.nik: identity.nik_parse(data.nik)
             for data in rows
             if isinstance(data.nik, str) and not _unstorable(data.nik)
         }
-        prefixes = {facts.region_code for facts in self.niks.values() if facts}
-        self.provinces = set(Province.objects.filter(code__in={p[:2] for p in prefixes}).values_list("code", flat=True))
-        self.regencies = set(Regency.objects.filter(code__in=prefixes).values_list("code", flat=True))
-        self.branches: dict[str, BranchOffice] = {}
-        regencies = {village.regency_code for village in self.villages.values()}
-        for office in BranchOffice.objects.filter(regency_id__in=regencies, is_active=True).order_by("code"):
-            self.branches.setdefault(office.regency_id, office)
+        prefixes = {facts.region_code for facts in self.niks.values() if facts} - asked["regions"]
+        if prefixes:
+            provinces = {p[:2] for p in prefixes}
+            self.provinces.update(Province.objects.filter(code__in=provinces).values_list("code", flat=True))
+            self.regencies.update(Regency.objects.filter(code__in=prefixes).values_list("code", flat=True))
+            asked["regions"] |= prefixes
+        regencies = {self.villages[code].regency_code for code in village_codes if code in self.villages}
+        regencies -= asked["branches"]
+        if regencies:
+            for office in BranchOffice.objects.filter(regency_id__in=regencies, is_active=True).order_by("code"):
+                self.branches.setdefault(office.regency_id, office)
+            asked["branches"] |= regencies
 
     def village(self, code: str) -> Village | None:
         return self.villages.get(code)
@@ -483,6 +506,7 @@ def _identity_not_verified() -> ValidationFailed:
 def _worker_new(
     *,
     cleaned: _Cleaned,
+    nik_sealed: str,
     nik_hash: str,
     actor: Any,
     channel: str,
@@ -493,7 +517,7 @@ def _worker_new(
 ) -> dict[str, Any]:
     """The values of a new record whose data passed every rule (``Worker`` or ``NewWorker`` takes them)."""
     return {
-        "nik_sealed": seal(cleaned.nik, purpose="nik"),
+        "nik_sealed": nik_sealed,
         "nik_hash": nik_hash,
         "full_name": cleaned.full_name,
         "name_normalized": identity.name_search_key(cleaned.full_name),
@@ -600,6 +624,7 @@ def worker_register(
     worker = Worker(
         **_worker_new(
             cleaned=cleaned,
+            nik_sealed=seal(cleaned.nik, purpose="nik"),
             nik_hash=nik_hash,
             actor=actor,
             channel=channel,
@@ -756,6 +781,7 @@ def workers_register_many(
     phone_verified: bool = False,
     organisation_code: str = "",
     welcome: bool = False,
+    lookups: BatchLookups | None = None,
 ) -> list[NewWorker | ApplicationError]:
     """Register a batch of workers (bulk imports): the outcome of ``worker_register`` for each row, in order.
 
@@ -768,27 +794,28 @@ def workers_register_many(
     registering the rows one after the other. Errors are returned, not raised,
     so that one bad row never undoes the others; everything is written in the
     caller's transaction. ``welcome=True`` queues one task for the batch's welcome
-    messages with that transaction (ADR 0012).
+    messages with that transaction (ADR 0012). ``lookups``: the batch's reference
+    rows, already read (an import shares them from batch to batch).
     """
     if channel not in Channel.values:
         raise ValueError(f"unknown registration channel {channel!r}")
+    lookups = lookups or BatchLookups(rows)
     outcomes: list[NewWorker | ApplicationError | None] = [None] * len(rows)
-    lookups = _BatchLookups(rows)
-    accepted: list[tuple[int, _Cleaned, str]] = []
+    accepted: list[tuple[int, _Cleaned, str, str]] = []
     for index, data in enumerate(rows):
         try:
             cleaned = _clean(data, lookups=lookups)
         except ValidationFailed as exc:
             outcomes[index] = exc
             continue
-        accepted.append((index, cleaned, lookup_hash(cleaned.nik)))
+        accepted.append((index, cleaned, lookup_hash(cleaned.nik), seal(cleaned.nik, purpose="nik")))
 
-    hashes = {nik_hash for _index, _cleaned, nik_hash in accepted}
+    hashes = {nik_hash for _index, _cleaned, nik_hash, _sealed in accepted}
     taken = set(Worker.objects.filter(nik_hash__in=hashes).values_list("nik_hash", flat=True)) if hashes else set()
     backend = dukcapil_backend()
     now = timezone.now()
     pending: list[_Pending] = []
-    for index, cleaned, nik_hash in accepted:
+    for index, cleaned, nik_hash, nik_sealed in accepted:
         if nik_hash in taken:  # a member already, or an earlier row of this batch
             outcomes[index] = _nik_conflict()
             continue
@@ -803,6 +830,7 @@ def workers_register_many(
             nik=cleaned.nik,
             **_worker_new(
                 cleaned=cleaned,
+                nik_sealed=nik_sealed,
                 nik_hash=nik_hash,
                 actor=actor,
                 channel=channel,
@@ -948,16 +976,9 @@ def _duplicates_detect_new(workers: Sequence[NewWorker]) -> list[list[PossibleDu
         by_name = _oldest_per_key_pg(("name_normalized", "birth_date", "village_id"), name_keys, batch)
         by_phone = _oldest_per_key_pg(("phone",), phone_keys, batch)
     else:
-        others = Worker.objects.filter(status=WorkerStatus.ACTIVE).exclude(pk__in=[w.pk for w in workers])
-        by_name = _oldest_per_key(
-            others.filter(
-                name_normalized__in={key[0] for key in name_keys},
-                birth_date__in={key[1] for key in name_keys},
-                village_id__in={key[2] for key in name_keys},
-            ),
-            ("name_normalized", "birth_date", "village_id"),
-        )
-        by_phone = _oldest_per_key(others.filter(phone__in={key[0] for key in phone_keys}), ("phone",))
+        batch_set = {w.pk for w in workers}
+        by_name = _oldest_per_key_joined(("name_normalized", "birth_date", "village_id"), name_keys, batch_set)
+        by_phone = _oldest_per_key_joined(("phone",), phone_keys, batch_set)
     found: list[list[PossibleDuplicate]] = []
     for worker in workers:
         mine: list[PossibleDuplicate] = []
@@ -975,19 +996,53 @@ def _duplicates_detect_new(workers: Sequence[NewWorker]) -> list[list[PossibleDu
     return found
 
 
-def _oldest_per_key(
-    queryset: QuerySet[Worker], fields: tuple[str, ...]
+def _oldest_per_key_joined(
+    fields: tuple[str, ...], keys: set[tuple[Any, ...]], batch: set[int]
 ) -> dict[tuple[Any, ...], list[tuple[dt.datetime, int]]]:
-    """(registered_at, pk) of the oldest DUPLICATE_CANDIDATES records per value of ``fields``."""
-    ranked = queryset.annotate(
-        rank=Window(RowNumber(), partition_by=[F(name) for name in fields], order_by=[F("registered_at"), F("pk")])
-    ).filter(rank__lte=DUPLICATE_CANDIDATES)
+    """``_oldest_per_key_pg`` elsewhere (SQLite): the keys as a VALUES list joined on the index.
+
+    Filtering by each column's list of values matched every combination of them;
+    joining the exact keys probes the index once per key. The batch's own records
+    are left out here, and only the oldest DUPLICATE_CANDIDATES per key kept.
+    """
+    table = Worker._meta.db_table
+    column_of = {f.attname: f.column for f in Worker._meta.concrete_fields}
     oldest: dict[tuple[Any, ...], list[tuple[dt.datetime, int]]] = {}
-    for *key, registered_at, pk in ranked.values_list(*fields, "registered_at", "pk").order_by():
-        oldest.setdefault(tuple(key), []).append((registered_at, pk))
+    ordered = list(keys)
+    names = ", ".join(f"k{index}" for index in range(len(fields)))
+    match = " AND ".join(f"w.{column_of[name]} = k.k{index}" for index, name in enumerate(fields))
+    chunk_size = 900 // len(fields)  # within every SQLite's limit on parameters
+    registered_at = Worker._meta.get_field("registered_at")
+    key_fields = [f for name in fields for f in Worker._meta.concrete_fields if f.attname == name]
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), chunk_size):
+            chunk = ordered[start : start + chunk_size]
+            values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(chunk))
+            sql = (
+                f"WITH k({names}) AS (VALUES {values}) "  # noqa: S608
+                f"SELECT {', '.join(f'k.k{index}' for index in range(len(fields)))}, w.registered_at, w.id "
+                # CROSS JOIN: SQLite then keeps the keys as the outer loop and probes the index per key.
+                f"FROM k CROSS JOIN {table} w ON {match} WHERE w.status = %s"
+            )
+            params = [
+                field.get_db_prep_value(value, connection)
+                for key in chunk
+                for field, value in zip(key_fields, key, strict=True)
+            ]
+            cursor.execute(sql, [*params, WorkerStatus.ACTIVE.value])
+            for *found_key, at, pk in cursor.fetchall():
+                if pk in batch:
+                    continue
+                at = registered_at.to_python(at)
+                if timezone.is_naive(at):
+                    at = timezone.make_aware(at, dt.UTC)
+                oldest.setdefault(tuple(found_key), []).append((at, pk))
     for candidates in oldest.values():
         candidates.sort()
-    return oldest
+        del candidates[DUPLICATE_CANDIDATES:]
+    # The keys come back as the database holds them (a date as text): index by the batch's own keys.
+    by_text = {tuple(str(value) for value in key): key for key in keys}
+    return {by_text.get(tuple(str(value) for value in key), key): found for key, found in oldest.items()}
 
 
 _PG_KEY_TYPES = {"name_normalized": "varchar", "birth_date": "date", "village_id": "varchar", "phone": "varchar"}
@@ -996,7 +1051,7 @@ _PG_KEY_TYPES = {"name_normalized": "varchar", "birth_date": "date", "village_id
 def _oldest_per_key_pg(
     fields: tuple[str, ...], keys: set[tuple[Any, ...]], batch: list[int]
 ) -> dict[tuple[Any, ...], list[tuple[dt.datetime, int]]]:
-    """``_oldest_per_key`` on PostgreSQL: one index probe per key (a lateral join on the keys' list).
+    """The oldest DUPLICATE_CANDIDATES active records per key, PostgreSQL: one index probe per key (a lateral join).
 
     Filtering the table by each column's list of values let the planner scan the whole
     table once the lists were long (a batch's keys), which grows with the registry.
