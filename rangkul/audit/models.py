@@ -20,7 +20,8 @@ class AuditEvent(models.Model):
         db_index=False,  # audit_actor_idx (actor, time) serves every lookup by actor
     )
     actor_label = models.CharField(_("actor"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=80, db_index=True)
+    # audit_action_idx below: one pattern index for an action and for a prefix ("registry.").
+    action = models.CharField(_("action"), max_length=80)
     subject_type = models.CharField(_("subject type"), max_length=80, blank=True)
     subject_id = models.CharField(_("subject id"), max_length=64, blank=True)
     subject_label = models.CharField(_("subject"), max_length=200, blank=True)
@@ -37,6 +38,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["subject_type", "subject_id", "-occurred_at"], name="audit_subject_idx"),
             models.Index(fields=["actor", "-occurred_at"], name="audit_actor_idx"),
+            models.Index(fields=["action"], name="audit_action_idx", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:

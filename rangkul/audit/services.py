@@ -30,6 +30,11 @@ def mask_values(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
     for key, value in data.items():
         if key in _DROPPED:
             continue
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:  # the usual values, fast
+            masker = _MASKERS.get(key)
+            cleaned[key] = masker(value) if masker is not None and kind is str else value
+            continue
         if key in _MASKERS and isinstance(value, str):
             cleaned[key] = _MASKERS[key](value)
         elif isinstance(value, Mapping):

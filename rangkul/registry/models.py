@@ -70,7 +70,11 @@ class Worker(models.Model):
     phone_verified_at = models.DateTimeField(_("mobile number verified at"), null=True, blank=True)
     email = models.EmailField(_("email"), blank=True)
     village = models.ForeignKey(
-        "regions.Village", on_delete=models.PROTECT, related_name="workers", verbose_name=_("village")
+        "regions.Village",
+        on_delete=models.PROTECT,
+        related_name="workers",
+        verbose_name=_("village"),
+        db_index=False,  # registry_worker_village_idx below serves equality and region prefixes
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=5, blank=True)
@@ -122,6 +126,9 @@ class Worker(models.Model):
             models.Index(fields=["name_normalized", "birth_date", "village"], name="registry_worker_dedup_idx"),
             # Newest first is the default listing in the back office and for partners.
             models.Index(fields=["-registered_at", "-id"], name="registry_worker_recent_idx"),
+            # One index for a village and for a region's prefix ("33.74.%"): a pattern index
+            # answers both, where Django's default makes two (ADR 0018).
+            models.Index(fields=["village"], name="registry_worker_village_idx", opclasses=["varchar_pattern_ops"]),
             # Equality only (duplicate search, payments): no prefix-search twin (ADR 0018).
             models.Index(fields=["phone"], name="registry_worker_phone_idx"),
             # Mostly empty references: indexed where set, so that a new member (none set) costs no entry.
