@@ -222,13 +222,15 @@ def atomic_unflushed(using: str = "default") -> Iterator[None]:
     watermark (ADR 0012): after a power cut the last such commits may be missing,
     whole, never half-written. PostgreSQL: ``synchronous_commit`` off for this
     transaction. SQLite (WAL): ``synchronous = NORMAL`` and a larger log before the
-    next checkpoint, for this transaction; SQLite lets a connection change the first
-    only between transactions, so only when this is the outermost one. Every other
-    write keeps the database's full durability.
+    next checkpoint, for this transaction. Only when this is the outermost transaction
+    (SQLite allows the change only between transactions, and PostgreSQL's would hold
+    for the whole enclosing one): nested, it is a plain savepoint. Every other write
+    keeps the database's full durability.
     """
     connection = connections[using]
+    outermost = not connection.in_atomic_block
     restore: list[str] = []
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+    if connection.vendor == "sqlite" and outermost:
         with connection.cursor() as cursor:
             for pragma, value in _SQLITE_UNFLUSHED.items():
                 cursor.execute(f"PRAGMA {pragma}")
@@ -236,7 +238,7 @@ def atomic_unflushed(using: str = "default") -> Iterator[None]:
                 cursor.execute(f"PRAGMA {pragma} = {value}")
     try:
         with transaction.atomic(using=using):
-            if connection.vendor == "postgresql":
+            if connection.vendor == "postgresql" and outermost:
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL synchronous_commit TO OFF")
             yield

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from rangkul.audit.models import AuditEvent
-from rangkul.audit.services import audit_record, audit_record_many
+from rangkul.audit.services import audit_record, audit_record_many, audit_record_subjects
 from rangkul.core import context
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +82,54 @@ def test_audit_record_many_with_no_entries_writes_nothing() -> None:
     with CaptureQueriesContext(connection) as captured:
         assert audit_record_many([]) == []
     assert captured.captured_queries == []
+
+
+def test_audit_record_subjects_writes_what_audit_record_many_writes(branch_officer) -> None:
+    """The bulk registrations' form: one actor and action, many subjects, no model instance per row."""
+    after = {
+        "nik": "3374014101900001",
+        "phone": "+6281234567890",
+        "nik_sealed": "sealed",
+        "jht": True,
+        "declared_income_idr": 1_500_000,
+        "email": "",
+        "second_occupation": None,
+        "identity_warnings": ["nik_region_unknown"],
+        "nested": {"nik": "3374014101900003"},
+    }
+    entries = [
+        {
+            "actor": branch_officer,
+            "action": "registry.worker_registered",
+            "subject_type": "registry.worker",
+            "subject_id": str(pk),
+            "subject_label": f"1000000{pk:04d}",
+            "after": {**after, "phone": f"+62812345678{pk:02d}"},
+        }
+        for pk in (7, 8)
+    ]
+    token = context.bind(context.RequestContext(request_id="req-subjects", ip="10.0.0.8"))
+    try:
+        with transaction.atomic():
+            many = _rows(audit_record_many(entries))
+            transaction.set_rollback(True)
+        before = set(AuditEvent.objects.values_list("pk", flat=True))
+        with CaptureQueriesContext(connection) as captured:
+            written = audit_record_subjects(
+                actor=branch_officer,
+                action="registry.worker_registered",
+                subject_type="registry.worker",
+                subjects=((e["subject_id"], e["subject_label"], e["after"]) for e in entries),
+            )
+    finally:
+        context.reset(token)
+    subjects = _rows(list(AuditEvent.objects.exclude(pk__in=before).order_by("pk")))
+    assert written == 2
+    assert subjects == many
+    assert subjects[0]["after"]["nik"] == "3374 •••• •••• 0001"
+    assert subjects[1]["after"]["phone"] != "+6281234567808"
+    assert "nik_sealed" not in subjects[0]["after"]
+    assert subjects[0]["after"]["identity_warnings"] == ["nik_region_unknown"]
+    assert subjects[0]["request_id"] == "req-subjects"
+    inserts = [q for q in captured.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "COPY"))]
+    assert len(inserts) == 1

@@ -281,3 +281,26 @@ def test_statements_per_batch_do_not_grow_with_its_rows(population) -> None:
     # SQLite splits a bulk INSERT into chunks of 999 parameters; PostgreSQL sends one.
     assert large - small <= (6 if connection.vendor == "sqlite" else 0)
     assert small <= 20
+
+
+def test_an_import_reads_each_reference_row_once(population, branch) -> None:
+    """``BatchLookups(earlier=…)``: the next batch reads only the villages and NIK regions not seen yet."""
+    first = services.BatchLookups([registration_input(), registration_input(village_code="33.22.01.2001")])
+    assert first.village("33.74.01.1001") is not None and first.region_known("33.74")
+    same_places = [registration_input(), registration_input(village_code="33.22.01.2001")]
+    with CaptureQueriesContext(connection) as captured:
+        again = services.BatchLookups(same_places, earlier=first)
+    assert captured.captured_queries == []
+    assert again.village("33.74.01.1001") is first.village("33.74.01.1001")
+    assert again.default_branch(again.villages["33.74.01.1001"]) == branch
+
+    with CaptureQueriesContext(connection) as captured:
+        later = services.BatchLookups([registration_input(village_code="94.01.01.1001")], earlier=again)
+    assert captured.captured_queries  # a new village and NIK region: read once
+    assert later.village("94.01.01.1001") is not None and later.region_known("94.01")
+    assert later.village("33.74.01.1001") is first.village("33.74.01.1001")
+    services.BatchLookups([registration_input(village_code="99.99.99.9999")], earlier=later)
+    with CaptureQueriesContext(connection) as captured:
+        unknown = services.BatchLookups([registration_input(village_code="99.99.99.9999")], earlier=later)
+    assert captured.captured_queries == []  # an unknown village (and NIK region) is asked about once
+    assert unknown.village("99.99.99.9999") is None and not unknown.region_known("99.99")

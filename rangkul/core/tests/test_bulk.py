@@ -1,0 +1,95 @@
+"""``core.bulk``: rows written from plain values, and import batches that commit without waiting for the disk."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from rangkul.audit.models import AuditEvent
+from rangkul.core.bulk import atomic_unflushed, insert_rows
+
+_COLUMNS = (
+    *("occurred_at", "actor_label", "action", "subject_type", "subject_id", "subject_label"),
+    *("before", "after", "reason", "request_id", "ip"),
+)
+
+
+@pytest.mark.django_db
+def test_insert_rows_stores_what_the_model_would() -> None:
+    now = timezone.now()
+    same_instant_elsewhere = now.astimezone(dt.timezone(dt.timedelta(hours=7)))
+    rows = [
+        (now, "bulk", "test.one", "t", "1", "", None, {"nik": "3374 •••• •••• 0001", "n": 3}, "", "req", "10.0.0.1"),
+        (same_instant_elsewhere, "bulk", "test.one", "t", "2", "", {"a": [1, 2]}, ["x", None], "", "req", None),
+        (now - dt.timedelta(days=400), "bulk", "test.two", "t", "3", "", None, None, "why", "", "2001:db8::1"),
+    ]
+    insert_rows(AuditEvent, _COLUMNS, rows)
+    stored = list(AuditEvent.objects.filter(action__startswith="test.").order_by("subject_id"))
+    assert [e.subject_id for e in stored] == ["1", "2", "3"]
+    assert stored[0].occurred_at == now and stored[1].occurred_at == now
+    assert stored[2].occurred_at == now - dt.timedelta(days=400)
+    assert stored[0].before is None and stored[0].after == {"nik": "3374 •••• •••• 0001", "n": 3}
+    assert stored[1].before == {"a": [1, 2]} and stored[1].after == ["x", None]
+    assert stored[2].after is None and stored[2].reason == "why"
+    assert [e.ip for e in stored] == ["10.0.0.1", None, "2001:db8::1"]
+    assert AuditEvent.objects.filter(after__nik="3374 •••• •••• 0001").count() == 1  # stored as JSON, not text
+
+
+@pytest.mark.django_db
+def test_insert_rows_with_no_rows_sends_nothing(django_assert_num_queries) -> None:
+    with django_assert_num_queries(0):
+        insert_rows(AuditEvent, _COLUMNS, [])
+
+
+def _durability() -> str:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW synchronous_commit")
+        else:
+            cursor.execute("PRAGMA synchronous")
+        return str(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unflushed_batch_commits_and_leaves_the_connection_as_it_was() -> None:
+    before = _durability()
+    with atomic_unflushed():
+        inside = _durability()
+        insert_rows(
+            AuditEvent, _COLUMNS, [(timezone.now(), "bulk", "test.batch", "t", "1", "", None, None, "", "", None)]
+        )
+    assert AuditEvent.objects.filter(action="test.batch").count() == 1  # committed
+    assert _durability() == before
+    if connection.vendor == "postgresql":
+        assert (before, inside) == ("on", "off")
+    else:
+        assert (before, inside) == ("2", "1")  # FULL outside, NORMAL for the batch
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unflushed_batch_that_fails_writes_nothing_and_restores_the_connection() -> None:
+    before = _durability()
+
+    def crash_mid_batch() -> None:
+        with atomic_unflushed():
+            row = (timezone.now(), "bulk", "test.lost", "t", "1", "", None, None, "", "", None)
+            insert_rows(AuditEvent, _COLUMNS, [row])
+            raise RuntimeError("crash mid-batch")
+
+    with pytest.raises(RuntimeError):
+        crash_mid_batch()
+    assert not AuditEvent.objects.filter(action="test.lost").exists()
+    assert _durability() == before
+
+
+@pytest.mark.django_db
+def test_inside_another_transaction_the_batch_keeps_full_durability() -> None:
+    """Nested (here in the test's transaction), it is a savepoint: nothing else of the outer one goes unflushed."""
+    before = _durability()
+    with atomic_unflushed():
+        inside = _durability()
+    assert inside == before == ("on" if connection.vendor == "postgresql" else "2")
+    assert _durability() == before
