@@ -214,8 +214,12 @@ class _Lookups:
     def nik_parse(self, value: str) -> identity.NikFacts | None:
         return identity.nik_parse(value)
 
+    def today(self) -> dt.date:
+        return timezone.localdate()
+
 
 _DATABASE_LOOKUPS = _Lookups()
+_SEXES = frozenset(Sex.values)
 
 
 class BatchLookups(_Lookups):
@@ -239,6 +243,8 @@ class BatchLookups(_Lookups):
             self.villages, self.occupations = earlier.villages, earlier.occupations
             self.provinces, self.regencies, self.branches = earlier.provinces, earlier.regencies, earlier.branches
             self._asked = earlier._asked
+        # The day the batch is checked (age limits): asked once, not once per row.
+        self._today = timezone.localdate()
         asked = self._asked
         village_codes = {code for data in rows if (code := _lookup_key(data.village_code))} - asked["villages"]
         if village_codes:
@@ -278,6 +284,9 @@ class BatchLookups(_Lookups):
     def nik_parse(self, value: str) -> identity.NikFacts | None:
         return self.niks[value] if value in self.niks else identity.nik_parse(value)
 
+    def today(self) -> dt.date:
+        return self._today
+
 
 def _lookup_key(value: object) -> str:
     """A code as the rules look it up, or "" when it cannot name a row (the rules then report it)."""
@@ -314,10 +323,10 @@ def _clean_heir(heir: HeirInput, *, prefix: str, errors: _Errors, today: dt.date
 def _clean(data: RegistrationInput, *, check_age: bool = True, lookups: _Lookups = _DATABASE_LOOKUPS) -> _Cleaned:
     """Every registration rule, all problems collected by field."""
     errors = _Errors()
-    today = timezone.localdate()
+    today = lookups.today()
     data = _sanitise(data, _TEXT_FIELDS, prefix="", errors=errors)
 
-    if data.sex not in Sex.values:
+    if data.sex not in _SEXES:
         errors.add("sex", [_("Choose male (M) or female (F).")])
     if data.birth_date is None:
         errors.add("birth_date", [_("Write the date of birth.")])
