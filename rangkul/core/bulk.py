@@ -12,7 +12,6 @@ would; call it inside a savepoint to recover.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 from collections.abc import Iterator, Sequence
@@ -141,9 +140,9 @@ def insert_rows(
 
     For the bulk paths whose rows are many and simple (an import's results,
     memberships, audit rows): building a model instance per row costs more than
-    writing it. Values are what the field stores (ids for foreign keys, a JSON
-    text for a JSONField, aware datetimes); columns left out take their database
-    default or NULL, so name every column that has a Python-side default.
+    writing it. Values are what the field holds in Python (ids for foreign keys,
+    the list or dict of a JSONField, aware datetimes); columns left out take their
+    database default or NULL, so name every column that has a Python-side default.
     PostgreSQL: one ``COPY``. Elsewhere: ``executemany`` of one INSERT, values
     prepared as Django prepares them for that database.
     """
@@ -180,7 +179,10 @@ def insert_rows(
                 if f.get_internal_type() not in _AS_IS or f.get_internal_type() in {"DateField", "DateTimeField"}
             ]
             # A batch repeats its dates and times (one "now" for every row): each converted once.
-            converted: list[dict[Any, Any]] = [{} for _ in convert]
+            timed = {"DateField", "DateTimeField"}
+            converted: list[dict[Any, Any] | None] = [
+                {} if f.get_internal_type() in timed else None for _i, f in convert
+            ]
             for start in range(0, len(rows), batch_size):
                 chunk = rows[start : start + batch_size]
                 if convert:
@@ -189,12 +191,12 @@ def insert_rows(
                         values = list(row)
                         for (index, f), seen in zip(convert, converted, strict=True):
                             value = values[index]
-                            try:
-                                values[index] = seen[value]
-                            except (KeyError, TypeError):  # not seen yet, or not hashable (a JSON list)
+                            if seen is None:
                                 values[index] = f.get_db_prep_save(value, connection)
-                                if isinstance(value, (str, int, dt.date)):  # datetime is a date
-                                    seen[value] = values[index]
+                            elif value in seen:  # dates and datetimes are equal only to their own kind
+                                values[index] = seen[value]
+                            else:
+                                values[index] = seen[value] = f.get_db_prep_save(value, connection)
                         prepared.append(values)
                     chunk = prepared
                 cursor.executemany(sql, chunk)

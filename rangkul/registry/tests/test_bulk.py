@@ -304,3 +304,11 @@ def test_an_import_reads_each_reference_row_once(population, branch) -> None:
         unknown = services.BatchLookups([registration_input(village_code="99.99.99.9999")], earlier=later)
     assert captured.captured_queries == []  # an unknown village (and NIK region) is asked about once
     assert unknown.village("99.99.99.9999") is None and not unknown.region_known("99.99")
+
+
+def test_the_batch_writes_every_column_of_a_worker() -> None:
+    """A field added to Worker must be added to the batch's columns too (it writes values, not instances)."""
+    written = {"id", *services._WORKER_COLUMNS}
+    left_to_the_database = {"merged_into_id"}  # NULL for every new member
+    assert written | left_to_the_database == {f.attname for f in Worker._meta.concrete_fields}
+    assert len(services._WORKER_COLUMNS) == len(set(services._WORKER_COLUMNS))
