@@ -290,6 +290,10 @@ DUKCAPIL_BACKEND = (
 # How long a payment code is accepted after its bill is issued.
 PAYMENT_CODE_TTL_HOURS = env_int("RANGKUL_PAYMENT_CODE_TTL_HOURS", 72)
 PARTNER_IMPORT_BATCH_SIZE = env_int("RANGKUL_PARTNER_IMPORT_BATCH_SIZE", 1000)
+# PostgreSQL: a file of at least PARTNER_IMPORT_PARALLEL_MIN_ROWS rows is imported by this many
+# sessions at once (ADR 0019); 1 imports every file in one session. SQLite always uses one.
+PARTNER_IMPORT_PARTS = env_int("RANGKUL_PARTNER_IMPORT_PARTS", 2)
+PARTNER_IMPORT_PARALLEL_MIN_ROWS = env_int("RANGKUL_PARTNER_IMPORT_PARALLEL_MIN_ROWS", 20_000)
 PARTNER_IMPORT_MAX_BYTES = env_int("RANGKUL_PARTNER_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
 
 # Payment callbacks: the sandbox channel's shared token (development default documented in

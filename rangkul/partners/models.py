@@ -108,8 +108,12 @@ class ImportJob(models.Model):
     imported = models.PositiveIntegerField(_("imported"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
     duplicates = models.PositiveIntegerField(_("duplicates"), default=0)
-    # Spreadsheet row number (header = 1) of the last row whose batch committed.
+    # Spreadsheet row number (header = 1) of the last row whose batch committed (one session).
     last_committed_row = models.PositiveIntegerField(default=0)
+    # Sessions importing the file at once, each taking every n-th batch (ADR 0019); fixed, with
+    # the batch size, by the first run that splits the file, so that every later run resumes the same parts.
+    parts = models.PositiveSmallIntegerField(default=1)
+    batch_size = models.PositiveIntegerField(null=True, blank=True)
     # Where the current run started, for rows per second.
     run_started_at = models.DateTimeField(null=True, blank=True)
     run_start_processed = models.PositiveIntegerField(default=0)
@@ -161,6 +165,23 @@ class RowOutcome(models.TextChoices):
     IMPORTED = "imported", _("Imported")
     REJECTED = "rejected", _("Rejected")
     DUPLICATE = "duplicate", _("Duplicate")
+
+
+class ImportJobPart(models.Model):
+    """One of the sessions importing a job's file at once: batches ``number``, ``number + parts``, … (ADR 0019)."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="part_progress")
+    number = models.PositiveSmallIntegerField()
+    # The file's next batch (0 = the first) this part writes: its watermark.
+    next_batch = models.PositiveIntegerField()
+    finished = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["job", "number"]
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="partners_import_part_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.number}"
 
 
 class ImportRowResult(models.Model):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -20,7 +21,9 @@ from typing import IO, Any
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files import File
-from django.db import transaction
+from django.db import OperationalError, connection, connections, transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +44,7 @@ from rangkul.partners.importing.parse import (
 )
 from rangkul.partners.models import (
     ImportJob,
+    ImportJobPart,
     ImportRowResult,
     ImportStatus,
     Membership,
@@ -52,7 +56,13 @@ from rangkul.partners.models import (
 from rangkul.regions.selectors import regency_exists
 from rangkul.registry.models import Channel, Worker
 from rangkul.registry.selectors import occupation_list, workers_find_by_niks
-from rangkul.registry.services import BatchLookups, NewWorker, RegistrationInput, workers_register_many
+from rangkul.registry.services import (
+    BatchLookups,
+    NewWorker,
+    RegistrationInput,
+    duplicates_queue_among,
+    workers_register_many,
+)
 
 logger = logging.getLogger("rangkul.partners")
 
@@ -506,6 +516,151 @@ def _commit_batch(state: _BatchState, rows: list[RawRow]) -> None:
     state.imported = state.rejected = state.duplicates = 0
 
 
+# ---------------------------------------------------------------- several sessions (ADR 0019)
+
+# A batch that loses a deadlock to another part (both inserting the same NIK) is rolled back whole and retried.
+_DEADLOCK_RETRIES = 5
+
+
+def _parts_for(job: ImportJob, estimated_rows: int) -> int:
+    """How many sessions import this job's file: as a run already split it, else by size (PostgreSQL only)."""
+    if job.parts > 1:
+        return job.parts
+    if job.processed or job.last_committed_row or connection.vendor != "postgresql":
+        return 1  # started in one session: finished in one
+    if connection.in_atomic_block:
+        return 1  # the other sessions could not see what this transaction has not committed
+    if estimated_rows < settings.PARTNER_IMPORT_PARALLEL_MIN_ROWS:
+        return 1
+    return max(1, settings.PARTNER_IMPORT_PARTS)
+
+
+def _close(rows: Iterator[RawRow]) -> None:
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
+
+
+def _imported_worker_ids(job: ImportJob) -> Any:
+    return ImportRowResult.objects.filter(job=job, outcome=RowOutcome.IMPORTED).values("worker_id")
+
+
+def _run_parts(job: ImportJob, parts: int, size: int) -> bool:
+    """Import the file in ``parts`` sessions at once: this process and ``parts - 1`` forked ones.
+
+    Part k writes batches k, k + parts, k + 2·parts, … of the file, each batch one transaction
+    with the part's watermark and the job's counters, so a run that stops (crash, kill,
+    cancel) resumes every part where it stopped. True when every part has finished.
+    """
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(parts=parts, batch_size=size)
+        for number in range(parts):
+            ImportJobPart.objects.get_or_create(job=job, number=number, defaults={"next_batch": number})
+    # Each process opens its own connections: none may cross the fork.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    children = [
+        context.Process(target=_part_process, args=(job.pk, number, parts, size), name=f"import-{job.pk}-{number}")
+        for number in range(1, parts)
+    ]
+    for child in children:
+        child.start()
+    try:
+        _run_part(job.pk, 0, parts, size)
+    except _Stop:
+        pass
+    finally:
+        for child in children:
+            child.join()
+    failed = [child.name for child in children if child.exitcode != 0]
+    if failed:
+        logger.error("Import %s: parts stopped before the end: %s; run the import again to finish.", job.pk, failed)
+    return not ImportJobPart.objects.filter(job=job, finished=False).exists()
+
+
+def _part_process(job_id: int, number: int, parts: int, size: int) -> None:
+    """A forked part: its own database connection, its report in the site's language."""
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            _run_part(job_id, number, parts, size)
+    except _Stop:
+        pass
+    except Exception:
+        logger.exception("Import %s: part %s stopped.", job_id, number)
+        raise SystemExit(1) from None
+    finally:
+        connections.close_all()
+
+
+def _run_part(job_id: int, number: int, parts: int, size: int) -> None:
+    job = ImportJob.objects.select_related("organisation", "created_by").get(pk=job_id)
+    part = ImportJobPart.objects.get(job=job, number=number)
+    if part.finished:
+        return
+    try:
+        source = open_source(Path(job.file.path), job.original_name)
+    except ImportFileError as exc:
+        import_job_fail(job_id=job.pk, message=str(exc.message))
+        raise _Stop from None
+    state = _BatchState(
+        job=job,
+        actor=job.created_by or job.created_by_label or "system",
+        columns=source.columns,
+        occupations=_occupation_index(),
+    )
+    try:
+        for index, rows in enumerate(_batched(source.rows, size)):
+            if index % parts == number and index >= part.next_batch:
+                _commit_part_batch(state, rows, number=number, index=index, parts=parts)
+    except ImportFileError as exc:
+        import_job_fail(job_id=job.pk, message=str(exc.message))
+        raise _Stop from None
+    finally:
+        _close(source.rows)
+    ImportJobPart.objects.filter(pk=part.pk).update(finished=True)
+
+
+def _commit_part_batch(state: _BatchState, rows: list[RawRow], *, number: int, index: int, parts: int) -> None:
+    """One batch of a part: ``_commit_batch`` with the part's watermark, retried when it loses a deadlock."""
+    job = state.job
+    for attempt in range(_DEADLOCK_RETRIES):
+        try:
+            with atomic_unflushed():
+                part = ImportJobPart.objects.select_for_update().get(job=job, number=number)
+                if part.next_batch != index:
+                    raise _Stop  # another run of this part got here first
+                if ImportJob.objects.filter(pk=job.pk).values_list("status", flat=True).get() != ImportStatus.RUNNING:
+                    raise _Stop  # cancelled or failed meanwhile
+                _process_rows(state, rows)
+                insert_rows(ImportRowResult, _RESULT_COLUMNS, state.results)
+                insert_rows(Membership, _MEMBERSHIP_COLUMNS, state.new_memberships)
+                if state.memberships:
+                    Membership.objects.bulk_create(state.memberships, batch_size=1000, ignore_conflicts=True)
+                part.next_batch = index + parts
+                part.save(update_fields=["next_batch"])
+                # Last, so the job row is locked only while this batch commits.
+                ImportJob.objects.filter(pk=job.pk).update(
+                    processed=F("processed") + len(rows),
+                    imported=F("imported") + state.imported,
+                    rejected=F("rejected") + state.rejected,
+                    duplicates=F("duplicates") + state.duplicates,
+                    rows=Greatest(F("rows"), F("processed") + len(rows)),
+                )
+                _batch_hook(job, rows)
+            return
+        except OperationalError as exc:
+            if not _is_deadlock(exc) or attempt == _DEADLOCK_RETRIES - 1:
+                raise
+            logger.warning("Import %s part %s: batch %s lost a deadlock; retrying.", job.pk, number, index)
+        finally:
+            state.results, state.memberships, state.new_memberships, state.seen = [], [], [], {}
+            state.imported = state.rejected = state.duplicates = 0
+
+
+def _is_deadlock(exc: OperationalError) -> bool:
+    return getattr(exc.__cause__, "sqlstate", None) == "40P01"
+
+
 def _batched(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
     while batch := list(islice(rows, size)):
         yield batch
@@ -560,18 +715,26 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
             columns=source.columns,
             occupations=_occupation_index(),
         )
-        pending = (raw for raw in source.rows if raw.number > job.last_committed_row)
-        try:
-            for rows in _batched(pending, size):
-                _commit_batch(state, rows)
-        except _Stop:
-            return ImportJob.objects.get(pk=job.pk)
-        except ImportFileError as exc:
-            # Batches before the damaged part stay committed; the job says where reading stopped.
-            import_job_fail(job_id=job.pk, message=str(exc.message))
-            return ImportJob.objects.get(pk=job.pk)
-        finally:
-            pending.close()
+        parts = _parts_for(job, source.estimated_rows)
+        if parts > 1:
+            _close(source.rows)
+            if not _run_parts(job, parts, job.batch_size or size):
+                return ImportJob.objects.get(pk=job.pk)
+            # Two parts' batches written at the same moment could not see each other's members.
+            duplicates_queue_among(Worker.objects.filter(pk__in=_imported_worker_ids(job)))
+        else:
+            pending = (raw for raw in source.rows if raw.number > job.last_committed_row)
+            try:
+                for rows in _batched(pending, size):
+                    _commit_batch(state, rows)
+            except _Stop:
+                return ImportJob.objects.get(pk=job.pk)
+            except ImportFileError as exc:
+                # Batches before the damaged part stay committed; the job says where reading stopped.
+                import_job_fail(job_id=job.pk, message=str(exc.message))
+                return ImportJob.objects.get(pk=job.pk)
+            finally:
+                pending.close()
 
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)

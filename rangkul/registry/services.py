@@ -20,7 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -1093,6 +1093,63 @@ def _oldest_per_key_pg(
     for candidates in oldest.values():
         candidates.sort()
     return oldest
+
+
+_DUPLICATE_KEYS = (
+    (DuplicateReason.NAME_BIRTH_VILLAGE, ("name_normalized", "birth_date", "village_id")),
+    (DuplicateReason.PHONE, ("phone",)),
+)
+
+
+def duplicates_queue_among(workers: QuerySet[Worker]) -> int:
+    """Queue the possible duplicates of ``workers`` that their registration could not see (PostgreSQL).
+
+    The same rule as registration (``duplicates_detect``): for each active record, the
+    oldest DUPLICATE_CANDIDATES earlier active records with the same name, date of birth
+    and village, or the same phone. Registration finds them all, except between records
+    written at the same moment by two transactions (an import's parts, ADR 0019): each
+    pair then has both records in ``workers``, so only keys that two of them share are
+    searched. Pairs already queued (or decided) are left as they are. Returns how many
+    were queued.
+    """
+    if connection.vendor != "postgresql":
+        raise NotImplementedError("parallel imports, and this sweep, run on PostgreSQL only")
+    table = Worker._meta.db_table
+    duplicates = PossibleDuplicate._meta.db_table
+    ids_sql, ids_params = workers.order_by().values("pk").query.sql_with_params()
+    column_of = {f.attname: f.column for f in Worker._meta.concrete_fields}
+    queued = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit TO off")  # one probe per shared key, priced as one big query
+        for reason, fields in _DUPLICATE_KEYS:
+            columns = [column_of[name] for name in fields]
+            same = " AND ".join(f"o.{column} = m.{column}" for column in columns)
+            sql = (
+                # One pass over the given records counts, per key, how many of them share it; only
+                # those records are then probed (one index search each). No join between two sets,
+                # whose sizes the planner cannot know before the tables are analysed.
+                f"WITH mine AS (SELECT w.id, w.registered_at, {', '.join(f'w.{c}' for c in columns)}, "  # noqa: S608
+                f"count(*) OVER (PARTITION BY {', '.join(f'w.{c}' for c in columns)}) AS sharing "
+                f"FROM {table} w WHERE w.status = %s AND w.id IN ({ids_sql})) "
+                f"INSERT INTO {duplicates} (worker_id, other_id, reason, status, created_at, note) "
+                f"SELECT m.id, o.id, %s, %s, now(), '' FROM mine m "
+                f"CROSS JOIN LATERAL (SELECT o.id FROM {table} o WHERE {same} AND o.status = %s "
+                f"AND (o.registered_at, o.id) < (m.registered_at, m.id) ORDER BY o.registered_at, o.id LIMIT %s) o "
+                # Already queued the other way round: the later of two transactions saw the earlier one.
+                f"WHERE m.sharing > 1 AND NOT EXISTS (SELECT 1 FROM {duplicates} d "
+                f"WHERE d.worker_id = o.id AND d.other_id = m.id AND d.reason = %s) "
+                f"ON CONFLICT (worker_id, other_id, reason) DO NOTHING"
+            )
+            active = WorkerStatus.ACTIVE.value
+            cursor.execute(
+                sql,
+                [
+                    *(active, *ids_params, reason.value, DuplicateStatus.OPEN.value),
+                    *(active, DUPLICATE_CANDIDATES, reason.value),
+                ],
+            )
+            queued += max(cursor.rowcount, 0)
+    return queued
 
 
 # Fields a back-office edit (or the worker) may change, with their RegistrationInput names.

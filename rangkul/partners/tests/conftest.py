@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any, cast
@@ -14,6 +15,8 @@ from rangkul.accounts.tests.factories import UserFactory
 from rangkul.partners.models import Organisation
 from rangkul.partners.services import organisation_user_add
 from rangkul.partners.tests.factories import OrganisationFactory
+from rangkul.registry.models import Worker
+from rangkul.registry.services import RegistrationInput, worker_register
 
 HEADER = [
     "NIK",
@@ -65,6 +68,25 @@ def media_root(settings, tmp_path):
 @pytest.fixture
 def organisation(regions) -> Organisation:
     return cast(Organisation, OrganisationFactory(code="kopmaju", name="Koperasi Maju"))
+
+
+@pytest.fixture
+def registered(regions) -> Worker:
+    return worker_register(
+        actor=None,
+        data=RegistrationInput(
+            nik="3374011708900099",
+            full_name="Sudah Terdaftar",
+            birth_date=dt.date(1990, 8, 17),
+            sex="M",
+            phone="081299999999",
+            village_code="33.74.01.1001",
+            occupation_code="pedagang",
+            declared_income_idr=1_000_000,
+            jht=False,
+        ),
+        channel="office",
+    )
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from rangkul.partners.models import ImportJob, ImportRowResult, ImportStatus, Me
 from rangkul.partners.services import import_job_cancel, import_job_create, import_job_run
 from rangkul.partners.tests.conftest import HEADER, good_row, write_csv
 from rangkul.registry.models import Worker
-from rangkul.registry.services import RegistrationInput, worker_register
 
 pytestmark = pytest.mark.django_db
 
@@ -49,25 +48,6 @@ def outcomes(job: ImportJob) -> dict[int, list[tuple[str, str, str]]]:
 def single(job: ImportJob) -> tuple[str, str, str]:
     [[result]] = outcomes(job).values()
     return result
-
-
-@pytest.fixture
-def registered(regions) -> Worker:
-    return worker_register(
-        actor=None,
-        data=RegistrationInput(
-            nik="3374011708900099",
-            full_name="Sudah Terdaftar",
-            birth_date=dt.date(1990, 8, 17),
-            sex="M",
-            phone="081299999999",
-            village_code="33.74.01.1001",
-            occupation_code="pedagang",
-            declared_income_idr=1_000_000,
-            jht=False,
-        ),
-        channel="office",
-    )
 
 
 def test_good_rows_are_registered_and_linked(tmp_path, organisation) -> None:
