@@ -968,6 +968,12 @@ def _number_not_in(numbers: set[str]) -> str:
     return number
 
 
+# The fields two records share to be queued as possible duplicates, by reason (every detection path).
+_NAME_KEY = ("name_normalized", "birth_date", "village_id")
+_PHONE_KEY = ("phone",)
+_DUPLICATE_KEYS = ((DuplicateReason.NAME_BIRTH_VILLAGE, _NAME_KEY), (DuplicateReason.PHONE, _PHONE_KEY))
+
+
 def _duplicates_detect_new(workers: Sequence[NewWorker]) -> list[list[PossibleDuplicate]]:
     """``duplicates_detect`` for records just inserted in this order, with one query per reason.
 
@@ -982,12 +988,12 @@ def _duplicates_detect_new(workers: Sequence[NewWorker]) -> list[list[PossibleDu
     phone_keys = {(w.phone,) for w in workers}
     if connection.vendor == "postgresql":
         batch = [w.pk for w in workers]
-        by_name = _oldest_per_key_pg(("name_normalized", "birth_date", "village_id"), name_keys, batch)
-        by_phone = _oldest_per_key_pg(("phone",), phone_keys, batch)
+        by_name = _oldest_per_key_pg(_NAME_KEY, name_keys, batch)
+        by_phone = _oldest_per_key_pg(_PHONE_KEY, phone_keys, batch)
     else:
         batch_set = {w.pk for w in workers}
-        by_name = _oldest_per_key_joined(("name_normalized", "birth_date", "village_id"), name_keys, batch_set)
-        by_phone = _oldest_per_key_joined(("phone",), phone_keys, batch_set)
+        by_name = _oldest_per_key_joined(_NAME_KEY, name_keys, batch_set)
+        by_phone = _oldest_per_key_joined(_PHONE_KEY, phone_keys, batch_set)
     found: list[list[PossibleDuplicate]] = []
     for worker in workers:
         mine: list[PossibleDuplicate] = []
@@ -1093,12 +1099,6 @@ def _oldest_per_key_pg(
     for candidates in oldest.values():
         candidates.sort()
     return oldest
-
-
-_DUPLICATE_KEYS = (
-    (DuplicateReason.NAME_BIRTH_VILLAGE, ("name_normalized", "birth_date", "village_id")),
-    (DuplicateReason.PHONE, ("phone",)),
-)
 
 
 def duplicates_queue_among(workers: QuerySet[Worker]) -> int:

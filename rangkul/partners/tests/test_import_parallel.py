@@ -100,3 +100,40 @@ def test_cancel_stops_every_part(tmp_path, organisation, two_parts, monkeypatch)
     assert job.status == ImportStatus.CANCELLED
     assert 2 <= job.processed < 12
     assert Worker.objects.count() == job.imported
+
+
+def test_a_batch_that_loses_a_deadlock_is_retried_whole(tmp_path, organisation, two_parts, monkeypatch) -> None:
+    import psycopg
+    from django.db import OperationalError
+
+    lost: list[int] = []
+
+    def deadlock_once(job, batch) -> None:
+        if batch[0].number == 2 and not lost:  # part 0's first batch, in this process
+            lost.append(batch[0].number)
+            raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected("deadlock detected")
+
+    monkeypatch.setattr(services, "_batch_hook", deadlock_once)
+    job = run(write_csv(tmp_path / "a.csv", [good_row(n) for n in range(1, 9)]), organisation, batch_size=2)
+    assert lost == [2]
+    assert job.status == ImportStatus.COMPLETED
+    assert job.summary() == {"rows": 8, "imported": 8, "rejected": 0, "duplicates": 0}
+    assert ImportRowResult.objects.filter(job=job).count() == 8  # the lost attempt left nothing behind
+    assert Worker.objects.count() == 8
+
+
+def test_other_database_errors_are_not_retried(tmp_path, organisation, two_parts, monkeypatch) -> None:
+    from django.db import OperationalError
+
+    calls: list[int] = []
+
+    def disk_full(job, batch) -> None:
+        if batch[0].number == 2:
+            calls.append(1)
+            raise OperationalError("could not extend file")
+
+    monkeypatch.setattr(services, "_batch_hook", disk_full)
+    with pytest.raises(OperationalError):
+        run(write_csv(tmp_path / "a.csv", [good_row(n) for n in range(1, 9)]), organisation, batch_size=2)
+    assert calls == [1]
+    assert not ImportRowResult.objects.filter(row_number__in=[2, 3]).exists()

@@ -312,3 +312,27 @@ def test_the_batch_writes_every_column_of_a_worker() -> None:
     left_to_the_database = {"merged_into_id"}  # NULL for every new member
     assert written | left_to_the_database == {f.attname for f in Worker._meta.concrete_fields}
     assert len(services._WORKER_COLUMNS) == len(set(services._WORKER_COLUMNS))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel imports and their sweep: PostgreSQL only")
+def test_the_sweep_queues_the_pairs_two_transactions_could_not_see(population) -> None:
+    first = worker_create(phone="+6281277770001")
+    second = worker_create(phone="+6281277770001")
+    apart = worker_create(phone="+6281277770002")
+    outsider = worker_create(phone="+6281277770002")
+    mine = Worker.objects.filter(pk__in=[first.pk, second.pk, apart.pk])
+    # As if each pair had been written at the same moment by two transactions: nothing queued yet.
+    PossibleDuplicate.objects.filter(worker__in=[second, outsider]).delete()
+
+    assert services.duplicates_queue_among(mine) == 1
+    queued = PossibleDuplicate.objects.get(worker=second)
+    assert (queued.other_id, queued.reason, queued.status) == (first.pk, "phone", "open")
+    # Only keys two of the given records share: "apart" shares its phone with someone outside them.
+    assert not PossibleDuplicate.objects.filter(worker__in=[apart, outsider]).exists()
+    assert services.duplicates_queue_among(mine) == 0  # a second sweep changes nothing
+
+    # A pair the later transaction did see (queued the other way round) is not queued again.
+    queued.delete()
+    PossibleDuplicate.objects.create(worker=first, other=second, reason="phone")
+    assert services.duplicates_queue_among(mine) == 0
+    assert PossibleDuplicate.objects.filter(worker__in=[first, second], reason="phone").count() == 1
