@@ -111,7 +111,9 @@ class Worker(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     # Organisation code of the API key that registered the worker: partners see their own members.
-    registered_by_organisation = models.CharField(max_length=40, blank=True, db_index=True)
+    # Only ever read together with a membership number, whose unique index finds the row: an index
+    # of its own would be one more entry to write for every member and serve no query.
+    registered_by_organisation = models.CharField(max_length=40, blank=True)
     identity_warnings = models.JSONField(_("identity warnings"), default=list, blank=True)
     status = models.CharField(_("record status"), max_length=10, choices=WorkerStatus.choices, default="active")
     merged_into = models.ForeignKey(

@@ -57,8 +57,9 @@ def worker_scope_for_api_key(api_key: Any) -> QuerySet[Worker]:
     """A partner's key sees only the workers its organisation registered."""
     code = (getattr(api_key, "organisation_code", "") or "").strip().lower()
     qs = Worker.objects.select_related(*_WORKER_RELATED)
-    # Codes are stored case-folded (registry migration 0005 folded older rows): an exact match
-    # is an index probe where iexact would read every member.
+    # Codes are stored case-folded (registry migration 0005 folded older rows), so an exact match
+    # suffices. Partners read one member at a time, by membership number, whose unique index
+    # finds the row; the code only confirms it (no index of its own, registry migration 0008).
     return qs.filter(registered_by_organisation=code) if code else qs.none()
 
 
