@@ -12,6 +12,7 @@ would; call it inside a savepoint to recover.
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from collections.abc import Iterator, Sequence
@@ -255,3 +256,33 @@ def atomic_unflushed(using: str = "default") -> Iterator[None]:
 # commit also copied the log back into the database file and waited for the disk. With a
 # larger log, pages written by several batches (index pages above all) are copied once.
 _SQLITE_UNFLUSHED = {"synchronous": 1, "wal_autocheckpoint": 16384}  # NORMAL; 64 MiB of 4 KiB pages
+
+
+# Net new container objects before Python's youngest generation is collected during bulk work
+# (Python's default is 700). Measured on a 50,000-row import: the default ran about 2,000
+# collections, a fifth of the import process's CPU, for garbage that plain reference counting
+# already frees; memory stays flat with this threshold (ADR 0020).
+BULK_GC_THRESHOLD = 50_000
+
+
+@contextmanager
+def collector_relaxed(threshold: int = BULK_GC_THRESHOLD) -> Iterator[None]:
+    """Python's cyclic garbage collector tuned for long bulk work, for the length of the block.
+
+    Objects alive when the block starts (modules, settings, reference rows, Django's caches) are
+    frozen out of collection (``gc.freeze``), so a collection no longer walks them again and
+    again; the youngest generation waits for ``threshold`` net new objects instead of 700.
+    Garbage in reference cycles is still collected, only less often. Both are restored when
+    the block ends, whatever happens in it. Process-wide: meant for a command or a task worker
+    running one bulk job at a time.
+    """
+    before = gc.get_threshold()
+    outermost = gc.get_freeze_count() == 0
+    gc.freeze()
+    gc.set_threshold(threshold, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        if outermost:  # nested, the enclosing block unfreezes at its end
+            gc.unfreeze()

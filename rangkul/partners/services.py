@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.roles import Role
 from rangkul.audit.services import audit_record
-from rangkul.core.bulk import atomic_unflushed, insert_rows
+from rangkul.core.bulk import atomic_unflushed, collector_relaxed, insert_rows
 from rangkul.core.crypto import mask_nik
 from rangkul.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from rangkul.partners.importing.parse import (
@@ -700,7 +700,7 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
         job.save(update_fields=["status", "started_at", "run_started_at", "run_start_processed"])
 
     # Messages in the report are written in the site's language (Indonesian), whoever runs the task.
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE), collector_relaxed():
         try:
             source: Source = open_source(Path(job.file.path), job.original_name)
         except ImportFileError as exc:

@@ -1,15 +1,18 @@
-"""``core.bulk``: rows written from plain values, and import batches that commit without waiting for the disk."""
+"""``core.bulk``: rows written from plain values, import batches that commit without waiting for the disk,
+and the garbage collector relaxed for bulk work."""
 
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import weakref
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from rangkul.audit.models import AuditEvent
-from rangkul.core.bulk import atomic_unflushed, insert_rows
+from rangkul.core.bulk import BULK_GC_THRESHOLD, atomic_unflushed, collector_relaxed, insert_rows
 
 _COLUMNS = (
     *("occurred_at", "actor_label", "action", "subject_type", "subject_id", "subject_label"),
@@ -93,3 +96,47 @@ def test_inside_another_transaction_the_batch_keeps_full_durability() -> None:
         inside = _durability()
     assert inside == before == ("on" if connection.vendor == "postgresql" else "2")
     assert _durability() == before
+
+
+class _Node:
+    """An object that keeps itself alive through a reference cycle."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_collector_relaxed_freezes_what_lives_and_raises_the_threshold_for_the_block_only() -> None:
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with collector_relaxed():
+        assert gc.get_threshold() == (BULK_GC_THRESHOLD, *threshold[1:])
+        assert gc.get_freeze_count() > frozen  # what lived before the block is out of collection
+    assert gc.get_threshold() == threshold
+    assert gc.get_freeze_count() == frozen
+
+
+def test_collector_relaxed_restores_the_collector_when_the_work_fails() -> None:
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with pytest.raises(RuntimeError), collector_relaxed():
+        raise RuntimeError("batch failed")
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)
+
+
+def test_collector_relaxed_still_collects_garbage_in_cycles() -> None:
+    with collector_relaxed(threshold=100):
+        first = _Node()
+        alive = weakref.ref(first)
+        del first
+        # Far more new objects than the threshold: the collector runs on its own, no gc.collect().
+        for _ in range(1000):
+            _Node()
+        assert alive() is None
+
+
+def test_nested_collector_relaxed_leaves_the_enclosing_block_frozen() -> None:
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with collector_relaxed():
+        with collector_relaxed(threshold=10_000):
+            assert gc.get_threshold()[0] == 10_000
+        assert gc.get_threshold()[0] == BULK_GC_THRESHOLD
+        assert gc.get_freeze_count() > frozen
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from io import StringIO
 from pathlib import Path
@@ -13,6 +14,7 @@ from django.core.files import File
 from django.core.management import call_command
 from django.utils import translation
 
+from rangkul.core.bulk import BULK_GC_THRESHOLD
 from rangkul.core.errors import Conflict, PermissionDenied
 from rangkul.partners import services
 from rangkul.partners.importing.parse import NIK_AS_NUMBER
@@ -263,6 +265,19 @@ def test_a_crash_mid_import_then_a_rerun_ends_like_one_clean_run(
         ("duplicate", "NIK", msg("The same person (same NIK) is already in row %(row)s of this file.") % {"row": 2})
     ]
     assert Membership.objects.filter(organisation=organisation).count() == 5
+
+
+def test_batches_run_with_the_collector_relaxed_and_it_is_restored_after(tmp_path, organisation, monkeypatch) -> None:
+    path = write_csv(tmp_path / "a.csv", [good_row(n) for n in range(1, 5)])
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    seen: list[tuple[int, bool]] = []
+    monkeypatch.setattr(
+        services, "_batch_hook", lambda job, batch: seen.append((gc.get_threshold()[0], gc.get_freeze_count() > frozen))
+    )
+    job = run(path, organisation, batch_size=2)
+    assert job.summary() == {"rows": 4, "imported": 4, "rejected": 0, "duplicates": 0}
+    assert seen == [(BULK_GC_THRESHOLD, True), (BULK_GC_THRESHOLD, True)]
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)
 
 
 def test_failed_task_marks_the_job_and_the_same_file_resumes(tmp_path, organisation, monkeypatch) -> None:
