@@ -54,6 +54,7 @@ from rangkul.contributions.status_review import (
     schedule_is_uniform,
     time_step,
 )
+from rangkul.core.bulk import collector_relaxed
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
 from rangkul.core.money import format_rupiah, round_idr
 from rangkul.core.periods import Period
@@ -579,6 +580,7 @@ def _review_plan(*, today: dt.date, rules_for: RulesFor) -> _ReviewPlan | None:
     return _ReviewPlan(members_paid_after(today), [step for step in steps if step is not None])
 
 
+@collector_relaxed()
 def member_statuses_review(*, today: dt.date | None = None, batch_size: int = 5000) -> dict[str, int]:
     """The daily review: refresh every member whose status time alone may have changed.
 

@@ -8,6 +8,9 @@ through one ``COPY … FROM STDIN``, which avoids building and quoting a huge
 INSERT statement in Python. A constraint violation (a unique NIK hash taken by
 a concurrent registration) raises Django's ``IntegrityError``, as an INSERT
 would; call it inside a savepoint to recover.
+
+``atomic_unflushed`` commits import batches without waiting for the disk, and
+``collector_relaxed`` tunes Python's garbage collector for a long bulk run (ADR 0020).
 """
 
 from __future__ import annotations

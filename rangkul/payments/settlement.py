@@ -38,6 +38,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from rangkul.core.bulk import collector_relaxed
 from rangkul.payments.channels import CallbackData, CallbackUnreadable, amount_parse, datetime_parse
 from rangkul.payments.models import (
     Channel,
@@ -392,6 +393,7 @@ def _flag_unsettled(file: SettlementFile) -> int:
     ).update(unsettled_flagged_at=timezone.now())
 
 
+@collector_relaxed()
 def settlement_reconcile(
     *,
     actor: Any,
