@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import json
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -268,24 +269,35 @@ _SQLITE_UNFLUSHED = {"synchronous": 1, "wal_autocheckpoint": 16384}  # NORMAL; 6
 BULK_GC_THRESHOLD = 50_000
 
 
+_collector_lock = threading.Lock()
+_collector_runs: list[tuple[int, int, int]] = []  # the thresholds to restore, one entry per run in progress
+
+
 @contextmanager
 def collector_relaxed(threshold: int = BULK_GC_THRESHOLD) -> Iterator[None]:
-    """Python's cyclic garbage collector tuned for long bulk work, for the length of the block.
+    """Python's cyclic garbage collector tuned for long bulk work, while the block runs.
 
-    Objects alive when the block starts (modules, settings, reference rows, Django's caches) are
-    frozen out of collection (``gc.freeze``), so a collection no longer walks them again and
-    again; the youngest generation waits for ``threshold`` net new objects instead of 700.
-    Garbage in reference cycles is still collected, only less often. Both are restored when
-    the block ends, whatever happens in it. Process-wide: meant for a command or a task worker
-    running one bulk job at a time.
+    Objects alive when the first such block starts (modules, settings, reference rows, Django's
+    caches) are frozen out of collection (``gc.freeze``), so a collection no longer walks them
+    again and again; the youngest generation waits for ``threshold`` net new objects instead of
+    Python's 700. Garbage in reference cycles is still collected, only less often. The collector
+    is process-wide: blocks nested or running at once in several threads share one relaxed
+    collector (the first one's threshold), and Python's settings come back when the last one
+    ends, whatever happens in it.
     """
-    before = gc.get_threshold()
-    outermost = gc.get_freeze_count() == 0
-    gc.freeze()
-    gc.set_threshold(threshold, *before[1:])
+    with _collector_lock:
+        if not _collector_runs:
+            before = gc.get_threshold()
+            gc.freeze()
+            gc.set_threshold(threshold, *before[1:])
+        else:
+            before = _collector_runs[0]
+        _collector_runs.append(before)
     try:
         yield
     finally:
-        gc.set_threshold(*before)
-        if outermost:  # nested, the enclosing block unfreezes at its end
-            gc.unfreeze()
+        with _collector_lock:
+            _collector_runs.pop()
+            if not _collector_runs:
+                gc.set_threshold(*before)
+                gc.unfreeze()

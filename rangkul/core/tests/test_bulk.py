@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import threading
 import weakref
 
 import pytest
@@ -132,11 +133,40 @@ def test_collector_relaxed_still_collects_garbage_in_cycles() -> None:
         assert alive() is None
 
 
-def test_nested_collector_relaxed_leaves_the_enclosing_block_frozen() -> None:
+def test_nested_collector_relaxed_keeps_the_collector_relaxed_until_the_outer_block_ends() -> None:
     threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
     with collector_relaxed():
         with collector_relaxed(threshold=10_000):
-            assert gc.get_threshold()[0] == 10_000
+            assert gc.get_threshold()[0] == BULK_GC_THRESHOLD  # the first block's
         assert gc.get_threshold()[0] == BULK_GC_THRESHOLD
         assert gc.get_freeze_count() > frozen
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)
+
+
+def test_collector_relaxed_in_two_threads_restores_the_defaults_when_the_last_one_ends() -> None:
+    # Runs that overlap without nesting (two bulk jobs in a threaded server): A starts, B starts,
+    # A ends, B ends. Python's own settings must come back at the end, not A's relaxed ones.
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    a_started, b_started, a_ended = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, int] = {}
+
+    def run_a() -> None:
+        with collector_relaxed():
+            a_started.set()
+            b_started.wait(5)
+        a_ended.set()
+
+    def run_b() -> None:
+        a_started.wait(5)
+        with collector_relaxed():
+            b_started.set()
+            a_ended.wait(5)
+            seen["b after a ended"] = gc.get_threshold()[0]
+
+    threads = [threading.Thread(target=run_a), threading.Thread(target=run_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert seen == {"b after a ended": BULK_GC_THRESHOLD}
     assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)
