@@ -90,3 +90,19 @@ def test_production_check_deploy_is_clean():
     result = _run(["check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "size"),
+    [
+        ({"DATABASE_URL": "sqlite:///unused.sqlite3"}, "5000"),
+        ({"DATABASE_URL": "postgres://nobody@127.0.0.1:1/unused"}, "1000"),
+        ({"DATABASE_URL": "sqlite:///unused.sqlite3", "RANGKUL_PARTNER_IMPORT_BATCH_SIZE": "250"}, "250"),
+    ],
+    ids=["sqlite", "postgresql", "set"],
+)
+def test_import_batch_size_suits_the_database_unless_set(env, size):
+    # Larger batches on SQLite, whose commits write each changed index page once per batch.
+    result = _run(["shell", "-c", "from django.conf import settings; print(settings.PARTNER_IMPORT_BATCH_SIZE)"], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == size
