@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
+from rangkul.core.errors import NotFound
 from rangkul.registry.models import Worker
 from rangkul.registry.selectors import worker_get_for_api_key, worker_scope_for_api_key, worker_search
 from rangkul.registry.services import worker_register
@@ -35,6 +36,9 @@ def test_a_partner_key_finds_its_member_through_the_membership_number_index(regi
     worker = worker_register(actor="test", data=registration_input(), channel="api", organisation_code="KopMaju")
     key = SimpleNamespace(organisation_code="KopMaju")
     assert worker_get_for_api_key(api_key=key, membership_number=worker.membership_number) == worker
+    other = SimpleNamespace(organisation_code="lain")
+    with pytest.raises(NotFound):  # another partner's key, the same number: not theirs
+        worker_get_for_api_key(api_key=other, membership_number=worker.membership_number)
     query = worker_scope_for_api_key(key).filter(membership_number=worker.membership_number).values("pk").query
     sql, params = query.sql_with_params()
     with connection.cursor() as cursor:
