@@ -7,13 +7,20 @@ import datetime as dt
 import gc
 import threading
 import weakref
+from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from rangkul.audit.models import AuditEvent
-from rangkul.core.bulk import BULK_GC_THRESHOLD, atomic_unflushed, collector_relaxed, insert_rows
+from rangkul.core.bulk import (
+    BULK_GC_THRESHOLD,
+    _binary_copy_types,
+    atomic_unflushed,
+    collector_relaxed,
+    insert_rows,
+)
 
 _COLUMNS = (
     *("occurred_at", "actor_label", "action", "subject_type", "subject_id", "subject_label"),
@@ -40,6 +47,40 @@ def test_insert_rows_stores_what_the_model_would() -> None:
     assert stored[2].after is None and stored[2].reason == "why"
     assert [e.ip for e in stored] == ["10.0.0.1", None, "2001:db8::1"]
     assert AuditEvent.objects.filter(after__nik="3374 •••• •••• 0001").count() == 1  # stored as JSON, not text
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY's formats are PostgreSQL's")
+@pytest.mark.django_db
+def test_the_bulk_tables_are_copied_in_binary_and_other_types_fall_back_to_text() -> None:
+    from rangkul.contributions.models import ProgramRule, RuleSet
+    from rangkul.partners.models import ImportRowResult, Membership
+    from rangkul.registry.models import Worker
+
+    connection.ensure_connection()
+    for model in (AuditEvent, Worker, ImportRowResult, Membership):
+        assert _binary_copy_types(connection, model._meta.concrete_fields) is not None, model
+    by_name = {f.name: f for f in ProgramRule._meta.concrete_fields}
+    fields = [by_name[name] for name in ("ruleset", "code", "rate")]
+    assert _binary_copy_types(connection, fields) is None  # numeric: no binary path here, text COPY instead
+
+    ruleset = RuleSet.objects.order_by("pk").first()
+    assert ruleset is not None  # the rule tables are loaded by a migration
+    columns = ("ruleset_id", "code", "name", "available", "mandatory", "basis", "flat_idr", "rate", "citation")
+    row = (ruleset.pk, "TXT", "Text copy", True, False, "rate", None, Decimal("0.01250"), "")
+    insert_rows(ProgramRule, columns, [row])
+    stored = ProgramRule.objects.get(ruleset=ruleset, code="TXT")
+    assert stored.rate == Decimal("0.01250") and stored.flat_idr is None and stored.available is True
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY's formats are PostgreSQL's")
+@pytest.mark.django_db
+def test_a_value_of_the_wrong_kind_fails_the_binary_copy_whole() -> None:
+    """Binary COPY takes no text for a number: the batch fails as a whole, writing nothing."""
+    now = timezone.now()
+    good = (now, "bulk", "test.kind", "t", "1", "", None, None, "", "req", None)
+    with pytest.raises(TypeError), transaction.atomic():
+        insert_rows(AuditEvent, ("actor_id", *_COLUMNS), [(None, *good), ("seven", *good)])
+    assert not AuditEvent.objects.filter(action="test.kind").exists()
 
 
 @pytest.mark.django_db
