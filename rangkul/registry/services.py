@@ -820,11 +820,14 @@ def workers_register_many(
         accepted.append((index, cleaned, lookup_hash(cleaned.nik), seal(cleaned.nik, purpose="nik")))
 
     hashes = {nik_hash for _index, _cleaned, nik_hash, _sealed in accepted}
-    taken = set(Worker.objects.filter(nik_hash__in=hashes).values_list("nik_hash", flat=True)) if hashes else set()
+    # A fresh membership number for every accepted row, checked with the NIKs in one query.
+    issued: set[str] = set()
+    numbers = [_number_not_in(issued) for _row in accepted]
+    taken, used = _registered_already(hashes, numbers)
     backend = dukcapil_backend()
     now = timezone.now()
     pending: list[_Pending] = []
-    for index, cleaned, nik_hash, nik_sealed in accepted:
+    for (index, cleaned, nik_hash, nik_sealed), number in zip(accepted, numbers, strict=True):
         if nik_hash in taken:  # a member already, or an earlier row of this batch
             outcomes[index] = _nik_conflict()
             continue
@@ -837,6 +840,7 @@ def workers_register_many(
         taken.add(nik_hash)
         worker = NewWorker(
             nik=cleaned.nik,
+            membership_number="" if number in used else number,  # "": drawn again before the insert
             **_worker_new(
                 cleaned=cleaned,
                 nik_sealed=nik_sealed,
@@ -897,7 +901,10 @@ def _workers_insert_many(
         return []
     workers = [item.worker for item in pending]
     try:
-        _membership_numbers_assign(workers)
+        _membership_numbers_assign(
+            [worker for worker in workers if not worker.membership_number],
+            issued={worker.membership_number for worker in workers if worker.membership_number},
+        )
         # A savepoint: if a concurrent registration took one of these NIKs or numbers since the
         # checks, the unique constraints stop the whole insert and the batch falls back to
         # worker_register's row-by-row insert and retry. COPY on PostgreSQL (ADR 0012, 0018).
@@ -941,9 +948,37 @@ def _workers_write(workers: Sequence[NewWorker]) -> None:
         worker.pk = keys[worker.nik_hash]
 
 
-def _membership_numbers_assign(workers: Sequence[NewWorker]) -> None:
-    """Distinct new membership numbers, checked against the database with one query per attempt."""
-    numbers: set[str] = set()
+def _registered_already(hashes: set[str], numbers: Sequence[str]) -> tuple[set[str], set[str]]:
+    """Which of these NIK hashes are registered and which membership numbers are in use: one query."""
+    if not hashes:
+        return set(), set()
+    if connection.vendor == "postgresql":
+        # One array per column: a thousand values bound as two parameters, each column probed on its index.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT nik_hash, membership_number FROM {Worker._meta.db_table} "  # noqa: S608
+                "WHERE nik_hash = ANY(%s::varchar[]) OR membership_number = ANY(%s::varchar[])",
+                [list(hashes), list(numbers)],
+            )
+            found = cursor.fetchall()
+    else:
+        found = list(
+            Worker.objects.filter(Q(nik_hash__in=hashes) | Q(membership_number__in=numbers))
+            .order_by()
+            .values_list("nik_hash", "membership_number")
+        )
+    wanted = set(numbers)
+    return {h for h, _n in found if h in hashes}, {n for _h, n in found if n in wanted}
+
+
+def _membership_numbers_assign(workers: Sequence[NewWorker], *, issued: set[str] | None = None) -> None:
+    """Distinct new membership numbers, checked against the database with one query per attempt.
+
+    ``issued``: numbers the batch already gave its other members (never drawn again).
+    """
+    if not workers:
+        return
+    numbers: set[str] = set(issued or ())
     for worker in workers:
         worker.membership_number = _number_not_in(numbers)
     for _attempt in range(MEMBERSHIP_NUMBER_ATTEMPTS):

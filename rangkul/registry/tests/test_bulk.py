@@ -234,8 +234,8 @@ def test_a_nik_taken_after_the_check_falls_back_to_row_by_row(population, monkey
     rows = [registration_input(), registration_input()]
     original = services._membership_numbers_assign
 
-    def meanwhile(workers: Sequence[NewWorker]) -> None:
-        original(workers)
+    def meanwhile(workers: Sequence[NewWorker], **kwargs: Any) -> None:
+        original(workers, **kwargs)
         worker_register(actor="elsewhere", data=rows[1], channel="portal", welcome=False)
 
     monkeypatch.setattr(services, "_membership_numbers_assign", meanwhile)
