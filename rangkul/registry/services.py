@@ -948,6 +948,10 @@ def _workers_write(workers: Sequence[NewWorker]) -> None:
         worker.pk = keys[worker.nik_hash]
 
 
+# Values of each column per statement in SQLite's check (two columns: well within its 32,766 parameters).
+_CHECK_SLICE = 5000
+
+
 def _registered_already(hashes: set[str], numbers: Sequence[str]) -> tuple[set[str], set[str]]:
     """Which of these NIK hashes are registered and which membership numbers are in use: one query."""
     if not hashes:
@@ -962,11 +966,18 @@ def _registered_already(hashes: set[str], numbers: Sequence[str]) -> tuple[set[s
             )
             found = cursor.fetchall()
     else:
-        found = list(
-            Worker.objects.filter(Q(nik_hash__in=hashes) | Q(membership_number__in=numbers))
-            .order_by()
-            .values_list("nik_hash", "membership_number")
-        )
+        # In slices, so that a large batch stays within SQLite's limit on a statement's parameters.
+        ordered = list(hashes)
+        found: list[tuple[str, str]] = []
+        for start in range(0, max(len(ordered), len(numbers)), _CHECK_SLICE):
+            found += (
+                Worker.objects.filter(
+                    Q(nik_hash__in=ordered[start : start + _CHECK_SLICE])
+                    | Q(membership_number__in=numbers[start : start + _CHECK_SLICE])
+                )
+                .order_by()
+                .values_list("nik_hash", "membership_number")
+            )
     wanted = set(numbers)
     return {h for h, _n in found if h in hashes}, {n for _h, n in found if n in wanted}
 

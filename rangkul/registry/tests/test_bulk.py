@@ -229,6 +229,33 @@ def test_a_taken_membership_number_is_drawn_again(population, monkeypatch) -> No
     assert sorted(w.membership_number for w in outcomes if isinstance(w, NewWorker)) == ["10000000016", "10000000024"]
 
 
+def test_one_check_finds_the_registered_niks_and_the_numbers_in_use(population, monkeypatch) -> None:
+    existing = population["existing"]
+    fresh_hash = lookup_hash(registration_input().nik)
+    monkeypatch.setattr(services, "_CHECK_SLICE", 1)  # SQLite's slices: every value in a statement of its own
+    taken, used = services._registered_already(
+        {existing.nik_hash, fresh_hash}, ["10000000016", existing.membership_number, "10000000024"]
+    )
+    assert taken == {existing.nik_hash}
+    assert used == {existing.membership_number}
+    # A NIK hash is never mistaken for a number in use, nor a number for a registered NIK.
+    assert services._registered_already({fresh_hash}, [existing.membership_number]) == (
+        set(),
+        {existing.membership_number},
+    )
+    assert services._registered_already({existing.nik_hash}, ["10000000016"]) == ({existing.nik_hash}, set())
+
+
+def test_a_batch_whose_drawn_number_is_taken_draws_again_before_the_insert(population, monkeypatch) -> None:
+    """The taken number is caught by the check, not by the insert's unique constraint (no row-by-row fallback)."""
+    taken = population["existing"].membership_number
+    numbers = iter([taken, "10000000016", "10000000024"])
+    monkeypatch.setattr(services, "membership_number_new", lambda: next(numbers))
+    monkeypatch.setattr(services, "_worker_insert", lambda worker: pytest.fail("fell back to row by row"))
+    outcomes = workers_register_many(actor="test", rows=[registration_input(), registration_input()], channel="import")
+    assert sorted(w.membership_number for w in outcomes if isinstance(w, NewWorker)) == ["10000000016", "10000000024"]
+
+
 def test_a_nik_taken_after_the_check_falls_back_to_row_by_row(population, monkeypatch) -> None:
     """A concurrent registration commits one of the batch's NIKs between the check and the insert."""
     rows = [registration_input(), registration_input()]
