@@ -956,6 +956,7 @@ def _registered_already(hashes: set[str], numbers: Sequence[str]) -> tuple[set[s
     """Which of these NIK hashes are registered and which membership numbers are in use: one query."""
     if not hashes:
         return set(), set()
+    found: list[tuple[str, str]] = []
     if connection.vendor == "postgresql":
         # One array per column: a thousand values bound as two parameters, each column probed on its index.
         with connection.cursor() as cursor:
@@ -968,7 +969,6 @@ def _registered_already(hashes: set[str], numbers: Sequence[str]) -> tuple[set[s
     else:
         # In slices, so that a large batch stays within SQLite's limit on a statement's parameters.
         ordered = list(hashes)
-        found: list[tuple[str, str]] = []
         for start in range(0, max(len(ordered), len(numbers)), _CHECK_SLICE):
             found += (
                 Worker.objects.filter(
