@@ -50,7 +50,8 @@ def test_monthly_reminder_run_scans_everyone_and_reminds_on_the_busiest_day(regi
 
 def test_bulk_import_imports_every_generated_row_and_the_library_slice(regions):
     ctx = Context(size_name="tiny", members=50, server_mode="thread", seconds=5)
-    ours, library = REGISTRY["bulk_import"](ctx)
+    ours, floor, library = REGISTRY["bulk_import"](ctx)
     assert ours.details["imported"] == ours.details["rows"] == 200 and ours.details["rejected"] == 0
     assert library.details["import_export_rows"] == 100  # other people, all written by django-import-export
     assert ours.figure > 0 and ours.baseline > 0 and library.baseline > 0
+    assert floor.baseline > 0 and floor.details["floor_sessions"] == 1  # in the test's own transaction scope

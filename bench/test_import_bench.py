@@ -1,0 +1,55 @@
+"""The import benchmark's floor writes what the import itself stores for the same people, and takes it out again."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files import File
+
+from bench.import_bench import (
+    FLOOR_WORKER_COLUMNS,
+    PARTNER,
+    _organisation,
+    _villages,
+    floor_rows,
+    generate,
+    run_floor,
+)
+from rangkul.core.crypto import unseal
+from rangkul.partners.models import Membership
+from rangkul.partners.services import import_job_create, import_job_run
+from rangkul.registry.models import Occupation, Worker
+from rangkul.registry.services import occupations_load
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Drawn afresh by each writer (keys, numbers, sealing nonces, the time of writing): compared apart or not at all.
+_DRAWN = {"id", "membership_number", "nik_sealed", "registered_at"}
+
+
+def test_the_floor_writes_the_rows_the_import_stores_and_removes_them(branch, tmp_path, settings):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    if not Occupation.objects.exists():
+        occupations_load()
+    path = tmp_path / "people.csv"
+    generate(path, 40, _villages())
+
+    workers, memberships = floor_rows(path)
+    assert len(workers) == len(memberships) == 40
+    seconds, sessions = run_floor(path, parts=2, in_process=True)
+    assert seconds > 0 and sessions == 1
+    assert not Worker.objects.exists() and not Membership.objects.exists(), "the floor leaves nothing behind"
+
+    with path.open("rb") as handle:
+        job, _created = import_job_create(
+            actor="bench", organisation=_organisation(), upload=File(handle, name=path.name), name=path.name
+        )
+    assert import_job_run(job_id=job.pk).imported == 40
+    compared = [name for name in FLOOR_WORKER_COLUMNS if name not in _DRAWN]
+    stored = {row[0]: row[1:] for row in Worker.objects.values_list("nik_hash", *compared, "nik_sealed")}
+    position = FLOOR_WORKER_COLUMNS.index
+    assert any(row[position("branch_id")] for row in workers), "the file's villages lie in the branch's regency"
+    for row in workers:
+        *values, sealed = stored[row[position("nik_hash")]]
+        assert [row[position(name)] for name in compared] == values
+        assert unseal(sealed) == unseal(row[position("nik_sealed")])
+    assert set(Membership.objects.values_list("organisation__code", flat=True)) == {PARTNER}
