@@ -29,9 +29,9 @@ import itertools
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -153,15 +153,22 @@ def run_import(path: Path, batch_size: int | None) -> tuple[float, float, dict[s
     command = [sys.executable, str(ROOT / "manage.py"), "import_workers", str(path), "--partner", PARTNER]
     if batch_size:
         command += ["--batch-size", str(batch_size)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    done = subprocess.run(command, env=os.environ.copy(), capture_output=True, text=True, check=False)  # noqa: S603
-    seconds = time.perf_counter() - started
-    if done.returncode:
-        sys.stderr.write(done.stderr[-4000:])
-        raise SystemExit(done.returncode)
-    peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024  # kB → MiB on Linux
-    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, env=os.environ.copy(), stdout=out, stderr=err)  # noqa: S603
+        # This child's own figures (its forked import sessions included), not those of every child
+        # this process ever had: the floor's sessions hold the prepared rows and would count too.
+        _pid, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if child.returncode:
+        sys.stderr.write(stderr[-4000:])
+        raise SystemExit(child.returncode)
+    peak = usage.ru_maxrss / 1024  # kB → MiB on Linux
+    summary = json.loads(stdout.strip().splitlines()[-1])
     return seconds, peak, summary
 
 
