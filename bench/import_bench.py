@@ -215,7 +215,6 @@ FLOOR_WORKER_COLUMNS = (
     "status",
 )
 FLOOR_MEMBERSHIP_COLUMNS = ("organisation_id", "worker_id", "joined_at")
-FLOOR_BATCH = 1000
 
 
 def floor_rows(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -287,23 +286,27 @@ def floor_rows(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]
     return workers, memberships
 
 
-def _floor_write(workers: list[tuple[Any, ...]], memberships: list[tuple[Any, ...]], part: int, parts: int) -> None:
-    """Part ``part`` of ``parts``: batches part, part + parts, …, each committed as the import commits its own."""
+def _floor_write(
+    workers: list[tuple[Any, ...]], memberships: list[tuple[Any, ...]], part: int, parts: int, size: int
+) -> None:
+    """Part ``part`` of ``parts``: batches part, part + parts, … of ``size`` rows, each committed as an import batch."""
     from rangkul.core.bulk import atomic_unflushed, insert_rows
     from rangkul.partners.models import Membership
     from rangkul.registry.models import Worker
 
-    for start in range(part * FLOOR_BATCH, len(workers), parts * FLOOR_BATCH):
+    for start in range(part * size, len(workers), parts * size):
         with atomic_unflushed():
-            insert_rows(Worker, FLOOR_WORKER_COLUMNS, workers[start : start + FLOOR_BATCH])
-            insert_rows(Membership, FLOOR_MEMBERSHIP_COLUMNS, memberships[start : start + FLOOR_BATCH])
+            insert_rows(Worker, FLOOR_WORKER_COLUMNS, workers[start : start + size])
+            insert_rows(Membership, FLOOR_MEMBERSHIP_COLUMNS, memberships[start : start + size])
 
 
-def _floor_part(workers: list[tuple[Any, ...]], memberships: list[tuple[Any, ...]], part: int, parts: int) -> None:
+def _floor_part(
+    workers: list[tuple[Any, ...]], memberships: list[tuple[Any, ...]], part: int, parts: int, size: int
+) -> None:
     from django.db import connections
 
     try:
-        _floor_write(workers, memberships, part, parts)
+        _floor_write(workers, memberships, part, parts, size)
     finally:
         connections.close_all()
 
@@ -335,30 +338,24 @@ def _floor_remove(workers: list[tuple[Any, ...]], *, everything: bool) -> None:
                 cursor.execute(f"DELETE FROM {members} WHERE id IN ({marks})", chunk)  # noqa: S608
 
 
-def run_floor(path: Path, *, parts: int, in_process: bool = False) -> tuple[float, int]:
-    """Seconds to write the file's finished members and memberships in ``parts`` sessions, and the sessions used.
-
-    The rows are prepared before the clock starts; afterwards they are removed (the whole
-    tables, in the benchmark's own PostgreSQL database; row by row in a test's).
-    """
+def _floor_measure(path: Path, parts: int, size: int, *, remove_all: bool) -> float:
+    """Prepare the file's finished rows, time their writing in ``parts`` sessions, remove them again."""
     import multiprocessing
 
-    from django.db import connection, connections
+    from django.db import connections
 
     from rangkul.registry.models import Worker
 
     workers, memberships = floor_rows(path)
-    if connection.vendor != "postgresql" or in_process:
-        parts = 1
     empty_before = not Worker.objects.exists()
     started = time.perf_counter()
     if parts == 1:
-        _floor_write(workers, memberships, 0, 1)
+        _floor_write(workers, memberships, 0, 1, size)
     else:
         connections.close_all()  # none may cross the fork
         context = multiprocessing.get_context("fork")
         children = [
-            context.Process(target=_floor_part, args=(workers, memberships, part, parts)) for part in range(parts)
+            context.Process(target=_floor_part, args=(workers, memberships, part, parts, size)) for part in range(parts)
         ]
         for child in children:
             child.start()
@@ -367,12 +364,55 @@ def run_floor(path: Path, *, parts: int, in_process: bool = False) -> tuple[floa
         if any(child.exitcode for child in children):
             raise SystemExit("the floor's sessions failed")
     seconds = time.perf_counter() - started
-    _floor_remove(workers, everything=empty_before and not in_process)
+    _floor_remove(workers, everything=empty_before and remove_all)
+    return seconds
+
+
+def _floor_child(send: Any, path: Path, parts: int, size: int) -> None:
+    from django.db import connections
+
+    try:
+        send.send(_floor_measure(path, parts, size, remove_all=True))
+    finally:
+        connections.close_all()
+
+
+def run_floor(path: Path, *, parts: int, batch_size: int | None = None, in_process: bool = False) -> tuple[float, int]:
+    """Seconds to write the file's finished members and memberships in ``parts`` sessions, and the sessions used.
+
+    The rows are prepared before the clock starts, in batches of the import's size, and
+    removed afterwards (the whole tables, in the benchmark's own database; row by row in a
+    test's). Outside tests this runs in a child process of its own: the prepared rows must
+    not enlarge this one, whose peak size a child started later (the import) reports as its own.
+    """
+    import multiprocessing
+
+    from django.conf import settings
+    from django.db import connection, connections
+
+    size = batch_size or settings.PARTNER_IMPORT_BATCH_SIZE
+    if connection.vendor != "postgresql" or in_process:
+        parts = 1
+    if in_process:
+        return _floor_measure(path, parts, size, remove_all=False), parts
+    connections.close_all()  # none may cross the fork
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_floor_child, args=(send, path, parts, size))
+    child.start()
+    send.close()
+    try:
+        seconds: float = receive.recv()
+    except EOFError:
+        seconds = 0.0
+    child.join()
+    if child.exitcode or not seconds:
+        raise SystemExit("the floor failed")
     return seconds, parts
 
 
 def run_copy(path: Path) -> float:
-    """The floor: the same file into a plain table with no checks (COPY on PostgreSQL)."""
+    """The raw baseline: the same file's text into a plain table with no checks (COPY on PostgreSQL)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -527,7 +567,7 @@ def measure(
 
     # As many sessions as the import gives this file (ADR 0019).
     parts = settings.PARTNER_IMPORT_PARTS if rows >= settings.PARTNER_IMPORT_PARALLEL_MIN_ROWS else 1
-    floor_seconds, floor_parts = run_floor(path, parts=parts, in_process=in_process)
+    floor_seconds, floor_parts = run_floor(path, parts=parts, batch_size=batch_size, in_process=in_process)
     if in_process:
         seconds, summary = run_import_here(path, batch_size)
         peak_mib = 0.0
