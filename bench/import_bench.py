@@ -552,7 +552,8 @@ def run_import_export(path: Path) -> tuple[float, int]:
 def measure(
     directory: Path, rows: int, *, slice_rows: int = 20_000, batch_size: int | None = None, in_process: bool = False
 ) -> dict[str, Any]:
-    """Generate the files, then time Rangkul, COPY and django-import-export against the current database."""
+    """Generate the files, then time the floor, Rangkul, COPY and django-import-export against the current database."""
+    from django.conf import settings
     from django.db import connection
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -562,8 +563,6 @@ def measure(
     slice_rows = min(slice_rows, rows)
     slice_path = directory / f"import_bench_slice_{slice_rows}.csv"
     generate(slice_path, slice_rows, villages, first=rows)  # other people than the main file's
-
-    from django.conf import settings
 
     # As many sessions as the import gives this file (ADR 0019).
     parts = settings.PARTNER_IMPORT_PARTS if rows >= settings.PARTNER_IMPORT_PARALLEL_MIN_ROWS else 1

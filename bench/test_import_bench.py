@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.files import File
+from django.db import connection
 
+from bench import floor_parts
 from bench.import_bench import (
     FLOOR_WORKER_COLUMNS,
     PARTNER,
@@ -53,3 +55,31 @@ def test_the_floor_writes_the_rows_the_import_stores_and_removes_them(branch, tm
         assert [row[position(name)] for name in compared] == values
         assert unseal(sealed) == unseal(row[position("nik_sealed")])
     assert set(Membership.objects.values_list("organisation__code", flat=True)) == {PARTNER}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the copies are built from PostgreSQL's catalogue")
+def test_the_floor_parts_build_each_copy_and_time_it(branch, tmp_path):
+    if not Occupation.objects.exists():
+        occupations_load()
+    path = tmp_path / "people.csv"
+    generate(path, 30, _villages())
+    workers, _memberships = floor_rows(path)
+    seconds = floor_parts.measure(workers)
+    assert list(seconds) == list(floor_parts._variants([]))
+    assert all(value > 0 for value in seconds.values())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'bench_floor_part_%%'")
+        assert cursor.fetchone() == (0,), "every copy is dropped again"
+
+
+def test_the_floor_parts_keep_what_each_copy_names():
+    indexes = [
+        "CREATE UNIQUE INDEX registry_worker_pkey ON public.registry_worker USING btree (id)",
+        "CREATE INDEX registry_worker_phone_idx ON public.registry_worker USING btree (phone)",
+        "CREATE INDEX registry_worker_name_trgm ON public.registry_worker USING gin (name_normalized gin_trgm_ops)",
+    ]
+    variants = floor_parts._variants(indexes)
+    assert variants["every index and foreign key"] == (True, indexes)
+    assert variants["no foreign keys, no trigram index"] == (False, indexes[:2])
+    assert variants["only the unique indexes"] == (False, indexes[:1])
+    assert variants["no index at all"] == (False, [])
