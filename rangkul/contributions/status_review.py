@@ -32,6 +32,7 @@ from rangkul.contributions.schedule import (
     member_status,
     member_status_and_review,
 )
+from rangkul.core.bulk import array_literal
 from rangkul.core.periods import Period
 
 _ORDER = (Status.REGISTERED, Status.ACTIVE, Status.IN_ARREARS, Status.ENDED)
@@ -170,7 +171,7 @@ def _ids(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
     # The key range first: it lets the planner read the batch through the primary key.
     within = f"{column} BETWEEN %s AND %s AND "
     if connection.vendor == "postgresql":
-        return f"{within}{column} = ANY(%s)", [ids[0], ids[-1], list(ids)]
+        return f"{within}{column} = ANY(%s::bigint[])", [ids[0], ids[-1], array_literal(ids)]
     return f"{within}{column} IN ({', '.join(['%s'] * len(ids))})", [ids[0], ids[-1], *ids]
 
 

@@ -9,18 +9,20 @@ INSERT statement in Python. A constraint violation (a unique NIK hash taken by
 a concurrent registration) raises Django's ``IntegrityError``, as an INSERT
 would; call it inside a savepoint to recover.
 
-``atomic_unflushed`` commits import batches without waiting for the disk, and
-``collector_relaxed`` tunes Python's garbage collector for a long bulk run (ADR 0020).
+``atomic_unflushed`` commits import batches without waiting for the disk,
+``collector_relaxed`` tunes Python's garbage collector for a long bulk run (ADR 0020),
+and ``array_literal`` passes a batch's values to PostgreSQL as one array parameter.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import ipaddress
 import json
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -276,6 +278,33 @@ def _copy_text(
                 for index, dumps in json_columns:
                     row[index] = None if row[index] is None else dumps(row[index])
             copy.write_row(row)
+
+
+def array_literal(values: Iterable[str | int | dt.date | None]) -> str:
+    """``values`` as one PostgreSQL array literal, for a parameter cast to an array (``%s::varchar[]``).
+
+    psycopg adapts a Python list for a query one element at a time in Python, about
+    5 µs a value on the benchmark machine; a batch's checks send several arrays of a
+    thousand values each. The literal is one string, which psycopg quotes at once. Text is
+    double-quoted with its backslashes and double quotes escaped (the array syntax's own
+    rules), so commas, braces, spaces and any other character arrive as they are;
+    ``None`` is NULL. Integers and dates only otherwise (never a bool).
+    """
+    parts = []
+    for value in values:
+        if isinstance(value, str):
+            if "\\" in value or '"' in value:
+                value = value.replace("\\", "\\\\").replace('"', '\\"')
+            parts.append(f'"{value}"')
+        elif value is None:
+            parts.append("NULL")
+        elif isinstance(value, int) and not isinstance(value, bool):
+            parts.append(str(value))
+        elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            parts.append(value.isoformat())
+        else:
+            raise TypeError(f"no array literal for {type(value).__name__}")
+    return "{" + ",".join(parts) + "}"
 
 
 def keys_draw(model: type[models.Model], count: int, *, using: str = "default") -> list[int]:

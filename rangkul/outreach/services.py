@@ -24,7 +24,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from rangkul.contributions.selectors import MemberStatusRow, member_statuses_page, month_total_idr, paid_pairs
-from rangkul.core.bulk import collector_relaxed
+from rangkul.core.bulk import array_literal, collector_relaxed
 from rangkul.core.crypto import seal, unseal
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
@@ -177,9 +177,9 @@ def _reminders_insert(
                 [
                     channel,
                     now,
-                    [r[0] for r in rows],
-                    [r[1].first_day for r in rows],
-                    [r[2] for r in rows],
+                    array_literal([r[0] for r in rows]),
+                    array_literal([r[1].first_day for r in rows]),
+                    array_literal([r[2] for r in rows]),
                 ],
             )
             inserted.update({(worker_id, kind): pk for pk, worker_id, kind in cursor.fetchall()})

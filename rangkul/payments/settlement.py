@@ -38,7 +38,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from rangkul.core.bulk import collector_relaxed
+from rangkul.core.bulk import array_literal, collector_relaxed
 from rangkul.payments.channels import CallbackData, CallbackUnreadable, amount_parse, datetime_parse
 from rangkul.payments.models import (
     Channel,
@@ -197,7 +197,7 @@ def _payments_by_reference(channel: Channel, references: set[str]) -> dict[str, 
                 "SELECT p.external_reference, p.id, p.amount_idr, p.settled_by_id "  # noqa: S608
                 f"FROM unnest(%s::varchar[]) AS r(reference) JOIN {Payment._meta.db_table} AS p "
                 "ON p.channel_id = %s AND p.external_reference = r.reference",
-                [list(references), channel.pk],
+                [array_literal(references), channel.pk],
             )
             rows = cursor.fetchall()
     else:
@@ -360,7 +360,7 @@ def _payments_settle(settled: list[_Paid]) -> None:
             cursor.execute(
                 f"UPDATE {table} AS p SET settled_by_id = v.line "  # noqa: S608
                 "FROM unnest(%s::bigint[], %s::bigint[]) AS v(payment, line) WHERE p.id = v.payment",
-                [[p.pk for p in settled], [p.settled_by for p in settled]],
+                [array_literal([p.pk for p in settled]), array_literal([p.settled_by for p in settled])],
             )
             return
         cursor.executemany(

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from rangkul.accounts.models import BranchOffice
 from rangkul.audit.selectors import audit_events_for
 from rangkul.audit.services import audit_record, audit_record_subjects
-from rangkul.core.bulk import insert_rows, keys_draw
+from rangkul.core.bulk import array_literal, insert_rows, keys_draw
 from rangkul.core.crypto import lookup_hash, seal, unseal
 from rangkul.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from rangkul.core.tasks import enqueue_on_commit
@@ -958,12 +958,13 @@ def _registered_already(hashes: set[str], numbers: Sequence[str]) -> tuple[set[s
         return set(), set()
     found: list[tuple[str, str]] = []
     if connection.vendor == "postgresql":
-        # One array per column: a thousand values bound as two parameters, each column probed on its index.
+        # One array per column: a thousand values bound as two parameters (each one literal, not a
+        # list psycopg adapts value by value), each column probed on its index.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT nik_hash, membership_number FROM {Worker._meta.db_table} "  # noqa: S608
                 "WHERE nik_hash = ANY(%s::varchar[]) OR membership_number = ANY(%s::varchar[])",
-                [list(hashes), list(numbers)],
+                [array_literal(hashes), array_literal(numbers)],
             )
             found = cursor.fetchall()
     else:
@@ -1131,8 +1132,9 @@ def _oldest_per_key_pg(
         f"ORDER BY w.registered_at, w.id LIMIT %s) o"
     )
     ordered = list(keys)
-    params: list[Any] = [[key[index] for key in ordered] for index in range(len(fields))]
-    params += [WorkerStatus.ACTIVE.value, batch, DUPLICATE_CANDIDATES]
+    # Each column's keys as one array literal (core.bulk.array_literal), as are the batch's own ids.
+    params: list[Any] = [array_literal([key[index] for key in ordered]) for index in range(len(fields))]
+    params += [WorkerStatus.ACTIVE.value, array_literal(batch), DUPLICATE_CANDIDATES]
     oldest: dict[tuple[Any, ...], list[tuple[dt.datetime, int]]] = {}
     with connection.cursor() as cursor:
         if connection.in_atomic_block:
