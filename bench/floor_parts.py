@@ -19,9 +19,9 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from bench.import_bench import FLOOR_WORKER_COLUMNS, RESULTS, _database_url, _setup, _villages, floor_rows, generate
+from bench.import_bench import RESULTS, _database_url, _setup, _villages, floor_columns, floor_rows, generate
 
 BATCH = 1000
 SESSIONS = 2
@@ -42,8 +42,9 @@ def _write(table: str, rows: list[tuple[Any, ...]], part: int) -> None:
     from django.db import connection, connections
     from psycopg.types.json import Jsonb
 
-    names = ", ".join(FLOOR_WORKER_COLUMNS)
-    json_at = FLOOR_WORKER_COLUMNS.index("identity_warnings")
+    columns = floor_columns()
+    names = ", ".join(columns)
+    json_at = columns.index("identity_warnings")
     try:
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO off")  # as the import's batches commit (ADR 0012)
@@ -58,7 +59,14 @@ def _write(table: str, rows: list[tuple[Any, ...]], part: int) -> None:
         connections.close_all()
 
 
-def measure(rows: list[tuple[Any, ...]]) -> dict[str, float]:
+class Copy(NamedTuple):
+    seconds: float
+    indexes: int  # as the catalogue counts them on the copy, after the rows are in
+    foreign_keys: int
+    rows: int
+
+
+def measure(rows: list[tuple[Any, ...]]) -> dict[str, Copy]:
     from django.db import connection, connections
 
     with connection.cursor() as cursor:
@@ -69,7 +77,7 @@ def measure(rows: list[tuple[Any, ...]]) -> dict[str, float]:
             "WHERE conrelid = 'registry_worker'::regclass AND contype = 'f'"
         )
         foreign_keys = [definition for (definition,) in cursor.fetchall()]
-    seconds: dict[str, float] = {}
+    copies: dict[str, Copy] = {}
     for number, (label, (with_keys, kept)) in enumerate(_variants(indexes).items()):
         table = f"bench_floor_part_{number}"
         with connection.cursor() as cursor:
@@ -90,12 +98,21 @@ def measure(rows: list[tuple[Any, ...]]) -> dict[str, float]:
             child.start()
         for child in children:
             child.join()
-        seconds[label] = time.perf_counter() - started
+        seconds = time.perf_counter() - started
         if any(child.exitcode for child in children):
             raise SystemExit(f"writing into the copy with {label} failed")
         with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = %s", [table])
+            (index_count,) = cursor.fetchone()
+            cursor.execute(
+                "SELECT count(*) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'", [table]
+            )
+            (key_count,) = cursor.fetchone()
+            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+            (written,) = cursor.fetchone()
             cursor.execute(f"DROP TABLE {table}")
-    return seconds
+        copies[label] = Copy(seconds, index_count, key_count, written)
+    return copies
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(RESULTS / f"floor_parts_{args.rows}.csv")
     generate(path, args.rows, _villages())
     workers, _memberships = floor_rows(path)
-    for label, seconds in measure(workers).items():
+    for label, copy in measure(workers).items():
+        seconds = copy.seconds
         per_million = 1e6 / args.rows * seconds
         print(f"{label:<36} {seconds:7.2f} s  {args.rows / seconds:>10,.0f} rows/s  (1M: {per_million:,.0f} s)")
     return 0

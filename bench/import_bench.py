@@ -188,32 +188,13 @@ def run_import_here(path: Path, batch_size: int | None) -> tuple[float, dict[str
     return time.perf_counter() - started, job.summary()
 
 
-# The member's stored columns the floor writes: what the registry keeps for an imported person.
-FLOOR_WORKER_COLUMNS = (
-    "id",
-    "membership_number",
-    "nik_sealed",
-    "nik_hash",
-    "full_name",
-    "name_normalized",
-    "birth_date",
-    "sex",
-    "phone",
-    "email",
-    "village_id",
-    "address",
-    "postal_code",
-    "occupation_id",
-    "declared_income_idr",
-    "jht",
-    "payment_period_months",
-    "branch_id",
-    "channel",
-    "registered_at",
-    "registered_by_organisation",
-    "identity_warnings",
-    "status",
-)
+def floor_columns() -> tuple[str, ...]:
+    """The member columns the floor writes: the key, then exactly those a bulk registration writes."""
+    from rangkul.registry.services import WORKER_COLUMNS
+
+    return ("id", *WORKER_COLUMNS)
+
+
 FLOOR_MEMBERSHIP_COLUMNS = ("organisation_id", "worker_id", "joined_at")
 
 
@@ -243,6 +224,7 @@ def floor_rows(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]
     now = timezone.now()
     taken = set(Worker.objects.values_list("membership_number", flat=True))
     key = Worker.objects.aggregate(top=Max("pk"))["top"] or 0
+    columns = floor_columns()
     workers: list[tuple[Any, ...]] = []
     memberships: list[tuple[Any, ...]] = []
     with path.open(encoding="utf-8", newline="") as handle:
@@ -255,33 +237,35 @@ def floor_rows(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]
             key += 1
             day, month, year = (int(part) for part in birth.split("/"))
             full_name = identity.name_normalize(name)
-            workers.append(
-                (
-                    key,
-                    number,
-                    seal(nik, purpose="nik"),
-                    lookup_hash(nik),
-                    full_name,
-                    identity.name_search_key(full_name),
-                    dt.date(year, month, day),
-                    "F" if sex == "P" else "M",
-                    identity.phone_normalize(phone),
-                    "",
-                    village,
-                    "",
-                    "",
-                    occupation,
-                    int(income),
-                    jht == "ya",
-                    1,
-                    branch_of.get(village),
-                    Channel.IMPORT.value,
-                    now,
-                    PARTNER,
-                    [],
-                    WorkerStatus.ACTIVE.value,
-                )
-            )
+            values: dict[str, Any] = {
+                "id": key,
+                "membership_number": number,
+                "nik_sealed": seal(nik, purpose="nik"),
+                "nik_hash": lookup_hash(nik),
+                "full_name": full_name,
+                "name_normalized": identity.name_search_key(full_name),
+                "birth_date": dt.date(year, month, day),
+                "sex": "F" if sex == "P" else "M",
+                "phone": identity.phone_normalize(phone),
+                "phone_verified_at": None,
+                "email": "",
+                "village_id": village,
+                "address": "",
+                "postal_code": "",
+                "occupation_id": occupation,
+                "second_occupation_id": None,
+                "declared_income_idr": int(income),
+                "jht": jht == "ya",
+                "payment_period_months": 1,
+                "branch_id": branch_of.get(village),
+                "channel": Channel.IMPORT.value,
+                "registered_at": now,
+                "registered_by_id": None,
+                "registered_by_organisation": PARTNER,
+                "identity_warnings": [],
+                "status": WorkerStatus.ACTIVE.value,
+            }
+            workers.append(tuple(values[name] for name in columns))
             memberships.append((organisation, key, now))
     return workers, memberships
 
@@ -296,7 +280,7 @@ def _floor_write(
 
     for start in range(part * size, len(workers), parts * size):
         with atomic_unflushed():
-            insert_rows(Worker, FLOOR_WORKER_COLUMNS, workers[start : start + size])
+            insert_rows(Worker, floor_columns(), workers[start : start + size])
             insert_rows(Membership, FLOOR_MEMBERSHIP_COLUMNS, memberships[start : start + size])
 
 

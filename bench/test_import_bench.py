@@ -8,10 +8,10 @@ from django.db import connection
 
 from bench import floor_parts
 from bench.import_bench import (
-    FLOOR_WORKER_COLUMNS,
     PARTNER,
     _organisation,
     _villages,
+    floor_columns,
     floor_rows,
     generate,
     run_floor,
@@ -46,9 +46,10 @@ def test_the_floor_writes_the_rows_the_import_stores_and_removes_them(branch, tm
             actor="bench", organisation=_organisation(), upload=File(handle, name=path.name), name=path.name
         )
     assert import_job_run(job_id=job.pk).imported == 40
-    compared = [name for name in FLOOR_WORKER_COLUMNS if name not in _DRAWN]
+    columns = floor_columns()
+    compared = [name for name in columns if name not in _DRAWN]
     stored = {row[0]: row[1:] for row in Worker.objects.values_list("nik_hash", *compared, "nik_sealed")}
-    position = FLOOR_WORKER_COLUMNS.index
+    position = columns.index
     assert any(row[position("branch_id")] for row in workers), "the file's villages lie in the branch's regency"
     for row in workers:
         *values, sealed = stored[row[position("nik_hash")]]
@@ -64,9 +65,21 @@ def test_the_floor_parts_build_each_copy_and_time_it(branch, tmp_path):
     path = tmp_path / "people.csv"
     generate(path, 30, _villages())
     workers, _memberships = floor_rows(path)
-    seconds = floor_parts.measure(workers)
-    assert list(seconds) == list(floor_parts._variants([]))
-    assert all(value > 0 for value in seconds.values())
+    copies = floor_parts.measure(workers)
+    assert list(copies) == list(floor_parts._variants([]))
+    assert all(copy.seconds > 0 and copy.rows == 30 for copy in copies.values()), "every copy got every row"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'registry_worker'")
+        (indexes,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'registry_worker'::regclass AND contype = 'f'"
+        )
+        (foreign_keys,) = cursor.fetchone()
+    full = copies["every index and foreign key"]
+    assert (full.indexes, full.foreign_keys) == (indexes, foreign_keys), "the full copy is the worker table's twin"
+    assert (copies["no foreign keys"].indexes, copies["no foreign keys"].foreign_keys) == (indexes, 0)
+    assert copies["only the unique indexes"].indexes == 3  # key, NIK hash, membership number
+    assert (copies["no index at all"].indexes, copies["no index at all"].foreign_keys) == (0, 0)
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'bench_floor_part_%%'")
         assert cursor.fetchone() == (0,), "every copy is dropped again"

@@ -707,7 +707,7 @@ class NewWorker:
         return self.village.code
 
     def row(self) -> tuple[Any, ...]:
-        """The values of ``_WORKER_COLUMNS``, in order."""
+        """The values of ``WORKER_COLUMNS``, in order."""
         return (
             self.membership_number,
             self.nik_sealed,
@@ -742,7 +742,8 @@ class NewWorker:
         return Worker(**values)
 
 
-_WORKER_COLUMNS = (
+# The columns a bulk registration writes for a member, in the order of ``NewWorker.row()``.
+WORKER_COLUMNS = (
     "membership_number",
     "nik_sealed",
     "nik_hash",
@@ -935,10 +936,10 @@ def _workers_write(workers: Sequence[NewWorker]) -> None:
     if connection.vendor == "postgresql":
         for worker, key in zip(workers, keys_draw(Worker, len(workers)), strict=True):
             worker.pk = key
-        insert_rows(Worker, ("id", *_WORKER_COLUMNS), [(worker.pk, *worker.row()) for worker in workers])
+        insert_rows(Worker, ("id", *WORKER_COLUMNS), [(worker.pk, *worker.row()) for worker in workers])
         return
     # Elsewhere (SQLite) the database numbers the rows; the unique NIK hash finds each one's key.
-    insert_rows(Worker, _WORKER_COLUMNS, [worker.row() for worker in workers])
+    insert_rows(Worker, WORKER_COLUMNS, [worker.row() for worker in workers])
     keys: dict[str, int] = {}
     hashes = [worker.nik_hash for worker in workers]
     for start in range(0, len(hashes), 500):

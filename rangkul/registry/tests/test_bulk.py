@@ -335,10 +335,10 @@ def test_an_import_reads_each_reference_row_once(population, branch) -> None:
 
 def test_the_batch_writes_every_column_of_a_worker() -> None:
     """A field added to Worker must be added to the batch's columns too (it writes values, not instances)."""
-    written = {"id", *services._WORKER_COLUMNS}
+    written = {"id", *services.WORKER_COLUMNS}
     left_to_the_database = {"merged_into_id"}  # NULL for every new member
     assert written | left_to_the_database == {f.attname for f in Worker._meta.concrete_fields}
-    assert len(services._WORKER_COLUMNS) == len(set(services._WORKER_COLUMNS))
+    assert len(services.WORKER_COLUMNS) == len(set(services.WORKER_COLUMNS))
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel imports and their sweep: PostgreSQL only")
