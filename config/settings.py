@@ -87,7 +87,6 @@ INSTALLED_APPS = [
     "rangkul.contributions",
     "rangkul.registry",
     "rangkul.partners",
-    "rangkul.api",
     "rangkul.outreach",
     "rangkul.portal",
     "rangkul.payments",

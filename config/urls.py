@@ -3,7 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
-from rangkul.api.urls import api
+from config.api import api
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("rangkul.core.urls")),

@@ -10,11 +10,11 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from rangkul.api.auth import KEY_OR_SESSION
-from rangkul.api.errors import ErrorOut
+from rangkul.accounts.api_auth import KEY_OR_SESSION
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.selectors import coverage_programs_on, worker_status
 from rangkul.contributions.services import bill_issue
+from rangkul.core.api_errors import ErrorOut
 from rangkul.core.errors import ValidationFailed
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker

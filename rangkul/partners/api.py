@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from rangkul.api.auth import KEY_OR_SESSION
-from rangkul.api.errors import ErrorOut
+from rangkul.accounts.api_auth import KEY_OR_SESSION
+from rangkul.core.api_errors import ErrorOut
 from rangkul.core.errors import PermissionDenied, ValidationFailed
 from rangkul.partners.models import ImportJob, Organisation
 from rangkul.partners.selectors import (

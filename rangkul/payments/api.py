@@ -9,8 +9,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 
-from rangkul.api.auth import KEY_OR_SESSION
-from rangkul.api.errors import ErrorOut
+from rangkul.accounts.api_auth import KEY_OR_SESSION
+from rangkul.core.api_errors import ErrorOut
 from rangkul.payments.selectors import payments_for_worker
 from rangkul.payments.services import callback_receive
 from rangkul.registry.models import Worker

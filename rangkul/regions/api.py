@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from rangkul.api.errors import ErrorOut
+from rangkul.core.api_errors import ErrorOut
 from rangkul.core.errors import NotFound
 from rangkul.regions.selectors import region_children
 

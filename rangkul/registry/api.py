@@ -19,8 +19,8 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 from pydantic import ConfigDict
 
-from rangkul.api.auth import KEY_OR_SESSION
-from rangkul.api.errors import ErrorOut
+from rangkul.accounts.api_auth import KEY_OR_SESSION
+from rangkul.core.api_errors import ErrorOut
 from rangkul.core.crypto import mask_phone
 from rangkul.core.errors import NotFound, PermissionDenied
 from rangkul.registry.membership import membership_number_is_valid

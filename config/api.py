@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from rangkul.api.errors import install_error_handlers
 from rangkul.contributions.api import router as contributions_router
+from rangkul.core.api_errors import install_error_handlers
 from rangkul.partners.api import router as imports_router
 from rangkul.payments.api import member_router as payments_member_router
 from rangkul.payments.api import router as payments_router

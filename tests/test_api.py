@@ -18,8 +18,8 @@ def test_bearer_key_authentication(db):
     from ninja import NinjaAPI
     from ninja.testing import TestClient
 
-    from rangkul.api.auth import KEY_OR_SESSION
-    from rangkul.api.errors import install_error_handlers
+    from rangkul.accounts.api_auth import KEY_OR_SESSION
+    from rangkul.core.api_errors import install_error_handlers
 
     api = NinjaAPI(urls_namespace="api-auth-test")
     install_error_handlers(api)
