@@ -8,6 +8,7 @@ to start until its secrets and allowed hosts are set.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "rangkul.core",
+    "rangkul.messaging",
     "rangkul.accounts",
     "rangkul.audit",
     "rangkul.regions",
@@ -225,13 +227,19 @@ EMAIL_HOST = os.environ.get("RANGKUL_EMAIL_HOST", "localhost")
 DEFAULT_FROM_EMAIL = os.environ.get("RANGKUL_FROM_EMAIL", "Rangkul <noreply@rangkul.local>")
 
 # Text messages (one-time codes, reminders): console in development, in-memory in tests,
-# the HTTP provider adapter in production; "rangkul.outreach.backends.file.SmsBackend" for demos.
-SMS_BACKEND = os.environ.get("RANGKUL_SMS_BACKEND", "").strip() or (
-    "rangkul.outreach.backends.http.SmsBackend"
-    if PRODUCTION
-    else "rangkul.outreach.backends.locmem.SmsBackend"
-    if ENV == "test"
-    else "rangkul.outreach.backends.console.SmsBackend"
+# the HTTP provider adapter in production; "rangkul.messaging.backends.file.SmsBackend" for demos.
+# A path written before sending moved to rangkul.messaging ("rangkul.messaging.backends.…") still works.
+SMS_BACKEND = re.sub(
+    r"^rangkul\.outreach\.backends\.",
+    "rangkul.messaging.backends.",
+    os.environ.get("RANGKUL_SMS_BACKEND", "").strip()
+    or (
+        "rangkul.messaging.backends.http.SmsBackend"
+        if PRODUCTION
+        else "rangkul.messaging.backends.locmem.SmsBackend"
+        if ENV == "test"
+        else "rangkul.messaging.backends.console.SmsBackend"
+    ),
 )
 SMS_FILE_DIR = Path(os.environ.get("RANGKUL_SMS_FILE_DIR", "").strip() or BASE_DIR / "var" / "sms")
 SMS_HTTP_URL = os.environ.get("RANGKUL_SMS_HTTP_URL", "").strip()

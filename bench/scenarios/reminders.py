@@ -16,7 +16,7 @@ from bench.core import Context, Result, scenario
 from bench.scenarios.members import ensure_population
 from rangkul.contributions.selectors import due_date
 from rangkul.core.periods import Period
-from rangkul.outreach.backends import locmem
+from rangkul.messaging.backends import locmem
 from rangkul.outreach.models import Reminder
 from rangkul.outreach.services import reminders_deliver_now, reminders_send
 
@@ -83,7 +83,7 @@ def monthly_reminder_run(ctx: Context) -> list[Result]:
         # One task's delivery through the in-memory backend, to show the sending side's rate.
         _pk, args = new_tasks[0]
         sealed = args["kwargs"]["sealed"]
-        with override_settings(SMS_BACKEND="rangkul.outreach.backends.locmem.SmsBackend"):
+        with override_settings(SMS_BACKEND="rangkul.messaging.backends.locmem.SmsBackend"):
             start = time.perf_counter()
             delivered = reminders_deliver_now(sealed=sealed)
             took = time.perf_counter() - start

@@ -28,7 +28,7 @@ from django.utils.translation import ngettext
 from rangkul.accounts.models import OtpChallenge, OtpPurpose
 from rangkul.core.crypto import constant_time_equals, lookup_hash
 from rangkul.core.errors import RateLimited, ValidationFailed
-from rangkul.outreach.services import sms_queue
+from rangkul.messaging.services import sms_queue
 
 CODE_LENGTH = 6
 _CODE_RE = re.compile(r"^\d{6}$")

@@ -1,10 +1,8 @@
-"""Sending text messages (choose the backend, queue sends for after the commit) and the reminder run.
+"""The reminder run and the welcome text; the sending itself is rangkul.messaging's.
 
-A message is sent from a django-tasks task scheduled with ``transaction.on_commit``,
-so that a rolled-back registration never texts anybody. The task's only argument
-is the message sealed with AES-GCM (rangkul.core.crypto.seal, purpose "sms"): the
-task table then holds neither the phone number nor a one-time code in clear, and
-no NIK is ever part of a message.
+Messages are sealed with the messaging layer's purpose ("sms") before they reach the task
+table, so it holds neither phone numbers nor texts in clear, and no NIK is ever part of a
+message.
 """
 
 from __future__ import annotations
@@ -20,7 +18,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from rangkul.contributions.selectors import MemberStatusRow, member_statuses_page, month_total_idr, paid_pairs
@@ -29,42 +26,12 @@ from rangkul.core.crypto import seal, unseal
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
 from rangkul.core.tasks import enqueue_on_commit
-from rangkul.outreach.backends import SmsBackend, SmsDeliveryError
+from rangkul.messaging.backends import SmsDeliveryError
+from rangkul.messaging.services import SEAL_PURPOSE, sms_backend_get, sms_send_now
 from rangkul.outreach.models import Reminder, ReminderChannel
 from rangkul.outreach.reminders import KINDS, ReminderPolicy, Wanted, reminder_policy, reminders_wanted
 
 logger = logging.getLogger(__name__)
-
-SEAL_PURPOSE = "sms"
-
-
-def sms_backend_get(path: str | None = None) -> SmsBackend:
-    backend_class = import_string(path or settings.SMS_BACKEND)
-    backend: SmsBackend = backend_class()
-    return backend
-
-
-def sms_send_now(*, to: str, body: str, purpose: str) -> None:
-    """Send through the configured backend in this process (tasks call this)."""
-    sms_backend_get().send_sms(to=to, body=body, purpose=purpose)
-    logger.info("sms sent purpose=%s", purpose)
-
-
-def sms_seal(*, to: str, body: str, purpose: str) -> str:
-    return seal(json.dumps({"to": to, "body": body, "purpose": purpose}), purpose=SEAL_PURPOSE)
-
-
-def sms_unseal(sealed: str) -> dict[str, str]:
-    data: dict[str, str] = json.loads(unseal(sealed, purpose=SEAL_PURPOSE))
-    return data
-
-
-def sms_queue(*, to: str, body: str, purpose: str) -> None:
-    """Send after the current transaction commits (immediately when there is none)."""
-    from rangkul.outreach.tasks import sms_deliver
-
-    sealed = sms_seal(to=to, body=body, purpose=purpose)
-    transaction.on_commit(lambda: sms_deliver.enqueue(sealed=sealed, purpose=purpose))
 
 
 def outreach_welcome_send(*, worker: Any) -> None:

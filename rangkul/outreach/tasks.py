@@ -2,14 +2,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from rangkul.outreach.services import reminders_deliver_now, sms_send_now, sms_unseal
-
-
-@task()
-def sms_deliver(*, sealed: str, purpose: str) -> None:
-    """Deliver one sealed message. ``purpose`` is repeated in clear only to label the task."""
-    message = sms_unseal(sealed)
-    sms_send_now(to=message["to"], body=message["body"], purpose=message.get("purpose", purpose))
+from rangkul.messaging.tasks import sms_deliver  # noqa: F401  (tasks queued before sending moved carry this path)
+from rangkul.outreach.services import reminders_deliver_now
 
 
 @task()

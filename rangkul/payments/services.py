@@ -26,7 +26,7 @@ from rangkul.core.bulk import insert_unless_conflict
 from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rangkul.core.money import format_rupiah
 from rangkul.core.tasks import enqueue_on_commit
-from rangkul.outreach.services import sms_queue
+from rangkul.messaging.services import sms_queue
 from rangkul.payments import contributions_port as port
 from rangkul.payments.channels import CallbackData, CallbackUnreadable, callback_authentic, callback_parse
 from rangkul.payments.models import (
@@ -381,7 +381,7 @@ def receipt_text(receipt: Receipt, worker: Worker) -> str:
 
 @transaction.atomic
 def receipt_notify(*, receipt: Receipt) -> bool:
-    """Text the member once about the receipt (sent after commit through outreach)."""
+    """Text the member once about the receipt (sent after commit through the messaging layer)."""
     claimed = Receipt.objects.filter(pk=receipt.pk, notified_at__isnull=True).update(notified_at=timezone.now())
     worker = receipt.payment.worker
     if not claimed or worker is None:

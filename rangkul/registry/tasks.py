@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from rangkul.core.crypto import seal, unseal
-from rangkul.outreach.backends import SmsDeliveryError
-from rangkul.outreach.services import SEAL_PURPOSE, sms_backend_get, sms_queue
+from rangkul.messaging.backends import SmsDeliveryError
+from rangkul.messaging.services import SEAL_PURPOSE, sms_backend_get, sms_queue
 from rangkul.registry.models import Worker
 
 logger = logging.getLogger("rangkul.registry")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from rangkul.outreach.backends import locmem
+from rangkul.messaging.backends import locmem
 from rangkul.registry.models import Occupation
 from rangkul.registry.tests.factories import make_nik
 from tests.browser.conftest import assert_no_horizontal_scroll, wait_for_htmx
@@ -24,7 +24,7 @@ PHONE_E164 = "+6281277773131"
 
 @pytest.fixture
 def sms_outbox(settings):
-    settings.SMS_BACKEND = "rangkul.outreach.backends.locmem.SmsBackend"
+    settings.SMS_BACKEND = "rangkul.messaging.backends.locmem.SmsBackend"
     locmem.clear()
     yield locmem.outbox
     locmem.clear()

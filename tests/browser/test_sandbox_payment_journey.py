@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from conftest import PASSWORD
-from rangkul.outreach.backends import locmem
+from rangkul.messaging.backends import locmem
 from rangkul.payments.models import Payment, Receipt
 from rangkul.payments.tests.factories import billed_member, seed_reference_data
 from tests.browser.conftest import assert_no_horizontal_scroll
@@ -24,7 +24,7 @@ def seeded(transactional_db):
 
 @pytest.fixture
 def sms_outbox(settings):
-    settings.SMS_BACKEND = "rangkul.outreach.backends.locmem.SmsBackend"
+    settings.SMS_BACKEND = "rangkul.messaging.backends.locmem.SmsBackend"
     locmem.clear()
     yield locmem.outbox
     locmem.clear()

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from rangkul.contributions.models import Bill, BillStatus
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.tests.factories import ensure_reference_data, member
-from rangkul.outreach.backends import locmem
+from rangkul.messaging.backends import locmem
 from tests.browser.conftest import assert_no_horizontal_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def sms_outbox(settings):
-    settings.SMS_BACKEND = "rangkul.outreach.backends.locmem.SmsBackend"
+    settings.SMS_BACKEND = "rangkul.messaging.backends.locmem.SmsBackend"
     locmem.clear()
     yield locmem.outbox
     locmem.clear()

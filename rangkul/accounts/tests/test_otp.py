@@ -9,7 +9,7 @@ from django.utils import timezone
 from rangkul.accounts.models import OtpChallenge
 from rangkul.accounts.otp import otp_issue, otp_verify
 from rangkul.core.errors import RateLimited, ValidationFailed
-from rangkul.outreach.backends import locmem
+from rangkul.messaging.backends import locmem
 
 PHONE = "+6281234567890"
 OTHER_PHONE = "+6285712345678"
@@ -17,7 +17,7 @@ OTHER_PHONE = "+6285712345678"
 
 @pytest.fixture(autouse=True)
 def sms_outbox(settings):
-    settings.SMS_BACKEND = "rangkul.outreach.backends.locmem.SmsBackend"
+    settings.SMS_BACKEND = "rangkul.messaging.backends.locmem.SmsBackend"
     locmem.clear()
     yield locmem.outbox
     locmem.clear()

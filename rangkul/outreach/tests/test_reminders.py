@@ -20,9 +20,9 @@ from rangkul.contributions.selectors import month_total_idr, paid_pairs
 from rangkul.contributions.services import member_status_refresh, payment_allocate
 from rangkul.contributions.tests.factories import at, ensure_reference_data, member
 from rangkul.core.periods import Period
+from rangkul.messaging.backends import SmsDeliveryError, locmem
 from rangkul.outreach import services as services_module
 from rangkul.outreach import tasks as tasks_module
-from rangkul.outreach.backends import SmsDeliveryError, locmem
 from rangkul.outreach.models import Reminder
 from rangkul.outreach.reminders import reminder_policy
 from rangkul.outreach.services import reminders_deliver_now, reminders_send
@@ -35,7 +35,7 @@ SUMMARY_KEYS = {"members_scanned", "due_soon", "missed", "lapsed", "already_sent
 
 @pytest.fixture(autouse=True)
 def _clean(settings):
-    settings.SMS_BACKEND = "rangkul.outreach.backends.locmem.SmsBackend"
+    settings.SMS_BACKEND = "rangkul.messaging.backends.locmem.SmsBackend"
     settings.REMINDER_KINDS = ["due_soon", "missed", "lapsed"]
     settings.REMINDER_DAYS_BEFORE_DUE = 3
     settings.REMINDER_LAPSED_WITHIN_DAYS = 60

@@ -14,7 +14,7 @@ from rangkul.audit.models import AuditEvent
 from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalEntry, MemberStatus
 from rangkul.contributions.selectors import account_balance, coverage_on, ledger_totals
 from rangkul.contributions.services import bill_issue, group_bill_issue, payment_allocate
-from rangkul.outreach.backends import locmem
+from rangkul.messaging.backends import locmem
 from rangkul.payments.checks import check_channels
 from rangkul.payments.models import (
     CallbackEvent,

@@ -4,14 +4,14 @@ import re
 
 import pytest
 
-from rangkul.outreach.backends import locmem
+from rangkul.messaging.backends import locmem
 from rangkul.registry.models import Occupation
 
 
 @pytest.fixture
 def sms(settings):
     """The in-memory SMS outbox; ``sms.code_for(phone)`` is the last code texted to a number."""
-    settings.SMS_BACKEND = "rangkul.outreach.backends.locmem.SmsBackend"
+    settings.SMS_BACKEND = "rangkul.messaging.backends.locmem.SmsBackend"
     locmem.clear()
 
     class Outbox:

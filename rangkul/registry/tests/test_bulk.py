@@ -15,8 +15,8 @@ from django.utils import timezone
 from rangkul.audit.models import AuditEvent
 from rangkul.core.crypto import lookup_hash, unseal
 from rangkul.core.errors import ApplicationError, Conflict, ValidationFailed
-from rangkul.outreach.backends.locmem import clear as clear_outbox
-from rangkul.outreach.backends.locmem import outbox
+from rangkul.messaging.backends.locmem import clear as clear_outbox
+from rangkul.messaging.backends.locmem import outbox
 from rangkul.registry import services
 from rangkul.registry.dukcapil import DukcapilResult
 from rangkul.registry.models import Heir, PossibleDuplicate, Worker, WorkerStatus

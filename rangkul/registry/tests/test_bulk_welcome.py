@@ -10,9 +10,9 @@ from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
 from rangkul.core.crypto import unseal
-from rangkul.outreach.backends import SmsDeliveryError, locmem
-from rangkul.outreach.backends.locmem import clear as clear_outbox
-from rangkul.outreach.backends.locmem import outbox
+from rangkul.messaging.backends import SmsDeliveryError, locmem
+from rangkul.messaging.backends.locmem import clear as clear_outbox
+from rangkul.messaging.backends.locmem import outbox
 from rangkul.registry import services
 from rangkul.registry import tasks as registry_tasks
 from rangkul.registry.models import Worker

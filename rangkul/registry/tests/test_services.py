@@ -9,8 +9,8 @@ from django.db import transaction
 from rangkul.audit.models import AuditEvent
 from rangkul.core.crypto import lookup_hash, unseal
 from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from rangkul.outreach.backends.locmem import clear as clear_outbox
-from rangkul.outreach.backends.locmem import outbox
+from rangkul.messaging.backends.locmem import clear as clear_outbox
+from rangkul.messaging.backends.locmem import outbox
 from rangkul.registry import services
 from rangkul.registry.dukcapil import DevelopmentDukcapil, DukcapilResult, dukcapil_backend
 from rangkul.registry.membership import membership_number_is_valid

@@ -3,14 +3,19 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 from rangkul.core.crypto import SealError
-from rangkul.outreach import tasks as tasks_module
-from rangkul.outreach.backends import SmsDeliveryError, console, file, http, locmem
-from rangkul.outreach.services import sms_backend_get, sms_queue, sms_seal, sms_unseal
+from rangkul.messaging import tasks as tasks_module
+from rangkul.messaging.backends import SmsDeliveryError, console, file, http, locmem
+from rangkul.messaging.services import sms_backend_get, sms_queue, sms_seal, sms_unseal
 
 PHONE = "+6281234567890"
 
@@ -97,10 +102,10 @@ def test_http_transport_refuses_other_schemes():
 
 
 def test_backend_chosen_by_setting(settings, tmp_path):
-    settings.SMS_BACKEND = "rangkul.outreach.backends.file.SmsBackend"
+    settings.SMS_BACKEND = "rangkul.messaging.backends.file.SmsBackend"
     settings.SMS_FILE_DIR = tmp_path
     assert isinstance(sms_backend_get(), file.SmsBackend)
-    settings.SMS_BACKEND = "rangkul.outreach.backends.locmem.SmsBackend"
+    settings.SMS_BACKEND = "rangkul.messaging.backends.locmem.SmsBackend"
     assert isinstance(sms_backend_get(), locmem.SmsBackend)
 
 
@@ -114,7 +119,7 @@ def test_sealed_payload_hides_number_and_text():
 
 @pytest.mark.django_db
 def test_queue_sends_after_commit_through_a_task(settings, django_capture_on_commit_callbacks, caplog):
-    settings.SMS_BACKEND = "rangkul.outreach.backends.locmem.SmsBackend"
+    settings.SMS_BACKEND = "rangkul.messaging.backends.locmem.SmsBackend"
     caplog.set_level(logging.DEBUG)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         sms_queue(to=PHONE, body="Kode 654321", purpose="otp_login")
@@ -140,3 +145,18 @@ def test_task_arguments_are_sealed(monkeypatch, django_capture_on_commit_callbac
         sms_queue(to=PHONE, body="Kode 111222", purpose="otp_register")
     assert set(seen) == {"sealed", "purpose"}
     assert PHONE not in json.dumps(seen) and "111222" not in json.dumps(seen)
+
+
+def test_paths_written_before_sending_moved_still_work():
+    # Tasks queued earlier name the outreach module; an installation's RANGKUL_SMS_BACKEND may too.
+    assert import_string("rangkul.outreach.tasks.sms_deliver") is tasks_module.sms_deliver
+    env = {**os.environ, "RANGKUL_ENV": "test", "RANGKUL_SMS_BACKEND": "rangkul.outreach.backends.file.SmsBackend"}
+    out = subprocess.run(
+        [sys.executable, "-c", "import config.settings as s; print(s.SMS_BACKEND)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[3],
+    )
+    assert out.stdout.strip() == "rangkul.messaging.backends.file.SmsBackend"

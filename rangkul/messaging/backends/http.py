@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from rangkul.outreach.backends import SmsDeliveryError
+from rangkul.messaging.backends import SmsDeliveryError
 
 # (url, body, headers, timeout) -> HTTP status. Tests pass a fake; production uses urllib.
 Transport = Callable[[str, bytes, Mapping[str, str], float], int]
