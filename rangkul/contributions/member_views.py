@@ -22,8 +22,8 @@ from rangkul.contributions.selectors import member_credit_idr, paid_months, rule
 from rangkul.contributions.services import bill_issue
 from rangkul.core.errors import ApplicationError
 from rangkul.core.periods import Period
-from rangkul.portal.auth import worker_actor, worker_required
 from rangkul.registry.models import Worker
+from rangkul.registry.sessions import worker_actor, worker_required
 
 MONTH_CHOICES = [(n, n) for n in range(1, 13)]
 

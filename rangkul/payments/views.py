@@ -17,7 +17,7 @@ from rangkul.payments.receipt_pdf import receipt_pdf as receipt_document
 from rangkul.payments.sandbox import SANDBOX, sandbox_bill, sandbox_pay
 from rangkul.payments.selectors import payments_for_worker, receipt_get_for_viewer
 
-PORTAL_SESSION_KEY = "portal_worker_id"  # set by the portal's log-in (rangkul.portal.auth.SESSION_KEY)
+PORTAL_SESSION_KEY = "portal_worker_id"  # set by the portal's log-in (rangkul.registry.sessions.SESSION_KEY)
 
 
 def _sandbox_enabled() -> None:

@@ -25,7 +25,6 @@ from rangkul.accounts.otp import otp_issue, otp_verify
 from rangkul.core.crypto import mask_nik, mask_phone
 from rangkul.core.errors import ApplicationError, NotFound
 from rangkul.portal import wizard as wz
-from rangkul.portal.auth import portal_login, portal_logout, portal_worker, worker_actor, worker_required
 from rangkul.portal.forms import AddressForm, CodeForm, HeirForm, IdentityForm, PhoneForm, WorkForm
 from rangkul.regions.forms import REFRESH_FIELD
 from rangkul.regions.models import Village
@@ -41,6 +40,7 @@ from rangkul.registry.services import (
     worker_export_data,
     worker_register,
 )
+from rangkul.registry.sessions import portal_login, portal_logout, portal_worker, worker_actor, worker_required
 
 STEP_TITLES = {
     "identitas": gettext_lazy("Identity"),

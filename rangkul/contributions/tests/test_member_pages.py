@@ -9,7 +9,7 @@ from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.services import payment_allocate
 from rangkul.contributions.tests.factories import member
 from rangkul.core.pdf import page_text
-from rangkul.portal.auth import SESSION_KEY
+from rangkul.registry.sessions import SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 

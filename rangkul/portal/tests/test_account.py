@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from rangkul.audit.models import AuditEvent
-from rangkul.portal.auth import SESSION_KEY
 from rangkul.registry.models import Heir
+from rangkul.registry.sessions import SESSION_KEY
 from rangkul.registry.tests.factories import worker_create
 
 
