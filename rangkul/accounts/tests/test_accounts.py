@@ -109,29 +109,6 @@ def test_api_key_is_stored_hashed_and_authenticates(db):
     assert raw not in json.dumps(list(AuditEvent.objects.values("before", "after")))
 
 
-def test_create_api_key_command_prints_the_key_once(db):
-    from rangkul.partners.models import Organisation
-
-    Organisation.objects.create(code="ojk-1", name="Platform Ojek", kind="platform")
-    out = StringIO()
-    call_command("create_api_key", "Platform Ojek", "--organisation", "OJK-1", stdout=out)
-    payload = json.loads(out.getvalue())
-    assert set(payload) == {"key"}
-    assert ApiKey.objects.get().organisation_code == "ojk-1"
-    assert api_key_authenticate(payload["key"]) is not None
-
-
-def test_create_api_key_command_rejects_an_unknown_organisation(db):
-    with pytest.raises(CommandError):
-        call_command("create_api_key", "Someone", "--organisation", "nope", stdout=StringIO())
-    assert not ApiKey.objects.exists()
-
-
-def test_create_api_key_command_rejects_an_empty_name(db):
-    with pytest.raises(CommandError):
-        call_command("create_api_key", "  ", stdout=StringIO())
-
-
 def test_seed_demo_creates_one_user_per_role(regions):
     out, err = StringIO(), StringIO()
     call_command("seed_demo", "--workers", "5", stdout=out, stderr=err)
