@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from bench.core import Context, Result, latency_summary, scenario
 from bench.http_load import json_request, run_load, serve
-from bench.population import FIRST, LAST, nik_for, phone_for
+from rangkul.contributions.demo import FIRST, LAST, nik_for, phone_for
 from rangkul.core.crypto import lookup_hash
 from rangkul.registry.models import Worker
 

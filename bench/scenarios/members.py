@@ -11,9 +11,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from bench.core import Context, Result, latency_summary, scenario
-from bench.population import generate
 from rangkul.analytics.selectors import coverage_by_area, coverage_by_province_occupation
 from rangkul.analytics.services import coverage_snapshot_take
+from rangkul.contributions.demo import generate
 from rangkul.contributions.models import MemberStatus, MemberStatusChange
 from rangkul.contributions.schedule import due_date
 from rangkul.contributions.selectors import coverage_on

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from bench.core import Context, Result, latency_summary, scenario
 from bench.http_load import run_load, serve
-from bench.population import _copy
 from bench.scenarios.members import ensure_population
+from rangkul.contributions.demo import _copy
 from rangkul.contributions.models import MemberStatus
 from rangkul.contributions.selectors import ledger_totals
 from rangkul.contributions.services import bill_issue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.population import generate
+from rangkul.contributions.demo import generate
 from rangkul.contributions.models import MemberStatus, MemberStatusChange
 from rangkul.contributions.services import member_status_refresh
 from rangkul.registry.models import Worker

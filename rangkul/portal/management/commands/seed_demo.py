@@ -85,7 +85,7 @@ class Command(BaseCommand):
         if members > POPULATION_LIMIT:
             raise CommandError(f"--population takes at most {POPULATION_LIMIT:,}; use `make bench` for more.")
         try:
-            from bench.population import generate
+            from rangkul.contributions.demo import generate
         except ImportError as exc:
             raise CommandError("--population needs a source checkout of Rangkul (the bench/ folder).") from exc
         if JournalEntry.objects.filter(kind="history_import").exists():

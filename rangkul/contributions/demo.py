@@ -201,7 +201,7 @@ def _copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
 
 def generate(*, members: int, months: int = 12, seed: int = 2026, today: dt.date | None = None) -> Summary:
     """Add ``members`` synthetic members with up to ``months`` months of history."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 — demo data, reproducible on purpose
     today = today or timezone.localdate()
     places = _Places(rng)
     occupations = list(Occupation.objects.filter(is_active=True).values_list("code", "sector", "id"))
