@@ -1,21 +1,19 @@
+"""Demo data for a fresh installation: each app seeds its own part (``<app>/demo.py``); this command calls them."""
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 
-from rangkul.accounts.models import BranchOffice, User
-from rangkul.accounts.roles import Role, roles_sync
+from rangkul.accounts.demo import DEMO_BRANCH, seed_demo_users
 from rangkul.analytics.services import coverage_snapshot_take
+from rangkul.contributions.demo import generate
 from rangkul.contributions.models import JournalEntry
 from rangkul.regions.selectors import regency_exists
 from rangkul.registry.demo import seed_demo_workers
 
-DEMO_BRANCH = {"code": "SMG-MJP", "name": "Semarang Majapahit", "regency_id": "33.74"}
-BRANCH_ROLES = {Role.BRANCH_OFFICER, Role.CLAIMS_OFFICER, Role.CLAIMS_APPROVER}
 POPULATION_LIMIT = 100_000
 DEMO_POPULATION_SEED = 11
 DEMO_PASSWORD = "rangkul-demo-2026"  # noqa: S105  (printed on purpose: demo logins only)
@@ -31,35 +29,15 @@ class Command(BaseCommand):
             "--population",
             type=int,
             default=0,
-            help="Also add N synthetic members with a year of contribution history (the benchmarks' generator, "
-            "from a source checkout); added once.",
+            help="Also add N synthetic members with a year of contribution history (the benchmarks' generator); "
+            "added once.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not regency_exists(DEMO_BRANCH["regency_id"]):
             raise CommandError("Kota Semarang (33.74) is missing: run `python manage.py load_regions` first.")
         password: str = options["password"]
-        with transaction.atomic():
-            roles_sync()
-            branch, _ = BranchOffice.objects.update_or_create(
-                code=DEMO_BRANCH["code"],
-                defaults={"name": DEMO_BRANCH["name"], "regency_id": DEMO_BRANCH["regency_id"]},
-            )
-            logins = []
-            for role in Role:
-                user, _ = User.objects.get_or_create(username=f"demo_{role.value}")
-                user.full_name = f"Demo {role.value.replace('_', ' ').title()}"
-                user.branch = (
-                    branch if role in {Role.BRANCH_OFFICER, Role.CLAIMS_OFFICER, Role.CLAIMS_APPROVER} else None
-                )
-                user.is_staff = role is Role.ADMINISTRATOR
-                user.is_superuser = role is Role.ADMINISTRATOR
-                user.locked_until = None
-                user.failed_login_count = 0
-                user.set_password(password)
-                user.save()
-                user.groups.set(Group.objects.filter(name=role.value))
-                logins.append((role.value, user.username))
+        branch, logins = seed_demo_users(password=password)
         workers = seed_demo_workers(count=options["workers"])
         population = self._population(options["population"])
         snapshot = coverage_snapshot_take()  # so the analysts' coverage page has something to show
@@ -84,10 +62,6 @@ class Command(BaseCommand):
             return 0
         if members > POPULATION_LIMIT:
             raise CommandError(f"--population takes at most {POPULATION_LIMIT:,}; use `make bench` for more.")
-        try:
-            from rangkul.contributions.demo import generate
-        except ImportError as exc:
-            raise CommandError("--population needs a source checkout of Rangkul (the bench/ folder).") from exc
         if JournalEntry.objects.filter(kind="history_import").exists():
             return 0  # added by an earlier run
         return generate(members=members, seed=DEMO_POPULATION_SEED).members
