@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo serve install install-dev migrate test test-browser lint fmt types check-migrations messages bench worker clean
+.PHONY: demo serve install install-dev migrate test test-browser lint fmt types imports check-migrations messages bench worker clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,11 +53,15 @@ fmt: $(DEV_STAMP)
 types: $(DEV_STAMP)
 	$(BIN)/mypy config rangkul bench
 
+## imports: the app layers and the acyclic app graph (import-linter contracts in pyproject.toml)
+imports: $(DEV_STAMP)
+	$(BIN)/lint-imports --no-cache
+
 check-migrations: $(DEV_STAMP)
 	RANGKUL_ENV=test $(PY) manage.py makemigrations --check --dry-run
 
-## test: lint, types, migrations check and the test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
-test: lint types check-migrations
+## test: lint, types, migrations check, the app layers (import-linter) and the test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+test: lint types check-migrations imports
 	RANGKUL_ENV=test $(PY) manage.py check --fail-level WARNING
 	@RANGKUL_ENV=test $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; exit $$rc
