@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes for `make test` (pytest-xdist): one per core; PYTEST_WORKERS=0 runs in this process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: demo serve install install-dev migrate test test-browser lint fmt types imports check-migrations messages bench worker clean
 
@@ -60,10 +62,10 @@ imports: $(DEV_STAMP)
 check-migrations: $(DEV_STAMP)
 	RANGKUL_ENV=test $(PY) manage.py makemigrations --check --dry-run
 
-## test: lint, types, migrations check, the app layers (import-linter) and the test suite (SQLite, or PostgreSQL when DATABASE_URL is set)
+## test: lint, types, migrations check, the app layers (import-linter) and the test suite in parallel (SQLite, or PostgreSQL when DATABASE_URL is set)
 test: lint types check-migrations imports
 	RANGKUL_ENV=test $(PY) manage.py check --fail-level WARNING
-	@RANGKUL_ENV=test $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	@RANGKUL_ENV=test $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; exit $$rc
 
 ## test-browser: end-to-end journeys in the system Chromium (/usr/bin/chromium)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Mapping
 from typing import cast
 
 os.environ.setdefault("RANGKUL_ENV", "test")
@@ -13,6 +14,8 @@ from django.apps import apps as global_apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from pytest_django.plugin import blocking_manager_key
 
 from rangkul.accounts.models import User
@@ -23,6 +26,27 @@ from rangkul.regions.tests.factories import small_region_tree
 audit_append_only = importlib.import_module("rangkul.audit.migrations.0002_append_only")
 
 PASSWORD = "correct horse battery"
+
+# Property-based tests draw a small number of examples while developing and the full number in
+# CI (.ci/run sets CI=true); HYPOTHESIS_PROFILE=ci or =dev chooses one explicitly. Tests set no
+# budget of their own. Many take function-scoped fixtures (a database per test, not per example)
+# and run against a database, so neither that health check nor a per-example deadline applies.
+_HYPOTHESIS_COMMON = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+hypothesis_settings.register_profile("ci", max_examples=100, **_HYPOTHESIS_COMMON)
+hypothesis_settings.register_profile("dev", max_examples=20, **_HYPOTHESIS_COMMON)
+
+
+def hypothesis_profile(environ: Mapping[str, str]) -> str:
+    chosen = environ.get("HYPOTHESIS_PROFILE", "").strip()
+    if chosen:
+        return chosen
+    return "ci" if environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"} else "dev"
+
+
+hypothesis_settings.load_profile(hypothesis_profile(os.environ))
 
 
 @pytest.fixture(scope="session")

@@ -69,7 +69,7 @@ def test_quote_is_in_the_openapi_schema(client):
     assert "/api/v1/quote" in schema["paths"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     income=st.one_of(st.integers(-(10**16), 10**16).map(str), st.text(max_size=12)),
     jht=st.one_of(st.sampled_from(["true", "false", "1", "0"]), st.text(max_size=5)),

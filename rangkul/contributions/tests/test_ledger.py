@@ -98,7 +98,7 @@ def entries(draw):
     return draw(st.permutations(lines))
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(batch=st.lists(st.tuples(entries(), st.text("ABC123", min_size=1, max_size=3)), min_size=1, max_size=5))
 def test_ledger_always_balances(db, batch):
     for lines, reference in batch:

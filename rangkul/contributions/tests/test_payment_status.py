@@ -38,7 +38,7 @@ payments = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=payments)
 def test_a_payment_stores_the_status_a_full_refresh_would(regions, history):
     with transaction.atomic():

@@ -42,7 +42,7 @@ steps = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sequence=steps, transport=st.booleans(), jht=st.booleans())
 def test_money_and_coverage_invariants(regions, sequence, transport, jht):
     with transaction.atomic():

@@ -146,7 +146,6 @@ reviews = {
     "batch_size": st.sampled_from([1, 2, 1000]),
 }
 hypothesis_settings = settings(
-    max_examples=120,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

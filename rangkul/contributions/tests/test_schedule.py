@@ -31,7 +31,7 @@ def rules(db):
     return rulebook_for(Period(2026, 1))
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(period=months)
 def test_due_date_is_a_working_day_on_or_after_the_15th(rules, period):
     day = due_date(period, rules=rules)
@@ -143,7 +143,7 @@ def test_prepaying_stops_twelve_months_ahead():
     assert len(periods) == 12
 
 
-@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(
     paid_offsets=st.sets(st.integers(0, 23), max_size=24),
     days_after=st.integers(0, 730),

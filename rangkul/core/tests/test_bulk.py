@@ -233,7 +233,7 @@ _TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_siz
 
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="array literals are PostgreSQL's syntax")
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(
     texts=st.lists(st.one_of(st.none(), _TEXT), max_size=20),
     numbers=st.lists(st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)), max_size=20),

@@ -181,7 +181,6 @@ def test_batches_decide_every_line_as_one_line_at_a_time_would(world, tmp_path, 
     runs = {"n": 0}
 
     @settings(
-        max_examples=30,
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )

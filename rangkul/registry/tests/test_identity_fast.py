@@ -47,7 +47,7 @@ def written_phones(draw: st.DrawFn) -> str:
     return draw(st.sampled_from(["", " ", "\n"])) + written + draw(st.sampled_from(["", " ", "x1", "#", "a"]))
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(deadline=None)
 @given(st.one_of(written_phones(), st.text(max_size=30), st.from_regex(r"\+?[0-9 -]{0,20}", fullmatch=True)))
 @example("081234567890")
 @example("+6281234567890")
@@ -107,7 +107,7 @@ def written_niks(draw: st.DrawFn) -> str:
     return draw(st.sampled_from(["", " "])) + nik + draw(st.sampled_from(["", " ", "0", "\n"]))
 
 
-@settings(max_examples=2000, deadline=None)
+@settings(deadline=None)
 @given(st.one_of(written_niks(), st.text(alphabet="0123456789 .-", max_size=20), st.text(max_size=20)))
 @example("3374012902000001")  # 29 February 2000
 @example("3374012901000001")  # 29 February 1901 and 2001: neither exists
