@@ -31,12 +31,11 @@ PASSWORD = "correct horse battery"
 # CI (.ci/run sets CI=true); HYPOTHESIS_PROFILE=ci or =dev chooses one explicitly. Tests set no
 # budget of their own. Many take function-scoped fixtures (a database per test, not per example)
 # and run against a database, so neither that health check nor a per-example deadline applies.
-_HYPOTHESIS_COMMON = {
-    "deadline": None,
-    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-}
-hypothesis_settings.register_profile("ci", max_examples=100, **_HYPOTHESIS_COMMON)
-hypothesis_settings.register_profile("dev", max_examples=20, **_HYPOTHESIS_COMMON)
+_HYPOTHESIS_COMMON = hypothesis_settings(
+    deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile("ci", _HYPOTHESIS_COMMON, max_examples=100)
+hypothesis_settings.register_profile("dev", _HYPOTHESIS_COMMON, max_examples=20)
 
 
 def hypothesis_profile(environ: Mapping[str, str]) -> str:
