@@ -298,9 +298,8 @@ PAYMENT_CODE_TTL_HOURS = env_int("RANGKUL_PAYMENT_CODE_TTL_HOURS", 72)
 
 # Bulk imports: rows per committed batch (a crash loses at most one batch) and the largest upload.
 # SQLite writes a batch's changed index pages to its log at commit, so larger batches share them
-# among more members (1M rows: 165.6 s with 5,000, 177.5-181.2 s with 1,000). On PostgreSQL the
-# size measured no different (93.8 s with 1,000, 96.5 s with 5,000), and a batch one part retries
-# after a deadlock (ADR 0019) stays small.
+# among more members (ADR 0020; figures in docs/benchmarks.md). On PostgreSQL a larger batch is
+# no faster, and a batch one part retries after a deadlock (ADR 0019) stays small.
 PARTNER_IMPORT_BATCH_SIZE = env_int(
     "RANGKUL_PARTNER_IMPORT_BATCH_SIZE",
     5000 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" else 1000,

@@ -283,11 +283,11 @@ def _copy_text(
 def array_literal(values: Iterable[str | int | dt.date | None]) -> str:
     """``values`` as one PostgreSQL array literal, for a parameter cast to an array (``%s::varchar[]``).
 
-    psycopg adapts a Python list for a query one element at a time in Python, about
-    5 µs a value on the benchmark machine; a batch's checks send several arrays of a
-    thousand values each. The literal is one string, which psycopg quotes at once. Text is
-    double-quoted with its backslashes and double quotes escaped (the array syntax's own
-    rules), so commas, braces, spaces and any other character arrive as they are;
+    psycopg adapts a Python list for a query one element at a time in Python (ADR 0023);
+    a batch's checks send several arrays of a thousand values each. The literal is one
+    string, which psycopg quotes at once. Text is double-quoted with its backslashes and
+    double quotes escaped (the array syntax's own rules), so commas, braces, spaces and
+    any other character arrive as they are;
     ``None`` is NULL. Integers and dates only otherwise (never a bool).
     """
     parts = []

@@ -1139,8 +1139,8 @@ def _oldest_per_key_pg(
     oldest: dict[tuple[Any, ...], list[tuple[dt.datetime, int]]] = {}
     with connection.cursor() as cursor:
         if connection.in_atomic_block:
-            # The planner prices a thousand probes as one big query and JIT-compiles it: ≈ 90 ms
-            # of compiling for ≈ 2 ms of work per batch. Off for this transaction only.
+            # The planner prices a thousand probes as one big query and JIT-compiles it, which
+            # costs far more than the work (ADR 0018). Off for this transaction only.
             cursor.execute("SET LOCAL jit TO off")
         cursor.execute(sql, params)
         for *key, registered_at, pk in cursor.fetchall():
