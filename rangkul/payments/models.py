@@ -62,6 +62,8 @@ class CallbackOutcome(models.TextChoices):
     REJECTED = "rejected", _("Rejected: authentication failed")
     MALFORMED = "malformed", _("Rejected: unreadable body")
     TOO_LARGE = "too_large", _("Rejected: body too large")
+    TAMPERED = "tampered", _("Rejected: contradicts what the gateway vouches for")
+    UNVERIFIED = "unverified", _("Not yet confirmed by the gateway (retry expected)")
 
 
 class CallbackEvent(models.Model):
@@ -180,6 +182,8 @@ class ExceptionReason(models.TextChoices):
     BILL_NOT_OPEN = "bill_not_open", _("Bill already paid or cancelled")
     BILL_EXPIRED = "bill_expired", _("Paid after the code expired")
     GROUP_BILL = "group_bill", _("Group bill (needs a split)")
+    OVER_CEILING = "over_ceiling", _("Amount above the single-payment ceiling")
+    PAID_BEFORE_BILL = "paid_before_bill", _("Paid before the bill existed")
 
 
 class ExceptionStatus(models.TextChoices):
