@@ -97,7 +97,7 @@ def _evidence_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return kept
 
 
-def _event_store(
+def callback_event_store(
     *,
     channel: Channel,
     headers: Mapping[str, str],
@@ -132,7 +132,7 @@ def _answer_for(payment: Payment, *, created: bool = False) -> dict[str, Any]:
     A payment recorded by this request is held for review exactly when its status says so
     (no need to look for an exception row); a later delivery may find one resolved since.
     """
-    under_review = payment.status == PaymentStatus.EXCEPTION or (not created and hasattr(payment, "exception"))
+    under_review = payment.status == PaymentStatus.EXCEPTION or (not created and payment.exceptions.exists())
     if under_review:
         return {
             "received": True,
@@ -159,7 +159,7 @@ def callback_receive(
         status: int, outcome: str, code: str, message: str, fields: Mapping[str, list[str]] | None = None
     ) -> CallbackAnswer:
         """Keep the attempt as evidence and answer with the error; no money moves."""
-        event = _event_store(
+        event = callback_event_store(
             channel=channel,
             headers=headers,
             body=body,
@@ -199,7 +199,8 @@ def callback_receive(
     if parsed.meaning == Meaning.TAMPERED:
         return _tampered(refuse, channel)
     existing = Payment.objects.filter(channel=channel, external_reference=parsed.external_reference).first()
-    if parsed.meaning == Meaning.PAID and existing is None:
+    # A first paid notice, and a reversal of a recorded payment, act only once the gateway confirms them.
+    if (parsed.meaning == Meaning.PAID and existing is None) or (parsed.meaning == Meaning.REVERSAL and existing):
         try:
             confirmed = gateway_confirms(channel, parsed)
         except StatusUnavailable as exc:
@@ -209,6 +210,12 @@ def callback_receive(
         if not confirmed:
             return _tampered(refuse, channel)
     with transaction.atomic():
+        if parsed.meaning == Meaning.REVERSAL and existing is not None:
+            from rangkul.payments.reversals import reversal_receive  # reversals import services: avoid the cycle
+
+            return reversal_receive(
+                channel=channel, parsed=parsed, headers=headers, body=body, remote_addr=remote_addr, payment=existing
+            )
         return _callback_act(
             channel=channel, parsed=parsed, headers=headers, body=body, remote_addr=remote_addr, existing=existing
         )
@@ -260,7 +267,7 @@ def _callback_act(
     if not parsed.paid:
         # Pending, expired, failed: no money arrived. A late "expired" after "paid" lands here
         # too and never touches the recorded payment.
-        event = _event_store(
+        event = callback_event_store(
             channel=channel,
             headers=headers,
             body=body,
@@ -283,7 +290,7 @@ def _callback_act(
         outcome = CallbackOutcome.EXCEPTION if payment.status == PaymentStatus.EXCEPTION else CallbackOutcome.RECORDED
     else:
         outcome = CallbackOutcome.DUPLICATE
-    event = _event_store(
+    event = callback_event_store(
         channel=channel,
         headers=headers,
         body=body,
@@ -485,6 +492,8 @@ def receipt_notify(*, receipt: Receipt) -> bool:
 
 # --- exceptions queue (maker–checker) -------------------------------------------------------
 
+_REVERSAL_RESOLUTIONS = (Resolution.REVERSE, Resolution.KEEP)
+
 
 def _require(actor: Any, perm: str) -> None:
     if not getattr(actor, "has_perm", None) or not actor.has_perm(perm):
@@ -509,7 +518,15 @@ def exception_propose(
             _("Choose the member to assign the money to."),
             fields={"membership_number": [_("Enter the member's membership number.")]},
         )
-    if action in (Resolution.REFUND, Resolution.WRITE_OFF) and not note.strip():
+    for_reversal = action in _REVERSAL_RESOLUTIONS
+    if for_reversal != (exc.reason == ExceptionReason.REVERSAL):
+        message = (
+            _("A reversal is resolved by reversing the payment or keeping it.")
+            if exc.reason == ExceptionReason.REVERSAL
+            else _("Reverse or keep applies only to a payment the gateway reports reversed.")
+        )
+        raise ValidationFailed(message, fields={"action": [message]})
+    if action in (Resolution.REFUND, Resolution.WRITE_OFF, *_REVERSAL_RESOLUTIONS) and not note.strip():
         raise ValidationFailed(_("Give a reason."), fields={"note": [_("A reason is required.")]})
     before = {"status": exc.status, "proposed_action": exc.proposed_action}
     exc.status = ExceptionStatus.PROPOSED
@@ -563,6 +580,10 @@ def exception_approve(*, actor: Any, exception_id: int) -> PaymentException:
         raise PermissionDenied(_("Someone else must approve this: you proposed it."), code="maker_checker")
     payment = Payment.objects.select_for_update().get(pk=exc.payment_id)
     reference = f"{payment.channel.code}:{payment.external_reference}"
+    if exc.proposed_action in _REVERSAL_RESOLUTIONS:
+        from rangkul.payments.reversals import reversal_resolve  # reversals import services: avoid the cycle
+
+        return reversal_resolve(actor=actor, exc=exc, payment=payment)
     if payment.journal_entry_id is None and payment.status == PaymentStatus.EXCEPTION:
         # Held outside the ledger (above the ceiling): two people now vouch for the amount, so it
         # is parked in suspense first and resolved from there like any other exception.
