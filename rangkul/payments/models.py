@@ -252,6 +252,9 @@ class PaymentException(models.Model):
 class SettlementStatus(models.TextChoices):
     PROCESSING = "processing", _("Processing")
     DONE = "done", _("Done")
+    # Stopped (unreadable file, or an error part-way): the reason is in ``summary["error"]``;
+    # uploading the same file again resumes after the lines already stored.
+    FAILED = "failed", _("Failed")
 
 
 class SettlementFile(models.Model):
