@@ -198,9 +198,18 @@ def callback_receive(
         return refuse(422, CallbackOutcome.MALFORMED, "validation_failed", _("Some fields are not valid."), fields)
     if parsed.meaning == Meaning.TAMPERED:
         return _tampered(refuse, channel)
-    existing = Payment.objects.filter(channel=channel, external_reference=parsed.external_reference).first()
-    # A first paid notice, and a reversal of a recorded payment, act only once the gateway confirms them.
-    if (parsed.meaning == Meaning.PAID and existing is None) or (parsed.meaning == Meaning.REVERSAL and existing):
+    # A first paid notice, and a reversal of a recorded payment, act only once the gateway confirms
+    # them. A paid notice on a channel without a status check needs no read here: the exactly-once
+    # insert tells a first delivery from a repeat.
+    needs_lookup = parsed.meaning != Meaning.PAID or status_check_for(channel) is not None
+    existing = (
+        Payment.objects.filter(channel=channel, external_reference=parsed.external_reference).first()
+        if needs_lookup
+        else None
+    )
+    if (parsed.meaning == Meaning.PAID and needs_lookup and existing is None) or (
+        parsed.meaning == Meaning.REVERSAL and existing
+    ):
         try:
             confirmed = gateway_confirms(channel, parsed)
         except StatusUnavailable as exc:
