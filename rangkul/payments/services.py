@@ -176,7 +176,7 @@ def callback_receive(
         return refuse(413, CallbackOutcome.TOO_LARGE, "payload_too_large", message)
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # undecodable, not JSON, or an integer of thousands of digits
         data = None
     if not isinstance(data, dict):
         message = _("The request body is not a valid JSON object.")

@@ -72,6 +72,14 @@ def test_a_nul_character_in_any_field_is_refused_and_kept(client, regions, field
     assert field in response.json()["fields"]
 
 
+def test_an_integer_of_thousands_of_digits_is_refused_not_crashed(client, regions):
+    _worker, bill = billed_member()
+    raw = _raw_with(sandbox_body(bill), "amount_idr", "9" * 5000)
+    response = post_callback(client, None, raw=raw)
+    assert response.status_code == 400 and response.json()["code"] == "malformed_json"
+    assert CallbackEvent.objects.get().outcome == CallbackOutcome.MALFORMED
+
+
 def test_a_nul_byte_in_an_unreadable_body_is_kept_as_evidence(client, regions):
     response = post_callback(client, None, raw=b'{"external_id": "A\x00B"')
     assert response.status_code == 400
