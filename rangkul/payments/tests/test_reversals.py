@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from conftest import PASSWORD
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.models import BillStatus, ContributionMonth, JournalEntry
 from rangkul.contributions.selectors import account_balance, coverage_on, ledger_totals
@@ -159,3 +161,24 @@ def test_a_refund_of_money_held_for_review_reverses_the_suspense(client, regions
     assert account_balance(code="clearing:suspense") == 0
     assert account_balance(code="clearing:midtrans") == 0
     assert Payment.objects.get().status == PaymentStatus.REVERSED
+
+
+def test_the_office_page_resolves_a_reversal(client, regions, branch_officer, administrator):
+    worker, bill, _body = _paid(client)
+    _post(client, _reversal(bill, "refund"))
+    exc = PaymentException.objects.get()
+    detail_url = reverse("payments_office:exception", args=[exc.pk])
+    client.login(username=branch_officer.username, password=PASSWORD)
+    page = client.get(detail_url)
+    assert page.status_code == 200 and bill.payment_code in page.content.decode()
+    wrong = client.post(detail_url, {"decision": "propose", "action": "write_off", "note": "x"})
+    assert wrong.status_code == 200  # refused with the reason on the form, nothing saved
+    exc.refresh_from_db()
+    assert exc.status == ExceptionStatus.OPEN
+    proposed = client.post(detail_url, {"decision": "propose", "action": "reverse", "note": "refund confirmed"})
+    assert proposed.status_code == 302
+    client.logout()
+    client.login(username=administrator.username, password=PASSWORD)
+    assert client.post(detail_url, {"decision": "approve"}).status_code == 302
+    assert Payment.objects.get().status == PaymentStatus.REVERSED
+    assert not coverage_on(worker, timezone.localdate())
