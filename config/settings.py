@@ -322,6 +322,19 @@ SANDBOX_CALLBACK_TOKEN = (
 PAYMENTS_CALLBACK_MAX_BYTES = env_int("RANGKUL_PAYMENTS_CALLBACK_MAX_BYTES", 64 * 1024)
 # Settlement lines per committed batch: a reconciliation killed halfway resumes after the last batch.
 PAYMENTS_SETTLEMENT_BATCH_SIZE = env_int("RANGKUL_PAYMENTS_SETTLEMENT_BATCH_SIZE", 5000)
+# The largest single payment recorded without review (Rp). A callback or settlement line above it
+# is held in the exceptions queue, untouched by the ledger, until two staff members confirm it.
+PAYMENTS_PAYMENT_CEILING_IDR = env_int("RANGKUL_PAYMENTS_PAYMENT_CEILING_IDR", 100_000_000)
+# Gateway status checks (a first "paid" notice and a reversal are confirmed with the gateway
+# before they act): adapter per kind, and how long to wait for the gateway's answer.
+PAYMENTS_STATUS_CHECK_ADAPTERS = {
+    "midtrans": (
+        "rangkul.payments.gateways.SandboxStatusCheck"
+        if ENV == "test"
+        else "rangkul.payments.gateways.MidtransStatusCheck"
+    ),
+}
+PAYMENTS_STATUS_CHECK_TIMEOUT_SECONDS = env_int("RANGKUL_PAYMENTS_STATUS_CHECK_TIMEOUT_SECONDS", 5)
 
 if ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

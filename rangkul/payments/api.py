@@ -29,14 +29,29 @@ class CallbackOut(Schema):
 @router.post(
     "/callbacks/{channel}",
     auth=None,
-    response={200: CallbackOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut},
+    response={
+        200: CallbackOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        404: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+        503: ErrorOut,
+    },
     summary="Receive a payment gateway callback",
     description=(
         "Authenticated per channel: a shared token header (`X-Callback-Token` for `sandbox`) or a SHA-512 "
         "body signature. Idempotent: a payment is recorded once per channel and `external_id`; every "
         "repeat gets the same 200 answer. An unknown payment code or an amount different from the bill "
         "is accepted for review (`result: accepted_for_review`), never guessed. A status other than paid "
-        "moves no money. Sandbox body: `{external_id, payment_code, amount_idr, status: PAID, paid_at}`."
+        "moves no money (200, `result: no_money_moved`). Money moves only on what the gateway vouches for: "
+        "a body whose unsigned fields contradict its signed ones (Midtrans: a paid status without "
+        "`status_code` 200) is refused with 401 `tampered_callback` and kept; a first paid notice on a "
+        "channel with a status-check API is confirmed with the gateway (503 `verification_unavailable` "
+        "when it cannot be asked: send it again later). Impossible values (amounts that are infinite, "
+        "NaN or out of range, impossible dates, NUL characters) and currencies other than IDR get 422 "
+        "in the error shape; the raw event is always stored. "
+        "Sandbox body: `{external_id, payment_code, amount_idr, status: PAID, paid_at}`."
     ),
 )
 def callback(request: HttpRequest, channel: str) -> HttpResponse:

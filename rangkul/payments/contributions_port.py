@@ -15,8 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import models
+
 from rangkul.contributions.ledger import Line, clearing_account, journal_post
-from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalLine
+from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalEntry, JournalLine
+from rangkul.contributions.reversals import Reversal, entries_reverse
 from rangkul.contributions.selectors import coverage_on, ledger_totals, paid_months, worker_status
 from rangkul.contributions.services import Allocation, group_bill_pay, payment_allocate
 from rangkul.registry.models import Worker
@@ -26,10 +29,13 @@ __all__ = [
     "Allocation",
     "Bill",
     "BillStatus",
+    "Reversal",
     "bill_for_code_locked",
     "bill_open_for_code",
     "coverage_on",
     "credit_moves_for_entry",
+    "entries_for_payment",
+    "entries_reverse",
     "group_bill_pay",
     "ledger_totals",
     "month_lines_for_entry",
@@ -130,3 +136,15 @@ def credit_moves_for_entry(entry_id: int) -> tuple[int, int]:
     used = sum(line.debit_idr for line in lines)
     kept = sum(line.credit_idr for line in lines)
     return used, kept
+
+
+def entries_for_payment(*, channel: str, reference: str) -> list[int]:
+    """Every journal entry that brought a payment's money in: parked in suspense, allocated to the
+    member (directly, from suspense, or as a group bill's per-member shares)."""
+    direct = f"{channel}:{reference}"
+    entries = JournalEntry.objects.filter(
+        models.Q(kind="payment_suspense", reference=direct)
+        | models.Q(kind="payment", reference__in=[direct, f"{SUSPENSE_CHANNEL}:{direct}"])
+        | models.Q(kind="payment", reference__startswith=f"{direct}/")
+    )
+    return list(entries.order_by("pk").values_list("pk", flat=True))

@@ -62,6 +62,9 @@ class CallbackOutcome(models.TextChoices):
     REJECTED = "rejected", _("Rejected: authentication failed")
     MALFORMED = "malformed", _("Rejected: unreadable body")
     TOO_LARGE = "too_large", _("Rejected: body too large")
+    TAMPERED = "tampered", _("Rejected: contradicts what the gateway vouches for")
+    UNVERIFIED = "unverified", _("Not yet confirmed by the gateway (retry expected)")
+    REVERSAL = "reversal", _("Reversal reported: held for review")
 
 
 class CallbackEvent(models.Model):
@@ -100,6 +103,7 @@ class PaymentStatus(models.TextChoices):
     EXCEPTION = "exception", _("Waiting for review")
     REFUNDED = "refunded", _("Refunded")
     WRITTEN_OFF = "written_off", _("Written off")
+    REVERSED = "reversed", _("Reversed by the gateway")
 
 
 class Payment(models.Model):
@@ -180,6 +184,10 @@ class ExceptionReason(models.TextChoices):
     BILL_NOT_OPEN = "bill_not_open", _("Bill already paid or cancelled")
     BILL_EXPIRED = "bill_expired", _("Paid after the code expired")
     GROUP_BILL = "group_bill", _("Group bill (needs a split)")
+    OVER_CEILING = "over_ceiling", _("Amount above the single-payment ceiling")
+    PAID_BEFORE_BILL = "paid_before_bill", _("Paid before the bill existed")
+    # The gateway reports a recorded payment denied, cancelled, refunded or charged back.
+    REVERSAL = "reversal", _("Gateway reports the money reversed")
 
 
 class ExceptionStatus(models.TextChoices):
@@ -192,12 +200,16 @@ class Resolution(models.TextChoices):
     ASSIGN = "assign", _("Assign to a member")
     REFUND = "refund", _("Refund to the payer")
     WRITE_OFF = "write_off", _("Write off")
+    # For a reversal: the money is really gone (undo the allocation), or it stayed (nothing moves).
+    REVERSE = "reverse", _("Reverse: the money is gone")
+    KEEP = "keep", _("Keep: the money stayed")
 
 
 class PaymentException(models.Model):
-    """Money that could not be matched to a bill without guessing; held in suspense until resolved."""
+    """Money that could not be matched to a bill without guessing (held in suspense until resolved),
+    or a recorded payment the gateway reports reversed. At most one is unresolved per payment."""
 
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="exception")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="exceptions")
     reason = models.CharField(_("reason"), max_length=20, choices=ExceptionReason.choices)
     detail = models.CharField(_("detail"), max_length=255, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=ExceptionStatus.choices, default="open")
@@ -227,6 +239,9 @@ class PaymentException(models.Model):
                 condition=Q(approved_by__isnull=True) | ~Q(approved_by=models.F("proposed_by")),
                 name="payments_exception_four_eyes",
             ),
+            models.UniqueConstraint(
+                fields=["payment"], condition=~Q(status="resolved"), name="payments_exception_one_unresolved"
+            ),
         ]
         indexes = [models.Index(fields=["status", "-created_at"], name="payments_exception_status")]
 
@@ -237,6 +252,9 @@ class PaymentException(models.Model):
 class SettlementStatus(models.TextChoices):
     PROCESSING = "processing", _("Processing")
     DONE = "done", _("Done")
+    # Stopped (unreadable file, or an error part-way): the reason is in ``summary["error"]``;
+    # uploading the same file again resumes after the lines already stored.
+    FAILED = "failed", _("Failed")
 
 
 class SettlementFile(models.Model):

@@ -8,6 +8,7 @@ succeeds, in the same transaction (allocation through contributions' ledger). Se
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -28,7 +29,14 @@ from rangkul.core.money import format_rupiah
 from rangkul.core.tasks import enqueue_on_commit
 from rangkul.messaging.services import sms_queue
 from rangkul.payments import contributions_port as port
-from rangkul.payments.channels import CallbackData, CallbackUnreadable, callback_authentic, callback_parse
+from rangkul.payments.channels import (
+    CallbackData,
+    CallbackUnreadable,
+    Meaning,
+    callback_authentic,
+    callback_parse,
+)
+from rangkul.payments.gateways import StatusUnavailable, status_check_for
 from rangkul.payments.models import (
     CallbackEvent,
     CallbackOutcome,
@@ -52,6 +60,9 @@ logger = logging.getLogger("rangkul.payments")
 _EVIDENCE_HEADERS = ("content-type", "user-agent", "x-forwarded-for", "webhook-id", "x-request-id")
 _SECRET_HEADERS = ("x-callback-token", "authorization")
 BODY_EVIDENCE_CAP = 16 * 1024
+# Gateways stamp payments to the second, and their clocks and ours differ a little: a payment
+# time this much before the bill was created is still taken as paid after it.
+PAID_BEFORE_BILL_TOLERANCE = dt.timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -82,11 +93,11 @@ def _evidence_headers(headers: Mapping[str, str]) -> dict[str, str]:
         if lower in _SECRET_HEADERS:
             kept[lower] = "present" if value else "empty"
         elif lower in _EVIDENCE_HEADERS:
-            kept[lower] = str(value)[:200]
+            kept[lower] = str(value)[:200].replace("\x00", "\u2400")
     return kept
 
 
-def _event_store(
+def callback_event_store(
     *,
     channel: Channel,
     headers: Mapping[str, str],
@@ -98,7 +109,8 @@ def _event_store(
     payment: Payment | None = None,
     truncated: bool = False,
 ) -> CallbackEvent:
-    text = body[:BODY_EVIDENCE_CAP].decode("utf-8", errors="replace")
+    # Kept as received, except NUL (which no text column holds): written as the escape U+2400 "␀".
+    text = body[:BODY_EVIDENCE_CAP].decode("utf-8", errors="replace").replace("\x00", "\u2400")
     return CallbackEvent.objects.create(
         channel=channel,
         received_at=timezone.now(),
@@ -120,7 +132,7 @@ def _answer_for(payment: Payment, *, created: bool = False) -> dict[str, Any]:
     A payment recorded by this request is held for review exactly when its status says so
     (no need to look for an exception row); a later delivery may find one resolved since.
     """
-    under_review = payment.status == PaymentStatus.EXCEPTION or (not created and hasattr(payment, "exception"))
+    under_review = payment.status == PaymentStatus.EXCEPTION or (not created and payment.exceptions.exists())
     if under_review:
         return {
             "received": True,
@@ -131,18 +143,23 @@ def _answer_for(payment: Payment, *, created: bool = False) -> dict[str, Any]:
     return {"received": True, "external_id": payment.external_reference, "result": "recorded"}
 
 
-@transaction.atomic
 def callback_receive(
     *, channel_code: str, headers: Mapping[str, str], body: bytes, remote_addr: str | None = None
 ) -> CallbackAnswer:
-    """Authenticate, store and act on one gateway callback. Raises ``NotFound`` for an unknown channel."""
+    """Authenticate, read, confirm and act on one gateway callback. Raises ``NotFound`` for an unknown channel.
+
+    Every attempt is stored as evidence, whatever its fate. Money moves only for what the gateway
+    vouches for: an authentic body whose signed fields agree with its unsigned ones, and, for a
+    channel with a status check, a first "paid" notice the gateway confirms. The question to the
+    gateway is asked outside any transaction (no lock is held while waiting for it).
+    """
     channel = channel_get(channel_code)
 
     def refuse(
         status: int, outcome: str, code: str, message: str, fields: Mapping[str, list[str]] | None = None
     ) -> CallbackAnswer:
         """Keep the attempt as evidence and answer with the error; no money moves."""
-        event = _event_store(
+        event = callback_event_store(
             channel=channel,
             headers=headers,
             body=body,
@@ -159,7 +176,7 @@ def callback_receive(
         return refuse(413, CallbackOutcome.TOO_LARGE, "payload_too_large", message)
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # undecodable, not JSON, or an integer of thousands of digits
         data = None
     if not isinstance(data, dict):
         message = _("The request body is not a valid JSON object.")
@@ -173,13 +190,93 @@ def callback_receive(
     try:
         parsed = callback_parse(channel, data)
     except CallbackUnreadable as exc:
+        if exc.code == "unsupported_currency":
+            message = _("Only payments in rupiah (IDR) are accepted.")
+            fields = {exc.field: [message]}
+            return refuse(422, CallbackOutcome.MALFORMED, exc.code, message, fields)
         fields = {exc.field: [_("This field is missing or not valid.")]}
         return refuse(422, CallbackOutcome.MALFORMED, "validation_failed", _("Some fields are not valid."), fields)
+    if parsed.meaning == Meaning.TAMPERED:
+        return _tampered(refuse, channel)
+    # A first paid notice, and a reversal of a recorded payment, act only once the gateway confirms
+    # them. A paid notice on a channel without a status check needs no read here: the exactly-once
+    # insert tells a first delivery from a repeat.
+    needs_lookup = parsed.meaning != Meaning.PAID or status_check_for(channel) is not None
+    existing = (
+        Payment.objects.filter(channel=channel, external_reference=parsed.external_reference).first()
+        if needs_lookup
+        else None
+    )
+    if (parsed.meaning == Meaning.PAID and needs_lookup and existing is None) or (
+        parsed.meaning == Meaning.REVERSAL and existing
+    ):
+        try:
+            confirmed = gateway_confirms(channel, parsed)
+        except StatusUnavailable as exc:
+            logger.warning("payment status check unavailable channel=%s reason=%s", channel.code, exc)
+            message = _("The payment could not be confirmed with the gateway yet. Please send it again later.")
+            return refuse(503, CallbackOutcome.UNVERIFIED, "verification_unavailable", message)
+        if not confirmed:
+            return _tampered(refuse, channel)
+    with transaction.atomic():
+        if parsed.meaning == Meaning.REVERSAL and existing is not None:
+            from rangkul.payments.reversals import reversal_receive  # reversals import services: avoid the cycle
+
+            return reversal_receive(
+                channel=channel, parsed=parsed, headers=headers, body=body, remote_addr=remote_addr, payment=existing
+            )
+        return _callback_act(
+            channel=channel, parsed=parsed, headers=headers, body=body, remote_addr=remote_addr, existing=existing
+        )
+
+
+def _tampered(refuse: Any, channel: Channel) -> CallbackAnswer:
+    answer: CallbackAnswer = refuse(
+        401,
+        CallbackOutcome.TAMPERED,
+        "tampered_callback",
+        _("The callback contradicts what the gateway vouches for. It has been kept for investigation."),
+    )
+    logger.warning("payment callback tampered channel=%s event=%s", channel.code, getattr(answer.event, "pk", None))
+    return answer
+
+
+def gateway_confirms(channel: Channel, parsed: CallbackData) -> bool:
+    """True when the channel has no status check, or the gateway holds the transaction exactly as
+    the callback says (same meaning and amount, read with the same channel rules).
+
+    Raises ``StatusUnavailable`` when the gateway cannot be asked now.
+    """
+    check = status_check_for(channel)
+    if check is None:
+        return True
+    answer = check(channel, reference=parsed.external_reference)
+    if answer is None:
+        return False
+    try:
+        held = callback_parse(channel, answer)
+    except CallbackUnreadable:
+        return False
+    return (
+        held.external_reference == parsed.external_reference
+        and held.meaning == parsed.meaning
+        and held.amount_idr == parsed.amount_idr
+    )
+
+
+def _callback_act(
+    *,
+    channel: Channel,
+    parsed: CallbackData,
+    headers: Mapping[str, str],
+    body: bytes,
+    remote_addr: str | None,
+    existing: Payment | None,
+) -> CallbackAnswer:
     if not parsed.paid:
         # Pending, expired, failed: no money arrived. A late "expired" after "paid" lands here
         # too and never touches the recorded payment.
-        existing = Payment.objects.filter(channel=channel, external_reference=parsed.external_reference).first()
-        event = _event_store(
+        event = callback_event_store(
             channel=channel,
             headers=headers,
             body=body,
@@ -202,7 +299,7 @@ def callback_receive(
         outcome = CallbackOutcome.EXCEPTION if payment.status == PaymentStatus.EXCEPTION else CallbackOutcome.RECORDED
     else:
         outcome = CallbackOutcome.DUPLICATE
-    event = _event_store(
+    event = callback_event_store(
         channel=channel,
         headers=headers,
         body=body,
@@ -274,13 +371,10 @@ def payment_record(*, actor: Any, channel: Channel, data: CallbackData, source: 
         _receipt_task_enqueue(payment.pk)
     else:
         payment.bill = bill
-        payment.journal_entry_id = port.suspense_post(
-            actor=actor,
-            channel=channel.code,
-            reference=data.external_reference,
-            amount_idr=data.amount_idr,
-            occurred_at=data.paid_at,
-        )
+        if reason != ExceptionReason.OVER_CEILING:
+            payment.journal_entry_id = _suspense_park(actor=actor, payment=payment)
+        # Above the ceiling the amount is not trusted enough to enter any ledger total: the
+        # exception row keeps it in view until two people confirm it (``exception_approve``).
         payment.save(update_fields=["bill", "journal_entry_id"])
         PaymentException.objects.create(
             payment=payment, reason=reason or ExceptionReason.UNKNOWN_CODE, detail=detail[:255], created_at=now
@@ -316,9 +410,24 @@ def _payment_insert(payment: Payment) -> bool:
     return insert_unless_conflict(payment, conflict=["channel", "external_reference"])
 
 
+def _suspense_park(*, actor: Any, payment: Payment) -> int:
+    return port.suspense_post(
+        actor=actor,
+        channel=payment.channel.code,
+        reference=payment.external_reference,
+        amount_idr=payment.amount_idr,
+        occurred_at=payment.paid_at,
+    )
+
+
 def _exception_reason(bill: port.Bill | None, data: CallbackData) -> tuple[str | None, str]:
+    ceiling = settings.PAYMENTS_PAYMENT_CEILING_IDR
+    if data.amount_idr > ceiling:
+        return ExceptionReason.OVER_CEILING, f"paid {data.amount_idr}, ceiling {ceiling}"
     if bill is None:
         return ExceptionReason.UNKNOWN_CODE, ""
+    if data.paid_at < bill.created_at - PAID_BEFORE_BILL_TOLERANCE:
+        return ExceptionReason.PAID_BEFORE_BILL, f"bill created {bill.created_at.isoformat()}"
     if bill.amount_idr != data.amount_idr:
         return ExceptionReason.AMOUNT_MISMATCH, f"bill {bill.amount_idr}, paid {data.amount_idr}"
     if bill.status != port.BillStatus.OPEN:
@@ -392,6 +501,8 @@ def receipt_notify(*, receipt: Receipt) -> bool:
 
 # --- exceptions queue (maker–checker) -------------------------------------------------------
 
+_REVERSAL_RESOLUTIONS = (Resolution.REVERSE, Resolution.KEEP)
+
 
 def _require(actor: Any, perm: str) -> None:
     if not getattr(actor, "has_perm", None) or not actor.has_perm(perm):
@@ -416,7 +527,15 @@ def exception_propose(
             _("Choose the member to assign the money to."),
             fields={"membership_number": [_("Enter the member's membership number.")]},
         )
-    if action in (Resolution.REFUND, Resolution.WRITE_OFF) and not note.strip():
+    for_reversal = action in _REVERSAL_RESOLUTIONS
+    if for_reversal != (exc.reason == ExceptionReason.REVERSAL):
+        message = (
+            _("A reversal is resolved by reversing the payment or keeping it.")
+            if exc.reason == ExceptionReason.REVERSAL
+            else _("Reverse or keep applies only to a payment the gateway reports reversed.")
+        )
+        raise ValidationFailed(message, fields={"action": [message]})
+    if action in (Resolution.REFUND, Resolution.WRITE_OFF, *_REVERSAL_RESOLUTIONS) and not note.strip():
         raise ValidationFailed(_("Give a reason."), fields={"note": [_("A reason is required.")]})
     before = {"status": exc.status, "proposed_action": exc.proposed_action}
     exc.status = ExceptionStatus.PROPOSED
@@ -470,6 +589,14 @@ def exception_approve(*, actor: Any, exception_id: int) -> PaymentException:
         raise PermissionDenied(_("Someone else must approve this: you proposed it."), code="maker_checker")
     payment = Payment.objects.select_for_update().get(pk=exc.payment_id)
     reference = f"{payment.channel.code}:{payment.external_reference}"
+    if exc.proposed_action in _REVERSAL_RESOLUTIONS:
+        from rangkul.payments.reversals import reversal_resolve  # reversals import services: avoid the cycle
+
+        return reversal_resolve(actor=actor, exc=exc, payment=payment)
+    if payment.journal_entry_id is None and payment.status == PaymentStatus.EXCEPTION:
+        # Held outside the ledger (above the ceiling): two people now vouch for the amount, so it
+        # is parked in suspense first and resolved from there like any other exception.
+        payment.journal_entry_id = _suspense_park(actor=actor, payment=payment)
     if exc.proposed_action == Resolution.ASSIGN:
         worker = exc.proposed_worker
         assert worker is not None  # noqa: S101  (propose refuses an assignment without a member)

@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import io
 import itertools
+import logging
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -51,6 +52,8 @@ from rangkul.payments.models import (
 )
 from rangkul.payments.services import payment_record
 
+logger = logging.getLogger("rangkul.payments")
+
 SUMMARY_KEYS = ("lines", "matched", "duplicates", "unmatched", "mismatched")
 _OUTCOME_KEY = {
     LineOutcome.MATCHED: "matched",
@@ -59,6 +62,7 @@ _OUTCOME_KEY = {
     LineOutcome.MISMATCHED: "mismatched",
     LineOutcome.INVALID: "invalid",
 }
+_REQUIRED_COLUMNS = ("external_reference", "amount_idr", "paid_at")
 REPORT_COLUMNS = ["line", "external_reference", "payment_code", "amount_idr", "outcome", "note", "payment_status"]
 
 
@@ -79,12 +83,26 @@ class Row:
     unreadable: str = ""
 
 
+class SettlementUnreadable(ValueError):
+    """The file as a whole cannot be read in the channel's layout (not text, not CSV, columns missing)."""
+
+
 def _rows(path: Path, layout: dict[str, Any]) -> Iterator[Row]:
     """Stream the file's data rows; line numbers count data rows from 1 (the header is not one)."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle, delimiter=layout.get("delimiter", ","))
-        for number, values in enumerate(reader, start=1):
-            yield Row(number, {k.strip(): (v or "").strip() for k, v in values.items() if k})
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle, delimiter=layout.get("delimiter", ","))
+            header = {name.strip() for name in reader.fieldnames or () if name}
+            columns = layout["columns"]
+            missing = [columns[key] for key in _REQUIRED_COLUMNS if columns[key] not in header]
+            if missing:
+                raise SettlementUnreadable(f"columns missing: {', '.join(missing)}")
+            for number, values in enumerate(reader, start=1):
+                yield Row(number, {k.strip(): (v or "").strip() for k, v in values.items() if isinstance(k, str) and k})
+    except UnicodeDecodeError as exc:
+        raise SettlementUnreadable(f"not UTF-8 text (byte {exc.start})") from exc
+    except csv.Error as exc:
+        raise SettlementUnreadable(f"not a CSV file: {exc}"[:200]) from exc
 
 
 def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
@@ -157,6 +175,9 @@ def _parse_or_note(row: Row, layout: dict[str, Any]) -> tuple[ParsedLine | None,
 
 def _parse(row: Row, layout: dict[str, Any]) -> ParsedLine:
     columns: dict[str, str] = layout["columns"]
+    for name, value in row.values.items():
+        if "\x00" in value:
+            raise CallbackUnreadable(name, "contains a NUL character")
     reference = row.values.get(columns["external_reference"], "")
     if not reference or len(reference) > 120:
         raise CallbackUnreadable(columns["external_reference"], "missing")
@@ -410,9 +431,16 @@ def settlement_reconcile(
     )
     if file.status == SettlementStatus.DONE:
         return file, dict(file.summary)
+    if file.status == SettlementStatus.FAILED:
+        # The same file again: resume after the lines an earlier run stored.
+        SettlementFile.objects.filter(pk=file.pk).update(status=SettlementStatus.PROCESSING, finished_at=None)
     size = batch_size or settings.PAYMENTS_SETTLEMENT_BATCH_SIZE
-    for batch in _read_ahead(path, channel.settlement_layout, size):
-        _batch_process(file, batch, channel, actor)
+    try:
+        for batch in _read_ahead(path, channel.settlement_layout, size):
+            _batch_process(file, batch, channel, actor)
+    except Exception as exc:
+        _file_failed(file, exc)
+        raise
     with transaction.atomic():
         file = SettlementFile.objects.select_for_update().get(pk=file.pk)
         latest = file.lines.aggregate(latest=Max("paid_at"))["latest"]
@@ -424,6 +452,19 @@ def settlement_reconcile(
         file.finished_at = timezone.now()
         file.save()
     return file, summary
+
+
+def _file_failed(file: SettlementFile, exc: Exception) -> None:
+    """Never leave a file "processing" after a failure: mark it failed, with a reason a person can act on."""
+    if isinstance(exc, SettlementUnreadable):
+        reason = f"unreadable file: {exc}"
+    else:
+        reason = f"stopped by {type(exc).__name__} after the lines already stored; upload the same file to resume"
+    summary = {**_summary(file), "error": reason[:255]}
+    SettlementFile.objects.filter(pk=file.pk).update(
+        status=SettlementStatus.FAILED, summary=summary, finished_at=timezone.now()
+    )
+    logger.warning("settlement file %s failed: %s", file.pk, reason)
 
 
 def _file_get_or_create(

@@ -5,6 +5,7 @@ import hashlib
 import importlib
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 from django.apps import apps
@@ -16,6 +17,7 @@ from rangkul.contributions.models import Bill, RuleSet
 from rangkul.contributions.rules import rulebook_cache_clear
 from rangkul.contributions.services import bill_issue
 from rangkul.contributions.tests.factories import member
+from rangkul.payments.gateways import SandboxStatusCheck
 from rangkul.payments.models import Channel
 from rangkul.registry.models import Occupation, Worker
 
@@ -77,15 +79,41 @@ def post_callback(
     )
 
 
-def midtrans_body(*, order_id: str, gross_amount: str, server_key: str, status: str = "settlement") -> dict[str, Any]:
-    status_code = "200"
-    signature = hashlib.sha512(f"{order_id}{status_code}{gross_amount}{server_key}".encode()).hexdigest()
-    return {
-        "transaction_id": str(uuid.uuid4()),
-        "order_id": order_id,
-        "status_code": status_code,
-        "gross_amount": gross_amount,
-        "transaction_status": status,
-        "settlement_time": timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
-        "signature_key": signature,
-    }
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def gateway_fixture(name: str, **overrides: Any) -> dict[str, Any]:
+    """A callback body as the gateway's public documentation shows it, with some fields replaced."""
+    body: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    body.update(overrides)
+    return body
+
+
+def midtrans_sign(body: dict[str, Any], *, server_key: str) -> dict[str, Any]:
+    """Sign as Midtrans does: SHA512(order_id + status_code + gross_amount + server key)."""
+    payload = f"{body['order_id']}{body['status_code']}{body['gross_amount']}{server_key}"
+    return {**body, "signature_key": hashlib.sha512(payload.encode()).hexdigest()}
+
+
+def midtrans_gateway_knows(body: dict[str, Any]) -> None:
+    """Tell the sandbox status check that Midtrans holds this transaction as the body says."""
+    SandboxStatusCheck.remember("midtrans", str(body["order_id"]), body)
+
+
+def midtrans_body(
+    *, order_id: str, gross_amount: str, server_key: str, status: str = "settlement", known: bool = True
+) -> dict[str, Any]:
+    """A signed settlement notice (the documented bank-transfer sample) for this order and amount."""
+    body = gateway_fixture(
+        "midtrans_bank_transfer_settlement",
+        transaction_id=str(uuid.uuid4()),
+        order_id=order_id,
+        gross_amount=gross_amount,
+        transaction_status=status,
+        transaction_time=timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
+        settlement_time=timezone.localtime().strftime("%Y-%m-%d %H:%M:%S"),
+    )
+    body = midtrans_sign(body, server_key=server_key)
+    if known:
+        midtrans_gateway_knows(body)
+    return body

@@ -81,6 +81,7 @@ def test_a_duplicate_gets_the_same_answer_and_moves_no_money(client, regions):
 
 def test_a_replayed_old_event_changes_nothing(client, regions):
     worker, bill = billed_member()
+    Bill.objects.filter(pk=bill.pk).update(created_at=timezone.now() - dt.timedelta(hours=2))
     body = sandbox_body(bill, paid_at=timezone.now() - dt.timedelta(hours=1))
     post_callback(client, body)
     months_before = list(ContributionMonth.objects.values_list("id", flat=True))
@@ -229,7 +230,7 @@ class TestMidtransSignature:
         )
         response = post_callback(client, body, channel="midtrans", token="")
         assert response.status_code == 200 and response.json()["result"] == "recorded"
-        assert Payment.objects.get().external_reference == body["transaction_id"]
+        assert Payment.objects.get().external_reference == body["order_id"]  # what Midtrans signs
 
     def test_tampered_body_is_401(self, client, regions):
         _worker, bill = billed_member()

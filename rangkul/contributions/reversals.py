@@ -1,0 +1,81 @@
+"""Undoing money that turned out to be gone: a gateway refund, cancellation or chargeback.
+
+A reversal never edits or deletes a journal entry. Each entry being undone gets its mirror
+(every line's debit and credit swapped, so the pair nets to zero account by account, member
+by member), posted once per original entry. The months the original entry paid are taken out
+of the coverage table (kept in the audit row), the bill it settled is open again, and the
+member's status is recomputed from what is still paid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from rangkul.audit.services import audit_record
+from rangkul.contributions.ledger import Line, journal_post
+from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalEntry
+from rangkul.contributions.services import member_status_refresh
+from rangkul.registry.models import Worker
+
+REVERSAL_KIND = "payment_reversal"
+
+
+@dataclass(frozen=True)
+class Reversal:
+    entry_ids: list[int]  # the mirror entries
+    months: list[str]  # uncovered, as "YYYY-MM program membership-number"
+    worker_ids: list[int]  # members whose ledger or coverage changed
+
+
+@transaction.atomic
+def entries_reverse(*, actor: Any, entry_ids: Sequence[int], reason: str, bill: Bill | None = None) -> Reversal:
+    """Post the mirror of each entry and uncover the months it paid. Idempotent per original entry."""
+    mirrors: list[int] = []
+    uncovered: list[str] = []
+    workers: set[int] = set()
+    for entry in JournalEntry.objects.filter(pk__in=list(entry_ids)).prefetch_related("lines__account").order_by("pk"):
+        lines = [
+            Line(
+                line.account.code,
+                debit_idr=line.credit_idr,
+                credit_idr=line.debit_idr,
+                worker_id=line.worker_id,
+                period=line.period,
+                program=line.program,
+            )
+            for line in entry.lines.all()
+        ]
+        mirror, created = journal_post(
+            actor=actor,
+            kind=REVERSAL_KIND,
+            reference=f"reversal:{entry.pk}",
+            lines=lines,
+            memo=f"reversal of {entry.kind} {entry.reference}: {reason}"[:255],
+        )
+        mirrors.append(mirror.pk)
+        if not created:
+            continue
+        months = list(ContributionMonth.objects.filter(entry=entry).select_related("worker"))
+        for month in months:
+            workers.add(month.worker_id)
+            uncovered.append(f"{str(month.period)[:7]} {month.program} {month.worker.membership_number}")
+        ContributionMonth.objects.filter(pk__in=[m.pk for m in months]).delete()
+        workers.update(line.worker_id for line in entry.lines.all() if line.worker_id)
+    if bill is not None and bill.status == BillStatus.PAID:
+        Bill.objects.filter(pk=bill.pk).update(status=BillStatus.OPEN, paid_at=None)
+    for worker in Worker.objects.filter(pk__in=workers):
+        member_status_refresh(worker=worker, today=timezone.localdate())
+    audit_record(
+        actor=actor,
+        action="contributions.payment_reversed",
+        subject=bill,
+        before={"entries": list(entry_ids), "months": uncovered},
+        after={"reversal_entries": mirrors},
+        reason=reason,
+    )
+    return Reversal(mirrors, uncovered, sorted(workers))
