@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict
 from rangkul.core.money import format_rupiah
-from rangkul.outreach.services import sms_queue
+from rangkul.messaging.services import sms_queue
 from rangkul.payments import contributions_port as port
 from rangkul.payments.channels import CallbackData
 from rangkul.payments.models import (

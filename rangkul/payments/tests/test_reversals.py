@@ -11,7 +11,7 @@ from rangkul.audit.models import AuditEvent
 from rangkul.contributions.models import BillStatus, ContributionMonth, JournalEntry
 from rangkul.contributions.selectors import account_balance, coverage_on, ledger_totals
 from rangkul.core.errors import PermissionDenied, ValidationFailed
-from rangkul.outreach.backends import locmem
+from rangkul.messaging.backends import locmem
 from rangkul.payments.models import (
     CallbackEvent,
     CallbackOutcome,
