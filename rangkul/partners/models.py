@@ -8,6 +8,8 @@ its per-row results and the job's counters together, so the job's
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -117,6 +119,12 @@ class ImportJob(models.Model):
     # Where the current run started, for rows per second.
     run_started_at = models.DateTimeField(null=True, blank=True)
     run_start_processed = models.PositiveIntegerField(default=0)
+    # The lease of the process running the import: renewed with every committed batch. A running
+    # job whose lease ran out (PARTNER_IMPORT_STALE_SECONDS) lost its process and may be resumed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Where the member list was found: the XLSX sheet and the header's row.
+    sheet_name = models.CharField(_("sheet"), max_length=100, blank=True)
+    header_row = models.PositiveIntegerField(_("header row"), default=1)
     skip_phone_verification = models.BooleanField(_("phone verification skipped"), default=False)
     sponsorship_code = models.CharField(_("sponsorship code"), max_length=40, blank=True)
     error = models.TextField(_("error"), blank=True)
@@ -143,6 +151,14 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {ImportStatus.COMPLETED, ImportStatus.FAILED, ImportStatus.CANCELLED}
+
+    @property
+    def is_stale(self) -> bool:
+        """Running (or queued) without a sign of life within the lease: its process died, or none took it."""
+        if self.status not in {ImportStatus.RUNNING, ImportStatus.QUEUED}:
+            return False
+        last = self.heartbeat_at or self.run_started_at or self.created_at
+        return last < timezone.now() - dt.timedelta(seconds=settings.PARTNER_IMPORT_STALE_SECONDS)
 
     @property
     def percent(self) -> int:

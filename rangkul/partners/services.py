@@ -35,13 +35,17 @@ from rangkul.core.crypto import mask_nik
 from rangkul.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
 from rangkul.partners.importing.parse import (
     ImportFileError,
+    ParsedRow,
     RawRow,
     Source,
+    clean_text,
     header_key,
+    niks_shortened,
     open_source,
     parse_row,
     sniff_format,
 )
+from rangkul.partners.importing.places import PlaceIndex
 from rangkul.partners.models import (
     ImportJob,
     ImportJobPart,
@@ -53,7 +57,7 @@ from rangkul.partners.models import (
     OrganisationUser,
     RowOutcome,
 )
-from rangkul.regions.selectors import regency_exists
+from rangkul.regions.selectors import regency_exists, village_names
 from rangkul.registry.models import Channel, Worker
 from rangkul.registry.selectors import occupation_list, workers_find_by_niks
 from rangkul.registry.services import (
@@ -61,6 +65,7 @@ from rangkul.registry.services import (
     NewWorker,
     RegistrationInput,
     duplicates_queue_among,
+    registration_problems,
     workers_register_many,
 )
 
@@ -214,7 +219,7 @@ def import_job_create(
         raise PermissionDenied(
             _("Only an organisation that attests to verifying its members' mobile numbers may skip verification.")
         )
-    name = Path(name or getattr(upload, "name", "") or "import.csv").name[:255]
+    name = clean_text(Path(name or getattr(upload, "name", "") or "import.csv").name)[0][:255] or "import.csv"
     digest = file_sha256(upload)
     existing = (
         ImportJob.objects.select_for_update()
@@ -223,11 +228,12 @@ def import_job_create(
         .first()
     )
     if existing is not None:
-        if existing.status in {ImportStatus.FAILED, ImportStatus.CANCELLED}:
+        if existing.status in {ImportStatus.FAILED, ImportStatus.CANCELLED} or existing.is_stale:
             existing.status = ImportStatus.QUEUED
             existing.error = ""
             existing.finished_at = None
-            existing.save(update_fields=["status", "error", "finished_at"])
+            existing.heartbeat_at = timezone.now()
+            existing.save(update_fields=["status", "error", "finished_at", "heartbeat_at"])
             audit_record(actor=actor, action="partners.import_resumed", subject=existing)
         return existing, False
 
@@ -283,6 +289,37 @@ def import_job_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
     return job
 
 
+@transaction.atomic
+def import_job_resume(*, actor: Any, job: ImportJob) -> ImportJob:
+    """Queue again a job that failed, was stopped, or whose process died (stale lease).
+
+    Committed batches stay; the run continues after the last one (the same as uploading
+    the same file again). A job still running in a live process cannot be resumed twice.
+    """
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status == ImportStatus.COMPLETED:
+        raise Conflict(_("This import has already finished."), code="import_finished")
+    if job.status == ImportStatus.RUNNING and not job.is_stale:
+        raise Conflict(_("This import is still running."), code="import_running")
+    if job.status == ImportStatus.QUEUED and not job.is_stale:
+        return job
+    before = {"status": job.status}
+    job.status = ImportStatus.QUEUED
+    job.error = ""
+    job.finished_at = None
+    job.heartbeat_at = timezone.now()  # a new lease: the queued run has this long to start
+    job.save(update_fields=["status", "error", "finished_at", "heartbeat_at"])
+    audit_record(actor=actor, action="partners.import_resumed", subject=job, before=before, after=job.summary())
+    import_job_enqueue(job=job)
+    return job
+
+
+def import_jobs_stale() -> list[ImportJob]:
+    """Running jobs whose process stopped renewing its lease."""
+    running = ImportJob.objects.filter(status__in=[ImportStatus.RUNNING, ImportStatus.QUEUED])
+    return [job for job in running.select_related("organisation") if job.is_stale]
+
+
 def import_job_fail(*, job_id: int, message: str) -> None:
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job_id)
@@ -308,6 +345,7 @@ class _BatchState:
     actor: Any
     columns: dict[str, str]
     occupations: dict[str, str]
+    places: PlaceIndex | None = None
     # Rows of _RESULT_COLUMNS and _MEMBERSHIP_COLUMNS, written without model instances (ADR 0018).
     results: list[tuple[Any, ...]] = field(default_factory=list)
     memberships: list[Membership] = field(default_factory=list)
@@ -326,13 +364,22 @@ class _BatchState:
 _FIELD_COLUMNS = {"occupation_code": "occupation", "second_occupation": "occupation"}
 
 
-def _column(state: _BatchState, name: str) -> str:
+def _field(columns: dict[str, str], name: str) -> str:
     name = _FIELD_COLUMNS.get(name, name)
+    if name == "village_code" and name not in columns and "village_name" in columns:
+        return "village_name"  # the village was named, not coded
+    return name
+
+
+def _column(state: _BatchState, name: str) -> str:
+    name = _field(state.columns, name)
     return state.columns.get(name, name)[:100]
 
 
 def _shown_value(raw: RawRow, name: str) -> str:
     name = _FIELD_COLUMNS.get(name, name)
+    if name == "village_code" and raw.values.get(name) is None and "village_name" in raw.values:
+        name = "village_name"
     value = raw.values.get(name)
     if value is None:
         return ""
@@ -411,10 +458,20 @@ def _registration(data: dict[str, Any]) -> RegistrationInput:
 def _process_rows(state: _BatchState, rows: list[RawRow]) -> None:
     """Every row of the batch through one registry call, then each row's outcome in file order."""
     job = state.job
-    parsed_rows = [(raw, parse_row(raw, occupations=state.occupations)) for raw in rows]
+    occupations, places = state.occupations, state.places
+    parsed_rows = [(raw, parse_row(raw, occupations=occupations, places=places)) for raw in rows]
     readable = [(raw, parsed) for raw, parsed in parsed_rows if not parsed.problems]
     registrations = [_registration(parsed.data) for _raw, parsed in readable]
-    state.lookups = BatchLookups(registrations, earlier=state.lookups)
+    unreadable = [(raw, parsed, _registration(parsed.data)) for raw, parsed in parsed_rows if parsed.problems]
+    state.lookups = BatchLookups(
+        registrations + [registration for _raw, _parsed, registration in unreadable], earlier=state.lookups
+    )
+    # A row the cells already refuse is still checked against every registration rule, so that
+    # its report lists all of its problems at once (not one layer per upload).
+    more_problems = {
+        raw.number: _other_problems(parsed, registration_problems(registration, lookups=state.lookups))
+        for raw, parsed, registration in unreadable
+    }
     outcomes = workers_register_many(
         actor=state.actor,
         rows=registrations,
@@ -450,12 +507,18 @@ def _process_rows(state: _BatchState, rows: list[RawRow]) -> None:
     now = timezone.now()
     for raw, parsed in parsed_rows:
         if parsed.problems:
-            _reject(state, raw, [(p.field, str(p.message)) for p in parsed.problems])
+            problems = [(p.field, str(p.message)) for p in parsed.problems] + more_problems[raw.number]
+            _reject(state, raw, sorted(problems, key=lambda problem: _COLUMN_ORDER.get(problem[0], 99)))
             continue
         outcome = outcome_of[raw.number]
         if isinstance(outcome, NewWorker):
             state.seen[outcome.pk] = raw.number
-            state.results.append((job.pk, raw.number, imported, "", "", "", outcome.pk))
+            if parsed.notes:
+                note = parsed.notes[0]
+                column, message = _column(state, note.field), str(note.message)
+                state.results.append((job.pk, raw.number, imported, column, "", message, outcome.pk))
+            else:
+                state.results.append((job.pk, raw.number, imported, "", "", "", outcome.pk))
             state.imported += 1
             if organisation_id is not None:
                 state.new_memberships.append((organisation_id, outcome.pk, now, job.pk))
@@ -474,11 +537,60 @@ def _process_rows(state: _BatchState, rows: list[RawRow]) -> None:
             raise outcome
 
 
+# Problems are reported in the order of the template's columns.
+_COLUMN_ORDER = {
+    name: index
+    for index, name in enumerate(
+        (
+            "nik",
+            "full_name",
+            "birth_date",
+            "sex",
+            "phone",
+            "village_code",
+            "village_name",
+            "occupation",
+            "declared_income_idr",
+            "jht",
+            "email",
+            "address",
+            "postal_code",
+        )
+    )
+}
+# The registry's field → the cell fields whose own problem already covers it.
+_COVERED_BY = {"village_code": {"village_code", "village_name"}, "occupation": {"occupation"}}
+
+
+def _other_problems(parsed: ParsedRow, fields: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The registry's problems of a row that its cells did not already explain."""
+    seen = {problem.field for problem in parsed.problems}
+    return [
+        (name, message)
+        for name, messages in fields.items()
+        if not (_COVERED_BY.get(name, {name}) & seen)
+        for message in messages
+    ]
+
+
 def _may_be_registered(outcome: NewWorker | ApplicationError) -> bool:
     """A row the registry refused whose NIK itself was fine: its holder may be a member already."""
     if isinstance(outcome, Conflict):
         return outcome.code == "nik_registered"
     return isinstance(outcome, ValidationFailed) and "nik" not in outcome.fields
+
+
+# A later batch needs this many NIKs before its share of shortened NIKs refuses the rest of the file.
+_NIK_CHECK_LATER_MIN = 100
+
+
+def _check_niks(rows: list[RawRow], *, first: bool) -> None:
+    """Refuse the file (the first batch) or its rest when most NIKs look shortened by a spreadsheet."""
+    if not first and len(rows) < _NIK_CHECK_LATER_MIN:
+        return  # a short last batch: a few NIKs ending in 0 there may be chance
+    error = niks_shortened(rows)
+    if error is not None:
+        raise error
 
 
 def _batch_hook(job: ImportJob, rows: list[RawRow]) -> None:
@@ -494,6 +606,7 @@ def _commit_batch(state: _BatchState, rows: list[RawRow]) -> None:
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != ImportStatus.RUNNING or locked.last_committed_row != job.last_committed_row:
             raise _Stop
+        _check_niks(rows, first=not job.last_committed_row)
         _process_rows(state, rows)
         insert_rows(ImportRowResult, _RESULT_COLUMNS, state.results)
         insert_rows(Membership, _MEMBERSHIP_COLUMNS, state.new_memberships)
@@ -505,7 +618,18 @@ def _commit_batch(state: _BatchState, rows: list[RawRow]) -> None:
         locked.duplicates += state.duplicates
         locked.last_committed_row = rows[-1].number
         locked.rows = max(locked.rows, locked.processed)
-        locked.save(update_fields=["processed", "imported", "rejected", "duplicates", "last_committed_row", "rows"])
+        locked.heartbeat_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "processed",
+                "imported",
+                "rejected",
+                "duplicates",
+                "last_committed_row",
+                "rows",
+                "heartbeat_at",
+            ]
+        )
         _batch_hook(locked, rows)
     for name in ("processed", "imported", "rejected", "duplicates", "last_committed_row", "rows"):
         setattr(job, name, getattr(locked, name))
@@ -607,6 +731,7 @@ def _run_part(job_id: int, number: int, parts: int, size: int) -> None:
         actor=job.created_by or job.created_by_label or "system",
         columns=source.columns,
         occupations=_occupation_index(),
+        places=_places(job, source),
     )
     try:
         for index, rows in enumerate(_batched(source.rows, size)):
@@ -631,6 +756,7 @@ def _commit_part_batch(state: _BatchState, rows: list[RawRow], *, number: int, i
                     raise _Stop  # another run of this part got here first
                 if ImportJob.objects.filter(pk=job.pk).values_list("status", flat=True).get() != ImportStatus.RUNNING:
                     raise _Stop  # cancelled or failed meanwhile
+                _check_niks(rows, first=index == 0)
                 _process_rows(state, rows)
                 insert_rows(ImportRowResult, _RESULT_COLUMNS, state.results)
                 insert_rows(Membership, _MEMBERSHIP_COLUMNS, state.new_memberships)
@@ -645,6 +771,7 @@ def _commit_part_batch(state: _BatchState, rows: list[RawRow], *, number: int, i
                     rejected=F("rejected") + state.rejected,
                     duplicates=F("duplicates") + state.duplicates,
                     rows=Greatest(F("rows"), F("processed") + len(rows)),
+                    heartbeat_at=timezone.now(),
                 )
                 _batch_hook(job, rows)
             return
@@ -667,13 +794,28 @@ def _batched(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
 
 
 def _occupation_index() -> dict[str, str]:
-    """Folded code, Indonesian and English name → catalogue code ("Ojek Online" → "ojek_online")."""
+    """Folded code, Indonesian and English name → catalogue code ("Ojek Online" → "ojek_online").
+
+    The key "" holds the valid Indonesian names, for the message of a row whose occupation is unknown.
+    """
     index: dict[str, str] = {}
+    names = []
     for occupation in occupation_list():
+        names.append(occupation.name)
         for label in (occupation.name_en, occupation.name, occupation.code):
             if label:
                 index[header_key(label)] = occupation.code
+    index[""] = ", ".join(names)
     return index
+
+
+def _places(job: ImportJob, source: Source) -> PlaceIndex | None:
+    """Village names of the partner's regency (all villages without one), when the file names villages."""
+    if "village_name" not in source.columns:
+        return None
+    region = job.organisation.region if job.organisation is not None else None
+    code = region.code if region is not None else None
+    return PlaceIndex(lambda: village_names(regency_code=code), region_name=region.name if region else "")
 
 
 def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
@@ -697,7 +839,8 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
         job.started_at = job.started_at or now
         job.run_started_at = now
         job.run_start_processed = job.processed
-        job.save(update_fields=["status", "started_at", "run_started_at", "run_start_processed"])
+        job.heartbeat_at = now
+        job.save(update_fields=["status", "started_at", "run_started_at", "run_start_processed", "heartbeat_at"])
 
     # Messages in the report are written in the site's language (Indonesian), whoever runs the task.
     with translation.override(settings.LANGUAGE_CODE), collector_relaxed():
@@ -714,7 +857,11 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
             actor=job.created_by or job.created_by_label or "system",
             columns=source.columns,
             occupations=_occupation_index(),
+            places=_places(job, source),
         )
+        if source.sheet != job.sheet_name or source.header_row != job.header_row:
+            ImportJob.objects.filter(pk=job.pk).update(sheet_name=source.sheet[:100], header_row=source.header_row)
+            job.sheet_name, job.header_row = source.sheet[:100], source.header_row
         parts = _parts_for(job, source.estimated_rows)
         if parts > 1:
             _close(source.rows)

@@ -47,6 +47,7 @@ from rangkul.partners.services import (
     import_job_cancel,
     import_job_create,
     import_job_enqueue,
+    import_job_resume,
     organisation_create,
     organisation_set_phone_attestation,
     organisation_user_add,
@@ -184,6 +185,19 @@ def import_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.info(request, _("The import was stopped. Rows already imported stay; upload the same file to go on."))
+    return redirect("partners:import_detail", job_id=job.pk)
+
+
+@partner_required
+@require_POST
+def import_resume(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(request, job_id)
+    try:
+        import_job_resume(actor=request.user, job=job)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.info(request, _("The import continues after the last row it saved."))
     return redirect("partners:import_detail", job_id=job.pk)
 
 
