@@ -57,6 +57,7 @@ from rangkul.partners.models import (
     OrganisationUser,
     RowOutcome,
 )
+from rangkul.partners.retention import import_file_discard
 from rangkul.regions.selectors import regency_exists, village_names
 from rangkul.registry.models import Channel, Worker
 from rangkul.registry.selectors import occupation_list, workers_find_by_niks
@@ -72,6 +73,7 @@ from rangkul.registry.services import (
 logger = logging.getLogger("rangkul.partners")
 
 HASH_CHUNK = 1 << 20
+FILE_GONE = _("The uploaded file was deleted after the retention period; upload the same file again to continue.")
 
 
 # ---------------------------------------------------------------- organisations
@@ -228,6 +230,10 @@ def import_job_create(
         .first()
     )
     if existing is not None:
+        if existing.status != ImportStatus.COMPLETED and not existing.file:
+            # Its file was purged after the retention period: this upload brings it back.
+            existing.file.save(name, upload, save=False)
+            ImportJob.objects.filter(pk=existing.pk).update(file=existing.file.name)
         if existing.status in {ImportStatus.FAILED, ImportStatus.CANCELLED} or existing.is_stale:
             existing.status = ImportStatus.QUEUED
             existing.error = ""
@@ -722,6 +728,8 @@ def _run_part(job_id: int, number: int, parts: int, size: int) -> None:
     if part.finished:
         return
     try:
+        if not job.file:
+            raise ImportFileError(FILE_GONE)
         source = open_source(Path(job.file.path), job.original_name)
     except ImportFileError as exc:
         import_job_fail(job_id=job.pk, message=str(exc.message))
@@ -845,6 +853,8 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
     # Messages in the report are written in the site's language (Indonesian), whoever runs the task.
     with translation.override(settings.LANGUAGE_CODE), collector_relaxed():
         try:
+            if not job.file:
+                raise ImportFileError(FILE_GONE)
             source: Source = open_source(Path(job.file.path), job.original_name)
         except ImportFileError as exc:
             import_job_fail(job_id=job.pk, message=str(exc.message))
@@ -893,4 +903,6 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
         job.save(update_fields=["status", "rows", "finished_at"])
         audit_record(actor=state.actor, action="partners.import_completed", subject=job, after=job.summary())
     logger.info("Import %s completed: %s", job.pk, job.summary())
+    # Nothing is left to resume: the members' data leaves the disk (docs/security.md).
+    import_file_discard(job=job, reason="completed")
     return job
