@@ -226,8 +226,19 @@ class ImportRowResult(models.Model):
         return f"{self.job_id}:{self.row_number} {self.outcome}"
 
 
+class MemberConsent(models.TextChoices):
+    GIVEN = "given", _("Member agreed")
+    PENDING = "pending", _("Awaiting the member's consent")
+
+
 class Membership(models.Model):
-    """A worker is a member of an organisation; a worker may belong to several."""
+    """A worker is a member of an organisation; a worker may belong to several.
+
+    A member the organisation registered (or who agreed) is fully visible to it. A person
+    already registered elsewhere whom an import names (NIK, name and birth date matching) is
+    linked with consent PENDING: until the member agrees, the organisation sees only what it
+    supplied itself (``supplied_name`` and the masked NIK), never the registry's record.
+    """
 
     # The unique (organisation, worker) constraint is the organisation's index.
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships", db_index=False)
@@ -236,6 +247,18 @@ class Membership(models.Model):
     source_import = models.ForeignKey(
         ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships"
     )
+    # Database defaults: bulk paths insert memberships without naming these columns.
+    consent = models.CharField(
+        _("member's consent"),
+        max_length=10,
+        choices=MemberConsent.choices,
+        default=MemberConsent.GIVEN,
+        db_default=MemberConsent.GIVEN.value,
+    )
+    supplied_name = models.CharField(
+        _("name as the organisation wrote it"), max_length=150, blank=True, default="", db_default=""
+    )
+    consent_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-joined_at", "-id"]

@@ -33,6 +33,7 @@ from rangkul.audit.services import audit_record
 from rangkul.core.bulk import atomic_unflushed, collector_relaxed, insert_rows
 from rangkul.core.crypto import mask_nik
 from rangkul.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from rangkul.partners.consent import LINKED_PENDING, NOT_THE_SAME_PERSON, consent_needed, linked_notify, same_person
 from rangkul.partners.importing.parse import (
     ImportFileError,
     ParsedRow,
@@ -51,6 +52,7 @@ from rangkul.partners.models import (
     ImportJobPart,
     ImportRowResult,
     ImportStatus,
+    MemberConsent,
     Membership,
     Organisation,
     OrganisationKind,
@@ -415,12 +417,23 @@ def _reject(state: _BatchState, raw: RawRow, problems: Iterable[tuple[str, str]]
     state.rejected += 1
 
 
-def _duplicate(state: _BatchState, raw: RawRow, worker: Worker, imported_before: dict[int, int]) -> None:
+def _duplicate(
+    state: _BatchState, raw: RawRow, parsed: ParsedRow, worker: Worker, imported_before: dict[int, int]
+) -> None:
     """``imported_before``: worker id → the row of this job, in an earlier batch, that imported them."""
     earlier = state.seen.get(worker.pk, imported_before.get(worker.pk))
+    organisation = state.job.organisation
+    data = parsed.data
+    if earlier is None and not same_person(full_name=data["full_name"], birth_date=data["birth_date"], worker=worker):
+        # The NIK alone never attaches a person: nothing about the record is told either.
+        _reject(state, raw, [("nik", str(NOT_THE_SAME_PERSON))])
+        return
+    pending = earlier is None and organisation is not None and consent_needed(organisation=organisation, worker=worker)
     if earlier is not None:
         message = gettext("The same person (same NIK) is already in row %(row)s of this file.") % {"row": earlier}
-    elif state.job.organisation is not None:
+    elif pending:
+        message = str(LINKED_PENDING)
+    elif organisation is not None:
         message = gettext(
             "Already registered with Rangkul; added to your organisation's members, not registered again."
         )
@@ -438,9 +451,15 @@ def _duplicate(state: _BatchState, raw: RawRow, worker: Worker, imported_before:
         )
     )
     state.duplicates += 1
-    if state.job.organisation is not None:
+    if organisation is not None:
         state.memberships.append(
-            Membership(organisation=state.job.organisation, worker=worker, source_import=state.job)
+            Membership(
+                organisation=organisation,
+                worker=worker,
+                source_import=state.job,
+                consent=MemberConsent.PENDING if pending else MemberConsent.GIVEN,
+                supplied_name=data["full_name"][:150] if pending else "",
+            )
         )
 
 
@@ -533,7 +552,7 @@ def _process_rows(state: _BatchState, rows: list[RawRow]) -> None:
         if found is not None and created_in_row.get(found.pk, raw.number) > raw.number:
             found = None  # registered by a later row of this batch: not yet when this row was read
         if found is not None:
-            _duplicate(state, raw, found, imported_before)
+            _duplicate(state, raw, parsed, found, imported_before)
         elif isinstance(outcome, Conflict):
             _reject(state, raw, [("nik", str(outcome.message))])
         elif isinstance(outcome, ValidationFailed):
@@ -617,6 +636,7 @@ def _commit_batch(state: _BatchState, rows: list[RawRow]) -> None:
         insert_rows(ImportRowResult, _RESULT_COLUMNS, state.results)
         insert_rows(Membership, _MEMBERSHIP_COLUMNS, state.new_memberships)
         if state.memberships:
+            linked_notify(organisation=state.job.organisation, memberships=state.memberships)
             Membership.objects.bulk_create(state.memberships, batch_size=1000, ignore_conflicts=True)
         locked.processed += len(rows)
         locked.imported += state.imported
@@ -769,6 +789,7 @@ def _commit_part_batch(state: _BatchState, rows: list[RawRow], *, number: int, i
                 insert_rows(ImportRowResult, _RESULT_COLUMNS, state.results)
                 insert_rows(Membership, _MEMBERSHIP_COLUMNS, state.new_memberships)
                 if state.memberships:
+                    linked_notify(organisation=state.job.organisation, memberships=state.memberships)
                     Membership.objects.bulk_create(state.memberships, batch_size=1000, ignore_conflicts=True)
                 part.next_batch = index + parts
                 part.save(update_fields=["next_batch"])
