@@ -895,7 +895,12 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
             job.sheet_name, job.header_row = source.sheet[:100], source.header_row
         parts = _parts_for(job, source.estimated_rows)
         if parts > 1:
+            # The parts start together: the file-level NIK check on the first batch runs before any of them.
+            shortened = niks_shortened(list(islice(source.rows, job.batch_size or size)))
             _close(source.rows)
+            if shortened is not None:
+                import_job_fail(job_id=job.pk, message=str(shortened.message))
+                return ImportJob.objects.get(pk=job.pk)
             if not _run_parts(job, parts, job.batch_size or size):
                 return ImportJob.objects.get(pk=job.pk)
             # Two parts' batches written at the same moment could not see each other's members.

@@ -532,7 +532,10 @@ def open_xlsx(path: Path) -> Source:
     def records() -> Iterator[list[Any]]:
         line = header.row
         try:
-            rows = _unmerge(sheet.iter_rows(max_col=width + 1, values_only=True), ranges)
+            # The declared dimension was checked above: rows are as wide as it says. Without one,
+            # rows are cut one column past the limit, so that a wider one is seen and refused.
+            max_col = None if sheet.max_column else width + 1
+            rows = _unmerge(sheet.iter_rows(max_col=max_col, values_only=True), ranges)
             for line, record in enumerate(rows, start=1):
                 if line <= header.row:
                     continue
