@@ -9,18 +9,15 @@ resumable.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import multiprocessing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group
-from django.core.files import File
 from django.db import OperationalError, connection, connections, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -28,25 +25,31 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from rangkul.accounts.roles import Role
 from rangkul.audit.services import audit_record
 from rangkul.core.bulk import atomic_unflushed, collector_relaxed, insert_rows
 from rangkul.core.crypto import mask_nik
-from rangkul.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from rangkul.core.errors import ApplicationError, Conflict, ValidationFailed
 from rangkul.partners.consent import LINKED_PENDING, NOT_THE_SAME_PERSON, consent_needed, linked_notify, same_person
 from rangkul.partners.importing.parse import (
     ImportFileError,
     ParsedRow,
     RawRow,
     Source,
-    clean_text,
     header_key,
     niks_shortened,
     open_source,
     parse_row,
-    sniff_format,
 )
 from rangkul.partners.importing.places import PlaceIndex
+from rangkul.partners.jobs import (
+    file_sha256,
+    import_job_cancel,
+    import_job_create,
+    import_job_enqueue,
+    import_job_fail,
+    import_job_resume,
+    import_jobs_stale,
+)
 from rangkul.partners.models import (
     ImportJob,
     ImportJobPart,
@@ -54,13 +57,16 @@ from rangkul.partners.models import (
     ImportStatus,
     MemberConsent,
     Membership,
-    Organisation,
-    OrganisationKind,
-    OrganisationUser,
     RowOutcome,
 )
+from rangkul.partners.organisations import (
+    membership_add,
+    organisation_create,
+    organisation_set_phone_attestation,
+    organisation_user_add,
+)
 from rangkul.partners.retention import import_file_discard
-from rangkul.regions.selectors import regency_exists, village_names
+from rangkul.regions.selectors import village_names
 from rangkul.registry.models import Channel, Worker
 from rangkul.registry.selectors import occupation_list, workers_find_by_niks
 from rangkul.registry.services import (
@@ -72,272 +78,25 @@ from rangkul.registry.services import (
     workers_register_many,
 )
 
+# The writes of organisations and of a job's life live beside this module; their names stay importable here.
+__all__ = [
+    "file_sha256",
+    "import_job_cancel",
+    "import_job_create",
+    "import_job_enqueue",
+    "import_job_fail",
+    "import_job_resume",
+    "import_job_run",
+    "import_jobs_stale",
+    "membership_add",
+    "organisation_create",
+    "organisation_set_phone_attestation",
+    "organisation_user_add",
+]
+
 logger = logging.getLogger("rangkul.partners")
 
-HASH_CHUNK = 1 << 20
 FILE_GONE = _("The uploaded file was deleted after the retention period; upload the same file again to continue.")
-
-
-# ---------------------------------------------------------------- organisations
-
-
-@transaction.atomic
-def organisation_create(
-    *,
-    actor: Any,
-    code: str,
-    name: str,
-    kind: str,
-    region_code: str | None = None,
-    contact_name: str = "",
-    contact_phone: str = "",
-    contact_email: str = "",
-    branch: Any = None,
-) -> Organisation:
-    code = (code or "").strip().lower()
-    errors: dict[str, list[Any]] = {}
-    if not code:
-        errors["code"] = [_("Give the organisation a short code.")]
-    elif Organisation.objects.filter(code=code).exists():
-        errors["code"] = [_("This code is already used by another organisation.")]
-    if not (name or "").strip():
-        errors["name"] = [_("Write the organisation's name.")]
-    if kind not in OrganisationKind.values:
-        errors["kind"] = [_("Choose the kind of organisation from the list.")]
-    if region_code and not regency_exists(region_code):
-        errors["region"] = [_("This regency or city is not in the region list.")]
-    if errors:
-        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
-    organisation = Organisation.objects.create(
-        code=code,
-        name=name.strip(),
-        kind=kind,
-        region_id=region_code or None,
-        contact_name=contact_name.strip(),
-        contact_phone=contact_phone.strip(),
-        contact_email=contact_email.strip(),
-        branch=branch,
-    )
-    audit_record(
-        actor=actor,
-        action="partners.organisation_created",
-        subject=organisation,
-        after={"code": code, "name": organisation.name, "kind": kind, "region": region_code or ""},
-    )
-    return organisation
-
-
-@transaction.atomic
-def organisation_set_phone_attestation(*, actor: Any, organisation: Organisation, attests: bool) -> Organisation:
-    """Record that the organisation vouches for its members' mobile numbers (or withdraws it)."""
-    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    before = {"attests_phone_verification": organisation.attests_phone_verification}
-    organisation.attests_phone_verification = attests
-    organisation.attested_by = actor if attests and getattr(actor, "is_authenticated", False) else None
-    organisation.attested_at = timezone.now() if attests else None
-    organisation.save(update_fields=["attests_phone_verification", "attested_by", "attested_at"])
-    audit_record(
-        actor=actor,
-        action="partners.phone_attestation_changed",
-        subject=organisation,
-        before=before,
-        after={"attests_phone_verification": attests},
-    )
-    return organisation
-
-
-@transaction.atomic
-def organisation_user_add(*, actor: Any, organisation: Organisation, user: Any) -> OrganisationUser:
-    """Let a user act for the organisation; they get the partner_admin role."""
-    link, _created = OrganisationUser.objects.update_or_create(user=user, defaults={"organisation": organisation})
-    user.groups.add(*Group.objects.filter(name=Role.PARTNER_ADMIN.value))
-    audit_record(
-        actor=actor,
-        action="partners.organisation_user_added",
-        subject=organisation,
-        after={"user": user.get_username()},
-    )
-    return link
-
-
-@transaction.atomic
-def membership_add(
-    *, actor: Any, organisation: Organisation, worker: Worker, source_import: ImportJob | None = None
-) -> tuple[Membership, bool]:
-    membership, created = Membership.objects.get_or_create(
-        organisation=organisation, worker=worker, defaults={"source_import": source_import}
-    )
-    if created:
-        audit_record(
-            actor=actor,
-            action="partners.member_added",
-            subject=worker,
-            after={"organisation": organisation.code},
-        )
-    return membership, created
-
-
-# ---------------------------------------------------------------- import jobs
-
-
-def _actor_label(actor: Any) -> str:
-    if getattr(actor, "is_authenticated", False):
-        return str(actor.get_username())[:150]
-    if isinstance(actor, str):
-        return actor[:150]
-    return "system"
-
-
-def file_sha256(handle: IO[bytes] | File) -> str:
-    digest = hashlib.sha256()
-    chunks: Iterable[bytes]
-    if isinstance(handle, File):
-        handle.seek(0)
-        chunks = handle.chunks(HASH_CHUNK)
-    else:
-        handle.seek(0)
-        chunks = iter(lambda: handle.read(HASH_CHUNK), b"")
-    for chunk in chunks:
-        digest.update(chunk)
-    handle.seek(0)
-    return digest.hexdigest()
-
-
-@transaction.atomic
-def import_job_create(
-    *,
-    actor: Any,
-    organisation: Organisation | None,
-    upload: File,
-    name: str,
-    skip_phone_verification: bool = False,
-    sponsorship_code: str = "",
-) -> tuple[ImportJob, bool]:
-    """Store an uploaded file and queue its import; the same file again resumes the earlier job.
-
-    Returns ``(job, created)``. "The same file" is the same organisation and the
-    same SHA-256 of the content: whatever the earlier job committed stays, and
-    processing continues after its last committed row, so nothing is imported twice.
-    """
-    if skip_phone_verification and (organisation is None or not organisation.attests_phone_verification):
-        raise PermissionDenied(
-            _("Only an organisation that attests to verifying its members' mobile numbers may skip verification.")
-        )
-    name = clean_text(Path(name or getattr(upload, "name", "") or "import.csv").name)[0][:255] or "import.csv"
-    digest = file_sha256(upload)
-    existing = (
-        ImportJob.objects.select_for_update()
-        .filter(organisation=organisation, file_sha256=digest)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    if existing is not None:
-        if existing.status != ImportStatus.COMPLETED and not existing.file:
-            # Its file was purged after the retention period: this upload brings it back.
-            existing.file.save(name, upload, save=False)
-            ImportJob.objects.filter(pk=existing.pk).update(file=existing.file.name)
-        if existing.status in {ImportStatus.FAILED, ImportStatus.CANCELLED} or existing.is_stale:
-            existing.status = ImportStatus.QUEUED
-            existing.error = ""
-            existing.finished_at = None
-            existing.heartbeat_at = timezone.now()
-            existing.save(update_fields=["status", "error", "finished_at", "heartbeat_at"])
-            audit_record(actor=actor, action="partners.import_resumed", subject=existing)
-        return existing, False
-
-    job = ImportJob(
-        organisation=organisation,
-        original_name=name,
-        file_sha256=digest,
-        skip_phone_verification=skip_phone_verification,
-        sponsorship_code=(sponsorship_code or "").strip()[:40],
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        created_by_label=_actor_label(actor),
-    )
-    job.file.save(name, upload, save=False)
-    try:
-        job.file_format = sniff_format(Path(job.file.path), name)
-    except ImportFileError as exc:
-        job.file.delete(save=False)
-        raise ValidationFailed(exc.message, fields={"file": [exc.message]}) from exc
-    job.save()
-    audit_record(
-        actor=actor,
-        action="partners.import_created",
-        subject=job,
-        after={
-            "organisation": organisation.code if organisation else "",
-            "file": name,
-            "sha256": digest,
-            "skip_phone_verification": skip_phone_verification,
-            "sponsorship": job.sponsorship_code,
-        },
-    )
-    return job, True
-
-
-def import_job_enqueue(*, job: ImportJob) -> None:
-    """Run the import as a background task once the job row is committed."""
-    from rangkul.partners.tasks import import_job_process
-
-    job_id = job.pk
-    transaction.on_commit(lambda: import_job_process.enqueue(job_id))
-
-
-@transaction.atomic
-def import_job_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
-    """Stop after the batch in progress; committed rows stay (running the file again continues)."""
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.is_finished:
-        raise Conflict(_("This import has already finished."), code="import_finished")
-    job.status = ImportStatus.CANCELLED
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "finished_at"])
-    audit_record(actor=actor, action="partners.import_cancelled", subject=job, after=job.summary())
-    return job
-
-
-@transaction.atomic
-def import_job_resume(*, actor: Any, job: ImportJob) -> ImportJob:
-    """Queue again a job that failed, was stopped, or whose process died (stale lease).
-
-    Committed batches stay; the run continues after the last one (the same as uploading
-    the same file again). A job still running in a live process cannot be resumed twice.
-    """
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.status == ImportStatus.COMPLETED:
-        raise Conflict(_("This import has already finished."), code="import_finished")
-    if job.status == ImportStatus.RUNNING and not job.is_stale:
-        raise Conflict(_("This import is still running."), code="import_running")
-    if job.status == ImportStatus.QUEUED and not job.is_stale:
-        return job
-    before = {"status": job.status}
-    job.status = ImportStatus.QUEUED
-    job.error = ""
-    job.finished_at = None
-    job.heartbeat_at = timezone.now()  # a new lease: the queued run has this long to start
-    job.save(update_fields=["status", "error", "finished_at", "heartbeat_at"])
-    audit_record(actor=actor, action="partners.import_resumed", subject=job, before=before, after=job.summary())
-    import_job_enqueue(job=job)
-    return job
-
-
-def import_jobs_stale() -> list[ImportJob]:
-    """Running jobs whose process stopped renewing its lease."""
-    running = ImportJob.objects.filter(status__in=[ImportStatus.RUNNING, ImportStatus.QUEUED])
-    return [job for job in running.select_related("organisation") if job.is_stale]
-
-
-def import_job_fail(*, job_id: int, message: str) -> None:
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job_id)
-        if job.is_finished:
-            return
-        job.status = ImportStatus.FAILED
-        job.error = message
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
-        audit_record(actor="system", action="partners.import_failed", subject=job, after=job.summary(), reason=message)
 
 
 # ---------------------------------------------------------------- the runner
