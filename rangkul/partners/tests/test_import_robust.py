@@ -255,3 +255,20 @@ def test_utf16_bytes_start_with_a_bom_in_the_fixture() -> None:
     # The writer used above: "utf-16" puts a BOM first, "utf-16-le" does not.
     assert io.BytesIO("a".encode("utf-16")).read(2) in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
     assert "a".encode("utf-16-le") == b"a\x00"
+
+
+def test_a_command_resumes_every_stale_job(tmp_path, organisation, django_capture_on_commit_callbacks) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    stale = _died_while_running(_upload(write_csv(tmp_path / "a.csv", [good_row(1)]), organisation), minutes_ago=60)
+    alive = _died_while_running(_upload(write_csv(tmp_path / "b.csv", [good_row(2)]), organisation), minutes_ago=1)
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("imports_resume_stale", stdout=out)
+    assert out.getvalue().strip() == '{"resumed": 1}'
+    assert (
+        ImportJob.objects.get(pk=stale.pk).status == ImportStatus.COMPLETED
+    )  # the queued task ran (immediate backend)
+    assert ImportJob.objects.get(pk=alive.pk).status == ImportStatus.RUNNING
