@@ -309,6 +309,19 @@ PARTNER_IMPORT_BATCH_SIZE = env_int(
 PARTNER_IMPORT_PARTS = env_int("RANGKUL_PARTNER_IMPORT_PARTS", 2)
 PARTNER_IMPORT_PARALLEL_MIN_ROWS = env_int("RANGKUL_PARTNER_IMPORT_PARALLEL_MIN_ROWS", 20_000)
 PARTNER_IMPORT_MAX_BYTES = env_int("RANGKUL_PARTNER_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+# Uploaded import and settlement files hold personal data. An import's file is deleted when the
+# import completes; a failed or stopped import keeps its file this many days to be resumed, and a
+# processed settlement file is kept this many days for investigation; `manage.py purge_uploads`
+# (run daily) deletes them after that. 0 deletes them at the next purge.
+UPLOAD_RETENTION_DAYS = env_int("RANGKUL_UPLOAD_RETENTION_DAYS", 7)
+# A running import whose process committed no batch for this long is taken as dead: it is shown as
+# stalled and can be resumed (a batch takes seconds; opening a large XLSX, a minute at most).
+PARTNER_IMPORT_STALE_SECONDS = env_int("RANGKUL_PARTNER_IMPORT_STALE_SECONDS", 600)
+# XLSX files are refused before they are unpacked when they would unpack to more than this
+# (decompression bombs): total uncompressed bytes, shared strings, and columns per row.
+PARTNER_IMPORT_XLSX_MAX_UNPACKED_BYTES = env_int("RANGKUL_PARTNER_IMPORT_XLSX_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024)
+PARTNER_IMPORT_XLSX_MAX_SHARED_STRINGS = env_int("RANGKUL_PARTNER_IMPORT_XLSX_MAX_SHARED_STRINGS", 5_000_000)
+PARTNER_IMPORT_XLSX_MAX_COLUMNS = env_int("RANGKUL_PARTNER_IMPORT_XLSX_MAX_COLUMNS", 200)
 
 # Payment callbacks: the sandbox channel's shared token (development default documented in
 # .env.example; required in production only when the sandbox is enabled), the largest callback

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
@@ -24,8 +22,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (partner imports, settlement files) hold personal data: MEDIA_ROOT is never served,
+# not even in development. Reports are streamed by views that check who asks.
 
 handler400 = "rangkul.core.views.error_400"
 handler403 = "rangkul.core.views.error_403"

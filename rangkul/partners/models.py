@@ -8,6 +8,8 @@ its per-row results and the job's counters together, so the job's
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -117,6 +119,12 @@ class ImportJob(models.Model):
     # Where the current run started, for rows per second.
     run_started_at = models.DateTimeField(null=True, blank=True)
     run_start_processed = models.PositiveIntegerField(default=0)
+    # The lease of the process running the import: renewed with every committed batch. A running
+    # job whose lease ran out (PARTNER_IMPORT_STALE_SECONDS) lost its process and may be resumed.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Where the member list was found: the XLSX sheet and the header's row.
+    sheet_name = models.CharField(_("sheet"), max_length=100, blank=True)
+    header_row = models.PositiveIntegerField(_("header row"), default=1)
     skip_phone_verification = models.BooleanField(_("phone verification skipped"), default=False)
     sponsorship_code = models.CharField(_("sponsorship code"), max_length=40, blank=True)
     error = models.TextField(_("error"), blank=True)
@@ -143,6 +151,14 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {ImportStatus.COMPLETED, ImportStatus.FAILED, ImportStatus.CANCELLED}
+
+    @property
+    def is_stale(self) -> bool:
+        """Running (or queued) without a sign of life within the lease: its process died, or none took it."""
+        if self.status not in {ImportStatus.RUNNING, ImportStatus.QUEUED}:
+            return False
+        last = self.heartbeat_at or self.run_started_at or self.created_at
+        return last < timezone.now() - dt.timedelta(seconds=settings.PARTNER_IMPORT_STALE_SECONDS)
 
     @property
     def percent(self) -> int:
@@ -210,8 +226,19 @@ class ImportRowResult(models.Model):
         return f"{self.job_id}:{self.row_number} {self.outcome}"
 
 
+class MemberConsent(models.TextChoices):
+    GIVEN = "given", _("Member agreed")
+    PENDING = "pending", _("Awaiting the member's consent")
+
+
 class Membership(models.Model):
-    """A worker is a member of an organisation; a worker may belong to several."""
+    """A worker is a member of an organisation; a worker may belong to several.
+
+    A member the organisation registered (or who agreed) is fully visible to it. A person
+    already registered elsewhere whom an import names (NIK, name and birth date matching) is
+    linked with consent PENDING: until the member agrees, the organisation sees only what it
+    supplied itself (``supplied_name`` and the masked NIK), never the registry's record.
+    """
 
     # The unique (organisation, worker) constraint is the organisation's index.
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships", db_index=False)
@@ -220,6 +247,18 @@ class Membership(models.Model):
     source_import = models.ForeignKey(
         ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="memberships"
     )
+    # Database defaults: bulk paths insert memberships without naming these columns.
+    consent = models.CharField(
+        _("member's consent"),
+        max_length=10,
+        choices=MemberConsent.choices,
+        default=MemberConsent.GIVEN,
+        db_default=MemberConsent.GIVEN.value,
+    )
+    supplied_name = models.CharField(
+        _("name as the organisation wrote it"), max_length=150, blank=True, default="", db_default=""
+    )
+    consent_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-joined_at", "-id"]

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rangkul.core.crypto import lookup_hash
 from rangkul.core.errors import NotFound
-from rangkul.partners.models import ImportJob, ImportRowResult, Membership, Organisation, RowOutcome
+from rangkul.partners.models import ImportJob, ImportRowResult, MemberConsent, Membership, Organisation, RowOutcome
 from rangkul.registry import identity
 
 
@@ -70,12 +70,26 @@ def membership_list_for_user(*, user: Any, q: str = "", status: str = "") -> Que
         if len(digits) == 16 and len(digits) == len(q.replace(" ", "")):
             qs = qs.filter(worker__nik_hash=lookup_hash(digits))
         elif digits and len(digits) == len(q.replace(" ", "")):
+            # A member awaiting consent is found by what the partner supplied, never by the registry's number.
             qs = qs.filter(worker__membership_number=digits)
+            if scope is not None:
+                qs = qs.filter(consent=MemberConsent.GIVEN)
         else:
             qs = qs.filter(worker__name_normalized__contains=identity.name_search_key(q))
     if status:
         qs = qs.filter(worker__status=status)
+        if scope is not None:
+            qs = qs.filter(consent=MemberConsent.GIVEN)  # the registry's status is not the partner's to see yet
     return qs.order_by("-joined_at", "-pk")
+
+
+def membership_pending_list(*, organisation: Organisation) -> QuerySet[Membership]:
+    """Members the organisation linked who have not agreed yet (back office: the branch records consent)."""
+    return (
+        Membership.objects.filter(organisation=organisation, consent=MemberConsent.PENDING)
+        .select_related("worker")
+        .order_by("joined_at", "pk")
+    )
 
 
 def import_job_list_for_user(*, user: Any) -> QuerySet[ImportJob]:

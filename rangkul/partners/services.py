@@ -9,18 +9,15 @@ resumable.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import multiprocessing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group
-from django.core.files import File
 from django.db import OperationalError, connection, connections, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -28,32 +25,48 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from rangkul.accounts.roles import Role
 from rangkul.audit.services import audit_record
 from rangkul.core.bulk import atomic_unflushed, collector_relaxed, insert_rows
 from rangkul.core.crypto import mask_nik
-from rangkul.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from rangkul.core.errors import ApplicationError, Conflict, ValidationFailed
+from rangkul.partners.consent import LINKED_PENDING, NOT_THE_SAME_PERSON, consent_needed, linked_notify, same_person
 from rangkul.partners.importing.parse import (
     ImportFileError,
+    ParsedRow,
     RawRow,
     Source,
     header_key,
+    niks_shortened,
     open_source,
     parse_row,
-    sniff_format,
+)
+from rangkul.partners.importing.places import PlaceIndex
+from rangkul.partners.jobs import (
+    file_sha256,
+    import_job_cancel,
+    import_job_create,
+    import_job_enqueue,
+    import_job_fail,
+    import_job_resume,
+    import_jobs_stale,
 )
 from rangkul.partners.models import (
     ImportJob,
     ImportJobPart,
     ImportRowResult,
     ImportStatus,
+    MemberConsent,
     Membership,
-    Organisation,
-    OrganisationKind,
-    OrganisationUser,
     RowOutcome,
 )
-from rangkul.regions.selectors import regency_exists
+from rangkul.partners.organisations import (
+    membership_add,
+    organisation_create,
+    organisation_set_phone_attestation,
+    organisation_user_add,
+)
+from rangkul.partners.retention import import_file_discard
+from rangkul.regions.selectors import village_names
 from rangkul.registry.models import Channel, Worker
 from rangkul.registry.selectors import occupation_list, workers_find_by_niks
 from rangkul.registry.services import (
@@ -61,238 +74,29 @@ from rangkul.registry.services import (
     NewWorker,
     RegistrationInput,
     duplicates_queue_among,
+    registration_problems,
     workers_register_many,
 )
 
+# The writes of organisations and of a job's life live beside this module; their names stay importable here.
+__all__ = [
+    "file_sha256",
+    "import_job_cancel",
+    "import_job_create",
+    "import_job_enqueue",
+    "import_job_fail",
+    "import_job_resume",
+    "import_job_run",
+    "import_jobs_stale",
+    "membership_add",
+    "organisation_create",
+    "organisation_set_phone_attestation",
+    "organisation_user_add",
+]
+
 logger = logging.getLogger("rangkul.partners")
 
-HASH_CHUNK = 1 << 20
-
-
-# ---------------------------------------------------------------- organisations
-
-
-@transaction.atomic
-def organisation_create(
-    *,
-    actor: Any,
-    code: str,
-    name: str,
-    kind: str,
-    region_code: str | None = None,
-    contact_name: str = "",
-    contact_phone: str = "",
-    contact_email: str = "",
-    branch: Any = None,
-) -> Organisation:
-    code = (code or "").strip().lower()
-    errors: dict[str, list[Any]] = {}
-    if not code:
-        errors["code"] = [_("Give the organisation a short code.")]
-    elif Organisation.objects.filter(code=code).exists():
-        errors["code"] = [_("This code is already used by another organisation.")]
-    if not (name or "").strip():
-        errors["name"] = [_("Write the organisation's name.")]
-    if kind not in OrganisationKind.values:
-        errors["kind"] = [_("Choose the kind of organisation from the list.")]
-    if region_code and not regency_exists(region_code):
-        errors["region"] = [_("This regency or city is not in the region list.")]
-    if errors:
-        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
-    organisation = Organisation.objects.create(
-        code=code,
-        name=name.strip(),
-        kind=kind,
-        region_id=region_code or None,
-        contact_name=contact_name.strip(),
-        contact_phone=contact_phone.strip(),
-        contact_email=contact_email.strip(),
-        branch=branch,
-    )
-    audit_record(
-        actor=actor,
-        action="partners.organisation_created",
-        subject=organisation,
-        after={"code": code, "name": organisation.name, "kind": kind, "region": region_code or ""},
-    )
-    return organisation
-
-
-@transaction.atomic
-def organisation_set_phone_attestation(*, actor: Any, organisation: Organisation, attests: bool) -> Organisation:
-    """Record that the organisation vouches for its members' mobile numbers (or withdraws it)."""
-    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    before = {"attests_phone_verification": organisation.attests_phone_verification}
-    organisation.attests_phone_verification = attests
-    organisation.attested_by = actor if attests and getattr(actor, "is_authenticated", False) else None
-    organisation.attested_at = timezone.now() if attests else None
-    organisation.save(update_fields=["attests_phone_verification", "attested_by", "attested_at"])
-    audit_record(
-        actor=actor,
-        action="partners.phone_attestation_changed",
-        subject=organisation,
-        before=before,
-        after={"attests_phone_verification": attests},
-    )
-    return organisation
-
-
-@transaction.atomic
-def organisation_user_add(*, actor: Any, organisation: Organisation, user: Any) -> OrganisationUser:
-    """Let a user act for the organisation; they get the partner_admin role."""
-    link, _created = OrganisationUser.objects.update_or_create(user=user, defaults={"organisation": organisation})
-    user.groups.add(*Group.objects.filter(name=Role.PARTNER_ADMIN.value))
-    audit_record(
-        actor=actor,
-        action="partners.organisation_user_added",
-        subject=organisation,
-        after={"user": user.get_username()},
-    )
-    return link
-
-
-@transaction.atomic
-def membership_add(
-    *, actor: Any, organisation: Organisation, worker: Worker, source_import: ImportJob | None = None
-) -> tuple[Membership, bool]:
-    membership, created = Membership.objects.get_or_create(
-        organisation=organisation, worker=worker, defaults={"source_import": source_import}
-    )
-    if created:
-        audit_record(
-            actor=actor,
-            action="partners.member_added",
-            subject=worker,
-            after={"organisation": organisation.code},
-        )
-    return membership, created
-
-
-# ---------------------------------------------------------------- import jobs
-
-
-def _actor_label(actor: Any) -> str:
-    if getattr(actor, "is_authenticated", False):
-        return str(actor.get_username())[:150]
-    if isinstance(actor, str):
-        return actor[:150]
-    return "system"
-
-
-def file_sha256(handle: IO[bytes] | File) -> str:
-    digest = hashlib.sha256()
-    chunks: Iterable[bytes]
-    if isinstance(handle, File):
-        handle.seek(0)
-        chunks = handle.chunks(HASH_CHUNK)
-    else:
-        handle.seek(0)
-        chunks = iter(lambda: handle.read(HASH_CHUNK), b"")
-    for chunk in chunks:
-        digest.update(chunk)
-    handle.seek(0)
-    return digest.hexdigest()
-
-
-@transaction.atomic
-def import_job_create(
-    *,
-    actor: Any,
-    organisation: Organisation | None,
-    upload: File,
-    name: str,
-    skip_phone_verification: bool = False,
-    sponsorship_code: str = "",
-) -> tuple[ImportJob, bool]:
-    """Store an uploaded file and queue its import; the same file again resumes the earlier job.
-
-    Returns ``(job, created)``. "The same file" is the same organisation and the
-    same SHA-256 of the content: whatever the earlier job committed stays, and
-    processing continues after its last committed row, so nothing is imported twice.
-    """
-    if skip_phone_verification and (organisation is None or not organisation.attests_phone_verification):
-        raise PermissionDenied(
-            _("Only an organisation that attests to verifying its members' mobile numbers may skip verification.")
-        )
-    name = Path(name or getattr(upload, "name", "") or "import.csv").name[:255]
-    digest = file_sha256(upload)
-    existing = (
-        ImportJob.objects.select_for_update()
-        .filter(organisation=organisation, file_sha256=digest)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    if existing is not None:
-        if existing.status in {ImportStatus.FAILED, ImportStatus.CANCELLED}:
-            existing.status = ImportStatus.QUEUED
-            existing.error = ""
-            existing.finished_at = None
-            existing.save(update_fields=["status", "error", "finished_at"])
-            audit_record(actor=actor, action="partners.import_resumed", subject=existing)
-        return existing, False
-
-    job = ImportJob(
-        organisation=organisation,
-        original_name=name,
-        file_sha256=digest,
-        skip_phone_verification=skip_phone_verification,
-        sponsorship_code=(sponsorship_code or "").strip()[:40],
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        created_by_label=_actor_label(actor),
-    )
-    job.file.save(name, upload, save=False)
-    try:
-        job.file_format = sniff_format(Path(job.file.path), name)
-    except ImportFileError as exc:
-        job.file.delete(save=False)
-        raise ValidationFailed(exc.message, fields={"file": [exc.message]}) from exc
-    job.save()
-    audit_record(
-        actor=actor,
-        action="partners.import_created",
-        subject=job,
-        after={
-            "organisation": organisation.code if organisation else "",
-            "file": name,
-            "sha256": digest,
-            "skip_phone_verification": skip_phone_verification,
-            "sponsorship": job.sponsorship_code,
-        },
-    )
-    return job, True
-
-
-def import_job_enqueue(*, job: ImportJob) -> None:
-    """Run the import as a background task once the job row is committed."""
-    from rangkul.partners.tasks import import_job_process
-
-    job_id = job.pk
-    transaction.on_commit(lambda: import_job_process.enqueue(job_id))
-
-
-@transaction.atomic
-def import_job_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
-    """Stop after the batch in progress; committed rows stay (running the file again continues)."""
-    job = ImportJob.objects.select_for_update().get(pk=job.pk)
-    if job.is_finished:
-        raise Conflict(_("This import has already finished."), code="import_finished")
-    job.status = ImportStatus.CANCELLED
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "finished_at"])
-    audit_record(actor=actor, action="partners.import_cancelled", subject=job, after=job.summary())
-    return job
-
-
-def import_job_fail(*, job_id: int, message: str) -> None:
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job_id)
-        if job.is_finished:
-            return
-        job.status = ImportStatus.FAILED
-        job.error = message
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
-        audit_record(actor="system", action="partners.import_failed", subject=job, after=job.summary(), reason=message)
+FILE_GONE = _("The uploaded file was deleted after the retention period; upload the same file again to continue.")
 
 
 # ---------------------------------------------------------------- the runner
@@ -308,6 +112,7 @@ class _BatchState:
     actor: Any
     columns: dict[str, str]
     occupations: dict[str, str]
+    places: PlaceIndex | None = None
     # Rows of _RESULT_COLUMNS and _MEMBERSHIP_COLUMNS, written without model instances (ADR 0018).
     results: list[tuple[Any, ...]] = field(default_factory=list)
     memberships: list[Membership] = field(default_factory=list)
@@ -326,13 +131,22 @@ class _BatchState:
 _FIELD_COLUMNS = {"occupation_code": "occupation", "second_occupation": "occupation"}
 
 
-def _column(state: _BatchState, name: str) -> str:
+def _field(columns: dict[str, str], name: str) -> str:
     name = _FIELD_COLUMNS.get(name, name)
+    if name == "village_code" and name not in columns and "village_name" in columns:
+        return "village_name"  # the village was named, not coded
+    return name
+
+
+def _column(state: _BatchState, name: str) -> str:
+    name = _field(state.columns, name)
     return state.columns.get(name, name)[:100]
 
 
 def _shown_value(raw: RawRow, name: str) -> str:
     name = _FIELD_COLUMNS.get(name, name)
+    if name == "village_code" and raw.values.get(name) is None and "village_name" in raw.values:
+        name = "village_name"
     value = raw.values.get(name)
     if value is None:
         return ""
@@ -362,12 +176,23 @@ def _reject(state: _BatchState, raw: RawRow, problems: Iterable[tuple[str, str]]
     state.rejected += 1
 
 
-def _duplicate(state: _BatchState, raw: RawRow, worker: Worker, imported_before: dict[int, int]) -> None:
+def _duplicate(
+    state: _BatchState, raw: RawRow, parsed: ParsedRow, worker: Worker, imported_before: dict[int, int]
+) -> None:
     """``imported_before``: worker id → the row of this job, in an earlier batch, that imported them."""
     earlier = state.seen.get(worker.pk, imported_before.get(worker.pk))
+    organisation = state.job.organisation
+    data = parsed.data
+    if earlier is None and not same_person(full_name=data["full_name"], birth_date=data["birth_date"], worker=worker):
+        # The NIK alone never attaches a person: nothing about the record is told either.
+        _reject(state, raw, [("nik", str(NOT_THE_SAME_PERSON))])
+        return
+    pending = earlier is None and organisation is not None and consent_needed(organisation=organisation, worker=worker)
     if earlier is not None:
         message = gettext("The same person (same NIK) is already in row %(row)s of this file.") % {"row": earlier}
-    elif state.job.organisation is not None:
+    elif pending:
+        message = str(LINKED_PENDING)
+    elif organisation is not None:
         message = gettext(
             "Already registered with Rangkul; added to your organisation's members, not registered again."
         )
@@ -385,9 +210,15 @@ def _duplicate(state: _BatchState, raw: RawRow, worker: Worker, imported_before:
         )
     )
     state.duplicates += 1
-    if state.job.organisation is not None:
+    if organisation is not None:
         state.memberships.append(
-            Membership(organisation=state.job.organisation, worker=worker, source_import=state.job)
+            Membership(
+                organisation=organisation,
+                worker=worker,
+                source_import=state.job,
+                consent=MemberConsent.PENDING if pending else MemberConsent.GIVEN,
+                supplied_name=data["full_name"][:150] if pending else "",
+            )
         )
 
 
@@ -411,10 +242,20 @@ def _registration(data: dict[str, Any]) -> RegistrationInput:
 def _process_rows(state: _BatchState, rows: list[RawRow]) -> None:
     """Every row of the batch through one registry call, then each row's outcome in file order."""
     job = state.job
-    parsed_rows = [(raw, parse_row(raw, occupations=state.occupations)) for raw in rows]
+    occupations, places = state.occupations, state.places
+    parsed_rows = [(raw, parse_row(raw, occupations=occupations, places=places)) for raw in rows]
     readable = [(raw, parsed) for raw, parsed in parsed_rows if not parsed.problems]
     registrations = [_registration(parsed.data) for _raw, parsed in readable]
-    state.lookups = BatchLookups(registrations, earlier=state.lookups)
+    unreadable = [(raw, parsed, _registration(parsed.data)) for raw, parsed in parsed_rows if parsed.problems]
+    state.lookups = BatchLookups(
+        registrations + [registration for _raw, _parsed, registration in unreadable], earlier=state.lookups
+    )
+    # A row the cells already refuse is still checked against every registration rule, so that
+    # its report lists all of its problems at once (not one layer per upload).
+    more_problems = {
+        raw.number: _other_problems(parsed, registration_problems(registration, lookups=state.lookups))
+        for raw, parsed, registration in unreadable
+    }
     outcomes = workers_register_many(
         actor=state.actor,
         rows=registrations,
@@ -450,12 +291,18 @@ def _process_rows(state: _BatchState, rows: list[RawRow]) -> None:
     now = timezone.now()
     for raw, parsed in parsed_rows:
         if parsed.problems:
-            _reject(state, raw, [(p.field, str(p.message)) for p in parsed.problems])
+            problems = [(p.field, str(p.message)) for p in parsed.problems] + more_problems[raw.number]
+            _reject(state, raw, sorted(problems, key=lambda problem: _COLUMN_ORDER.get(problem[0], 99)))
             continue
         outcome = outcome_of[raw.number]
         if isinstance(outcome, NewWorker):
             state.seen[outcome.pk] = raw.number
-            state.results.append((job.pk, raw.number, imported, "", "", "", outcome.pk))
+            if parsed.notes:
+                note = parsed.notes[0]
+                column, message = _column(state, note.field), str(note.message)
+                state.results.append((job.pk, raw.number, imported, column, "", message, outcome.pk))
+            else:
+                state.results.append((job.pk, raw.number, imported, "", "", "", outcome.pk))
             state.imported += 1
             if organisation_id is not None:
                 state.new_memberships.append((organisation_id, outcome.pk, now, job.pk))
@@ -464,7 +311,7 @@ def _process_rows(state: _BatchState, rows: list[RawRow]) -> None:
         if found is not None and created_in_row.get(found.pk, raw.number) > raw.number:
             found = None  # registered by a later row of this batch: not yet when this row was read
         if found is not None:
-            _duplicate(state, raw, found, imported_before)
+            _duplicate(state, raw, parsed, found, imported_before)
         elif isinstance(outcome, Conflict):
             _reject(state, raw, [("nik", str(outcome.message))])
         elif isinstance(outcome, ValidationFailed):
@@ -474,11 +321,60 @@ def _process_rows(state: _BatchState, rows: list[RawRow]) -> None:
             raise outcome
 
 
+# Problems are reported in the order of the template's columns.
+_COLUMN_ORDER = {
+    name: index
+    for index, name in enumerate(
+        (
+            "nik",
+            "full_name",
+            "birth_date",
+            "sex",
+            "phone",
+            "village_code",
+            "village_name",
+            "occupation",
+            "declared_income_idr",
+            "jht",
+            "email",
+            "address",
+            "postal_code",
+        )
+    )
+}
+# The registry's field → the cell fields whose own problem already covers it.
+_COVERED_BY = {"village_code": {"village_code", "village_name"}, "occupation": {"occupation"}}
+
+
+def _other_problems(parsed: ParsedRow, fields: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The registry's problems of a row that its cells did not already explain."""
+    seen = {problem.field for problem in parsed.problems}
+    return [
+        (name, message)
+        for name, messages in fields.items()
+        if not (_COVERED_BY.get(name, {name}) & seen)
+        for message in messages
+    ]
+
+
 def _may_be_registered(outcome: NewWorker | ApplicationError) -> bool:
     """A row the registry refused whose NIK itself was fine: its holder may be a member already."""
     if isinstance(outcome, Conflict):
         return outcome.code == "nik_registered"
     return isinstance(outcome, ValidationFailed) and "nik" not in outcome.fields
+
+
+# A later batch needs this many NIKs before its share of shortened NIKs refuses the rest of the file.
+_NIK_CHECK_LATER_MIN = 100
+
+
+def _check_niks(rows: list[RawRow], *, first: bool) -> None:
+    """Refuse the file (the first batch) or its rest when most NIKs look shortened by a spreadsheet."""
+    if not first and len(rows) < _NIK_CHECK_LATER_MIN:
+        return  # a short last batch: a few NIKs ending in 0 there may be chance
+    error = niks_shortened(rows)
+    if error is not None:
+        raise error
 
 
 def _batch_hook(job: ImportJob, rows: list[RawRow]) -> None:
@@ -494,10 +390,12 @@ def _commit_batch(state: _BatchState, rows: list[RawRow]) -> None:
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != ImportStatus.RUNNING or locked.last_committed_row != job.last_committed_row:
             raise _Stop
+        _check_niks(rows, first=not job.last_committed_row)
         _process_rows(state, rows)
         insert_rows(ImportRowResult, _RESULT_COLUMNS, state.results)
         insert_rows(Membership, _MEMBERSHIP_COLUMNS, state.new_memberships)
         if state.memberships:
+            linked_notify(organisation=state.job.organisation, memberships=state.memberships)
             Membership.objects.bulk_create(state.memberships, batch_size=1000, ignore_conflicts=True)
         locked.processed += len(rows)
         locked.imported += state.imported
@@ -505,7 +403,18 @@ def _commit_batch(state: _BatchState, rows: list[RawRow]) -> None:
         locked.duplicates += state.duplicates
         locked.last_committed_row = rows[-1].number
         locked.rows = max(locked.rows, locked.processed)
-        locked.save(update_fields=["processed", "imported", "rejected", "duplicates", "last_committed_row", "rows"])
+        locked.heartbeat_at = timezone.now()
+        locked.save(
+            update_fields=[
+                "processed",
+                "imported",
+                "rejected",
+                "duplicates",
+                "last_committed_row",
+                "rows",
+                "heartbeat_at",
+            ]
+        )
         _batch_hook(locked, rows)
     for name in ("processed", "imported", "rejected", "duplicates", "last_committed_row", "rows"):
         setattr(job, name, getattr(locked, name))
@@ -598,6 +507,8 @@ def _run_part(job_id: int, number: int, parts: int, size: int) -> None:
     if part.finished:
         return
     try:
+        if not job.file:
+            raise ImportFileError(FILE_GONE)
         source = open_source(Path(job.file.path), job.original_name)
     except ImportFileError as exc:
         import_job_fail(job_id=job.pk, message=str(exc.message))
@@ -607,6 +518,7 @@ def _run_part(job_id: int, number: int, parts: int, size: int) -> None:
         actor=job.created_by or job.created_by_label or "system",
         columns=source.columns,
         occupations=_occupation_index(),
+        places=_places(job, source),
     )
     try:
         for index, rows in enumerate(_batched(source.rows, size)):
@@ -631,10 +543,12 @@ def _commit_part_batch(state: _BatchState, rows: list[RawRow], *, number: int, i
                     raise _Stop  # another run of this part got here first
                 if ImportJob.objects.filter(pk=job.pk).values_list("status", flat=True).get() != ImportStatus.RUNNING:
                     raise _Stop  # cancelled or failed meanwhile
+                _check_niks(rows, first=index == 0)
                 _process_rows(state, rows)
                 insert_rows(ImportRowResult, _RESULT_COLUMNS, state.results)
                 insert_rows(Membership, _MEMBERSHIP_COLUMNS, state.new_memberships)
                 if state.memberships:
+                    linked_notify(organisation=state.job.organisation, memberships=state.memberships)
                     Membership.objects.bulk_create(state.memberships, batch_size=1000, ignore_conflicts=True)
                 part.next_batch = index + parts
                 part.save(update_fields=["next_batch"])
@@ -645,6 +559,7 @@ def _commit_part_batch(state: _BatchState, rows: list[RawRow], *, number: int, i
                     rejected=F("rejected") + state.rejected,
                     duplicates=F("duplicates") + state.duplicates,
                     rows=Greatest(F("rows"), F("processed") + len(rows)),
+                    heartbeat_at=timezone.now(),
                 )
                 _batch_hook(job, rows)
             return
@@ -667,13 +582,28 @@ def _batched(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
 
 
 def _occupation_index() -> dict[str, str]:
-    """Folded code, Indonesian and English name → catalogue code ("Ojek Online" → "ojek_online")."""
+    """Folded code, Indonesian and English name → catalogue code ("Ojek Online" → "ojek_online").
+
+    The key "" holds the valid Indonesian names, for the message of a row whose occupation is unknown.
+    """
     index: dict[str, str] = {}
+    names = []
     for occupation in occupation_list():
+        names.append(occupation.name)
         for label in (occupation.name_en, occupation.name, occupation.code):
             if label:
                 index[header_key(label)] = occupation.code
+    index[""] = ", ".join(names)
     return index
+
+
+def _places(job: ImportJob, source: Source) -> PlaceIndex | None:
+    """Village names of the partner's regency (all villages without one), when the file names villages."""
+    if "village_name" not in source.columns:
+        return None
+    region = job.organisation.region if job.organisation is not None else None
+    code = region.code if region is not None else None
+    return PlaceIndex(lambda: village_names(regency_code=code), region_name=region.name if region else "")
 
 
 def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
@@ -697,11 +627,14 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
         job.started_at = job.started_at or now
         job.run_started_at = now
         job.run_start_processed = job.processed
-        job.save(update_fields=["status", "started_at", "run_started_at", "run_start_processed"])
+        job.heartbeat_at = now
+        job.save(update_fields=["status", "started_at", "run_started_at", "run_start_processed", "heartbeat_at"])
 
     # Messages in the report are written in the site's language (Indonesian), whoever runs the task.
     with translation.override(settings.LANGUAGE_CODE), collector_relaxed():
         try:
+            if not job.file:
+                raise ImportFileError(FILE_GONE)
             source: Source = open_source(Path(job.file.path), job.original_name)
         except ImportFileError as exc:
             import_job_fail(job_id=job.pk, message=str(exc.message))
@@ -714,10 +647,19 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
             actor=job.created_by or job.created_by_label or "system",
             columns=source.columns,
             occupations=_occupation_index(),
+            places=_places(job, source),
         )
+        if source.sheet != job.sheet_name or source.header_row != job.header_row:
+            ImportJob.objects.filter(pk=job.pk).update(sheet_name=source.sheet[:100], header_row=source.header_row)
+            job.sheet_name, job.header_row = source.sheet[:100], source.header_row
         parts = _parts_for(job, source.estimated_rows)
         if parts > 1:
+            # The parts start together: the file-level NIK check on the first batch runs before any of them.
+            shortened = niks_shortened(list(islice(source.rows, job.batch_size or size)))
             _close(source.rows)
+            if shortened is not None:
+                import_job_fail(job_id=job.pk, message=str(shortened.message))
+                return ImportJob.objects.get(pk=job.pk)
             if not _run_parts(job, parts, job.batch_size or size):
                 return ImportJob.objects.get(pk=job.pk)
             # Two parts' batches written at the same moment could not see each other's members.
@@ -746,4 +688,6 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
         job.save(update_fields=["status", "rows", "finished_at"])
         audit_record(actor=state.actor, action="partners.import_completed", subject=job, after=job.summary())
     logger.info("Import %s completed: %s", job.pk, job.summary())
+    # Nothing is left to resume: the members' data leaves the disk (docs/security.md).
+    import_file_discard(job=job, reason="completed")
     return job

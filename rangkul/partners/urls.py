@@ -11,6 +11,7 @@ urlpatterns = [
     path("impor/unggah/", views.upload, name="upload"),
     path("impor/<int:job_id>/", views.import_detail, name="import_detail"),
     path("impor/<int:job_id>/batal/", views.import_cancel, name="import_cancel"),
+    path("impor/<int:job_id>/lanjutkan/", views.import_resume, name="import_resume"),
     path("impor/<int:job_id>/laporan.csv", views.import_report_csv, name="import_report_csv"),
     path("impor/<int:job_id>/laporan.xlsx", views.import_report_xlsx, name="import_report_xlsx"),
     path("organisasi/", views.organisations, name="organisations"),

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rangkul.contributions.selectors import worker_status
 from rangkul.core.errors import ApplicationError, NotFound
 from rangkul.core.htmx import render_page_or_fragment
+from rangkul.partners.consent import membership_consent_record
 from rangkul.partners.forms import (
     AttestationForm,
     ImportUploadForm,
@@ -31,13 +32,14 @@ from rangkul.partners.forms import (
 )
 from rangkul.partners.importing.parse import template_csv, template_xlsx
 from rangkul.partners.importing.report import report_csv_lines, report_xlsx_file
-from rangkul.partners.models import ImportJob, Organisation
+from rangkul.partners.models import ImportJob, MemberConsent, Organisation
 from rangkul.partners.selectors import (
     import_job_get_for_user,
     import_job_list_for_user,
     import_report_rows,
     import_rows_per_second,
     membership_list_for_user,
+    membership_pending_list,
     organisation_for_user,
     organisation_get,
     organisation_list,
@@ -47,6 +49,7 @@ from rangkul.partners.services import (
     import_job_cancel,
     import_job_create,
     import_job_enqueue,
+    import_job_resume,
     organisation_create,
     organisation_set_phone_attestation,
     organisation_user_add,
@@ -115,6 +118,8 @@ def members(request: HttpRequest) -> HttpResponse:
     page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
     for membership in page.object_list:
+        if membership.consent == MemberConsent.PENDING:
+            continue  # until the member agrees, the partner sees only what it supplied
         # Contribution status (registered / active / in arrears / ended) for the rows on this page only.
         status = worker_status(worker=membership.worker, today=today).status
         membership.contribution_status = CONTRIBUTION_STATUS_LABELS.get(status, status)
@@ -184,6 +189,19 @@ def import_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
         messages.error(request, str(exc.message))
     else:
         messages.info(request, _("The import was stopped. Rows already imported stay; upload the same file to go on."))
+    return redirect("partners:import_detail", job_id=job.pk)
+
+
+@partner_required
+@require_POST
+def import_resume(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(request, job_id)
+    try:
+        import_job_resume(actor=request.user, job=job)
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.info(request, _("The import continues after the last row it saved."))
     return redirect("partners:import_detail", job_id=job.pk)
 
 
@@ -302,6 +320,13 @@ def organisation_detail(request: HttpRequest, code: str) -> HttpResponse:
                 organisation_user_add(actor=request.user, organisation=organisation, user=user)
                 messages.success(request, _("The user now acts for this organisation."))
                 return redirect("partners:organisation_detail", code=organisation.code)
+        elif "consent" in request.POST:
+            membership = membership_pending_list(organisation=organisation).filter(pk=request.POST["consent"]).first()
+            if membership is None:
+                raise Http404
+            membership_consent_record(actor=request.user, membership=membership, via="branch")
+            messages.success(request, _("The member's consent was recorded."))
+            return redirect("partners:organisation_detail", code=organisation.code)
         elif "attestation" in request.POST and attestation_form.is_valid():
             organisation_set_phone_attestation(
                 actor=request.user, organisation=organisation, attests=attestation_form.cleaned_data["attests"]
@@ -316,5 +341,6 @@ def organisation_detail(request: HttpRequest, code: str) -> HttpResponse:
             "users": organisation.users.select_related("user"),
             "user_form": user_form,
             "attestation_form": attestation_form,
+            "pending": membership_pending_list(organisation=organisation)[:200],
         },
     )

@@ -53,3 +53,11 @@ def regency_exists(code: str) -> bool:
 def regency_in_province_exists(code: str, province_code: str) -> bool:
     """A regency of that province, in one statement (the regency's key implies its province's row)."""
     return Regency.objects.filter(code=code, province_id=province_code).exists()
+
+
+def village_names(*, regency_code: str | None = None) -> list[tuple[str, str, str, str]]:
+    """(code, village, district, regency) names, of one regency or of the whole country, in one query."""
+    villages = Village.objects.all()
+    if regency_code:
+        villages = villages.filter(district__regency_id=regency_code)
+    return list(villages.order_by("code").values_list("code", "name", "district__name", "district__regency__name"))

@@ -1507,3 +1507,12 @@ def worker_export_data(*, actor: Any, worker: Worker) -> dict[str, Any]:
     }
     audit_record(actor=actor, action="registry.worker_data_exported", subject=worker)
     return data
+
+
+def registration_problems(data: RegistrationInput, *, lookups: BatchLookups) -> dict[str, list[str]]:
+    """Every registration rule ``data`` breaks, by field, writing nothing (an import's full report of a row)."""
+    try:
+        _clean(data, lookups=lookups)
+    except ValidationFailed as exc:
+        return {name: [str(message) for message in messages] for name, messages in exc.fields.items()}
+    return {}

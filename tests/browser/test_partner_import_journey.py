@@ -80,3 +80,42 @@ def test_partner_uploads_watches_progress_and_downloads_the_report(
     assert [line.split(";")[0] for line in report[1:]] == ["10", "11", "12"]
     assert "3.37401E+15" not in "".join(report)  # the NIK column is masked even when malformed
     assert "Kode Desa" in report[2]
+
+
+def test_partner_uploads_a_clerks_workbook_on_a_phone(
+    live_server, phone_page: Page, partner_user, queued_tasks, tmp_path: Path
+) -> None:
+    """Title rows, a first sheet of instructions, hints in the headers, village names, a signature footer."""
+    from rangkul.partners.models import Organisation
+    from rangkul.partners.tests.test_import_layouts import clerk_row, clerk_workbook
+    from tests.browser.conftest import assert_no_horizontal_scroll
+
+    Organisation.objects.filter(code="kopmaju").update(region_id="33.74")
+    for code, name in (("petani", "Petani"), ("nelayan", "Nelayan")):
+        Occupation.objects.get_or_create(code=code, defaults={"name": name, "sector": "non_transport"})
+    rows = [clerk_row(1), clerk_row(2, **{"Pekerjaan": "Nelayan", "Penghasilan (Rp)": "Rp1.500.000,-"})]
+    rows.append(clerk_row(3, **{"Kelurahan/Desa": "Atlantis"}))
+    path = clerk_workbook(tmp_path / "daftar-anggota.xlsx", rows, first_sheet="Petunjuk")
+
+    page = phone_page
+    page.goto(live_server.url + "/akun/masuk/")
+    page.get_by_label("Nama pengguna").fill("mitra")
+    page.get_by_label("Sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.goto(live_server.url + "/mitra/impor/unggah/")
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_test_id("upload-submit").click()
+    expect(page).to_have_url(re.compile(r"/mitra/impor/\d+/$"))
+
+    import_job_run(job_id=ImportJob.objects.get().pk)
+    page.reload()
+    expect(page.get_by_test_id("import-imported")).to_have_text("2")
+    expect(page.get_by_test_id("import-rejected")).to_have_text("1")
+    expect(page.get_by_test_id("import-sheet")).to_contain_text("Data Anggota")
+    expect(page.get_by_test_id("import-sheet")).to_contain_text("4")
+    assert_no_horizontal_scroll(page)
+    with page.expect_download() as download_info:
+        page.get_by_test_id("report-csv").click()
+    report = Path(download_info.value.path()).read_text(encoding="utf-8-sig").splitlines()
+    assert len(report) == 2 and report[1].startswith("7;")  # the footer rows are not members
+    assert "Atlantis" in report[1]

@@ -1,110 +1,99 @@
-"""Reading partners' CSV and XLSX files, streaming, into typed rows.
+"""A partner's row as typed values for the registry, and the checks made once per file.
 
-Only the *shape* of the data is handled here (headers, encodings, delimiters,
-dates, Yes/No words, thousands separators). Whether a row is a valid
-registration is decided by the registry (rangkul.registry.services), never here.
-
-One rule is strict on purpose: a NIK that a spreadsheet turned into a number
-(a numeric cell, ``3374010101900001.0`` or ``3.37409E+15``) is rejected with a
-message that says so. Spreadsheets keep only 15 significant digits, so the
-last digit(s) of a 16-digit NIK are already lost; any "repair" would be a guess
-that could register someone under another person's NIK.
+Reading files is in ``read`` (encodings, header row, sheet, unsafe files), one
+cell's value in ``values`` and village names in ``places``; this module puts a
+row together and reports every problem of it at once.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import io
-import re
-import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
-from zipfile import BadZipFile
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-# Canonical field → accepted header spellings. Headers are compared after
-# folding case, accents, spaces and punctuation, so "No. KTP", "no_ktp" and
-# "NO KTP" are one header. The API's field names are always accepted.
-HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "nik": ("nik", "no ktp", "nomor ktp", "nik ktp", "nomor_induk_kependudukan", "nomor induk kependudukan"),
-    "full_name": ("full_name", "nama", "nama lengkap", "nama sesuai ktp", "name"),
-    "birth_date": ("birth_date", "tgl lahir", "tanggal lahir", "tgl. lahir", "date of birth"),
-    "sex": ("sex", "jenis kelamin", "jk", "gender", "l/p"),
-    "phone": ("phone", "no hp", "nomor hp", "no. hp", "nomor handphone", "no telepon", "nomor telepon", "hp", "no wa"),
-    "village_code": ("village_code", "kode desa", "kode desa/kelurahan", "kode kelurahan", "kode wilayah"),
-    "occupation": ("occupation", "occupation_code", "pekerjaan", "kode pekerjaan", "jenis pekerjaan"),
-    "declared_income_idr": (
-        "declared_income_idr",
-        "penghasilan",
-        "penghasilan per bulan",
-        "penghasilan bulanan",
-        "pendapatan",
-        "upah",
-    ),
-    "jht": ("jht", "ikut jht", "program jht", "jaminan hari tua"),
-    "email": ("email", "e-mail", "surel"),
-    "address": ("address", "alamat"),
-    "postal_code": ("postal_code", "kode pos"),
-}
-REQUIRED_FIELDS = (
-    "nik",
-    "full_name",
-    "birth_date",
-    "sex",
-    "phone",
-    "village_code",
-    "occupation",
-    "declared_income_idr",
+from rangkul.partners.importing.places import PlaceIndex
+from rangkul.partners.importing.read import (
+    CONTROL_REMOVED,
+    DAMAGED,
+    HEADER_ALIASES,
+    REQUIRED_FIELDS,
+    TEMPLATE_HEADERS,
+    ImportFileError,
+    RawRow,
+    Source,
+    clean_text,
+    detect_delimiter,
+    detect_encoding,
+    header_key,
+    open_csv,
+    open_source,
+    open_xlsx,
+    sniff_format,
+    xlsx_check,
 )
-# The headers of the downloadable template, in order (Indonesian, as partners write them).
-TEMPLATE_HEADERS = {
-    "nik": "NIK",
-    "full_name": "Nama Lengkap",
-    "birth_date": "Tanggal Lahir",
-    "sex": "Jenis Kelamin",
-    "phone": "Nomor HP",
-    "village_code": "Kode Desa",
-    "occupation": "Pekerjaan",
-    "declared_income_idr": "Penghasilan",
-    "jht": "JHT",
-    "email": "Email",
-    "address": "Alamat",
-    "postal_code": "Kode Pos",
-}
+from rangkul.partners.importing.values import (
+    BOOL_WRONG,
+    DATE_MISSING,
+    DATE_WRONG,
+    EXAMPLE_ROW,
+    INCOME_WRONG,
+    NIK_AS_NUMBER,
+    NIK_DIGITS,
+    TEMPLATE_EXAMPLE_NIK,
+    _text,
+    excel_serial_to_date,
+    parse_bool,
+    parse_date,
+    parse_income,
+    parse_nik,
+    parse_phone,
+    parse_sex,
+    parse_village,
+)
 
-
-def header_key(value: Any) -> str:
-    """Fold a header for comparison: no case, accents, spaces or punctuation."""
-    text = unicodedata.normalize("NFKD", str(value or ""))
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-
-_ALIAS_INDEX: dict[str, str] = {
-    header_key(alias): name for name, aliases in HEADER_ALIASES.items() for alias in aliases
-}
-
-
-DAMAGED = _("The file cannot be read from row %(line)s on: it is damaged or not a CSV/XLSX file.")
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (not the fault of one row)."""
-
-    def __init__(self, message: Promise | str) -> None:
-        super().__init__(str(message))
-        self.message = message
-
-
-@dataclass
-class RawRow:
-    number: int  # spreadsheet row number; the header is row 1
-    values: dict[str, Any]  # canonical field → cell value (str for CSV; any for XLSX)
+__all__ = [
+    "BOOL_WRONG",
+    "CONTROL_REMOVED",
+    "DAMAGED",
+    "DATE_MISSING",
+    "DATE_WRONG",
+    "EXAMPLE_ROW",
+    "HEADER_ALIASES",
+    "INCOME_WRONG",
+    "NIK_AS_NUMBER",
+    "NIK_DIGITS",
+    "REQUIRED_FIELDS",
+    "TEMPLATE_HEADERS",
+    "ImportFileError",
+    "ParsedRow",
+    "Problem",
+    "RawRow",
+    "Source",
+    "clean_text",
+    "detect_delimiter",
+    "detect_encoding",
+    "excel_serial_to_date",
+    "header_key",
+    "open_csv",
+    "open_source",
+    "open_xlsx",
+    "parse_bool",
+    "parse_date",
+    "parse_income",
+    "parse_nik",
+    "parse_phone",
+    "parse_row",
+    "parse_sex",
+    "parse_village",
+    "sniff_format",
+    "xlsx_check",
+]
 
 
 @dataclass
@@ -119,349 +108,86 @@ class ParsedRow:
     number: int
     data: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
 
 
-@dataclass
-class Source:
-    """An open file: its column mapping and an iterator over its data rows."""
+NIK_HIDDEN = _("The NIK contains invisible characters; type it again.")
+OCCUPATION_UNKNOWN = _("This occupation is not in the list. Write one of: %(names)s.")
+OCCUPATION_VAGUE = _("“%(value)s” does not say what the work is. Write one of: %(names)s.")
 
-    format: str
-    columns: dict[str, str]  # canonical field → header as written in the file
-    rows: Iterator[RawRow]
-    estimated_rows: int
-
-
-# ---------------------------------------------------------------- file reading
-
-CSV_CHUNK = 1 << 20
-
-
-def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) if the whole file decodes as such, else Windows-1252.
-
-    One streaming pass with an incremental decoder: memory stays bounded whatever the file size.
-    """
-    with path.open("rb") as handle:
-        head = handle.read(3)
-        if head == codecs.BOM_UTF8:
-            return "utf-8-sig"
-        handle.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            while chunk := handle.read(CSV_CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8"
-
-
-def _count_lines(path: Path) -> int:
-    count = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(CSV_CHUNK):
-            count += chunk.count(b"\n")
-    return count
-
-
-def detect_delimiter(header_line: str) -> str:
-    counts = {delimiter: header_line.count(delimiter) for delimiter in (";", ",", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _map_headers(headers: Iterable[Any]) -> tuple[dict[int, str], dict[str, str]]:
-    by_index: dict[int, str] = {}
-    columns: dict[str, str] = {}
-    for index, header in enumerate(headers):
-        name = _ALIAS_INDEX.get(header_key(header))
-        if name and name not in columns:
-            by_index[index] = name
-            columns[name] = str(header).strip()
-    missing = [name for name in REQUIRED_FIELDS if name not in columns]
-    if missing:
-        raise ImportFileError(
-            _("The file has no column for: %(columns)s. Use the template's headers in the first row.")
-            % {"columns": ", ".join(TEMPLATE_HEADERS[name] for name in missing)}
-        )
-    return by_index, columns
-
-
-def _is_blank(values: Iterable[Any]) -> bool:
-    return all(value is None or (isinstance(value, str) and not value.strip()) for value in values)
-
-
-def _rows(records: Iterator[Any], by_index: Mapping[int, str]) -> Iterator[RawRow]:
-    # The header is row 1; blank rows keep their number so messages point at the right row.
-    for number, record in enumerate(records, start=2):
-        if _is_blank(record):
-            continue
-        values: dict[str, Any] = {}
-        for index, name in by_index.items():
-            value = record[index] if index < len(record) else None
-            values[name] = value.strip() if isinstance(value, str) else value
-        yield RawRow(number=number, values=values)
-
-
-def open_csv(path: Path) -> Source:
-    encoding = detect_encoding(path)
-    handle: IO[str] = path.open(encoding=encoding, errors="replace" if encoding == "cp1252" else "strict", newline="")
-    first = ""
-    # Skip blank lines before the header.
-    while True:
-        line = handle.readline()
-        if not line:
-            break
-        if line.strip():
-            first = line
-            break
-    if not first:
-        handle.close()
-        raise ImportFileError(_("The file is empty."))
-    delimiter = detect_delimiter(first)
-    header = next(csv.reader([first], delimiter=delimiter))
-    by_index, columns = _map_headers(header)
-    reader = csv.reader(handle, delimiter=delimiter)
-
-    def records() -> Iterator[list[str]]:
-        try:
-            yield from reader
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise ImportFileError(DAMAGED % {"line": reader.line_num + 1}) from exc
-        finally:
-            handle.close()
-
-    return Source(
-        format="csv", columns=columns, rows=_rows(records(), by_index), estimated_rows=max(0, _count_lines(path) - 1)
-    )
-
-
-def open_xlsx(path: Path) -> Source:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(_("This is not a readable XLSX file.")) from exc
-    sheet = workbook.worksheets[0]
-    records = sheet.iter_rows(values_only=True)
-    header: tuple[Any, ...] | None = None
-    for record in records:
-        if not _is_blank(record):
-            header = record
-            break
-    if header is None:
-        workbook.close()
-        raise ImportFileError(_("The file is empty."))
-    by_index, columns = _map_headers(header)
-    estimated = max(0, (sheet.max_row or 1) - 1)
-
-    def rest() -> Iterator[tuple[Any, ...]]:
-        line = 1
-        try:
-            for line, record in enumerate(records, start=2):  # noqa: B007 — line is reported on failure
-                yield record
-        except (BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise ImportFileError(DAMAGED % {"line": line + 1}) from exc
-        finally:
-            workbook.close()
-
-    return Source(format="xlsx", columns=columns, rows=_rows(rest(), by_index), estimated_rows=estimated)
-
-
-def sniff_format(path: Path, name: str = "") -> str:
-    with path.open("rb") as handle:
-        magic = handle.read(4)
-    if magic == b"PK\x03\x04":
-        return "xlsx"
-    if (name or path.name).lower().endswith((".xlsx", ".xlsm")):
-        raise ImportFileError(_("This is not a readable XLSX file."))
-    if (name or path.name).lower().endswith(".xls"):
-        raise ImportFileError(_("Old .xls files cannot be read; save the file as .xlsx or .csv."))
-    return "csv"
-
-
-def open_source(path: Path, name: str = "") -> Source:
-    return open_xlsx(path) if sniff_format(path, name) == "xlsx" else open_csv(path)
-
-
-# ---------------------------------------------------------------- values
-
-NIK_AS_NUMBER = _(
-    "The NIK was written as a number or in scientific notation by the spreadsheet, which loses digits; "
-    "format the NIK column as text and type the NIK again."
-)
-_SCIENTIFIC = re.compile(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$")
-_DECIMAL = re.compile(r"^\d+[.,]\d+$")
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-_SEX_WORDS = {
-    "l": "M",
-    "lk": "M",
-    "lakilaki": "M",
-    "laki": "M",
-    "pria": "M",
-    "m": "M",
-    "male": "M",
-    "p": "F",
-    "pr": "F",
-    "perempuan": "F",
-    "wanita": "F",
-    "f": "F",
-    "female": "F",
+# Occupations as people (and the KTP) write them → the catalogue's code. Folded like headers.
+OCCUPATION_ALIASES = {
+    header_key(alias): code
+    for code, aliases in {
+        "petani": ("Petani/Pekebun", "Pekebun", "Bertani", "Tani"),
+        "buruh_tani": ("Buruh Tani/Perkebunan", "Buruh Perkebunan", "Buruh Kebun"),
+        "nelayan": ("Nelayan/Perikanan", "Perikanan"),
+        "peternak": ("Peternakan",),
+        "pedagang": ("Dagang", "Berdagang", "Jualan", "Penjual"),
+        "pedagang_kaki_lima": ("PKL",),
+        "ojek_online": ("Ojol", "Driver Ojol", "Ojek Online", "Gojek", "Grab", "Driver Online"),
+        "ojek_pangkalan": ("Ojek", "Tukang Ojek"),
+        "sopir": ("Supir", "Pengemudi", "Driver"),
+        "buruh_harian_lepas": ("Buruh", "Buruh Harian", "BHL", "Serabutan"),
+        "tukang_bangunan": ("Tukang Batu", "Tukang Kayu", "Kuli Bangunan", "Tukang"),
+        "asisten_rumah_tangga": ("Pembantu Rumah Tangga", "PRT", "ART"),
+        "montir": ("Mekanik", "Bengkel"),
+        "penjual_makanan": ("Warung", "Pedagang Makanan"),
+    }.items()
+    for alias in aliases
 }
-_YES = {"ya", "y", "iya", "yes", "true", "1", "benar"}
-_NO = {"tidak", "t", "tdk", "n", "no", "false", "0", "", "bukan"}
-_THOUSANDS = re.compile(r"^\d{1,3}([.,]\d{3})+$")
-_DECIMAL_ZERO = re.compile(r"^(\d+)[.,]0{1,2}$")
-_THOUSANDS_CENTS = re.compile(r"^(\d{1,3}(?:\.\d{3})+),0{1,2}$")  # "1.500.000,00", Indonesian style
+# Words from the KTP that name no trade: the row is explained, not guessed.
+OCCUPATION_VAGUE_WORDS = {
+    header_key(word)
+    for word in ("Wiraswasta", "Karyawan Swasta", "Swasta", "Pekerja Mandiri", "Usaha Sendiri", "Lainnya")
+}
 
 
-NIK_DIGITS = _("A NIK has exactly 16 digits.")
-DATE_MISSING = _("Write the date of birth.")
-DATE_WRONG = _("Write the date as DD/MM/YYYY, e.g. 17/08/1990.")
-INCOME_WRONG = _("Write the income as a whole number of rupiah.")
-BOOL_WRONG = _("Write ya or tidak.")
-EXAMPLE_ROW = _("This is the example row from the template; delete it before uploading.")
-TEMPLATE_EXAMPLE_NIK = "3374015708900001"
-_DMY = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})$")
-_YMD = re.compile(r"^(\d{4})([/-])(\d{1,2})\2(\d{1,2})$")
-_RP = re.compile(r"(?i)^rp\.?")
-
-# The helpers below run once per cell of files with a million rows: each has a fast
-# path for the common, clean value before the slower, more forgiving one.
-
-
-def _text(value: Any) -> str:
-    if type(value) is str:
-        return value.strip()
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+def _occupation(value: str, occupations: Mapping[str, str]) -> tuple[str, Promise | str | None]:
+    if not occupations:
+        return value, None  # no catalogue given: the registry alone decides
+    if not value:
+        return "", OCCUPATION_UNKNOWN % {"names": occupations.get("", "")}
+    code = occupations.get(value)
+    if code:
+        return code, None
+    key = header_key(value)
+    code = occupations.get(key) or OCCUPATION_ALIASES.get(key)
+    if code:
+        return code, None
+    names = occupations.get("", "")
+    if key in OCCUPATION_VAGUE_WORDS:
+        return "", OCCUPATION_VAGUE % {"value": value[:40], "names": names}
+    return "", OCCUPATION_UNKNOWN % {"names": names}
 
 
-def parse_nik(value: Any) -> tuple[str, Promise | None]:
-    if isinstance(value, bool):
-        return "", NIK_DIGITS
-    if isinstance(value, (int, float)):
-        return "", NIK_AS_NUMBER
-    text = _text(value)
-    if text.isdigit():
-        return text, None
-    text = text.lstrip("'")  # a leading apostrophe is how spreadsheets are told "text"
-    compact = text.replace(" ", "")
-    if _SCIENTIFIC.match(compact) or _DECIMAL.match(compact):
-        return "", NIK_AS_NUMBER
-    return text, None
+def _village(get: Any, places: PlaceIndex | None) -> tuple[str, Promise | str | None, str]:
+    """The village code, a problem, and the column the problem belongs to."""
+    code = parse_village(get("village_code"))
+    if code or places is None:
+        return code, None, "village_code"
+    name = _text(get("village_name"))
+    if not name:
+        return "", _("Write the village (Kelurahan/Desa) or its code."), "village_name"
+    found, problem = places.resolve(name, _text(get("district_name")), _text(get("regency_name")))
+    return found, problem, "village_name"
 
 
-def excel_serial_to_date(serial: float) -> dt.date:
-    # Excel's day 60 is the non-existent 29 February 1900, hence the 1899-12-30 epoch for later dates.
-    return _EXCEL_EPOCH + dt.timedelta(days=int(serial))
+def parse_row(raw: RawRow, *, occupations: Mapping[str, str], places: PlaceIndex | None = None) -> ParsedRow:
+    """Typed values for RegistrationInput, with every problem the cells themselves show.
 
-
-def _calendar_date(year: str, month: str, day: str) -> tuple[dt.date | None, Promise | None]:
-    try:
-        return dt.date(int(year), int(month), int(day)), None
-    except ValueError:
-        return None, DATE_WRONG
-
-
-def parse_date(value: Any) -> tuple[dt.date | None, Promise | None]:
-    if value is None or value == "":
-        return None, DATE_MISSING
-    if isinstance(value, dt.datetime):
-        return value.date(), None
-    if isinstance(value, dt.date):
-        return value, None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 1 <= value < 100_000:
-            return excel_serial_to_date(value), None
-        return None, DATE_WRONG
-    text = _text(value)
-    if text.isdigit() and 1 <= len(text) <= 5:
-        return excel_serial_to_date(int(text)), None
-    text = text.split(" ")[0].split("T")[0]  # "1990-08-17 00:00:00" from a spreadsheet export
-    match = _DMY.match(text)
-    if match:
-        return _calendar_date(match.group(4), match.group(3), match.group(1))
-    match = _YMD.match(text)
-    if match:
-        return _calendar_date(match.group(1), match.group(3), match.group(4))
-    return None, DATE_WRONG
-
-
-def parse_sex(value: Any) -> str:
-    """M or F for the usual spellings; anything else is passed on for the registry to refuse."""
-    text = _text(value)
-    found = _SEX_WORDS.get(text.lower())
-    return found or _SEX_WORDS.get(header_key(text), text)
-
-
-def parse_phone(value: Any) -> str:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        # A numeric cell lost the leading 0 (812…) or the + (62812…); both are unambiguous.
-        digits = str(int(value))
-        return "+" + digits if digits.startswith("62") else "0" + digits if digits.startswith("8") else digits
-    return _text(value).lstrip("'")
-
-
-def parse_village(value: Any) -> str:
-    text = _text(value)
-    if len(text) == 10 and text.isdigit():
-        return f"{text[:2]}.{text[2:4]}.{text[4:6]}.{text[6:]}"
-    return text
-
-
-def parse_income(value: Any) -> tuple[int | None, Promise | None]:
-    if isinstance(value, bool) or value is None:
-        return None, INCOME_WRONG
-    if isinstance(value, int):
-        return value, None
-    if isinstance(value, float):
-        return (int(value), None) if value.is_integer() else (None, INCOME_WRONG)
-    text = _text(value)
-    if text.isdigit():
-        return int(text), None
-    text = _RP.sub("", text).replace(" ", "")
-    if text.isdigit():
-        return int(text), None
-    if _THOUSANDS.match(text):
-        return int(text.replace(".", "").replace(",", "")), None
-    match = _DECIMAL_ZERO.match(text) or _THOUSANDS_CENTS.match(text)
-    if match:
-        return int(match.group(1).replace(".", "")), None
-    return None, INCOME_WRONG
-
-
-def parse_bool(value: Any) -> tuple[bool | None, Promise | None]:
-    if isinstance(value, bool):
-        return value, None
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value), None
-    text = _text(value).lower()
-    if text in _YES:
-        return True, None
-    if text in _NO:
-        return False, None
-    key = header_key(text)
-    if key in _YES:
-        return True, None
-    if key in _NO:
-        return False, None
-    return None, BOOL_WRONG
-
-
-def parse_row(raw: RawRow, *, occupations: Mapping[str, str]) -> ParsedRow:
-    """Typed values for RegistrationInput, or the problems that stop the row before the registry."""
+    ``occupations``: folded label → catalogue code, and "" → the valid names (for messages).
+    ``places``: village names of the partner's region, when the file names villages.
+    """
     values = raw.values
     get = values.get
     problems: list[Problem] = []
+    notes: list[Problem] = []
 
     nik, problem = parse_nik(get("nik"))
-    if problem:
+    if "nik" in raw.cleaned:
+        problems.append(Problem("nik", nik, NIK_HIDDEN))
+    elif problem:
         problems.append(Problem("nik", _text(get("nik")), problem))
     elif nik == TEMPLATE_EXAMPLE_NIK:
         # The template's example person is made up: never register them by accident.
@@ -476,7 +202,15 @@ def parse_row(raw: RawRow, *, occupations: Mapping[str, str]) -> ParsedRow:
     if problem:
         problems.append(Problem("jht", _text(get("jht")), problem))
     occupation = _text(get("occupation"))
-    code = occupations.get(occupation) or occupations.get(header_key(occupation), occupation)
+    code, unknown = _occupation(occupation, occupations)
+    if unknown:
+        problems.append(Problem("occupation", occupation, unknown))
+    village, unplaced, column = _village(get, places)
+    if unplaced:
+        problems.append(Problem(column, _text(get(column)), unplaced))
+    for name in raw.cleaned:
+        if name != "nik":
+            notes.append(Problem(name, "", CONTROL_REMOVED))
     data = {
         "nik": nik,
         "birth_date": birth_date,
@@ -486,12 +220,50 @@ def parse_row(raw: RawRow, *, occupations: Mapping[str, str]) -> ParsedRow:
         "full_name": _text(get("full_name")),
         "sex": parse_sex(get("sex")),
         "phone": parse_phone(get("phone")),
-        "village_code": parse_village(get("village_code")),
+        "village_code": village,
         "email": _text(get("email")),
         "address": _text(get("address")),
         "postal_code": _text(get("postal_code")),
     }
-    return ParsedRow(number=raw.number, data=data, problems=problems)
+    return ParsedRow(number=raw.number, data=data, problems=problems, notes=notes)
+
+
+# ---------------------------------------------------------------- the file as a whole
+
+NIK_SHORTENED = _(
+    "This file is refused: %(share)s of the NIKs in rows %(first)s–%(last)s end in 0 or were numbers, which is "
+    "what a spreadsheet does to a 16-digit NIK in a number-formatted column (it keeps 15 digits and rounds the "
+    "last to 0). Registering them would put people under wrong numbers. Format the NIK column as Text, type or "
+    "paste the NIKs again from the KTPs, and upload the file again."
+)
+# At least this many NIKs before the share of shortened ones says anything.
+NIK_CHECK_MIN = 5
+
+
+def niks_shortened(rows: Iterable[RawRow]) -> ImportFileError | None:
+    """A file-level refusal when most NIKs look shortened by a spreadsheet, else None.
+
+    One NIK in ten ends in 0 by chance; most of them do only when a spreadsheet rounded the
+    16th digit. NIKs that are still numbers (numeric cells, 3.37401E+15) count as shortened too.
+    """
+    seen = shortened = 0
+    first = last = 0
+    for raw in rows:
+        value = raw.values.get("nik")
+        if value is None or value == "":
+            continue
+        seen += 1
+        first = first or raw.number
+        last = raw.number
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            shortened += 1
+            continue
+        nik, problem = parse_nik(value)
+        if problem is NIK_AS_NUMBER or (len(nik) == 16 and nik.endswith("0")):
+            shortened += 1
+    if seen >= NIK_CHECK_MIN and shortened * 2 > seen:
+        return ImportFileError(NIK_SHORTENED % {"share": f"{shortened * 100 // seen}%", "first": first, "last": last})
+    return None
 
 
 # ---------------------------------------------------------------- template

@@ -17,13 +17,18 @@ from django.utils import translation
 from rangkul.core.bulk import BULK_GC_THRESHOLD
 from rangkul.core.errors import Conflict, PermissionDenied
 from rangkul.partners import services
-from rangkul.partners.importing.parse import NIK_AS_NUMBER
+from rangkul.partners.consent import LINKED_PENDING
+from rangkul.partners.importing.parse import DATE_WRONG, INCOME_WRONG, NIK_AS_NUMBER
 from rangkul.partners.models import ImportJob, ImportRowResult, ImportStatus, Membership, RowOutcome
 from rangkul.partners.services import import_job_cancel, import_job_create, import_job_run
 from rangkul.partners.tests.conftest import HEADER, good_row, write_csv
 from rangkul.registry.models import Worker
 
 pytestmark = pytest.mark.django_db
+
+
+# The registered person as the `registered` fixture holds them: the same NIK, name and birth date.
+SAME_PERSON = {"Nomor HP": "081299999999", "Nama Lengkap": "Sudah Terdaftar"}
 
 
 def msg(text: str) -> str:
@@ -97,7 +102,7 @@ def test_messy_but_readable_values_are_imported(tmp_path, organisation, override
             "This is not a valid NIK: the date of birth or serial in it is impossible.",
         ),
         ({"Tanggal Lahir": "18/08/1990"}, "Tanggal Lahir", "The date of birth does not match the NIK."),
-        ({"Tanggal Lahir": "17 Agustus 1990"}, "Tanggal Lahir", "Write the date as DD/MM/YYYY, e.g. 17/08/1990."),
+        ({"Tanggal Lahir": "17 Agustusan 1990"}, "Tanggal Lahir", str(DATE_WRONG)),
         ({"Jenis Kelamin": "P"}, "Jenis Kelamin", "The sex does not match the NIK."),
         ({"Jenis Kelamin": "X"}, "Jenis Kelamin", "Choose male (M) or female (F)."),
         ({"Nama Lengkap": "Budi 2"}, "Nama Lengkap", "A name cannot contain digits."),
@@ -105,8 +110,7 @@ def test_messy_but_readable_values_are_imported(tmp_path, organisation, override
         ({"Nomor HP": "12"}, "Nomor HP", "Write an Indonesian mobile number, e.g. 0812 3456 7890."),
         ({"Nomor HP": "0243580001"}, "Nomor HP", "This is not a mobile number; a verification code is sent by SMS."),
         ({"Kode Desa": "99.99.99.9999"}, "Kode Desa", "This village is not in the region list."),
-        ({"Pekerjaan": "astronot"}, "Pekerjaan", "Choose an occupation from the list."),
-        ({"Penghasilan": "satu juta"}, "Penghasilan", "Write the income as a whole number of rupiah."),
+        ({"Penghasilan": "satu juta"}, "Penghasilan", str(INCOME_WRONG)),
         ({"JHT": "mungkin"}, "JHT", "Write ya or tidak."),
     ],
 )
@@ -163,16 +167,13 @@ def test_same_person_twice_across_batches(tmp_path, organisation) -> None:
 
 
 def test_already_registered_people_are_linked_not_recreated(tmp_path, organisation, registered) -> None:
-    job = run(write_csv(tmp_path / "a.csv", [good_row(99, **{"Nomor HP": "081299999999"})]), organisation)
+    job = run(write_csv(tmp_path / "a.csv", [good_row(99, **SAME_PERSON)]), organisation)
     assert job.summary() == {"rows": 1, "imported": 0, "rejected": 0, "duplicates": 1}
-    assert single(job) == (
-        "duplicate",
-        "NIK",
-        msg("Already registered with Rangkul; added to your organisation's members, not registered again."),
-    )
+    assert single(job) == ("duplicate", "NIK", msg(str(LINKED_PENDING)))
     assert Worker.objects.count() == 1
     membership = Membership.objects.get(organisation=organisation)
     assert membership.worker == registered
+    assert membership.consent == "pending"  # registered elsewhere: the member must agree first
 
 
 def test_a_worker_may_belong_to_several_organisations(tmp_path, organisation, other_organisation) -> None:
@@ -192,7 +193,7 @@ def mixed_rows() -> list[list[str]]:
         good_row(3, NIK="3.37401E+15"),  # 4 rejected: NIK as number
         ["", "", "", "", "", "", "", "", ""],  # 5 blank, skipped
         good_row(1),  # 6 duplicate of row 2
-        good_row(99, **{"Nomor HP": "081299999999"}),  # 7 already registered
+        good_row(99, **SAME_PERSON),  # 7 already registered
         good_row(4, **{"Kode Desa": "99.99.99.9999"}),  # 8 rejected: village
         good_row(5, **{"Penghasilan": " 2.000.000 ", "Nama Lengkap": "  siti   aminah  "}),  # 9 imported
         good_row(6, **{"Tanggal Lahir": "33102", "JHT": "tidak"}),  # 10 imported
@@ -421,7 +422,9 @@ def test_the_templates_example_row_is_never_registered(tmp_path, organisation) -
 
 
 def test_a_registered_person_is_linked_even_if_the_row_would_fail_today(tmp_path, organisation, registered) -> None:
-    row = good_row(99, **{"Nomor HP": "12", "Penghasilan": "500000"})  # bad phone, income under the floor
+    row = good_row(
+        99, **{"Nomor HP": "12", "Penghasilan": "500000", "Nama Lengkap": "Sudah Terdaftar"}
+    )  # bad phone, low income
     job = run(write_csv(tmp_path / "a.csv", [row]), organisation)
     assert single(job)[0] == "duplicate"
     assert Membership.objects.get(organisation=organisation).worker == registered

@@ -54,4 +54,4 @@ def test_statements_per_batch_do_not_grow_with_its_rows(tmp_path, organisation) 
     assert small_job.summary() == {"rows": 9, "imported": 6, "rejected": 2, "duplicates": 1}
     # SQLite splits bulk INSERTs into chunks of 999 parameters; PostgreSQL sends each in one statement.
     assert large - small <= (6 if connection.vendor == "sqlite" else 0)
-    assert small <= 45
+    assert small <= 47  # two of them delete the uploaded file once the import completes (and audit it)

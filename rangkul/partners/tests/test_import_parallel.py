@@ -137,3 +137,13 @@ def test_other_database_errors_are_not_retried(tmp_path, organisation, two_parts
         run(write_csv(tmp_path / "a.csv", [good_row(n) for n in range(1, 9)]), organisation, batch_size=2)
     assert calls == [1]
     assert not ImportRowResult.objects.filter(row_number__in=[2, 3]).exists()
+
+
+def test_shortened_niks_refuse_the_file_before_any_part_starts(tmp_path, organisation, two_parts) -> None:
+    # Batches of six: without the check before the split, part 1 would register rows 8-11 while part 0 refuses 2-7.
+    rows = [good_row(n, NIK=f"337401170890{n:03d}0") for n in range(1, 11)]
+    job = run(write_csv(tmp_path / "short.csv", rows), organisation, batch_size=6)
+    assert job.status == ImportStatus.FAILED
+    assert "NIK" in job.error
+    assert not Worker.objects.exists()
+    assert not ImportJobPart.objects.filter(job=job).exists()

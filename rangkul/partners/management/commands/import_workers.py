@@ -61,4 +61,6 @@ class Command(BaseCommand):
             report_csv_write(import_report_rows(job=job), handle)
         if job.status == ImportStatus.FAILED:
             raise CommandError(job.error)
+        if job.sheet_name or job.header_row > 1:
+            self.stderr.write(f"sheet {job.sheet_name or '-'}, header row {job.header_row}")
         self.stdout.write(json.dumps(job.summary()))
