@@ -132,30 +132,38 @@ def test_create_api_key_command_rejects_an_empty_name(db):
         call_command("create_api_key", "  ", stdout=StringIO())
 
 
-def test_seed_demo_creates_one_user_per_role(regions):
+def test_seed_demo_creates_one_user_per_role(regions, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the demo partner's import file
     out, err = StringIO(), StringIO()
     call_command("seed_demo", "--workers", "5", stdout=out, stderr=err)
     summary = json.loads(out.getvalue().strip().splitlines()[-1])
-    assert summary["users"] == len(Role)
-    assert summary["coverage_snapshot"] == 5  # the analysts' page has today's counts to show
+    from rangkul.core.management.commands.seed_demo import role_has_pages
+
+    with_pages = [role for role in Role if role_has_pages(role)]
+    assert summary["users"] == len(with_pages)
+    assert Role.ANALYST in with_pages and Role.PARTNER_ADMIN in with_pages and Role.WORKER not in with_pages
+    # The analysts' page has today's counts to show: the demo workers and the demo partner's members.
+    assert summary["coverage_snapshot"] == 5 + summary["partner_members"] > 5
     from rangkul.accounts.models import User
 
     officer = User.objects.get(username="demo_branch_officer")
     assert officer.branch.name == "Semarang Majapahit"
     assert officer.groups.filter(name="branch_officer").exists()
     call_command("seed_demo", "--workers", "5", stdout=StringIO(), stderr=StringIO())
-    assert User.objects.filter(username__startswith="demo_").count() == len(Role)
+    assert User.objects.filter(username__startswith="demo_", is_active=True).count() == len(with_pages)
 
 
-def test_seed_demo_adds_a_synthetic_population_once(regions):
+def test_seed_demo_adds_a_synthetic_population_once(regions, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     out = StringIO()
     call_command("seed_demo", "--workers", "5", "--population", "40", stdout=out, stderr=StringIO())
     summary = json.loads(out.getvalue().strip().splitlines()[-1])
     assert summary["population"] == 40
-    assert summary["coverage_snapshot"] == 45
+    partner = summary["partner_members"]
+    assert summary["coverage_snapshot"] == 45 + partner
     out = StringIO()
     call_command("seed_demo", "--workers", "5", "--population", "40", stdout=out, stderr=StringIO())
     summary = json.loads(out.getvalue().strip().splitlines()[-1])
-    assert summary["population"] == 0 and summary["coverage_snapshot"] == 45  # nobody added twice
+    assert summary["population"] == 0 and summary["coverage_snapshot"] == 45 + partner  # nobody added twice
     with pytest.raises(CommandError, match="at most"):
         call_command("seed_demo", "--population", "100001", stdout=StringIO(), stderr=StringIO())

@@ -6,19 +6,40 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.urls import NoReverseMatch, reverse
 
 from rangkul.accounts.models import BranchOffice, User
-from rangkul.accounts.roles import Role, roles_sync
+from rangkul.accounts.roles import ROLE_PERMISSIONS, Role, roles_sync
+from rangkul.accounts.views import START_PAGES
 from rangkul.analytics.services import coverage_snapshot_take
 from rangkul.contributions.models import JournalEntry
+from rangkul.partners.demo import seed_demo_partner
 from rangkul.regions.selectors import regency_exists
 from rangkul.registry.demo import seed_demo_workers
+from rangkul.registry.models import Channel, Worker
 
 DEMO_BRANCH = {"code": "SMG-MJP", "name": "Semarang Majapahit", "regency_id": "33.74"}
 BRANCH_ROLES = {Role.BRANCH_OFFICER, Role.CLAIMS_OFFICER, Role.CLAIMS_APPROVER}
 POPULATION_LIMIT = 100_000
 DEMO_POPULATION_SEED = 11
 DEMO_PASSWORD = "rangkul-demo-2026"  # noqa: S105  (printed on purpose: demo logins only)
+
+
+def role_has_pages(role: Role) -> bool:
+    """Whether a user of this role lands on pages of their own after logging in.
+
+    Roles whose pages are not built yet (agents, sponsors) get no demo login, and workers
+    log in by one-time code, not with a staff account: a demo login must lead somewhere useful.
+    """
+    permissions = set(ROLE_PERMISSIONS[role])
+    for permission, url_name in START_PAGES:
+        if permission in permissions:
+            try:
+                reverse(url_name)
+            except NoReverseMatch:
+                continue
+            return True
+    return False
 
 
 class Command(BaseCommand):
@@ -46,7 +67,13 @@ class Command(BaseCommand):
                 defaults={"name": DEMO_BRANCH["name"], "regency_id": DEMO_BRANCH["regency_id"]},
             )
             logins = []
+            # Logins left by an older version for roles without pages would land nowhere useful.
+            User.objects.filter(username__in=[f"demo_{r.value}" for r in Role if not role_has_pages(r)]).update(
+                is_active=False
+            )
             for role in Role:
+                if not role_has_pages(role):
+                    continue
                 user, _ = User.objects.get_or_create(username=f"demo_{role.value}")
                 user.full_name = f"Demo {role.value.replace('_', ' ').title()}"
                 user.branch = (
@@ -54,6 +81,7 @@ class Command(BaseCommand):
                 )
                 user.is_staff = role is Role.ADMINISTRATOR
                 user.is_superuser = role is Role.ADMINISTRATOR
+                user.is_active = True
                 user.locked_until = None
                 user.failed_login_count = 0
                 user.set_password(password)
@@ -61,22 +89,38 @@ class Command(BaseCommand):
                 user.groups.set(Group.objects.filter(name=role.value))
                 logins.append((role.value, user.username))
         workers = seed_demo_workers(count=options["workers"])
+        partner = seed_demo_partner(admin=User.objects.get(username=f"demo_{Role.PARTNER_ADMIN.value}"), branch=branch)
         population = self._population(options["population"])
         snapshot = coverage_snapshot_take()  # so the analysts' coverage page has something to show
-        self.stderr.write(f"Demo logins (password for all: {password}):")
+        self.stderr.write(f"Demo logins at /akun/masuk/ (password for all: {password}):")
         for role_name, username in logins:
             self.stderr.write(f"  {role_name:<16} {username}")
+        phone = self._worker_phone()
+        if phone:
+            self.stderr.write(
+                f"  {'worker':<16} /peserta/masuk/ with {phone}; the code appears in the console as [SMS otp_login]"
+            )
         self.stdout.write(
             json.dumps(
                 {
                     "users": len(logins),
                     "branch": branch.code,
                     **workers,
+                    **partner,
                     "population": population,
                     "coverage_snapshot": snapshot.members,
                 }
             )
         )
+
+    def _worker_phone(self) -> str:
+        """A demo worker who is alone on their number, to show the worker's log-in."""
+        for worker in Worker.objects.filter(channel=Channel.PORTAL, village__code__startswith="33.74.").order_by("pk")[
+            :50
+        ]:
+            if Worker.objects.filter(phone=worker.phone).count() == 1:
+                return "0" + worker.phone.removeprefix("+62")
+        return ""
 
     def _population(self, members: int) -> int:
         """Synthetic members with histories, so statuses, reminders and coverage have data to show."""
