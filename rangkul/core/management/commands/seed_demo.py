@@ -18,7 +18,14 @@ from rangkul.regions.selectors import regency_exists
 from rangkul.registry.demo import seed_demo_workers
 from rangkul.registry.models import Channel, Worker
 
-DEMO_BRANCH = {"code": "SMG-MJP", "name": "Semarang Majapahit", "regency_id": "33.74"}
+DEMO_BRANCH = {
+    "code": "SMG-MJP",
+    "name": "Semarang Majapahit",
+    "regency_id": "33.74",
+    # Made up for the demo: the help page shows members where to go and whom to call.
+    "address": "Jl. Contoh Demo No. 1, Semarang (alamat demo)",
+    "phone": "(024) 555-0100",
+}
 BRANCH_ROLES = {Role.BRANCH_OFFICER, Role.CLAIMS_OFFICER, Role.CLAIMS_APPROVER}
 POPULATION_LIMIT = 100_000
 DEMO_POPULATION_SEED = 11
@@ -64,7 +71,7 @@ class Command(BaseCommand):
             roles_sync()
             branch, _ = BranchOffice.objects.update_or_create(
                 code=DEMO_BRANCH["code"],
-                defaults={"name": DEMO_BRANCH["name"], "regency_id": DEMO_BRANCH["regency_id"]},
+                defaults={k: v for k, v in DEMO_BRANCH.items() if k != "code"},
             )
             logins = []
             # Logins left by an older version for roles without pages would land nowhere useful.
