@@ -6,6 +6,7 @@ from typing import Any
 
 import segno
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -165,6 +166,7 @@ def my_bill(request: HttpRequest) -> HttpResponse:
         "worker": worker,
         "bill": bill,
         "payment_code": payment_code_format(bill.payment_code),
+        "sandbox_enabled": settings.PAYMENTS_SANDBOX_ENABLED,
         "first": months[0],
         "last": months[-1],
         "count": len(months),
