@@ -273,3 +273,16 @@ class HeirForm(forms.Form):
                 self.add_error("phone", str(message))
             cleaned["phone"] = normalized
         return cleaned
+
+
+class ProfileForm(AddressForm, WorkForm):
+    """What a member may change about themselves: where they live, their work, income and JHT.
+
+    Identity (NIK, name, date of birth, sex) is changed only at the branch, with the KTP;
+    the mobile number has its own page, because a new one must receive a code first.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["branch"]
+        del self.fields["email"]

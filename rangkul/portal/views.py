@@ -8,7 +8,6 @@ works with JavaScript off; htmx (the region picker) only makes it smoother.
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any, TypeVar
 
 from django import forms
@@ -26,23 +25,18 @@ from rangkul.accounts.otp import otp_issue, otp_verify
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.selectors import pay_options_for_worker
 from rangkul.core.crypto import mask_nik, mask_phone
-from rangkul.core.errors import ApplicationError, NotFound
+from rangkul.core.errors import ApplicationError
 from rangkul.core.periods import Period, period_range
 from rangkul.portal import wizard as wz
-from rangkul.portal.auth import portal_login, portal_logout, portal_worker, worker_actor, worker_required
+from rangkul.portal.auth import portal_login, portal_logout, portal_worker
 from rangkul.portal.forms import AddressForm, CodeForm, HeirForm, IdentityForm, PhoneForm, WorkForm
 from rangkul.regions.forms import REFRESH_FIELD
 from rangkul.regions.models import District, Village
-from rangkul.registry.models import Heir, Occupation, Relationship, Sex, Worker, WorkerStatus
-from rangkul.registry.selectors import heir_get, heir_list, worker_find_by_nik, worker_find_by_phone
+from rangkul.registry.models import Occupation, Relationship, Sex, Worker, WorkerStatus
+from rangkul.registry.selectors import worker_find_by_nik, worker_find_by_phone
 from rangkul.registry.services import (
     HeirInput,
     RegistrationInput,
-    heir_add,
-    heir_remove,
-    heir_update,
-    worker_change_phone,
-    worker_export_data,
     worker_register,
 )
 
@@ -595,152 +589,3 @@ def logout(request: HttpRequest) -> HttpResponse:
     portal_logout(request)
     messages.info(request, _("You are logged out."))
     return redirect("portal:login")
-
-
-# --- Akun saya ----------------------------------------------------------------------------
-
-
-@worker_required
-@require_http_methods(["GET"])
-def account(request: HttpRequest) -> HttpResponse:
-    worker: Worker = request.worker  # type: ignore[attr-defined]
-    context = {"worker": worker, "programs": _programs(worker), "heirs": heir_list(worker=worker)}
-    return render(request, "portal/account.html", context)
-
-
-def _heir_input(data: dict[str, Any]) -> HeirInput:
-    return HeirInput(
-        full_name=data["full_name"],
-        relationship=data["relationship"],
-        birth_date=data.get("birth_date"),
-        nik=data.get("nik") or "",
-        phone=data.get("phone") or "",
-    )
-
-
-@worker_required
-@require_http_methods(["GET", "POST"])
-def heir_create(request: HttpRequest) -> HttpResponse:
-    worker: Worker = request.worker  # type: ignore[attr-defined]
-    form = HeirForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            heir_add(actor=worker_actor(worker), worker=worker, data=_heir_input(form.cleaned_data))
-        except ApplicationError as error:
-            error.add_to_form(form)
-        else:
-            messages.success(request, _("Heir added."))
-            return redirect("portal:account")
-    return render(request, "portal/heir_form.html", {"form": form, "heir": None})
-
-
-def _own_heir(worker: Worker, heir_id: int) -> Heir:
-    try:
-        return heir_get(worker=worker, heir_id=heir_id)
-    except NotFound:
-        raise Http404 from None
-
-
-@worker_required
-@require_http_methods(["GET", "POST"])
-def heir_edit(request: HttpRequest, heir_id: int) -> HttpResponse:
-    worker: Worker = request.worker  # type: ignore[attr-defined]
-    heir = _own_heir(worker, heir_id)
-    initial = {
-        "full_name": heir.full_name,
-        "relationship": heir.relationship,
-        "birth_date": heir.birth_date,
-        "phone": heir.phone,
-    }
-    form = HeirForm(request.POST or None, initial=initial)
-    form.fields["nik"].help_text = _("Leave empty to keep the NIK already recorded (%(nik)s).") % {
-        "nik": heir.nik_masked or "—"
-    }
-    if request.method == "POST" and form.is_valid():
-        try:
-            heir_update(actor=worker_actor(worker), worker=worker, heir=heir, data=_heir_input(form.cleaned_data))
-        except ApplicationError as error:
-            error.add_to_form(form)
-        else:
-            messages.success(request, _("Heir updated."))
-            return redirect("portal:account")
-    return render(request, "portal/heir_form.html", {"form": form, "heir": heir})
-
-
-@worker_required
-@require_http_methods(["GET", "POST"])
-def heir_delete(request: HttpRequest, heir_id: int) -> HttpResponse:
-    worker: Worker = request.worker  # type: ignore[attr-defined]
-    heir = _own_heir(worker, heir_id)
-    if request.method == "POST":
-        heir_remove(actor=worker_actor(worker), worker=worker, heir=heir)
-        messages.success(request, _("Heir removed."))
-        return redirect("portal:account")
-    return render(request, "portal/heir_delete.html", {"heir": heir})
-
-
-@worker_required
-@require_http_methods(["GET", "POST"])
-def phone_change(request: HttpRequest) -> HttpResponse:
-    """A new number counts only once the code sent to that new number is entered."""
-    worker: Worker = request.worker  # type: ignore[attr-defined]
-    new_phone = request.session.get(NEW_PHONE_KEY, "")
-    phone_form = PhoneForm(label_suffix="")
-    phone_form.fields["phone"].label = _("New mobile number")
-    code_form = CodeForm()
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        if action == "send":
-            phone_form = PhoneForm(request.POST)
-            phone_form.fields["phone"].label = _("New mobile number")
-            if phone_form.is_valid():
-                candidate = phone_form.cleaned_data["phone"]
-                if candidate == worker.phone:
-                    phone_form.add_error("phone", _("This is already your number."))
-                else:
-                    try:
-                        otp_issue(phone=candidate, purpose="change_phone")
-                    except ApplicationError as error:
-                        error.add_to_form(phone_form)
-                    else:
-                        request.session[NEW_PHONE_KEY] = candidate
-                        messages.info(request, _("We sent a code to %(phone)s.") % {"phone": mask_phone(candidate)})
-                        return redirect("portal:phone_change")
-        elif action == "verify" and new_phone:
-            code_form = CodeForm(request.POST)
-            if code_form.is_valid():
-                try:
-                    otp_verify(phone=new_phone, purpose="change_phone", code=code_form.cleaned_data["code"])
-                    worker_change_phone(actor=worker_actor(worker), worker=worker, phone=new_phone)
-                except ApplicationError as error:
-                    error.add_to_form(code_form)
-                else:
-                    request.session.pop(NEW_PHONE_KEY, None)
-                    messages.success(request, _("Your mobile number was changed."))
-                    return redirect("portal:account")
-    context = {
-        "worker": worker,
-        "phone_form": phone_form,
-        "code_form": code_form,
-        "new_phone_masked": mask_phone(new_phone),
-    }
-    return render(request, "portal/phone_change.html", context)
-
-
-@worker_required
-@require_POST
-def data_download(request: HttpRequest) -> HttpResponse:
-    """All data held about the worker (UU 27/2022 access right), as a JSON file.
-
-    The NIK is masked in the file: a download lands on a phone that may be shared
-    or lost, and the worker has their KTP. Staff can give the full record on request.
-    """
-    worker: Worker = request.worker  # type: ignore[attr-defined]
-    data = worker_export_data(actor=worker_actor(worker), worker=worker)
-    data["nik"] = mask_nik(data.get("nik", ""))
-    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    stamp = timezone.localtime().strftime("%Y%m%d")
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="rangkul-data-{worker.membership_number}-{stamp}.json"'
-    response["Cache-Control"] = "no-store"
-    return response
