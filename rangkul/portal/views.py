@@ -447,7 +447,9 @@ def _registration_price(data: RegistrationInput) -> dict[str, Any] | None:
         "monthly": quotes[0],
         "months": months,
         "total_idr": total,
+        # When a discount ends within the period the months differ: each is then listed.
         "uniform": total == months * quotes[0].total_idr,
+        "per_month": [{"period": q.period, "total_idr": q.total_idr} for q in quotes],
     }
 
 
