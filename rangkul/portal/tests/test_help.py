@@ -8,6 +8,7 @@ from rangkul.accounts.tests.factories import BranchOfficeFactory
 from rangkul.contributions.benefits import headline_benefits
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.selectors import rulebook_for
+from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
 
 
@@ -36,3 +37,16 @@ def test_help_page_explains_cover_payment_claims_and_reminders_from_the_rules(cl
     assert "Jl. Contoh 1" in content and 'href="tel:0245550100"' in content
     # The reminder texts' questions: late payment and lapse follow the rule version in force.
     assert f"{rules.lapse_after_unpaid_months} bulan berturut-turut" in content
+
+
+@pytest.mark.django_db
+def test_landing_quotes_the_price_and_death_benefit_from_the_rules(client):
+    current = Period.of(timezone.localdate())
+    rules = rulebook_for(current)
+    quote = contribution_quote(
+        declared_income_idr=rules.lowest_income_idr, jht=False, sector="non_transport", month=current
+    )
+    death = next(b for b in rules.benefits if b.program == "JKM" and b.code == "death")
+    content = client.get(reverse("core:landing")).content.decode()
+    assert format_rupiah(quote.total_idr) in content.split('data-testid="landing-price"')[1].split("</p>")[0]
+    assert format_rupiah(death.values["amount_idr"]) in content.split('data-testid="landing-death"')[1].split("</p>")[0]
