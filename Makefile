@@ -30,15 +30,23 @@ install-dev: $(DEV_STAMP)
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
 
-## demo: install, migrate SQLite, load regions and demo data, serve on http://127.0.0.1:8000
+# The web server and one task worker together: one-time codes and welcome texts are printed by the
+# worker (console SMS backend), partner imports run in it. Ctrl+C stops both; the worker is stopped
+# on any exit of the server, so none is left behind.
+SERVE_WITH_WORKER = worker_pid=; trap 'test -n "$$worker_pid" && kill $$worker_pid 2>/dev/null; exit 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker & worker_pid=$$!; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## demo: install, migrate SQLite, load regions and demo data, serve on http://127.0.0.1:8000 with a task worker
 demo: migrate
 	$(PY) manage.py load_regions
 	$(PY) manage.py seed_demo --population 2000
-	@echo "Rangkul is at http://$(HOST):$(PORT)/  (stop with Ctrl+C)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Rangkul is at http://$(HOST):$(PORT)/  — one-time codes appear below as [SMS ...] lines (stop with Ctrl+C)"
+	@$(SERVE_WITH_WORKER)
 
+## serve: the web server with a task worker (no demo data)
 serve: migrate
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@$(SERVE_WITH_WORKER)
 
 ## worker: run background tasks (django-tasks database backend)
 worker: migrate

@@ -98,6 +98,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed for slow mobile networks (static files are served precompressed by WhiteNoise
+    # above, which answers before this runs). Django's gzip pads responses at random against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "rangkul.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

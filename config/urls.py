@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("wilayah/", include("rangkul.regions.urls")),
     path("mitra/", include("rangkul.partners.urls")),
     path("peserta/", include("rangkul.portal.urls")),
+    path("bantuan/", include("rangkul.portal.help_urls")),
     path("iuran/", include("rangkul.contributions.urls")),
     path("bayar/", include("rangkul.payments.urls")),
     path("office/pembayaran/", include("rangkul.payments.office_urls")),

@@ -16,6 +16,8 @@ class BranchOffice(models.Model):
     # The regency/city the branch serves; staff see workers whose village lies in it.
     regency = models.ForeignKey("regions.Regency", on_delete=models.PROTECT, related_name="branch_offices")
     address = models.CharField(_("address"), max_length=255, blank=True)
+    # Shown to members on the help page: where to go or call after an accident or a death.
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -10,6 +11,50 @@ from rangkul.contributions.models import AdjustmentKind
 from rangkul.contributions.rules import RuleBook
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
+
+# Month names as people write them, Indonesian and English, full or short ("Desember 2026", "des 2026").
+_MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("januari", "january", "jan"),
+            ("februari", "february", "feb", "pebruari"),
+            ("maret", "march", "mar"),
+            ("april", "apr"),
+            ("mei", "may"),
+            ("juni", "june", "jun"),
+            ("juli", "july", "jul"),
+            ("agustus", "august", "agu", "ags", "aug"),
+            ("september", "sep", "sept"),
+            ("oktober", "october", "okt", "oct"),
+            ("november", "nov", "nop", "nopember"),
+            ("desember", "december", "des", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH_TEXT = re.compile(r"^\s*([a-z]+)\.?\s+(\d{4})\s*$", re.IGNORECASE)
+_MONTH_NUMBERS = re.compile(r"^\s*(\d{1,2})\s*[/.-]\s*(\d{4})\s*$")
+
+
+def month_parse(text: str) -> Period | None:
+    """``2026-12``, ``12/2026``, ``Desember 2026`` or ``des 2026`` → the period; ``None`` otherwise."""
+    value = (text or "").strip()
+    try:
+        return Period.parse(value)
+    except ValueError:
+        pass
+    named = _MONTH_TEXT.match(value)
+    numbered = _MONTH_NUMBERS.match(value)
+    if named and named.group(1).lower() in _MONTH_NAMES:
+        month, year = _MONTH_NAMES[named.group(1).lower()], int(named.group(2))
+    elif numbered and 1 <= int(numbered.group(1)) <= 12:
+        month, year = int(numbered.group(1)), int(numbered.group(2))
+    else:
+        return None
+    return Period.parse(f"{year:04d}-{month:02d}")
+
 
 SECTOR_CHOICES = [
     ("non_transport", _("Other work (trader, farmer, fisher, ...)")),
@@ -29,9 +74,9 @@ class SimulatorForm(forms.Form):
     )
     month = forms.CharField(
         label=_("First month to pay"),
-        max_length=7,
+        max_length=20,
         widget=forms.DateInput(attrs={"type": "month"}),
-        help_text=_("Year and month, for example 2026-05."),
+        help_text=_("Year and month, for example 2026-05 or Mei 2026."),
     )
 
     def __init__(self, *args: Any, rules: RuleBook, **kwargs: Any) -> None:
@@ -43,10 +88,10 @@ class SimulatorForm(forms.Form):
         self.fields["month"].initial = str(Period.of(timezone.localdate()))
 
     def clean_month(self) -> Period:
-        try:
-            return Period.parse(self.cleaned_data["month"])
-        except ValueError as exc:
-            raise forms.ValidationError(_("Write the month as YYYY-MM, for example 2026-05.")) from exc
+        period = month_parse(self.cleaned_data["month"])
+        if period is None:
+            raise forms.ValidationError(_("Write the month as YYYY-MM, for example 2026-05."))
+        return period
 
     def clean_jht(self) -> bool:
         return bool(self.cleaned_data["jht"] == "yes")

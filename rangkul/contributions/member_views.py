@@ -6,11 +6,12 @@ from typing import Any
 
 import segno
 from django import forms
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from rangkul.contributions.card_pdf import card_programs, card_qr_data, membership_card_pdf
@@ -18,9 +19,16 @@ from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, Me
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.schedule import due_date, payable_periods
-from rangkul.contributions.selectors import member_credit_idr, paid_months, rules_for_memo, worker_status
+from rangkul.contributions.selectors import (
+    member_credit_idr,
+    paid_months,
+    pay_options_for_worker,
+    rules_for_memo,
+    worker_status,
+)
 from rangkul.contributions.services import bill_issue
 from rangkul.core.errors import ApplicationError
+from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 from rangkul.registry.sessions import worker_actor, worker_required
@@ -107,12 +115,28 @@ def my_status(request: HttpRequest) -> HttpResponse:
     return render(request, "contributions/my_status.html", context)
 
 
+def _month_price_label(option: dict[str, Any]) -> str:
+    return ngettext("%(months)s month — %(total)s", "%(months)s months — %(total)s", option["months"]) % {
+        "months": option["months"],
+        "total": format_rupiah(option["total_idr"]),
+    }
+
+
 @worker_required
 @require_http_methods(["GET", "POST"])
 def my_pay(request: HttpRequest) -> HttpResponse:
     """Bayar iuran: choose 1–12 months, get a bill with its payment code."""
     worker: Worker = request.worker  # type: ignore[attr-defined]
     form = PayForm(request.POST or None, initial={"months": worker.payment_period_months})
+    try:
+        prices = pay_options_for_worker(worker=worker, lengths=range(1, 13))
+    except ApplicationError:
+        prices = {"monthly": None, "options": [], "credit_idr": 0}
+    if prices["options"]:
+        # Each choice says what it costs, so the member sees the price before asking for a code.
+        field = form.fields["months"]
+        assert isinstance(field, forms.TypedChoiceField)  # noqa: S101  (narrowing for the type checker)
+        field.choices = [(option["months"], _month_price_label(option)) for option in prices["options"]]
     if request.method == "POST" and form.is_valid():
         try:
             bill_issue(actor=worker_actor(worker), worker=worker, months=form.cleaned_data["months"])
@@ -120,7 +144,14 @@ def my_pay(request: HttpRequest) -> HttpResponse:
             exc.add_to_form(form)
         else:
             return redirect("contributions:my_bill")
-    return render(request, "contributions/my_pay.html", {"worker": worker, "form": form})
+    context = {
+        "worker": worker,
+        "form": form,
+        "monthly": prices["monthly"],
+        "common": [o for o in prices["options"] if o["months"] in {1, 3, 6, 12}],
+        "credit_idr": prices["credit_idr"],
+    }
+    return render(request, "contributions/my_pay.html", context)
 
 
 @worker_required
@@ -135,6 +166,7 @@ def my_bill(request: HttpRequest) -> HttpResponse:
         "worker": worker,
         "bill": bill,
         "payment_code": payment_code_format(bill.payment_code),
+        "sandbox_enabled": settings.PAYMENTS_SANDBOX_ENABLED,
         "first": months[0],
         "last": months[-1],
         "count": len(months),

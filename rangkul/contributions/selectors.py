@@ -24,7 +24,7 @@ from rangkul.contributions.models import (
 from rangkul.contributions.payment_codes import payment_code_is_valid
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.rules import rulebook_for, rules_for_memo, rulesets_covering
-from rangkul.contributions.schedule import StatusInfo, due_date, member_status
+from rangkul.contributions.schedule import StatusInfo, due_date, member_status, payable_periods
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker, WorkerStatus
 from rangkul.registry.selectors import worker_scope_for_user
@@ -47,6 +47,7 @@ __all__ = [
     "month_total_idr",
     "paid_months",
     "paid_pairs",
+    "pay_options_for_worker",
     "rulebook_for",
     "rules_for_memo",
     "rulesets_covering",
@@ -259,3 +260,47 @@ def month_total_idr(*, declared_income_idr: int, jht: bool, sector: str, period:
     except (IncomeBelowMinimum, UnknownSector):
         return None
     return quote.total_idr
+
+
+PAY_OPTION_LENGTHS = (1, 3, 6, 12)
+
+
+def pay_options_for_worker(
+    *, worker: Worker, today: dt.date | None = None, lengths: Sequence[int] = PAY_OPTION_LENGTHS
+) -> dict[str, Any]:
+    """What paying 1, 3, 6 or 12 months would cost now, priced as ``bill_issue`` prices them.
+
+    Months owed come first, then the coming months; the member's credit is shown apart
+    (it lowers the bill). ``monthly`` is the first payable month's quote (``None`` when
+    nothing is payable). Reads only: nothing is billed.
+    """
+    today = today or timezone.localdate()
+    rules_for = rules_for_memo()
+    periods = payable_periods(
+        registered_on=timezone.localdate(worker.registered_at),
+        paid=paid_months(worker_id=worker.pk),
+        today=today,
+        rules_for=rules_for,
+        months=max(lengths),
+    )
+    quotes = [
+        contribution_quote(
+            declared_income_idr=worker.declared_income_idr, jht=worker.jht, sector=worker.occupation.sector, month=p
+        )
+        for p in periods
+    ]
+    options = [
+        {
+            "months": n,
+            "total_idr": sum(q.total_idr for q in quotes[:n]),
+            "first": quotes[0].period,
+            "last": quotes[n - 1].period,
+        }
+        for n in lengths
+        if n <= len(quotes)
+    ]
+    return {
+        "monthly": quotes[0] if quotes else None,
+        "options": options,
+        "credit_idr": member_credit_idr(worker_id=worker.pk),
+    }

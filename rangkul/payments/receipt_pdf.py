@@ -153,11 +153,13 @@ def receipt_pdf(
         amount_row(canvas, _("Amount paid"), payment.amount_idr, bold=True)
 
         state["y"] -= 10
-        note = _("Any amount not used for whole months is kept as credit for your next months.")
-        for part in simpleSplit(pdf.pdf_text(note), pdf.FONT, 8, right - margin):
-            room(canvas, 11)
-            pdf.draw_text(canvas, margin, state["y"], part, size=8, color=pdf.MUTED)
-            state["y"] -= 11
+        if credit_kept_idr:
+            # Said only when there is a remainder: a member who paid exactly has no credit to wonder about.
+            note = _("Any amount not used for whole months is kept as credit for your next months.")
+            for part in simpleSplit(pdf.pdf_text(note), pdf.FONT, 8, right - margin):
+                room(canvas, 11)
+                pdf.draw_text(canvas, margin, state["y"], part, size=8, color=pdf.MUTED)
+                state["y"] -= 11
         footer(canvas)
 
     title = _("Receipt %(number)s") % {"number": receipt.number}

@@ -106,12 +106,18 @@ def receipt_view(request: HttpRequest, number: str) -> HttpResponse:
     """The member's receipt: printable (print styles), for its member or back-office staff only."""
     receipt = _receipt_for(request, number)
     payment = receipt.payment
-    months = port.months_for_entry(payment.journal_entry_id) if payment.journal_entry_id else []
-    response = render(
-        request,
-        "payments/receipt.html",
-        {"receipt": receipt, "payment": payment, "worker": payment.worker, "months": months},
-    )
+    entry_id = payment.journal_entry_id
+    months = port.months_for_entry(entry_id) if entry_id else []
+    credit_used, credit_kept = port.credit_moves_for_entry(entry_id) if entry_id else (0, 0)
+    context = {
+        "receipt": receipt,
+        "payment": payment,
+        "worker": payment.worker,
+        "months": months,
+        "credit_used_idr": credit_used,
+        "credit_kept_idr": credit_kept,
+    }
+    response = render(request, "payments/receipt.html", context)
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.models import BranchOffice
+from rangkul.core.money import parse_rupiah
 from rangkul.regions.forms import RegionPickerMixin
 from rangkul.registry import identity
 from rangkul.registry.models import Relationship, Sex
@@ -33,6 +34,32 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+# A browser without a date picker shows a text box: accept the day-first dates people write.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"]
+OLDEST_BIRTH_YEAR = 1900
+
+
+class RupiahField(forms.IntegerField):
+    """Whole rupiah typed the Indonesian way: ``1500000``, ``1.500.000`` or ``Rp1.500.000``."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return f"{value:,}".replace(",", ".")
+        return value
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        amount = parse_rupiah(str(value))
+        if amount is None:
+            raise forms.ValidationError(
+                _("Write the amount in rupiah, for example 1.500.000 or Rp1.500.000."), code="invalid"
+            )
+        return amount
 
 
 def _digits_attrs(maxlength: int, autocomplete: str = "off") -> dict[str, str]:
@@ -67,7 +94,9 @@ class IdentityForm(forms.Form):
     full_name = forms.CharField(
         label=_("Full name as on the KTP"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
-    birth_date = forms.DateField(label=_("Date of birth"), widget=DateInput(attrs={"autocomplete": "bday"}))
+    birth_date = forms.DateField(
+        label=_("Date of birth"), input_formats=DATE_INPUT_FORMATS, widget=DateInput(attrs={"autocomplete": "bday"})
+    )
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
 
     def clean_full_name(self) -> str:
@@ -145,12 +174,14 @@ class AddressForm(RegionPickerMixin):
 class WorkForm(forms.Form):
     occupation = forms.ChoiceField(label=_("Main occupation"))
     second_occupation = forms.ChoiceField(label=_("Second occupation (optional)"), required=False)
-    declared_income_idr = forms.IntegerField(
+    declared_income_idr = RupiahField(
         label=_("Monthly income (Rp)"),
         min_value=MIN_DECLARED_INCOME_IDR,
         max_value=1_000_000_000,
-        help_text=_("At least Rp1.000.000. Contributions are a percentage of this amount."),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1"}),
+        help_text=_(
+            "At least Rp1.000.000, for example 1.500.000. Contributions are counted on the income level at or "
+            "below this amount."
+        ),
         error_messages={"min_value": _("The declared income must be at least Rp1.000.000.")},
     )
     jht = forms.TypedChoiceField(
@@ -190,7 +221,12 @@ class HeirForm(forms.Form):
     relationship = forms.ChoiceField(
         label=_("Relationship to you"), choices=[("", _("— choose —")), *Relationship.choices]
     )
-    birth_date = forms.DateField(label=_("Heir's date of birth (optional)"), required=False, widget=DateInput())
+    birth_date = forms.DateField(
+        label=_("Heir's date of birth (optional)"),
+        required=False,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=DateInput(),
+    )
     nik = forms.CharField(
         label=_("Heir's NIK (optional)"), max_length=20, required=False, widget=forms.TextInput(attrs=_digits_attrs(20))
     )
@@ -207,6 +243,17 @@ class HeirForm(forms.Form):
         if errors:
             raise forms.ValidationError(errors)
         return identity.name_normalize(value)
+
+    def clean_birth_date(self) -> Any:
+        # Checked here, where the date is typed, not only when the whole registration is sent.
+        value = self.cleaned_data.get("birth_date")
+        if value is None:
+            return None
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The date of birth cannot be in the future."))
+        if value.year < OLDEST_BIRTH_YEAR:
+            raise forms.ValidationError(_("Check the year of birth."))
+        return value
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -226,3 +273,16 @@ class HeirForm(forms.Form):
                 self.add_error("phone", str(message))
             cleaned["phone"] = normalized
         return cleaned
+
+
+class ProfileForm(AddressForm, WorkForm):
+    """What a member may change about themselves: where they live, their work, income and JHT.
+
+    Identity (NIK, name, date of birth, sex) is changed only at the branch, with the KTP;
+    the mobile number has its own page, because a new one must receive a code first.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["branch"]
+        del self.fields["email"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rangkul.portal import views
+from rangkul.portal import account_views, views
 
 app_name = "portal"
 
@@ -12,10 +12,11 @@ urlpatterns = [
     path("masuk/kode/", views.login_code, name="login_code"),
     path("masuk/pilih/", views.login_choose, name="login_choose"),
     path("keluar/", views.logout, name="logout"),
-    path("akun/", views.account, name="account"),
-    path("akun/ahli-waris/tambah/", views.heir_create, name="heir_create"),
-    path("akun/ahli-waris/<int:heir_id>/ubah/", views.heir_edit, name="heir_edit"),
-    path("akun/ahli-waris/<int:heir_id>/hapus/", views.heir_delete, name="heir_delete"),
-    path("akun/nomor-hp/", views.phone_change, name="phone_change"),
-    path("akun/unduh-data/", views.data_download, name="data_download"),
+    path("akun/", account_views.account, name="account"),
+    path("akun/ahli-waris/tambah/", account_views.heir_create, name="heir_create"),
+    path("akun/ahli-waris/<int:heir_id>/ubah/", account_views.heir_edit, name="heir_edit"),
+    path("akun/ahli-waris/<int:heir_id>/hapus/", account_views.heir_delete, name="heir_delete"),
+    path("akun/ubah/", account_views.profile_edit, name="profile_edit"),
+    path("akun/nomor-hp/", account_views.phone_change, name="phone_change"),
+    path("akun/unduh-data/", account_views.data_download, name="data_download"),
 ]

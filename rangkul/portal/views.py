@@ -8,11 +8,11 @@ works with JavaScript off; htmx (the region picker) only makes it smoother.
 from __future__ import annotations
 
 import contextlib
-import json
 from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,25 +22,23 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rangkul.accounts.models import BranchOffice
 from rangkul.accounts.otp import otp_issue, otp_verify
+from rangkul.contributions.quotes import contribution_quote
+from rangkul.contributions.selectors import pay_options_for_worker
 from rangkul.core.crypto import mask_nik, mask_phone
-from rangkul.core.errors import ApplicationError, NotFound
+from rangkul.core.errors import ApplicationError
+from rangkul.core.periods import Period, period_range
 from rangkul.portal import wizard as wz
 from rangkul.portal.forms import AddressForm, CodeForm, HeirForm, IdentityForm, PhoneForm, WorkForm
 from rangkul.regions.forms import REFRESH_FIELD
-from rangkul.regions.models import Village
-from rangkul.registry.models import Heir, Occupation, Relationship, Sex, Worker, WorkerStatus
-from rangkul.registry.selectors import heir_get, heir_list, worker_find_by_phone
+from rangkul.regions.models import District, Village
+from rangkul.registry.models import Occupation, Relationship, Sex, Worker, WorkerStatus
+from rangkul.registry.selectors import worker_find_by_nik, worker_find_by_phone
 from rangkul.registry.services import (
     HeirInput,
     RegistrationInput,
-    heir_add,
-    heir_remove,
-    heir_update,
-    worker_change_phone,
-    worker_export_data,
     worker_register,
 )
-from rangkul.registry.sessions import portal_login, portal_logout, portal_worker, worker_actor, worker_required
+from rangkul.registry.sessions import portal_login, portal_logout, portal_worker
 
 STEP_TITLES = {
     "identitas": gettext_lazy("Identity"),
@@ -55,6 +53,13 @@ LOGIN_PHONE_KEY = "portal_login_phone"
 LOGIN_CHOICES_KEY = "portal_login_choices"
 MAX_CHOICES = 10
 NEW_PHONE_KEY = "portal_new_phone"
+# The identity step tells at once when a NIK cannot be registered again, so nobody fills in five
+# more steps for nothing. The same answer comes at the end of the wizard (after a verified phone),
+# so the early check reveals nothing new to one person; to keep it from being a cheap way to test
+# many NIKs, each client address gets this many early checks an hour, after which the answer waits
+# for the review step as before.
+NIK_EARLY_CHECKS_PER_HOUR = 10
+NIK_EARLY_CHECK_SECONDS = 3600
 
 
 FormT = TypeVar("FormT", bound=forms.BaseForm)
@@ -129,6 +134,11 @@ def _step_identity(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
     step = "identitas"
     if request.method == "POST":
         form = IdentityForm(request.POST)
+        if form.is_valid() and _nik_taken(request, form.cleaned_data["nik"]):
+            form.add_error("nik", _nik_taken_message())
+            return render(
+                request, "portal/register/identity.html", _step_context(step, form=form, nik_taken=True), status=200
+            )
         if form.is_valid():
             data = form.cleaned_data
             wizard.put(
@@ -144,8 +154,28 @@ def _step_identity(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
     else:
         stored = _identity_data(wizard.get(step))
         errors = wizard.pop_errors(step)
+        nik_taken = _nik_taken_message() in errors.get("nik", [])
         form = _with_errors(IdentityForm(stored), errors) if errors else IdentityForm(initial=stored)
+        return render(request, "portal/register/identity.html", _step_context(step, form=form, nik_taken=nik_taken))
     return render(request, "portal/register/identity.html", _step_context(step, form=form))
+
+
+def _nik_taken_message() -> str:
+    return _("This NIK cannot be registered again: log in, or contact the branch office.")
+
+
+def _nik_taken(request: HttpRequest, nik: str) -> bool:
+    """Whether the NIK is already a member's, within the early-check allowance of this client."""
+    key = f"portal:nik-early-checks:{request.META.get('REMOTE_ADDR') or 'unknown'}"
+    cache.add(key, 0, NIK_EARLY_CHECK_SECONDS)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, NIK_EARLY_CHECK_SECONDS)
+        used = 1
+    if used > NIK_EARLY_CHECKS_PER_HOUR:
+        return False
+    return worker_find_by_nik(nik=nik) is not None
 
 
 def _step_contact(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
@@ -224,8 +254,29 @@ def _step_address(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
                 return _next(step)
     else:
         errors = wizard.pop_errors(step)
-        form = _with_errors(AddressForm(stored), errors) if errors else AddressForm(initial=stored)
+        proposed = {} if stored else _region_from_nik(wz.open_nik(wizard.get("identitas").get("nik_sealed", "")))
+        form = _with_errors(AddressForm(stored), errors) if errors else AddressForm(initial=stored or proposed)
+        return render(
+            request,
+            "portal/register/address.html",
+            _step_context(step, form=form, region_proposed=bool(proposed.get("district"))),
+        )
     return render(request, "portal/register/address.html", _step_context(step, form=form))
+
+
+def _region_from_nik(nik: str) -> dict[str, str]:
+    """The province, regency and district a NIK's first six digits name (where the KTP was issued).
+
+    Only a proposal: most people still live there, and the picker lets them change it. Codes not
+    in the region list fall away in the picker itself.
+    """
+    digits = nik[:6]
+    if len(digits) != 6 or not digits.isdigit():
+        return {}
+    district = f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}"
+    if not District.objects.filter(code=district).exists():
+        return {}
+    return {"province": district[:2], "regency": district[:5], "district": district}
 
 
 def _work_initial(stored: dict[str, Any]) -> dict[str, Any]:
@@ -372,6 +423,33 @@ def _summary(wizard: wz.Wizard) -> dict[str, Any]:
         "programs": ["JKK", "JKM", *(["JHT"] if data.jht else [])],
         "branch": branch,
         "heirs": _heir_rows(wizard.state.get("heirs", [])),
+        "price": _registration_price(data),
+    }
+
+
+def _registration_price(data: RegistrationInput) -> dict[str, Any] | None:
+    """What the worker will pay: the first month's amount and one payment of their chosen period."""
+    occupation = Occupation.objects.filter(code=data.occupation_code).first()
+    if occupation is None:
+        return None
+    months = data.payment_period_months or 1
+    try:
+        quotes = [
+            contribution_quote(
+                declared_income_idr=data.declared_income_idr, jht=data.jht, sector=occupation.sector, month=period
+            )
+            for period in period_range(Period.of(timezone.localdate()), months)
+        ]
+    except ApplicationError:
+        return None
+    total = sum(q.total_idr for q in quotes)
+    return {
+        "monthly": quotes[0],
+        "months": months,
+        "total_idr": total,
+        # When a discount ends within the period the months differ: each is then listed.
+        "uniform": total == months * quotes[0].total_idr,
+        "per_month": [{"period": q.period, "total_idr": q.total_idr} for q in quotes],
     }
 
 
@@ -392,7 +470,10 @@ def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
                 branch=branch,
             )
         except ApplicationError as error:
-            grouped = wz.errors_by_step(error.fields)
+            fields = error.fields
+            if error.code == "nik_registered":
+                fields = {"nik": [_nik_taken_message()]}
+            grouped = wz.errors_by_step(fields)
             first = next((s for s in wz.STEPS if s in grouped and s != step), None)
             if first is None:
                 error_message = str(error.message)
@@ -402,6 +483,9 @@ def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
                 return redirect("portal:register_step", step=first)
         else:
             wizard.clear()
+            # The mobile number was verified with a code on the way: the new member is signed in
+            # and can pay at once, without a second code.
+            portal_login(request, worker)
             request.session[REGISTERED_KEY] = worker.pk
             return redirect("portal:register_done")
     context = _step_context(step, error_message=error_message, **_summary(wizard))
@@ -414,7 +498,18 @@ def register_done(request: HttpRequest) -> HttpResponse:
     worker = Worker.objects.filter(pk=worker_id).first() if worker_id else None
     if worker is None:
         return redirect("portal:register")
-    return render(request, "portal/register/done.html", {"worker": worker, "programs": _programs(worker)})
+    try:
+        prices = pay_options_for_worker(worker=worker, lengths=[worker.payment_period_months])
+    except ApplicationError:
+        prices = {"monthly": None, "options": []}
+    context = {
+        "worker": worker,
+        "programs": _programs(worker),
+        "signed_in": portal_worker(request) is not None,
+        "monthly": prices["monthly"],
+        "option": prices["options"][0] if prices["options"] else None,
+    }
+    return render(request, "portal/register/done.html", context)
 
 
 def _programs(worker: Worker) -> list[str]:
@@ -496,152 +591,3 @@ def logout(request: HttpRequest) -> HttpResponse:
     portal_logout(request)
     messages.info(request, _("You are logged out."))
     return redirect("portal:login")
-
-
-# --- Akun saya ----------------------------------------------------------------------------
-
-
-@worker_required
-@require_http_methods(["GET"])
-def account(request: HttpRequest) -> HttpResponse:
-    worker: Worker = request.worker  # type: ignore[attr-defined]
-    context = {"worker": worker, "programs": _programs(worker), "heirs": heir_list(worker=worker)}
-    return render(request, "portal/account.html", context)
-
-
-def _heir_input(data: dict[str, Any]) -> HeirInput:
-    return HeirInput(
-        full_name=data["full_name"],
-        relationship=data["relationship"],
-        birth_date=data.get("birth_date"),
-        nik=data.get("nik") or "",
-        phone=data.get("phone") or "",
-    )
-
-
-@worker_required
-@require_http_methods(["GET", "POST"])
-def heir_create(request: HttpRequest) -> HttpResponse:
-    worker: Worker = request.worker  # type: ignore[attr-defined]
-    form = HeirForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            heir_add(actor=worker_actor(worker), worker=worker, data=_heir_input(form.cleaned_data))
-        except ApplicationError as error:
-            error.add_to_form(form)
-        else:
-            messages.success(request, _("Heir added."))
-            return redirect("portal:account")
-    return render(request, "portal/heir_form.html", {"form": form, "heir": None})
-
-
-def _own_heir(worker: Worker, heir_id: int) -> Heir:
-    try:
-        return heir_get(worker=worker, heir_id=heir_id)
-    except NotFound:
-        raise Http404 from None
-
-
-@worker_required
-@require_http_methods(["GET", "POST"])
-def heir_edit(request: HttpRequest, heir_id: int) -> HttpResponse:
-    worker: Worker = request.worker  # type: ignore[attr-defined]
-    heir = _own_heir(worker, heir_id)
-    initial = {
-        "full_name": heir.full_name,
-        "relationship": heir.relationship,
-        "birth_date": heir.birth_date,
-        "phone": heir.phone,
-    }
-    form = HeirForm(request.POST or None, initial=initial)
-    form.fields["nik"].help_text = _("Leave empty to keep the NIK already recorded (%(nik)s).") % {
-        "nik": heir.nik_masked or "—"
-    }
-    if request.method == "POST" and form.is_valid():
-        try:
-            heir_update(actor=worker_actor(worker), worker=worker, heir=heir, data=_heir_input(form.cleaned_data))
-        except ApplicationError as error:
-            error.add_to_form(form)
-        else:
-            messages.success(request, _("Heir updated."))
-            return redirect("portal:account")
-    return render(request, "portal/heir_form.html", {"form": form, "heir": heir})
-
-
-@worker_required
-@require_http_methods(["GET", "POST"])
-def heir_delete(request: HttpRequest, heir_id: int) -> HttpResponse:
-    worker: Worker = request.worker  # type: ignore[attr-defined]
-    heir = _own_heir(worker, heir_id)
-    if request.method == "POST":
-        heir_remove(actor=worker_actor(worker), worker=worker, heir=heir)
-        messages.success(request, _("Heir removed."))
-        return redirect("portal:account")
-    return render(request, "portal/heir_delete.html", {"heir": heir})
-
-
-@worker_required
-@require_http_methods(["GET", "POST"])
-def phone_change(request: HttpRequest) -> HttpResponse:
-    """A new number counts only once the code sent to that new number is entered."""
-    worker: Worker = request.worker  # type: ignore[attr-defined]
-    new_phone = request.session.get(NEW_PHONE_KEY, "")
-    phone_form = PhoneForm(label_suffix="")
-    phone_form.fields["phone"].label = _("New mobile number")
-    code_form = CodeForm()
-    if request.method == "POST":
-        action = request.POST.get("action", "")
-        if action == "send":
-            phone_form = PhoneForm(request.POST)
-            phone_form.fields["phone"].label = _("New mobile number")
-            if phone_form.is_valid():
-                candidate = phone_form.cleaned_data["phone"]
-                if candidate == worker.phone:
-                    phone_form.add_error("phone", _("This is already your number."))
-                else:
-                    try:
-                        otp_issue(phone=candidate, purpose="change_phone")
-                    except ApplicationError as error:
-                        error.add_to_form(phone_form)
-                    else:
-                        request.session[NEW_PHONE_KEY] = candidate
-                        messages.info(request, _("We sent a code to %(phone)s.") % {"phone": mask_phone(candidate)})
-                        return redirect("portal:phone_change")
-        elif action == "verify" and new_phone:
-            code_form = CodeForm(request.POST)
-            if code_form.is_valid():
-                try:
-                    otp_verify(phone=new_phone, purpose="change_phone", code=code_form.cleaned_data["code"])
-                    worker_change_phone(actor=worker_actor(worker), worker=worker, phone=new_phone)
-                except ApplicationError as error:
-                    error.add_to_form(code_form)
-                else:
-                    request.session.pop(NEW_PHONE_KEY, None)
-                    messages.success(request, _("Your mobile number was changed."))
-                    return redirect("portal:account")
-    context = {
-        "worker": worker,
-        "phone_form": phone_form,
-        "code_form": code_form,
-        "new_phone_masked": mask_phone(new_phone),
-    }
-    return render(request, "portal/phone_change.html", context)
-
-
-@worker_required
-@require_POST
-def data_download(request: HttpRequest) -> HttpResponse:
-    """All data held about the worker (UU 27/2022 access right), as a JSON file.
-
-    The NIK is masked in the file: a download lands on a phone that may be shared
-    or lost, and the worker has their KTP. Staff can give the full record on request.
-    """
-    worker: Worker = request.worker  # type: ignore[attr-defined]
-    data = worker_export_data(actor=worker_actor(worker), worker=worker)
-    data["nik"] = mask_nik(data.get("nik", ""))
-    body = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    stamp = timezone.localtime().strftime("%Y%m%d")
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="rangkul-data-{worker.membership_number}-{stamp}.json"'
-    response["Cache-Control"] = "no-store"
-    return response

@@ -166,3 +166,12 @@ def seed_demo_workers(count: int = 300, *, seed: int = 2026) -> dict[str, int]:
             continue
         created += 1
     return {"workers": created, "existing": existing, "possible_duplicates": PossibleDuplicate.objects.count()}
+
+
+def demo_worker_login_phone() -> str:
+    """A demo worker's phone, in the local form, that no other member shares: to show the worker's log-in."""
+    candidates = Worker.objects.filter(channel=Channel.PORTAL, village__code__startswith="33.74.").order_by("pk")
+    for worker in candidates[:50]:
+        if not Worker.objects.filter(phone=worker.phone).exclude(pk=worker.pk).exists():
+            return "0" + worker.phone.removeprefix("+62")
+    return ""

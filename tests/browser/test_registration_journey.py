@@ -126,12 +126,8 @@ def test_register_login_add_heir_and_download(
     assert nik not in page.content()
     assert_no_horizontal_scroll(page)
 
-    # Log in with the phone and a new code
-    page.get_by_test_id("go-login").click()
-    page.locator("input[name=phone]").fill(PHONE)
-    page.get_by_test_id("send-code").click()
-    page.locator("input[name=code]").fill(last_code("otp_login"))
-    page.get_by_test_id("verify-code").click()
+    # Signed in by the registration itself (the phone was verified): straight to "Akun saya".
+    page.get_by_test_id("go-account").click()
     expect(page).to_have_url(re.compile(r"/peserta/akun/$"))
     expect(page.get_by_test_id("membership-number")).to_have_text(membership_number)
     expect(page.get_by_test_id("nik-masked")).to_contain_text("••••")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.cache import cache
 
 from rangkul.messaging.backends import locmem
 from rangkul.registry.models import Occupation
@@ -34,3 +35,11 @@ def occupations(db):
     """The seeded catalogue, recreated when a transactional test flushed it."""
     for code, name, sector in (("pedagang", "Pedagang", "non_transport"), ("ojek_online", "Ojek online", "transport")):
         Occupation.objects.get_or_create(code=code, defaults={"name": name, "sector": sector})
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The early NIK-check allowance is counted in the cache, per client address."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -180,3 +180,76 @@ def test_shared_phone_lets_the_verified_holder_choose_the_record(client, worker,
     assert response["Location"] == reverse("portal:account")
     assert client.session[SESSION_KEY] == spouse.pk
     assert client.get(reverse("portal:login_choose"))["Location"] == reverse("portal:login")
+
+
+@pytest.mark.django_db
+def test_member_changes_address_work_income_and_jht_audited(logged_in, worker):
+    page = logged_in.get(reverse("portal:profile_edit"))
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert form["village"].value() == worker.village_id
+    response = logged_in.post(
+        reverse("portal:profile_edit"),
+        {
+            "province": "33",
+            "regency": "33.74",
+            "district": "33.74.01",
+            "village": "33.74.01.1001",
+            "address": "Jl. Baru 5",
+            "postal_code": "50133",
+            "occupation": "ojek_online",
+            "second_occupation": "",
+            "declared_income_idr": "Rp2.000.000",
+            "jht": "yes",
+            "payment_period_months": "3",
+        },
+    )
+    assert response["Location"] == reverse("portal:account")
+    worker.refresh_from_db()
+    assert worker.address == "Jl. Baru 5" and worker.occupation.code == "ojek_online"
+    assert worker.declared_income_idr == 2_000_000 and worker.jht and worker.payment_period_months == 3
+    event = AuditEvent.objects.filter(action="registry.worker_updated").latest("occurred_at")
+    assert event.actor_label == f"peserta {worker.membership_number}"
+    assert event.after["declared_income_idr"] == 2_000_000
+    account = logged_in.get(reverse("portal:account")).content.decode()
+    assert "Jl. Baru 5" in account and "Rp2.000.000" in account
+
+
+@pytest.mark.django_db
+def test_profile_change_keeps_the_rules_of_registration(logged_in, worker):
+    response = logged_in.post(
+        reverse("portal:profile_edit"),
+        {
+            "village": worker.village_id,
+            "occupation": "pedagang",
+            "declared_income_idr": "900.000",
+            "jht": "no",
+            "payment_period_months": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["declared_income_idr"]
+    worker.refresh_from_db()
+    assert worker.declared_income_idr != 900_000
+    # Identity is not editable by the member.
+    assert "nik" not in response.context["form"].fields and "full_name" not in response.context["form"].fields
+
+
+@pytest.mark.django_db
+def test_my_data_is_readable_as_a_page_beside_the_json(logged_in, worker):
+    response = logged_in.post(reverse("portal:data_download"), {"format": "html"})
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    content = response.content.decode()
+    assert worker.membership_number in content and worker.nik_masked in content and worker.nik not in content
+    assert "Terdaftar" in content  # the history in words, not action codes
+    assert "registry.worker_registered" not in content
+    json_response = logged_in.post(reverse("portal:data_download"), {"format": "json"})
+    assert json_response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.django_db
+def test_logged_in_member_sees_their_header_on_public_pages(logged_in):
+    for url in ("/", reverse("contributions:simulator"), reverse("help:page"), reverse("regions:browse")):
+        content = logged_in.get(url).content.decode()
+        assert 'data-testid="nav-account"' in content, url
+        assert reverse("portal:login") + '"' not in content.split("</header>")[0], url

@@ -5,8 +5,12 @@ import logging
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from rangkul.accounts.models import OtpChallenge
+from rangkul.contributions.quotes import contribution_quote
+from rangkul.core.money import format_rupiah
+from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 from rangkul.registry.tests.factories import make_nik, worker_create
 
@@ -85,6 +89,14 @@ def test_full_registration_without_javascript(client, sms, run_on_commit, region
     content = review.content.decode()
     assert nik not in content and nik[:4] in content
     assert "JKK + JKM + JHT" in content
+    # The price before committing: the monthly amount and one payment of the chosen 3 months.
+    price = review.context["price"]
+    monthly = contribution_quote(
+        declared_income_idr=1_500_000, jht=True, sector="non_transport", month=Period.of(timezone.localdate())
+    )
+    assert price["monthly"].total_idr == monthly.total_idr and price["months"] == 3
+    assert 'data-testid="review-price"' in content and format_rupiah(monthly.total_idr) in content
+    assert format_rupiah(price["total_idr"]) in content
 
     response = run_on_commit(client, step("periksa"), {})
     assert response["Location"] == reverse("portal:register_done")
@@ -97,6 +109,13 @@ def test_full_registration_without_javascript(client, sms, run_on_commit, region
 
     done = client.get(response["Location"]).content.decode()
     assert worker.membership_number in done and worker.nik_masked in done and nik not in done
+    # Signed in by the registration itself (the phone was verified on the way): pay now, no second code.
+    assert client.session["portal_worker_id"] == worker.pk
+    assert 'data-testid="pay-now"' in done and reverse("contributions:my_pay") in done
+    texts_before = len(sms.messages)
+    pay = client.get(reverse("contributions:my_pay"))
+    assert pay.status_code == 200 and len(sms.messages) == texts_before
+    assert format_rupiah(price["monthly"].total_idr) in pay.content.decode()
     # The progress (and its sealed NIK) is gone from the session.
     assert "portal_registration" not in client.session
     # The welcome text carries the membership number, never the NIK.
@@ -181,7 +200,26 @@ def test_income_below_minimum_is_refused(client, sms, run_on_commit, regions, oc
 
 
 @pytest.mark.django_db
-def test_registered_nik_sends_the_worker_back_to_identity(client, sms, run_on_commit, regions, branch, occupations):
+def test_registered_nik_is_caught_on_the_identity_step_with_a_way_forward(client, regions, occupations):
+    nik = make_nik(birth_date=BIRTH, sex="F")
+    worker_create(nik=nik, birth_date=BIRTH, sex="F", phone="+6285700000001")
+    response = fill_identity(client, nik)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'data-testid="nik-taken"' in content
+    assert reverse("portal:login") in content and reverse("help:page") + "#cabang" in content
+    # The same generic words whatever the reason; nothing about who holds the NIK.
+    assert response.context["form"].errors["nik"] == [
+        "NIK ini tidak dapat didaftarkan lagi: masuk, atau hubungi kantor cabang."
+    ]
+    assert "portal_registration" not in client.session or not client.session["portal_registration"].get("done")
+
+
+@pytest.mark.django_db
+def test_early_nik_checks_are_limited_per_client_then_caught_at_review(
+    client, sms, run_on_commit, regions, branch, occupations, monkeypatch
+):
+    monkeypatch.setattr("rangkul.portal.views.NIK_EARLY_CHECKS_PER_HOUR", 0)
     nik = make_nik(birth_date=BIRTH, sex="F")
     worker_create(nik=nik, birth_date=BIRTH, sex="F", phone="+6285700000001")
     fill_until_review(client, sms, run_on_commit, branch, nik)
@@ -189,6 +227,7 @@ def test_registered_nik_sends_the_worker_back_to_identity(client, sms, run_on_co
     assert response["Location"] == step("identitas")
     page = client.get(step("identitas"))
     assert page.context["form"].errors["nik"]
+    assert 'data-testid="nik-taken"' in page.content.decode()
     assert Worker.objects.count() == 1
 
 
@@ -218,3 +257,84 @@ def test_service_heir_error_is_shown_on_the_heirs_step(client, sms, run_on_commi
     lines = page.context["service_errors"]
     assert (len(lines) == 1 and lines[0].startswith("Heir 1: ")) or lines[0].startswith("Ahli waris 1: ")
     assert not Worker.objects.exists()
+
+
+@pytest.mark.django_db
+def test_heir_birth_date_is_checked_on_the_heirs_step(client, sms, run_on_commit, regions, occupations):
+    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
+    verify_phone(client, sms, run_on_commit)
+    client.post(
+        step("alamat"), {"province": "33", "regency": "33.74", "district": "33.74.01", "village": "33.74.01.1001"}
+    )
+    client.post(
+        step("pekerjaan"),
+        {"occupation": "pedagang", "declared_income_idr": "1.500.000", "jht": "no", "payment_period_months": "1"},
+    )
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    response = client.post(
+        step("ahli-waris"),
+        {"action": "add", "full_name": "Budi Santoso", "relationship": "child", "birth_date": tomorrow.isoformat()},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["birth_date"]
+    assert not client.session["portal_registration"].get("heirs")
+    # Day-first dates, as written on paper, are understood.
+    response = client.post(
+        step("ahli-waris"),
+        {"action": "add", "full_name": "Budi Santoso", "relationship": "child", "birth_date": "17/08/2015"},
+    )
+    assert response.status_code == 302
+    assert client.session["portal_registration"]["heirs"][0]["birth_date"] == "2015-08-17"
+
+
+@pytest.mark.django_db
+def test_income_is_accepted_the_indonesian_way(client, sms, run_on_commit, regions, occupations):
+    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
+    verify_phone(client, sms, run_on_commit)
+    client.post(
+        step("alamat"), {"province": "33", "regency": "33.74", "district": "33.74.01", "village": "33.74.01.1001"}
+    )
+    for typed in ("Rp1.750.000", "1.750.000", "Rp 1.750.000,-", "1750000"):
+        response = client.post(
+            step("pekerjaan"),
+            {"occupation": "pedagang", "declared_income_idr": typed, "jht": "no", "payment_period_months": "1"},
+        )
+        assert response.status_code == 302, typed
+        assert client.session["portal_registration"]["pekerjaan"]["declared_income_idr"] == 1_750_000
+    response = client.post(
+        step("pekerjaan"),
+        {"occupation": "pedagang", "declared_income_idr": "1,5 jt", "jht": "no", "payment_period_months": "1"},
+    )
+    assert response.status_code == 200 and response.context["form"].errors["declared_income_idr"]
+    # The form shows a stored amount grouped with dots.
+    assert 'value="1.750.000"' in client.get(step("pekerjaan")).content.decode()
+
+
+@pytest.mark.django_db
+def test_review_says_when_the_income_is_counted_at_a_lower_level(client, sms, run_on_commit, regions, occupations):
+    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
+    verify_phone(client, sms, run_on_commit)
+    client.post(
+        step("alamat"), {"province": "33", "regency": "33.74", "district": "33.74.01", "village": "33.74.01.1001"}
+    )
+    client.post(
+        step("pekerjaan"),
+        {"occupation": "pedagang", "declared_income_idr": "1.750.000", "jht": "no", "payment_period_months": "1"},
+    )
+    client.post(step("ahli-waris"), {"action": "next"})
+    review = client.get(step("periksa"))
+    level = review.context["price"]["monthly"].income_level_idr
+    assert level < 1_750_000
+    content = review.content.decode()
+    assert 'data-testid="income-level-note"' in content and format_rupiah(level) in content
+
+
+@pytest.mark.django_db
+def test_address_step_proposes_the_region_of_the_nik(client, sms, run_on_commit, regions):
+    fill_identity(client, make_nik(birth_date=BIRTH, sex="F", district="33.74.01"))
+    verify_phone(client, sms, run_on_commit)
+    page = client.get(step("alamat"))
+    form = page.context["form"]
+    assert form["province"].value() == "33" and form["regency"].value() == "33.74"
+    assert form["district"].value() == "33.74.01"
+    assert 'data-testid="region-proposed"' in page.content.decode()

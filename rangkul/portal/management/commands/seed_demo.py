@@ -7,12 +7,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rangkul.accounts.demo import DEMO_BRANCH, seed_demo_users
+from rangkul.accounts.demo import DEMO_BRANCH, demo_user, seed_demo_users
+from rangkul.accounts.roles import Role
 from rangkul.analytics.services import coverage_snapshot_take
 from rangkul.contributions.demo import generate
 from rangkul.contributions.models import JournalEntry
+from rangkul.partners.demo import seed_demo_partner
 from rangkul.regions.selectors import regency_exists
-from rangkul.registry.demo import seed_demo_workers
+from rangkul.registry.demo import demo_worker_login_phone, seed_demo_workers
 
 POPULATION_LIMIT = 100_000
 DEMO_POPULATION_SEED = 11
@@ -39,17 +41,24 @@ class Command(BaseCommand):
         password: str = options["password"]
         branch, logins = seed_demo_users(password=password)
         workers = seed_demo_workers(count=options["workers"])
+        partner = seed_demo_partner(admin=demo_user(Role.PARTNER_ADMIN), branch=branch)
         population = self._population(options["population"])
         snapshot = coverage_snapshot_take()  # so the analysts' coverage page has something to show
-        self.stderr.write(f"Demo logins (password for all: {password}):")
+        self.stderr.write(f"Demo logins at /akun/masuk/ (password for all: {password}):")
         for role_name, username in logins:
             self.stderr.write(f"  {role_name:<16} {username}")
+        phone = demo_worker_login_phone()
+        if phone:
+            self.stderr.write(
+                f"  {'worker':<16} /peserta/masuk/ with {phone}; the code appears in the console as [SMS otp_login]"
+            )
         self.stdout.write(
             json.dumps(
                 {
                     "users": len(logins),
                     "branch": branch.code,
                     **workers,
+                    **partner,
                     "population": population,
                     "coverage_snapshot": snapshot.members,
                 }
