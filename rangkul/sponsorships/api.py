@@ -180,7 +180,7 @@ _ERRORS: dict[int | str, Any] = {
 )
 def create_sponsorship(request: HttpRequest, data: SponsorshipIn) -> Status[dict[str, Any]]:
     actor, organisation = _caller(request)
-    cohort = data.cohort or CohortIn()
+    cohort = data.cohort or CohortIn(region_code="", occupations=[], min_age=None, max_age=None, welfare_list=False)
     sponsorship = sponsorship_create(
         actor=actor,
         organisation=organisation,
@@ -261,7 +261,7 @@ def issue_bill(request: HttpRequest, code: str, data: BillIn) -> Status[dict[str
             "payment_code": record.bill.payment_code,
             "amount_idr": record.amount_idr,
             "members": record.members,
-            "month": str(record.period),
+            "month": str(period),
             "expires_at": record.bill.expires_at.isoformat(),
         },
     )

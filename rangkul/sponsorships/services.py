@@ -339,11 +339,12 @@ def sponsorship_bill_issue(*, actor: Any, sponsorship: Sponsorship, period: Peri
             % {"start": locked.start_month, "end": locked.end_month},
             fields={"month": [_("Choose a month of the sponsorship.")]},
         )
-    rows = list(SponsoredMonth.objects.filter(sponsorship=locked, period=period).select_related("worker__occupation"))
+    month = period.first_day  # PeriodField lookups take the month's first day
+    rows = list(SponsoredMonth.objects.filter(sponsorship=locked, period=month).select_related("worker__occupation"))
     if not rows:
         raise Conflict(_("No member is sponsored for this month."), code="no_members")
     previous = list(
-        SponsorshipBill.objects.filter(sponsorship=locked, period=period, bill__status=BillStatus.OPEN).select_related(
+        SponsorshipBill.objects.filter(sponsorship=locked, period=month, bill__status=BillStatus.OPEN).select_related(
             "bill"
         )
     )
@@ -375,7 +376,7 @@ def sponsorship_bill_issue(*, actor: Any, sponsorship: Sponsorship, period: Peri
         )
     members = len({line.worker_id for line in bill.lines.all()})
     record = SponsorshipBill.objects.create(
-        sponsorship=locked, bill=bill, period=period, members=members, amount_idr=bill.amount_idr
+        sponsorship=locked, bill=bill, period=month, members=members, amount_idr=bill.amount_idr
     )
     if locked.status == SponsorshipStatus.DRAFT:
         Sponsorship.objects.filter(pk=locked.pk).update(status=SponsorshipStatus.ACTIVE)

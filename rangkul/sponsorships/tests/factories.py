@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from rangkul.partners.models import Organisation, OrganisationKind
 from rangkul.partners.tests.factories import OrganisationFactory
@@ -12,7 +12,7 @@ TODAY = dt.date(2026, 5, 2)
 
 
 def sponsor(code: str = "pemkot-smg", kind: str = OrganisationKind.LOCAL_GOVERNMENT) -> Organisation:
-    return OrganisationFactory(code=code, name=f"Sponsor {code}", kind=kind)
+    return cast(Organisation, OrganisationFactory(code=code, name=f"Sponsor {code}", kind=kind))
 
 
 def sponsorship(organisation: Organisation, **overrides: Any) -> Sponsorship:

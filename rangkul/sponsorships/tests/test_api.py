@@ -67,7 +67,7 @@ def test_a_sponsor_creates_enrols_bills_and_pays_through_the_api(client, regions
     )
     assert billed.status_code == 201, billed.json()
     bill = billed.json()
-    assert (bill["amount_idr"], bill["members"]) == (2 * 16_800, 2)
+    assert (bill["amount_idr"], bill["members"], bill["month"]) == (2 * 16_800, 2, month)
 
     paid = post_callback(
         client, sandbox_body(payment_code=bill["payment_code"], amount_idr=bill["amount_idr"], external_id="APBD-1")
