@@ -15,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("office/iuran/", include("rangkul.contributions.office_urls")),
     path("wilayah/", include("rangkul.regions.urls")),
     path("mitra/", include("rangkul.partners.urls")),
+    path("sponsor/", include("rangkul.sponsorships.urls")),
     path("peserta/", include("rangkul.portal.urls")),
     path("iuran/", include("rangkul.contributions.urls")),
     path("bayar/", include("rangkul.payments.urls")),

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from rangkul.sponsorships import views
+
+app_name = "sponsors"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("baru/", views.create, name="create"),
+    path("<str:code>/", views.detail, name="detail"),
+    path("<str:code>/anggota/", views.enrol, name="enrol"),
+    path("<str:code>/tagihan/", views.bill, name="bill"),
+]

@@ -1,0 +1,177 @@
+"""Sponsor pages: sponsorships, their budget, members and monthly bills. Thin: selectors and services do the work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rangkul.core.errors import ApplicationError, NotFound
+from rangkul.core.money import format_rupiah
+from rangkul.core.periods import Period
+from rangkul.partners.models import Organisation
+from rangkul.sponsorships.forms import BillForm, EnrolForm, SponsorshipForm, add_service_errors
+from rangkul.sponsorships.models import Sponsorship, SponsorshipStatus
+from rangkul.sponsorships.selectors import (
+    candidates_for,
+    sponsor_for_user,
+    sponsorship_bills,
+    sponsorship_figures,
+    sponsorship_get,
+    sponsorship_list,
+    sponsorship_members,
+)
+from rangkul.sponsorships.services import sponsorship_bill_issue, sponsorship_create, sponsorship_enrol
+
+PAGE_SIZE = 50
+View = Callable[..., HttpResponseBase]
+
+
+def sponsor_required(view: View) -> View:
+    """A sponsor officer linked to a sponsor organisation."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        organisation = sponsor_for_user(request.user)
+        if organisation is None:
+            raise DjangoPermissionDenied
+        request.sponsor_organisation = organisation  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _organisation(request: HttpRequest) -> Organisation:
+    return request.sponsor_organisation  # type: ignore[attr-defined,no-any-return]
+
+
+def _sponsorship(request: HttpRequest, code: str) -> Sponsorship:
+    try:
+        return sponsorship_get(organisation=_organisation(request), code=code)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+
+
+@sponsor_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    organisation = _organisation(request)
+    return render(
+        request,
+        "sponsorships/home.html",
+        {"organisation": organisation, "sponsorships": sponsorship_list(organisation=organisation)},
+    )
+
+
+@sponsor_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponseBase:
+    form = SponsorshipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sponsorship = sponsorship_create(
+                actor=request.user, organisation=_organisation(request), data=form.to_input()
+            )
+        except ApplicationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Sponsorship %(code)s created.") % {"code": sponsorship.code})
+            return redirect("sponsors:detail", code=sponsorship.code)
+    return render(request, "sponsorships/create.html", {"form": form, "organisation": _organisation(request)})
+
+
+def _detail_context(request: HttpRequest, sponsorship: Sponsorship, **extra: Any) -> dict[str, Any]:
+    members = Paginator(sponsorship_members(sponsorship=sponsorship), PAGE_SIZE).get_page(request.GET.get("page"))
+    return {
+        "organisation": _organisation(request),
+        "sponsorship": sponsorship,
+        "figures": sponsorship_figures(sponsorship=sponsorship),
+        "bills": sponsorship_bills(sponsorship=sponsorship)[:24],
+        "page": members,
+        "bill_form": extra.pop("bill_form", None) or BillForm(sponsorship=sponsorship),
+        "can_bill": sponsorship.status != SponsorshipStatus.ENDED,
+        **extra,
+    }
+
+
+@sponsor_required
+@require_GET
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    sponsorship = _sponsorship(request, code)
+    return render(request, "sponsorships/detail.html", _detail_context(request, sponsorship))
+
+
+@sponsor_required
+@require_POST
+def bill(request: HttpRequest, code: str) -> HttpResponseBase:
+    sponsorship = _sponsorship(request, code)
+    form = BillForm(request.POST, sponsorship=sponsorship)
+    if form.is_valid():
+        try:
+            record = sponsorship_bill_issue(
+                actor=request.user, sponsorship=sponsorship, period=Period.parse(form.cleaned_data["month"])
+            )
+        except ApplicationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Bill for %(month)s issued: pay %(amount)s with payment code %(code)s.")
+                % {
+                    "month": form.cleaned_data["month"],
+                    "amount": format_rupiah(record.amount_idr),
+                    "code": record.bill.payment_code,
+                },
+            )
+            return redirect("sponsors:detail", code=sponsorship.code)
+    return render(
+        request, "sponsorships/detail.html", _detail_context(request, sponsorship, bill_form=form), status=422
+    )
+
+
+@sponsor_required
+@require_http_methods(["GET", "POST"])
+def enrol(request: HttpRequest, code: str) -> HttpResponseBase:
+    sponsorship = _sponsorship(request, code)
+    candidates = candidates_for(sponsorship=sponsorship)
+    by_id = {str(w.pk): w for w in candidates}
+    choices = [(str(w.pk), f"{w.full_name} · {w.membership_number} · {w.occupation.name}") for w in candidates]
+    form = EnrolForm(request.POST or None, choices=choices, welfare=sponsorship.cohort_welfare_list)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        chosen = [by_id[pk] for pk in form.cleaned_data["workers"]]
+        try:
+            result = sponsorship_enrol(
+                actor=request.user,
+                sponsorship=sponsorship,
+                workers=chosen,
+                welfare_attested=form.cleaned_data.get("welfare_attested", False),
+            )
+        except ApplicationError as error:
+            add_service_errors(form, error)
+        else:
+            if not result.refused:
+                messages.success(request, _("%(count)s members enrolled.") % {"count": len(result.added)})
+                return redirect("sponsors:detail", code=sponsorship.code)
+    return render(
+        request,
+        "sponsorships/enrol.html",
+        {
+            "organisation": _organisation(request),
+            "sponsorship": sponsorship,
+            "form": form,
+            "result": result,
+            "has_candidates": bool(candidates),
+        },
+    )
