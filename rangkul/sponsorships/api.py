@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
@@ -20,6 +21,7 @@ from rangkul.core.errors import PermissionDenied, ValidationFailed
 from rangkul.core.periods import Period
 from rangkul.partners.models import Organisation
 from rangkul.partners.selectors import organisation_for_api_key
+from rangkul.sponsorships.handover import continuation_rate
 from rangkul.sponsorships.models import Sponsorship
 from rangkul.sponsorships.selectors import sponsor_for_user, sponsorship_figures, sponsorship_get, workers_by_number
 from rangkul.sponsorships.services import (
@@ -91,6 +93,9 @@ class SponsorshipOut(Schema):
     billed_idr: int
     paid_idr: int
     remaining_idr: int
+    continuation_rate: float | None = Field(
+        None, description="After the end: share of members who paid a month of their own within 3 months."
+    )
 
 
 class MembersIn(Schema):
@@ -142,6 +147,7 @@ def _caller(request: HttpRequest) -> tuple[Any, Organisation]:
 
 def _out(sponsorship: Sponsorship) -> dict[str, Any]:
     figures = sponsorship_figures(sponsorship=sponsorship)
+    continuation = continuation_rate(sponsorship=sponsorship, today=timezone.localdate())
     return {
         "code": sponsorship.code,
         "name": sponsorship.name,
@@ -159,6 +165,7 @@ def _out(sponsorship: Sponsorship) -> dict[str, Any]:
         "billed_idr": figures.billed_idr,
         "paid_idr": figures.paid_idr,
         "remaining_idr": figures.remaining_idr,
+        "continuation_rate": continuation.rate if continuation else None,
     }
 
 

@@ -143,3 +143,20 @@ class SponsorshipBill(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sponsorship_id}:{self.period}"
+
+
+class HandoverNotice(models.Model):
+    """A hand-over text sent to a member before the sponsorship's end: one per member and threshold."""
+
+    sponsorship = models.ForeignKey(Sponsorship, on_delete=models.CASCADE, related_name="handover_notices")
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    days_before = models.PositiveSmallIntegerField()
+    sent_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sponsorship", "worker", "days_before"], name="sponsorship_handover_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sponsorship_id}:{self.worker_id}:{self.days_before}"

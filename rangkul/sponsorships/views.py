@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,6 +22,7 @@ from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
 from rangkul.partners.models import Organisation
 from rangkul.sponsorships.forms import BillForm, EnrolForm, SponsorshipForm, add_service_errors
+from rangkul.sponsorships.handover import continuation_rate
 from rangkul.sponsorships.models import Sponsorship, SponsorshipStatus
 from rangkul.sponsorships.selectors import (
     candidates_for,
@@ -101,6 +103,7 @@ def _detail_context(request: HttpRequest, sponsorship: Sponsorship, **extra: Any
         "page": members,
         "bill_form": extra.pop("bill_form", None) or BillForm(sponsorship=sponsorship),
         "can_bill": sponsorship.status != SponsorshipStatus.ENDED,
+        "continuation": continuation_rate(sponsorship=sponsorship, today=timezone.localdate()),
         **extra,
     }
 
