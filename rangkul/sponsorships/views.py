@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -34,6 +34,7 @@ from rangkul.sponsorships.selectors import (
     sponsorship_members,
 )
 from rangkul.sponsorships.services import sponsorship_bill_issue, sponsorship_create, sponsorship_enrol
+from rangkul.sponsorships.statement import statement_csv, statement_lines
 
 PAGE_SIZE = 50
 View = Callable[..., HttpResponseBase]
@@ -178,3 +179,14 @@ def enrol(request: HttpRequest, code: str) -> HttpResponseBase:
             "has_candidates": bool(candidates),
         },
     )
+
+
+@sponsor_required
+@require_GET
+def statement(request: HttpRequest, code: str) -> StreamingHttpResponse:
+    sponsorship = _sponsorship(request, code)
+    response = StreamingHttpResponse(
+        statement_csv(statement_lines(sponsorship=sponsorship)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{sponsorship.code}-statement.csv"'
+    return response

@@ -6,11 +6,13 @@ from django.utils import timezone
 
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.contributions.group_bills import group_bill_pay
 from rangkul.contributions.models import BillStatus
 from rangkul.contributions.tests.factories import member
 from rangkul.core.periods import Period
 from rangkul.partners.models import OrganisationUser
 from rangkul.sponsorships.models import Sponsorship, SponsorshipBill
+from rangkul.sponsorships.services import sponsorship_bill_issue, sponsorship_enrol
 from rangkul.sponsorships.tests.factories import sponsor, sponsorship
 
 pytestmark = pytest.mark.django_db
@@ -78,3 +80,24 @@ def test_an_officer_sees_only_their_organisations_sponsorships(client, regions, 
     partner.groups.add(Group.objects.get(name=Role.PARTNER_ADMIN.value))
     client.force_login(partner)
     assert client.get("/sponsor/").status_code == 403
+
+
+def test_the_statement_lists_each_member_month_committed_billed_paid_and_covered(client, regions, officer):
+    org = officer.partner_link.organisation
+    s = sponsorship(org, start_month=_this_month(), months=2)
+    worker = member(organisation_code=org.code, registered_on=timezone.localdate(), full_name="=HYPERLINK Budi")
+    sponsorship_enrol(actor="test", sponsorship=s, workers=[worker])
+    record = sponsorship_bill_issue(actor="test", sponsorship=s, period=s.start_month)
+    group_bill_pay(
+        actor="test", bill=record.bill, amount_idr=record.amount_idr, payment_reference="P1", channel="sandbox"
+    )
+    client.force_login(officer)
+    response = client.get(f"/sponsor/{s.code}/laporan.csv")
+    assert response.status_code == 200
+    rows = [line.split(";") for line in b"".join(response.streaming_content).decode("utf-8-sig").splitlines()]
+    assert len(rows) == 3
+    first, second = rows[1], rows[2]
+    assert first[0] == worker.membership_number and first[1].startswith("'=")  # no formula in a spreadsheet
+    assert first[2:] == [str(s.start_month), "16800", record.bill.payment_code, "16800", "16800", first[7]]
+    assert second[2:7] == [str(s.start_month + 1), "16800", "", "0", "0"]
+    assert first[7] != second[7]  # covered the paid month, not the next
