@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rangkul.core.crypto import lookup_hash
 from rangkul.core.errors import NotFound
-from rangkul.partners.models import ImportJob, ImportRowResult, Membership, Organisation, RowOutcome
+from rangkul.partners.models import ImportJob, ImportRowResult, ImportStatus, Membership, Organisation, RowOutcome
 from rangkul.registry import identity
 from rangkul.registry.models import Worker
 
@@ -137,3 +137,19 @@ def organisation_workers(*, organisation: Organisation) -> QuerySet[Worker]:
         Q(pk__in=Membership.objects.filter(organisation=organisation).values("worker_id"))
         | Q(registered_by_organisation=organisation.code)
     )
+
+
+def import_job_worker_ids(*, job: ImportJob) -> list[int]:
+    """The members a finished import registered or found already registered, in the file's row order."""
+    rows = (
+        ImportRowResult.objects.filter(
+            job=job, outcome__in=[RowOutcome.IMPORTED, RowOutcome.DUPLICATE], worker__isnull=False
+        )
+        .order_by("row_number", "id")
+        .values_list("worker_id", flat=True)
+    )
+    return list(dict.fromkeys(rows))
+
+
+def import_jobs_completed(*, organisation: Organisation) -> QuerySet[ImportJob]:
+    return ImportJob.objects.filter(organisation=organisation, status=ImportStatus.COMPLETED).order_by("-created_at")

@@ -61,6 +61,18 @@ class EnrolForm(forms.Form):
             del self.fields["welfare_attested"]
 
 
+class EnrolImportForm(forms.Form):
+    job = forms.ChoiceField(label=_("Imported file"))
+    welfare_attested = forms.BooleanField(label=_("I confirm these members are on the welfare list"), required=False)
+
+    def __init__(self, *args: Any, jobs: list[tuple[str, str]], welfare: bool, **kwargs: Any) -> None:
+        kwargs["prefix"] = "import"
+        super().__init__(*args, **kwargs)
+        self.fields["job"].choices = jobs  # type: ignore[attr-defined]
+        if not welfare:
+            del self.fields["welfare_attested"]
+
+
 class BillForm(forms.Form):
     month = forms.ChoiceField(label=_("Month"))
 

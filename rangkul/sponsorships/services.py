@@ -23,11 +23,11 @@ from rangkul.contributions.errors import NothingPayable
 from rangkul.contributions.group_bills import GroupItem, group_bill_cancel, group_bill_issue_for_months
 from rangkul.contributions.models import BillStatus
 from rangkul.contributions.selectors import rules_for_memo
-from rangkul.core.errors import ApplicationError, Conflict, ValidationFailed
+from rangkul.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
-from rangkul.partners.models import Organisation
-from rangkul.partners.selectors import organisation_worker_ids
+from rangkul.partners.models import ImportJob, ImportStatus, Organisation
+from rangkul.partners.selectors import import_job_worker_ids, organisation_worker_ids
 from rangkul.registry.identity import age_on
 from rangkul.registry.models import Worker, WorkerStatus
 from rangkul.sponsorships.models import (
@@ -320,6 +320,30 @@ def sponsorship_enrol(
     return result
 
 
+def sponsorship_enrol_import(
+    *,
+    actor: Any,
+    sponsorship: Sponsorship,
+    job: ImportJob,
+    welfare_attested: bool = False,
+    today: dt.date | None = None,
+) -> EnrolmentResult:
+    """Enrol the members of one of the sponsor's finished imports, in the file's row order."""
+    if job.organisation_id != sponsorship.organisation_id:
+        raise NotFound(_("No import with this number."), code="import_not_found")
+    if job.status != ImportStatus.COMPLETED:
+        raise Conflict(_("The import has not finished yet."), code="import_not_finished")
+    ids = import_job_worker_ids(job=job)
+    found = Worker.objects.select_related("occupation").in_bulk(ids)
+    return sponsorship_enrol(
+        actor=actor,
+        sponsorship=sponsorship,
+        workers=[found[pk] for pk in ids if pk in found],
+        welfare_attested=welfare_attested,
+        today=today,
+    )
+
+
 # --- group bills -------------------------------------------------------------------------------
 
 
@@ -421,4 +445,5 @@ __all__ = [
     "sponsorship_create",
     "sponsorship_end",
     "sponsorship_enrol",
+    "sponsorship_enrol_import",
 ]

@@ -21,7 +21,8 @@ from rangkul.core.errors import ApplicationError, NotFound
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
 from rangkul.partners.models import Organisation
-from rangkul.sponsorships.forms import BillForm, EnrolForm, SponsorshipForm, add_service_errors
+from rangkul.partners.selectors import import_jobs_completed
+from rangkul.sponsorships.forms import BillForm, EnrolForm, EnrolImportForm, SponsorshipForm, add_service_errors
 from rangkul.sponsorships.handover import continuation_rate
 from rangkul.sponsorships.models import Sponsorship, SponsorshipStatus
 from rangkul.sponsorships.selectors import (
@@ -33,7 +34,12 @@ from rangkul.sponsorships.selectors import (
     sponsorship_list,
     sponsorship_members,
 )
-from rangkul.sponsorships.services import sponsorship_bill_issue, sponsorship_create, sponsorship_enrol
+from rangkul.sponsorships.services import (
+    sponsorship_bill_issue,
+    sponsorship_create,
+    sponsorship_enrol,
+    sponsorship_enrol_import,
+)
 from rangkul.sponsorships.statement import statement_csv, statement_lines
 
 PAGE_SIZE = 50
@@ -151,23 +157,37 @@ def enrol(request: HttpRequest, code: str) -> HttpResponseBase:
     candidates = candidates_for(sponsorship=sponsorship)
     by_id = {str(w.pk): w for w in candidates}
     choices = [(str(w.pk), f"{w.full_name} · {w.membership_number} · {w.occupation.name}") for w in candidates]
-    form = EnrolForm(request.POST or None, choices=choices, welfare=sponsorship.cohort_welfare_list)
+    jobs = {str(job.pk): job for job in import_jobs_completed(organisation=_organisation(request))[:50]}
+    job_choices = [
+        (pk, f"{job.original_name} · {job.imported} · {job.created_at:%Y-%m-%d}") for pk, job in jobs.items()
+    ]
+    from_file = request.method == "POST" and "import-job" in request.POST
+    welfare = sponsorship.cohort_welfare_list
+    form = EnrolForm(
+        request.POST if request.method == "POST" and not from_file else None, choices=choices, welfare=welfare
+    )
+    import_form = EnrolImportForm(request.POST if from_file else None, jobs=job_choices, welfare=welfare)
     result = None
-    if request.method == "POST" and form.is_valid():
-        chosen = [by_id[pk] for pk in form.cleaned_data["workers"]]
-        try:
+    try:
+        if from_file and import_form.is_valid():
+            result = sponsorship_enrol_import(
+                actor=request.user,
+                sponsorship=sponsorship,
+                job=jobs[import_form.cleaned_data["job"]],
+                welfare_attested=import_form.cleaned_data.get("welfare_attested", False),
+            )
+        elif request.method == "POST" and not from_file and form.is_valid():
             result = sponsorship_enrol(
                 actor=request.user,
                 sponsorship=sponsorship,
-                workers=chosen,
+                workers=[by_id[pk] for pk in form.cleaned_data["workers"]],
                 welfare_attested=form.cleaned_data.get("welfare_attested", False),
             )
-        except ApplicationError as error:
-            add_service_errors(form, error)
-        else:
-            if not result.refused:
-                messages.success(request, _("%(count)s members enrolled.") % {"count": len(result.added)})
-                return redirect("sponsors:detail", code=sponsorship.code)
+    except ApplicationError as error:
+        add_service_errors(import_form if from_file else form, error)
+    if result is not None and not result.refused:
+        messages.success(request, _("%(count)s members enrolled.") % {"count": len(result.added)})
+        return redirect("sponsors:detail", code=sponsorship.code)
     return render(
         request,
         "sponsorships/enrol.html",
@@ -175,6 +195,7 @@ def enrol(request: HttpRequest, code: str) -> HttpResponseBase:
             "organisation": _organisation(request),
             "sponsorship": sponsorship,
             "form": form,
+            "import_form": import_form if jobs else None,
             "result": result,
             "has_candidates": bool(candidates),
         },
