@@ -45,6 +45,8 @@ from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 
+HELD_CHUNK = 5000
+
 __all__ = ["GroupItem", "group_bill_cancel", "group_bill_issue", "group_bill_issue_for_months", "group_bill_pay"]
 
 
@@ -166,12 +168,17 @@ def group_bill_issue_for_months(*, actor: Any, items: Sequence[GroupItem], spons
 
 
 def _held_lines(items: Sequence[GroupItem]) -> set[tuple[int, Period, str]]:
-    worker_ids = {i.worker.pk for i in items}
-    periods = {i.period for i in items}
-    rows = ContributionMonth.objects.filter(worker_id__in=worker_ids, period__in=periods).values_list(
-        "worker_id", "period", "program"
-    )
-    return {(w, Period.of(p) if not isinstance(p, Period) else p, prog) for w, p, prog in rows}
+    """The (member, month, program) already paid among the items' members and months."""
+    worker_ids = sorted({i.worker.pk for i in items})
+    periods = {i.period.first_day for i in items}
+    held: set[tuple[int, Period, str]] = set()
+    # In chunks: SQLite takes a bounded number of parameters per statement.
+    for start in range(0, len(worker_ids), HELD_CHUNK):
+        rows = ContributionMonth.objects.filter(
+            worker_id__in=worker_ids[start : start + HELD_CHUNK], period__in=periods
+        ).values_list("worker_id", "period", "program")
+        held |= {(w, p if isinstance(p, Period) else Period.of(p), prog) for w, p, prog in rows}
+    return held
 
 
 @transaction.atomic

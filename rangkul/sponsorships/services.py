@@ -42,6 +42,7 @@ from rangkul.sponsorships.pricing import MANDATORY_PROGRAMS, OPTIONAL_PROGRAMS, 
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
 MAX_MONTHS = 60
+ENROL_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -334,14 +335,23 @@ def sponsorship_enrol_import(
     if job.status != ImportStatus.COMPLETED:
         raise Conflict(_("The import has not finished yet."), code="import_not_finished")
     ids = import_job_worker_ids(job=job)
-    found = Worker.objects.select_related("occupation").in_bulk(ids)
-    return sponsorship_enrol(
-        actor=actor,
-        sponsorship=sponsorship,
-        workers=[found[pk] for pk in ids if pk in found],
-        welfare_attested=welfare_attested,
-        today=today,
-    )
+    total = EnrolmentResult()
+    # In chunks (SQLite bounds the parameters of one statement), in the file's order, in one transaction.
+    with transaction.atomic():
+        for start in range(0, len(ids), ENROL_CHUNK):
+            chunk = ids[start : start + ENROL_CHUNK]
+            found = Worker.objects.select_related("occupation").in_bulk(chunk)
+            part = sponsorship_enrol(
+                actor=actor,
+                sponsorship=sponsorship,
+                workers=[found[pk] for pk in chunk if pk in found],
+                welfare_attested=welfare_attested,
+                today=today,
+            )
+            total.added += part.added
+            total.refused += part.refused
+            total.committed_idr += part.committed_idr
+    return total
 
 
 # --- group bills -------------------------------------------------------------------------------
@@ -398,7 +408,7 @@ def sponsorship_bill_issue(*, actor: Any, sponsorship: Sponsorship, period: Peri
             % {"amount": format_rupiah(bill.amount_idr)},
             code="budget_exceeded",
         )
-    members = len({line.worker_id for line in bill.lines.all()})
+    members = bill.lines.values("worker_id").distinct().count()
     record = SponsorshipBill.objects.create(
         sponsorship=locked, bill=bill, period=month, members=members, amount_idr=bill.amount_idr
     )
