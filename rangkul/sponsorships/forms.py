@@ -31,6 +31,13 @@ class SponsorshipForm(forms.Form):
     cohort_max_age = forms.IntegerField(label=_("Maximum age"), min_value=0, max_value=120, required=False)
     cohort_welfare_list = forms.BooleanField(label=_("Only members on the welfare list"), required=False)
 
+    def __init__(self, *args: Any, payer_kinds: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if payer_kinds is not None:
+            self.fields["payer_kind"].choices = [  # type: ignore[attr-defined]
+                (value, label) for value, label in PayerKind.choices if value in payer_kinds
+            ]
+
     def to_input(self) -> SponsorshipInput:
         data = self.cleaned_data
         return SponsorshipInput(

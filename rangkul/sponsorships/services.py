@@ -26,7 +26,7 @@ from rangkul.contributions.selectors import rules_for_memo
 from rangkul.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
-from rangkul.partners.models import ImportJob, ImportStatus, Organisation
+from rangkul.partners.models import ImportJob, ImportStatus, Organisation, OrganisationKind
 from rangkul.partners.selectors import import_job_worker_ids, organisation_worker_ids
 from rangkul.registry.identity import age_on
 from rangkul.registry.models import Worker, WorkerStatus
@@ -109,6 +109,21 @@ def _validated(data: SponsorshipInput) -> tuple[dict[str, Any], dict[str, list[s
     return fields, errors
 
 
+# Which payers each kind of organisation may name: the payer kind changes the price (a state or
+# regional budget gets no PP 50/2025 discount), so a sponsor cannot choose a cheaper one.
+PAYER_KINDS_BY_ORGANISATION: dict[str, tuple[str, ...]] = {
+    OrganisationKind.LOCAL_GOVERNMENT: (PayerKind.REGIONAL_BUDGET, PayerKind.STATE_BUDGET),
+    OrganisationKind.VILLAGE_GOVERNMENT: (PayerKind.VILLAGE_BUDGET,),
+    OrganisationKind.COMPANY: (PayerKind.CSR,),
+    OrganisationKind.ZAKAT_DONOR: (PayerKind.ZAKAT,),
+}
+OTHER_PAYER_KINDS = (PayerKind.PARTNER,)
+
+
+def payer_kinds_for(organisation: Organisation) -> tuple[str, ...]:
+    return PAYER_KINDS_BY_ORGANISATION.get(organisation.kind, OTHER_PAYER_KINDS)
+
+
 def _actor_label(actor: Any) -> tuple[Any, str]:
     if getattr(actor, "pk", None):
         return actor, ""
@@ -119,6 +134,11 @@ def _actor_label(actor: Any) -> tuple[Any, str]:
 def sponsorship_create(*, actor: Any, organisation: Organisation, data: SponsorshipInput) -> Sponsorship:
     """A new sponsorship (draft) of ``organisation``; raises ``ValidationFailed`` with field errors."""
     fields, errors = _validated(data)
+    allowed = payer_kinds_for(organisation)
+    if "payer_kind" not in errors and fields["payer_kind"] not in allowed:
+        errors["payer_kind"] = [
+            _("This organisation pays as: %(kinds)s.") % {"kinds": ", ".join(str(k) for k in allowed)}
+        ]
     if not errors and Sponsorship.objects.filter(code=fields["code"]).exists():
         errors["code"] = [_("A sponsorship with this code already exists.")]
     if errors:

@@ -35,6 +35,7 @@ from rangkul.sponsorships.selectors import (
     sponsorship_members,
 )
 from rangkul.sponsorships.services import (
+    payer_kinds_for,
     sponsorship_bill_issue,
     sponsorship_create,
     sponsorship_enrol,
@@ -86,7 +87,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @sponsor_required
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponseBase:
-    form = SponsorshipForm(request.POST or None)
+    form = SponsorshipForm(request.POST or None, payer_kinds=payer_kinds_for(_organisation(request)))
     if request.method == "POST" and form.is_valid():
         try:
             sponsorship = sponsorship_create(

@@ -23,19 +23,19 @@ def _enrol(s, workers, **kwargs):
 
 
 @pytest.mark.parametrize(
-    ("payer_kind", "monthly_idr"),
+    ("organisation_kind", "payer_kind", "monthly_idr"),
     [
         # PP 50/2025: no discount when a regional or state budget pays ...
-        ("regional_budget", 16_800),
-        ("state_budget", 16_800),
+        ("local_government", "regional_budget", 16_800),
+        ("local_government", "state_budget", 16_800),
         # ... but a company, a zakat body or a partner paying gets the 50% JKK+JKM discount (Apr–Dec 2026).
-        ("csr", 8_400),
-        ("zakat", 8_400),
-        ("partner", 8_400),
+        ("company", "csr", 8_400),
+        ("zakat_donor", "zakat", 8_400),
+        ("cooperative", "partner", 8_400),
     ],
 )
-def test_sponsored_months_are_priced_for_the_payer(regions, payer_kind, monthly_idr):
-    org = sponsor()
+def test_sponsored_months_are_priced_for_the_payer(regions, organisation_kind, payer_kind, monthly_idr):
+    org = sponsor(kind=organisation_kind)
     s = sponsorship(org, payer_kind=payer_kind)
     worker = member(organisation_code=org.code)
     result = _enrol(s, [worker])
@@ -61,7 +61,7 @@ def test_the_budget_is_never_overspent_members_enrol_in_the_stated_order(regions
 def test_a_month_sponsored_elsewhere_is_refused_for_that_month(regions):
     org = sponsor()
     may_to_july = sponsorship(org)
-    june_to_august = sponsorship(org, code="CSR-JUN", payer_kind="regional_budget", start_month="2026-06")
+    june_to_august = sponsorship(org, code="APBD-JUN", start_month="2026-06")
     worker = member(organisation_code=org.code)
     _enrol(may_to_july, [worker])
     result = _enrol(june_to_august, [worker])
@@ -159,6 +159,15 @@ def test_a_new_bill_for_the_month_withdraws_the_open_one(regions):
     assert sponsorship_figures(sponsorship=s).billed_idr == 16_800
     with pytest.raises(ValidationFailed):
         sponsorship_bill_issue(actor="test", sponsorship=s, period=Period(2026, 9))
+
+
+def test_a_sponsor_cannot_name_a_cheaper_payer_than_it_is(regions):
+    # A local government pays from its budget: naming itself a company would buy the discount.
+    with pytest.raises(ValidationFailed) as caught:
+        sponsorship(sponsor(), payer_kind="csr")
+    assert set(caught.value.fields) == {"payer_kind"}
+    with pytest.raises(ValidationFailed):
+        sponsorship(sponsor("kopmaju", kind="cooperative"), payer_kind="regional_budget")
 
 
 def test_invalid_sponsorships_are_refused_with_field_errors(regions):

@@ -62,7 +62,14 @@ def test_bad_input_is_shown_on_the_form_not_a_server_error(client, regions, offi
     client.force_login(officer)
     page = client.post(
         "/sponsor/baru/",
-        {"code": "x", "name": "A", "payer_kind": "csr", "start_month": "2026-13", "months": 1, "budget_idr": 1},
+        {
+            "code": "x",
+            "name": "A",
+            "payer_kind": "regional_budget",
+            "start_month": "2026-13",
+            "months": 1,
+            "budget_idr": 1,
+        },
     )
     assert page.status_code == 200
     assert page.context["form"].errors.keys() == {"code", "start_month"}
