@@ -10,5 +10,6 @@ urlpatterns = [
     path("<str:code>/", views.detail, name="detail"),
     path("<str:code>/anggota/", views.enrol, name="enrol"),
     path("<str:code>/tagihan/", views.bill, name="bill"),
+    path("<str:code>/akhiri/", views.end, name="end"),
     path("<str:code>/laporan.csv", views.statement, name="statement_csv"),
 ]

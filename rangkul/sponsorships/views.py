@@ -38,6 +38,7 @@ from rangkul.sponsorships.services import (
     payer_kinds_for,
     sponsorship_bill_issue,
     sponsorship_create,
+    sponsorship_end,
     sponsorship_enrol,
     sponsorship_enrol_import,
 )
@@ -212,3 +213,16 @@ def statement(request: HttpRequest, code: str) -> StreamingHttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="{sponsorship.code}-statement.csv"'
     return response
+
+
+@sponsor_required
+@require_POST
+def end(request: HttpRequest, code: str) -> HttpResponseBase:
+    sponsorship = _sponsorship(request, code)
+    try:
+        sponsorship_end(actor=request.user, sponsorship=sponsorship)
+    except ApplicationError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("Sponsorship %(code)s ended.") % {"code": sponsorship.code})
+    return redirect("sponsors:detail", code=sponsorship.code)

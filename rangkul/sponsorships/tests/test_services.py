@@ -12,7 +12,7 @@ from rangkul.core.errors import Conflict, ValidationFailed
 from rangkul.core.periods import Period
 from rangkul.sponsorships.models import SponsoredMonth, SponsorshipStatus
 from rangkul.sponsorships.selectors import candidates_for, sponsorship_figures
-from rangkul.sponsorships.services import sponsorship_bill_issue, sponsorship_enrol
+from rangkul.sponsorships.services import sponsorship_bill_issue, sponsorship_end, sponsorship_enrol
 from rangkul.sponsorships.tests.factories import TODAY, sponsor, sponsorship
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +179,18 @@ def test_invalid_sponsorships_are_refused_with_field_errors(regions):
     with pytest.raises(ValidationFailed) as duplicate:
         sponsorship(org)
     assert set(duplicate.value.fields) == {"code"}
+
+
+def test_an_ended_sponsorship_takes_no_members_and_issues_no_bills(regions):
+    org = sponsor()
+    s = sponsorship(org)
+    worker = member(organisation_code=org.code)
+    _enrol(s, [worker])
+    ended = sponsorship_end(actor="test", sponsorship=s)
+    assert ended.status == SponsorshipStatus.ENDED
+    with pytest.raises(Conflict):
+        _enrol(s, [member(organisation_code=org.code)])
+    with pytest.raises(Conflict):
+        sponsorship_bill_issue(actor="test", sponsorship=s, period=Period(2026, 6))
+    with pytest.raises(Conflict):
+        sponsorship_end(actor="test", sponsorship=s)

@@ -56,6 +56,8 @@ def test_an_officer_creates_a_sponsorship_enrols_members_and_issues_the_bill(cli
     assert record.bill.payment_code in html and record.bill.status == BillStatus.OPEN
     assert worker.nik_masked in html and worker.nik not in html
     assert Sponsorship.objects.get().committed_idr == 2 * 16_800
+    assert client.post("/sponsor/APBD-SMG/akhiri/").status_code == 302
+    assert Sponsorship.objects.get().status == "ended"
 
 
 def test_bad_input_is_shown_on_the_form_not_a_server_error(client, regions, officer):
