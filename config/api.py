@@ -12,6 +12,7 @@ from rangkul.payments.api import router as payments_router
 from rangkul.regions.api import router as regions_router
 from rangkul.registry.api import occupations_router
 from rangkul.registry.api import router as workers_router
+from rangkul.sponsorships.api import router as sponsorships_router
 
 api = NinjaAPI(
     title="Rangkul API",
@@ -32,3 +33,4 @@ api.add_router("/workers", workers_router)
 api.add_router("/imports", imports_router)
 api.add_router("/payments", payments_router)
 api.add_router("", payments_member_router)
+api.add_router("/sponsorships", sponsorships_router)

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "rangkul.portal",
     "rangkul.payments",
     "rangkul.analytics",
+    "rangkul.sponsorships",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +264,13 @@ if set(REMINDER_KINDS) - {"due_soon", "missed", "lapsed"}:
 REMINDER_DAYS_BEFORE_DUE = env_int("RANGKUL_REMINDER_DAYS_BEFORE_DUE", 3)
 REMINDER_LAPSED_WITHIN_DAYS = env_int("RANGKUL_REMINDER_LAPSED_WITHIN_DAYS", 60)
 REMINDER_BATCH_SIZE = env_int("RANGKUL_REMINDER_BATCH_SIZE", 5000)
+# Sponsorship hand-over texts: days before a sponsorship's last day (docs/adr/0030-sponsorships.md).
+try:
+    SPONSORSHIP_HANDOVER_DAYS = sorted({int(d) for d in env_list("RANGKUL_SPONSORSHIP_HANDOVER_DAYS") or ["30", "7"]})
+except ValueError as exc:
+    raise ImproperlyConfigured("RANGKUL_SPONSORSHIP_HANDOVER_DAYS takes whole days, comma-separated.") from exc
+if any(d < 0 for d in SPONSORSHIP_HANDOVER_DAYS):
+    raise ImproperlyConfigured("RANGKUL_SPONSORSHIP_HANDOVER_DAYS must not be negative.")
 if REMINDER_DAYS_BEFORE_DUE < 0 or REMINDER_LAPSED_WITHIN_DAYS < 0 or REMINDER_BATCH_SIZE < 1:
     raise ImproperlyConfigured("RANGKUL_REMINDER_* days must not be negative and the batch size must be positive.")
 

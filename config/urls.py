@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("office/iuran/", include("rangkul.contributions.office_urls")),
     path("wilayah/", include("rangkul.regions.urls")),
     path("mitra/", include("rangkul.partners.urls")),
+    path("sponsor/", include("rangkul.sponsorships.urls")),
     path("peserta/", include("rangkul.portal.urls")),
     path("bantuan/", include("rangkul.portal.help_urls")),
     path("iuran/", include("rangkul.contributions.urls")),

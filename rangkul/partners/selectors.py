@@ -7,7 +7,7 @@ Anything out of scope is reported as not found.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -15,8 +15,17 @@ from django.utils.translation import gettext_lazy as _
 
 from rangkul.core.crypto import lookup_hash
 from rangkul.core.errors import NotFound
-from rangkul.partners.models import ImportJob, ImportRowResult, MemberConsent, Membership, Organisation, RowOutcome
+from rangkul.partners.models import (
+    ImportJob,
+    ImportRowResult,
+    ImportStatus,
+    MemberConsent,
+    Membership,
+    Organisation,
+    RowOutcome,
+)
 from rangkul.registry import identity
+from rangkul.registry.models import Worker
 
 
 def user_manages_all_partners(user: Any) -> bool:
@@ -130,3 +139,39 @@ def import_rows_per_second(job: ImportJob, *, now: Any) -> int:
     seconds = (end - job.run_started_at).total_seconds()
     done = job.processed - job.run_start_processed
     return int(done / seconds) if seconds > 0 and done > 0 else 0
+
+
+def organisation_worker_ids(*, organisation: Organisation, worker_ids: Iterable[int]) -> set[int]:
+    """Which of these workers belong to the organisation: its members, or registered by it."""
+    ids = list(worker_ids)
+    members = set(
+        Membership.objects.filter(organisation=organisation, worker_id__in=ids).values_list("worker_id", flat=True)
+    )
+    registered = set(
+        Worker.objects.filter(pk__in=ids, registered_by_organisation=organisation.code).values_list("pk", flat=True)
+    )
+    return members | registered
+
+
+def organisation_workers(*, organisation: Organisation) -> QuerySet[Worker]:
+    """The organisation's workers: its members and those it registered."""
+    return Worker.objects.filter(
+        Q(pk__in=Membership.objects.filter(organisation=organisation).values("worker_id"))
+        | Q(registered_by_organisation=organisation.code)
+    )
+
+
+def import_job_worker_ids(*, job: ImportJob) -> list[int]:
+    """The members a finished import registered or found already registered, in the file's row order."""
+    rows = (
+        ImportRowResult.objects.filter(
+            job=job, outcome__in=[RowOutcome.IMPORTED, RowOutcome.DUPLICATE], worker__isnull=False
+        )
+        .order_by("row_number", "id")
+        .values_list("worker_id", flat=True)
+    )
+    return list(dict.fromkeys(rows))
+
+
+def import_jobs_completed(*, organisation: Organisation) -> QuerySet[ImportJob]:
+    return ImportJob.objects.filter(organisation=organisation, status=ImportStatus.COMPLETED).order_by("-created_at")

@@ -17,11 +17,12 @@ from typing import Any
 
 from django.db import models
 
+from rangkul.contributions.group_bills import group_bill_pay
 from rangkul.contributions.ledger import Line, clearing_account, journal_post
 from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalEntry, JournalLine
 from rangkul.contributions.reversals import Reversal, entries_reverse
 from rangkul.contributions.selectors import coverage_on, ledger_totals, paid_months, worker_status
-from rangkul.contributions.services import Allocation, group_bill_pay, payment_allocate
+from rangkul.contributions.services import Allocation, payment_allocate
 from rangkul.registry.models import Worker
 
 __all__ = [

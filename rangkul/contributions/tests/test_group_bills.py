@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 
+from rangkul.contributions.group_bills import group_bill_issue, group_bill_pay
 from rangkul.contributions.models import BillStatus, ContributionMonth
 from rangkul.contributions.selectors import ledger_totals, member_credit_idr
-from rangkul.contributions.services import group_bill_issue, group_bill_pay, payment_allocate
+from rangkul.contributions.services import payment_allocate
 from rangkul.contributions.tests.factories import at, member
 from rangkul.core.errors import Conflict
 from rangkul.core.periods import Period

@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rangkul.audit.models import AuditEvent
+from rangkul.contributions.group_bills import group_bill_issue
 from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalEntry, MemberStatus
 from rangkul.contributions.selectors import account_balance, coverage_on, ledger_totals
-from rangkul.contributions.services import bill_issue, group_bill_issue, payment_allocate
+from rangkul.contributions.services import bill_issue, payment_allocate
 from rangkul.messaging.backends import locmem
 from rangkul.payments.checks import check_channels
 from rangkul.payments.models import (

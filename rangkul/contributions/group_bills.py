@@ -1,0 +1,328 @@
+"""Group bills: one payment code for many members (a partner, a community or a sponsor paying for a group).
+
+A group bill's lines name each member, month and program. Its payment pays exactly
+those lines: each member's share is one balanced journal entry (debit the channel's
+clearing account, credit the programs' contribution accounts) and one coverage row
+per line. A line the member has meanwhile paid themselves becomes the member's credit,
+so money is conserved to the rupiah and a month is never paid twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rangkul.audit.services import audit_record
+from rangkul.contributions.errors import InvalidMonths, NothingPayable
+from rangkul.contributions.ledger import Line, clearing_account, contribution_account, journal_post
+from rangkul.contributions.models import Bill, BillLine, BillStatus, ContributionMonth, JournalEntry, RuleSet
+from rangkul.contributions.quotes import Quote
+from rangkul.contributions.schedule import payable_periods
+from rangkul.contributions.selectors import paid_months, rules_for_memo
+from rangkul.contributions.services import (
+    PAYMENT_KIND,
+    Allocation,
+    _allocation_from_entry,
+    _allocation_from_lines,
+    _bill_create,
+    _covered_from,
+    _ensure_billable,
+    _lock_versions,
+    _price,
+    _registered_on,
+    _rules_for_preloaded,
+    _status_store,
+    payment_code_ttl,
+)
+from rangkul.core.errors import Conflict
+from rangkul.core.money import format_rupiah
+from rangkul.core.periods import Period
+from rangkul.registry.models import Worker
+
+HELD_CHUNK = 5000
+
+__all__ = ["GroupItem", "group_bill_cancel", "group_bill_issue", "group_bill_issue_for_months", "group_bill_pay"]
+
+
+@dataclass(frozen=True)
+class GroupItem:
+    """One member's month on a group bill, and the programs the payer pays for it."""
+
+    worker: Worker
+    period: Period
+    programs: tuple[str, ...]
+
+
+def _bill_with_lines(
+    *, actor: Any, priced: Sequence[tuple[Worker, Quote]], sponsor_kind: str | None, audit_after: dict[str, Any]
+) -> Bill:
+    total = sum(q.total_idr for _w, q in priced)
+    if total <= 0:
+        raise NothingPayable(_("Nothing is owed for these members and months."))
+    bill = _bill_create(
+        actor=actor,
+        worker=None,
+        amount_idr=total,
+        expires_at=timezone.now() + payment_code_ttl(),
+        sponsor_kind=sponsor_kind or "",
+    )
+    versions = {q.rule_version for _w, q in priced}
+    rulesets = {r.version: r for r in RuleSet.objects.filter(version__in=versions)}
+    BillLine.objects.bulk_create(
+        BillLine(
+            bill=bill,
+            worker=worker,
+            period=q.period,  # type: ignore[misc]  # PeriodField takes a Period
+            program=line.program,
+            amount_idr=line.amount_idr,
+            discount_idr=line.discount_idr,
+            ruleset=rulesets[q.rule_version],
+        )
+        for worker, q in priced
+        for line in q.lines
+    )
+    _lock_versions(versions)
+    audit_record(
+        actor=actor,
+        action="contributions.group_bill_issued",
+        subject=bill,
+        after={
+            "members": len({w.pk for w, _q in priced}),
+            "amount_idr": total,
+            "sponsor_kind": sponsor_kind or "",
+            **audit_after,
+        },
+    )
+    return bill
+
+
+@transaction.atomic
+def group_bill_issue(
+    *,
+    actor: Any,
+    workers: Sequence[Worker],
+    months: int,
+    sponsor_kind: str | None = None,
+    today: dt.date | None = None,
+) -> Bill:
+    """One bill for many members, each from that member's first payable unpaid month.
+
+    Members with nothing payable are left out. Members' own open bills stay valid:
+    a month paid twice becomes the member's credit.
+    """
+    today = today or timezone.localdate()
+    rules_for = rules_for_memo()
+    rules = rules_for(Period.of(today))
+    if months not in rules.prepay_lengths:
+        raise InvalidMonths(
+            _("You can pay for %(min)s to %(max)s months at once.")
+            % {"min": rules.prepay_min_months, "max": rules.prepay_max_months},
+            fields={"months": [_("Choose between 1 and 12 months.")]},
+        )
+    priced: list[tuple[Worker, Quote]] = []
+    for worker in workers:
+        _ensure_billable(worker)
+        periods = payable_periods(
+            registered_on=_registered_on(worker),
+            paid=paid_months(worker_id=worker.pk),
+            today=today,
+            rules_for=rules_for,
+            months=months,
+        )
+        priced += [(worker, _price(worker, p, rules_for, sponsor_kind=sponsor_kind)) for p in periods]
+    return _bill_with_lines(actor=actor, priced=priced, sponsor_kind=sponsor_kind, audit_after={"months": months})
+
+
+@transaction.atomic
+def group_bill_issue_for_months(*, actor: Any, items: Sequence[GroupItem], sponsor_kind: str | None) -> Bill:
+    """One bill for named member-months, each priced for the payer (``sponsor_kind``).
+
+    Only the programs in each item are billed (a sponsor paying JKK and JKM leaves a
+    member's JHT to the member). A program-month already paid is left out.
+    """
+    rules_for = rules_for_memo()
+    held = _held_lines(items)
+    priced: list[tuple[Worker, Quote]] = []
+    for item in items:
+        _ensure_billable(item.worker)
+        quote = _price(item.worker, item.period, rules_for, sponsor_kind=sponsor_kind)
+        lines = tuple(
+            line
+            for line in quote.lines
+            if line.program in item.programs and (item.worker.pk, item.period, line.program) not in held
+        )
+        if lines:
+            priced.append((item.worker, Quote(**{**quote.__dict__, "lines": lines})))
+    return _bill_with_lines(
+        actor=actor,
+        priced=priced,
+        sponsor_kind=sponsor_kind,
+        audit_after={"months": sorted({str(i.period) for i in items})},
+    )
+
+
+def _held_lines(items: Sequence[GroupItem]) -> set[tuple[int, Period, str]]:
+    """The (member, month, program) already paid among the items' members and months."""
+    worker_ids = sorted({i.worker.pk for i in items})
+    periods = {i.period.first_day for i in items}
+    held: set[tuple[int, Period, str]] = set()
+    # In chunks: SQLite takes a bounded number of parameters per statement.
+    for start in range(0, len(worker_ids), HELD_CHUNK):
+        rows = ContributionMonth.objects.filter(
+            worker_id__in=worker_ids[start : start + HELD_CHUNK], period__in=periods
+        ).values_list("worker_id", "period", "program")
+        held |= {(w, p if isinstance(p, Period) else Period.of(p), prog) for w, p, prog in rows}
+    return held
+
+
+@transaction.atomic
+def group_bill_cancel(*, actor: Any, bill: Bill) -> None:
+    """Withdraw an open group bill's payment code (a new bill replaces it)."""
+    updated = Bill.objects.filter(pk=bill.pk, worker__isnull=True, status=BillStatus.OPEN).update(
+        status=BillStatus.CANCELLED, cancelled_at=timezone.now()
+    )
+    if updated:
+        audit_record(actor=actor, action="contributions.group_bill_cancelled", subject=bill)
+
+
+@transaction.atomic
+def group_bill_pay(
+    *,
+    actor: Any,
+    bill: Bill,
+    amount_idr: int,
+    payment_reference: str,
+    channel: str,
+    paid_at: dt.datetime | None = None,
+) -> list[Allocation]:
+    """Pay a group bill's lines: each member's share pays exactly that member's lines.
+
+    The whole amount must arrive (a different amount is for payments' exception
+    review). Idempotent: each member's share is posted once per reference.
+    """
+    locked = Bill.objects.select_for_update().get(pk=bill.pk)
+    if amount_idr != locked.amount_idr:
+        raise Conflict(
+            _("The amount paid (%(paid)s) differs from the bill (%(billed)s).")
+            % {"paid": format_rupiah(amount_idr), "billed": format_rupiah(locked.amount_idr)},
+            code="amount_mismatch",
+        )
+    paid_at = paid_at or timezone.now()
+    by_member: dict[int, list[BillLine]] = {}
+    for line in locked.lines.order_by("worker_id", "period", "program"):
+        by_member.setdefault(line.worker_id, []).append(line)
+    workers = Worker.objects.in_bulk(list(by_member))
+    rules_for = _rules_for_preloaded()
+    allocations = [
+        _member_lines_pay(
+            actor=actor,
+            worker=workers[worker_id],
+            lines=lines,
+            reference=f"{channel}:{payment_reference}/{worker_id}",
+            channel=channel,
+            paid_at=paid_at,
+            rules_for=rules_for,
+        )
+        for worker_id, lines in sorted(by_member.items())
+        if sum(line.amount_idr for line in lines) > 0
+    ]
+    if locked.status == BillStatus.OPEN:
+        Bill.objects.filter(pk=locked.pk).update(status=BillStatus.PAID, paid_at=paid_at)
+    return allocations
+
+
+def _member_lines_pay(
+    *,
+    actor: Any,
+    worker: Worker,
+    lines: Sequence[BillLine],
+    reference: str,
+    channel: str,
+    paid_at: dt.datetime,
+    rules_for: Any,
+) -> Allocation:
+    existing = JournalEntry.objects.filter(kind=PAYMENT_KIND, reference=reference).first()
+    if existing is not None:
+        return _allocation_from_entry(existing, created=False)
+    # One member's payments are serialised on the member's row, as in ``payment_allocate``.
+    Worker.objects.select_for_update().filter(pk=worker.pk).values_list("pk", flat=True).first()
+    amount = sum(line.amount_idr for line in lines)
+    periods = {line.period for line in lines}
+    held = {
+        (p if isinstance(p, Period) else Period.of(p), prog)
+        for p, prog in ContributionMonth.objects.filter(worker=worker, period__in=periods).values_list(
+            "period", "program"
+        )
+    }
+    new = [line for line in lines if (line.period, line.program) not in held]
+    allocated = sum(line.amount_idr for line in new)
+    ledger = [Line(clearing_account(channel), debit_idr=amount, worker_id=worker.pk)]
+    ledger += [
+        Line(
+            contribution_account(line.program),
+            credit_idr=line.amount_idr,
+            worker_id=worker.pk,
+            period=line.period,
+            program=line.program,
+        )
+        for line in new
+        if line.amount_idr > 0
+    ]
+    if amount > allocated:
+        # A line the member already paid: that money is the member's credit.
+        ledger.append(Line("member_credit", credit_idr=amount - allocated, worker_id=worker.pk))
+    entry, created = journal_post(
+        actor=actor,
+        kind=PAYMENT_KIND,
+        reference=reference,
+        lines=ledger,
+        memo=f"{worker.membership_number} group bill via {channel}",
+        occurred_at=paid_at,
+    )
+    if not created:
+        return _allocation_from_entry(entry, created=False)
+    today = timezone.localdate(paid_at)
+    already = paid_months(worker_id=worker.pk)
+    registered_on = _registered_on(worker)
+    covered = set(already)
+    starts: dict[Period, dt.date] = {}
+    for period in sorted({line.period for line in new}):
+        starts[period] = _covered_from(
+            period, today, rules_for, continuous=period - 1 in covered, registered_on=registered_on
+        )
+        covered.add(period)
+    ContributionMonth.objects.bulk_create(
+        ContributionMonth(
+            worker_id=worker.pk,
+            period=line.period,
+            program=line.program,
+            amount_idr=line.amount_idr,
+            discount_idr=line.discount_idr,
+            paid_at=paid_at,
+            covered_from=starts[line.period],
+            entry_id=entry.pk,
+        )
+        for line in new
+    )
+    paid_now = dict(already)
+    for period in starts:
+        paid_now.setdefault(period, today)
+    _status_store(worker=worker, paid=paid_now, today=today, rules_for=rules_for)
+    audit_record(
+        actor=actor,
+        action="contributions.payment_allocated",
+        subject=worker,
+        after={
+            "reference": reference,
+            "amount_idr": amount,
+            "months": sorted(str(p) for p in starts),
+            "credit_added_idr": amount - allocated,
+        },
+    )
+    return _allocation_from_lines(entry.pk, ledger)

@@ -1,0 +1,33 @@
+"""Daily: text each sponsored member before the sponsorship's last day (30 and 7 days before, configurable).
+
+Prints ``{"sponsorships", "sent"}``. Running it again the same day texts nobody twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rangkul.sponsorships.handover import handover_run
+
+
+class Command(BaseCommand):
+    help = "Send the hand-over texts of sponsorships that end soon."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--date", help="Run as of this day (YYYY-MM-DD); default today.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        today = timezone.localdate()
+        if options["date"]:
+            try:
+                today = dt.date.fromisoformat(options["date"].strip())
+            except ValueError:
+                raise CommandError(_("--date must be a day written YYYY-MM-DD, for example 2026-03-12.")) from None
+        summary = handover_run(today=today)
+        self.stdout.write(json.dumps({"sponsorships": summary.sponsorships, "sent": summary.sent}))

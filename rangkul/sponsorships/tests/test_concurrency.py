@@ -1,0 +1,77 @@
+"""Concurrent enrolments on real PostgreSQL: the committed budget never exceeds the budget."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from rangkul.contributions.tests.factories import ensure_reference_data, member
+from rangkul.sponsorships.models import SponsoredMonth, Sponsorship, SponsorshipMember
+from rangkul.sponsorships.services import sponsorship_enrol
+from rangkul.sponsorships.tests.factories import TODAY, sponsor, sponsorship
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_concurrent_enrolments_never_overspend_the_budget(regions):
+    ensure_reference_data()
+    org = sponsor()
+    # Room for exactly five members' three months at 16,800.
+    s = sponsorship(org, budget_idr=5 * 3 * 16_800)
+    workers = [member(organisation_code=org.code) for _ in range(12)]
+    batches = [workers[i::4] for i in range(4)]  # four connections, three members each
+    barrier = threading.Barrier(len(batches))
+    errors: list[BaseException] = []
+
+    def enrol(batch):
+        try:
+            barrier.wait()
+            sponsorship_enrol(actor="test", sponsorship=Sponsorship.objects.get(pk=s.pk), workers=batch, today=TODAY)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=enrol, args=(batch,)) for batch in batches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    s.refresh_from_db()
+    assert SponsorshipMember.objects.filter(sponsorship=s).count() == 5
+    assert (
+        s.committed_idr
+        == s.budget_idr
+        == sum(SponsoredMonth.objects.filter(sponsorship=s).values_list("amount_idr", flat=True))
+    )
+
+
+def test_one_member_enrolled_at_once_in_two_sponsorships_gets_each_month_once(regions):
+    ensure_reference_data()
+    org = sponsor()
+    first = sponsorship(org, code="A-2026")
+    second = sponsorship(org, code="B-2026")
+    worker = member(organisation_code=org.code)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def enrol(target):
+        try:
+            barrier.wait()
+            sponsorship_enrol(actor="test", sponsorship=target, workers=[worker], today=TODAY)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=enrol, args=(t,)) for t in (first, second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert SponsoredMonth.objects.filter(worker=worker).count() == 3
+    assert sorted(Sponsorship.objects.values_list("committed_idr", flat=True)) == [0, 3 * 16_800]
