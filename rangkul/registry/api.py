@@ -105,7 +105,7 @@ class HeirOut(Schema):
 
 class WorkerOut(Schema):
     membership_number: str = Field(examples=["12345678903"])
-    nik: str = Field(description="Masked: the regency prefix only; birth date and serial are never sent.", examples=["3374 •••• •••• ••••"])
+    nik: str = Field(description="Masked: regency prefix only.", examples=["3374 •••• •••• ••••"])
     full_name: str
     birth_date: dt.date
     sex: str
