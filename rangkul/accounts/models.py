@@ -60,6 +60,8 @@ class User(AbstractUser):
             ("approve_adjustments", "Can approve ledger adjustments and payment exceptions"),
             ("view_analytics", "Can view aggregate dashboards and exports"),
             ("view_audit_log", "Can browse the audit log"),
+            ("handle_payments", "Can upload settlement files and propose how to resolve payment exceptions"),
+            ("approve_payments", "Can approve or send back payment exception resolutions"),
         ]
 
     def __str__(self) -> str:

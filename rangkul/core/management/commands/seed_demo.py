@@ -15,7 +15,13 @@ from rangkul.regions.selectors import regency_exists
 from rangkul.registry.demo import seed_demo_workers
 
 DEMO_BRANCH = {"code": "SMG-MJP", "name": "Semarang Majapahit", "regency_id": "33.74"}
-BRANCH_ROLES = {Role.BRANCH_OFFICER, Role.CLAIMS_OFFICER, Role.CLAIMS_APPROVER}
+BRANCH_ROLES = {
+    Role.BRANCH_OFFICER,
+    Role.CLAIMS_OFFICER,
+    Role.CLAIMS_APPROVER,
+    Role.PAYMENTS_OFFICER,
+    Role.PAYMENTS_APPROVER,
+}
 POPULATION_LIMIT = 100_000
 DEMO_POPULATION_SEED = 11
 DEMO_PASSWORD = "rangkul-demo-2026"  # noqa: S105  (printed on purpose: demo logins only)
@@ -49,9 +55,7 @@ class Command(BaseCommand):
             for role in Role:
                 user, _ = User.objects.get_or_create(username=f"demo_{role.value}")
                 user.full_name = f"Demo {role.value.replace('_', ' ').title()}"
-                user.branch = (
-                    branch if role in {Role.BRANCH_OFFICER, Role.CLAIMS_OFFICER, Role.CLAIMS_APPROVER} else None
-                )
+                user.branch = branch if role in BRANCH_ROLES else None
                 user.is_staff = role is Role.ADMINISTRATOR
                 user.is_superuser = role is Role.ADMINISTRATOR
                 user.locked_until = None
