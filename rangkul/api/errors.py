@@ -69,7 +69,51 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     return fields
 
 
+_DOCUMENTED_ERRORS = {
+    400: "The request could not be read (malformed JSON, bad encoding).",
+    413: "The request body is larger than the configured limit.",
+    422: "Some fields are not valid: `fields` names each one.",
+}
+_DOCUMENTED_AUTH_ERRORS = {
+    401: "No valid API key (`Authorization: Bearer …`) and no staff session.",
+    403: "Authenticated, but not allowed to do this.",
+}
+
+
+def document_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    """Adds the error answers every operation can give to the OpenAPI document, in the error shape.
+
+    The handlers above give them to every operation (malformed or oversized bodies, invalid
+    fields, a failed key, an unknown object), so the document lists them for each one instead
+    of leaving clients and the conformance tests to guess.
+    """
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("ErrorOut", ErrorOut.model_json_schema())
+    reference = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            errors = dict(_DOCUMENTED_ERRORS)
+            if operation.get("security"):
+                errors |= _DOCUMENTED_AUTH_ERRORS
+            if "{" in path:
+                errors[404] = "No such object, or not one the caller may see."
+            responses = operation["responses"]
+            for status, description in errors.items():
+                if status not in responses and str(status) not in responses:
+                    responses[status] = {"description": description, **reference}
+    return schema
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
+    build_schema = api.get_openapi_schema
+
+    def get_openapi_schema(**kwargs: Any) -> Any:
+        return document_error_responses(build_schema(**kwargs))
+
+    api.get_openapi_schema = get_openapi_schema  # type: ignore[method-assign]
+
     def respond(request: HttpRequest, status: int, code: str, message: str, fields: Any = None) -> HttpResponse:
         return api.create_response(request, {"code": code, "message": message, "fields": fields or {}}, status=status)
 
