@@ -159,3 +159,22 @@ def test_seed_demo_adds_a_synthetic_population_once(regions):
     assert summary["population"] == 0 and summary["coverage_snapshot"] == 45  # nobody added twice
     with pytest.raises(CommandError, match="at most"):
         call_command("seed_demo", "--population", "100001", stdout=StringIO(), stderr=StringIO())
+
+
+def test_login_does_not_tell_which_usernames_exist(client, branch_officer, settings):
+    """A locked account, a wrong password and an unknown username get the very same answer."""
+    settings.LOGIN_MAX_FAILURES = 2
+
+    def answer(username: str, password: str) -> list[str]:
+        response = _login(client, username, password)
+        assert response.status_code == 200
+        return [str(error) for error in response.context["form"].non_field_errors()]
+
+    wrong_password = answer(branch_officer.username, "wrong")
+    unknown = answer("nobody-by-this-name", "wrong")
+    answer(branch_officer.username, "wrong")
+    branch_officer.refresh_from_db()
+    assert branch_officer.is_locked()
+    locked = answer(branch_officer.username, "wrong")
+    locked_right_password = answer(branch_officer.username, PASSWORD)
+    assert wrong_password == unknown == locked == locked_right_password

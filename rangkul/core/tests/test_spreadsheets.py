@@ -17,7 +17,7 @@ from rangkul.partners.models import ImportRowResult
 from rangkul.payments.models import Channel, LineOutcome, SettlementFile, SettlementLine
 from rangkul.payments.settlement import settlement_report_csv
 
-ATTACKS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+ATTACKS = ['=HYPERLINK("http://x","y")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 
 
 @given(st.text(min_size=1))
