@@ -263,6 +263,14 @@ OTP_TTL_SECONDS = env_int("RANGKUL_OTP_TTL_SECONDS", 300)
 OTP_MAX_ATTEMPTS = env_int("RANGKUL_OTP_MAX_ATTEMPTS", 5)
 OTP_RESEND_SECONDS = env_int("RANGKUL_OTP_RESEND_SECONDS", 60)
 OTP_MAX_PER_HOUR = env_int("RANGKUL_OTP_MAX_PER_HOUR", 5)
+# Codes asked for from one client address in an hour, whatever the number (number probing).
+OTP_MAX_PER_CLIENT_PER_HOUR = env_int("RANGKUL_OTP_MAX_PER_CLIENT_PER_HOUR", 20)
+# Behind a reverse proxy: the header the proxy sets to the client's address (e.g. X-Real-IP).
+# Empty: REMOTE_ADDR, which behind a proxy is the proxy's own address for every client.
+CLIENT_IP_HEADER = os.environ.get("RANGKUL_CLIENT_IP_HEADER", "").strip()
+# Self-registration: how many NIKs one verified code may try that turn out to be registered
+# already; after that the number must be verified again (whose codes are limited per hour).
+REGISTRATION_NIK_TRIES_PER_CODE = env_int("RANGKUL_REGISTRATION_NIK_TRIES_PER_CODE", 2)
 
 # Reminders (docs/reminders.md): the kinds the daily run sends (empty = all three), how many days
 # before a month's due date "due soon" goes out, how recent a lapse must be for a win-back text

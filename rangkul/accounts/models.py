@@ -123,6 +123,8 @@ class OtpChallenge(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     # Set when a newer code replaced this one, or after the last wrong attempt.
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Keyed hash of the requesting address, for the per-address limit (the address is not stored).
+    client_hash = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -12,6 +12,7 @@ import json
 from typing import Any, TypeVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +25,7 @@ from rangkul.accounts.models import BranchOffice
 from rangkul.accounts.otp import otp_issue, otp_verify
 from rangkul.core.crypto import mask_nik, mask_phone
 from rangkul.core.errors import ApplicationError, NotFound
+from rangkul.core.middleware import client_ip
 from rangkul.portal import wizard as wz
 from rangkul.portal.auth import portal_login, portal_logout, portal_worker, worker_actor, worker_required
 from rangkul.portal.forms import AddressForm, CodeForm, HeirForm, IdentityForm, PhoneForm, WorkForm
@@ -161,7 +163,7 @@ def _step_contact(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
             if phone_form.is_valid():
                 new_phone = phone_form.cleaned_data["phone"]
                 try:
-                    otp_issue(phone=new_phone, purpose="register")
+                    otp_issue(phone=new_phone, purpose="register", client_ip=client_ip(request))
                 except ApplicationError as error:
                     error.add_to_form(phone_form)
                 else:
@@ -375,6 +377,23 @@ def _summary(wizard: wz.Wizard) -> dict[str, Any]:
     }
 
 
+def _nik_probe_limit_reached(wizard: wz.Wizard) -> bool:
+    """Counts a NIK found registered already; past the limit the number's verification is spent.
+
+    One verified code must not let anyone learn, NIK after NIK, who is registered: after
+    ``REGISTRATION_NIK_TRIES_PER_CODE`` such answers the number has to be verified again, and
+    codes are limited per number and per address.
+    """
+    contact = dict(wizard.get("kontak"))
+    contact["nik_conflicts"] = int(contact.get("nik_conflicts", 0)) + 1
+    if contact["nik_conflicts"] < settings.REGISTRATION_NIK_TRIES_PER_CODE:
+        wizard.put("kontak", contact)
+        return False
+    wizard.state["kontak"] = {"phone": contact.get("phone", ""), "sent": False, "verified": False}
+    wizard.undo("kontak")
+    return True
+
+
 def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
     step = "periksa"
     if not wizard.get("kontak").get("verified"):
@@ -392,6 +411,9 @@ def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
                 branch=branch,
             )
         except ApplicationError as error:
+            if error.code == "nik_registered" and _nik_probe_limit_reached(wizard):
+                messages.error(request, _("For your safety, please verify your mobile number again."))
+                return redirect("portal:register_step", step="kontak")
             grouped = wz.errors_by_step(error.fields)
             first = next((s for s in wz.STEPS if s in grouped and s != step), None)
             if first is None:
@@ -432,9 +454,14 @@ def login_phone(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"]
         try:
-            # Only registered numbers get a text; the answer is the same either way.
-            if worker_find_by_phone(phone=phone).exists():
-                otp_issue(phone=phone, purpose="login")
+            # Only registered numbers get a text, but the rest is the same either way (limits,
+            # message, the code page): the answer does not tell whether the number is registered.
+            otp_issue(
+                phone=phone,
+                purpose="login",
+                deliver=worker_find_by_phone(phone=phone).exists(),
+                client_ip=client_ip(request),
+            )
         except ApplicationError as error:
             error.add_to_form(form)
         else:
