@@ -11,7 +11,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -39,8 +41,20 @@ CHECKS = [
 
 @pytest.fixture
 def partner_key(db, regions):
-    member(organisation_code="fuzz")  # one member the key may see, so reads reach real data
+    """A partner's key, with one member it may see, so that reads reach real data."""
+    member(organisation_code="fuzz")
     return api_key_create(actor=None, name="Fuzz partner", organisation_code="fuzz")
+
+
+@pytest.fixture(autouse=True)
+def _one_connection_per_test():
+    """The WSGI application runs in the test's own transaction, as Django's test client does:
+    a finished request must not close the test's database connection."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 # The document as the running application serves it (no database needed to build it).
