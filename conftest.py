@@ -148,3 +148,18 @@ def agent_user(roles):
 @pytest.fixture
 def partner_admin(roles):
     return _persona(Role.PARTNER_ADMIN)
+
+
+@pytest.fixture
+def payments_officer(roles, branch):
+    return _persona(Role.PAYMENTS_OFFICER, branch=branch, is_staff=False)
+
+
+@pytest.fixture
+def payments_approver(roles, branch):
+    return _persona(Role.PAYMENTS_APPROVER, branch=branch, is_staff=False)
+
+
+@pytest.fixture
+def claims_officer(roles):
+    return _persona(Role.CLAIMS_OFFICER)

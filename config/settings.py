@@ -55,6 +55,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 _DEV_SECRET_KEY = "rangkul-development-secret-key-not-for-production"  # noqa: S105
 _DEV_NIK_SEAL_KEYS = "dev1:ZGV2LW5pay1zZWFsLWtleS0zMi1ieXRlcy1sb25nISE="
 _DEV_NIK_HASH_KEY = "ZGV2LW5pay1sb29rdXAtaGFzaC1rZXktbm90LXNlYyE="
+_DEV_SANDBOX_CALLBACK_TOKEN = "sandbox-dev-token"  # noqa: S105  (published in .env.example)
 
 SECRET_KEY = env_str("RANGKUL_SECRET_KEY", None if PRODUCTION else _DEV_SECRET_KEY)
 DEBUG = env_bool("RANGKUL_DEBUG", ENV == "development")
@@ -98,10 +99,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "rangkul.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compressed for slow mobile networks (static files are served precompressed by WhiteNoise
     # above, which answers before this runs). Django's gzip pads responses at random against BREACH.
     "django.middleware.gzip.GZipMiddleware",
+    "rangkul.core.api_errors.ApiErrorShapeMiddleware",
     "rangkul.core.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -141,6 +144,13 @@ DATABASES = {
         conn_max_age=env_int("RANGKUL_DB_CONN_MAX_AGE", 60 if PRODUCTION else 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer must not hang a request (or /readyz): libpq gives up
+    # connecting after this many seconds (its minimum is 2).
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env_int("RANGKUL_DB_CONNECT_TIMEOUT", 2))
+# /readyz answers 503 when the database has not answered within this many seconds.
+READYZ_TIMEOUT_SECONDS = float(os.environ.get("RANGKUL_READYZ_TIMEOUT_SECONDS", "").strip() or 1.0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the task worker and the web server share the demo database.
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -212,6 +222,16 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Sent on every response (rangkul.core.middleware.SecurityHeadersMiddleware). Scripts only from
+# Rangkul's own static files: no inline scripts or event handlers anywhere.
+CONTENT_SECURITY_POLICY = os.environ.get("RANGKUL_CONTENT_SECURITY_POLICY", "").strip() or (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "object-src 'none'"
+)
+PERMISSIONS_POLICY = os.environ.get("RANGKUL_PERMISSIONS_POLICY", "").strip() or (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+)
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("RANGKUL_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -254,6 +274,14 @@ OTP_TTL_SECONDS = env_int("RANGKUL_OTP_TTL_SECONDS", 300)
 OTP_MAX_ATTEMPTS = env_int("RANGKUL_OTP_MAX_ATTEMPTS", 5)
 OTP_RESEND_SECONDS = env_int("RANGKUL_OTP_RESEND_SECONDS", 60)
 OTP_MAX_PER_HOUR = env_int("RANGKUL_OTP_MAX_PER_HOUR", 5)
+# Codes asked for from one client address in an hour, whatever the number (number probing).
+OTP_MAX_PER_CLIENT_PER_HOUR = env_int("RANGKUL_OTP_MAX_PER_CLIENT_PER_HOUR", 20)
+# Behind a reverse proxy: the header the proxy sets to the client's address (e.g. X-Real-IP).
+# Empty: REMOTE_ADDR, which behind a proxy is the proxy's own address for every client.
+CLIENT_IP_HEADER = os.environ.get("RANGKUL_CLIENT_IP_HEADER", "").strip()
+# Self-registration: how many NIKs one verified code may try that turn out to be registered
+# already; after that the number must be verified again (whose codes are limited per hour).
+REGISTRATION_NIK_TRIES_PER_CODE = env_int("RANGKUL_REGISTRATION_NIK_TRIES_PER_CODE", 2)
 
 # Reminders (docs/reminders.md): the kinds the daily run sends (empty = all three), how many days
 # before a month's due date "due soon" goes out, how recent a lapse must be for a win-back text
@@ -339,7 +367,7 @@ PARTNER_IMPORT_XLSX_MAX_COLUMNS = env_int("RANGKUL_PARTNER_IMPORT_XLSX_MAX_COLUM
 # body accepted, and whether the public sandbox page and channel exist at all.
 PAYMENTS_SANDBOX_ENABLED = env_bool("RANGKUL_PAYMENTS_SANDBOX_ENABLED", not PRODUCTION)
 SANDBOX_CALLBACK_TOKEN = (
-    env_str("RANGKUL_SANDBOX_CALLBACK_TOKEN", "sandbox-dev-token")
+    env_str("RANGKUL_SANDBOX_CALLBACK_TOKEN", _DEV_SANDBOX_CALLBACK_TOKEN)
     if PAYMENTS_SANDBOX_ENABLED
     else os.environ.get("RANGKUL_SANDBOX_CALLBACK_TOKEN", "").strip()
 )
@@ -359,6 +387,24 @@ PAYMENTS_STATUS_CHECK_ADAPTERS = {
     ),
 }
 PAYMENTS_STATUS_CHECK_TIMEOUT_SECONDS = env_int("RANGKUL_PAYMENTS_STATUS_CHECK_TIMEOUT_SECONDS", 5)
+
+# Production fails closed: a published development secret stops start-up here, when the settings
+# load (gunicorn, uwsgi, every manage.py command), not only in `manage.py check`.
+if PRODUCTION:
+    _published = [
+        name
+        for name, value, published in (
+            ("RANGKUL_SECRET_KEY", SECRET_KEY, _DEV_SECRET_KEY),
+            ("RANGKUL_NIK_SEAL_KEYS", NIK_SEAL_KEYS, _DEV_NIK_SEAL_KEYS),
+            ("RANGKUL_NIK_HASH_KEY", NIK_HASH_KEY, _DEV_NIK_HASH_KEY),
+            ("RANGKUL_SANDBOX_CALLBACK_TOKEN", SANDBOX_CALLBACK_TOKEN, _DEV_SANDBOX_CALLBACK_TOKEN),
+        )
+        if value and published in {part.strip() for part in value.split(",")} | {value}
+    ]
+    if _published:
+        raise ImproperlyConfigured(
+            f"{', '.join(_published)}: the published development value must not be used when RANGKUL_ENV=production."
+        )
 
 if ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
@@ -21,6 +22,20 @@ class ApiKeyAuth(HttpBearer):
         return key
 
 
+class StaffSessionAuth(SessionAuth):
+    """A staff member's browser session (with its CSRF check), for requests that present no key.
+
+    A request with an ``Authorization`` header is judged by that key alone: a wrong key is a
+    401, never a CSRF 403 from a session cookie that happens to ride along. A request without a
+    session cookie has no session to check either.
+    """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if "HTTP_AUTHORIZATION" in request.META or settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return None
+        return super().__call__(request)
+
+
 api_key_auth = ApiKeyAuth()
-session_auth = SessionAuth()
+session_auth = StaffSessionAuth()
 KEY_OR_SESSION = [api_key_auth, session_auth]

@@ -22,10 +22,15 @@ class LockoutModelBackend(ModelBackend):
             super().authenticate(request, username=username, password=password, **kwargs)
             return None
         if user.is_locked():
+            # The hasher runs here too: a locked account answers no faster than any other.
+            super().authenticate(request, username=username, password=password, **kwargs)
             return None
         authenticated = super().authenticate(request, username=username, password=password, **kwargs)
         if authenticated is None:
             services.user_login_failed(user=user)
             return None
-        services.user_login_succeeded(user=user)
+        if not user.has_totp:
+            # With a second factor the failures are cleared only once its code is right too
+            # (totp_verify): a known password must not reset the count of wrong codes.
+            services.user_login_succeeded(user=user)
         return authenticated

@@ -18,7 +18,13 @@ DEMO_BRANCH = {
     "address": "Jl. Contoh Demo No. 1, Semarang (alamat demo)",
     "phone": "(024) 555-0100",
 }
-BRANCH_ROLES = {Role.BRANCH_OFFICER, Role.CLAIMS_OFFICER, Role.CLAIMS_APPROVER}
+BRANCH_ROLES = {
+    Role.BRANCH_OFFICER,
+    Role.CLAIMS_OFFICER,
+    Role.CLAIMS_APPROVER,
+    Role.PAYMENTS_OFFICER,
+    Role.PAYMENTS_APPROVER,
+}
 
 
 def role_has_pages(role: Role) -> bool:

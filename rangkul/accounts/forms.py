@@ -7,14 +7,16 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from rangkul.accounts import services
-
 
 class StaffLoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": _("The username or password is wrong. Please try again."),
-        "locked": _("Too many failed attempts. This account is locked for %(minutes)s minutes."),
+        # One answer for a wrong password, an unknown username and a locked account, so that the
+        # form never tells which usernames exist.
+        "invalid_login": _(
+            "The username or password is wrong, or the account is locked for %(minutes)s minutes after "
+            "too many failed attempts. Please try again later."
+        ),
     }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -22,18 +24,12 @@ class StaffLoginForm(AuthenticationForm):
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autocapitalize": "none"})
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
 
-    def clean(self) -> dict[str, Any]:
-        username = self.cleaned_data.get("username")
-        if username:
-            user = services.user_for_login(username)
-            if user is not None and user.is_locked():
-                raise forms.ValidationError(
-                    self.error_messages["locked"],
-                    code="locked",
-                    params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
-                )
-        cleaned = super().clean()
-        return cleaned
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        return forms.ValidationError(
+            self.error_messages["invalid_login"],
+            code="invalid_login",
+            params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
+        )
 
 
 class TotpCodeForm(forms.Form):

@@ -62,6 +62,8 @@ class User(AbstractUser):
             ("approve_adjustments", "Can approve ledger adjustments and payment exceptions"),
             ("view_analytics", "Can view aggregate dashboards and exports"),
             ("view_audit_log", "Can browse the audit log"),
+            ("handle_payments", "Can upload settlement files and propose how to resolve payment exceptions"),
+            ("approve_payments", "Can approve or send back payment exception resolutions"),
         ]
 
     def __str__(self) -> str:
@@ -123,6 +125,8 @@ class OtpChallenge(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     # Set when a newer code replaced this one, or after the last wrong attempt.
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Keyed hash of the requesting address, for the per-address limit (the address is not stored).
+    client_hash = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]

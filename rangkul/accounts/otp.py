@@ -54,15 +54,31 @@ def _sms_text(code: str) -> str:
 
 
 @transaction.atomic
-def otp_issue(*, phone: str, purpose: str, now: dt.datetime | None = None) -> OtpChallenge:
+def otp_issue(
+    *,
+    phone: str,
+    purpose: str,
+    now: dt.datetime | None = None,
+    deliver: bool = True,
+    client_ip: str | None = None,
+) -> OtpChallenge:
     """Create a challenge for ``phone`` (E.164) and text the code after commit.
 
-    Raises RateLimited when asked again too soon or too often; earlier open codes
-    for the same number and purpose stop working.
+    Raises RateLimited when asked again too soon or too often, for the number or (given
+    ``client_ip``) for the requesting address; earlier open codes for the same number and
+    purpose stop working. With ``deliver=False`` everything happens (limits counted, a
+    challenge nobody can answer) except the text: a login for a number nobody registered
+    answers exactly as one for a registered number, limits included.
     """
     if purpose not in OtpPurpose.values:
         raise ValueError(f"unknown OTP purpose {purpose!r}")
     now = now or timezone.now()
+    client_hash = lookup_hash(client_ip, purpose="otp_client") if client_ip else ""
+    if client_hash:
+        from_client = OtpChallenge.objects.filter(client_hash=client_hash, created_at__gt=now - dt.timedelta(hours=1))
+        if from_client.count() >= settings.OTP_MAX_PER_CLIENT_PER_HOUR:
+            message = _("Too many codes were asked for from this connection. Please try again later.")
+            raise RateLimited(message, code="otp_too_many_from_client", fields={"phone": [message]})
     phone_hash = otp_phone_hash(phone)
     recent = OtpChallenge.objects.select_for_update().filter(
         phone_hash=phone_hash, created_at__gt=now - dt.timedelta(hours=1)
@@ -96,8 +112,10 @@ def otp_issue(*, phone: str, purpose: str, now: dt.datetime | None = None) -> Ot
         created_at=now,
         expires_at=now + dt.timedelta(seconds=settings.OTP_TTL_SECONDS),
         max_attempts=settings.OTP_MAX_ATTEMPTS,
+        client_hash=client_hash,
     )
-    sms_queue(to=phone, body=_sms_text(code), purpose=f"otp_{purpose}")
+    if deliver:
+        sms_queue(to=phone, body=_sms_text(code), purpose=f"otp_{purpose}")
     return challenge
 
 

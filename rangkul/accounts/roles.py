@@ -22,6 +22,8 @@ class Role(StrEnum):
     CLAIMS_OFFICER = "claims_officer"
     CLAIMS_APPROVER = "claims_approver"
     ANALYST = "analyst"
+    PAYMENTS_OFFICER = "payments_officer"
+    PAYMENTS_APPROVER = "payments_approver"
     ADMINISTRATOR = "administrator"
 
 
@@ -46,6 +48,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.approve_adjustments",
     ],
     Role.ANALYST: ["accounts.access_office", "accounts.view_analytics"],
+    # Money moves only through these two: the officer uploads settlement files and proposes how an
+    # exception is resolved, the approver (never the same person for one exception) approves it.
+    Role.PAYMENTS_OFFICER: ["accounts.access_office", "accounts.handle_payments"],
+    Role.PAYMENTS_APPROVER: ["accounts.access_office", "accounts.handle_payments", "accounts.approve_payments"],
     Role.ADMINISTRATOR: [
         "accounts.access_office",
         "accounts.register_worker",
@@ -58,6 +64,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.approve_adjustments",
         "accounts.view_analytics",
         "accounts.view_audit_log",
+        "accounts.handle_payments",
+        "accounts.approve_payments",
     ],
 }
 

@@ -89,5 +89,10 @@ def totp_disable(*, actor: User, user: User, reason: str) -> None:
 
 
 def totp_required_for(user: User) -> bool:
-    """Staff who use the back office must have a second factor where the setting demands it."""
-    return bool(settings.STAFF_TOTP_REQUIRED and user.is_authenticated and user.has_perm("accounts.access_office"))
+    """Whoever can see members' personal data must have a second factor where the setting demands it:
+    back-office staff and partner administrators alike."""
+    return bool(
+        settings.STAFF_TOTP_REQUIRED
+        and user.is_authenticated
+        and (user.has_perm("accounts.access_office") or user.has_perm("accounts.manage_partner"))
+    )

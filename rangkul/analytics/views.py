@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +20,7 @@ from rangkul.analytics.selectors import (
 from rangkul.analytics.services import coverage_snapshot_take
 from rangkul.contributions.models import MemberStatusValue
 from rangkul.core.htmx import render_page_or_fragment
+from rangkul.core.spreadsheets import safe_csv_writer
 
 
 def _selection(request: HttpRequest) -> tuple[CoverageFilterForm, dict[str, str]]:
@@ -70,7 +69,7 @@ def coverage_csv(request: HttpRequest) -> HttpResponse:
     areas, total = coverage_by_area(snapshot=snapshot, province=chosen["province"], occupation=chosen["occupation"])
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cakupan-{snapshot.day.isoformat()}.csv"'
-    writer = csv.writer(response)
+    writer = safe_csv_writer(response)
     writer.writerow([_("Code"), _("Area"), *STATUSES, _("Total"), _("Active share")])
     for row in [*areas, total]:
         writer.writerow([row.code, row.name or _("Total"), *row.cells, row.total, f"{row.active_share:.4f}"])

@@ -100,10 +100,15 @@ def coverage_on(worker: Any, day: dt.date, program: str | None = None) -> bool:
 
 
 def coverage_programs_on(*, worker_id: int, day: dt.date) -> list[str]:
+    """The programs covering the member on ``day``; none on a day no contribution month can hold."""
+    try:
+        period = Period.of(day)
+    except ValueError:  # before 1900: nobody was covered then
+        return []
     return sorted(
         ContributionMonth.objects.filter(
             worker_id=worker_id,
-            period=Period.of(day),  # type: ignore[misc]  # PeriodField takes a Period
+            period=period,  # type: ignore[misc]  # PeriodField takes a Period
             covered_from__lte=day,
         ).values_list("program", flat=True)
     )

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -65,7 +69,51 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     return fields
 
 
+_DOCUMENTED_ERRORS = {
+    400: "The request could not be read (malformed JSON, bad encoding).",
+    413: "The request body is larger than the configured limit.",
+    422: "Some fields are not valid: `fields` names each one.",
+}
+_DOCUMENTED_AUTH_ERRORS = {
+    401: "No valid API key (`Authorization: Bearer …`) and no staff session.",
+    403: "Authenticated, but not allowed to do this.",
+}
+
+
+def document_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    """Adds the error answers every operation can give to the OpenAPI document, in the error shape.
+
+    The handlers above give them to every operation (malformed or oversized bodies, invalid
+    fields, a failed key, an unknown object), so the document lists them for each one instead
+    of leaving clients and the conformance tests to guess.
+    """
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("ErrorOut", ErrorOut.model_json_schema())
+    reference = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            errors = dict(_DOCUMENTED_ERRORS)
+            if operation.get("security"):
+                errors |= _DOCUMENTED_AUTH_ERRORS
+            if "{" in path:
+                errors[404] = "No such object, or not one the caller may see."
+            responses = operation["responses"]
+            for status, description in errors.items():
+                if status not in responses and str(status) not in responses:
+                    responses[status] = {"description": description, **reference}
+    return schema
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
+    build_schema = api.get_openapi_schema
+
+    def get_openapi_schema(**kwargs: Any) -> Any:
+        return document_error_responses(build_schema(**kwargs))
+
+    api.get_openapi_schema = get_openapi_schema  # type: ignore[method-assign]
+
     def respond(request: HttpRequest, status: int, code: str, message: str, fields: Any = None) -> HttpResponse:
         return api.create_response(request, {"code": code, "message": message, "fields": fields or {}}, status=status)
 
@@ -94,7 +142,80 @@ def install_error_handlers(api: NinjaAPI) -> None:
             return respond(request, 400, "bad_request", _("The request could not be read."))
         return respond(request, exc.status_code, "error", str(exc))
 
+    @api.exception_handler(RequestDataTooBig)
+    def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return respond(request, 413, "too_large", str(_STATUS_MESSAGES[413]))
+
+    @api.exception_handler(TooManyFieldsSent)
+    def too_many_fields(request: HttpRequest, exc: TooManyFieldsSent) -> HttpResponse:
+        return respond(request, 400, "bad_request", _("The request could not be read."))
+
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("Unhandled API error")
         return respond(request, 500, "server_error", _("Something went wrong on our side. Please try again later."))
+
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    500: "server_error",
+}
+_STATUS_MESSAGES = {
+    400: _lazy("The request could not be read."),
+    401: _lazy("A valid API key or login is required."),
+    403: _lazy("You do not have permission to do this."),
+    404: _lazy("Not found."),
+    405: _lazy("This method is not allowed here."),
+    413: _lazy("The request body is too large."),
+    500: _lazy("Something went wrong on our side. Please try again later."),
+}
+
+
+def error_response(status: int, *, code: str | None = None, message: str | None = None) -> HttpResponse:
+    """The error shape for a failure that never reached the API's handlers (routing, size, method)."""
+    body = {
+        "code": code or _STATUS_CODES.get(status, "error"),
+        "message": message or str(_STATUS_MESSAGES.get(status, _lazy("The request could not be handled."))),
+        "fields": {},
+    }
+    return HttpResponse(json.dumps(body), status=status, content_type="application/json; charset=utf-8")
+
+
+def _declared_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+class ApiErrorShapeMiddleware:
+    """Under ``/api/`` every error is ``{"code", "message", "fields"}``, also outside the API's views.
+
+    Unknown paths, wrong methods and bodies over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` are answered by
+    Django before any API handler runs, as HTML or plain text: this puts them in the shape. A
+    declared body that is too large (other than a multipart upload, whose files are limited
+    separately) is refused before anything reads it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        if limit is not None and not multipart and _declared_length(request) > limit:
+            return error_response(413)
+        response = self.get_response(request)
+        if response.status_code < 400 or response.get("Content-Type", "").startswith("application/json"):
+            return response
+        shaped = error_response(response.status_code)
+        if response.has_header("Allow"):
+            shaped["Allow"] = response["Allow"]
+        return shaped

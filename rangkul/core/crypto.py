@@ -9,7 +9,10 @@
 * The lookup hash is HMAC-SHA256 under ``NIK_HASH_KEY``: equal NIKs give equal
   hashes (uniqueness, search) while the hash alone reveals nothing without the
   key. See docs/adr/0003-nik-protection.md for rotating that key.
-* Masking keeps the region prefix and the serial: ``3374 •••• •••• 0001``.
+* Masking keeps only the regency prefix: ``3374 •••• •••• ••••``. Digits 5–12
+  (district and birth date) are shown beside the mask anyway and the serial
+  (13–16) is the only part nobody can guess, so neither is ever printed; the
+  prefix alone adds nothing a page does not already say.
 """
 
 from __future__ import annotations
@@ -119,13 +122,17 @@ def lookup_hash(value: str, *, purpose: str = "nik") -> str:
 
 
 def mask_nik(nik: str | None) -> str:
-    """``3374010101900001`` → ``3374 •••• •••• 0001``; anything else is fully masked."""
+    """``3374010101900001`` → ``3374 •••• •••• ••••``; anything else is fully masked.
+
+    The one masking helper for screens, API responses, audit rows, exports and
+    reports: never the serial, never the birth date.
+    """
     if not nik:
         return ""
     digits = nik.strip()
     if not _DIGITS_16.match(digits):
         return f"{MASK} {MASK} {MASK} {MASK}"
-    return f"{digits[:4]} {MASK} {MASK} {digits[-4:]}"
+    return f"{digits[:4]} {MASK} {MASK} {MASK}"
 
 
 def mask_phone(phone: str | None) -> str:

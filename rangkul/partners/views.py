@@ -11,9 +11,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rangkul.contributions.selectors import worker_status
 from rangkul.core.errors import ApplicationError, NotFound
-from rangkul.core.htmx import render_page_or_fragment
+from rangkul.core.htmx import is_htmx, render_page_or_fragment, search_recall, search_remember
 from rangkul.partners.consent import membership_consent_record
 from rangkul.partners.forms import (
     AttestationForm,
@@ -110,9 +111,23 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @partner_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def members(request: HttpRequest) -> HttpResponse:
-    form = MemberFilterForm(request.GET or None)
+    """Members, filtered; a search by name or NIK is POSTed and shown under an opaque token."""
+    token = ""
+    data: dict[str, str] | None = None
+    if request.method == "POST":
+        data = {"q": request.POST.get("q", ""), "status": request.POST.get("status", "")}
+        token = search_remember(request, scope="partners", data=data)
+        if not is_htmx(request):
+            return redirect(f"{reverse('partners:members')}?s={token}")
+    elif request.GET.get("s"):
+        token = request.GET["s"]
+        data = search_recall(request, scope="partners", token=token)
+        token = token if data is not None else ""
+    elif request.GET.get("status"):
+        data = {"q": "", "status": request.GET["status"]}
+    form = MemberFilterForm(data)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     memberships = membership_list_for_user(user=request.user, q=filters.get("q", ""), status=filters.get("status", ""))
     page = Paginator(memberships, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -123,14 +138,20 @@ def members(request: HttpRequest) -> HttpResponse:
         # Contribution status (registered / active / in arrears / ended) for the rows on this page only.
         status = worker_status(worker=membership.worker, today=today).status
         membership.contribution_status = CONTRIBUTION_STATUS_LABELS.get(status, status)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render_page_or_fragment(
+    query = QueryDict(mutable=True)
+    if token:
+        query["s"] = token
+    elif data and data.get("status"):
+        query["status"] = data["status"]
+    response = render_page_or_fragment(
         request,
         page="partners/members.html",
         fragment="partners/_members.html",
         context={"form": form, "page": page, "query": query.urlencode(), "organisation": _organisation(request)},
     )
+    if token and is_htmx(request):
+        response["HX-Push-Url"] = f"{reverse('partners:members')}?s={token}"
+    return response
 
 
 @partner_required

@@ -26,9 +26,58 @@ class CallbackOut(Schema):
     result: str
 
 
+# The callback's real request, which ninja cannot infer: the view reads the raw body itself (so the
+# signature is checked over the bytes the gateway sent) and each channel sends its own shape.
+CALLBACK_REQUEST: dict[str, Any] = {
+    "parameters": [
+        {
+            "in": "path",
+            "name": "channel",
+            "required": True,
+            "schema": {"type": "string", "examples": ["sandbox", "xendit", "midtrans"]},
+            "description": "The channel's code; an unknown or disabled channel is a 404.",
+        },
+        {
+            "in": "header",
+            "name": "X-Callback-Token",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "The channel's shared token (`sandbox`, `xendit`); `midtrans` signs the body instead.",
+        },
+    ],
+    "requestBody": {
+        "required": True,
+        "description": "The gateway's JSON notification, at most `RANGKUL_PAYMENTS_CALLBACK_MAX_BYTES` bytes.",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "additionalProperties": True,
+                    "description": "Fields by channel: sandbox `external_id, payment_code, amount_idr, status, "
+                    "paid_at`; xendit `id, payment_code, amount, status, transaction_timestamp`; midtrans "
+                    "`order_id, status_code, gross_amount, signature_key, transaction_status, transaction_id`.",
+                },
+                "examples": {
+                    "sandbox": {
+                        "value": {
+                            "external_id": "sbx-0001",
+                            "payment_code": "8800123456789012",
+                            "amount_idr": 16800,
+                            "status": "PAID",
+                            "paid_at": "2026-03-01T10:00:00+07:00",
+                        }
+                    }
+                },
+            }
+        },
+    },
+}
+
+
 @router.post(
     "/callbacks/{channel}",
     auth=None,
+    openapi_extra=CALLBACK_REQUEST,
     response={
         200: CallbackOut,
         400: ErrorOut,

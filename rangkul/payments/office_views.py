@@ -9,7 +9,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required, user_passes_test
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,18 +24,25 @@ from rangkul.payments.selectors import (
     exception_evidence,
     exception_get,
     exception_list,
+    may_handle_payments,
     payments_unsettled,
     settlement_file_get,
     settlement_file_list,
 )
 from rangkul.payments.services import exception_approve, exception_propose, exception_reject
 from rangkul.payments.settlement import settlement_reconcile, settlement_report_csv
-from rangkul.registry.selectors import worker_get
+from rangkul.registry.selectors import worker_scope_for_user
+
+
+def _deny_unless(allowed: bool) -> bool:
+    if not allowed:
+        raise PermissionDenied
+    return True
 
 
 def _office(view: Any) -> Any:
-    """Back-office staff only: logged in, with the back-office permission."""
-    return login_required(permission_required("accounts.access_office", raise_exception=True)(view))
+    """Payments staff only: logged in, a payments officer or approver (others get 403)."""
+    return login_required(user_passes_test(lambda user: _deny_unless(may_handle_payments(user)))(view))
 
 
 @_office
@@ -43,7 +51,7 @@ def exception_queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in ExceptionStatus.values:
         status = ""
-    page = Paginator(exception_list(status=status or None), 50).get_page(request.GET.get("page"))
+    page = Paginator(exception_list(status=status or None, user=request.user), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "payments/office/exceptions.html",
@@ -59,12 +67,14 @@ def _not_found(exc: NotFound) -> Http404:
 @require_http_methods(["GET", "POST"])
 def exception_detail(request: HttpRequest, exception_id: int) -> HttpResponse:
     try:
-        exc = exception_get(exception_id=exception_id)
+        exc = exception_get(exception_id=exception_id, user=request.user)
     except NotFound as error:
         raise _not_found(error) from error
     form = ProposeForm()
     if request.method == "POST":
         decision = request.POST.get("decision")
+        needed = "accounts.approve_payments" if decision in ("approve", "reject") else "accounts.handle_payments"
+        _deny_unless(request.user.has_perm(needed))
         try:
             if decision == "approve":
                 exception_approve(actor=request.user, exception_id=exc.pk)
@@ -77,7 +87,13 @@ def exception_detail(request: HttpRequest, exception_id: int) -> HttpResponse:
             form = ProposeForm(request.POST)
             if form.is_valid():
                 number = form.cleaned_data["membership_number"].strip()
-                worker = worker_get(membership_number=number) if number else None
+                # Only a member of the officer's own region can be named.
+                worker = worker_scope_for_user(request.user).filter(membership_number=number).first()
+                if number and worker is None:
+                    raise NotFound(
+                        _("No member with this membership number in your region."),
+                        fields={"membership_number": [_("No member with this membership number in your region.")]},
+                    )
                 exception_propose(
                     actor=request.user,
                     exception_id=exc.pk,
@@ -99,8 +115,7 @@ def exception_detail(request: HttpRequest, exception_id: int) -> HttpResponse:
             "exc": exc,
             "events": exception_evidence(exception=exc),
             "form": form,
-            "can_approve": request.user.has_perm("accounts.approve_adjustments")
-            and exc.proposed_by_id != request.user.pk,
+            "can_approve": request.user.has_perm("accounts.approve_payments") and exc.proposed_by_id != request.user.pk,
         },
     )
 
@@ -109,6 +124,8 @@ def exception_detail(request: HttpRequest, exception_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def settlement_upload(request: HttpRequest) -> HttpResponse:
     form = SettlementUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        _deny_unless(request.user.has_perm("accounts.handle_payments"))
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         target_dir = Path(settings.MEDIA_ROOT) / "settlements"

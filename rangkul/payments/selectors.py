@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from rangkul.core.errors import NotFound
@@ -52,17 +52,39 @@ def _staff_may_see(user: Any, worker_id: int | None) -> bool:
     return worker_id is None or worker_scope_for_user(user).filter(pk=worker_id).exists()
 
 
-def exception_list(*, status: str | None = None) -> QuerySet[PaymentException]:
+def may_handle_payments(user: Any) -> bool:
+    """Settlement files and payment exceptions are for payments staff only (officer or approver)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and (user.has_perm("accounts.handle_payments") or user.has_perm("accounts.approve_payments"))
+    )
+
+
+def _exception_scope(queryset: QuerySet[PaymentException], user: Any) -> QuerySet[PaymentException]:
+    """Where an exception names a member (the payer, or the member proposed), it is the member's region's."""
+    if user.has_perm("accounts.view_all_regions"):
+        return queryset
+    members = worker_scope_for_user(user).values("pk")
+    return queryset.filter(Q(payment__worker__isnull=True) | Q(payment__worker__in=members)).filter(
+        Q(proposed_worker__isnull=True) | Q(proposed_worker__in=members)
+    )
+
+
+def exception_list(*, status: str | None = None, user: Any = None) -> QuerySet[PaymentException]:
+    """The exceptions queue; with ``user``, only what that staff member may handle."""
     queryset = PaymentException.objects.select_related(
         "payment__channel", "payment__bill", "proposed_worker", "proposed_by", "approved_by"
     )
+    if user is not None:
+        queryset = _exception_scope(queryset, user) if may_handle_payments(user) else queryset.none()
     if status:
         queryset = queryset.filter(status=status)
     return queryset.order_by("-created_at", "-id")
 
 
-def exception_get(*, exception_id: int) -> PaymentException:
-    exc = exception_list().filter(pk=exception_id).first()
+def exception_get(*, exception_id: int, user: Any = None) -> PaymentException:
+    """One exception; not found when it names a member outside ``user``'s region."""
+    exc = exception_list(user=user).filter(pk=exception_id).first()
     if exc is None:
         raise NotFound(_("Payment exception not found."))
     return exc

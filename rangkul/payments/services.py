@@ -514,7 +514,7 @@ def exception_propose(
     *, actor: Any, exception_id: int, action: str, worker: Worker | None = None, note: str = ""
 ) -> PaymentException:
     """A reviewer proposes how to resolve an exception; another person must approve it."""
-    _require(actor, "accounts.access_office")
+    _require(actor, "accounts.handle_payments")
     exc = PaymentException.objects.select_for_update().filter(pk=exception_id).first()
     if exc is None:
         raise NotFound(_("Payment exception not found."))
@@ -563,7 +563,7 @@ def exception_propose(
 @transaction.atomic
 def exception_reject(*, actor: Any, exception_id: int, note: str = "") -> PaymentException:
     """The checker sends a proposal back; the exception is open again."""
-    _require(actor, "accounts.approve_adjustments")
+    _require(actor, "accounts.approve_payments")
     exc = PaymentException.objects.select_for_update().filter(pk=exception_id).first()
     if exc is None:
         raise NotFound(_("Payment exception not found."))
@@ -579,7 +579,7 @@ def exception_reject(*, actor: Any, exception_id: int, note: str = "") -> Paymen
 @transaction.atomic
 def exception_approve(*, actor: Any, exception_id: int) -> PaymentException:
     """The checker approves the proposal; money moves now, journalled through the ledger."""
-    _require(actor, "accounts.approve_adjustments")
+    _require(actor, "accounts.approve_payments")
     exc = PaymentException.objects.select_for_update().filter(pk=exception_id).first()
     if exc is None:
         raise NotFound(_("Payment exception not found."))

@@ -40,6 +40,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from rangkul.core.bulk import array_literal, collector_relaxed
+from rangkul.core.spreadsheets import safe_csv_writer
 from rangkul.payments.channels import CallbackData, CallbackUnreadable, amount_parse, datetime_parse
 from rangkul.payments.models import (
     Channel,
@@ -536,7 +537,7 @@ def _batch_process(file: SettlementFile, batch: list[Row], channel: Channel, act
 def settlement_report_csv(file: SettlementFile) -> str:
     """The per-line report: what each line of the file matched and what became of its money."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = safe_csv_writer(out)
     writer.writerow(REPORT_COLUMNS)
     for line in file.lines.select_related("payment").order_by("line_number").iterator():
         writer.writerow(

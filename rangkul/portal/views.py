@@ -11,6 +11,7 @@ import contextlib
 from typing import Any, TypeVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,6 +27,7 @@ from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.selectors import pay_options_for_worker
 from rangkul.core.crypto import mask_nik, mask_phone
 from rangkul.core.errors import ApplicationError
+from rangkul.core.middleware import client_ip
 from rangkul.core.periods import Period, period_range
 from rangkul.portal import wizard as wz
 from rangkul.portal.forms import AddressForm, CodeForm, HeirForm, IdentityForm, PhoneForm, WorkForm
@@ -191,7 +193,7 @@ def _step_contact(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
             if phone_form.is_valid():
                 new_phone = phone_form.cleaned_data["phone"]
                 try:
-                    otp_issue(phone=new_phone, purpose="register")
+                    otp_issue(phone=new_phone, purpose="register", client_ip=client_ip(request))
                 except ApplicationError as error:
                     error.add_to_form(phone_form)
                 else:
@@ -453,6 +455,23 @@ def _registration_price(data: RegistrationInput) -> dict[str, Any] | None:
     }
 
 
+def _nik_probe_limit_reached(wizard: wz.Wizard) -> bool:
+    """Counts a NIK found registered already; past the limit the number's verification is spent.
+
+    One verified code must not let anyone learn, NIK after NIK, who is registered: after
+    ``REGISTRATION_NIK_TRIES_PER_CODE`` such answers the number has to be verified again, and
+    codes are limited per number and per address.
+    """
+    contact = dict(wizard.get("kontak"))
+    contact["nik_conflicts"] = int(contact.get("nik_conflicts", 0)) + 1
+    if contact["nik_conflicts"] < settings.REGISTRATION_NIK_TRIES_PER_CODE:
+        wizard.put("kontak", contact)
+        return False
+    wizard.state["kontak"] = {"phone": contact.get("phone", ""), "sent": False, "verified": False}
+    wizard.undo("kontak")
+    return True
+
+
 def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
     step = "periksa"
     if not wizard.get("kontak").get("verified"):
@@ -472,6 +491,9 @@ def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
         except ApplicationError as error:
             fields = error.fields
             if error.code == "nik_registered":
+                if _nik_probe_limit_reached(wizard):
+                    messages.error(request, _("For your safety, please verify your mobile number again."))
+                    return redirect("portal:register_step", step="kontak")
                 fields = {"nik": [_nik_taken_message()]}
             grouped = wz.errors_by_step(fields)
             first = next((s for s in wz.STEPS if s in grouped and s != step), None)
@@ -527,9 +549,14 @@ def login_phone(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         phone = form.cleaned_data["phone"]
         try:
-            # Only registered numbers get a text; the answer is the same either way.
-            if worker_find_by_phone(phone=phone).exists():
-                otp_issue(phone=phone, purpose="login")
+            # Only registered numbers get a text, but the rest is the same either way (limits,
+            # message, the code page): the answer does not tell whether the number is registered.
+            otp_issue(
+                phone=phone,
+                purpose="login",
+                deliver=worker_find_by_phone(phone=phone).exists(),
+                client_ip=client_ip(request),
+            )
         except ApplicationError as error:
             error.add_to_form(form)
         else:

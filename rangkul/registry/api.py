@@ -105,7 +105,7 @@ class HeirOut(Schema):
 
 class WorkerOut(Schema):
     membership_number: str = Field(examples=["12345678903"])
-    nik: str = Field(description="Masked: region prefix and serial only.", examples=["3374 •••• •••• 0001"])
+    nik: str = Field(description="Masked: regency prefix only.", examples=["3374 •••• •••• ••••"])
     full_name: str
     birth_date: dt.date
     sex: str

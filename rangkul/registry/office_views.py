@@ -13,15 +13,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rangkul.audit.selectors import audit_events_for
 from rangkul.core.errors import ApplicationError, NotFound
-from rangkul.core.htmx import render_page_or_fragment
+from rangkul.core.htmx import is_htmx, render_page_or_fragment, search_recall, search_remember
 from rangkul.regions.forms import REFRESH_FIELD
 from rangkul.registry import services
 from rangkul.registry.forms import (
@@ -73,24 +74,55 @@ def _worker(request: HttpRequest, membership_number: str) -> Worker:
 
 
 @office_view()
-@require_GET
+@require_http_methods(["GET", "POST"])
 def worker_search_view(request: HttpRequest) -> HttpResponse:
-    form = WorkerSearchForm(request.GET or None)
+    """Search by NIK, number, phone or name: POSTed, then shown under an opaque token (never the terms).
+
+    Region and branch alone may still come as query parameters; ``q`` never does.
+    """
+    fields = ("q", "region", "branch")
+    token = ""
+    expired = False
+    data: dict[str, str] | None = None
+    if request.method == "POST":
+        data = {name: request.POST.get(name, "") for name in fields}
+        token = search_remember(request, scope="registry", data=data)
+        if not is_htmx(request):
+            return redirect(f"{reverse('registry:search')}?s={token}")
+    elif request.GET.get("s"):
+        token = request.GET["s"]
+        data = search_recall(request, scope="registry", token=token)
+        if data is None:  # another session's token, or one pushed out by newer searches
+            messages.info(request, _("That search has expired. Please search again."))
+            token = ""
+            data = {"q": "", "region": "", "branch": ""}
+            expired = True
+    elif request.GET.get("region") or request.GET.get("branch"):
+        data = {"q": "", "region": request.GET.get("region", ""), "branch": request.GET.get("branch", "")}
+    form = WorkerSearchForm(data)
     workers = worker_search(user=request.user)
     if form.is_bound and form.is_valid():
-        data = form.cleaned_data
-        workers = worker_search(user=request.user, q=data["q"], region_code=data["region"], branch=data["branch"])
-    elif form.is_bound:
+        cleaned = form.cleaned_data
+        workers = worker_search(
+            user=request.user, q=cleaned["q"], region_code=cleaned["region"], branch=cleaned["branch"]
+        )
+    if expired or (form.is_bound and not form.is_valid()):
         workers = workers.none()
     page = Paginator(workers, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render_page_or_fragment(
+    query = QueryDict(mutable=True)
+    if token:
+        query["s"] = token
+    elif data:
+        query.update({k: v for k, v in data.items() if v and k != "q"})
+    response = render_page_or_fragment(
         request,
         page="registry/office_search.html",
         fragment="registry/office_search_results.html",
         context={"form": form, "page": page, "query": query.urlencode()},
     )
+    if token and is_htmx(request):
+        response["HX-Push-Url"] = f"{reverse('registry:search')}?s={token}"
+    return response
 
 
 def _detail_context(request: HttpRequest, worker: Worker, **extra: Any) -> dict[str, Any]:

@@ -116,13 +116,13 @@ def test_register_login_add_heir_and_download(
     next_step(page, 6)
 
     # 6. Review (NIK masked) and send
-    expect(page.get_by_test_id("review-nik")).to_have_text(f"{nik[:4]} •••• •••• {nik[-4:]}")
+    expect(page.get_by_test_id("review-nik")).to_have_text(f"{nik[:4]} •••• •••• ••••")
     assert nik not in page.content()
     page.get_by_test_id("submit-registration").click()
     number = page.get_by_test_id("membership-number")
     expect(number).to_have_text(re.compile(r"^\d{11}$"))
     membership_number = number.inner_text()
-    expect(page.get_by_test_id("nik-masked")).to_have_text(f"{nik[:4]} •••• •••• {nik[-4:]}")
+    expect(page.get_by_test_id("nik-masked")).to_have_text(f"{nik[:4]} •••• •••• ••••")
     assert nik not in page.content()
     assert_no_horizontal_scroll(page)
 
@@ -151,7 +151,7 @@ def test_register_login_add_heir_and_download(
     download.save_as(target)
     data = json.loads(target.read_text(encoding="utf-8"))
     assert data["membership_number"] == membership_number
-    assert data["nik"] == f"{nik[:4]} •••• •••• {nik[-4:]}"
+    assert data["nik"] == f"{nik[:4]} •••• •••• ••••"
     assert nik not in target.read_text(encoding="utf-8")
     assert {h["full_name"] for h in data["heirs"]} == {"Agus Lestari", "Putri Lestari"}
     assert data["programs"] == ["JKK", "JKM", "JHT"]

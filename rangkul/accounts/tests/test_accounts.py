@@ -104,3 +104,22 @@ def test_api_key_is_stored_hashed_and_authenticates(db):
     actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
     assert actions == ["accounts.api_key_created", "accounts.api_key_revoked"]
     assert raw not in json.dumps(list(AuditEvent.objects.values("before", "after")))
+
+
+def test_login_does_not_tell_which_usernames_exist(client, branch_officer, settings):
+    """A locked account, a wrong password and an unknown username get the very same answer."""
+    settings.LOGIN_MAX_FAILURES = 2
+
+    def answer(username: str, password: str) -> list[str]:
+        response = _login(client, username, password)
+        assert response.status_code == 200
+        return [str(error) for error in response.context["form"].non_field_errors()]
+
+    wrong_password = answer(branch_officer.username, "wrong")
+    unknown = answer("nobody-by-this-name", "wrong")
+    answer(branch_officer.username, "wrong")
+    branch_officer.refresh_from_db()
+    assert branch_officer.is_locked()
+    locked = answer(branch_officer.username, "wrong")
+    locked_right_password = answer(branch_officer.username, PASSWORD)
+    assert wrong_password == unknown == locked == locked_right_password

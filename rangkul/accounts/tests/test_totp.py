@@ -105,9 +105,9 @@ def test_required_totp_sends_staff_to_the_setup_page(client, branch_officer, set
     assert client.get(reverse("accounts:totp_setup")).status_code == 200
 
 
-def test_required_totp_does_not_apply_to_users_without_the_back_office(client, partner_admin, settings):
+def test_required_totp_does_not_apply_to_users_who_see_no_members_pages(client, agent_user, settings):
     settings.STAFF_TOTP_REQUIRED = True
-    client.login(username=partner_admin.username, password=PASSWORD)
+    client.login(username=agent_user.username, password=PASSWORD)
     assert client.get("/").status_code == 200
 
 
@@ -124,3 +124,35 @@ def test_an_administrator_can_reset_a_lost_authenticator(officer_with_totp, admi
     officer_with_totp.refresh_from_db()
     assert not officer_with_totp.has_totp
     assert AuditEvent.objects.get(action="accounts.totp_reset").reason == "lost phone"
+
+
+def test_a_known_password_does_not_reset_the_count_of_wrong_codes(client, officer_with_totp, settings):
+    """Password, two wrong codes, password again, one wrong code: locked, as three wrong tries in a row are."""
+    settings.LOGIN_MAX_FAILURES = 3
+    _password(client, officer_with_totp)
+    for _ in range(2):
+        client.post(reverse("accounts:login_code"), {"code": "000000"})
+    _password(client, officer_with_totp)  # the right password again, from a fresh start
+    client.post(reverse("accounts:login_code"), {"code": "000000"})
+    officer_with_totp.refresh_from_db()
+    assert officer_with_totp.is_locked()
+    # Even the right code is refused now.
+    _password(client, officer_with_totp)
+    client.post(reverse("accounts:login_code"), {"code": _code()})
+    assert client.get(reverse("office:home")).status_code == 302
+
+
+def test_a_right_code_clears_the_failures(client, officer_with_totp, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    _password(client, officer_with_totp)
+    client.post(reverse("accounts:login_code"), {"code": "000000"})
+    assert client.post(reverse("accounts:login_code"), {"code": _code()}).status_code == 302
+    officer_with_totp.refresh_from_db()
+    assert officer_with_totp.failed_login_count == 0
+
+
+def test_partner_admins_who_see_members_need_a_second_factor(client, partner_admin, settings):
+    settings.STAFF_TOTP_REQUIRED = True
+    client.force_login(partner_admin)
+    response = client.get(reverse("partners:members"))
+    assert response.status_code == 302 and response["Location"] == reverse("accounts:totp_setup")

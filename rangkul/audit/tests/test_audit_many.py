@@ -66,8 +66,8 @@ def test_audit_record_many_writes_what_audit_record_writes(branch_officer) -> No
     finally:
         context.reset(token)
     assert many == one_by_one
-    assert many[0]["after"]["nik"] == "3374 •••• •••• 0001"
-    assert many[0]["after"]["heirs"][0]["heir_nik"] == "3374 •••• •••• 0002"
+    assert many[0]["after"]["nik"] == "3374 •••• •••• ••••"
+    assert many[0]["after"]["heirs"][0]["heir_nik"] == "3374 •••• •••• ••••"
     assert "password" not in many[0]["after"] and "nik_hash" not in many[0]["after"]
     assert many[1]["before"]["phone"] != "081234567890"
     assert len(many[1]["subject_label"]) == 200
@@ -126,7 +126,7 @@ def test_audit_record_subjects_writes_what_audit_record_many_writes(branch_offic
     subjects = _rows(list(AuditEvent.objects.exclude(pk__in=before).order_by("pk")))
     assert written == 2
     assert subjects == many
-    assert subjects[0]["after"]["nik"] == "3374 •••• •••• 0001"
+    assert subjects[0]["after"]["nik"] == "3374 •••• •••• ••••"
     assert subjects[1]["after"]["phone"] != "+6281234567808"
     assert "nik_sealed" not in subjects[0]["after"]
     assert subjects[0]["after"]["identity_warnings"] == ["nik_region_unknown"]

@@ -44,6 +44,9 @@ def test_readyz_reports_an_unreachable_database(client, db, monkeypatch):
         def cursor(self):
             raise DatabaseError("down")
 
+        def close(self):
+            pass
+
     monkeypatch.setattr("rangkul.core.views.connection", _Down())
     response = client.get("/readyz")
     assert response.status_code == 503

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -11,6 +10,7 @@ from typing import IO
 
 from django.utils.translation import gettext
 
+from rangkul.core.spreadsheets import safe_csv_writer, safe_row
 from rangkul.partners.models import ImportRowResult
 
 
@@ -22,13 +22,6 @@ def _line(result: ImportRowResult) -> list[str | int]:
     return [result.row_number, result.get_outcome_display(), result.column, result.value, result.message]
 
 
-def _csv_safe(value: str | int) -> str | int:
-    # A value starting with = + - @ would run as a formula when the partner opens the CSV in a spreadsheet.
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@"}:
-        return "'" + value
-    return value
-
-
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -36,10 +29,10 @@ class _Echo:
 
 def report_csv_lines(results: Iterable[ImportRowResult]) -> Iterator[str]:
     """CSV text in pieces, UTF-8 BOM first so that Excel shows the Indonesian letters right."""
-    writer = csv.writer(_Echo(), delimiter=";")
+    writer = safe_csv_writer(_Echo(), delimiter=";")
     yield "\ufeff" + writer.writerow(_headers())
     for result in results:
-        yield writer.writerow([_csv_safe(value) for value in _line(result)])
+        yield writer.writerow(_line(result))
 
 
 def report_csv_write(results: Iterable[ImportRowResult], handle: IO[str]) -> int:
@@ -55,9 +48,9 @@ def report_xlsx_file(results: Iterable[ImportRowResult]) -> Path:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(gettext("Report"))
-    sheet.append(_headers())
+    sheet.append(safe_row(_headers()))
     for result in results:
-        sheet.append(_line(result))
+        sheet.append(safe_row(_line(result)))
     handle = tempfile.NamedTemporaryFile(prefix="rangkul-report-", suffix=".xlsx", delete=False)  # noqa: SIM115
     handle.close()
     workbook.save(handle.name)

@@ -87,7 +87,9 @@ def test_the_partner_sees_only_what_it_supplied_until_the_member_agrees(
     assert "sudah terdaftar" in page
     assert registered.membership_number not in page
     assert "Sudah Terdaftar" not in page
-    by_number = client.get(reverse("partners:members"), {"q": registered.membership_number}).content.decode()
+    by_number = client.post(
+        reverse("partners:members"), {"q": registered.membership_number}, follow=True
+    ).content.decode()
     assert "sudah terdaftar" not in by_number
     by_status = client.get(reverse("partners:members"), {"status": registered.status}).content.decode()
     assert "sudah terdaftar" not in by_status

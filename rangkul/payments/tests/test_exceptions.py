@@ -21,16 +21,16 @@ def _exception(client, amount_idr: int = 16_800) -> PaymentException:
 
 
 def test_assign_to_a_member_after_a_second_persons_approval(
-    client, regions, branch_officer, administrator, django_capture_on_commit_callbacks
+    client, regions, payments_officer, administrator, django_capture_on_commit_callbacks
 ):
     worker, _bill = billed_member()
     exc = _exception(client, amount_idr=16_800)
     exception_propose(
-        actor=branch_officer, exception_id=exc.pk, action=Resolution.ASSIGN, worker=worker, note="code mistyped"
+        actor=payments_officer, exception_id=exc.pk, action=Resolution.ASSIGN, worker=worker, note="code mistyped"
     )
     with pytest.raises(PermissionDenied):
-        # A branch officer cannot approve at all; the administrator could, but not their own proposal.
-        exception_approve(actor=branch_officer, exception_id=exc.pk)
+        # A payments officer cannot approve at all; the administrator could, but not their own proposal.
+        exception_approve(actor=payments_officer, exception_id=exc.pk)
     with django_capture_on_commit_callbacks(execute=True):
         exception_approve(actor=administrator, exception_id=exc.pk)
     exc.refresh_from_db()
@@ -56,9 +56,9 @@ def test_the_proposer_cannot_approve_their_own_proposal(client, regions, adminis
     assert exc.status == ExceptionStatus.PROPOSED
 
 
-def test_refund_is_journalled_and_balanced(client, regions, branch_officer, administrator):
+def test_refund_is_journalled_and_balanced(client, regions, payments_officer, administrator):
     exc = _exception(client, amount_idr=50_000)
-    exception_propose(actor=branch_officer, exception_id=exc.pk, action=Resolution.REFUND, note="payer asked")
+    exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.REFUND, note="payer asked")
     exception_approve(actor=administrator, exception_id=exc.pk)
     exc.refresh_from_db()
     assert exc.payment.status == PaymentStatus.REFUNDED
@@ -68,31 +68,31 @@ def test_refund_is_journalled_and_balanced(client, regions, branch_officer, admi
     assert totals["debit_idr"] == totals["credit_idr"]
 
 
-def test_write_off_and_refund_need_a_reason(client, regions, branch_officer):
+def test_write_off_and_refund_need_a_reason(client, regions, payments_officer):
     exc = _exception(client)
     with pytest.raises(ValidationFailed):
-        exception_propose(actor=branch_officer, exception_id=exc.pk, action=Resolution.WRITE_OFF, note=" ")
+        exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.WRITE_OFF, note=" ")
     with pytest.raises(ValidationFailed):
-        exception_propose(actor=branch_officer, exception_id=exc.pk, action=Resolution.ASSIGN)
+        exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.ASSIGN)
 
 
-def test_rejected_proposal_reopens_the_exception(client, regions, branch_officer, administrator):
+def test_rejected_proposal_reopens_the_exception(client, regions, payments_officer, administrator):
     exc = _exception(client)
-    exception_propose(actor=branch_officer, exception_id=exc.pk, action=Resolution.WRITE_OFF, note="test")
+    exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.WRITE_OFF, note="test")
     exception_reject(actor=administrator, exception_id=exc.pk, note="find the member first")
     exc.refresh_from_db()
     assert exc.status == ExceptionStatus.OPEN
     assert account_balance(code="clearing:suspense") == -16_800
 
 
-def test_office_queue_pages(client, regions, branch_officer, administrator, analyst):
+def test_office_queue_pages(client, regions, payments_officer, administrator, analyst):
     worker, _bill = billed_member()
     exc = _exception(client)
     list_url = reverse("payments_office:exceptions")
     detail_url = reverse("payments_office:exception", args=[exc.pk])
     assert client.get(list_url).status_code == 302  # log in first
 
-    client.login(username=branch_officer.username, password=PASSWORD)
+    client.login(username=payments_officer.username, password=PASSWORD)
     assert exc.payment.payment_code in client.get(list_url).content.decode()
     detail = client.get(detail_url)
     assert detail.status_code == 200 and "8800000000000000" in detail.content.decode()  # evidence shown
@@ -102,9 +102,9 @@ def test_office_queue_pages(client, regions, branch_officer, administrator, anal
     )
     assert response.status_code == 302
     exc.refresh_from_db()
-    assert exc.status == ExceptionStatus.PROPOSED and exc.proposed_by == branch_officer
-    # Without approval rights the approve button does nothing.
-    client.post(detail_url, {"decision": "approve"})
+    assert exc.status == ExceptionStatus.PROPOSED and exc.proposed_by == payments_officer
+    # Without approval rights approving is refused.
+    assert client.post(detail_url, {"decision": "approve"}).status_code == 403
     exc.refresh_from_db()
     assert exc.status == ExceptionStatus.PROPOSED
 
@@ -116,4 +116,4 @@ def test_office_queue_pages(client, regions, branch_officer, administrator, anal
 
     client.logout()
     client.login(username=analyst.username, password=PASSWORD)
-    assert client.get(list_url).status_code == 200  # analysts have back-office access, see no personal data here
+    assert client.get(list_url).status_code == 403  # back-office access alone moves no money

@@ -101,19 +101,19 @@ def test_a_reversal_of_nothing_recorded_moves_nothing(client, regions):
 
 
 def test_reverse_undoes_the_allocation_uncovers_and_tells_the_member(
-    client, regions, branch_officer, administrator, django_capture_on_commit_callbacks
+    client, regions, payments_officer, payments_approver, django_capture_on_commit_callbacks
 ):
     worker, bill, _body = _paid(client)
     _post(client, _reversal(bill, "chargeback"))
     exc = PaymentException.objects.get()
     with pytest.raises(ValidationFailed):  # a reversal is not assigned, refunded or written off
-        exception_propose(actor=branch_officer, exception_id=exc.pk, action=Resolution.WRITE_OFF, note="x")
-    exception_propose(actor=branch_officer, exception_id=exc.pk, action=Resolution.REVERSE, note="chargeback won")
+        exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.WRITE_OFF, note="x")
+    exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.REVERSE, note="chargeback won")
     with pytest.raises(PermissionDenied):
-        exception_approve(actor=branch_officer, exception_id=exc.pk)
+        exception_approve(actor=payments_officer, exception_id=exc.pk)
     locmem.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        exception_approve(actor=administrator, exception_id=exc.pk)
+        exception_approve(actor=payments_approver, exception_id=exc.pk)
     payment = Payment.objects.get()
     assert payment.status == PaymentStatus.REVERSED
     assert not ContributionMonth.objects.filter(worker=worker).exists()
@@ -132,19 +132,19 @@ def test_reverse_undoes_the_allocation_uncovers_and_tells_the_member(
     assert exc.status == ExceptionStatus.RESOLVED and exc.resolution == Resolution.REVERSE
 
 
-def test_keep_moves_nothing(client, regions, branch_officer, administrator):
+def test_keep_moves_nothing(client, regions, payments_officer, payments_approver):
     worker, bill, _body = _paid(client)
     _post(client, _reversal(bill, "cancel"))
     exc = PaymentException.objects.get()
     totals = ledger_totals()
-    exception_propose(actor=branch_officer, exception_id=exc.pk, action=Resolution.KEEP, note="cancel withdrawn")
-    exception_approve(actor=administrator, exception_id=exc.pk)
+    exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.KEEP, note="cancel withdrawn")
+    exception_approve(actor=payments_approver, exception_id=exc.pk)
     assert Payment.objects.get().status == PaymentStatus.ALLOCATED
     assert coverage_on(worker, timezone.localdate())
     assert ledger_totals() == totals
 
 
-def test_a_refund_of_money_held_for_review_reverses_the_suspense(client, regions, branch_officer, administrator):
+def test_a_refund_of_money_held_for_review_reverses_the_suspense(client, regions, payments_officer, payments_approver):
     _worker, bill = billed_member()
     wrong = bill.amount_idr + 1
     body = midtrans_body(order_id=bill.payment_code, gross_amount=f"{wrong}.00", server_key=SERVER_KEY)
@@ -156,19 +156,19 @@ def test_a_refund_of_money_held_for_review_reverses_the_suspense(client, regions
     _post(client, refund)
     exc = PaymentException.objects.get()  # the same review, now a reversal
     assert exc.reason == ExceptionReason.REVERSAL
-    exception_propose(actor=branch_officer, exception_id=exc.pk, action=Resolution.REVERSE, note="refunded")
-    exception_approve(actor=administrator, exception_id=exc.pk)
+    exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.REVERSE, note="refunded")
+    exception_approve(actor=payments_approver, exception_id=exc.pk)
     assert account_balance(code="clearing:suspense") == 0
     assert account_balance(code="clearing:midtrans") == 0
     assert Payment.objects.get().status == PaymentStatus.REVERSED
 
 
-def test_the_office_page_resolves_a_reversal(client, regions, branch_officer, administrator):
+def test_the_office_page_resolves_a_reversal(client, regions, payments_officer, payments_approver):
     worker, bill, _body = _paid(client)
     _post(client, _reversal(bill, "refund"))
     exc = PaymentException.objects.get()
     detail_url = reverse("payments_office:exception", args=[exc.pk])
-    client.login(username=branch_officer.username, password=PASSWORD)
+    client.login(username=payments_officer.username, password=PASSWORD)
     page = client.get(detail_url)
     assert page.status_code == 200 and bill.payment_code in page.content.decode()
     wrong = client.post(detail_url, {"decision": "propose", "action": "write_off", "note": "x"})
@@ -178,7 +178,7 @@ def test_the_office_page_resolves_a_reversal(client, regions, branch_officer, ad
     proposed = client.post(detail_url, {"decision": "propose", "action": "reverse", "note": "refund confirmed"})
     assert proposed.status_code == 302
     client.logout()
-    client.login(username=administrator.username, password=PASSWORD)
+    client.login(username=payments_approver.username, password=PASSWORD)
     assert client.post(detail_url, {"decision": "approve"}).status_code == 302
     assert Payment.objects.get().status == PaymentStatus.REVERSED
     assert not coverage_on(worker, timezone.localdate())

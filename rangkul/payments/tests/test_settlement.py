@@ -237,11 +237,11 @@ def test_sandbox_settlement_file_round_trip(client, regions, tmp_path):
     assert summary["matched"] == 2 and summary["unmatched"] == 0
 
 
-def test_office_upload_and_report_download(client, regions, branch_officer, tmp_path):
+def test_office_upload_and_report_download(client, regions, payments_officer, tmp_path):
     _worker, bill = billed_member()
     body = sandbox_body(bill)
     path = write_csv(tmp_path / "s.csv", [_row(body)])
-    client.login(username=branch_officer.username, password=PASSWORD)
+    client.login(username=payments_officer.username, password=PASSWORD)
     with path.open("rb") as handle:
         response = client.post(reverse("payments_office:settlements"), {"channel": "sandbox", "file": handle})
     assert response.status_code == 302
@@ -254,13 +254,13 @@ def test_office_upload_and_report_download(client, regions, branch_officer, tmp_
     assert LineOutcome.UNMATCHED in report.content.decode()
 
 
-def test_office_lists_callbacks_missing_from_settlement(client, regions, branch_officer, tmp_path):
+def test_office_lists_callbacks_missing_from_settlement(client, regions, payments_officer, tmp_path):
     sandbox = Channel.objects.get(code="sandbox")
     _w, bill = billed_member()
     _w2, other = billed_member()
     missing = sandbox_body(bill)
     post_callback(client, missing)
     settlement_reconcile(actor="test", channel=sandbox, path=write_csv(tmp_path / "s.csv", [_row(sandbox_body(other))]))
-    client.login(username=branch_officer.username, password=PASSWORD)
+    client.login(username=payments_officer.username, password=PASSWORD)
     page = client.get(reverse("payments_office:settlements")).content.decode()
     assert missing["external_id"] in page

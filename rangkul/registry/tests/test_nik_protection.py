@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 
 import pytest
 from django.db import connection
@@ -84,3 +85,47 @@ def test_registered_nik_is_nowhere_in_plaintext(
         row = json.dumps([event.before, event.after, event.reason, event.subject_label], ensure_ascii=False)
         assert nik not in row and heir_nik not in row
     assert AuditEvent.objects.filter(action="registry.worker_nik_revealed").count() == 1
+
+
+def _serial_shown(text: str, nik: str) -> bool:
+    """True when a masked NIK in ``text`` shows any digit past the regency prefix (birth date, serial)."""
+    shown = re.findall(r"\d{4} [•\d]{4} [•\d]{4} [•\d]{4}", text)
+    return any(re.search(r"\d", masked[4:]) for masked in shown) or f"{nik[:4]} {nik[4:8]}" in text
+
+
+def test_the_mask_hides_the_serial_everywhere_it_is_shown(client, regions, branch_officer, administrator):
+    """Digits 1–12 are district and birth date, shown beside the mask; only the serial is secret.
+
+    So the office page, the API response, the audit rows and the member's own export of
+    their history show no digit after the mask: not the serial, not the birth date.
+    """
+    birth = dt.date(1987, 11, 2)
+    nik = make_nik(birth_date=birth, sex="F", serial=4321)
+    key = api_key_create(actor=None, name="Koperasi", organisation_code="KOP")
+    body = {
+        "nik": nik, "full_name": "Ratna Sari", "birth_date": birth.isoformat(), "sex": "F",
+        "phone": "081377778888", "village_code": "33.74.01.1001", "occupation": "penjahit",
+        "declared_income_idr": 1000000, "jht": False,
+        "heirs": [{"full_name": "Hadi", "relationship": "spouse", "nik": make_nik(serial=8765)}],
+    }  # fmt: skip
+    headers = {"Authorization": f"Bearer {key}"}
+    created = client.post("/api/v1/workers", data=json.dumps(body), content_type="application/json", headers=headers)
+    assert created.status_code == 201
+    number = created.json()["membership_number"]
+    assert created.json()["nik"] == f"{nik[:4]} •••• •••• ••••"
+
+    fetched = json.dumps(client.get(f"/api/v1/workers/{number}", headers=headers).json(), ensure_ascii=False)
+    assert "•" in fetched and not _serial_shown(fetched, nik) and "8765" not in fetched
+
+    client.force_login(branch_officer)
+    page = client.get(f"/office/peserta/{number}/").content.decode()
+    assert f"{nik[:4]} •••• •••• ••••" in page
+    assert not _serial_shown(page, nik) and "4321" not in page and "8765" not in page
+
+    worker = worker_get(membership_number=number)
+    services.worker_update(actor=branch_officer, worker=worker, changes={"address": "Jl. Kauman 3"}, reason="KTP")
+    for event in AuditEvent.objects.all():
+        row = json.dumps([event.before, event.after], ensure_ascii=False)
+        assert not _serial_shown(row, nik), row
+    history = json.dumps(services.worker_export_data(actor=branch_officer, worker=worker)["history"])
+    assert "4321" not in history and "8765" not in history

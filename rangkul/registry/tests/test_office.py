@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection
@@ -34,7 +35,7 @@ def test_pages_need_login_and_office_access(client, semarang, agent_user):
 
 def test_branch_officer_sees_only_their_branch_region(client, branch_officer, semarang, jakarta):
     client.force_login(branch_officer)
-    page = client.get(reverse("registry:search"), {"q": "sri"})
+    page = client.post(reverse("registry:search"), {"q": "sri"}, follow=True)
     assert page.status_code == 200
     body = page.content.decode()
     assert semarang.membership_number in body and jakarta.membership_number not in body
@@ -45,7 +46,7 @@ def test_branch_officer_sees_only_their_branch_region(client, branch_officer, se
 
 def test_administrator_sees_every_region(client, administrator, semarang, jakarta):
     client.force_login(administrator)
-    body = client.get(reverse("registry:search"), {"q": "sri"}).content.decode()
+    body = client.post(reverse("registry:search"), {"q": "sri"}, follow=True).content.decode()
     assert semarang.membership_number in body and jakarta.membership_number in body
 
 
@@ -54,7 +55,7 @@ def test_search_by_nik_number_phone_and_region(client, administrator, semarang, 
     url = reverse("registry:search")
 
     def found(**params):
-        body = client.get(url, params).content.decode()
+        body = client.post(url, params, follow=True).content.decode()
         return {w.membership_number for w in (semarang, jakarta) if w.membership_number in body}
 
     assert found(q=unseal(semarang.nik_sealed)) == {semarang.membership_number}
@@ -66,9 +67,38 @@ def test_search_by_nik_number_phone_and_region(client, administrator, semarang, 
 
 def test_search_fragment_for_htmx(client, administrator, semarang):
     client.force_login(administrator)
-    response = client.get(reverse("registry:search"), {"q": "sri"}, headers={"HX-Request": "true"})
+    response = client.post(reverse("registry:search"), {"q": "sri"}, headers={"HX-Request": "true"})
     body = response.content.decode()
     assert semarang.membership_number in body and "<html" not in body
+    assert "sri" not in response["HX-Push-Url"] and "?s=" in response["HX-Push-Url"]
+
+
+def test_a_search_by_nik_or_phone_never_puts_the_number_in_a_url(client, administrator, regions):
+    """The terms are POSTed; the results page, its pager and the browser history carry a token."""
+    for _ in range(30):
+        worker_create(full_name="Sri Rahayu")
+    target = worker_create(full_name="Sri Rahayu", phone="081299990001")
+    nik = unseal(target.nik_sealed)
+    client.force_login(administrator)
+    url = reverse("registry:search")
+    assert f'value="{nik}"' not in client.get(url, {"q": nik}).content.decode()  # a query-string NIK is unused
+    for term in (nik, "081299990001"):
+        response = client.post(url, {"q": term})
+        assert response.status_code == 302
+        location = response["Location"]
+        assert term not in location and "q=" not in location and "?s=" in location
+        page = client.get(location)
+        assert target.membership_number in page.content.decode()
+    pager = client.post(url, {"q": "rahayu"}, follow=True)
+    links = [href.replace("&amp;", "&") for href in re.findall(r'href="(\?[^"]*page=2)"', pager.content.decode())]
+    assert links and all("q=" not in link and "rahayu" not in link for link in links)
+    second = client.get(url + links[0])
+    assert second.status_code == 200 and "Sri Rahayu" in second.content.decode()
+    # A token is this session's only: another staff member's session cannot replay it.
+    token = pager.redirect_chain[-1][0].split("s=", 1)[1]
+    client.logout()
+    client.force_login(administrator)
+    assert target.membership_number not in client.get(url, {"s": token}).content.decode()
 
 
 def test_detail_masks_the_nik_and_reveal_is_audited(client, branch_officer, semarang):

@@ -15,6 +15,7 @@ from rangkul.contributions.models import JournalEntry
 from rangkul.partners.demo import seed_demo_partner
 from rangkul.regions.selectors import regency_exists
 from rangkul.registry.demo import demo_worker_login_phone, seed_demo_workers
+from rangkul.sponsorships.demo import seed_demo_sponsor
 
 POPULATION_LIMIT = 100_000
 DEMO_POPULATION_SEED = 11
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         branch, logins = seed_demo_users(password=password)
         workers = seed_demo_workers(count=options["workers"])
         partner = seed_demo_partner(admin=demo_user(Role.PARTNER_ADMIN), branch=branch)
+        sponsor = seed_demo_sponsor(officer=demo_user(Role.SPONSOR_OFFICER), branch=branch)
         population = self._population(options["population"])
         snapshot = coverage_snapshot_take()  # so the analysts' coverage page has something to show
         self.stderr.write(f"Demo logins at /akun/masuk/ (password for all: {password}):")
@@ -59,6 +61,7 @@ class Command(BaseCommand):
                     "branch": branch.code,
                     **workers,
                     **partner,
+                    **sponsor,
                     "population": population,
                     "coverage_snapshot": snapshot.members,
                 }
