@@ -297,6 +297,11 @@ DUKCAPIL_BACKEND = (
 # How long a payment code is accepted after its bill is issued.
 PAYMENT_CODE_TTL_HOURS = env_int("RANGKUL_PAYMENT_CODE_TTL_HOURS", 72)
 
+# Claims: a decided benefit above this amount needs a second approver (four eyes, then six);
+# the bank-transfer adapter for payouts ("sandbox" is built in and never moves money).
+CLAIMS_SECOND_APPROVAL_ABOVE_IDR = env_int("RANGKUL_CLAIMS_SECOND_APPROVAL_ABOVE_IDR", 100_000_000)
+CLAIMS_DISBURSEMENT_ADAPTER = env_str("RANGKUL_CLAIMS_DISBURSEMENT_ADAPTER", "sandbox")
+
 # Bulk imports: rows per committed batch (a crash loses at most one batch) and the largest upload.
 # SQLite writes a batch's changed index pages to its log at commit, so larger batches share them
 # among more members (ADR 0020; figures in docs/benchmarks.md). On PostgreSQL a larger batch is
