@@ -66,8 +66,7 @@ def reason_message(code: str, facts: dict[str, Any]) -> str:
             "month before it is %(last_paid_month)s."
         ),
         Reason.COVER_NOT_STARTED: _(
-            "%(month)s was paid on %(paid_on)s; protection began on %(covered_from)s, after the "
-            "event (%(event_date)s)."
+            "%(month)s was paid on %(paid_on)s; protection began on %(covered_from)s, after the event (%(event_date)s)."
         ),
         Reason.SCHOLARSHIP_TOO_FEW_YEARS: _(
             "A scholarship after a death not from work needs %(required)s months of contributions; "
