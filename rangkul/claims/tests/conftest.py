@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 from django.contrib.auth.models import Group
 
+from rangkul.accounts.models import User
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
 from rangkul.contributions.rules import rulebook_cache_clear
@@ -16,7 +19,7 @@ def _fresh_rulebooks():
 
 
 def staff(role: Role, username: str, branch=None):
-    user = UserFactory(username=username, branch=branch)
+    user = cast(User, UserFactory(username=username, branch=branch))
     user.groups.add(*Group.objects.filter(name=role.value))
     return user
 
