@@ -301,6 +301,8 @@ PAYMENT_CODE_TTL_HOURS = env_int("RANGKUL_PAYMENT_CODE_TTL_HOURS", 72)
 # the bank-transfer adapter for payouts ("sandbox" is built in and never moves money).
 CLAIMS_SECOND_APPROVAL_ABOVE_IDR = env_int("RANGKUL_CLAIMS_SECOND_APPROVAL_ABOVE_IDR", 100_000_000)
 CLAIMS_DISBURSEMENT_ADAPTER = env_str("RANGKUL_CLAIMS_DISBURSEMENT_ADAPTER", "sandbox")
+# Days promised to decide and pay a claim; older open claims are flagged on the staff queue.
+CLAIMS_PROMISED_DAYS = env_int("RANGKUL_CLAIMS_PROMISED_DAYS", 14)
 
 # Bulk imports: rows per committed batch (a crash loses at most one batch) and the largest upload.
 # SQLite writes a batch's changed index pages to its log at commit, so larger batches share them
