@@ -31,6 +31,7 @@ from rangkul.claims.errors import (
 from rangkul.claims.models import Claim, ClaimChannel, ClaimStatus, ClaimStatusChange, Payout, PayoutStatus
 from rangkul.claims.rules import claim_rules_for
 from rangkul.contributions.ledger import Line, journal_post
+from rangkul.contributions.refunds import death_refund
 from rangkul.contributions.selectors import program_months
 from rangkul.core.periods import Period
 from rangkul.messaging.services import sms_queue
@@ -277,7 +278,8 @@ def claim_approve(*, actor: Any, claim: Claim, note: str) -> Claim:
         raise ClaimWrongStatus(_("This claim is not waiting for approval."))
     if claim.status == ClaimStatus.APPROVED:
         claim.decided_at = timezone.now()
-    claim.save(update_fields=["approved_by", "second_approved_by", "status", "decided_at"])
+        _refund_after_death(actor=actor, claim=claim)
+    claim.save(update_fields=["approved_by", "second_approved_by", "status", "decided_at", "lines"])
     audit_record(
         actor=actor,
         action="claim.approve",
@@ -287,6 +289,27 @@ def claim_approve(*, actor: Any, claim: Claim, note: str) -> Claim:
         reason=note,
     )
     return claim
+
+
+REFUND_LINE = "contribution_refund"
+
+
+def _refund_after_death(*, actor: Any, claim: Claim) -> None:
+    """Contributions paid for months after the death (and unused credit) are paid with the claim, once."""
+    if claim.event != Event.DEATH or claim.program == Program.JHT:
+        return
+    amount, created = death_refund(actor=actor, worker=claim.worker, death_date=claim.event_date)
+    if amount and created:  # a second claim for the same death finds the refund with the first
+        claim.lines = [
+            *claim.lines,
+            {
+                "benefit": REFUND_LINE,
+                "amount_idr": amount,
+                "citation": "Contributions paid for months after the month of death, returned with the claim",
+                "instalment": 1,
+                "detail": "",
+            },
+        ]
 
 
 @transaction.atomic
@@ -310,6 +333,8 @@ def claim_reject(*, actor: Any, claim: Claim, note: str) -> Claim:
 
 
 def _account_for(program: str, benefit: str) -> str:
+    if benefit == REFUND_LINE:
+        return "refunds_payable"
     if benefit == "jht_contributions":
         return "contribution:JHT"  # the member's own savings, a liability, paid back
     return f"benefit:{program}"

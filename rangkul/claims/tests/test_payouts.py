@@ -32,14 +32,37 @@ def test_payout_is_sent_once_with_a_balanced_entry(regions, officer, approver):
     payout = payout_send(actor=approver, claim=claim)
     again = payout_send(actor=approver, claim=claim)
     assert again.pk == payout.pk and payout.status == PayoutStatus.SENT
-    assert payout.amount_idr == 42_000_000 and payout.external_reference == f"SBX-{claim.number}-1"
+    # 42,000,000 and the refund of what was paid for April to December 2026, after the death in
+    # March: Rp201,600 paid less January to March (3 × Rp16,800).
+    assert payout.amount_idr == 42_000_000 + 151_200 and payout.external_reference == f"SBX-{claim.number}-1"
     entries = JournalEntry.objects.filter(kind="claim_payout")
     assert entries.count() == 1
     totals = JournalLine.objects.filter(entry__in=entries).aggregate(d=Sum("debit_idr"), c=Sum("credit_idr"))
-    assert totals == {"d": 42_000_000, "c": 42_000_000}
-    assert account_balance(code="benefit:JKM") != 0
+    assert totals == {"d": 42_151_200, "c": 42_151_200}
+    assert account_balance(code="benefit:JKM") == 42_000_000
+    assert account_balance(code="refunds_payable", worker_id=claim.worker_id) == 0
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PAID
+
+
+def test_months_paid_after_the_death_are_refunded_with_the_claim_once(regions, officer, approver):
+    worker = insured()
+    claim = approved(file(worker), officer, approver)
+    refund = [line for line in claim.lines if line["benefit"] == "contribution_refund"]
+    assert [line["amount_idr"] for line in refund] == [151_200]
+    assert sorted({str(p) for p in worker.contribution_months.values_list("period", flat=True)}) == [
+        "2026-01",
+        "2026-02",
+        "2026-03",
+    ]
+    assert account_balance(code="refunds_payable", worker_id=worker.pk) == -151_200
+    # A JKK claim for the same death finds the refund already made.
+    second = approved(
+        file(worker, program="JKK", event="death", claimant=_claimant(npwp="01.234.567.8-901.000")), officer, approver
+    )
+    assert not [line for line in second.lines if line["benefit"] == "contribution_refund"]
+    payout_send(actor=approver, claim=claim)
+    assert account_balance(code="refunds_payable", worker_id=worker.pk) == 0
 
 
 def test_a_claim_not_approved_is_not_paid(regions, officer):

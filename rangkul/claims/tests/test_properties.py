@@ -67,6 +67,13 @@ def test_ledger_stays_balanced_across_claim_histories(regions, officer, approver
     sent = Payout.objects.filter(status=PayoutStatus.SENT).aggregate(total=Sum("amount_idr"))["total"] or 0
     assert -account_balance(code="payout_bank") == sent
     benefits = account_balance(code="benefit:JKK") + account_balance(code="benefit:JKM")
-    assert benefits == sent
+    refunds_paid = (
+        JournalLine.objects.filter(entry__kind="claim_payout", account__code="refunds_payable").aggregate(
+            s=Sum("debit_idr")
+        )["s"]
+        or 0
+    )
+    assert benefits + refunds_paid == sent
+    assert account_balance(code="refunds_payable", worker_id=worker.pk) <= 0  # never paid out more than owed
     paid_entries = JournalLine.objects.filter(entry__kind="claim_payout", account__code="payout_bank").count()
     assert paid_entries == Payout.objects.filter(status=PayoutStatus.SENT).count()
