@@ -303,6 +303,10 @@ CLAIMS_SECOND_APPROVAL_ABOVE_IDR = env_int("RANGKUL_CLAIMS_SECOND_APPROVAL_ABOVE
 CLAIMS_DISBURSEMENT_ADAPTER = env_str("RANGKUL_CLAIMS_DISBURSEMENT_ADAPTER", "sandbox")
 # Days promised to decide and pay a claim; older open claims are flagged on the staff queue.
 CLAIMS_PROMISED_DAYS = env_int("RANGKUL_CLAIMS_PROMISED_DAYS", 14)
+# Signals for the approver: an event this many days after the first payment; a claimant phone
+# number on claims for this many other members.
+CLAIMS_SIGNAL_EARLY_DAYS = env_int("RANGKUL_CLAIMS_SIGNAL_EARLY_DAYS", 30)
+CLAIMS_SIGNAL_SHARED_PHONE = env_int("RANGKUL_CLAIMS_SIGNAL_SHARED_PHONE", 3)
 
 # Bulk imports: rows per committed batch (a crash loses at most one batch) and the largest upload.
 # SQLite writes a batch's changed index pages to its log at commit, so larger batches share them

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rangkul.claims.forms import ClaimFileForm, DecideForm, ProposeForm, RetryForm
+from rangkul.claims.fraud_signals import claim_signals
 from rangkul.claims.models import Claim, ClaimStatus
 from rangkul.claims.selectors import claim_get_for_user, claim_queue_for_user, payout_exceptions_for_user
 from rangkul.claims.services import (
@@ -110,6 +111,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "claims/office_detail.html",
         {
             "claim": claim,
+            "signals": claim_signals(claim=claim),
             "propose_form": ProposeForm(),
             "decide_form": DecideForm(),
             "retry_form": RetryForm(initial={"bank_code": claim.bank_code}),

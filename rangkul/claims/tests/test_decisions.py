@@ -9,6 +9,7 @@ from rangkul.claims.errors import ClaimInputInvalid, ClaimWrongStatus, FourEyesR
 from rangkul.claims.models import ClaimStatus
 from rangkul.claims.services import ClaimantIn, claim_approve, claim_propose, claim_reject
 from rangkul.claims.tests.factories import file, insured
+from rangkul.messaging.backends import locmem
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +72,15 @@ def test_ineligible_claims_can_only_be_proposed_for_rejection(regions, officer, 
 def test_every_step_needs_a_reason(regions, officer):
     with pytest.raises(ClaimInputInvalid):
         claim_propose(actor=officer, claim=file(insured()), decision="approve", note="  ")
+
+
+def test_claimant_gets_an_sms_at_each_status_change(regions, officer, approver, django_capture_on_commit_callbacks):
+    locmem.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        claim = file(insured())
+        claim_propose(actor=officer, claim=claim, decision="approve", note="checked")
+        claim_approve(actor=approver, claim=claim, note="ok")
+    bodies = [m.body for m in locmem.messages_to("+6281299990000")]
+    assert len(bodies) == 3
+    assert all(claim.number in body for body in bodies)
+    assert all(m.purpose == "claim_status" for m in locmem.messages_to("+6281299990000"))
