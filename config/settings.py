@@ -303,6 +303,11 @@ CLAIMS_SECOND_APPROVAL_ABOVE_IDR = env_int("RANGKUL_CLAIMS_SECOND_APPROVAL_ABOVE
 CLAIMS_DISBURSEMENT_ADAPTER = env_str("RANGKUL_CLAIMS_DISBURSEMENT_ADAPTER", "sandbox")
 # Days promised to decide and pay a claim; older open claims are flagged on the staff queue.
 CLAIMS_PROMISED_DAYS = env_int("RANGKUL_CLAIMS_PROMISED_DAYS", 14)
+# Claim documents: kept outside MEDIA_ROOT (no public URL), at most this many bytes each.
+CLAIMS_DOCUMENT_ROOT = Path(
+    os.environ.get("RANGKUL_CLAIMS_DOCUMENT_ROOT", "").strip() or BASE_DIR / "private" / "claim-documents"
+)
+CLAIMS_DOCUMENT_MAX_BYTES = env_int("RANGKUL_CLAIMS_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
 # Signals for the approver: an event this many days after the first payment; a claimant phone
 # number on claims for this many other members.
 CLAIMS_SIGNAL_EARLY_DAYS = env_int("RANGKUL_CLAIMS_SIGNAL_EARLY_DAYS", 30)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rangkul.claims.models import ClaimEvent, ClaimProgram
+from rangkul.claims.models import ClaimEvent, ClaimProgram, DocumentKind
 
 RELATIONSHIP_CHOICES = [
     ("self", _("The member")),
@@ -50,3 +50,11 @@ class RetryForm(forms.Form):
     bank_code = forms.CharField(label=_("Bank"), max_length=20)
     bank_account_number = forms.CharField(label=_("Account number"), max_length=30)
     note = forms.CharField(label=_("Reason"), max_length=1000)
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Document"), choices=DocumentKind.choices)
+    file = forms.FileField(
+        label=_("Photo or PDF"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf", "capture": "environment"}),
+    )

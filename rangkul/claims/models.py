@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from rangkul.claims.documents import document_storage
+
 
 class ClaimProgram(models.TextChoices):
     JKK = "JKK", _("Work accident (JKK)")
@@ -167,3 +169,42 @@ class Payout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_id}#{self.instalment} {self.status}"
+
+
+class DocumentKind(models.TextChoices):
+    CARD = "card", _("Membership card")
+    KTP_MEMBER = "ktp_member", _("Member's identity card (KTP)")
+    KTP_HEIR = "ktp_heir", _("Heir's identity card (KTP)")
+    DEATH_CERTIFICATE = "death_certificate", _("Death certificate")
+    FAMILY_CARD = "family_card", _("Family card (KK)")
+    HEIR_CERTIFICATE = "heir_certificate", _("Heir certificate")
+    MARRIAGE_BOOK = "marriage_book", _("Marriage book")
+    BANK_BOOK = "bank_book", _("Bank book")
+    ACCIDENT_REPORT = "accident_report", _("Accident report")
+    MEDICAL = "medical", _("Medical document")
+    OTHER = "other", _("Other document")
+
+
+# Health documents and the family card (heirs' children) are specific personal data.
+SPECIFIC_KINDS = frozenset({DocumentKind.MEDICAL, DocumentKind.FAMILY_CARD})
+
+
+class ClaimDocument(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("document"), max_length=20, choices=DocumentKind.choices)
+    file = models.FileField(storage=document_storage, max_length=200)
+    content_type = models.CharField(max_length=40)
+    size_bytes = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    specific = models.BooleanField(default=False)
+    uploaded_at = models.DateTimeField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_by_label = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["claim", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.kind}"

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from rangkul.claims.errors import ClaimNotFound
-from rangkul.claims.models import Claim, ClaimStatus, Payout, PayoutStatus
+from rangkul.claims.models import Claim, ClaimDocument, ClaimStatus, Payout, PayoutStatus
 from rangkul.registry.selectors import worker_scope_for_api_key, worker_scope_for_user
 
 OPEN_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.PROPOSED, ClaimStatus.AWAITING_SECOND, ClaimStatus.APPROVED)
@@ -58,3 +58,15 @@ def payout_exceptions_for_user(*, user: Any) -> QuerySet[Payout]:
         .select_related("claim")
         .order_by("created_at")
     )
+
+
+def document_get_for_user(*, user: Any, number: str, document_id: int) -> ClaimDocument:
+    """A claim's document for claim staff in scope only."""
+    document = (
+        ClaimDocument.objects.select_related("claim")
+        .filter(pk=document_id, claim__number=number, claim__in=claim_scope_for_user(user).values("pk"))
+        .first()
+    )
+    if document is None:
+        raise ClaimNotFound(_("No such document."))
+    return document

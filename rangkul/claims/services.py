@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from rangkul.audit.services import audit_record
 from rangkul.claims.benefits import Child, Event, Program, benefit_lines
 from rangkul.claims.disbursement import disbursement_adapter, names_match
+from rangkul.claims.documents import document_check, document_name
 from rangkul.claims.eligibility import CLAIMANT_RELATIONSHIPS, FUNERAL_ARRANGER, HeirOnFile, assess
 from rangkul.claims.errors import (
     ClaimInputInvalid,
@@ -28,7 +29,17 @@ from rangkul.claims.errors import (
     NotAllowed,
     PayoutRefused,
 )
-from rangkul.claims.models import Claim, ClaimChannel, ClaimStatus, ClaimStatusChange, Payout, PayoutStatus
+from rangkul.claims.models import (
+    SPECIFIC_KINDS,
+    Claim,
+    ClaimChannel,
+    ClaimDocument,
+    ClaimStatus,
+    ClaimStatusChange,
+    DocumentKind,
+    Payout,
+    PayoutStatus,
+)
 from rangkul.claims.rules import claim_rules_for
 from rangkul.contributions.ledger import Line, journal_post
 from rangkul.contributions.refunds import death_refund
@@ -467,3 +478,47 @@ def payout_retry(*, actor: Any, claim: Claim, bank_code: str, bank_account_numbe
     )
     _attempt(actor=actor, claim=claim, payout=payout)
     return payout
+
+
+# --- documents ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_add(*, actor: Any, claim: Claim, kind: str, upload: Any, label: str = "") -> ClaimDocument:
+    """Store one photographed or scanned document privately, after checking its content and size."""
+    if kind not in DocumentKind.values:
+        raise ClaimInputInvalid(_("Choose the kind of document."), fields={"kind": [_("Choose the kind of document.")]})
+    content_type, extension, size, sha256 = document_check(upload)
+    document = ClaimDocument(
+        claim=claim,
+        kind=kind,
+        content_type=content_type,
+        size_bytes=size,
+        sha256=sha256,
+        specific=kind in SPECIFIC_KINDS,
+        uploaded_at=timezone.now(),
+        uploaded_by=_user(actor),
+        uploaded_by_label=label or _label(actor),
+    )
+    document.file.save(document_name(claim_number=claim.number, extension=extension), upload, save=False)
+    document.save()
+    audit_record(
+        actor=actor,
+        action="claim.document_add",
+        subject=claim,
+        subject_label=claim.number,
+        after={"kind": kind, "content_type": content_type, "size_bytes": size},
+    )
+    return document
+
+
+def document_open(*, actor: Any, document: ClaimDocument) -> Any:
+    """Open a document for a reader already authorised by the selector; every read is logged."""
+    audit_record(
+        actor=actor,
+        action="claim.document_view",
+        subject=document.claim,
+        subject_label=document.claim.number,
+        after={"document": document.pk, "kind": document.kind, "specific": document.specific},
+    )
+    return document.file.open("rb")

@@ -15,4 +15,6 @@ urlpatterns = [
     path("<str:number>/putuskan/", views.decide, name="decide"),
     path("<str:number>/bayar/", views.pay, name="pay"),
     path("<str:number>/kirim-ulang/", views.retry, name="retry"),
+    path("<str:number>/dokumen/", views.document_upload, name="document_upload"),
+    path("<str:number>/dokumen/<int:document_id>/", views.document, name="document"),
 ]

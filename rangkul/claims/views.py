@@ -7,22 +7,29 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rangkul.claims.forms import ClaimFileForm, DecideForm, ProposeForm, RetryForm
+from rangkul.claims.forms import ClaimFileForm, DecideForm, DocumentForm, ProposeForm, RetryForm
 from rangkul.claims.fraud_signals import claim_signals
 from rangkul.claims.models import Claim, ClaimStatus
-from rangkul.claims.selectors import claim_get_for_user, claim_queue_for_user, payout_exceptions_for_user
+from rangkul.claims.selectors import (
+    claim_get_for_user,
+    claim_queue_for_user,
+    document_get_for_user,
+    payout_exceptions_for_user,
+)
 from rangkul.claims.services import (
     ClaimantIn,
     claim_approve,
     claim_file,
     claim_propose,
     claim_reject,
+    document_add,
+    document_open,
     payout_retry,
     payout_send,
 )
@@ -114,6 +121,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
             "signals": claim_signals(claim=claim),
             "propose_form": ProposeForm(),
             "decide_form": DecideForm(),
+            "document_form": DocumentForm(),
             "retry_form": RetryForm(initial={"bank_code": claim.bank_code}),
             "can_decide": request.user.has_perm("accounts.approve_claims")
             and request.user.pk not in (claim.proposed_by_id, claim.approved_by_id),
@@ -206,3 +214,35 @@ def exceptions(request: HttpRequest) -> HttpResponse:
     return render(
         request, "claims/office_exceptions.html", {"payouts": payout_exceptions_for_user(user=request.user)[:200]}
     )
+
+
+@login_required
+@permission_required("accounts.process_claims", raise_exception=True)
+@require_POST
+def document_upload(request: HttpRequest, number: str) -> HttpResponse:
+    claim = _claim(request, number)
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose the kind of document and a photo or PDF."))
+        return redirect("claims:detail", number=number)
+    try:
+        document_add(actor=request.user, claim=claim, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"])
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("claims:detail", number=number)
+    return _done(request, claim, _("The document is stored."))
+
+
+@login_required
+@permission_required("accounts.process_claims", raise_exception=True)
+@require_GET
+def document(request: HttpRequest, number: str, document_id: int) -> FileResponse:
+    try:
+        doc = document_get_for_user(user=request.user, number=number, document_id=document_id)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    response = FileResponse(document_open(actor=request.user, document=doc), content_type=doc.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
