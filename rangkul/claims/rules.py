@@ -67,9 +67,14 @@ class ClaimTables:
     jht_citation: str
     npwp_required_above_idr: int
     payout_citation: str
+    documents: dict[str, tuple[str, ...]]
 
     def covers(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
+
+    def documents_required(self, *, event: str, relationship: str) -> tuple[str, ...]:
+        extra = self.documents.get("spouse_extra", ()) if relationship == "spouse" else ()
+        return (*self.documents.get(event, ()), *extra)
 
     def jht_rate(self, year: int) -> Decimal:
         return self.jht_returns.get(year, self.jht_default_rate)
@@ -115,6 +120,11 @@ def parse_claim_rules(path: Path) -> ClaimTables:
             jht_citation=str(jht["citation"]),
             npwp_required_above_idr=int(payout["npwp_required_above_idr"]),
             payout_citation=str(payout["citation"]),
+            documents={
+                str(key): tuple(str(kind) for kind in value)
+                for key, value in data["documents"].items()
+                if isinstance(value, list)
+            },
         )
     except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as exc:
         raise ClaimRulesMissing(_("Claim rule file %(where)s cannot be read.") % {"where": name}) from exc

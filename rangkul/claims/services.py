@@ -46,6 +46,7 @@ from rangkul.contributions.refunds import death_refund
 from rangkul.contributions.selectors import program_months
 from rangkul.core.periods import Period
 from rangkul.messaging.services import sms_queue
+from rangkul.registry.identity import PhoneInvalid, phone_normalize
 from rangkul.registry.models import Worker
 from rangkul.registry.selectors import heir_list
 
@@ -142,6 +143,12 @@ def claim_file(
         raise ClaimInputInvalid(_("The claimant's name is missing."), fields={"claimant.full_name": [_("Required.")]})
     if channel not in ClaimChannel.values:
         raise ClaimInputInvalid(_("Unknown filing channel."))
+    phone = ""
+    if claimant.phone.strip():
+        try:
+            phone = phone_normalize(claimant.phone)
+        except PhoneInvalid as exc:
+            raise ClaimInputInvalid(str(exc), fields={"claimant.phone": [str(exc)]}) from exc
 
     rules = claim_rules_for(event_date)
     # Coverage for a scholarship comes from the program of the death it follows.
@@ -189,7 +196,7 @@ def claim_file(
         ],
         claimant_name=claimant.full_name.strip(),
         claimant_relationship=claimant.relationship,
-        claimant_phone=claimant.phone,
+        claimant_phone=phone,
         claimant_npwp=claimant.npwp,
         bank_code=claimant.bank_code,
         bank_account_number=claimant.bank_account_number,

@@ -100,6 +100,7 @@ def test_another_organisations_member_and_claim_are_not_found(client, regions, p
         ({"event": "accident"}, "event"),  # JKM pays for no accident
         ({"claimant": {"full_name": "x", "relationship": "cousin"}}, "claimant.relationship"),
         ({"claimant": {"relationship": "spouse"}}, "claimant.full_name"),
+        ({"claimant": {"full_name": "x", "relationship": "spouse", "phone": "not a phone"}}, "claimant.phone"),
         ({"program": "JKK", "event": "disability", "disability": "nose"}, "disability"),
     ],
 )

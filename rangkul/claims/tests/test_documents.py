@@ -18,21 +18,21 @@ PDF = b"%PDF-1.7\n" + b"x" * 100
 
 
 @pytest.fixture(autouse=True)
-def _private_root(settings, tmp_path):
+def private_root(settings, tmp_path):
     settings.CLAIMS_DOCUMENT_ROOT = tmp_path / "private"
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.CLAIMS_DOCUMENT_ROOT
 
 
-def test_photo_is_stored_outside_media_under_a_random_name(regions, _private_root, settings):
+def test_photo_is_stored_outside_media_under_a_random_name(regions, private_root, settings):
     claim = file(insured())
     doc = document_add(actor="test", claim=claim, kind="death_certificate", upload=SimpleUploadedFile("akta.jpg", JPEG))
     assert doc.content_type == "image/jpeg" and doc.size_bytes == len(JPEG)
-    path = _private_root / doc.file.name
+    path = private_root / doc.file.name
     assert path.read_bytes() == JPEG
     assert not settings.MEDIA_ROOT.exists()
     assert "akta" not in doc.file.name and doc.file.name.startswith(f"{claim.number}/")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no public URL"):
         doc.file.url  # noqa: B018  (no public URL exists)
 
 
