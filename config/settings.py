@@ -298,9 +298,12 @@ DUKCAPIL_BACKEND = (
 PAYMENT_CODE_TTL_HOURS = env_int("RANGKUL_PAYMENT_CODE_TTL_HOURS", 72)
 
 # Claims: a decided benefit above this amount needs a second approver (four eyes, then six);
-# the bank-transfer adapter for payouts ("sandbox" is built in and never moves money).
+# the bank-transfer adapter for payouts ("sandbox" is built in and never moves money, so it is
+# the default outside production only; production pays nothing until a real adapter is named).
 CLAIMS_SECOND_APPROVAL_ABOVE_IDR = env_int("RANGKUL_CLAIMS_SECOND_APPROVAL_ABOVE_IDR", 100_000_000)
-CLAIMS_DISBURSEMENT_ADAPTER = env_str("RANGKUL_CLAIMS_DISBURSEMENT_ADAPTER", "sandbox")
+CLAIMS_DISBURSEMENT_ADAPTER = os.environ.get("RANGKUL_CLAIMS_DISBURSEMENT_ADAPTER", "").strip() or (
+    "" if PRODUCTION else "sandbox"
+)
 # Days promised to decide and pay a claim; older open claims are flagged on the staff queue.
 CLAIMS_PROMISED_DAYS = env_int("RANGKUL_CLAIMS_PROMISED_DAYS", 14)
 # Claim documents: kept outside MEDIA_ROOT (no public URL), at most this many bytes each.

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+
+from rangkul.claims.errors import PayoutRefused
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,16 @@ class SandboxAdapter:
 _ADAPTERS: dict[str, DisbursementAdapter] = {"sandbox": SandboxAdapter()}
 
 
+class NoAdapter(PayoutRefused):
+    default_code = "no_disbursement_adapter"
+
+
 def disbursement_adapter(code: str | None = None) -> DisbursementAdapter:
-    return _ADAPTERS[code or settings.CLAIMS_DISBURSEMENT_ADAPTER]
+    chosen = code or settings.CLAIMS_DISBURSEMENT_ADAPTER
+    adapter = _ADAPTERS.get(chosen)
+    if adapter is None:
+        raise NoAdapter(_("No bank-transfer adapter is configured for payouts."))
+    return adapter
 
 
 _NOT_LETTERS = re.compile(r"[^a-z ]+")

@@ -127,3 +127,11 @@ def test_jht_payout_comes_from_the_members_savings_and_the_returns(regions, offi
         )
     )
     assert debits == {"contribution:JHT": lines["jht_contributions"], "benefit:JHT": lines["jht_returns"]}
+
+
+def test_without_an_adapter_nothing_is_paid(regions, officer, approver, settings):
+    settings.CLAIMS_DISBURSEMENT_ADAPTER = ""
+    claim = approved(file(insured()), officer, approver)
+    with pytest.raises(PayoutRefused):
+        payout_send(actor=approver, claim=claim)
+    assert not claim.payouts.exists()
