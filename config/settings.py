@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "rangkul.payments",
     "rangkul.analytics",
     "rangkul.sponsorships",
+    "rangkul.claims",
 ]
 
 MIDDLEWARE = [
@@ -334,6 +335,25 @@ DUKCAPIL_BACKEND = (
 
 # How long a payment code is accepted after its bill is issued.
 PAYMENT_CODE_TTL_HOURS = env_int("RANGKUL_PAYMENT_CODE_TTL_HOURS", 72)
+
+# Claims: a decided benefit above this amount needs a second approver (four eyes, then six);
+# the bank-transfer adapter for payouts ("sandbox" is built in and never moves money, so it is
+# the default outside production only; production pays nothing until a real adapter is named).
+CLAIMS_SECOND_APPROVAL_ABOVE_IDR = env_int("RANGKUL_CLAIMS_SECOND_APPROVAL_ABOVE_IDR", 100_000_000)
+CLAIMS_DISBURSEMENT_ADAPTER = os.environ.get("RANGKUL_CLAIMS_DISBURSEMENT_ADAPTER", "").strip() or (
+    "" if PRODUCTION else "sandbox"
+)
+# Days promised to decide and pay a claim; older open claims are flagged on the staff queue.
+CLAIMS_PROMISED_DAYS = env_int("RANGKUL_CLAIMS_PROMISED_DAYS", 14)
+# Claim documents: kept outside MEDIA_ROOT (no public URL), at most this many bytes each.
+CLAIMS_DOCUMENT_ROOT = Path(
+    os.environ.get("RANGKUL_CLAIMS_DOCUMENT_ROOT", "").strip() or BASE_DIR / "private" / "claim-documents"
+)
+CLAIMS_DOCUMENT_MAX_BYTES = env_int("RANGKUL_CLAIMS_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
+# Signals for the approver: an event this many days after the first payment; a claimant phone
+# number on claims for this many other members.
+CLAIMS_SIGNAL_EARLY_DAYS = env_int("RANGKUL_CLAIMS_SIGNAL_EARLY_DAYS", 30)
+CLAIMS_SIGNAL_SHARED_PHONE = env_int("RANGKUL_CLAIMS_SIGNAL_SHARED_PHONE", 3)
 
 # Bulk imports: rows per committed batch (a crash loses at most one batch) and the largest upload.
 # SQLite writes a batch's changed index pages to its log at commit, so larger batches share them

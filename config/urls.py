@@ -20,6 +20,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("bayar/", include("rangkul.payments.urls")),
     path("office/pembayaran/", include("rangkul.payments.office_urls")),
     path("office/analitik/", include("rangkul.analytics.urls")),
+    path("office/klaim/", include("rangkul.claims.urls")),
+    path("klaim/", include("rangkul.claims.public_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

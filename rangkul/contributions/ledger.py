@@ -32,6 +32,12 @@ CHART: dict[str, tuple[str, str, bool]] = {
     # JHT contributions are the member's own savings: owed back to the member.
     "contribution:JHT": ("Old-age savings contributions (JHT)", Account.Kind.LIABILITY, True),
     "adjustments": ("Manual adjustments", Account.Kind.EXPENSE, False),
+    # Claims: benefits paid from each program's fund; JHT returns (the contributions part of a
+    # JHT payout comes out of the member's savings, contribution:JHT); the payout bank account.
+    "benefit:JKK": ("Benefits paid, work accident (JKK)", Account.Kind.EXPENSE, False),
+    "benefit:JKM": ("Benefits paid, death (JKM)", Account.Kind.EXPENSE, False),
+    "benefit:JHT": ("Returns paid on old-age savings (JHT)", Account.Kind.EXPENSE, False),
+    "payout_bank": ("Bank account for benefit payouts", Account.Kind.ASSET, False),
 }
 CLEARING_PREFIX = "clearing:"
 

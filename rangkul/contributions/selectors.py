@@ -48,6 +48,7 @@ __all__ = [
     "paid_months",
     "paid_pairs",
     "pay_options_for_worker",
+    "program_months",
     "rulebook_for",
     "rules_for_memo",
     "rulesets_covering",
@@ -162,6 +163,23 @@ def member_ledger_lines(*, worker_id: int, limit: int = 100) -> QuerySet[Journal
 
 def contribution_months_for_worker(*, worker_id: int, limit: int = 72) -> QuerySet[ContributionMonth]:
     return ContributionMonth.objects.filter(worker_id=worker_id).order_by("-period", "program")[:limit]
+
+
+class ProgramMonth(NamedTuple):
+    period: Period
+    amount_idr: int
+    covered_from: dt.date
+    paid_on: dt.date
+
+
+def program_months(*, worker_id: int, program: str) -> list[ProgramMonth]:
+    """One program's paid months for a member, oldest first: what a claim's eligibility and JHT read."""
+    rows = (
+        ContributionMonth.objects.filter(worker_id=worker_id, program=program)
+        .order_by("period")
+        .values_list("period", "amount_idr", "covered_from", "paid_at")
+    )
+    return [ProgramMonth(Period.of(p), a, c, timezone.localdate(paid)) for p, a, c, paid in rows]
 
 
 def adjustments_for_user(*, user: Any, status: str | None = None) -> QuerySet[LedgerAdjustment]:

@@ -1,0 +1,216 @@
+"""Claims over the API: file for a member, read a claim, and the public benefit calculator."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from rangkul.accounts.api_auth import KEY_OR_SESSION
+from rangkul.claims.benefits import Child, Event, Program, benefit_lines, jht_projection
+from rangkul.claims.models import Claim, ClaimChannel
+from rangkul.claims.rules import claim_rules_for
+from rangkul.claims.selectors import claim_get_for_api_key, claim_get_for_user
+from rangkul.claims.services import ClaimantIn, claim_file
+from rangkul.core.api_errors import ErrorOut
+from rangkul.registry.models import Worker
+from rangkul.registry.selectors import worker_get_for_api_key, worker_get_for_user
+
+router = Router(tags=["claims"])
+
+ProgramIn = Literal["JKK", "JKM", "JHT"]
+EventIn = Literal["death", "accident", "disability", "withdrawal", "scholarship"]
+
+
+class ClaimantSchema(Schema):
+    full_name: str = Field(..., min_length=1, max_length=150)
+    relationship: str = Field(..., max_length=20, description="self, spouse, child, parent, …, funeral_arranger")
+    phone: str = Field("", max_length=20)
+    npwp: str = Field("", max_length=20)
+    bank_code: str = Field("", max_length=20)
+    bank_account_number: str = Field("", max_length=30)
+
+
+class ChildSchema(Schema):
+    name: str = Field(..., min_length=1, max_length=150)
+    birth_date: dt.date
+    level: Literal["tk_sd", "smp", "sma", "university"]
+    year_in_level: int = Field(1, ge=1, le=8)
+
+
+class ClaimIn(Schema):
+    program: ProgramIn
+    event: EventIn
+    event_date: dt.date
+    event_place: str = Field("", max_length=200)
+    event_description: str = Field("", max_length=2000)
+    months_unable: int = Field(1, ge=1, le=120)
+    disability: str = Field("total", max_length=40)
+    children: list[ChildSchema] = Field(default_factory=list, max_length=5)
+    claimant: ClaimantSchema
+
+
+class LineOut(Schema):
+    benefit: str
+    amount_idr: int
+    instalment: int = 1
+    citation: str = ""
+
+
+class ReasonOut(Schema):
+    code: str
+    message: str
+    facts: dict[str, Any] = {}
+
+
+class HistoryOut(Schema):
+    status: str
+    at: dt.datetime
+    note: str
+
+
+class ClaimOut(Schema):
+    claim_number: str
+    status: str
+    eligible: bool
+    reasons: list[ReasonOut]
+    benefit_idr: int
+    lines: list[LineOut]
+
+
+class ClaimDetailOut(ClaimOut):
+    program: str
+    event: str
+    event_date: dt.date
+    history: list[HistoryOut]
+
+
+def _out(claim: Claim) -> dict[str, Any]:
+    return {
+        "claim_number": claim.number,
+        "status": claim.status,
+        "eligible": claim.eligible,
+        "reasons": claim.reasons,
+        "benefit_idr": claim.benefit_idr,
+        "lines": claim.lines,
+    }
+
+
+def _worker_for(request: HttpRequest, membership_number: str) -> Worker:
+    api_key = getattr(request, "api_key", None)
+    if api_key is not None:
+        return worker_get_for_api_key(api_key=api_key, membership_number=membership_number)
+    return worker_get_for_user(user=request.user, membership_number=membership_number)
+
+
+@router.post(
+    "/workers/{membership_number}/claims",
+    response={201: ClaimOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    auth=KEY_OR_SESSION,
+    summary="File a claim for a member",
+    description="Assessed at once from the member's record: an ineligible claim is stored too and answered with "
+    "`eligible: false` and its `reasons` (each with a code, a plain message and the facts that decide it).",
+)
+def claim_create(request: HttpRequest, membership_number: str, data: ClaimIn) -> Status[dict[str, Any]]:
+    worker = _worker_for(request, membership_number)
+    api_key = getattr(request, "api_key", None)
+    actor = request.user if request.user.is_authenticated else f"api:{api_key}"
+    label = f"partner {api_key.organisation_code}" if api_key is not None else ""
+    claim = claim_file(
+        actor=actor,
+        worker=worker,
+        program=data.program,
+        event=data.event,
+        event_date=data.event_date,
+        claimant=ClaimantIn(**data.claimant.dict()),
+        channel=ClaimChannel.API if api_key is not None else ClaimChannel.OFFICE,
+        event_place=data.event_place,
+        event_description=data.event_description,
+        months_unable=data.months_unable,
+        disability=data.disability,
+        children=[Child(c.name, c.birth_date, c.level, c.year_in_level) for c in data.children],
+        filed_by_label=label,
+    )
+    return Status(201, _out(claim))
+
+
+@router.get(
+    "/claims/{claim_number}",
+    response={200: ClaimDetailOut, 404: ErrorOut},
+    auth=KEY_OR_SESSION,
+    summary="A claim with its status history",
+)
+def claim_detail(request: HttpRequest, claim_number: str) -> dict[str, Any]:
+    api_key = getattr(request, "api_key", None)
+    if api_key is not None:
+        claim = claim_get_for_api_key(api_key=api_key, number=claim_number)
+    else:
+        claim = claim_get_for_user(user=request.user, number=claim_number)
+    return {
+        **_out(claim),
+        "program": claim.program,
+        "event": claim.event,
+        "event_date": claim.event_date,
+        "history": [{"status": h.status, "at": h.at, "note": h.note} for h in claim.history.all()],
+    }
+
+
+class BenefitParams(Schema):
+    program: ProgramIn
+    event: EventIn
+    declared_income_idr: int = Field(..., ge=0, le=10**12)
+    months_unable: int = Field(1, ge=1, le=120)
+    disability: str = Field("total", max_length=40)
+    years: int = Field(10, ge=1, le=50, description="JHT only: years of contributions to project")
+    on: dt.date | None = Field(None, description="Date of the event (rules in force then); today by default")
+
+
+class BenefitsOut(Schema):
+    program: str
+    event: str
+    total_idr: int
+    rules_version: str
+    lines: list[LineOut]
+
+
+@router.get(
+    "/benefits",
+    response={200: BenefitsOut, 422: ErrorOut},
+    auth=None,
+    summary="The benefit a member would get",
+    description="From the rule tables in force on `on`. For JHT, the balance after `years` years of contributions "
+    "at the declared income, with the declared returns. A scholarship depends on the children: see the claim.",
+)
+def benefits(request: HttpRequest, params: Query[BenefitParams]) -> dict[str, Any]:
+    day = params.on or timezone.localdate()
+    rules = claim_rules_for(day)
+    program, event = Program(params.program), Event(params.event)
+    contributions = None
+    until = day
+    if program is Program.JHT:
+        contributions = jht_projection(
+            rules, declared_income_idr=params.declared_income_idr, years=params.years, first_year=day.year
+        )
+        until = dt.date(day.year + params.years - 1, 12, 31)
+    lines = benefit_lines(
+        rules,
+        program=program,
+        event=event,
+        declared_income_idr=params.declared_income_idr,
+        event_date=until,
+        months_unable=params.months_unable,
+        disability=params.disability,
+        jht_contributions=contributions,
+    )
+    return {
+        "program": program.value,
+        "event": event.value,
+        "total_idr": sum(line.amount_idr for line in lines),
+        "rules_version": rules.version,
+        "lines": [line.as_dict() for line in lines],
+    }

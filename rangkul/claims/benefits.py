@@ -1,0 +1,331 @@
+"""The benefit calculator: pure functions from rules and facts to lines of rupiah.
+
+Every line names its benefit, its amount (rounded once, half up) and the regulation it
+comes from; the claim stores the lines as calculated, with the rule versions used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from rangkul.claims.rules import ClaimRules, ClaimTables
+from rangkul.core.errors import ValidationFailed
+from rangkul.core.money import round_idr
+from rangkul.core.periods import Period
+
+
+class Program(StrEnum):
+    JKK = "JKK"
+    JKM = "JKM"
+    JHT = "JHT"
+
+
+class Event(StrEnum):
+    DEATH = "death"
+    ACCIDENT = "accident"
+    DISABILITY = "disability"
+    WITHDRAWAL = "withdrawal"
+    SCHOLARSHIP = "scholarship"
+
+
+# Which events each program pays for (DOMAIN.md "Benefits (for claims)").
+PROGRAM_EVENTS: dict[Program, frozenset[Event]] = {
+    Program.JKK: frozenset({Event.ACCIDENT, Event.DISABILITY, Event.DEATH, Event.SCHOLARSHIP}),
+    Program.JKM: frozenset({Event.DEATH, Event.SCHOLARSHIP}),
+    Program.JHT: frozenset({Event.WITHDRAWAL, Event.DEATH, Event.DISABILITY}),
+}
+
+TOTAL_DISABILITY = "total"
+
+
+class BenefitInputInvalid(ValidationFailed):
+    default_code = "benefit_input_invalid"
+
+
+@dataclass(frozen=True)
+class BenefitLine:
+    benefit: str
+    amount_idr: int
+    citation: str
+    instalment: int = 1
+    detail: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Child:
+    """A child of the member, for the scholarship: the level and year at school now."""
+
+    name: str
+    birth_date: dt.date
+    level: str
+    year_in_level: int = 1
+
+
+def _multiple(income_idr: int, multiple: object) -> int:
+    return round_idr(Decimal(income_idr) * Decimal(str(multiple)))
+
+
+def jkm_death_lines(rules: ClaimRules, *, funeral_only: bool = False) -> list[BenefitLine]:
+    """JKM: lump sum + periodic (24 monthly amounts paid at once) + funeral; funeral only to a non-heir."""
+    spec = rules.headline("JKM", "death")
+    v = spec.values
+    funeral = BenefitLine("jkm_funeral", int(v["funeral_idr"]), spec.citation)
+    instalments = rules.tables.jkm_periodic_instalments
+    if funeral_only:
+        return [funeral]
+    return [
+        BenefitLine("jkm_lump_sum", int(v["lump_sum_idr"]), spec.citation),
+        BenefitLine(
+            "jkm_periodic",
+            int(v["periodic_idr"]),
+            rules.tables.jkm_citation,
+            detail=f"{instalments} × {int(v['periodic_idr']) // instalments}",
+        ),
+        funeral,
+    ]
+
+
+def jkk_death_lines(rules: ClaimRules, *, declared_income_idr: int, funeral_only: bool = False) -> list[BenefitLine]:
+    """JKK death: 48 × income, never less than the whole JKM benefit; plus funeral and periodic parts."""
+    spec = rules.headline("JKK", "accident_death")
+    t = rules.tables
+    funeral = BenefitLine("jkk_funeral", t.jkk_death_funeral_idr, t.jkk_death_citation)
+    if funeral_only:
+        return [funeral]
+    jkm_total = int(rules.headline("JKM", "death").values["amount_idr"])
+    death = max(_multiple(declared_income_idr, spec.values["income_multiple"]), jkm_total)
+    periodic = t.jkk_death_periodic_instalments * t.jkk_death_periodic_instalment_idr
+    return [
+        BenefitLine(
+            "jkk_death", death, spec.citation, detail=f"{spec.values['income_multiple']} × {declared_income_idr}"
+        ),
+        BenefitLine(
+            "jkk_periodic",
+            periodic,
+            t.jkk_death_citation,
+            detail=f"{t.jkk_death_periodic_instalments} × {t.jkk_death_periodic_instalment_idr}",
+        ),
+        funeral,
+    ]
+
+
+def stmb_lines(rules: ClaimRules, *, declared_income_idr: int, months: int) -> list[BenefitLine]:
+    """Temporary inability to work: the full rate for the first months, then the reduced rate."""
+    if months < 1:
+        raise BenefitInputInvalid(
+            _("The months unable to work must be at least 1."), fields={"months_unable": [_("At least 1 month.")]}
+        )
+    spec = rules.headline("JKK", "temporary_disability")
+    v = spec.values
+    first_months = min(months, int(v["first_months"]))
+    later_months = months - first_months
+    lines = [
+        BenefitLine(
+            "stmb_full",
+            round_idr(Decimal(declared_income_idr) * Decimal(str(v["first_percent"])) / 100 * first_months),
+            spec.citation,
+            detail=f"{first_months} × {v['first_percent']}%",
+        )
+    ]
+    if later_months:
+        lines.append(
+            BenefitLine(
+                "stmb_reduced",
+                round_idr(Decimal(declared_income_idr) * Decimal(str(v["after_percent"])) / 100 * later_months),
+                spec.citation,
+                detail=f"{later_months} × {v['after_percent']}%",
+            )
+        )
+    return lines
+
+
+def disability_lines(rules: ClaimRules, *, declared_income_idr: int, disability: str) -> list[BenefitLine]:
+    """Total permanent disability: 56 × income; partial: the table's percentage of that."""
+    spec = rules.headline("JKK", "permanent_disability")
+    total = _multiple(declared_income_idr, spec.values["income_multiple"])
+    if disability == TOTAL_DISABILITY:
+        return [BenefitLine("total_disability", total, spec.citation)]
+    percent = rules.tables.partial_disability.get(disability)
+    if percent is None:
+        raise BenefitInputInvalid(
+            _("The disability must be total or one of the partial-disability table's rows."),
+            fields={
+                "disability": [
+                    _("Choose total or a row of the table: %(rows)s.")
+                    % {"rows": ", ".join(sorted(rules.tables.partial_disability))}
+                ]
+            },
+        )
+    return [
+        BenefitLine(
+            "partial_disability",
+            round_idr(Decimal(total) * percent / 100),
+            rules.tables.disability_citation,
+            detail=f"{disability} {percent}%",
+        )
+    ]
+
+
+# --- scholarship -----------------------------------------------------------------------------
+
+
+def _age_on(birth: dt.date, day: dt.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def scholarship_lines(rules: ClaimRules, *, children: Sequence[Child], first_year: int) -> list[BenefitLine]:
+    """The yearly schedule for at most two children, from each one's level now to the end.
+
+    A school year ``first_year + n`` is instalment ``n + 1``. A child's schedule ends when
+    the child is 23 at the start of the school year (1 July), or when the levels run out;
+    the total for all children stops at the ceiling (marriage or work end it too: recorded
+    on the claim when they happen).
+    """
+    spec = rules.headline("JKM", "scholarship")
+    max_children = int(spec.values["children"])
+    ceiling = int(spec.values["amount_idr"])
+    if len(children) > max_children:
+        raise BenefitInputInvalid(
+            _("A scholarship is paid for at most %(count)s children.") % {"count": max_children},
+            fields={"children": [_("At most %(count)s children.") % {"count": max_children}]},
+        )
+    levels = list(rules.tables.scholarship_levels)
+    codes = [lv.level for lv in levels]
+    lines: list[BenefitLine] = []
+    paid = 0
+    for number, child in enumerate(children, start=1):
+        if child.level not in codes:
+            raise BenefitInputInvalid(
+                _("Unknown school level %(level)s.") % {"level": child.level},
+                fields={"children": [_("Choose a level: %(levels)s.") % {"levels": ", ".join(codes)}]},
+            )
+        start = codes.index(child.level)
+        offset = 0
+        for position, level in enumerate(levels[start:]):
+            first_in_level = child.year_in_level if position == 0 else 1
+            for year_in_level in range(first_in_level, level.years + 1):
+                school_year = first_year + offset
+                offset += 1
+                if _age_on(child.birth_date, dt.date(school_year, 7, 1)) >= rules.tables.scholarship_end_age:
+                    break
+                amount = min(level.amount_idr, ceiling - paid)
+                if amount <= 0:
+                    break
+                paid += amount
+                lines.append(
+                    BenefitLine(
+                        "scholarship",
+                        amount,
+                        rules.tables.scholarship_citation,
+                        instalment=school_year - first_year + 1,
+                        detail=f"child {number} {level.level} year {year_in_level} ({school_year}/{school_year + 1})",
+                    )
+                )
+            else:
+                continue
+            break
+    return lines
+
+
+# --- JHT -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JhtYear:
+    year: int
+    opening_idr: int
+    contributions_idr: int
+    rate: Decimal
+    return_idr: int
+    closing_idr: int
+
+
+def jht_statement(tables: ClaimTables, *, contributions: Mapping[Period, int], until: dt.date) -> list[JhtYear]:
+    """Year by year: opening balance, contributions, the declared rate, the return, closing balance.
+
+    The opening balance earns the year's rate for the months held (12, or up to ``until``'s
+    month in the last year); a contribution earns it from its month to the year's end. One
+    rounding per year.
+    """
+    if not contributions:
+        return []
+    rows: list[JhtYear] = []
+    balance = 0
+    for year in range(min(contributions).year, until.year + 1):
+        end_month = 12 if year < until.year else until.month
+        rate = tables.jht_rate(year)
+        paid = {p: a for p, a in contributions.items() if p.year == year and p.month <= end_month}
+        exact = Decimal(balance) * rate * end_month / 12
+        exact += sum((Decimal(a) * rate * (end_month - p.month + 1) / 12 for p, a in paid.items()), Decimal(0))
+        earned = round_idr(exact)
+        added = sum(paid.values())
+        rows.append(JhtYear(year, balance, added, rate, earned, balance + added + earned))
+        balance += added + earned
+    return rows
+
+
+def jht_lines(tables: ClaimTables, *, contributions: Mapping[Period, int], until: dt.date) -> list[BenefitLine]:
+    rows = jht_statement(tables, contributions=contributions, until=until)
+    return [
+        BenefitLine("jht_contributions", sum(r.contributions_idr for r in rows), tables.jht_citation),
+        BenefitLine("jht_returns", sum(r.return_idr for r in rows), tables.jht_citation),
+    ]
+
+
+def jht_projection(rules: ClaimRules, *, declared_income_idr: int, years: int, first_year: int) -> dict[Period, int]:
+    """Monthly JHT contributions at a declared income for whole years (for the public simulator)."""
+    program = rules.book.programs.get("JHT")
+    level = rules.book.level_for(declared_income_idr)
+    if program is None or program.rate is None or level is None:
+        raise BenefitInputInvalid(
+            _("The declared income is below the lowest level."),
+            fields={"declared_income_idr": [_("Below the lowest income level.")]},
+        )
+    monthly = round_idr(Decimal(level[0]) * program.rate)
+    start = Period(first_year, 1)
+    return {start + i: monthly for i in range(12 * years)}
+
+
+# --- one entry point ---------------------------------------------------------------------------
+
+
+def benefit_lines(
+    rules: ClaimRules,
+    *,
+    program: Program,
+    event: Event,
+    declared_income_idr: int,
+    event_date: dt.date,
+    months_unable: int = 1,
+    disability: str = TOTAL_DISABILITY,
+    funeral_only: bool = False,
+    children: Sequence[Child] = (),
+    jht_contributions: Mapping[Period, int] | None = None,
+) -> list[BenefitLine]:
+    """The lines a claim for ``program``/``event`` pays, from the rules for its event date."""
+    if event not in PROGRAM_EVENTS[program]:
+        raise BenefitInputInvalid(
+            _("%(program)s does not pay for the event %(event)s.") % {"program": program, "event": event},
+            fields={"event": [_("Not an event this program pays for.")]},
+        )
+    if program is Program.JHT:
+        return jht_lines(rules.tables, contributions=jht_contributions or {}, until=event_date)
+    if event is Event.SCHOLARSHIP:
+        return scholarship_lines(rules, children=children, first_year=event_date.year)
+    if program is Program.JKM:
+        return jkm_death_lines(rules, funeral_only=funeral_only)
+    if event is Event.DEATH:
+        return jkk_death_lines(rules, declared_income_idr=declared_income_idr, funeral_only=funeral_only)
+    if event is Event.ACCIDENT:
+        return stmb_lines(rules, declared_income_idr=declared_income_idr, months=months_unable)
+    return disability_lines(rules, declared_income_idr=declared_income_idr, disability=disability)

@@ -1,0 +1,13 @@
+"""Claimants' pages; mounted by config/urls.py as ``path("klaim/", include(...))``."""
+
+from django.urls import path
+
+from rangkul.claims import public_views
+
+app_name = "claims_public"
+
+urlpatterns = [
+    path("ajukan/", public_views.file_claim, name="file"),
+    path("lacak/", public_views.track, name="track"),
+    path("<str:number>/", public_views.status, name="status"),
+]

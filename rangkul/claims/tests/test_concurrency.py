@@ -1,0 +1,68 @@
+"""Races on real PostgreSQL: two approvers approving and paying one claim at once pay it once."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+
+from rangkul.accounts.roles import Role, roles_sync
+from rangkul.claims.errors import ClaimWrongStatus, FourEyesRequired
+from rangkul.claims.models import Claim, ClaimStatus, Payout
+from rangkul.claims.services import claim_approve, claim_propose, payout_send
+from rangkul.claims.tests.conftest import staff
+from rangkul.claims.tests.factories import file, insured
+from rangkul.contributions.models import JournalEntry
+from rangkul.contributions.selectors import ledger_totals
+from rangkul.contributions.tests.factories import ensure_reference_data
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def _race(targets):
+    barrier = threading.Barrier(len(targets))
+    errors: list[BaseException] = []
+
+    def run(target):
+        try:
+            barrier.wait()
+            target()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def test_concurrent_approvals_and_payouts_pay_once(regions, branch):
+    ensure_reference_data()
+    roles_sync()
+    officer = staff(Role.CLAIMS_OFFICER, "officer", branch)
+    approvers = [staff(Role.CLAIMS_APPROVER, f"approver{i}", branch) for i in range(3)]
+    claim = file(insured(paid_on=dt.date(2026, 1, 5)))
+    claim_propose(actor=officer, claim=claim, decision="approve", note="documents checked")
+
+    def approve_and_pay(user):
+        def go():
+            with contextlib.suppress(ClaimWrongStatus, FourEyesRequired):  # another approver decided first
+                claim_approve(actor=user, claim=Claim.objects.get(pk=claim.pk), note="approve")
+            payout_send(actor=user, claim=Claim.objects.get(pk=claim.pk))
+
+        return go
+
+    assert _race([approve_and_pay(u) for u in approvers] + [approve_and_pay(approvers[0])]) == []
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID
+    assert Payout.objects.filter(claim=claim).count() == 1
+    assert JournalEntry.objects.filter(kind="claim_payout").count() == 1
+    totals = ledger_totals()
+    assert totals["debit_idr"] == totals["credit_idr"]
