@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from conftest import PASSWORD
 from rangkul.contributions.models import MemberStatus
 from rangkul.registry.tests.factories import worker_create
-from tests.browser.conftest import assert_no_horizontal_scroll
+from tests.browser.conftest import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,10 +34,10 @@ def test_analyst_reads_coverage_on_a_phone(live_server, phone_page: Page, analys
     expect(page.get_by_test_id("snapshot-info")).to_contain_text("2 peserta")
     table = page.get_by_test_id("coverage-by-area")
     expect(table.get_by_role("row", name=re.compile("JAWA TENGAH"))).to_contain_text("50,0")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
 
     page.wait_for_function("() => window.htmx !== undefined")
-    page.get_by_label("Provinsi").select_option("33")
+    page.get_by_label("Provinsi", exact=True).select_option("33")
     page.get_by_role("button", name="Tampilkan").click()
     expect(page.get_by_role("heading", name="Per kabupaten/kota")).to_be_visible()
     expect(table.get_by_role("row", name=re.compile("KOTA SEMARANG"))).to_contain_text("100,0")
@@ -46,4 +46,4 @@ def test_analyst_reads_coverage_on_a_phone(live_server, phone_page: Page, analys
     with page.expect_download() as download:
         page.get_by_role("link", name="Unduh CSV").click()
     assert download.value.suggested_filename.startswith("cakupan-")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
