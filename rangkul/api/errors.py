@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import BaseModel
@@ -30,27 +30,27 @@ def _field_name(loc: Any) -> str:
 
 
 _MESSAGES = {
-    "missing": _lazy("This field is required."),
-    "string_type": _lazy("Must be text."),
-    "int_parsing": _lazy("Must be a whole number."),
-    "int_type": _lazy("Must be a whole number."),
-    "int_from_float": _lazy("Must be a whole number."),
-    "bool_parsing": _lazy("Must be true or false."),
-    "bool_type": _lazy("Must be true or false."),
-    "date_from_datetime_parsing": _lazy("Dates must be written YYYY-MM-DD."),
-    "date_parsing": _lazy("Dates must be written YYYY-MM-DD."),
-    "date_type": _lazy("Dates must be written YYYY-MM-DD."),
-    "literal_error": _lazy("This value is not one of the allowed choices."),
-    "enum": _lazy("This value is not one of the allowed choices."),
-    "string_too_long": _lazy("This value is too long."),
-    "string_too_short": _lazy("This value is too short."),
-    "greater_than_equal": _lazy("This value is too small."),
-    "less_than_equal": _lazy("This value is too large."),
-    "extra_forbidden": _lazy("This field is not recognised."),
-    "json_invalid": _lazy("The request body is not valid JSON."),
-    "model_attributes_type": _lazy("The request body must be a JSON object."),
-    "dict_type": _lazy("Must be a JSON object."),
-    "list_type": _lazy("Must be a list."),
+    "missing": gettext_lazy("This field is required."),
+    "string_type": gettext_lazy("Must be text."),
+    "int_parsing": gettext_lazy("Must be a whole number."),
+    "int_type": gettext_lazy("Must be a whole number."),
+    "int_from_float": gettext_lazy("Must be a whole number."),
+    "bool_parsing": gettext_lazy("Must be true or false."),
+    "bool_type": gettext_lazy("Must be true or false."),
+    "date_from_datetime_parsing": gettext_lazy("Dates must be written YYYY-MM-DD."),
+    "date_parsing": gettext_lazy("Dates must be written YYYY-MM-DD."),
+    "date_type": gettext_lazy("Dates must be written YYYY-MM-DD."),
+    "literal_error": gettext_lazy("This value is not one of the allowed choices."),
+    "enum": gettext_lazy("This value is not one of the allowed choices."),
+    "string_too_long": gettext_lazy("This value is too long."),
+    "string_too_short": gettext_lazy("This value is too short."),
+    "greater_than_equal": gettext_lazy("This value is too small."),
+    "less_than_equal": gettext_lazy("This value is too large."),
+    "extra_forbidden": gettext_lazy("This field is not recognised."),
+    "json_invalid": gettext_lazy("The request body is not valid JSON."),
+    "model_attributes_type": gettext_lazy("The request body must be a JSON object."),
+    "dict_type": gettext_lazy("Must be a JSON object."),
+    "list_type": gettext_lazy("Must be a list."),
 }
 
 
@@ -58,9 +58,11 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for error in errors:
         name = _field_name(error.get("loc", ()))
-        message = str(_MESSAGES.get(str(error.get("type")), _lazy("This value is not valid.")))
+        message = str(_MESSAGES.get(str(error.get("type")), gettext_lazy("This value is not valid.")))
         if str(error.get("type")) == "value_error":
-            message = str(error.get("msg", "")).removeprefix("Value error, ") or str(_lazy("This value is not valid."))
+            message = str(error.get("msg", "")).removeprefix("Value error, ") or str(
+                gettext_lazy("This value is not valid.")
+            )
         fields.setdefault(name, []).append(message)
     return fields
 

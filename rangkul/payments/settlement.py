@@ -50,6 +50,7 @@ from rangkul.payments.models import (
     SettlementStatus,
 )
 from rangkul.payments.services import payment_record
+from rangkul.payments.settlement_display import REPORT_COLUMNS, note_text
 
 SUMMARY_KEYS = ("lines", "matched", "duplicates", "unmatched", "mismatched")
 _OUTCOME_KEY = {
@@ -59,7 +60,6 @@ _OUTCOME_KEY = {
     LineOutcome.MISMATCHED: "mismatched",
     LineOutcome.INVALID: "invalid",
 }
-REPORT_COLUMNS = ["line", "external_reference", "payment_code", "amount_idr", "outcome", "note", "payment_status"]
 
 
 def file_sha256(path: Path) -> str:
@@ -496,7 +496,7 @@ def settlement_report_csv(file: SettlementFile) -> str:
     """The per-line report: what each line of the file matched and what became of its money."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(REPORT_COLUMNS)
+    writer.writerow([str(header) for _key, header in REPORT_COLUMNS])
     for line in file.lines.select_related("payment").order_by("line_number").iterator():
         writer.writerow(
             [
@@ -504,9 +504,9 @@ def settlement_report_csv(file: SettlementFile) -> str:
                 line.external_reference,
                 line.payment_code,
                 "" if line.amount_idr is None else line.amount_idr,
-                line.outcome,
-                line.note,
-                line.payment.status if line.payment else "",
+                line.get_outcome_display(),
+                note_text(line.note),
+                line.payment.get_status_display() if line.payment else "",
             ]
         )
     return out.getvalue()
