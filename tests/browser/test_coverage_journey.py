@@ -1,4 +1,4 @@
-"""An analyst on a phone, JavaScript off and on, takes a coverage snapshot, narrows it to a province and downloads it."""
+"""An analyst on a phone, JavaScript off and on: a coverage snapshot, narrowed to a province, downloaded."""
 
 from __future__ import annotations
 
