@@ -87,4 +87,4 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -rf $(VENV) $(NODE_DIR) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm

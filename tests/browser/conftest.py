@@ -134,7 +134,7 @@ def scripts_run(page: Page) -> bool:
 
 
 def _prepare_for_axe(page: Page) -> None:
-    """Settle htmx, then load axe-core; with JavaScript off, timers never fire, so axe's run on microtasks."""
+    """Settle htmx, then load axe-core; with JavaScript off, timers never fire, so axe runs on microtasks."""
     page.wait_for_load_state("load")
     if scripts_run(page):
         # Checked as a person sees it: no htmx request in flight, nothing half swapped in.

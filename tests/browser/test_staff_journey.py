@@ -126,6 +126,10 @@ OFFICE_PAGES = [
     "/office/pembayaran/rekonsiliasi/",
     "/office/iuran/penyesuaian/",
     "/office/analitik/",
+    "/mitra/",
+    "/mitra/anggota/",
+    "/mitra/impor/",
+    "/mitra/impor/unggah/",
     "/mitra/organisasi/",
     "/wilayah/",
 ]
