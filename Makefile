@@ -9,8 +9,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Test processes for `make test` (pytest-xdist): one per core; PYTEST_WORKERS=0 runs in this process.
 PYTEST_WORKERS ?= auto
+# axe-core, the accessibility engine the browser journeys inject (npm registry, exact version).
+AXE_CORE_VERSION := 4.14.1
+NODE_DIR := var/node
+AXE := $(NODE_DIR)/node_modules/axe-core/axe.min.js
 
-.PHONY: demo serve install install-dev migrate test test-browser lint fmt types imports check-migrations messages bench worker clean
+.PHONY: demo serve install install-dev axe migrate test test-browser lint fmt types imports check-migrations messages bench worker clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +30,13 @@ $(DEV_STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 install-dev: $(DEV_STAMP)
+
+$(AXE): Makefile
+	npm install --prefix $(NODE_DIR) --no-save --no-package-lock --no-audit --no-fund axe-core@$(AXE_CORE_VERSION)
+	touch $@
+
+## axe: install axe-core for the browser journeys' accessibility checks (needs npm)
+axe: $(AXE)
 
 migrate: $(STAMP)
 	$(PY) manage.py migrate --noinput
@@ -77,8 +88,8 @@ test: lint types check-migrations imports
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: treating as a failure"; exit 1; fi; exit $$rc
 
 ## test-browser: end-to-end journeys in the system Chromium (/usr/bin/chromium)
-test-browser: $(DEV_STAMP)
-	@RANGKUL_ENV=test $(BIN)/pytest -m browser $(PYTEST_ARGS); rc=$$?; \
+test-browser: $(DEV_STAMP) $(AXE)
+	@RANGKUL_ENV=test RANGKUL_AXE_JS=$(AXE) $(BIN)/pytest -m browser $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no browser tests were collected: treating as a failure"; exit 1; fi; exit $$rc
 
 ## messages: refresh and compile the Indonesian catalogue (needs GNU gettext)
@@ -90,4 +101,4 @@ bench: $(DEV_STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -rf $(VENV) $(NODE_DIR) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -39,6 +39,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["subject_type", "subject_id", "-occurred_at"], name="audit_subject_idx"),
             models.Index(fields=["actor", "-occurred_at"], name="audit_actor_idx"),
             models.Index(fields=["action"], name="audit_action_idx", opclasses=["varchar_pattern_ops"]),
+            # The log is searched by what it shows: a membership number (equal, or an heir's prefix).
+            models.Index(fields=["subject_label"], name="audit_subject_label_idx", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from rangkul.audit.models import AuditEvent
 
@@ -14,10 +14,18 @@ def audit_event_list(
     actor: str = "",
     subject_type: str = "",
     subject_id: str = "",
+    subject: str = "",
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> QuerySet[AuditEvent]:
+    """Audit rows, newest first. ``action`` is an action or a group's prefix ("registry.").
+
+    ``subject`` is what the log shows in its Subject column: a member's rows are labelled
+    with the membership number, an heir's with "<membership number> / <relationship>".
+    """
     qs = AuditEvent.objects.select_related("actor")
+    if subject:
+        qs = qs.filter(Q(subject_label=subject) | Q(subject_label__startswith=f"{subject} /"))
     filters: dict[str, Any] = {}
     if action:
         filters["action__startswith"] = action

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import BaseModel
@@ -34,27 +34,27 @@ def _field_name(loc: Any) -> str:
 
 
 _MESSAGES = {
-    "missing": _lazy("This field is required."),
-    "string_type": _lazy("Must be text."),
-    "int_parsing": _lazy("Must be a whole number."),
-    "int_type": _lazy("Must be a whole number."),
-    "int_from_float": _lazy("Must be a whole number."),
-    "bool_parsing": _lazy("Must be true or false."),
-    "bool_type": _lazy("Must be true or false."),
-    "date_from_datetime_parsing": _lazy("Dates must be written YYYY-MM-DD."),
-    "date_parsing": _lazy("Dates must be written YYYY-MM-DD."),
-    "date_type": _lazy("Dates must be written YYYY-MM-DD."),
-    "literal_error": _lazy("This value is not one of the allowed choices."),
-    "enum": _lazy("This value is not one of the allowed choices."),
-    "string_too_long": _lazy("This value is too long."),
-    "string_too_short": _lazy("This value is too short."),
-    "greater_than_equal": _lazy("This value is too small."),
-    "less_than_equal": _lazy("This value is too large."),
-    "extra_forbidden": _lazy("This field is not recognised."),
-    "json_invalid": _lazy("The request body is not valid JSON."),
-    "model_attributes_type": _lazy("The request body must be a JSON object."),
-    "dict_type": _lazy("Must be a JSON object."),
-    "list_type": _lazy("Must be a list."),
+    "missing": gettext_lazy("This field is required."),
+    "string_type": gettext_lazy("Must be text."),
+    "int_parsing": gettext_lazy("Must be a whole number."),
+    "int_type": gettext_lazy("Must be a whole number."),
+    "int_from_float": gettext_lazy("Must be a whole number."),
+    "bool_parsing": gettext_lazy("Must be true or false."),
+    "bool_type": gettext_lazy("Must be true or false."),
+    "date_from_datetime_parsing": gettext_lazy("Dates must be written YYYY-MM-DD."),
+    "date_parsing": gettext_lazy("Dates must be written YYYY-MM-DD."),
+    "date_type": gettext_lazy("Dates must be written YYYY-MM-DD."),
+    "literal_error": gettext_lazy("This value is not one of the allowed choices."),
+    "enum": gettext_lazy("This value is not one of the allowed choices."),
+    "string_too_long": gettext_lazy("This value is too long."),
+    "string_too_short": gettext_lazy("This value is too short."),
+    "greater_than_equal": gettext_lazy("This value is too small."),
+    "less_than_equal": gettext_lazy("This value is too large."),
+    "extra_forbidden": gettext_lazy("This field is not recognised."),
+    "json_invalid": gettext_lazy("The request body is not valid JSON."),
+    "model_attributes_type": gettext_lazy("The request body must be a JSON object."),
+    "dict_type": gettext_lazy("Must be a JSON object."),
+    "list_type": gettext_lazy("Must be a list."),
 }
 
 
@@ -62,9 +62,11 @@ def validation_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for error in errors:
         name = _field_name(error.get("loc", ()))
-        message = str(_MESSAGES.get(str(error.get("type")), _lazy("This value is not valid.")))
+        message = str(_MESSAGES.get(str(error.get("type")), gettext_lazy("This value is not valid.")))
         if str(error.get("type")) == "value_error":
-            message = str(error.get("msg", "")).removeprefix("Value error, ") or str(_lazy("This value is not valid."))
+            message = str(error.get("msg", "")).removeprefix("Value error, ") or str(
+                gettext_lazy("This value is not valid.")
+            )
         fields.setdefault(name, []).append(message)
     return fields
 
@@ -166,13 +168,13 @@ _STATUS_CODES = {
     500: "server_error",
 }
 _STATUS_MESSAGES = {
-    400: _lazy("The request could not be read."),
-    401: _lazy("A valid API key or login is required."),
-    403: _lazy("You do not have permission to do this."),
-    404: _lazy("Not found."),
-    405: _lazy("This method is not allowed here."),
-    413: _lazy("The request body is too large."),
-    500: _lazy("Something went wrong on our side. Please try again later."),
+    400: gettext_lazy("The request could not be read."),
+    401: gettext_lazy("A valid API key or login is required."),
+    403: gettext_lazy("You do not have permission to do this."),
+    404: gettext_lazy("Not found."),
+    405: gettext_lazy("This method is not allowed here."),
+    413: gettext_lazy("The request body is too large."),
+    500: gettext_lazy("Something went wrong on our side. Please try again later."),
 }
 
 
@@ -180,7 +182,7 @@ def error_response(status: int, *, code: str | None = None, message: str | None 
     """The error shape for a failure that never reached the API's handlers (routing, size, method)."""
     body = {
         "code": code or _STATUS_CODES.get(status, "error"),
-        "message": message or str(_STATUS_MESSAGES.get(status, _lazy("The request could not be handled."))),
+        "message": message or str(_STATUS_MESSAGES.get(status, gettext_lazy("The request could not be handled."))),
         "fields": {},
     }
     return HttpResponse(json.dumps(body), status=status, content_type="application/json; charset=utf-8")

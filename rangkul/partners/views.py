@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rangkul.contributions.selectors import worker_status
@@ -58,10 +58,10 @@ from rangkul.partners.services import (
 
 PAGE_SIZE = 50
 CONTRIBUTION_STATUS_LABELS = {
-    "registered": _lazy("Registered, nothing paid yet"),
-    "active": _lazy("Active (protected)"),
-    "in_arrears": _lazy("In arrears"),
-    "ended": _lazy("Ended (arrears too old)"),
+    "registered": gettext_lazy("Registered, nothing paid yet"),
+    "active": gettext_lazy("Active (protected)"),
+    "in_arrears": gettext_lazy("In arrears"),
+    "ended": gettext_lazy("Ended (arrears too old)"),
 }
 View = Callable[..., HttpResponseBase]
 

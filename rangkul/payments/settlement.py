@@ -52,10 +52,12 @@ from rangkul.payments.models import (
     SettlementStatus,
 )
 from rangkul.payments.services import payment_record
+from rangkul.payments.settlement_display import REPORT_COLUMNS, note_text
 
 logger = logging.getLogger("rangkul.payments")
 
 SUMMARY_KEYS = ("lines", "matched", "duplicates", "unmatched", "mismatched")
+_REQUIRED_COLUMNS = ("external_reference", "amount_idr", "paid_at")
 _OUTCOME_KEY = {
     LineOutcome.MATCHED: "matched",
     LineOutcome.DUPLICATE: "duplicates",
@@ -63,8 +65,6 @@ _OUTCOME_KEY = {
     LineOutcome.MISMATCHED: "mismatched",
     LineOutcome.INVALID: "invalid",
 }
-_REQUIRED_COLUMNS = ("external_reference", "amount_idr", "paid_at")
-REPORT_COLUMNS = ["line", "external_reference", "payment_code", "amount_idr", "outcome", "note", "payment_status"]
 
 
 def file_sha256(path: Path) -> str:
@@ -538,7 +538,7 @@ def settlement_report_csv(file: SettlementFile) -> str:
     """The per-line report: what each line of the file matched and what became of its money."""
     out = io.StringIO()
     writer = safe_csv_writer(out)
-    writer.writerow(REPORT_COLUMNS)
+    writer.writerow([str(header) for _key, header in REPORT_COLUMNS])
     for line in file.lines.select_related("payment").order_by("line_number").iterator():
         writer.writerow(
             [
@@ -546,9 +546,9 @@ def settlement_report_csv(file: SettlementFile) -> str:
                 line.external_reference,
                 line.payment_code,
                 "" if line.amount_idr is None else line.amount_idr,
-                line.outcome,
-                line.note,
-                line.payment.status if line.payment else "",
+                line.get_outcome_display(),
+                note_text(line.note),
+                line.payment.get_status_display() if line.payment else "",
             ]
         )
     return out.getvalue()

@@ -38,6 +38,9 @@ class RegionPickerMixin(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         selected = self._selected()
+        if not self.is_bound:
+            # An edit form's initial value is the village; the levels above it must show as chosen too.
+            self.initial = {**self.initial, **{name: selected[name] for name in LEVEL_FIELDS if selected[name]}}
         placeholders = {
             "province": _("— choose a province —"),
             "regency": _("— choose a regency / city —"),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.models import BranchOffice
 from rangkul.core.errors import ApplicationError
+from rangkul.core.widgets import IsoDateInput
 from rangkul.regions.forms import RegionPickerMixin
 from rangkul.registry.models import Relationship, Sex, Worker
 from rangkul.registry.selectors import occupation_list
@@ -24,12 +25,17 @@ def occupation_choices(*, blank: str) -> list[tuple[str, str]]:
     return [("", blank), *((o.code, o.name) for o in occupation_list())]
 
 
-def add_service_error(form: forms.BaseForm, error: ApplicationError) -> None:
-    """Place a service's field errors on the form's fields (renaming where the form differs)."""
+def add_service_error(form: forms.BaseForm, error: ApplicationError, *, keep_form_errors: bool = False) -> None:
+    """Place a service's field errors on the form's fields (renaming where the form differs).
+
+    ``keep_form_errors``: a field that already has the form's own error keeps only that one.
+    """
     for name, messages in error.fields.items():
         target = SERVICE_TO_FORM.get(name, name)
         if name.startswith("heirs.0."):
             target = "heir_" + name.removeprefix("heirs.0.")
+        if keep_form_errors and target in form.errors:
+            continue
         for message in messages:
             form.add_error(target if target in form.fields else None, message)
     if not error.fields:
@@ -66,7 +72,7 @@ class WorkerSearchForm(forms.Form):
 
 class _WorkerFields(RegionPickerMixin):
     full_name = forms.CharField(label=_("Full name (as on the KTP)"), max_length=150)
-    birth_date = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = forms.DateField(label=_("Date of birth"), widget=IsoDateInput)
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, widget=forms.RadioSelect)
     phone = forms.CharField(
         label=_("Mobile number"), max_length=32, widget=forms.TextInput(attrs={"inputmode": "tel", "type": "tel"})
@@ -198,13 +204,19 @@ class WorkerEditForm(_WorkerFields):
                 changed[EDIT_FIELD_TO_SERVICE[name]] = "" if value is None else value
         return changed
 
+    def readable_changes(self) -> dict[str, Any]:
+        """The changes whose fields the form could read, for checking the rules while it has errors."""
+        return {
+            EDIT_FIELD_TO_SERVICE[name]: "" if self.cleaned_data[name] is None else self.cleaned_data[name]
+            for name in self.changed_data
+            if name in EDIT_FIELD_TO_SERVICE and name in self.cleaned_data and name not in self.errors
+        }
+
 
 class HeirForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=150)
     relationship = forms.ChoiceField(label=_("Relationship"), choices=Relationship.choices)
-    birth_date = forms.DateField(
-        label=_("Date of birth (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    birth_date = forms.DateField(label=_("Date of birth (optional)"), required=False, widget=IsoDateInput)
     nik = forms.CharField(
         label=_("NIK (optional)"),
         max_length=32,
@@ -227,3 +239,17 @@ class HeirForm(forms.Form):
 
 class DuplicateResolveForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DuplicateMergeForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why are these the same person?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required; kept in the audit log."),
+        error_messages={"required": _("Say why the records are merged.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("I compared the facts above: these two records are the same person."),
+        error_messages={"required": _("Tick the box to confirm that these records are the same person.")},
+    )

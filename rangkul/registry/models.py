@@ -260,3 +260,8 @@ class PossibleDuplicate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ~ {self.other_id} ({self.reason})"
+
+    def merge_order(self) -> tuple[Worker, Worker]:
+        """(the record that stays, the record merged into it): the older registration stays."""
+        older, newer = sorted([self.worker, self.other], key=lambda w: (w.registered_at, w.pk))
+        return older, newer

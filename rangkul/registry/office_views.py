@@ -26,6 +26,7 @@ from rangkul.core.htmx import is_htmx, render_page_or_fragment, search_recall, s
 from rangkul.regions.forms import REFRESH_FIELD
 from rangkul.registry import services
 from rangkul.registry.forms import (
+    DuplicateMergeForm,
     DuplicateResolveForm,
     HeirForm,
     OfficeRegistrationForm,
@@ -180,7 +181,13 @@ def worker_edit_view(request: HttpRequest, membership_number: str) -> HttpRespon
     initial = WorkerEditForm.initial_for(worker)
     if request.method == "POST":
         form = WorkerEditForm(request.POST, initial=initial)
-        if REFRESH_FIELD not in request.POST and form.is_valid():
+        if REFRESH_FIELD not in request.POST and not form.is_valid():
+            # One round: the registry's rules on the fields the form could read, beside its own errors.
+            try:
+                services.worker_update_check(worker=worker, changes=form.readable_changes())
+            except ApplicationError as exc:
+                add_service_error(form, exc, keep_form_errors=True)
+        elif REFRESH_FIELD not in request.POST:
             changes = form.changes()
             if not changes:
                 messages.info(request, _("Nothing was changed."))
@@ -284,18 +291,37 @@ def duplicate_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @office_view("accounts.register_worker")
+@require_http_methods(["GET", "POST"])
+def duplicate_merge_view(request: HttpRequest, duplicate_id: int) -> HttpResponse:
+    """Shows the facts that decide whether two records are one person, and merges only when confirmed."""
+    duplicate = duplicate_get_for_user(user=request.user, duplicate_id=duplicate_id)
+    form = DuplicateMergeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.duplicate_merge(actor=request.user, duplicate=duplicate, note=form.cleaned_data["note"])
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("The newer record was merged into the older one."))
+            return redirect("registry:duplicates")
+    stays, merged = duplicate.merge_order()
+    return render(
+        request,
+        "registry/office_merge.html",
+        {"duplicate": duplicate, "stays": stays, "merged": merged, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@office_view("accounts.register_worker")
 @require_POST
-def duplicate_resolve_view(request: HttpRequest, duplicate_id: int, action: str) -> HttpResponse:
+def duplicate_dismiss_view(request: HttpRequest, duplicate_id: int) -> HttpResponse:
     duplicate = duplicate_get_for_user(user=request.user, duplicate_id=duplicate_id)
     form = DuplicateResolveForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        if action == "merge":
-            services.duplicate_merge(actor=request.user, duplicate=duplicate, note=note)
-            messages.success(request, _("The newer record was merged into the older one."))
-        else:
-            services.duplicate_dismiss(actor=request.user, duplicate=duplicate, note=note)
-            messages.success(request, _("Marked as two different people."))
+        services.duplicate_dismiss(actor=request.user, duplicate=duplicate, note=note)
+        messages.success(request, _("Marked as two different people."))
     except ApplicationError as exc:
         detail = "; ".join(m for msgs in exc.fields.values() for m in msgs) or str(exc.message)
         messages.error(request, detail)

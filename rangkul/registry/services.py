@@ -1219,6 +1219,36 @@ UPDATABLE_FIELDS = {
 }
 
 
+def _worker_current(worker: Worker) -> dict[str, Any]:
+    """The worker's values as ``RegistrationInput`` fields, the base that an update changes."""
+    return {
+        "nik": worker.nik,
+        "full_name": worker.full_name,
+        "birth_date": worker.birth_date,
+        "sex": worker.sex,
+        "phone": worker.phone,
+        "village_code": worker.village_id,
+        "occupation_code": worker.occupation.code,
+        "second_occupation_code": worker.second_occupation.code if worker.second_occupation else "",
+        "declared_income_idr": worker.declared_income_idr,
+        "jht": worker.jht,
+        "payment_period_months": worker.payment_period_months,
+        "email": worker.email,
+        "address": worker.address,
+        "postal_code": worker.postal_code,
+    }
+
+
+def worker_update_check(*, worker: Worker, changes: Mapping[str, Any]) -> None:
+    """``worker_update``'s rules on ``changes`` without writing: raises ValidationFailed with every problem.
+
+    A form that has errors of its own calls this with the values it could read, so that
+    staff see all problems in one round instead of one layer at a time.
+    """
+    known = {key: value for key, value in changes.items() if key in UPDATABLE_FIELDS}
+    _clean(RegistrationInput(**{**_worker_current(worker), **known}), check_age=False)
+
+
 @transaction.atomic
 def worker_update(*, actor: Any, worker: Worker, changes: Mapping[str, Any], reason: str) -> Worker:
     """Change a worker's data with a mandatory reason; the NIK itself is never edited here.
@@ -1241,22 +1271,7 @@ def worker_update(*, actor: Any, worker: Worker, changes: Mapping[str, Any], rea
         .select_related("occupation", "second_occupation", "branch")
         .get(pk=worker.pk)
     )
-    current = {
-        "nik": worker.nik,
-        "full_name": worker.full_name,
-        "birth_date": worker.birth_date,
-        "sex": worker.sex,
-        "phone": worker.phone,
-        "village_code": worker.village_id,
-        "occupation_code": worker.occupation.code,
-        "second_occupation_code": worker.second_occupation.code if worker.second_occupation else "",
-        "declared_income_idr": worker.declared_income_idr,
-        "jht": worker.jht,
-        "payment_period_months": worker.payment_period_months,
-        "email": worker.email,
-        "address": worker.address,
-        "postal_code": worker.postal_code,
-    }
+    current = _worker_current(worker)
     merged = RegistrationInput(**{**current, **dict(changes)})
     cleaned = _clean(merged, check_age=False)
     before = _worker_audit(worker)
@@ -1416,8 +1431,7 @@ def duplicate_merge(*, actor: Any, duplicate: PossibleDuplicate, note: str) -> P
     if not note:
         raise ValidationFailed(_("Some fields are not valid."), fields={"note": [_("Say why the records are merged.")]})
     duplicate = _duplicate_open(duplicate)
-    pair = sorted([duplicate.worker, duplicate.other], key=lambda w: (w.registered_at, w.pk))
-    older, newer = pair
+    older, newer = duplicate.merge_order()
     if older.status != WorkerStatus.ACTIVE or newer.status != WorkerStatus.ACTIVE:
         raise Conflict(_("One of these records was already merged."), code="already_merged")
     Worker.objects.filter(pk=newer.pk).update(status=WorkerStatus.MERGED, merged_into=older)

@@ -1,9 +1,17 @@
-"""Playwright harness: the system Chromium (Debian package), never a downloaded browser."""
+"""Playwright harness: the system Chromium (Debian package), never a downloaded browser.
+
+Every journey calls ``assert_accessible(page)`` on the pages it walks: axe-core (an
+exact npm version, installed by ``make axe``) must find no serious or critical
+violation, tap targets must be at least 44 px tall and the page must not scroll sideways.
+"""
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -20,6 +28,10 @@ CHROMIUM_ARGS = [
 ]
 PHONE_VIEWPORT = {"width": 360, "height": 740}
 ARTIFACTS = Path(os.environ.get("RANGKUL_BROWSER_ARTIFACTS", "test-results"))
+ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = Path(os.environ.get("RANGKUL_AXE_JS", ROOT / "var/node/node_modules/axe-core/axe.min.js"))
+BLOCKING_IMPACTS = ("serious", "critical")
+MIN_TAP_TARGET_PX = 44
 
 
 @pytest.fixture(scope="session")
@@ -87,3 +99,110 @@ def wait_for_htmx(page: Page) -> None:
             return picker && !busy && picker['htmx-internal-data'] && picker['htmx-internal-data'].initHash;
         }"""
     )
+
+
+def _pinned_axe_version() -> str:
+    match = re.search(r"^AXE_CORE_VERSION\s*:=\s*(\S+)", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert match, "the Makefile pins axe-core with AXE_CORE_VERSION := x.y.z"
+    return match.group(1)
+
+
+@cache
+def axe_source() -> str:
+    """axe-core's script, checked to be the version the Makefile pins."""
+    if not AXE_JS.is_file():
+        pytest.fail(f"axe-core not found at {AXE_JS}: run `make axe` (needs npm).")
+    package = json.loads((AXE_JS.parent / "package.json").read_text())
+    if package["version"] != _pinned_axe_version():
+        pytest.fail(
+            f"axe-core {package['version']} installed, the Makefile pins {_pinned_axe_version()}: run `make axe`."
+        )
+    return AXE_JS.read_text()
+
+
+def scripts_run(page: Page) -> bool:
+    """Whether the page runs its own scripts (False in a context with JavaScript off)."""
+    return page.evaluate(
+        """() => {
+            const probe = document.createElement('script');
+            probe.textContent = 'window.__rangkulScriptsRun = true';
+            document.head.appendChild(probe);
+            probe.remove();
+            return window.__rangkulScriptsRun === true;
+        }"""
+    )
+
+
+def _prepare_for_axe(page: Page) -> None:
+    """Settle htmx, then load axe-core; with JavaScript off, timers never fire, so axe runs on microtasks."""
+    page.wait_for_load_state("load")
+    if scripts_run(page):
+        # Checked as a person sees it: no htmx request in flight, nothing half swapped in.
+        page.wait_for_function(
+            "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added')"
+        )
+    else:
+        page.evaluate(
+            """() => {
+                window.setTimeout = (callback, _delay, ...args) => {
+                    Promise.resolve().then(() => callback(...args));
+                    return 0;
+                };
+                window.clearTimeout = () => {};
+            }"""
+        )
+    page.evaluate(axe_source())
+
+
+def axe_violations(page: Page, *, impacts: Iterable[str] = BLOCKING_IMPACTS) -> list[dict[str, object]]:
+    """axe-core's violations of the given impacts on the page as it is now (JavaScript on or off)."""
+    _prepare_for_axe(page)
+    violations = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ['violations']});
+            return result.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map((n) => ({target: n.target.join(' '), summary: n.failureSummary})),
+            }));
+        }"""
+    )
+    wanted = set(impacts)
+    return [v for v in violations if v["impact"] in wanted]
+
+
+def small_tap_targets(page: Page) -> list[str]:
+    """Visible controls shorter than 44 px: buttons, fields, and links that stand alone (menus, pagers)."""
+    return page.evaluate(
+        """(minimum) => {
+            const selector = 'button, select, textarea, a.button, [role=button], '
+                + 'input:not([type=hidden]):not([type=checkbox]):not([type=radio]), '
+                + 'nav a, .menu a, .pager a, label:has(> input[type=checkbox]), label:has(> input[type=radio])';
+            const small = [];
+            for (const element of document.querySelectorAll(selector)) {
+                const box = element.getBoundingClientRect();
+                const style = getComputedStyle(element);
+                if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;
+                if (element.closest('.skip')) continue;
+                if (box.height < minimum - 0.5) {
+                    const name = (element.innerText || element.value || element.name || '').trim().slice(0, 40);
+                    small.push(`${element.tagName.toLowerCase()} "${name}" is ${Math.round(box.height)}px tall`);
+                }
+            }
+            return small;
+        }""",
+        MIN_TAP_TARGET_PX,
+    )
+
+
+def assert_accessible(page: Page) -> None:
+    """No serious or critical axe-core violation, tap targets at least 44 px tall, no sideways scrolling."""
+    violations = axe_violations(page)
+    report = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}\n"
+        + "\n".join(f"    {n['target']}: {n['summary']}" for n in v["nodes"][:5])  # type: ignore[attr-defined]
+        for v in violations
+    )
+    assert not violations, f"axe-core found serious or critical violations on {page.url}:\n{report}"
+    small = small_tap_targets(page)
+    assert not small, f"tap targets under {MIN_TAP_TARGET_PX}px on {page.url}:\n" + "\n".join(small)
+    assert_no_horizontal_scroll(page)

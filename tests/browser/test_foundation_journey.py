@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD
-from tests.browser.conftest import assert_no_horizontal_scroll, wait_for_htmx
+from tests.browser.conftest import assert_accessible, wait_for_htmx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +18,7 @@ def test_landing_in_indonesian_then_english(live_server, phone_page: Page) -> No
     expect(phone_page.locator("html")).to_have_attribute("lang", "id")
     expect(phone_page.get_by_role("heading", level=1)).to_contain_text("Perlindungan kerja")
     expect(phone_page.get_by_test_id("landing-price")).to_contain_text("Rp")
-    assert_no_horizontal_scroll(phone_page)
+    assert_accessible(phone_page)
 
     phone_page.get_by_test_id("lang-en").click()
     expect(phone_page.locator("html")).to_have_attribute("lang", "en")

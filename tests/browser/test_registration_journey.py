@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from rangkul.messaging.backends import locmem
 from rangkul.registry.models import Occupation
 from rangkul.registry.tests.factories import make_nik
-from tests.browser.conftest import assert_no_horizontal_scroll, wait_for_htmx
+from tests.browser.conftest import assert_accessible, wait_for_htmx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +49,7 @@ def last_code(purpose: str) -> str:
 def next_step(page: Page, number: int) -> None:
     page.get_by_test_id("next").click()
     expect(page.get_by_test_id("wizard-step")).to_contain_text(str(number))
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
 
 
 def test_register_login_add_heir_and_download(
@@ -62,7 +62,7 @@ def test_register_login_add_heir_and_download(
     page.goto(live_server.url + "/peserta/daftar/")
     expect(page.locator("html")).to_have_attribute("lang", "id")
     expect(page.get_by_test_id("wizard-step")).to_contain_text("1")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     page.locator("input[name=nik]").fill(nik)
     page.locator("input[name=full_name]").fill("dewi   lestari")
     page.locator("input[name=birth_date]").fill(BIRTH.isoformat())
@@ -74,7 +74,7 @@ def test_register_login_add_heir_and_download(
     page.locator("input[name=phone]").fill(PHONE)
     page.get_by_test_id("send-code").click()
     expect(page.locator("input[name=code]")).to_be_visible()
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     page.locator("input[name=code]").fill(last_code("otp_register"))
     page.get_by_test_id("verify-code").click()
     expect(page.get_by_test_id("wizard-step")).to_contain_text("3")
@@ -92,7 +92,7 @@ def test_register_login_add_heir_and_download(
     page.locator("select[name=village]").select_option("33.74.01.1001")
     page.locator("input[name=address]").fill("Jl. Pandanaran 5 RT 02/RW 03")
     page.locator("input[name=postal_code]").fill("50134")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     next_step(page, 4)
 
     # 4. Work and contributions
@@ -124,21 +124,21 @@ def test_register_login_add_heir_and_download(
     membership_number = number.inner_text()
     expect(page.get_by_test_id("nik-masked")).to_have_text(f"{nik[:4]} •••• •••• ••••")
     assert nik not in page.content()
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
 
     # Signed in by the registration itself (the phone was verified): straight to "Akun saya".
     page.get_by_test_id("go-account").click()
     expect(page).to_have_url(re.compile(r"/peserta/akun/$"))
     expect(page.get_by_test_id("membership-number")).to_have_text(membership_number)
     expect(page.get_by_test_id("nik-masked")).to_contain_text("••••")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
 
     # Add a second heir from "Akun saya"
     page.get_by_test_id("add-heir").click()
     page.locator("input[name=full_name]").fill("putri lestari")
     page.locator("select[name=relationship]").select_option("child")
     page.locator("input[name=birth_date]").fill("2016-03-09")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     page.get_by_test_id("save-heir").click()
     expect(page.get_by_test_id("heir-list")).to_contain_text("Putri Lestari")
 
@@ -180,7 +180,7 @@ def test_registration_steps_work_without_javascript(live_server, browser, sms_ou
         page.locator(f"select[name={name}]").select_option(code)
         page.locator("button[name=_region_refresh]").click()
     page.locator("select[name=village]").select_option("33.74.02.1001")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     page.get_by_test_id("next").click()
     expect(page.get_by_test_id("wizard-step")).to_contain_text("4")
     context.close()

@@ -11,7 +11,7 @@ from conftest import PASSWORD
 from rangkul.messaging.backends import locmem
 from rangkul.payments.models import Payment, Receipt
 from rangkul.payments.tests.factories import billed_member, seed_reference_data
-from tests.browser.conftest import assert_no_horizontal_scroll
+from tests.browser.conftest import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +49,7 @@ def test_pay_a_bill_in_the_sandbox_then_see_the_receipt(
     page.goto(live_server.url + "/bayar/simulasi/")
     # Indonesian once the lead merges the payments catalogue; the English msgid until then.
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile("Simulasi pembayaran|Payment simulation"))
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     page.locator("input[name=payment_code]").fill(bill.payment_code)
     page.locator("[data-testid=sandbox-code-form] button[type=submit]").click()
     expect(page.get_by_test_id("sandbox-amount")).to_contain_text(f"{bill.amount_idr:,}".replace(",", "."))
@@ -82,7 +82,7 @@ def test_pay_a_bill_in_the_sandbox_then_see_the_receipt(
     expect(page.get_by_test_id("receipt-number")).to_have_text(number)
     expect(page.get_by_test_id("receipt-member")).to_have_text(worker.membership_number)
     expect(page.get_by_test_id("receipt-months")).not_to_have_text("—")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
 
     # 5. The member is active and covered today (the coverage API, as branch staff read it).
     staff = browser.new_context(locale="id-ID")

@@ -11,7 +11,7 @@ from rangkul.contributions.models import Bill, BillStatus
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.tests.factories import ensure_reference_data, member
 from rangkul.messaging.backends import locmem
-from tests.browser.conftest import assert_no_horizontal_scroll
+from tests.browser.conftest import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +47,7 @@ def test_member_gets_a_payment_code_and_opens_the_card(live_server, phone_page: 
 
     page.goto(live_server.url + "/iuran/saya/")
     expect(page.get_by_test_id("status-label")).to_be_visible()
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     page.get_by_test_id("pay-link").click()
     page.locator("select[name=months]").select_option("3")
     page.get_by_test_id("create-bill").click()
@@ -55,10 +55,10 @@ def test_member_gets_a_payment_code_and_opens_the_card(live_server, phone_page: 
     bill = Bill.objects.get(worker=worker, status=BillStatus.OPEN)
     expect(page.get_by_test_id("payment-code")).to_have_text(payment_code_format(bill.payment_code))
     expect(page.get_by_test_id("bill-amount")).to_have_text(f"Rp{bill.amount_idr:,}".replace(",", "."))
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
 
     page.goto(live_server.url + "/iuran/saya/")
     page.get_by_test_id("card-link").click()
     expect(page.get_by_test_id("card-number")).to_have_text(worker.membership_number)
     expect(page.locator("[data-testid=card-qr] svg")).to_be_visible()
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)

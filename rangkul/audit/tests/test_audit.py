@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from conftest import PASSWORD
+from rangkul.audit.display import action_label, changes, field_label
 from rangkul.audit.models import AuditEvent
 from rangkul.audit.services import audit_record, mask_values
 from rangkul.core import context
@@ -63,23 +67,90 @@ def test_audit_page_needs_the_permission(client, analyst):
     assert client.get(reverse("audit:log")).status_code == 403
 
 
+def _results(client, query=None):
+    """The results fragment only, so that the filter form's own options do not count."""
+    return client.get(reverse("audit:log"), query or {}, HTTP_HX_REQUEST="true").content.decode()
+
+
 def test_audit_page_filters(client, branch_officer):
     audit_record(actor=None, action="regions.loaded", subject_type="regions")
     audit_record(actor=branch_officer, action="accounts.api_key_created", subject_type="accounts.apikey")
     client.login(username=branch_officer.username, password=PASSWORD)
-    page = client.get(reverse("audit:log")).content.decode()
-    assert "regions.loaded" in page and "accounts.api_key_created" in page
-    filtered = client.get(reverse("audit:log"), {"action": "regions"}).content.decode()
-    assert "regions.loaded" in filtered and "accounts.api_key_created" not in filtered
+    with translation.override("id"):
+        loaded, created = action_label("regions.loaded"), action_label("accounts.api_key_created")
+    page = _results(client)
+    assert loaded in page and created in page
+    assert "regions.loaded" not in page, "actions are shown in words, not as codes"
+    for group in ("regions.", "regions"):
+        filtered = _results(client, {"action": group})
+        assert loaded in filtered and created not in filtered
+    exact = _results(client, {"action": "accounts.api_key_created"})
+    assert created in exact and loaded not in exact
     fragment = client.get(reverse("audit:log"), {"actor": branch_officer.username[:6]}, HTTP_HX_REQUEST="true")
     assert "<html" not in fragment.content.decode()
 
 
+def test_audit_page_filters_by_the_membership_number_it_shows(client, branch_officer):
+    audit_record(
+        actor=None, action="registry.worker_updated", subject_type="registry.worker", subject_label="11111111111"
+    )
+    audit_record(
+        actor=None, action="registry.heir_added", subject_type="registry.heir", subject_label="11111111111 / Anak"
+    )
+    audit_record(
+        actor=None, action="registry.worker_updated", subject_type="registry.worker", subject_label="11111111112"
+    )
+    client.login(username=branch_officer.username, password=PASSWORD)
+    page = _results(client, {"subject": " 11111111111 "})
+    assert "11111111111 / Anak" in page
+    assert page.count("11111111111") == 2
+    assert "11111111112" not in page
+    kind = _results(client, {"subject": "11111111111", "subject_type": "registry.heir"})
+    assert "11111111111 / Anak" in kind and kind.count("11111111111") == 1
+
+
+def test_audit_page_shows_changes_before_and_after_in_words(client, branch_officer):
+    audit_record(
+        actor=branch_officer,
+        action="registry.worker_updated",
+        subject_type="registry.worker",
+        subject_label="11111111111",
+        before={"declared_income_idr": 1_500_000, "jht": False, "birth_date": "1990-01-31"},
+        after={"declared_income_idr": 2_000_000, "jht": True, "birth_date": "1990-02-01"},
+        reason="Koreksi data",
+    )
+    client.login(username=branch_officer.username, password=PASSWORD)
+    with translation.override("id"):
+        income, jht = field_label("declared_income_idr"), field_label("jht")
+        yes, no = str(_("Yes")), str(_("No"))
+    page = _results(client)
+    assert "{" not in page and "declared_income_idr" not in page
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th><td>(.*?)</td><td>(.*?)</td></tr>", page)
+    assert (income, "Rp1.500.000", "Rp2.000.000") in rows
+    assert (jht, no, yes) in rows
+    assert any(before.startswith("31 ") and after.startswith("1 ") for _f, before, after in rows)
+    assert "Koreksi data" in page
+
+
+def test_unknown_action_and_field_names_are_shown_as_written():
+    assert action_label("someapp.something_new") == "someapp.something_new"
+    rows = changes({"colour": "red"}, {"colour": "blue", "count": 3})
+    assert [(row.field, row.before, row.after) for row in rows] == [("colour", "red", "blue"), ("count", "", "3")]
+
+
 @pytest.mark.parametrize(
     "query",
-    [{"date_from": "2026-13-45"}, {"date_from": "2026-05-01", "date_to": "2026-04-01"}, {"page": "abc"}],
+    [
+        {"date_from": "2026-13-45"},
+        {"date_from": "2026-05-01", "date_to": "2026-04-01"},
+        {"page": "abc"},
+        {"action": "no.such_action"},
+        {"subject_type": "nothing"},
+    ],
 )
 def test_audit_page_bad_filters_give_a_message_not_an_error(client, branch_officer, query):
     client.login(username=branch_officer.username, password=PASSWORD)
     response = client.get(reverse("audit:log"), query)
     assert response.status_code == 200
+    if "page" not in query:
+        assert 'data-testid="form-errors"' in response.content.decode()

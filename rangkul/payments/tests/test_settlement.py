@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from conftest import PASSWORD
 from rangkul.contributions.models import ContributionMonth, JournalEntry
@@ -27,6 +27,7 @@ from rangkul.payments.models import (
     SettlementLine,
 )
 from rangkul.payments.settlement import settlement_reconcile
+from rangkul.payments.settlement_display import REPORT_COLUMNS, note_text, summary_rows
 from rangkul.payments.tests.factories import billed_member, post_callback, sandbox_body
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ def test_summary_counts_each_kind_of_line(client, regions, tmp_path):
     assert recorded.source == PaymentSource.SETTLEMENT and recorded.status == PaymentStatus.ALLOCATED
     assert Payment.objects.get(external_reference=by_code["external_id"]).settled_by is not None
     report = settlement_module.settlement_report_csv(file)
-    assert report.splitlines()[0] == ",".join(settlement_module.REPORT_COLUMNS)
+    assert report.splitlines()[0] == ",".join(str(header) for _key, header in REPORT_COLUMNS)
     assert len(report.splitlines()) == 8
 
 
@@ -251,7 +252,9 @@ def test_office_upload_and_report_download(client, regions, payments_officer, tm
     assert detail.status_code == 200
     report = client.get(reverse("payments_office:settlement_report", args=[file.pk]))
     assert report["Content-Type"].startswith("text/csv")
-    assert LineOutcome.UNMATCHED in report.content.decode()
+    with translation.override("id"):
+        words = str(LineOutcome.UNMATCHED.label)
+    assert words in report.content.decode()
 
 
 def test_office_lists_callbacks_missing_from_settlement(client, regions, payments_officer, tmp_path):
@@ -264,3 +267,14 @@ def test_office_lists_callbacks_missing_from_settlement(client, regions, payment
     client.login(username=payments_officer.username, password=PASSWORD)
     page = client.get(reverse("payments_office:settlements")).content.decode()
     assert missing["external_id"] in page
+
+
+def test_settlement_notes_summary_and_report_headers_in_indonesian():
+    with translation.override("id"):
+        assert note_text("recorded 16800, file 20000") == "Tercatat Rp16.800, berkas menyebut Rp20.000."
+        assert note_text("paid_at: not a date and time") == "Kolom paid_at: bukan tanggal dan waktu."
+        assert note_text("already settled by line 7").startswith("Sudah diselesaikan")
+        assert note_text("something else") == "something else"
+        assert summary_rows({"matched": 2, "new_key": 1}) == [("Cocok dengan pembayaran tercatat", 2), ("new_key", 1)]
+        headers = [str(header) for _key, header in REPORT_COLUMNS]
+    assert headers[:2] == ["Baris", "Transaksi"] and "outcome" not in headers

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from rangkul.audit.models import AuditEvent
-from rangkul.core.crypto import unseal
+from rangkul.core.crypto import mask_phone, unseal
 from rangkul.registry.models import Heir, PossibleDuplicate, Worker
 from rangkul.registry.selectors import worker_search
 from rangkul.registry.tests.factories import make_nik, worker_create
@@ -176,6 +176,77 @@ def test_edit_shows_service_errors_on_fields(client, branch_officer, semarang):
     assert response.context["form"].errors["birth_date"] == ["Tanggal lahir tidak sesuai dengan NIK."]
 
 
+def test_edit_form_shows_every_current_value(client, branch_officer, semarang):
+    client.force_login(branch_officer)
+    form = client.get(reverse("registry:edit", args=[semarang.membership_number])).context["form"]
+    body = form.as_div()
+    # A date input shows only an ISO value; every region level is chosen, down to the village.
+    assert f'value="{semarang.birth_date.isoformat()}"' in body
+    village = semarang.village_id
+    for name, code in (
+        ("province", village[:2]),
+        ("regency", village[:5]),
+        ("district", village[:8]),
+        ("village", village),
+    ):
+        assert form[name].value() == code
+        assert f'<option value="{code}" selected>' in str(form[name])
+
+
+def test_edit_reports_form_and_rule_errors_in_one_round(client, branch_officer, semarang):
+    client.force_login(branch_officer)
+    url = reverse("registry:edit", args=[semarang.membership_number])
+    response = client.post(
+        url,
+        {
+            "full_name": semarang.full_name,
+            "birth_date": semarang.birth_date.isoformat(),
+            "sex": semarang.sex,
+            "phone": "12",  # the registry's rule: not a mobile number
+            "email": "not-an-email",  # the form's own check
+            "occupation": "pedagang",
+            "declared_income_idr": "1000000",
+            "payment_period_months": "1",
+            "village": semarang.village_id,
+            "reason": "",  # required by the form
+        },
+    )
+    errors = response.context["form"].errors
+    assert {"phone", "email", "reason"} <= set(errors)
+    body = response.content.decode()
+    summary = body[body.index('data-testid="form-errors"') :]
+    summary = summary[: summary.index("</div>")]
+    for field in ("id_phone", "id_email", "id_reason"):
+        assert f'href="#{field}"' in summary, "the error summary links every field in error"
+    assert "autofocus" in body[body.index("error-summary") - 40 : body.index('data-testid="form-errors"')]
+
+
+def test_merge_shows_the_deciding_facts_and_asks_for_confirmation(client, branch_officer, regions):
+    first = worker_create(full_name="Tono Sugiarto", birth_date=dt.date(1979, 4, 4))
+    second = worker_create(full_name="Tono Sugiarto", birth_date=dt.date(1979, 4, 4), phone=first.phone)
+    duplicate = PossibleDuplicate.objects.filter(reason="name_birth_village").get()
+    client.force_login(branch_officer)
+    url = reverse("registry:merge", args=[duplicate.pk])
+    review = client.get(url)
+    body = review.content.decode()
+    facts = body[body.index('data-testid="merge-facts"') :]
+    for worker in (first, second):
+        assert worker.nik_masked in facts and worker.nik not in body
+        assert mask_phone(worker.phone) in facts and worker.phone not in body
+        assert worker.village.name in facts
+    assert "4 April 1979" in facts
+    assert facts.index(first.membership_number) < facts.index(second.membership_number), "the older record stays"
+
+    unconfirmed = client.post(url, {"note": "KTP sama"})
+    assert unconfirmed.status_code == 422 and "confirm" in unconfirmed.context["form"].errors
+    second.refresh_from_db()
+    assert second.status == "active"
+
+    assert client.post(url, {"note": "KTP sama", "confirm": "on"}).status_code == 302
+    second.refresh_from_db()
+    assert second.status == "merged" and second.merged_into == first
+
+
 def registration_post(**overrides):
     birth = dt.date(1988, 8, 8)
     data = {
@@ -261,7 +332,9 @@ def test_duplicates_queue_merge_and_dismiss(client, branch_officer, regions):
     assert page.status_code == 200 and second.membership_number in page.content.decode()
     by_reason = {d.reason: d for d in PossibleDuplicate.objects.all()}
     client.post(reverse("registry:dismiss", args=[by_reason["phone"].pk]), {"note": "Keluarga"})
-    client.post(reverse("registry:merge", args=[by_reason["name_birth_village"].pk]), {"note": "KTP sama"})
+    client.post(
+        reverse("registry:merge", args=[by_reason["name_birth_village"].pk]), {"note": "KTP sama", "confirm": "on"}
+    )
     second.refresh_from_db()
     assert second.status == "merged" and second.merged_into == first
     assert set(PossibleDuplicate.objects.values_list("status", flat=True)) == {"dismissed", "merged"}
