@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "rangkul.portal",
     "rangkul.payments",
     "rangkul.analytics",
+    "rangkul.agents",
 ]
 
 MIDDLEWARE = [
