@@ -67,6 +67,7 @@ REFERENCE_DATA_MIGRATIONS = [
     "rangkul.payments.migrations.0002_load_channels",
     "rangkul.payments.migrations.0007_agent_cash_channel",
     "rangkul.agents.migrations.0002_load_agent_rules",
+    "rangkul.agents.migrations.0004_load_commission_rules",
 ]
 
 

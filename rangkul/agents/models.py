@@ -107,6 +107,10 @@ class Collection(models.Model):
     collected_at = models.DateTimeField(_("collected at"))
     payment_id = models.BigIntegerField()
     receipt_number = models.CharField(_("receipt number"), max_length=20, blank=True)
+    # Set once: the month whose statement took back the commission paid on a reversed collection.
+    clawed_back_in = models.CharField(max_length=7, blank=True)
+    commission_month = models.CharField(max_length=7, blank=True)
+    commission_idr = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["-collected_at"]
@@ -115,3 +119,56 @@ class Collection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id}:{self.amount_idr}"
+
+
+class CommissionRule(models.Model):
+    """Dated commission rates (the 2018 scheme first; a later period gets a new row)."""
+
+    version = models.CharField(_("version"), max_length=40, unique=True)
+    effective_from = models.DateField(_("effective from"), unique=True)
+    source = models.CharField(_("source"), max_length=255, blank=True)
+    collection_rate = models.DecimalField(_("share of contributions collected"), max_digits=6, decimal_places=4)
+    acquisition_bonus_idr = models.BigIntegerField(_("acquisition bonus (Rp)"))
+    acquisition_bonus_members = models.PositiveIntegerField(_("new members per bonus"))
+    agent_share = models.DecimalField(_("agent's share"), max_digits=5, decimal_places=4)
+    # The first payment an agent collects for a member the agent registered earns no percentage.
+    first_payment_deducted = models.BooleanField(_("first payment deducted"), default=True)
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name = _("commission rule")
+        verbose_name_plural = _("commission rules")
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class CommissionStatement(models.Model):
+    """One agent's commission for one month, as posted to the ledger (one entry per statement)."""
+
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="statements")
+    month = models.CharField(_("month"), max_length=7)
+    rule = models.ForeignKey(CommissionRule, on_delete=models.PROTECT, related_name="+")
+    collected_idr = models.BigIntegerField(_("collected (Rp)"))
+    first_payments_idr = models.BigIntegerField(_("first payments deducted (Rp)"))
+    collection_commission_idr = models.BigIntegerField(_("collection commission (Rp)"))
+    new_members = models.PositiveIntegerField(_("new members"))
+    bonus_idr = models.BigIntegerField(_("acquisition bonus (Rp)"))
+    clawback_idr = models.BigIntegerField(_("clawed back (Rp)"), default=0)
+    agent_idr = models.BigIntegerField(_("agent's share (Rp)"))
+    organisation_idr = models.BigIntegerField(_("organisation's share (Rp)"))
+    entry_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-month", "agent__code"]
+        verbose_name = _("commission statement")
+        verbose_name_plural = _("commission statements")
+        constraints = [models.UniqueConstraint(fields=["agent", "month"], name="agents_statement_once_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.month}"
+
+    @property
+    def gross_idr(self) -> int:
+        return self.collection_commission_idr + self.bonus_idr

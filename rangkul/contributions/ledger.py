@@ -32,8 +32,11 @@ CHART: dict[str, tuple[str, str, bool]] = {
     # JHT contributions are the member's own savings: owed back to the member.
     "contribution:JHT": ("Old-age savings contributions (JHT)", Account.Kind.LIABILITY, True),
     "adjustments": ("Manual adjustments", Account.Kind.EXPENSE, False),
+    "agent_commissions": ("Field agents' commissions", Account.Kind.EXPENSE, False),
 }
 CLEARING_PREFIX = "clearing:"
+# Money owed to someone outside the member ledger (an agent, a host organisation), one account each.
+PAYABLE_PREFIX = "payable:"
 
 
 def contribution_account(program: str) -> str:
@@ -51,6 +54,8 @@ def _account_spec(code: str) -> tuple[str, str, bool]:
         return CHART[code]
     if code.startswith(CLEARING_PREFIX):
         return f"Payment clearing, {code.removeprefix(CLEARING_PREFIX)}", Account.Kind.ASSET, False
+    if code.startswith(PAYABLE_PREFIX) and len(code) > len(PAYABLE_PREFIX):
+        return f"Payable to {code.removeprefix(PAYABLE_PREFIX)}", Account.Kind.LIABILITY, False
     raise UnbalancedEntry(_("Unknown ledger account %(code)s.") % {"code": code})
 
 
