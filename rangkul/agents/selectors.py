@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -10,8 +12,12 @@ from django.utils.translation import gettext as _
 
 from rangkul.agents.models import Agent, Collection, SyncOperation
 from rangkul.contributions.ledger import clearing_account
-from rangkul.contributions.selectors import account_balance
-from rangkul.core.errors import NotFound
+from rangkul.contributions.quotes import contribution_quote
+from rangkul.contributions.rules import rules_for_memo
+from rangkul.contributions.schedule import payable_periods
+from rangkul.contributions.selectors import account_balance, member_credit_idr, paid_months
+from rangkul.core.errors import NotFound, ValidationFailed
+from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 
 
@@ -57,3 +63,48 @@ def agent_collections_today(*, agent: Agent) -> QuerySet[Collection]:
 
 def agent_operations_today(*, agent: Agent) -> QuerySet[SyncOperation]:
     return agent.operations.filter(received_at__date=timezone.localdate()).order_by("-received_at")
+
+
+@dataclass(frozen=True)
+class CollectionQuote:
+    periods: list[Period]
+    total_idr: int
+    credit_idr: int
+
+    @property
+    def amount_idr(self) -> int:
+        """Cash to take: the months' price less the member's credit (the allocation uses both)."""
+        return self.total_idr - self.credit_idr
+
+
+def collection_quote(*, worker: Worker, months: int, today: dt.date | None = None) -> CollectionQuote:
+    """What the next ``months`` payable months cost the member now (arrears first)."""
+    today = today or timezone.localdate()
+    rules_for = rules_for_memo()
+    periods = payable_periods(
+        registered_on=timezone.localdate(worker.registered_at),
+        paid=paid_months(worker_id=worker.pk),
+        today=today,
+        rules_for=rules_for,
+        months=months,
+    )
+    if len(periods) < months:
+        raise ValidationFailed(
+            _("Only %(count)s more months can be paid now.") % {"count": len(periods)},
+            fields={"months": [_("Choose fewer months.")]},
+        )
+    total = sum(
+        contribution_quote(
+            declared_income_idr=worker.declared_income_idr, jht=worker.jht, sector=worker.occupation.sector, month=p
+        ).total_idr
+        for p in periods
+    )
+    credit = min(member_credit_idr(worker_id=worker.pk), total)
+    return CollectionQuote(periods=periods, total_idr=total, credit_idr=credit)
+
+
+def agent_collection_by_receipt(*, agent: Agent, number: str) -> Collection:
+    collection = agent.collections.select_related("worker").filter(receipt_number=(number or "").strip()).first()
+    if collection is None:
+        raise NotFound(_("No receipt with this number among your collections."))
+    return collection

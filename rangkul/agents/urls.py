@@ -1,0 +1,13 @@
+from django.urls import path
+
+from rangkul.agents import views
+
+app_name = "agents"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("daftar/", views.register, name="register"),
+    path("cari/", views.lookup, name="lookup"),
+    path("peserta/<str:membership_number>/", views.member, name="member"),
+    path("kuitansi/<str:number>/", views.receipt, name="receipt"),
+]
