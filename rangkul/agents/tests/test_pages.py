@@ -64,6 +64,7 @@ def test_register_errors_are_shown_on_the_form_in_indonesian(agent_client):
     response = client.post(reverse("agents:register"), _register_form(nik="1234"), HTTP_ACCEPT_LANGUAGE="id")
     assert response.status_code == 200
     assert response.context["form"].errors.get("nik")
+    assert "Daftarkan pekerja" in response.content.decode() or "Kode desa" in response.content.decode()
     assert not Worker.objects.exists()
 
 

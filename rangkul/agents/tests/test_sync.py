@@ -111,6 +111,7 @@ def test_collect_records_an_agent_cash_payment_covering_the_member_from_the_coll
     # The member gets an SMS receipt with the amount and months.
     [sms] = [m for m in locmem.outbox if m.purpose == "receipt"]
     assert sms.to == worker.phone and result["receipt_number"] in sms.body and str(today + 1) in sms.body
+    assert "diterima tunai oleh agen" in sms.body  # in Indonesian
     # The agent now holds the cash; the ledger balances.
     assert agent_cash_held_idr(agent=field_agent.agent) == amount
     totals = ledger_totals()
