@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
-from rangkul.agents.models import Agent, Collection, OperationKind, SyncOperation
+from rangkul.agents.models import Agent, AgentStatus, Collection, OperationKind, SyncOperation
 from rangkul.agents.selectors import agent_cash_held_idr, agent_portfolio_get
 from rangkul.agents.services import agent_cash_take
 from rangkul.contributions.selectors import paid_months
@@ -93,6 +93,8 @@ def operation_apply(*, agent: Agent, operation: Any) -> dict[str, Any]:
     envelope = _envelope(operation)
     if isinstance(envelope, dict):
         return envelope
+    if not Agent.objects.filter(pk=agent.pk, status=AgentStatus.ACTIVE).exists():
+        return _rejected(envelope[0], "agent_inactive", _("This agent is not active."))
     op_id, kind, recorded_at, data = envelope
     with transaction.atomic():
         row = SyncOperation(agent=agent, operation_id=op_id, kind=kind, recorded_at=recorded_at)

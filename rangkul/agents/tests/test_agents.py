@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from rangkul.accounts.roles import Role
 from rangkul.accounts.services import api_key_authenticate
@@ -83,3 +84,17 @@ def test_the_inactivity_rule_is_dated_data(regions, roles):
     agent = new_agent().agent
     Agent.objects.filter(pk=agent.pk).update(last_activity_at=at(dt.date(2026, 11, 1), 10))
     assert agents_deactivate_inactive(today=dt.date(2026, 12, 6)) == 1
+
+
+def test_the_daily_command_deactivates_and_an_inactive_agents_page_work_is_refused(client, regions, roles):
+    from rangkul.agents.sync import operation_apply
+    from rangkul.agents.tests.conftest import register_op
+
+    agent = new_agent().agent
+    Agent.objects.filter(pk=agent.pk).update(last_activity_at=timezone.now() - dt.timedelta(days=120))
+    out = io.StringIO()
+    call_command("deactivate_inactive_agents", stdout=out)
+    assert json.loads(out.getvalue()) == {"deactivated": 1}
+    agent.refresh_from_db()
+    result = operation_apply(agent=agent, operation=register_op())
+    assert result["status"] == "rejected" and result["errors"]["code"] == "agent_inactive"
