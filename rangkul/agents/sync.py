@@ -38,6 +38,9 @@ MAX_OPERATIONS = 500
 OPERATION_ID_MAX = 64
 # A phone's clock may run a little ahead of ours.
 CLOCK_SKEW = dt.timedelta(minutes=10)
+# Work older than this (about the inactivity period) is not taken by sync: it goes to the branch office,
+# where a collection recorded long before it is sent can be looked into.
+MAX_AGE = dt.timedelta(days=92)
 
 APPLIED, REJECTED, DUPLICATE = "applied", "rejected", "duplicate"
 
@@ -82,6 +85,13 @@ def _envelope(operation: Any) -> tuple[str, str, dt.datetime, dict[str, Any]] | 
     if recorded_at > timezone.now() + CLOCK_SKEW:
         return _rejected(
             op_id, "invalid_recorded_at", _("recorded_at is in the future."), {"recorded_at": [_("In the future.")]}
+        )
+    if recorded_at < timezone.now() - MAX_AGE:
+        return _rejected(
+            op_id,
+            "too_old",
+            _("This work was recorded too long ago to be sent; take it to the branch office."),
+            {"recorded_at": [_("Too long ago.")]},
         )
     data = operation.get("data")
     if not isinstance(data, Mapping):

@@ -73,17 +73,19 @@ def test_bad_operations_are_rejected_with_field_messages_and_nothing_changes(cli
         register_op(nik="123"),
         {"id": "x1", "kind": "pay", "recorded_at": timezone.now().isoformat(), "data": {}},
         {"id": "x2", "kind": "register", "recorded_at": "yesterday", "data": {}},
+        register_op(recorded_at=timezone.now() - dt.timedelta(days=200)),
         {"kind": "register"},
         "nonsense",
     ]
     response = sync(client, field_agent.key, ops)
     assert response.status_code == 200
     results = response.json()["results"]
-    assert [r["status"] for r in results] == ["rejected"] * 6
+    assert [r["status"] for r in results] == ["rejected"] * 7
     assert "birth_date" in results[0]["errors"]["fields"]
     assert "nik" in results[1]["errors"]["fields"]
     assert results[2]["errors"]["code"] == "invalid_kind"
     assert "recorded_at" in results[3]["errors"]["fields"]
+    assert results[4]["errors"]["code"] == "too_old"
     assert not Worker.objects.exists()
     # A stored rejection is answered the same when sent again.
     assert sync(client, field_agent.key, ops[:2]).json()["results"] == results[:2]
