@@ -8,9 +8,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from rangkul.accounts.api_auth import api_key_auth
+from rangkul.accounts.api_auth import api_key_auth, session_auth
 from rangkul.agents.models import Agent
-from rangkul.agents.selectors import agent_for_api_key
+from rangkul.agents.selectors import agent_for_api_key, agent_for_user
 from rangkul.agents.sync import agent_sync
 from rangkul.core.api_errors import ErrorOut
 from rangkul.core.errors import PermissionDenied
@@ -27,7 +27,9 @@ class SyncOut(Schema):
 
 
 def _agent(request: HttpRequest) -> Agent:
-    agent = agent_for_api_key(getattr(request, "api_key", None))
+    api_key = getattr(request, "api_key", None)
+    # The agent's key (scripts, other apps) or the agent's own session (the offline queue in the pages).
+    agent = agent_for_api_key(api_key) if api_key is not None else agent_for_user(request.user)
     if agent is None:
         raise PermissionDenied(_("This key does not belong to a field agent."), code="not_an_agent")
     return agent
@@ -35,7 +37,7 @@ def _agent(request: HttpRequest) -> Agent:
 
 @router.post(
     "/sync",
-    auth=api_key_auth,
+    auth=[api_key_auth, session_auth],
     response={200: SyncOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     url_name="agent_sync",
     summary="Send operations recorded on the agent's phone; each is applied once",

@@ -210,7 +210,7 @@ def _collect(*, agent: Agent, op_id: str, recorded_at: dt.datetime, data: Mappin
             errors["first_month"] = [_("Enter a month as YYYY-MM.")]
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
-    worker = agent_portfolio_get(agent=agent, membership_number=_text(data, "membership_number"))
+    worker = agent_portfolio_get(agent=agent, membership_number=_membership_number(agent, data))
     # One agent's collections are serialised on the agent's row: the cash limit holds under races.
     locked = Agent.objects.select_for_update().get(pk=agent.pk)
     held = agent_cash_held_idr(agent=locked)
@@ -269,6 +269,21 @@ def _collect(*, agent: Agent, op_id: str, recorded_at: dt.datetime, data: Mappin
     if notices:
         result["notices"] = notices
     return result
+
+
+def _membership_number(agent: Agent, data: Mapping[str, Any]) -> str:
+    """The member's number, or that of a worker registered by an earlier operation of the same phone
+    (registered and paid for offline, before the membership number was known)."""
+    registration = _text(data, "registration")
+    if not registration:
+        return _text(data, "membership_number")
+    earlier = SyncOperation.objects.filter(agent=agent, operation_id=registration, kind=OperationKind.REGISTER).first()
+    number = (earlier.result or {}).get("membership_number") if earlier else None
+    if not number:
+        raise Conflict(
+            _("The registration this collection belongs to was not accepted."), code="registration_not_applied"
+        )
+    return str(number)
 
 
 def _receipt_sms(agent: Agent, membership_number: str, amount: int, collected: Any) -> str:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from rangkul.agents.forms import AgentRegisterForm, CollectForm, LookupForm, QuoteForm, new_operation_id
 from rangkul.agents.models import Agent
@@ -110,7 +112,7 @@ def register(request: HttpRequest) -> HttpResponse:
             messages.info(request, _("This person is already your member."))
             return redirect("agents:member", membership_number=number)
         _apply_errors(form, result)
-    return render(request, "agents/register.html", {"form": form, "agent": agent})
+    return render(request, "agents/register.html", {"form": form, "agent": agent, "months": range(1, 13)})
 
 
 @agent_required
@@ -196,3 +198,32 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404(str(exc.message)) from exc
     return render(request, "agents/receipt.html", {"agent": agent, "collection": collection})
+
+
+SERVICE_WORKER = Path(__file__).resolve().parent / "static" / "agents" / "sw.js"
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """Served from /agen/ so that its scope covers the agent's pages."""
+    response = HttpResponse(SERVICE_WORKER.read_text(encoding="utf-8"), content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def manifest(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        {
+            "name": "Rangkul Agen",
+            "short_name": "Agen",
+            "lang": "id",
+            "start_url": reverse("agents:home"),
+            "scope": reverse("agents:home"),
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#0b6e4f",
+            "icons": [],
+        },
+        content_type="application/manifest+json",
+    )

@@ -83,3 +83,11 @@ def test_pages_need_an_agent(client, regions, roles, branch_officer):
     assert client.get(reverse("agents:home")).status_code == 403
     client.logout()
     assert client.get(reverse("agents:home")).status_code == 302
+
+
+def test_the_installable_app_has_a_manifest_and_a_service_worker_scoped_to_the_agent_pages(client):
+    manifest = client.get(reverse("agents:manifest"))
+    assert manifest.status_code == 200 and manifest.json()["start_url"] == reverse("agents:home")
+    worker = client.get(reverse("agents:service_worker"))
+    assert worker.status_code == 200 and worker["Content-Type"].startswith("application/javascript")
+    assert b"caches.open" in worker.content

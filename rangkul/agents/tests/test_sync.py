@@ -175,3 +175,33 @@ def test_applied_work_counts_as_activity(client, field_agent):
     _registered(client, field_agent)
     field_agent.agent.refresh_from_db()
     assert field_agent.agent.last_activity_at > timezone.now() - dt.timedelta(minutes=1)
+
+
+def test_a_collection_can_name_a_registration_sent_in_the_same_batch(client, field_agent):
+    registration = register_op()
+    collect = collect_op("", amount_idr=100_000, registration=registration["id"])
+    results = sync(client, field_agent.key, [registration, collect]).json()["results"]
+    assert [r["status"] for r in results] == ["applied", "applied"], results
+    assert results[1]["membership_number"] == results[0]["membership_number"]
+    orphan = collect_op("", amount_idr=100_000, registration="never-sent")
+    [result] = sync(client, field_agent.key, [orphan]).json()["results"]
+    assert result["status"] == "rejected" and result["errors"]["code"] == "registration_not_applied"
+
+
+def test_the_agents_own_session_may_sync_with_its_csrf_token(field_agent):
+    import json
+
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(field_agent.agent.user)
+    body = json.dumps({"operations": [register_op()]})
+    refused = browser.post("/api/v1/agent/sync", data=body, content_type="application/json")
+    assert refused.status_code in (401, 403)
+    assert not Worker.objects.exists()
+    page = browser.get("/agen/daftar/")
+    token = page.context["csrf_token"]
+    response = browser.post(
+        "/api/v1/agent/sync", data=body, content_type="application/json", headers={"X-CSRFToken": str(token)}
+    )
+    assert response.status_code == 200 and response.json()["results"][0]["status"] == "applied"
