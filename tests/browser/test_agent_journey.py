@@ -113,7 +113,8 @@ def test_offline_registration_and_collection_are_sent_when_the_connection_return
     expect(page.get_by_test_id("agent-queue")).to_have_text("Semua pekerjaan terkirim.")
 
     js_phone.set_offline(True)
-    page.locator("input[name=nik]").fill(make_nik(birth_date=dt.date(1991, 3, 2), sex="F", serial=7702))
+    nik = make_nik(birth_date=dt.date(1991, 3, 2), sex="F", serial=7702)
+    page.locator("input[name=nik]").fill(nik)
     page.locator("input[name=full_name]").fill("Ratna Sari")
     page.locator("input[name=birth_date]").fill("1991-03-02")
     page.locator("input[name=sex][value=F]").check()
@@ -123,6 +124,20 @@ def test_offline_registration_and_collection_are_sent_when_the_connection_return
     page.get_by_test_id("agent-register-submit").click()
     expect(page.get_by_test_id("agent-queue")).to_have_text("Menunggu dikirim: 1")
     assert not Worker.objects.exists()
+    # What waits on the phone is sealed: neither the NIK nor the name is readable in IndexedDB.
+    stored = page.evaluate(
+        """() => new Promise((ok) => {
+            const request = indexedDB.open("rangkul-agent");
+            request.onsuccess = () => {
+                const read = request.result.transaction("queue").objectStore("queue").getAll();
+                read.onsuccess = () => ok(read.result.map((op) => ({
+                    plain: JSON.stringify(op), sealed: op.box && op.box.sealed instanceof ArrayBuffer,
+                })));
+            };
+        })"""
+    )
+    assert len(stored) == 1 and stored[0]["sealed"]
+    assert "Ratna" not in stored[0]["plain"] and nik not in stored[0]["plain"]
 
     offline = page.get_by_test_id("offline-collect")
     expect(offline).to_be_visible()

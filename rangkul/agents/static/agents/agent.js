@@ -13,8 +13,12 @@
 
   function open() {
     return new Promise(function (ok, fail) {
-      var request = indexedDB.open("rangkul-agent", 1);
-      request.onupgradeneeded = function () { request.result.createObjectStore(STORE, { keyPath: "id" }); };
+      var request = indexedDB.open("rangkul-agent", 2);
+      request.onupgradeneeded = function () {
+        var db = request.result;
+        if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: "id" });
+        if (!db.objectStoreNames.contains("keys")) db.createObjectStore("keys");
+      };
       request.onsuccess = function () { ok(request.result); };
       request.onerror = function () { fail(request.error); };
     });
@@ -29,8 +33,62 @@
       });
     });
   }
-  function all() { return run("readonly", function (s) { return s.getAll(); }); }
-  function put(op) { return run("readwrite", function (s) { return s.put(op); }); }
+  // The work waiting on the phone holds NIKs and names: its data is sealed with AES-GCM under a key
+  // the browser keeps non-extractable, where the platform offers Web Crypto (a secure context).
+  var subtle = window.crypto && crypto.subtle;
+  function cryptoKey() {
+    if (!subtle) return Promise.resolve(null);
+    return open().then(function (db) {
+      return new Promise(function (ok, fail) {
+        var request = db.transaction("keys").objectStore("keys").get("queue");
+        request.onsuccess = function () { ok(request.result || null); };
+        request.onerror = function () { fail(request.error); };
+      });
+    }).then(function (key) {
+      if (key) return key;
+      return subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]).then(function (fresh) {
+        return open().then(function (db) {
+          return new Promise(function (ok, fail) {
+            var tx = db.transaction("keys", "readwrite");
+            tx.objectStore("keys").put(fresh, "queue");
+            tx.oncomplete = function () { ok(fresh); };
+            tx.onerror = function () { fail(tx.error); };
+          });
+        });
+      });
+    });
+  }
+  function seal(data) {
+    return cryptoKey().then(function (key) {
+      if (!key) return { plain: data };
+      var iv = crypto.getRandomValues(new Uint8Array(12));
+      var bytes = new TextEncoder().encode(JSON.stringify(data));
+      return subtle.encrypt({ name: "AES-GCM", iv: iv }, key, bytes).then(function (sealed) {
+        return { iv: iv, sealed: sealed };
+      });
+    });
+  }
+  function unseal(box) {
+    if (box.plain) return Promise.resolve(box.plain);
+    return cryptoKey().then(function (key) {
+      return subtle.decrypt({ name: "AES-GCM", iv: box.iv }, key, box.sealed);
+    }).then(function (bytes) { return JSON.parse(new TextDecoder().decode(bytes)); });
+  }
+  function all() {
+    return run("readonly", function (s) { return s.getAll(); }).then(function (ops) {
+      return Promise.all(ops.map(function (op) {
+        return unseal(op.box).then(function (data) {
+          return { id: op.id, kind: op.kind, recorded_at: op.recorded_at, seq: op.seq, data: data };
+        });
+      }));
+    });
+  }
+  function put(op) {
+    return seal(op.data).then(function (box) {
+      var stored = { id: op.id, kind: op.kind, recorded_at: op.recorded_at, seq: op.seq, box: box };
+      return run("readwrite", function (s) { return s.put(stored); });
+    });
+  }
   function drop(id) { return run("readwrite", function (s) { return s.delete(id); }); }
   function newId() {
     return "pwa-" + (window.crypto && crypto.randomUUID ? crypto.randomUUID() : Date.now() + "-" + Math.random());
