@@ -1,6 +1,7 @@
-/* Keeps the agent's pages and their static files for use without a connection (network first). */
+/* Keeps the agent's registration form and the static files for use without a connection (network
+   first). Pages that list members are not kept: no personal data rests in the browser's cache. */
 var CACHE = "rangkul-agent-v1";
-var PAGES = ["/agen/", "/agen/daftar/"];
+var PAGES = ["/agen/daftar/"];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(PAGES); }).catch(function () {}));
