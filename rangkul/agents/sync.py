@@ -26,7 +26,8 @@ from rangkul.core.errors import ApplicationError, Conflict, PermissionDenied, Va
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
 from rangkul.messaging.services import sms_queue
-from rangkul.payments.services import channel_get, payment_record_collected
+from rangkul.payments.collected import payment_record_collected
+from rangkul.payments.services import channel_get
 from rangkul.registry.models import Channel as RegistrationChannel
 from rangkul.registry.selectors import worker_find_by_nik
 from rangkul.registry.services import RegistrationInput, worker_register
