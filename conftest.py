@@ -65,6 +65,9 @@ REFERENCE_DATA_MIGRATIONS = [
     "rangkul.registry.migrations.0002_seed_occupations",
     "rangkul.contributions.migrations.0002_load_rules_and_chart",
     "rangkul.payments.migrations.0002_load_channels",
+    "rangkul.payments.migrations.0007_agent_cash_channel",
+    "rangkul.agents.migrations.0002_load_agent_rules",
+    "rangkul.agents.migrations.0004_load_commission_rules",
 ]
 
 

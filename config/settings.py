@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "rangkul.analytics",
     "rangkul.sponsorships",
     "rangkul.claims",
+    "rangkul.agents",
 ]
 
 MIDDLEWARE = [

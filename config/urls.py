@@ -22,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("office/analitik/", include("rangkul.analytics.urls")),
     path("office/klaim/", include("rangkul.claims.urls")),
     path("klaim/", include("rangkul.claims.public_urls")),
+    path("agen/", include("rangkul.agents.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

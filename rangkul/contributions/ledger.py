@@ -38,8 +38,11 @@ CHART: dict[str, tuple[str, str, bool]] = {
     "benefit:JKM": ("Benefits paid, death (JKM)", Account.Kind.EXPENSE, False),
     "benefit:JHT": ("Returns paid on old-age savings (JHT)", Account.Kind.EXPENSE, False),
     "payout_bank": ("Bank account for benefit payouts", Account.Kind.ASSET, False),
+    "agent_commissions": ("Field agents' commissions", Account.Kind.EXPENSE, False),
 }
 CLEARING_PREFIX = "clearing:"
+# Money owed to someone outside the member ledger (an agent, a host organisation), one account each.
+PAYABLE_PREFIX = "payable:"
 
 
 def contribution_account(program: str) -> str:
@@ -57,6 +60,8 @@ def _account_spec(code: str) -> tuple[str, str, bool]:
         return CHART[code]
     if code.startswith(CLEARING_PREFIX):
         return f"Payment clearing, {code.removeprefix(CLEARING_PREFIX)}", Account.Kind.ASSET, False
+    if code.startswith(PAYABLE_PREFIX) and len(code) > len(PAYABLE_PREFIX):
+        return f"Payable to {code.removeprefix(PAYABLE_PREFIX)}", Account.Kind.LIABILITY, False
     raise UnbalancedEntry(_("Unknown ledger account %(code)s.") % {"code": code})
 
 

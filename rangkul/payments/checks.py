@@ -28,6 +28,8 @@ def check_channels(app_configs: Any = None, databases: Any = None, **kwargs: Any
             messages.append(Warning("Payment channels could not be read.", id="payments.W001"))
             continue
         for channel in channels:
+            if channel.kind == ChannelKind.AGENT_CASH:
+                continue  # agents' cash arrives through their sync, never by a callback
             if channel.kind == ChannelKind.SANDBOX and not settings.PAYMENTS_SANDBOX_ENABLED:
                 continue
             if not channel_secret(channel):

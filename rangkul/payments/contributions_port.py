@@ -39,6 +39,7 @@ __all__ = [
     "entries_reverse",
     "group_bill_pay",
     "ledger_totals",
+    "member_credit_post",
     "month_lines_for_entry",
     "months_for_entry",
     "paid_months",
@@ -86,6 +87,24 @@ def suspense_post(*, actor: Any, channel: str, reference: str, amount_idr: int, 
             Line(clearing_account(SUSPENSE_CHANNEL), credit_idr=amount_idr),
         ],
         memo=f"received for review via {channel}",
+        occurred_at=occurred_at,
+    )
+    return entry.pk
+
+
+def member_credit_post(
+    *, actor: Any, channel: str, reference: str, worker: Worker, amount_idr: int, occurred_at: dt.datetime
+) -> int:
+    """Keep a payment whole as the member's credit (its months were paid meanwhile): one payment entry."""
+    entry, _created = journal_post(
+        actor=actor,
+        kind="payment",
+        reference=f"{channel}:{reference}",
+        lines=[
+            Line(clearing_account(channel), debit_idr=amount_idr, worker_id=worker.pk),
+            Line("member_credit", credit_idr=amount_idr, worker_id=worker.pk),
+        ],
+        memo=f"{worker.membership_number} via {channel}, kept as credit",
         occurred_at=occurred_at,
     )
     return entry.pk

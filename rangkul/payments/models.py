@@ -96,6 +96,7 @@ class CallbackEvent(models.Model):
 class PaymentSource(models.TextChoices):
     CALLBACK = "callback", _("Callback")
     SETTLEMENT = "settlement", _("Settlement file")
+    AGENT = "agent", _("Field agent's collection")
 
 
 class PaymentStatus(models.TextChoices):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -13,6 +14,7 @@ from rangkul.payments.models import (
     ExceptionStatus,
     Payment,
     PaymentException,
+    PaymentStatus,
     Receipt,
     SettlementFile,
 )
@@ -24,6 +26,13 @@ def payments_for_worker(*, worker_id: int) -> QuerySet[Payment]:
         Payment.objects.filter(worker_id=worker_id)
         .select_related("channel", "receipt", "bill")
         .order_by("-paid_at", "-id")
+    )
+
+
+def payments_reversed_among(*, payment_ids: Iterable[int]) -> set[int]:
+    """Those of these payments that were reversed (the money taken back by the gateway)."""
+    return set(
+        Payment.objects.filter(pk__in=list(payment_ids), status=PaymentStatus.REVERSED).values_list("pk", flat=True)
     )
 
 

@@ -54,9 +54,13 @@ def worker_scope_for_user(user: Any) -> QuerySet[Worker]:
 
 
 def worker_scope_for_api_key(api_key: Any) -> QuerySet[Worker]:
-    """A partner's key sees only the workers its organisation registered."""
+    """A partner's key sees only the workers its organisation registered; a field agent's key
+    (bound to a user with the agent's permission) only the workers that agent registered."""
     code = (getattr(api_key, "organisation_code", "") or "").strip().lower()
     qs = Worker.objects.select_related(*_WORKER_RELATED)
+    user = getattr(api_key, "user", None)
+    if not code and user is not None and user.is_active and user.has_perm("accounts.collect_contributions"):
+        return qs.filter(registered_by=user)
     # Codes are stored case-folded (registry migration 0005 folded older rows), so an exact match
     # suffices. Partners read one member at a time, by membership number, whose unique index
     # finds the row; the code only confirms it (no index of its own, registry migration 0008).

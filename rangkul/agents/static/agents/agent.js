@@ -1,0 +1,182 @@
+/* The agent app offline: forms marked data-offline are kept on the phone (IndexedDB) when there is
+   no connection, shown as waiting to send, and sent to the sync API when the connection returns.
+   Without this script the same forms post to the server as plain forms. */
+(function () {
+  "use strict";
+  if (!("indexedDB" in window) || !window.fetch) return;
+  var STORE = "queue";
+  var root = document.getElementById("agent-app");
+  if (!root) return;
+  var syncUrl = root.dataset.syncUrl;
+  var status = document.getElementById("agent-queue");
+  var sending = false;
+
+  function open() {
+    return new Promise(function (ok, fail) {
+      var request = indexedDB.open("rangkul-agent", 2);
+      request.onupgradeneeded = function () {
+        var db = request.result;
+        if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: "id" });
+        if (!db.objectStoreNames.contains("keys")) db.createObjectStore("keys");
+      };
+      request.onsuccess = function () { ok(request.result); };
+      request.onerror = function () { fail(request.error); };
+    });
+  }
+  function run(mode, action) {
+    return open().then(function (db) {
+      return new Promise(function (ok, fail) {
+        var tx = db.transaction(STORE, mode);
+        var request = action(tx.objectStore(STORE));
+        tx.oncomplete = function () { ok(request ? request.result : undefined); };
+        tx.onerror = function () { fail(tx.error); };
+      });
+    });
+  }
+  // The work waiting on the phone holds NIKs and names: its data is sealed with AES-GCM under a key
+  // the browser keeps non-extractable, where the platform offers Web Crypto (a secure context).
+  var subtle = window.crypto && crypto.subtle;
+  function cryptoKey() {
+    if (!subtle) return Promise.resolve(null);
+    return open().then(function (db) {
+      return new Promise(function (ok, fail) {
+        var request = db.transaction("keys").objectStore("keys").get("queue");
+        request.onsuccess = function () { ok(request.result || null); };
+        request.onerror = function () { fail(request.error); };
+      });
+    }).then(function (key) {
+      if (key) return key;
+      return subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]).then(function (fresh) {
+        return open().then(function (db) {
+          return new Promise(function (ok, fail) {
+            var tx = db.transaction("keys", "readwrite");
+            tx.objectStore("keys").put(fresh, "queue");
+            tx.oncomplete = function () { ok(fresh); };
+            tx.onerror = function () { fail(tx.error); };
+          });
+        });
+      });
+    });
+  }
+  function seal(data) {
+    return cryptoKey().then(function (key) {
+      if (!key) return { plain: data };
+      var iv = crypto.getRandomValues(new Uint8Array(12));
+      var bytes = new TextEncoder().encode(JSON.stringify(data));
+      return subtle.encrypt({ name: "AES-GCM", iv: iv }, key, bytes).then(function (sealed) {
+        return { iv: iv, sealed: sealed };
+      });
+    });
+  }
+  function unseal(box) {
+    if (box.plain) return Promise.resolve(box.plain);
+    return cryptoKey().then(function (key) {
+      return subtle.decrypt({ name: "AES-GCM", iv: box.iv }, key, box.sealed);
+    }).then(function (bytes) { return JSON.parse(new TextDecoder().decode(bytes)); });
+  }
+  function all() {
+    return run("readonly", function (s) { return s.getAll(); }).then(function (ops) {
+      return Promise.all(ops.map(function (op) {
+        return unseal(op.box).then(function (data) {
+          return { id: op.id, kind: op.kind, recorded_at: op.recorded_at, seq: op.seq, data: data };
+        });
+      }));
+    });
+  }
+  function put(op) {
+    return seal(op.data).then(function (box) {
+      var stored = { id: op.id, kind: op.kind, recorded_at: op.recorded_at, seq: op.seq, box: box };
+      return run("readwrite", function (s) { return s.put(stored); });
+    });
+  }
+  function drop(id) { return run("readwrite", function (s) { return s.delete(id); }); }
+  function newId() {
+    return "pwa-" + (window.crypto && crypto.randomUUID ? crypto.randomUUID() : Date.now() + "-" + Math.random());
+  }
+  function csrf() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+  function show(message) {
+    all().then(function (ops) {
+      status.hidden = false;
+      status.textContent = message || (ops.length ? status.dataset.waiting + " " + ops.length : status.dataset.sent);
+    });
+  }
+  function send() {
+    if (sending || !navigator.onLine) return;
+    sending = true;
+    all().then(function (ops) {
+      if (!ops.length) return null;
+      ops.sort(function (a, b) { return a.seq - b.seq; });
+      return fetch(syncUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+        body: JSON.stringify({ operations: ops.map(function (o) {
+          return { id: o.id, kind: o.kind, recorded_at: o.recorded_at, data: o.data };
+        }) })
+      }).then(function (response) {
+        if (!response.ok) throw new Error("sync " + response.status);
+        return response.json();
+      }).then(function (body) {
+        // Every operation got its answer (applied, duplicate or rejected): it leaves the queue.
+        var rejected = body.results.filter(function (r) { return r.status === "rejected"; }).length;
+        return Promise.all(body.results.map(function (r) { return drop(r.id); })).then(function () {
+          return rejected ? status.dataset.rejected + " " + rejected : null;
+        });
+      });
+    }).then(function (message) { sending = false; show(message); },
+            function () { sending = false; show(); });
+  }
+  function queue(kind, data, id) {
+    var op = { id: id || newId(), kind: kind, recorded_at: new Date().toISOString(), data: data, seq: Date.now() };
+    return put(op).then(function () { show(); return op; });
+  }
+
+  document.querySelectorAll("form[data-offline]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (navigator.onLine) return;
+      event.preventDefault();
+      var fields = new FormData(form);
+      var data = {};
+      fields.forEach(function (value, name) {
+        if (name !== "csrfmiddlewaretoken" && name !== "operation_id") data[name] = value;
+      });
+      var kind = form.dataset.offline;
+      if (kind === "register") {
+        data.declared_income_idr = parseInt(data.declared_income_idr, 10);
+        data.jht = fields.has("jht");
+      }
+      var idField = form.querySelector("input[name=operation_id]");
+      queue(kind, data, idField && idField.value).then(function (op) {
+        form.reset();
+        if (idField) idField.value = newId();
+        var next = document.getElementById("offline-collect");
+        if (kind === "register" && next) {
+          next.hidden = false;
+          next.dataset.registration = op.id;
+          next.querySelector("[data-name]").textContent = data.full_name || "";
+        }
+      });
+    });
+  });
+
+  var collect = document.getElementById("offline-collect");
+  if (collect) {
+    collect.querySelector("button").addEventListener("click", function () {
+      var months = parseInt(collect.querySelector("select").value, 10);
+      var amount = parseInt(collect.querySelector("input").value, 10);
+      if (!(months >= 1 && months <= 12) || !(amount > 0)) return;
+      queue("collect", { registration: collect.dataset.registration, months: months, amount_idr: amount })
+        .then(function () { collect.hidden = true; if (navigator.onLine) send(); });
+    });
+  }
+
+  window.addEventListener("online", send);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(root.dataset.worker, { scope: root.dataset.scope }).catch(function () {});
+  }
+  show();
+  send();
+})();

@@ -1,0 +1,303 @@
+"""Safe sync: each operation an agent's phone sends is applied once, whatever is resent.
+
+An operation is stored once per (agent, client id) by the database's unique constraint, in the
+same transaction as its effect, with its result; a replay finds the row and answers that first
+result. Each operation has its own transaction, so a batch cut off halfway is safe to send again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+
+from rangkul.agents.models import Agent, AgentStatus, Collection, OperationKind, SyncOperation
+from rangkul.agents.selectors import agent_cash_held_idr, agent_portfolio_get
+from rangkul.agents.services import agent_cash_take
+from rangkul.contributions.selectors import paid_months
+from rangkul.core.bulk import insert_unless_conflict
+from rangkul.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from rangkul.core.money import format_rupiah
+from rangkul.core.periods import Period
+from rangkul.messaging.services import sms_queue
+from rangkul.payments.collected import payment_record_collected
+from rangkul.payments.services import channel_get
+from rangkul.registry.models import Channel as RegistrationChannel
+from rangkul.registry.selectors import worker_find_by_nik
+from rangkul.registry.services import RegistrationInput, worker_register
+
+logger = logging.getLogger("rangkul.agents")
+
+AGENT_CASH_CHANNEL = "agent_cash"
+MAX_OPERATIONS = 500
+OPERATION_ID_MAX = 64
+# A phone's clock may run a little ahead of ours.
+CLOCK_SKEW = dt.timedelta(minutes=10)
+# Work older than this (about the inactivity period) is not taken by sync: it goes to the branch office,
+# where a collection recorded long before it is sent can be looked into.
+MAX_AGE = dt.timedelta(days=92)
+
+APPLIED, REJECTED, DUPLICATE = "applied", "rejected", "duplicate"
+
+
+def _rejected(op_id: str, code: str, message: str, fields: Mapping[str, list[str]] | None = None) -> dict[str, Any]:
+    return {"id": op_id, "status": REJECTED, "errors": {"code": code, "message": message, "fields": dict(fields or {})}}
+
+
+def agent_sync(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any]]:
+    """Apply a batch in order; one result per operation, in the same order."""
+    if not agent.is_active:
+        raise PermissionDenied(_("This agent is not active."), code="agent_inactive")
+    if len(operations) > MAX_OPERATIONS:
+        raise ValidationFailed(
+            _("Send at most %(count)s operations at once.") % {"count": MAX_OPERATIONS},
+            fields={"operations": [_("Too many operations.")]},
+        )
+    return [operation_apply(agent=agent, operation=operation) for operation in operations]
+
+
+def _envelope(operation: Any) -> tuple[str, str, dt.datetime, dict[str, Any]] | dict[str, Any]:
+    """(id, kind, recorded_at, data), or a rejection when the envelope itself is unusable."""
+    if not isinstance(operation, Mapping):
+        return _rejected("", "invalid_operation", _("An operation must be an object."))
+    op_id = operation.get("id")
+    if not isinstance(op_id, str) or not op_id.strip() or len(op_id) > OPERATION_ID_MAX:
+        return _rejected(
+            str(op_id or "")[:OPERATION_ID_MAX], "invalid_id", _("Each operation needs an id of at most 64 characters.")
+        )
+    kind = operation.get("kind")
+    if kind not in OperationKind.values:
+        return _rejected(op_id, "invalid_kind", _("The kind must be register or collect."), {"kind": [_("Unknown.")]})
+    raw_time = operation.get("recorded_at")
+    recorded_at = parse_datetime(raw_time) if isinstance(raw_time, str) else None
+    if recorded_at is None or timezone.is_naive(recorded_at):
+        return _rejected(
+            op_id,
+            "invalid_recorded_at",
+            _("recorded_at must be a date and time with its time zone."),
+            {"recorded_at": [_("Enter a date and time such as 2026-12-06T10:00:00+07:00.")]},
+        )
+    if recorded_at > timezone.now() + CLOCK_SKEW:
+        return _rejected(
+            op_id, "invalid_recorded_at", _("recorded_at is in the future."), {"recorded_at": [_("In the future.")]}
+        )
+    if recorded_at < timezone.now() - MAX_AGE:
+        return _rejected(
+            op_id,
+            "too_old",
+            _("This work was recorded too long ago to be sent; take it to the branch office."),
+            {"recorded_at": [_("Too long ago.")]},
+        )
+    data = operation.get("data")
+    if not isinstance(data, Mapping):
+        return _rejected(op_id, "invalid_data", _("data must be an object."), {"data": [_("Required.")]})
+    return op_id, kind, recorded_at, dict(data)
+
+
+def operation_apply(*, agent: Agent, operation: Any) -> dict[str, Any]:
+    envelope = _envelope(operation)
+    if isinstance(envelope, dict):
+        return envelope
+    if not Agent.objects.filter(pk=agent.pk, status=AgentStatus.ACTIVE).exists():
+        return _rejected(envelope[0], "agent_inactive", _("This agent is not active."))
+    op_id, kind, recorded_at, data = envelope
+    with transaction.atomic():
+        row = SyncOperation(agent=agent, operation_id=op_id, kind=kind, recorded_at=recorded_at)
+        if not insert_unless_conflict(row, conflict=["agent", "operation_id"]):
+            # Sent before (or by a concurrent request that committed first): the first answer.
+            return dict(SyncOperation.objects.get(agent=agent, operation_id=op_id).result)
+        try:
+            with transaction.atomic():
+                if kind == OperationKind.REGISTER:
+                    result = _register(agent=agent, op_id=op_id, data=data)
+                else:
+                    result = _collect(agent=agent, op_id=op_id, recorded_at=recorded_at, data=data)
+        except ApplicationError as exc:
+            result = _rejected(op_id, exc.code, str(exc.message), exc.fields)
+        row.result = result
+        row.save(update_fields=["result"])
+        if result["status"] == APPLIED:
+            Agent.objects.filter(pk=agent.pk).update(last_activity_at=timezone.now())
+    return result
+
+
+# --- register -------------------------------------------------------------------------------
+
+
+def _text(data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name, "")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _int(data: Mapping[str, Any], name: str, errors: dict[str, list[str]]) -> int:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors[name] = [_("Enter a whole number.")]
+        return 0
+    return value
+
+
+def _registration_input(data: Mapping[str, Any]) -> RegistrationInput:
+    errors: dict[str, list[str]] = {}
+    raw_birth = data.get("birth_date")
+    birth_date = parse_date(raw_birth) if isinstance(raw_birth, str) else None
+    if birth_date is None:
+        errors["birth_date"] = [_("Enter a date as YYYY-MM-DD.")]
+    income = _int(data, "declared_income_idr", errors)
+    jht = data.get("jht", False)
+    if not isinstance(jht, bool):
+        errors["jht"] = [_("Enter true or false.")]
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
+    return RegistrationInput(
+        nik=_text(data, "nik"),
+        full_name=_text(data, "full_name"),
+        birth_date=birth_date,
+        sex=_text(data, "sex"),
+        phone=_text(data, "phone"),
+        village_code=_text(data, "village_code"),
+        occupation_code=_text(data, "occupation"),
+        declared_income_idr=income,
+        jht=bool(jht),
+        address=_text(data, "address"),
+    )
+
+
+def _register(*, agent: Agent, op_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    registration = _registration_input(data)
+    try:
+        worker = worker_register(
+            actor=agent.user,
+            data=registration,
+            channel=RegistrationChannel.AGENT,
+            branch=agent.branch,
+            organisation_code=agent.organisation.code,
+        )
+    except Conflict as exc:
+        if exc.code != "nik_registered":
+            raise
+        existing = worker_find_by_nik(nik=registration.nik)
+        result: dict[str, Any] = {"id": op_id, "status": DUPLICATE}
+        if existing is not None and existing.registered_by_id == agent.user_id:
+            result["membership_number"] = existing.membership_number
+        else:
+            result["errors"] = {"code": "nik_registered", "message": str(exc.message), "fields": exc.fields}
+        return result
+    return {"id": op_id, "status": APPLIED, "membership_number": worker.membership_number}
+
+
+# --- collect --------------------------------------------------------------------------------
+
+
+def _collect(*, agent: Agent, op_id: str, recorded_at: dt.datetime, data: Mapping[str, Any]) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    months = _int(data, "months", errors)
+    amount = _int(data, "amount_idr", errors)
+    if "months" not in errors and not 1 <= months <= 12:
+        errors["months"] = [_("Choose between 1 and 12 months.")]
+    if "amount_idr" not in errors and amount <= 0:
+        errors["amount_idr"] = [_("Must be more than zero.")]
+    first_month: Period | None = None
+    if data.get("first_month"):
+        try:
+            first_month = Period.parse(str(data["first_month"]))
+        except (ValueError, TypeError):
+            errors["first_month"] = [_("Enter a month as YYYY-MM.")]
+    if errors:
+        raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
+    worker = agent_portfolio_get(agent=agent, membership_number=_membership_number(agent, data))
+    # One agent's collections are serialised on the agent's row: the cash limit holds under races.
+    locked = Agent.objects.select_for_update().get(pk=agent.pk)
+    held = agent_cash_held_idr(agent=locked)
+    if held + amount > locked.cash_limit_idr:
+        raise Conflict(
+            _("Cash held would exceed your limit of %(limit)s; deposit the cash first.")
+            % {"limit": format_rupiah(locked.cash_limit_idr)},
+            code="cash_limit",
+        )
+    notices: list[str] = []
+    already: list[str] = []
+    if first_month is not None:
+        paid = paid_months(worker_id=worker.pk)
+        already = [str(first_month + i) for i in range(months) if first_month + i in paid]
+    if already:
+        notices.append(
+            _("Already paid meanwhile: %(months)s. The money is kept as the member's credit.")
+            % {"months": ", ".join(already)}
+        )
+    channel = channel_get(AGENT_CASH_CHANNEL)
+    reference = f"{agent.code}:{op_id}"
+    collected = payment_record_collected(
+        actor=agent.user,
+        channel=channel,
+        external_reference=reference,
+        worker=worker,
+        amount_idr=amount,
+        paid_at=recorded_at,
+        as_credit=bool(already),
+    )
+    agent_cash_take(actor=agent.user, agent=agent, amount_idr=amount, reference=reference, channel=channel.code)
+    if not already and collected.credit_idr:
+        notices.append(
+            _("%(amount)s was kept as the member's credit.") % {"amount": format_rupiah(collected.credit_idr)}
+        )
+    Collection.objects.create(
+        agent=agent,
+        operation=SyncOperation.objects.get(agent=agent, operation_id=op_id),
+        worker=worker,
+        amount_idr=amount,
+        months=collected.months,
+        credit_idr=collected.credit_idr,
+        collected_at=recorded_at,
+        payment_id=collected.payment.pk,
+        receipt_number=collected.receipt_number,
+    )
+    sms_queue(to=worker.phone, body=_receipt_sms(agent, worker.membership_number, amount, collected), purpose="receipt")
+    result: dict[str, Any] = {
+        "id": op_id,
+        "status": APPLIED,
+        "membership_number": worker.membership_number,
+        "receipt_number": collected.receipt_number,
+        "months": collected.months,
+        "credit_idr": collected.credit_idr,
+    }
+    if notices:
+        result["notices"] = notices
+    return result
+
+
+def _membership_number(agent: Agent, data: Mapping[str, Any]) -> str:
+    """The member's number, or that of a worker registered by an earlier operation of the same phone
+    (registered and paid for offline, before the membership number was known)."""
+    registration = _text(data, "registration")
+    if not registration:
+        return _text(data, "membership_number")
+    earlier = SyncOperation.objects.filter(agent=agent, operation_id=registration, kind=OperationKind.REGISTER).first()
+    number = (earlier.result or {}).get("membership_number") if earlier else None
+    if not number:
+        raise Conflict(
+            _("The registration this collection belongs to was not accepted."), code="registration_not_applied"
+        )
+    return str(number)
+
+
+def _receipt_sms(agent: Agent, membership_number: str, amount: int, collected: Any) -> str:
+    # Members read SMS in Indonesian, whatever language the request came in.
+    with translation.override("id"):
+        months = ", ".join(collected.months) or _("none yet (kept as credit)")
+        return _(
+            "Rangkul: %(amount)s received in cash by agent %(agent)s for membership %(number)s, "
+            "months %(months)s. Receipt %(receipt)s. Not paid in? Call the branch office."
+        ) % {
+            "amount": format_rupiah(amount),
+            "agent": agent.code,
+            "number": membership_number,
+            "months": months,
+            "receipt": collected.receipt_number,
+        }

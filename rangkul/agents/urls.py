@@ -1,0 +1,15 @@
+from django.urls import path
+
+from rangkul.agents import views
+
+app_name = "agents"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("daftar/", views.register, name="register"),
+    path("cari/", views.lookup, name="lookup"),
+    path("peserta/<str:membership_number>/", views.member, name="member"),
+    path("kuitansi/<str:number>/", views.receipt, name="receipt"),
+]

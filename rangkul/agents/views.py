@@ -1,0 +1,229 @@
+"""The agent's pages: plain forms that work without JavaScript, posting the same operations as the sync."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from rangkul.agents.forms import AgentRegisterForm, CollectForm, LookupForm, QuoteForm, new_operation_id
+from rangkul.agents.models import Agent
+from rangkul.agents.selectors import (
+    agent_cash_held_idr,
+    agent_collection_by_receipt,
+    agent_collections_today,
+    agent_for_user,
+    agent_portfolio,
+    agent_portfolio_get,
+    collection_quote,
+)
+from rangkul.agents.sync import APPLIED, DUPLICATE, operation_apply
+from rangkul.contributions.selectors import worker_status
+from rangkul.core.errors import ApplicationError, NotFound
+
+View = Callable[..., HttpResponseBase]
+LOOKUP_LIMIT = 50
+STATUS_LABELS = {
+    "registered": gettext_lazy("Registered, nothing paid yet"),
+    "active": gettext_lazy("Active (protected)"),
+    "in_arrears": gettext_lazy("In arrears"),
+    "ended": gettext_lazy("Ended (arrears too old)"),
+}
+
+
+def agent_required(view: View) -> View:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        agent = agent_for_user(request.user)
+        if agent is None or not request.user.has_perm("accounts.collect_contributions"):
+            raise DjangoPermissionDenied
+        request.agent = agent  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _agent(request: HttpRequest) -> Agent:
+    return request.agent  # type: ignore[attr-defined,no-any-return]
+
+
+def _operation(op_id: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": op_id, "kind": kind, "recorded_at": timezone.now().isoformat(), "data": data}
+
+
+def _apply_errors(form: Any, result: dict[str, Any]) -> None:
+    errors = result.get("errors") or {}
+    placed = False
+    for name, texts in (errors.get("fields") or {}).items():
+        target = name if name in form.fields else None
+        for text in texts:
+            form.add_error(target, text)
+            placed = True
+    if not placed:
+        form.add_error(None, errors.get("message") or _("The operation was not accepted."))
+
+
+@agent_required
+def home(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    collections = list(agent_collections_today(agent=agent))
+    registered = agent_portfolio(agent=agent).filter(registered_at__date=timezone.localdate())
+    return render(
+        request,
+        "agents/home.html",
+        {
+            "agent": agent,
+            "cash_held_idr": agent_cash_held_idr(agent=agent),
+            "collections": collections,
+            "collected_idr": sum(c.amount_idr for c in collections),
+            "registered": list(registered),
+        },
+    )
+
+
+@agent_required
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    form = AgentRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        result = operation_apply(
+            agent=agent, operation=_operation(form.cleaned_data["operation_id"], "register", form.operation_data())
+        )
+        number = result.get("membership_number")
+        if result["status"] == APPLIED and number:
+            messages.success(request, _("Registered: membership number %(number)s.") % {"number": number})
+            return redirect("agents:member", membership_number=number)
+        if result["status"] == DUPLICATE and number:
+            messages.info(request, _("This person is already your member."))
+            return redirect("agents:member", membership_number=number)
+        _apply_errors(form, result)
+    return render(request, "agents/register.html", {"form": form, "agent": agent, "months": range(1, 13)})
+
+
+@agent_required
+def lookup(request: HttpRequest) -> HttpResponse:
+    agent = _agent(request)
+    form = LookupForm(request.GET or None)
+    workers: list[Any] = []
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        q = form.cleaned_data["q"].strip()
+        portfolio = agent_portfolio(agent=agent)
+        exact = portfolio.filter(membership_number=q)
+        workers = list(exact if exact.exists() else portfolio.filter(full_name__icontains=q)[:LOOKUP_LIMIT])
+    return render(request, "agents/lookup.html", {"form": form, "workers": workers, "agent": agent})
+
+
+@agent_required
+@require_http_methods(["GET", "POST"])
+def member(request: HttpRequest, membership_number: str) -> HttpResponse:
+    agent = _agent(request)
+    try:
+        worker = agent_portfolio_get(agent=agent, membership_number=membership_number)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    quote_form = QuoteForm(request.GET if "months" in request.GET else None)
+    quote = None
+    collect_form: CollectForm | None = None
+    if request.method == "POST":
+        collect_form = CollectForm(request.POST)
+        if collect_form.is_valid():
+            data = collect_form.cleaned_data
+            result = operation_apply(
+                agent=agent,
+                operation=_operation(
+                    data["operation_id"],
+                    "collect",
+                    {
+                        "membership_number": worker.membership_number,
+                        "months": data["months"],
+                        "amount_idr": data["amount_idr"],
+                        "first_month": data["first_month"],
+                    },
+                ),
+            )
+            if result["status"] == APPLIED:
+                for notice in result.get("notices", []):
+                    messages.warning(request, notice)
+                return redirect("agents:receipt", number=result["receipt_number"])
+            _apply_errors(collect_form, result)
+    elif quote_form.is_bound and quote_form.is_valid():
+        try:
+            quote = collection_quote(worker=worker, months=quote_form.cleaned_data["months"])
+        except ApplicationError as exc:
+            exc.add_to_form(quote_form)
+        else:
+            collect_form = CollectForm(
+                initial={
+                    "operation_id": new_operation_id(),
+                    "months": len(quote.periods),
+                    "amount_idr": quote.amount_idr,
+                    "first_month": str(quote.periods[0]),
+                }
+            )
+    return render(
+        request,
+        "agents/member.html",
+        {
+            "agent": agent,
+            "worker": worker,
+            "status": worker_status(worker=worker),
+            "status_label": STATUS_LABELS.get(worker_status(worker=worker).status, ""),
+            "quote_form": quote_form,
+            "quote": quote,
+            "collect_form": collect_form,
+        },
+    )
+
+
+@agent_required
+def receipt(request: HttpRequest, number: str) -> HttpResponse:
+    agent = _agent(request)
+    try:
+        collection = agent_collection_by_receipt(agent=agent, number=number)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+    return render(request, "agents/receipt.html", {"agent": agent, "collection": collection})
+
+
+SERVICE_WORKER = Path(__file__).resolve().parent / "static" / "agents" / "sw.js"
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """Served from /agen/ so that its scope covers the agent's pages."""
+    response = HttpResponse(SERVICE_WORKER.read_text(encoding="utf-8"), content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def manifest(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(
+        {
+            "name": "Rangkul Agen",
+            "short_name": "Agen",
+            "lang": "id",
+            "start_url": reverse("agents:home"),
+            "scope": reverse("agents:home"),
+            "display": "standalone",
+            "background_color": "#ffffff",
+            "theme_color": "#0b6e4f",
+            "icons": [],
+        },
+        content_type="application/manifest+json",
+    )
