@@ -60,6 +60,8 @@ class User(AbstractUser):
             ("approve_adjustments", "Can approve ledger adjustments and payment exceptions"),
             ("view_analytics", "Can view aggregate dashboards and exports"),
             ("view_audit_log", "Can browse the audit log"),
+            ("run_campaigns", "Can create outreach campaigns"),
+            ("approve_campaigns", "Can approve outreach campaigns made by someone else"),
         ]
 
     def __str__(self) -> str:

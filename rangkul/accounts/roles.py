@@ -22,6 +22,7 @@ class Role(StrEnum):
     CLAIMS_OFFICER = "claims_officer"
     CLAIMS_APPROVER = "claims_approver"
     ANALYST = "analyst"
+    CAMPAIGN_OFFICER = "campaign_officer"
     ADMINISTRATOR = "administrator"
 
 
@@ -46,6 +47,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.approve_adjustments",
     ],
     Role.ANALYST: ["accounts.access_office", "accounts.view_analytics"],
+    # Makes and approves campaigns; the services refuse approving one's own (maker ≠ checker).
+    Role.CAMPAIGN_OFFICER: ["accounts.access_office", "accounts.run_campaigns", "accounts.approve_campaigns"],
     Role.ADMINISTRATOR: [
         "accounts.access_office",
         "accounts.register_worker",
@@ -58,6 +61,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.approve_adjustments",
         "accounts.view_analytics",
         "accounts.view_audit_log",
+        "accounts.run_campaigns",
+        "accounts.approve_campaigns",
     ],
 }
 
