@@ -263,6 +263,25 @@ REMINDER_BATCH_SIZE = env_int("RANGKUL_REMINDER_BATCH_SIZE", 5000)
 if REMINDER_DAYS_BEFORE_DUE < 0 or REMINDER_LAPSED_WITHIN_DAYS < 0 or REMINDER_BATCH_SIZE < 1:
     raise ImproperlyConfigured("RANGKUL_REMINDER_* days must not be negative and the batch size must be positive.")
 
+# The outbound queue (ADR 0034): refused sends are retried after base × 2^(n−1) seconds up to
+# MAX_ATTEMPTS, then reported; WhatsApp not delivered within FALLBACK_HOURS gets an SMS copy.
+MESSAGING_RETRY_BASE_SECONDS = env_int("RANGKUL_MESSAGING_RETRY_BASE_SECONDS", 60)
+MESSAGING_MAX_ATTEMPTS = env_int("RANGKUL_MESSAGING_MAX_ATTEMPTS", 5)
+MESSAGING_WHATSAPP_FALLBACK_HOURS = env_int("RANGKUL_MESSAGING_WHATSAPP_FALLBACK_HOURS", 24)
+# WhatsApp Business Platform (Cloud API): the sandbox backend outside production.
+WHATSAPP_BACKEND = os.environ.get("RANGKUL_WHATSAPP_BACKEND", "").strip() or (
+    "rangkul.messaging.backends.whatsapp.WhatsAppBackend"
+    if PRODUCTION
+    else "rangkul.messaging.backends.whatsapp.LocmemWhatsAppBackend"
+)
+WHATSAPP_API_URL = os.environ.get("RANGKUL_WHATSAPP_API_URL", "").strip() or "https://graph.facebook.com/v21.0"
+WHATSAPP_TOKEN = os.environ.get("RANGKUL_WHATSAPP_TOKEN", "").strip()
+WHATSAPP_PHONE_NUMBER_ID = os.environ.get("RANGKUL_WHATSAPP_PHONE_NUMBER_ID", "").strip()
+WHATSAPP_APP_SECRET = os.environ.get("RANGKUL_WHATSAPP_APP_SECRET", "").strip()
+WHATSAPP_VERIFY_TOKEN = os.environ.get("RANGKUL_WHATSAPP_VERIFY_TOKEN", "").strip()
+if MESSAGING_RETRY_BASE_SECONDS < 1 or MESSAGING_MAX_ATTEMPTS < 1 or MESSAGING_WHATSAPP_FALLBACK_HOURS < 1:
+    raise ImproperlyConfigured("RANGKUL_MESSAGING_* values must be positive.")
+
 # Campaigns (ADR 0034): messages per member per seven days across campaigns and reminders, the
 # share of each campaign's audience kept as a control group, the days a conversion is counted,
 # quiet hours in the member's local time (WIB/WITA/WIT), and the link a template's {link} becomes.

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from config.api import api
+from rangkul.messaging.views import whatsapp_webhook
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("rangkul.core.urls")),
@@ -18,6 +19,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("bayar/", include("rangkul.payments.urls")),
     path("office/pembayaran/", include("rangkul.payments.office_urls")),
     path("office/analitik/", include("rangkul.analytics.urls")),
+    # Before the API router: the WhatsApp webhook checks a signature over the raw body (ADR 0034).
+    path("api/v1/webhooks/whatsapp", whatsapp_webhook, name="whatsapp_webhook"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from rangkul.contributions.models import ContributionMonth
+from rangkul.messaging.models import MessageStatus
 from rangkul.outreach.member_values import member_values
 from rangkul.outreach.models import Campaign, CampaignRecipient, RecipientState
 from rangkul.outreach.segments import Segment, segment_count, segment_workers
@@ -48,7 +49,9 @@ def campaign_preview(campaign: Campaign, *, today: dt.date | None = None) -> dic
 
 @dataclass(frozen=True)
 class CampaignResults:
-    states: dict[str, int]
+    states: dict[str, int]  # recipients by state (control, pending, sent, capped, opted out)
+    delivery: dict[str, int]  # messages handed over, by the provider's last word (queued … read, failed)
+    sms_fallbacks: int
     uplift: Uplift
 
 
@@ -74,9 +77,17 @@ def campaign_results(campaign: Campaign, *, now: dt.datetime | None = None) -> C
     )
     for state in RecipientState.values:
         states.setdefault(state, 0)
+    messages = CampaignRecipient.objects.filter(campaign=campaign, message__isnull=False)
+    delivery = dict(
+        messages.values("message__status").annotate(n=Count("pk")).order_by().values_list("message__status", "n")
+    )
+    for status in MessageStatus.values:
+        delivery.setdefault(status, 0)
     sent_n, sent_c = groups.get(False, (0, 0))
     control_n, control_c = groups.get(True, (0, 0))
     return CampaignResults(
         states=states,
+        delivery=delivery,
+        sms_fallbacks=messages.filter(message__fallback__isnull=False).count(),
         uplift=uplift(sent=sent_n, sent_converted=sent_c, control=control_n, control_converted=control_c),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import re
 import secrets
 from collections import Counter
 from collections.abc import Sequence
@@ -22,14 +23,20 @@ from django.utils.translation import gettext_lazy as _
 
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import ApplicationError, ValidationFailed
-from rangkul.messaging.backends import SmsDeliveryError
 from rangkul.messaging.optout import opted_out_phones
-from rangkul.messaging.services import sms_backend_get
+from rangkul.messaging.queue import message_queue, messages_deliver
 from rangkul.outreach.member_values import member_values
-from rangkul.outreach.models import Campaign, CampaignRecipient, CampaignStatus, RecipientState, Reminder
+from rangkul.outreach.models import (
+    Campaign,
+    CampaignChannel,
+    CampaignRecipient,
+    CampaignStatus,
+    RecipientState,
+    Reminder,
+)
 from rangkul.outreach.quiet_hours import in_quiet_hours, next_allowed
 from rangkul.outreach.segments import Segment, segment_workers
-from rangkul.outreach.templating import template_render, template_validate
+from rangkul.outreach.templating import template_render, template_validate, template_variables
 from rangkul.registry.models import Worker
 
 logger = logging.getLogger(__name__)
@@ -59,6 +66,8 @@ def campaign_create(
     scheduled_for: dt.datetime,
     control_percent: int | None = None,
     conversion_days: int | None = None,
+    channel: str = "sms",
+    whatsapp_template: str = "",
 ) -> Campaign:
     if not actor.has_perm(RUN_PERMISSION):
         raise CampaignNotAllowed(_("You may not create campaigns."))
@@ -80,6 +89,11 @@ def campaign_create(
         )
     if not name.strip():
         raise ValidationFailed(_("Give the campaign a name."), fields={"name": [_("Give the campaign a name.")]})
+    if channel not in CampaignChannel.values:
+        raise ValidationFailed(_("Choose a channel."), fields={"channel": [_("Choose a channel.")]})
+    if channel == CampaignChannel.WHATSAPP and not re.fullmatch(r"[a-z0-9_]{1,100}", whatsapp_template.strip()):
+        message = _("Give the name of the approved WhatsApp template (lower-case letters, digits and _).")
+        raise ValidationFailed(message, fields={"whatsapp_template": [message]})
     campaign = Campaign.objects.create(
         name=name.strip(),
         segment=segment.as_dict(),
@@ -88,6 +102,8 @@ def campaign_create(
         scheduled_for=scheduled_for,
         control_percent=percent,
         conversion_days=days,
+        channel=channel,
+        whatsapp_template=whatsapp_template.strip() if channel == CampaignChannel.WHATSAPP else "",
         created_by=actor,
         created_at=timezone.now(),
     )
@@ -209,8 +225,9 @@ def campaigns_dispatch(*, now: dt.datetime | None = None, chunk_size: int = 500)
                 totals[key] += value
         if not campaign.recipients.filter(state=RecipientState.PENDING).exists():
             Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SENDING).update(status=CampaignStatus.DONE)
-    logger.info("campaign dispatch %s", dict(totals))
-    return dict(totals)
+    result = {str(key): value for key, value in totals.items() if value}
+    logger.info("campaign dispatch %s", result)
+    return result
 
 
 def _dispatch_chunk(campaign: Campaign, chunk: list[tuple[int, int]], *, now: dt.datetime) -> Counter[str]:
@@ -219,40 +236,45 @@ def _dispatch_chunk(campaign: Campaign, chunk: list[tuple[int, int]], *, now: dt
     opted = opted_out_phones(w.phone for w in workers.values())
     recent = recent_message_counts(worker_ids, since=now - dt.timedelta(days=7))
     values = member_values(list(workers.values()), today=timezone.localdate(now))
-    backend = sms_backend_get()
     cap = settings.OUTREACH_WEEKLY_CAP
-    outcome: dict[str, list[int]] = {state: [] for state in RecipientState.values}
+    variables = template_variables(campaign.body_id)
+    skipped: dict[str, list[int]] = {RecipientState.OPTED_OUT: [], RecipientState.CAPPED: []}
     later: list[tuple[int, dt.datetime]] = []
+    queued: list[int] = []
     counts: Counter[str] = Counter()
-    for pk, worker_id in chunk:
-        worker = workers[worker_id]
-        province = worker.village_id[:2]
-        if worker.phone in opted:
-            outcome[RecipientState.OPTED_OUT].append(pk)
-        elif recent[worker_id] >= cap:
-            outcome[RecipientState.CAPPED].append(pk)
-        elif in_quiet_hours(now, province):
-            later.append((pk, next_allowed(now, province)))
-            counts["quiet_hours"] += 1
-        else:
-            body = template_render(campaign.body_id, values[worker_id])
-            try:
-                backend.send_sms(to=worker.phone, body=body, purpose="campaign")
-            except SmsDeliveryError:
-                outcome[RecipientState.FAILED].append(pk)
-                continue
-            outcome[RecipientState.SENT].append(pk)
     with transaction.atomic():
-        for state, pks in outcome.items():
-            if not pks:
-                continue
-            fields: dict[str, Any] = {"state": state}
-            if state == RecipientState.SENT:
-                fields["sent_at"] = now
-            CampaignRecipient.objects.filter(pk__in=pks).update(**fields)
-            counts[state] += len(pks)
-        if outcome[RecipientState.FAILED]:
-            CampaignRecipient.objects.filter(pk__in=outcome[RecipientState.FAILED]).update(attempts=1)
+        for pk, worker_id in chunk:
+            worker = workers[worker_id]
+            province = worker.village_id[:2]
+            if worker.phone in opted:
+                skipped[RecipientState.OPTED_OUT].append(pk)
+            elif recent[worker_id] >= cap:
+                skipped[RecipientState.CAPPED].append(pk)
+            elif in_quiet_hours(now, province):
+                later.append((pk, next_allowed(now, province)))
+                counts["quiet_hours"] += 1
+            else:
+                member = values[worker_id]
+                message = message_queue(
+                    channel=campaign.channel,
+                    to=worker.phone,
+                    body=template_render(campaign.body_id, member),
+                    purpose="campaign",
+                    template=campaign.whatsapp_template,
+                    parameters=[getattr(member, name) for name in variables],
+                    now=now,
+                )
+                CampaignRecipient.objects.filter(pk=pk).update(state=RecipientState.SENT, sent_at=now, message=message)
+                queued.append(message.pk)
+        for state, pks in skipped.items():
+            if pks:
+                CampaignRecipient.objects.filter(pk__in=pks).update(state=state)
+                counts[state] += len(pks)
         for pk, when in later:
             CampaignRecipient.objects.filter(pk=pk).update(send_after=when)
+    if queued:
+        # Handed to the queue, then tried at once; refusals are retried by the queue's own run.
+        delivery = messages_deliver(ids=queued, now=now)
+        for key in ("sent", "retry", "failed"):
+            counts[key] += delivery.get(key, 0)
     return counts

@@ -61,6 +61,7 @@ class CampaignStatus(models.TextChoices):
 
 class CampaignChannel(models.TextChoices):
     SMS = "sms", _("Text message")
+    WHATSAPP = "whatsapp", _("WhatsApp (SMS if undelivered)")
 
 
 class Campaign(models.Model):
@@ -76,6 +77,9 @@ class Campaign(models.Model):
     body_id = models.TextField(_("message (Indonesian)"))
     body_en = models.TextField(_("message (English)"), blank=True)
     channel = models.CharField(_("channel"), max_length=10, choices=CampaignChannel.choices, default="sms")
+    # WhatsApp: the name of the template approved by Meta; its body parameters are the
+    # variables of ``body_id`` in the order they appear, and ``body_id`` is the SMS fallback.
+    whatsapp_template = models.CharField(_("WhatsApp template name"), max_length=100, blank=True)
     scheduled_for = models.DateTimeField(_("send from"))
     control_percent = models.PositiveSmallIntegerField(_("control group (%)"), default=10)
     conversion_days = models.PositiveSmallIntegerField(_("conversion window (days)"), default=30)
@@ -111,10 +115,7 @@ class Campaign(models.Model):
 class RecipientState(models.TextChoices):
     CONTROL = "control", _("Control group (not sent)")
     PENDING = "pending", _("Waiting to be sent")
-    SENT = "sent", _("Sent")
-    DELIVERED = "delivered", _("Delivered")
-    READ = "read", _("Read")
-    FAILED = "failed", _("Failed")
+    SENT = "sent", _("Handed to the provider")
     CAPPED = "capped", _("Skipped: weekly limit reached")
     OPTED_OUT = "opted_out", _("Skipped: opted out")
 
@@ -126,7 +127,9 @@ class CampaignRecipient(models.Model):
     state = models.CharField(max_length=10, choices=RecipientState.choices)
     send_after = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    message = models.OneToOneField(
+        "messaging.OutboundMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "worker"], name="outreach_recipient_once")]

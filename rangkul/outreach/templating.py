@@ -44,6 +44,11 @@ def template_validate(body: str, *, field: str = "body_id") -> None:
         raise ValidationFailed(message, fields={field: [message]})
 
 
+def template_variables(body: str) -> list[str]:
+    """The variables in the order they appear: a WhatsApp template's body parameters {{1}}, {{2}}, …"""
+    return [m.group(1) for m in _PLACEHOLDER.finditer(body) if m.group(1) in VARIABLES]
+
+
 def template_render(body: str, values: MemberValues) -> str:
     data = {name: getattr(values, name) for name in VARIABLES}
     return _PLACEHOLDER.sub(lambda m: data.get(m.group(1), m.group(0)), body)

@@ -21,7 +21,9 @@ from rangkul.contributions.tests.factories import member
 from rangkul.core.errors import ValidationFailed
 from rangkul.core.periods import Period
 from rangkul.messaging.backends import SmsDeliveryError, locmem
+from rangkul.messaging.backends.whatsapp import LocmemWhatsAppBackend
 from rangkul.messaging.optout import optout_record, sms_inbound_handle
+from rangkul.messaging.queue import messages_deliver
 from rangkul.outreach.campaign_selectors import campaign_audience_count, campaign_preview, campaign_results
 from rangkul.outreach.campaigns import (
     CampaignNotAllowed,
@@ -267,7 +269,7 @@ def test_opt_out_by_stop_text_between_approval_and_sending(maker, checker):
     assert CampaignRecipient.objects.get(worker=leaves).state == RecipientState.OPTED_OUT
 
 
-def test_a_refused_message_is_marked_failed(maker, checker, monkeypatch):
+def test_a_refused_message_is_retried_by_the_queue(maker, checker, monkeypatch):
     member(village_code="33.74.01.1001")
     campaign = make(maker)
     campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
@@ -275,8 +277,12 @@ def test_a_refused_message_is_marked_failed(maker, checker, monkeypatch):
     def refuse(self, **kwargs):
         raise SmsDeliveryError("refused")
 
-    monkeypatch.setattr(locmem.SmsBackend, "send_sms", refuse)
-    assert campaigns_dispatch(now=DAYTIME) == {"failed": 1}
+    with monkeypatch.context() as patch:
+        patch.setattr(locmem.SmsBackend, "send_sms", refuse)
+        assert campaigns_dispatch(now=DAYTIME) == {"retry": 1}
+    assert campaign_sent() == []
+    assert messages_deliver(now=DAYTIME + dt.timedelta(minutes=1)) == {"sent": 1}
+    assert len(campaign_sent()) == 1
 
 
 # --- Control group and uplift -------------------------------------------------------------------
@@ -345,3 +351,22 @@ def test_uplift_on_a_scripted_history(maker, checker):
     assert u.approximate
     assert results.states[RecipientState.SENT] == 5 and results.states[RecipientState.CONTROL] == 5
     assert len(workers) == 10
+
+
+def test_whatsapp_campaign_sends_the_template_with_the_members_values(maker, checker, settings):
+    settings.WHATSAPP_BACKEND = "rangkul.messaging.backends.whatsapp.LocmemWhatsAppBackend"
+    LocmemWhatsAppBackend.clear()
+    worker = member(village_code="33.74.01.1001", full_name="Siti Rahayu")
+    with pytest.raises(ValidationFailed):
+        make(maker, channel="whatsapp", whatsapp_template="Bukan Nama!")
+    campaign = make(maker, channel="whatsapp", whatsapp_template="ajakan_iuran", body_id="Halo {name}, {link}")
+    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    assert campaigns_dispatch(now=DAYTIME) == {"sent": 1}
+    [sent] = LocmemWhatsAppBackend.outbox
+    assert sent.template == "ajakan_iuran" and sent.to == worker.phone
+    assert sent.parameters[0] == "Siti Rahayu" and sent.parameters[1].startswith("http")
+    assert campaign_sent() == []  # no SMS unless WhatsApp fails
+    campaign.refresh_from_db()
+    results = campaign_results(campaign, now=DAYTIME)
+    assert results is not None and results.delivery["sent"] == 1
+    LocmemWhatsAppBackend.clear()
