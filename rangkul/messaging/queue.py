@@ -84,35 +84,48 @@ def messages_deliver(
         due = due.filter(pk__in=list(ids))
     counts: Counter[str] = Counter()
     sms = whatsapp = None
-    for message in due.order_by("next_attempt_at", "pk")[:limit]:
-        content = json.loads(unseal(message.body_sealed, purpose=SEAL_PURPOSE))
-        try:
-            if message.channel == MessageChannel.WHATSAPP:
-                whatsapp = whatsapp or whatsapp_backend_get()
-                provider_id = whatsapp.send_template(
-                    to=message.to,
-                    template=message.template,
-                    language=content["language"],
-                    parameters=content["parameters"],
-                )
-            else:
-                sms = sms or sms_backend_get()
-                sms.send_sms(to=message.to, body=content["body"], purpose=message.purpose)
-                provider_id = ""
-        except SmsDeliveryError as exc:
-            counts[_refused(message, error=str(exc), now=now)] += 1
-            continue
-        message.status = MessageStatus.SENT
-        message.provider_id = provider_id
-        message.attempts += 1
-        message.next_attempt_at = None
-        message.updated_at = now
-        message.save(update_fields=["status", "provider_id", "attempts", "next_attempt_at", "updated_at"])
-        counts["sent"] += 1
+    for pk in list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            # Claimed under a row lock (skipped when another run holds it), so it is handed over once.
+            message = (
+                OutboundMessage.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status=MessageStatus.QUEUED, next_attempt_at__lte=now)
+                .first()
+            )
+            if message is None:
+                continue
+            outcome, sms, whatsapp = _deliver_one(message, now=now, sms=sms, whatsapp=whatsapp)
+        counts[outcome] += 1
     counts["fallback"] += _fallback_undelivered(now=now)
     if counts["failed"]:
         logger.warning("messages failed after %s attempts: %s", settings.MESSAGING_MAX_ATTEMPTS, counts["failed"])
     return {key: value for key, value in counts.items() if value}
+
+
+def _deliver_one(message: OutboundMessage, *, now: dt.datetime, sms: Any, whatsapp: Any) -> tuple[str, Any, Any]:
+    content = json.loads(unseal(message.body_sealed, purpose=SEAL_PURPOSE))
+    try:
+        if message.channel == MessageChannel.WHATSAPP:
+            whatsapp = whatsapp or whatsapp_backend_get()
+            provider_id = whatsapp.send_template(
+                to=message.to,
+                template=message.template,
+                language=content["language"],
+                parameters=content["parameters"],
+            )
+        else:
+            sms = sms or sms_backend_get()
+            sms.send_sms(to=message.to, body=content["body"], purpose=message.purpose)
+            provider_id = ""
+    except SmsDeliveryError as exc:
+        return _refused(message, error=str(exc), now=now), sms, whatsapp
+    message.status = MessageStatus.SENT
+    message.provider_id = provider_id
+    message.attempts += 1
+    message.next_attempt_at = None
+    message.updated_at = now
+    message.save(update_fields=["status", "provider_id", "attempts", "next_attempt_at", "updated_at"])
+    return "sent", sms, whatsapp
 
 
 def _refused(message: OutboundMessage, *, error: str, now: dt.datetime) -> str:

@@ -214,14 +214,23 @@ def campaigns_dispatch(*, now: dt.datetime | None = None, chunk_size: int = 500)
     totals: Counter[str] = Counter()
     for campaign in Campaign.objects.filter(status=CampaignStatus.SENDING).order_by("pk"):
         while True:
-            chunk = list(
-                campaign.recipients.filter(state=RecipientState.PENDING, send_after__lte=now)
-                .order_by("send_after", "pk")
-                .values_list("pk", "worker_id")[:chunk_size]
-            )
-            if not chunk:
-                break
-            for key, value in _dispatch_chunk(campaign, chunk, now=now).items():
+            with transaction.atomic():
+                # Rows another run holds are skipped (PostgreSQL): two runs at once hand nothing over twice.
+                chunk = list(
+                    campaign.recipients.filter(state=RecipientState.PENDING, send_after__lte=now)
+                    .order_by("send_after", "pk")
+                    .select_for_update(skip_locked=True)
+                    .values_list("pk", "worker_id")[:chunk_size]
+                )
+                if not chunk:
+                    break
+                counts, queued = _dispatch_chunk(campaign, chunk, now=now)
+            if queued:
+                # Handed to the queue, then tried at once; refusals are retried by the queue's own run.
+                delivery = messages_deliver(ids=queued, now=now)
+                for key in ("sent", "retry", "failed"):
+                    counts[key] += delivery.get(key, 0)
+            for key, value in counts.items():
                 totals[key] += value
         if not campaign.recipients.filter(state=RecipientState.PENDING).exists():
             Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SENDING).update(status=CampaignStatus.DONE)
@@ -230,7 +239,9 @@ def campaigns_dispatch(*, now: dt.datetime | None = None, chunk_size: int = 500)
     return result
 
 
-def _dispatch_chunk(campaign: Campaign, chunk: list[tuple[int, int]], *, now: dt.datetime) -> Counter[str]:
+def _dispatch_chunk(
+    campaign: Campaign, chunk: list[tuple[int, int]], *, now: dt.datetime
+) -> tuple[Counter[str], list[int]]:
     worker_ids = [w for _pk, w in chunk]
     workers = {w.pk: w for w in Worker.objects.filter(pk__in=worker_ids).select_related("occupation")}
     opted = opted_out_phones(w.phone for w in workers.values())
@@ -242,39 +253,33 @@ def _dispatch_chunk(campaign: Campaign, chunk: list[tuple[int, int]], *, now: dt
     later: list[tuple[int, dt.datetime]] = []
     queued: list[int] = []
     counts: Counter[str] = Counter()
-    with transaction.atomic():
-        for pk, worker_id in chunk:
-            worker = workers[worker_id]
-            province = worker.village_id[:2]
-            if worker.phone in opted:
-                skipped[RecipientState.OPTED_OUT].append(pk)
-            elif recent[worker_id] >= cap:
-                skipped[RecipientState.CAPPED].append(pk)
-            elif in_quiet_hours(now, province):
-                later.append((pk, next_allowed(now, province)))
-                counts["quiet_hours"] += 1
-            else:
-                member = values[worker_id]
-                message = message_queue(
-                    channel=campaign.channel,
-                    to=worker.phone,
-                    body=template_render(campaign.body_id, member),
-                    purpose="campaign",
-                    template=campaign.whatsapp_template,
-                    parameters=[getattr(member, name) for name in variables],
-                    now=now,
-                )
-                CampaignRecipient.objects.filter(pk=pk).update(state=RecipientState.SENT, sent_at=now, message=message)
-                queued.append(message.pk)
-        for state, pks in skipped.items():
-            if pks:
-                CampaignRecipient.objects.filter(pk__in=pks).update(state=state)
-                counts[state] += len(pks)
-        for pk, when in later:
-            CampaignRecipient.objects.filter(pk=pk).update(send_after=when)
-    if queued:
-        # Handed to the queue, then tried at once; refusals are retried by the queue's own run.
-        delivery = messages_deliver(ids=queued, now=now)
-        for key in ("sent", "retry", "failed"):
-            counts[key] += delivery.get(key, 0)
-    return counts
+    for pk, worker_id in chunk:
+        worker = workers[worker_id]
+        province = worker.village_id[:2]
+        if worker.phone in opted:
+            skipped[RecipientState.OPTED_OUT].append(pk)
+        elif recent[worker_id] >= cap:
+            skipped[RecipientState.CAPPED].append(pk)
+        elif in_quiet_hours(now, province):
+            later.append((pk, next_allowed(now, province)))
+            counts["quiet_hours"] += 1
+        else:
+            member = values[worker_id]
+            message = message_queue(
+                channel=campaign.channel,
+                to=worker.phone,
+                body=template_render(campaign.body_id, member),
+                purpose="campaign",
+                template=campaign.whatsapp_template,
+                parameters=[getattr(member, name) for name in variables],
+                now=now,
+            )
+            CampaignRecipient.objects.filter(pk=pk).update(state=RecipientState.SENT, sent_at=now, message=message)
+            queued.append(message.pk)
+    for state, pks in skipped.items():
+        if pks:
+            CampaignRecipient.objects.filter(pk__in=pks).update(state=state)
+            counts[state] += len(pks)
+    for pk, when in later:
+        CampaignRecipient.objects.filter(pk=pk).update(send_after=when)
+    return counts, queued
