@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("bayar/", include("rangkul.payments.urls")),
     path("office/pembayaran/", include("rangkul.payments.office_urls")),
     path("office/analitik/", include("rangkul.analytics.urls")),
+    path("office/kampanye/", include("rangkul.outreach.office_urls")),
     # Before the API router: the WhatsApp webhook checks a signature over the raw body (ADR 0034).
     path("api/v1/webhooks/whatsapp", whatsapp_webhook, name="whatsapp_webhook"),
     path("api/v1/", api.urls),
