@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("office/iuran/", include("rangkul.contributions.office_urls")),
     path("wilayah/", include("rangkul.regions.urls")),
     path("mitra/", include("rangkul.partners.urls")),
+    path("peserta/pesan/", include("rangkul.outreach.member_urls")),
     path("peserta/", include("rangkul.portal.urls")),
     path("iuran/", include("rangkul.contributions.urls")),
     path("bayar/", include("rangkul.payments.urls")),

@@ -43,7 +43,7 @@ class CampaignForm(forms.Form):
     body_id = forms.CharField(
         label=_("Message (Indonesian)"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Variables: {name}, {amount}, {paid_through}, {payment_code}, {link}."),
+        help_text=_("Variables: {name}, {amount}, {paid_through}, {payment_code}, {link}, {stop_link}."),
     )
     body_en = forms.CharField(label=_("Message (English)"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     scheduled_for = forms.DateTimeField(

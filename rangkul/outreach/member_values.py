@@ -13,6 +13,7 @@ from rangkul.contributions.models import Bill, BillStatus, MemberStatus
 from rangkul.contributions.selectors import month_total_idr
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
+from rangkul.outreach.member_views import optout_url
 from rangkul.outreach.templating import MemberValues
 from rangkul.registry.models import Worker
 
@@ -60,5 +61,6 @@ def member_values(workers: Sequence[Worker], *, today: dt.date) -> dict[int, Mem
                 paid_through=months[through] if through is not None else "-",
                 payment_code=codes.get(worker.pk, "-"),
                 link=link,
+                stop_link=optout_url(worker.pk),
             )
     return values

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from rangkul.core.crypto import MASK
 from rangkul.core.errors import ValidationFailed
 
-VARIABLES = ("name", "amount", "paid_through", "payment_code", "link")
+VARIABLES = ("name", "amount", "paid_through", "payment_code", "link", "stop_link")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 MAX_LENGTH = 640  # four SMS parts; WhatsApp templates allow more, SMS is the fallback
 
@@ -28,6 +28,7 @@ class MemberValues:
     paid_through: str
     payment_code: str
     link: str
+    stop_link: str = ""  # the member's own signed opt-out link
 
 
 def template_validate(body: str, *, field: str = "body_id") -> None:
@@ -35,9 +36,9 @@ def template_validate(body: str, *, field: str = "body_id") -> None:
     if not body.strip():
         raise ValidationFailed(_("Write the message."), fields={field: [_("Write the message.")]})
     if unknown:
-        message = _("Unknown variable: %(names)s. Use {name}, {amount}, {paid_through}, {payment_code} or {link}.") % {
-            "names": ", ".join("{" + u + "}" for u in unknown)
-        }
+        message = _(
+            "Unknown variable: %(names)s. Use {name}, {amount}, {paid_through}, {payment_code}, {link} or {stop_link}."
+        ) % {"names": ", ".join("{" + u + "}" for u in unknown)}
         raise ValidationFailed(message, fields={field: [message]})
     if len(body) > MAX_LENGTH:
         message = _("The message is too long (at most %(max)s characters).") % {"max": MAX_LENGTH}
@@ -70,4 +71,5 @@ def masked(values: MemberValues) -> MemberValues:
         paid_through=values.paid_through,
         payment_code=mask_code(values.payment_code),
         link=values.link,
+        stop_link=values.stop_link.rsplit("/", 2)[0] + f"/{MASK}/" if values.stop_link else "",
     )
