@@ -13,7 +13,7 @@ from rangkul.contributions.models import Bill, BillStatus, MemberStatus
 from rangkul.contributions.selectors import month_total_idr
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
-from rangkul.outreach.member_views import optout_url
+from rangkul.outreach.optout_links import optout_url
 from rangkul.outreach.templating import MemberValues
 from rangkul.registry.models import Worker
 

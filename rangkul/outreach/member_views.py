@@ -1,41 +1,29 @@
 """A member stops (or resumes) campaign and reminder messages: from the portal, or from the link in a message.
 
-The link carries a signed member id (``optout_url``), never a phone number or NIK; following it
+The link carries a signed member id (``optout_links.optout_url``), never a phone number or NIK; following it
 shows a confirmation page and only the POST records the opt-out, so a link preview fetched
 by a messaging app stops nothing by itself.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
-from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from rangkul.messaging.models import OptOutSource
 from rangkul.messaging.optout import is_opted_out, optout_cancel, optout_record
+from rangkul.outreach.optout_links import optout_worker_id
 from rangkul.registry.models import Worker, WorkerStatus
 from rangkul.registry.sessions import worker_required
-
-SALT = "rangkul.outreach.optout"
-
-
-def optout_url(worker_id: int) -> str:
-    path = reverse("outreach_member:unsubscribe", args=[signing.dumps(worker_id, salt=SALT, compress=True)])
-    return settings.OUTREACH_LINK_URL.rstrip("/") + path
 
 
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        worker_id = signing.loads(token, salt=SALT)
-    except signing.BadSignature:
-        raise Http404(_("This link is not valid.")) from None
-    worker = Worker.objects.filter(pk=worker_id, status=WorkerStatus.ACTIVE).first()
+    worker_id = optout_worker_id(token)
+    worker = Worker.objects.filter(pk=worker_id, status=WorkerStatus.ACTIVE).first() if worker_id else None
     if worker is None:
         raise Http404(_("This link is not valid."))
     done = False
