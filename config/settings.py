@@ -304,6 +304,39 @@ if any(d < 0 for d in SPONSORSHIP_HANDOVER_DAYS):
 if REMINDER_DAYS_BEFORE_DUE < 0 or REMINDER_LAPSED_WITHIN_DAYS < 0 or REMINDER_BATCH_SIZE < 1:
     raise ImproperlyConfigured("RANGKUL_REMINDER_* days must not be negative and the batch size must be positive.")
 
+# The outbound queue (ADR 0034): refused sends are retried after base × 2^(n−1) seconds up to
+# MAX_ATTEMPTS, then reported; WhatsApp not delivered within FALLBACK_HOURS gets an SMS copy.
+MESSAGING_RETRY_BASE_SECONDS = env_int("RANGKUL_MESSAGING_RETRY_BASE_SECONDS", 60)
+MESSAGING_MAX_ATTEMPTS = env_int("RANGKUL_MESSAGING_MAX_ATTEMPTS", 5)
+MESSAGING_WHATSAPP_FALLBACK_HOURS = env_int("RANGKUL_MESSAGING_WHATSAPP_FALLBACK_HOURS", 24)
+# WhatsApp Business Platform (Cloud API): the sandbox backend outside production.
+WHATSAPP_BACKEND = os.environ.get("RANGKUL_WHATSAPP_BACKEND", "").strip() or (
+    "rangkul.messaging.backends.whatsapp.WhatsAppBackend"
+    if PRODUCTION
+    else "rangkul.messaging.backends.whatsapp.LocmemWhatsAppBackend"
+)
+WHATSAPP_API_URL = os.environ.get("RANGKUL_WHATSAPP_API_URL", "").strip() or "https://graph.facebook.com/v21.0"
+WHATSAPP_TOKEN = os.environ.get("RANGKUL_WHATSAPP_TOKEN", "").strip()
+WHATSAPP_PHONE_NUMBER_ID = os.environ.get("RANGKUL_WHATSAPP_PHONE_NUMBER_ID", "").strip()
+WHATSAPP_APP_SECRET = os.environ.get("RANGKUL_WHATSAPP_APP_SECRET", "").strip()
+WHATSAPP_VERIFY_TOKEN = os.environ.get("RANGKUL_WHATSAPP_VERIFY_TOKEN", "").strip()
+if MESSAGING_RETRY_BASE_SECONDS < 1 or MESSAGING_MAX_ATTEMPTS < 1 or MESSAGING_WHATSAPP_FALLBACK_HOURS < 1:
+    raise ImproperlyConfigured("RANGKUL_MESSAGING_* values must be positive.")
+
+# Campaigns (ADR 0034): messages per member per seven days across campaigns and reminders, the
+# share of each campaign's audience kept as a control group, the days a conversion is counted,
+# quiet hours in the member's local time (WIB/WITA/WIT), and the link a template's {link} becomes.
+OUTREACH_WEEKLY_CAP = env_int("RANGKUL_OUTREACH_WEEKLY_CAP", 2)
+OUTREACH_CONTROL_PERCENT = env_int("RANGKUL_OUTREACH_CONTROL_PERCENT", 10)
+OUTREACH_CONVERSION_DAYS = env_int("RANGKUL_OUTREACH_CONVERSION_DAYS", 30)
+OUTREACH_QUIET_START_HOUR = env_int("RANGKUL_OUTREACH_QUIET_START_HOUR", 21)
+OUTREACH_QUIET_END_HOUR = env_int("RANGKUL_OUTREACH_QUIET_END_HOUR", 7)
+OUTREACH_LINK_URL = os.environ.get("RANGKUL_OUTREACH_LINK_URL", "").strip() or "https://rangkul.id/"
+if OUTREACH_WEEKLY_CAP < 0 or not 0 <= OUTREACH_CONTROL_PERCENT <= 50 or OUTREACH_CONVERSION_DAYS < 1:
+    raise ImproperlyConfigured("RANGKUL_OUTREACH_*: the cap is not negative, the control share 0-50, the window >= 1.")
+if not (0 <= OUTREACH_QUIET_START_HOUR <= 23 and 0 <= OUTREACH_QUIET_END_HOUR <= 23):
+    raise ImproperlyConfigured("RANGKUL_OUTREACH_QUIET_*_HOUR are hours from 0 to 23.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
 from config.api import api
+from rangkul.messaging.views import whatsapp_webhook
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("rangkul.core.urls")),
@@ -14,6 +15,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("wilayah/", include("rangkul.regions.urls")),
     path("mitra/", include("rangkul.partners.urls")),
     path("sponsor/", include("rangkul.sponsorships.urls")),
+    path("peserta/pesan/", include("rangkul.outreach.member_urls")),
     path("peserta/", include("rangkul.portal.urls")),
     path("bantuan/", include("rangkul.portal.help_urls")),
     path("iuran/", include("rangkul.contributions.urls")),
@@ -23,6 +25,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("office/klaim/", include("rangkul.claims.urls")),
     path("klaim/", include("rangkul.claims.public_urls")),
     path("agen/", include("rangkul.agents.urls")),
+    path("office/kampanye/", include("rangkul.outreach.office_urls")),
+    # Before the API router: the WhatsApp webhook checks a signature over the raw body (ADR 0034).
+    path("api/v1/webhooks/whatsapp", whatsapp_webhook, name="whatsapp_webhook"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -64,6 +64,8 @@ class User(AbstractUser):
             ("view_audit_log", "Can browse the audit log"),
             ("handle_payments", "Can upload settlement files and propose how to resolve payment exceptions"),
             ("approve_payments", "Can approve or send back payment exception resolutions"),
+            ("run_campaigns", "Can create outreach campaigns"),
+            ("approve_campaigns", "Can approve outreach campaigns made by someone else"),
         ]
 
     def __str__(self) -> str:

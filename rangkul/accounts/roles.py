@@ -24,6 +24,7 @@ class Role(StrEnum):
     ANALYST = "analyst"
     PAYMENTS_OFFICER = "payments_officer"
     PAYMENTS_APPROVER = "payments_approver"
+    CAMPAIGN_OFFICER = "campaign_officer"
     ADMINISTRATOR = "administrator"
 
 
@@ -52,6 +53,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     # exception is resolved, the approver (never the same person for one exception) approves it.
     Role.PAYMENTS_OFFICER: ["accounts.access_office", "accounts.handle_payments"],
     Role.PAYMENTS_APPROVER: ["accounts.access_office", "accounts.handle_payments", "accounts.approve_payments"],
+    # Makes and approves campaigns; the services refuse approving one's own (maker ≠ checker).
+    Role.CAMPAIGN_OFFICER: ["accounts.access_office", "accounts.run_campaigns", "accounts.approve_campaigns"],
     Role.ADMINISTRATOR: [
         "accounts.access_office",
         "accounts.register_worker",
@@ -66,6 +69,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.view_audit_log",
         "accounts.handle_payments",
         "accounts.approve_payments",
+        "accounts.run_campaigns",
+        "accounts.approve_campaigns",
     ],
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -49,3 +50,95 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} {self.period} {self.kind}"
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Waiting for approval")
+    SENDING = "sending", _("Approved, sending")
+    DONE = "done", _("Sent")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class CampaignChannel(models.TextChoices):
+    SMS = "sms", _("Text message")
+    WHATSAPP = "whatsapp", _("WhatsApp (SMS if undelivered)")
+
+
+class Campaign(models.Model):
+    """A message to a segment, made by one staff member and approved by another (ADR 0034).
+
+    Approval freezes the audience: one ``CampaignRecipient`` per member, a random share of
+    them in the control group that gets nothing, each with the moment it may be sent
+    (the schedule, moved out of the member's quiet hours).
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    segment = models.JSONField(_("segment"), default=dict)
+    body_id = models.TextField(_("message (Indonesian)"))
+    body_en = models.TextField(_("message (English)"), blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=CampaignChannel.choices, default="sms")
+    # WhatsApp: the name of the template approved by Meta; its body parameters are the
+    # variables of ``body_id`` in the order they appear, and ``body_id`` is the SMS fallback.
+    whatsapp_template = models.CharField(_("WhatsApp template name"), max_length=100, blank=True)
+    scheduled_for = models.DateTimeField(_("send from"))
+    control_percent = models.PositiveSmallIntegerField(_("control group (%)"), default=10)
+    conversion_days = models.PositiveSmallIntegerField(_("conversion window (days)"), default=30)
+    status = models.CharField(_("status"), max_length=10, choices=CampaignStatus.choices, default="draft")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"))
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # The seed of the control-group draw, kept so the split can be explained afterwards.
+    control_seed = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(control_percent__lte=50), name="outreach_campaign_control_le_50"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecipientState(models.TextChoices):
+    CONTROL = "control", _("Control group (not sent)")
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Handed to the provider")
+    CAPPED = "capped", _("Skipped: weekly limit reached")
+    OPTED_OUT = "opted_out", _("Skipped: opted out")
+
+
+class CampaignRecipient(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+", db_index=False)
+    is_control = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=RecipientState.choices)
+    send_after = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message = models.OneToOneField(
+        "messaging.OutboundMessage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["campaign", "worker"], name="outreach_recipient_once")]
+        indexes = [
+            # The dispatcher's scan: a campaign's pending messages that are due.
+            models.Index(fields=["campaign", "state", "send_after"], name="outreach_recipient_due"),
+            # Frequency caps: what a member was sent recently, across campaigns.
+            models.Index(fields=["worker", "sent_at"], name="outreach_recipient_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.worker_id} {self.state}"

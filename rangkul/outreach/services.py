@@ -27,6 +27,7 @@ from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
 from rangkul.core.tasks import enqueue_on_commit
 from rangkul.messaging.backends import SmsDeliveryError
+from rangkul.messaging.optout import opted_out_phones
 from rangkul.messaging.services import SEAL_PURPOSE, sms_backend_get, sms_send_now
 from rangkul.outreach.models import Reminder, ReminderChannel
 from rangkul.outreach.reminders import KINDS, ReminderPolicy, Wanted, reminder_policy, reminders_wanted
@@ -92,7 +93,9 @@ def reminders_send(*, today: dt.date | None = None, batch_size: int | None = Non
 
 @transaction.atomic
 def _reminders_batch(*, rows: Sequence[MemberStatusRow], policy: ReminderPolicy, texts: _Texts) -> dict[str, int]:
-    wanted = [(row, want) for row in rows for want in reminders_wanted(row, policy)]
+    # A number that opted out (STOP, the link, the portal) gets no reminders either.
+    opted = opted_out_phones(row.phone for row in rows)
+    wanted = [(row, want) for row in rows if row.phone not in opted for want in reminders_wanted(row, policy)]
     to_check = {row.worker_id for row, want in wanted if want.needs_paid_check}
     paid = paid_pairs(worker_ids=sorted(to_check), periods={want.period for _row, want in wanted})
     due = [(row, want) for row, want in wanted if (row.worker_id, want.period) not in paid]

@@ -139,6 +139,18 @@ def test_paid_month_gets_no_reminder(regions):
 
 
 @pytest.mark.django_db
+def test_an_opted_out_number_gets_no_reminder(regions):
+    from rangkul.messaging.optout import sms_inbound_handle
+
+    stays = paid_member(through=Period(2026, 4))
+    leaves = paid_member(through=Period(2026, 4))
+    assert sms_inbound_handle(sender=leaves.phone, body="BERHENTI")
+    run(dt.date(2026, 5, 13), stays, leaves)
+    assert reminded(stays) == [("due_soon", "2026-05")]
+    assert reminded(leaves) == []
+
+
+@pytest.mark.django_db
 def test_a_month_paid_since_the_status_was_stored_gets_no_reminder(regions):
     # The stored status still says "paid through April"; the May payment is in the paid months.
     worker = paid_member(through=Period(2026, 4))

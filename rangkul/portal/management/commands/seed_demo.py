@@ -9,9 +9,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rangkul.accounts.demo import DEMO_BRANCH, demo_user, seed_demo_users
 from rangkul.accounts.roles import Role
+from rangkul.agents.demo import seed_demo_agent
 from rangkul.analytics.services import coverage_snapshot_take
 from rangkul.contributions.demo import generate
 from rangkul.contributions.models import JournalEntry
+from rangkul.partners.demo import CODE as DEMO_PARTNER_CODE
 from rangkul.partners.demo import seed_demo_partner
 from rangkul.regions.selectors import regency_exists
 from rangkul.registry.demo import demo_worker_login_phone, seed_demo_workers
@@ -44,6 +46,7 @@ class Command(BaseCommand):
         workers = seed_demo_workers(count=options["workers"])
         partner = seed_demo_partner(admin=demo_user(Role.PARTNER_ADMIN), branch=branch)
         sponsor = seed_demo_sponsor(officer=demo_user(Role.SPONSOR_OFFICER), branch=branch)
+        agent = seed_demo_agent(user=demo_user(Role.AGENT), organisation_code=DEMO_PARTNER_CODE, branch=branch)
         population = self._population(options["population"])
         snapshot = coverage_snapshot_take()  # so the analysts' coverage page has something to show
         self.stderr.write(f"Demo logins at /akun/masuk/ (password for all: {password}):")
@@ -62,6 +65,7 @@ class Command(BaseCommand):
                     **workers,
                     **partner,
                     **sponsor,
+                    **agent,
                     "population": population,
                     "coverage_snapshot": snapshot.members,
                 }

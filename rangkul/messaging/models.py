@@ -1,0 +1,79 @@
+"""Who asked not to be messaged: one row per mobile number, whatever path it came by.
+
+Kept by number, not by member, because the messaging layer knows no members: a ``STOP``
+text arrives with a number only. Every marketing send (campaigns) and every reminder
+checks this table; one-time codes and receipts, which the person asked for, do not.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OptOutSource(models.TextChoices):
+    SMS_STOP = "sms_stop", _("STOP text message")
+    LINK = "link", _("Unsubscribe link")
+    PORTAL = "portal", _("Member portal")
+    OFFICE = "office", _("Back office")
+
+
+class OptOut(models.Model):
+    phone = models.CharField(_("mobile number"), max_length=20, unique=True)
+    source = models.CharField(_("source"), max_length=10, choices=OptOutSource.choices)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("messaging opt-out")
+        verbose_name_plural = _("messaging opt-outs")
+
+    def __str__(self) -> str:
+        return self.source
+
+
+class MessageChannel(models.TextChoices):
+    SMS = "sms", _("Text message")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+
+
+class OutboundMessage(models.Model):
+    """One message in the queue, with its delivery story (ADR 0034).
+
+    The text is sealed (AES-GCM, purpose "sms"): the table holds numbers, as the member
+    records do, but no message text in clear. A WhatsApp message that fails gets an SMS copy
+    (``fallback``); a message the provider refused is tried again with growing pauses and,
+    after ``MESSAGING_MAX_ATTEMPTS``, left ``failed`` and reported.
+    """
+
+    channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
+    to = models.CharField(_("mobile number"), max_length=20)
+    body_sealed = models.TextField(editable=False)
+    # WhatsApp only: the approved template's name, language and body parameters (sealed with the text).
+    template = models.CharField(_("WhatsApp template"), max_length=100, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=40)
+    status = models.CharField(_("status"), max_length=10, choices=MessageStatus.choices, default="queued")
+    provider_id = models.CharField(max_length=128, blank=True, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    fallback = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="fallback_of", editable=False
+    )
+    created_at = models.DateTimeField(_("created at"))
+    updated_at = models.DateTimeField(_("updated at"))
+
+    class Meta:
+        verbose_name = _("outbound message")
+        verbose_name_plural = _("outbound messages")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="messaging_outbound_due")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.status}"

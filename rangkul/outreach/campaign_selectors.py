@@ -1,0 +1,93 @@
+"""Reading campaigns: lists, the live count, a masked preview and the results against control."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from rangkul.contributions.models import ContributionMonth
+from rangkul.messaging.models import MessageStatus
+from rangkul.outreach.member_values import member_values
+from rangkul.outreach.models import Campaign, CampaignRecipient, RecipientState
+from rangkul.outreach.segments import Segment, segment_count, segment_workers
+from rangkul.outreach.templating import masked, template_render
+from rangkul.outreach.uplift import Uplift, uplift
+
+
+def campaign_list() -> QuerySet[Campaign]:
+    return Campaign.objects.select_related("created_by", "approved_by").order_by("-created_at", "-id")
+
+
+def campaign_get(*, pk: int) -> Campaign | None:
+    return campaign_list().filter(pk=pk).first()
+
+
+def campaign_audience_count(campaign: Campaign, *, today: dt.date | None = None) -> int:
+    return segment_count(Segment.from_dict(campaign.segment), today=today or timezone.localdate())
+
+
+def campaign_preview(campaign: Campaign, *, today: dt.date | None = None) -> dict[str, str] | None:
+    """The Indonesian and English texts filled with the first member's data, masked; None if nobody."""
+    today = today or timezone.localdate()
+    worker = (
+        segment_workers(Segment.from_dict(campaign.segment), today=today)
+        .select_related("occupation")
+        .order_by("pk")
+        .first()
+    )
+    if worker is None:
+        return None
+    values = masked(member_values([worker], today=today)[worker.pk])
+    return {
+        "id": template_render(campaign.body_id, values),
+        "en": template_render(campaign.body_en, values) if campaign.body_en else "",
+    }
+
+
+@dataclass(frozen=True)
+class CampaignResults:
+    states: dict[str, int]  # recipients by state (control, pending, sent, capped, opted out)
+    delivery: dict[str, int]  # messages handed over, by the provider's last word (queued … read, failed)
+    sms_fallbacks: int
+    uplift: Uplift
+
+
+def campaign_results(campaign: Campaign, *, now: dt.datetime | None = None) -> CampaignResults | None:
+    """Messages by state, and conversion (a contribution paid within the window) sent vs control."""
+    if campaign.approved_at is None:
+        return None
+    start = campaign.approved_at
+    end = min(now or timezone.now(), start + dt.timedelta(days=campaign.conversion_days))
+    paid = ContributionMonth.objects.filter(worker_id=OuterRef("worker_id"), paid_at__gte=start, paid_at__lte=end)
+    rows = (
+        CampaignRecipient.objects.filter(campaign=campaign)
+        .annotate(converted=Exists(paid))
+        .values("is_control")
+        .annotate(n=Count("pk"), converted_n=Count("pk", filter=Q(converted=True)))
+    )
+    groups = {row["is_control"]: (row["n"], row["converted_n"]) for row in rows}
+    states = dict(
+        CampaignRecipient.objects.filter(campaign=campaign)
+        .values("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    for state in RecipientState.values:
+        states.setdefault(state, 0)
+    messages = CampaignRecipient.objects.filter(campaign=campaign, message__isnull=False)
+    delivery = dict(
+        messages.values("message__status").annotate(n=Count("pk")).order_by().values_list("message__status", "n")
+    )
+    for status in MessageStatus.values:
+        delivery.setdefault(status, 0)
+    sent_n, sent_c = groups.get(False, (0, 0))
+    control_n, control_c = groups.get(True, (0, 0))
+    return CampaignResults(
+        states=states,
+        delivery=delivery,
+        sms_fallbacks=messages.filter(message__fallback__isnull=False).count(),
+        uplift=uplift(sent=sent_n, sent_converted=sent_c, control=control_n, control_converted=control_c),
+    )

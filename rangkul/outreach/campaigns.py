@@ -1,0 +1,285 @@
+"""Campaign services: create (maker), approve (checker, another person), dispatch due messages.
+
+Writes only; reading results is ``rangkul.outreach.campaign_selectors``. ADR 0034 explains the
+control group, the caps, quiet hours and the uplift interval.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import re
+import secrets
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rangkul.audit.services import audit_record
+from rangkul.core.errors import ApplicationError, ValidationFailed
+from rangkul.messaging.optout import opted_out_phones
+from rangkul.messaging.queue import message_queue, messages_deliver
+from rangkul.outreach.member_values import member_values
+from rangkul.outreach.models import (
+    Campaign,
+    CampaignChannel,
+    CampaignRecipient,
+    CampaignStatus,
+    RecipientState,
+    Reminder,
+)
+from rangkul.outreach.quiet_hours import in_quiet_hours, next_allowed
+from rangkul.outreach.segments import Segment, segment_workers
+from rangkul.outreach.templating import template_render, template_validate, template_variables
+from rangkul.registry.models import Worker
+
+logger = logging.getLogger(__name__)
+
+RUN_PERMISSION = "accounts.run_campaigns"
+APPROVE_PERMISSION = "accounts.approve_campaigns"
+
+
+class CampaignNotAllowed(ApplicationError):
+    status = 403
+    default_code = "campaign_not_allowed"
+
+
+class CampaignStateError(ApplicationError):
+    status = 409
+    default_code = "campaign_state"
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor: Any,
+    name: str,
+    segment: Segment,
+    body_id: str,
+    body_en: str = "",
+    scheduled_for: dt.datetime,
+    control_percent: int | None = None,
+    conversion_days: int | None = None,
+    channel: str = "sms",
+    whatsapp_template: str = "",
+) -> Campaign:
+    if not actor.has_perm(RUN_PERMISSION):
+        raise CampaignNotAllowed(_("You may not create campaigns."))
+    segment.validate()
+    template_validate(body_id, field="body_id")
+    if body_en.strip():
+        template_validate(body_en, field="body_en")
+    percent = settings.OUTREACH_CONTROL_PERCENT if control_percent is None else control_percent
+    if not 0 <= percent <= 50:
+        raise ValidationFailed(
+            _("The control group is between 0 and 50 percent."),
+            fields={"control_percent": [_("The control group is between 0 and 50 percent.")]},
+        )
+    days = settings.OUTREACH_CONVERSION_DAYS if conversion_days is None else conversion_days
+    if not 1 <= days <= 365:
+        raise ValidationFailed(
+            _("The conversion window is between 1 and 365 days."),
+            fields={"conversion_days": [_("The conversion window is between 1 and 365 days.")]},
+        )
+    if not name.strip():
+        raise ValidationFailed(_("Give the campaign a name."), fields={"name": [_("Give the campaign a name.")]})
+    if channel not in CampaignChannel.values:
+        raise ValidationFailed(_("Choose a channel."), fields={"channel": [_("Choose a channel.")]})
+    if channel == CampaignChannel.WHATSAPP and not re.fullmatch(r"[a-z0-9_]{1,100}", whatsapp_template.strip()):
+        message = _("Give the name of the approved WhatsApp template (lower-case letters, digits and _).")
+        raise ValidationFailed(message, fields={"whatsapp_template": [message]})
+    campaign = Campaign.objects.create(
+        name=name.strip(),
+        segment=segment.as_dict(),
+        body_id=body_id.strip(),
+        body_en=body_en.strip(),
+        scheduled_for=scheduled_for,
+        control_percent=percent,
+        conversion_days=days,
+        channel=channel,
+        whatsapp_template=whatsapp_template.strip() if channel == CampaignChannel.WHATSAPP else "",
+        created_by=actor,
+        created_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="campaign.create",
+        subject=campaign,
+        after={"segment": campaign.segment, "scheduled_for": scheduled_for.isoformat(), "control_percent": percent},
+    )
+    return campaign
+
+
+def control_split(worker_ids: Sequence[int], *, percent: int, seed: int) -> tuple[list[int], list[int]]:
+    """(sent, control): exactly round(n × percent / 100) members drawn at random into control."""
+    ids = sorted(worker_ids)
+    random.Random(seed).shuffle(ids)  # noqa: S311 - an experiment's draw, not a secret
+    size = round(len(ids) * percent / 100)
+    return ids[size:], ids[:size]
+
+
+@transaction.atomic
+def campaign_approve(*, actor: Any, campaign: Campaign, now: dt.datetime | None = None) -> dict[str, int]:
+    """A second staff member approves: the audience is frozen and the messages scheduled."""
+    now = now or timezone.now()
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if not actor.has_perm(APPROVE_PERMISSION):
+        raise CampaignNotAllowed(_("You may not approve campaigns."))
+    if campaign.created_by_id == actor.pk:
+        raise CampaignNotAllowed(_("Another staff member must approve a campaign you created."))
+    if campaign.status != CampaignStatus.DRAFT:
+        raise CampaignStateError(_("This campaign is no longer waiting for approval."))
+    segment = Segment.from_dict(campaign.segment)
+    members = list(segment_workers(segment, today=timezone.localdate(now)).values_list("pk", "village_id"))
+    seed = secrets.randbits(62)
+    sent_ids, control_ids = control_split([pk for pk, _v in members], percent=campaign.control_percent, seed=seed)
+    control = set(control_ids)
+    start = max(campaign.scheduled_for, now)
+    by_province: dict[str, dt.datetime] = {}
+    rows = []
+    for pk, village in members:
+        province = village[:2]
+        if province not in by_province:
+            by_province[province] = next_allowed(start, province)
+        is_control = pk in control
+        rows.append(
+            CampaignRecipient(
+                campaign=campaign,
+                worker_id=pk,
+                is_control=is_control,
+                state=RecipientState.CONTROL if is_control else RecipientState.PENDING,
+                send_after=by_province[province],
+            )
+        )
+    CampaignRecipient.objects.bulk_create(rows, batch_size=2000)
+    campaign.status = CampaignStatus.SENDING
+    campaign.approved_by = actor
+    campaign.approved_at = now
+    campaign.control_seed = seed
+    campaign.save(update_fields=["status", "approved_by", "approved_at", "control_seed"])
+    counts = {"audience": len(members), "to_send": len(sent_ids), "control": len(control_ids)}
+    audit_record(actor=actor, action="campaign.approve", subject=campaign, after=counts)
+    return counts
+
+
+@transaction.atomic
+def campaign_cancel(*, actor: Any, campaign: Campaign) -> None:
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if not actor.has_perm(RUN_PERMISSION) and not actor.has_perm(APPROVE_PERMISSION):
+        raise CampaignNotAllowed(_("You may not cancel campaigns."))
+    if campaign.status not in {CampaignStatus.DRAFT, CampaignStatus.SENDING}:
+        raise CampaignStateError(_("This campaign can no longer be cancelled."))
+    before = campaign.status
+    campaign.status = CampaignStatus.CANCELLED
+    campaign.save(update_fields=["status"])
+    campaign.recipients.filter(state=RecipientState.PENDING).delete()
+    audit_record(actor=actor, action="campaign.cancel", subject=campaign, before={"status": before})
+
+
+def recent_message_counts(worker_ids: Sequence[int], *, since: dt.datetime) -> Counter[int]:
+    """Messages each member was sent since ``since``: campaign messages and reminders together."""
+    counts: Counter[int] = Counter()
+    campaign_rows = (
+        CampaignRecipient.objects.filter(worker_id__in=worker_ids, sent_at__gte=since)
+        .values("worker_id")
+        .annotate(n=Count("pk"))
+        .values_list("worker_id", "n")
+    )
+    reminder_rows = (
+        Reminder.objects.filter(worker_id__in=worker_ids, sent_at__gte=since)
+        .values("worker_id")
+        .annotate(n=Count("pk"))
+        .values_list("worker_id", "n")
+    )
+    for worker_id, n in [*campaign_rows, *reminder_rows]:
+        counts[worker_id] += n
+    return counts
+
+
+def campaigns_dispatch(*, now: dt.datetime | None = None, chunk_size: int = 500) -> dict[str, int]:
+    """Send every due message of approved campaigns (the periodic task and command call this).
+
+    Per message, at the moment of sending: the number has not opted out, the member has had
+    fewer than ``OUTREACH_WEEKLY_CAP`` messages (campaigns and reminders) in the last seven
+    days, and it is not quiet hours where they live. A capped or opted-out message is
+    skipped for good; one caught by quiet hours waits for the morning.
+    """
+    now = now or timezone.now()
+    totals: Counter[str] = Counter()
+    for campaign in Campaign.objects.filter(status=CampaignStatus.SENDING).order_by("pk"):
+        while True:
+            with transaction.atomic():
+                # Rows another run holds are skipped (PostgreSQL): two runs at once hand nothing over twice.
+                chunk = list(
+                    campaign.recipients.filter(state=RecipientState.PENDING, send_after__lte=now)
+                    .order_by("send_after", "pk")
+                    .select_for_update(skip_locked=True)
+                    .values_list("pk", "worker_id")[:chunk_size]
+                )
+                if not chunk:
+                    break
+                counts, queued = _dispatch_chunk(campaign, chunk, now=now)
+            if queued:
+                # Handed to the queue, then tried at once; refusals are retried by the queue's own run.
+                delivery = messages_deliver(ids=queued, now=now)
+                for key in ("sent", "retry", "failed"):
+                    counts[key] += delivery.get(key, 0)
+            for key, value in counts.items():
+                totals[key] += value
+        if not campaign.recipients.filter(state=RecipientState.PENDING).exists():
+            Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SENDING).update(status=CampaignStatus.DONE)
+    result = {str(key): value for key, value in totals.items() if value}
+    logger.info("campaign dispatch %s", result)
+    return result
+
+
+def _dispatch_chunk(
+    campaign: Campaign, chunk: list[tuple[int, int]], *, now: dt.datetime
+) -> tuple[Counter[str], list[int]]:
+    worker_ids = [w for _pk, w in chunk]
+    workers = {w.pk: w for w in Worker.objects.filter(pk__in=worker_ids).select_related("occupation")}
+    opted = opted_out_phones(w.phone for w in workers.values())
+    recent = recent_message_counts(worker_ids, since=now - dt.timedelta(days=7))
+    values = member_values(list(workers.values()), today=timezone.localdate(now))
+    cap = settings.OUTREACH_WEEKLY_CAP
+    variables = template_variables(campaign.body_id)
+    skipped: dict[str, list[int]] = {RecipientState.OPTED_OUT: [], RecipientState.CAPPED: []}
+    later: list[tuple[int, dt.datetime]] = []
+    queued: list[int] = []
+    counts: Counter[str] = Counter()
+    for pk, worker_id in chunk:
+        worker = workers[worker_id]
+        province = worker.village_id[:2]
+        if worker.phone in opted:
+            skipped[RecipientState.OPTED_OUT].append(pk)
+        elif recent[worker_id] >= cap:
+            skipped[RecipientState.CAPPED].append(pk)
+        elif in_quiet_hours(now, province):
+            later.append((pk, next_allowed(now, province)))
+            counts["quiet_hours"] += 1
+        else:
+            member = values[worker_id]
+            message = message_queue(
+                channel=campaign.channel,
+                to=worker.phone,
+                body=template_render(campaign.body_id, member),
+                purpose="campaign",
+                template=campaign.whatsapp_template,
+                parameters=[getattr(member, name) for name in variables],
+                now=now,
+            )
+            CampaignRecipient.objects.filter(pk=pk).update(state=RecipientState.SENT, sent_at=now, message=message)
+            queued.append(message.pk)
+    for state, pks in skipped.items():
+        if pks:
+            CampaignRecipient.objects.filter(pk__in=pks).update(state=state)
+            counts[state] += len(pks)
+    for pk, when in later:
+        CampaignRecipient.objects.filter(pk=pk).update(send_after=when)
+    return counts, queued
