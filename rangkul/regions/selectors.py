@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from rangkul.regions.models import District, Province, Regency, Village
+from rangkul.regions.models import (
+    District,
+    Province,
+    Regency,
+    Village,
+    WorkforceDefinition,
+    WorkforceFigure,
+    WorkforceRelease,
+)
 
 # Length of a code at each level, and the model that holds it.
 _BY_LENGTH: dict[int, type[Province | Regency | District | Village]] = {
@@ -53,3 +61,25 @@ def regency_exists(code: str) -> bool:
 def regency_in_province_exists(code: str, province_code: str) -> bool:
     """A regency of that province, in one statement (the regency's key implies its province's row)."""
     return Regency.objects.filter(code=code, province_id=province_code).exists()
+
+
+def workforce_release_current() -> WorkforceRelease | None:
+    return WorkforceRelease.objects.filter(is_current=True).first()
+
+
+def workforce_release_list() -> list[WorkforceRelease]:
+    return list(WorkforceRelease.objects.order_by("-loaded_at"))
+
+
+def workforce_figures(
+    *, release: WorkforceRelease | None, level: str, definition: str = WorkforceDefinition.BPS_INFORMAL
+) -> dict[str, WorkforceFigure]:
+    """The latest figure (by reference month) per area code of ``level`` in ``release``; empty without a release."""
+    if release is None:
+        return {}
+    latest: dict[str, WorkforceFigure] = {}
+    for figure in WorkforceFigure.objects.filter(release=release, level=level, definition=definition).order_by(
+        "code", "-reference_month"
+    ):
+        latest.setdefault(figure.code, figure)
+    return latest
