@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from rangkul.analytics.api import open_router
 from rangkul.contributions.api import router as contributions_router
 from rangkul.core.api_errors import install_error_handlers
 from rangkul.partners.api import router as imports_router
@@ -32,3 +33,4 @@ api.add_router("/workers", workers_router)
 api.add_router("/imports", imports_router)
 api.add_router("/payments", payments_router)
 api.add_router("", payments_member_router)
+api.add_router("/open", open_router)

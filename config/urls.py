@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("bayar/", include("rangkul.payments.urls")),
     path("office/pembayaran/", include("rangkul.payments.office_urls")),
     path("office/analitik/", include("rangkul.analytics.urls")),
+    path("data-terbuka/", include("rangkul.analytics.open_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

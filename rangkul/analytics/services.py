@@ -9,11 +9,30 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from rangkul.analytics.models import CoverageCount, CoverageSnapshot
+from rangkul.analytics.models import CoverageAreaCount, CoverageCount, CoverageSnapshot
 from rangkul.audit.services import audit_record
+from rangkul.contributions.models import MemberStatusValue
 from rangkul.contributions.selectors import member_counts_by_regency_occupation_status
 
 INSERT_BATCH = 5_000
+
+
+NATIONAL = "ID"
+
+
+def area_counts(*, snapshot: CoverageSnapshot, rows: list[tuple[str, str, str, int]]) -> list[CoverageAreaCount]:
+    """Roll (regency, occupation, status, members) groups up to the nation, provinces and regencies."""
+    totals: dict[str, list[int]] = {NATIONAL: [0, 0]}
+    for regency, _occupation, status, members in rows:
+        active = members if status == MemberStatusValue.ACTIVE else 0
+        for code in (NATIONAL, regency[:2], regency):
+            pair = totals.setdefault(code, [0, 0])
+            pair[0] += members
+            pair[1] += active
+    return [
+        CoverageAreaCount(snapshot=snapshot, code=code, members=members, active=active)
+        for code, (members, active) in sorted(totals.items())
+    ]
 
 
 @transaction.atomic
@@ -39,6 +58,7 @@ def coverage_snapshot_take(*, actor: Any = "system", day: dt.date | None = None)
         ),
         batch_size=INSERT_BATCH,
     )
+    CoverageAreaCount.objects.bulk_create(area_counts(snapshot=snapshot, rows=rows), batch_size=INSERT_BATCH)
     snapshot.seconds = round(time.perf_counter() - started, 3)
     snapshot.save(update_fields=["seconds"])
     audit_record(

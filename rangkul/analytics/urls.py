@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.coverage_dashboard, name="coverage"),
     path("cakupan.csv", views.coverage_csv, name="coverage_csv"),
     path("ambil/", views.coverage_snapshot, name="snapshot"),
+    path("tingkat/", views.coverage_rate_page, name="rates"),
 ]

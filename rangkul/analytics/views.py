@@ -5,12 +5,13 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from rangkul.analytics.forms import CoverageFilterForm
+from rangkul.analytics.forms import CoverageFilterForm, RateFilterForm
+from rangkul.analytics.rates import coverage_national, coverage_rate_series, coverage_rates
 from rangkul.analytics.selectors import (
     STATUSES,
     coverage_by_area,
@@ -22,6 +23,7 @@ from rangkul.analytics.selectors import (
 from rangkul.analytics.services import coverage_snapshot_take
 from rangkul.contributions.models import MemberStatusValue
 from rangkul.core.htmx import render_page_or_fragment
+from rangkul.regions.selectors import workforce_release_current
 
 
 def _selection(request: HttpRequest) -> tuple[CoverageFilterForm, dict[str, str]]:
@@ -44,6 +46,7 @@ def coverage_dashboard(request: HttpRequest) -> HttpResponse:
         "snapshot": snapshot,
         "statuses": [(value, label) for value, label in MemberStatusValue.choices],
         "query": request.GET.urlencode(),
+        "release": workforce_release_current(),
     }
     if snapshot is not None:
         areas, total = coverage_by_area(snapshot=snapshot, province=chosen["province"], occupation=chosen["occupation"])
@@ -92,3 +95,25 @@ def coverage_snapshot(request: HttpRequest) -> HttpResponse:
         },
     )
     return redirect("analytics:coverage")
+
+
+@login_required
+@permission_required("accounts.view_analytics", raise_exception=True)
+@require_GET
+def coverage_rate_page(request: HttpRequest) -> HttpResponse:
+    form = RateFilterForm(request.GET or None)
+    province = form.cleaned_data["province"] or "" if form.is_bound and form.is_valid() else ""
+    snapshot = snapshot_latest()
+    release = workforce_release_current()
+    context: dict[str, object] = {"form": form, "snapshot": snapshot, "release": release, "province": province}
+    if province:
+        context["province_name"] = dict(form.fields["province"].choices).get(province, province)  # type: ignore[attr-defined]
+    if snapshot is not None:
+        context.update(
+            rows=coverage_rates(
+                snapshot=snapshot, level="regency" if province else "province", parent=province, release=release
+            ),
+            national=coverage_national(snapshot=snapshot, release=release),
+            series=coverage_rate_series(code=province or "ID", release=release),
+        )
+    return render(request, "analytics/rates.html", context)

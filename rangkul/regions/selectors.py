@@ -83,3 +83,13 @@ def workforce_figures(
     ):
         latest.setdefault(figure.code, figure)
     return latest
+
+
+def region_names(*, level: str, parent: str = "") -> dict[str, str]:
+    """Code → name of every province, or of every regency (of ``parent`` when given)."""
+    if level == "province":
+        return dict(Province.objects.order_by("code").values_list("code", "name"))
+    regencies = Regency.objects.order_by("code")
+    if parent:
+        regencies = regencies.filter(province_id=parent)
+    return dict(regencies.values_list("code", "name"))
