@@ -41,3 +41,15 @@ class RateFilterForm(forms.Form):
         field = self.fields["province"]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 (declared above)
         field.choices = [("", str(_("All provinces"))), *provinces]
+
+
+class RetentionFilterForm(forms.Form):
+    by = forms.ChoiceField(
+        label=_("Lapse funnel by"),
+        required=False,
+        choices=[
+            ("channel", _("Registration channel")),
+            ("partner", _("Partner")),
+            ("occupation", _("Occupation")),
+        ],
+    )

@@ -9,10 +9,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from rangkul.analytics.models import CoverageAreaCount, CoverageCount, CoverageSnapshot
+from rangkul.analytics.models import CoverageAreaCount, CoverageCount, CoverageSnapshot, LapseFunnel, RetentionCohort
 from rangkul.audit.services import audit_record
 from rangkul.contributions.models import MemberStatusValue
+from rangkul.contributions.retention import cohort_paying_by_month, cohort_sizes, lapse_funnel_groups
 from rangkul.contributions.selectors import member_counts_by_regency_occupation_status
+from rangkul.core.periods import Period
 
 INSERT_BATCH = 5_000
 
@@ -32,6 +34,26 @@ def area_counts(*, snapshot: CoverageSnapshot, rows: list[tuple[str, str, str, i
     return [
         CoverageAreaCount(snapshot=snapshot, code=code, members=members, active=active)
         for code, (members, active) in sorted(totals.items())
+    ]
+
+
+def retention_cohorts(*, snapshot: CoverageSnapshot) -> list[RetentionCohort]:
+    """Each registration month's size and, per month since, how many of it paid for that month.
+
+    Months after the snapshot's month (paid ahead) and before registration are left out.
+    """
+    last = Period.of(snapshot.day)
+    sizes = cohort_sizes()
+    paying: dict[dt.date, list[int]] = {cohort: [0] * max(0, last - Period.of(cohort) + 1) for cohort in sizes}
+    for cohort, period, members in cohort_paying_by_month():
+        since = period - Period.of(cohort)
+        row = paying.get(cohort)
+        if row is not None and 0 <= since < len(row):
+            row[since] += members
+    return [
+        RetentionCohort(snapshot=snapshot, cohort=cohort, members=sizes[cohort], paying=paying[cohort])
+        for cohort in sorted(sizes)
+        if Period.of(cohort) <= last
     ]
 
 
@@ -59,6 +81,23 @@ def coverage_snapshot_take(*, actor: Any = "system", day: dt.date | None = None)
         batch_size=INSERT_BATCH,
     )
     CoverageAreaCount.objects.bulk_create(area_counts(snapshot=snapshot, rows=rows), batch_size=INSERT_BATCH)
+    RetentionCohort.objects.bulk_create(retention_cohorts(snapshot=snapshot), batch_size=INSERT_BATCH)
+    LapseFunnel.objects.bulk_create(
+        (
+            LapseFunnel(
+                snapshot=snapshot,
+                channel=group.channel,
+                partner=group.partner,
+                occupation_code=group.occupation,
+                registered=group.registered,
+                paid_once=group.paid_once,
+                paid_3=group.paid_3,
+                paid_12=group.paid_12,
+            )
+            for group in lapse_funnel_groups()
+        ),
+        batch_size=INSERT_BATCH,
+    )
     snapshot.seconds = round(time.perf_counter() - started, 3)
     snapshot.save(update_fields=["seconds"])
     audit_record(
