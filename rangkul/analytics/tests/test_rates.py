@@ -194,3 +194,8 @@ def test_the_rate_page_for_analysts_names_definition_release_and_the_13_percent(
 def test_only_analysts_see_the_rate_page(population, client, partner_admin):
     client.login(username=partner_admin.username, password=PASSWORD)
     assert client.get(reverse("analytics:rates")).status_code == 403
+
+
+def test_every_page_links_to_the_open_data(client, db):
+    landing = client.get("/").content.decode()
+    assert reverse("open_data:coverage") in landing and "Data terbuka: cakupan" in landing
