@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bench.core import REGISTRY, Context, Result, write_report
-from bench.scenarios import http_baseline, members, payments  # noqa: F401
+from bench.scenarios import analytics, http_baseline, members, payments  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

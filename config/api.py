@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from rangkul.agents.api import router as agent_router
+from rangkul.analytics.api import open_router
 from rangkul.claims.api import router as claims_router
 from rangkul.contributions.api import router as contributions_router
 from rangkul.core.api_errors import install_error_handlers
@@ -38,3 +39,4 @@ api.add_router("", payments_member_router)
 api.add_router("/sponsorships", sponsorships_router)
 api.add_router("", claims_router)
 api.add_router("/agent", agent_router)
+api.add_router("/open", open_router)

@@ -28,6 +28,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("office/kampanye/", include("rangkul.outreach.office_urls")),
     # Before the API router: the WhatsApp webhook checks a signature over the raw body (ADR 0034).
     path("api/v1/webhooks/whatsapp", whatsapp_webhook, name="whatsapp_webhook"),
+    path("data-terbuka/", include("rangkul.analytics.open_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -28,3 +28,28 @@ class CoverageFilterForm(forms.Form):
         field = self.fields[name]
         assert isinstance(field, forms.ChoiceField)  # noqa: S101 (declared above)
         field.choices = choices
+
+
+class RateFilterForm(forms.Form):
+    """All provinces, or the regencies of one province."""
+
+    province = forms.ChoiceField(label=_("Province"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        provinces = [(row["code"], row["name"]) for row in region_children(parent=None) or []]
+        field = self.fields["province"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 (declared above)
+        field.choices = [("", str(_("All provinces"))), *provinces]
+
+
+class RetentionFilterForm(forms.Form):
+    by = forms.ChoiceField(
+        label=_("Lapse funnel by"),
+        required=False,
+        choices=[
+            ("channel", _("Registration channel")),
+            ("partner", _("Partner")),
+            ("occupation", _("Occupation")),
+        ],
+    )

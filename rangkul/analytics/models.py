@@ -49,3 +49,68 @@ class CoverageCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.regency_code} {self.occupation_code} {self.status}: {self.members}"
+
+
+class CoverageAreaCount(models.Model):
+    """Members and active members of one snapshot per area: the nation ("ID"), each province and regency.
+
+    Written by the snapshot beside its counts, so rates and their history read a few
+    hundred rows per day instead of summing every regency × occupation × status group.
+    """
+
+    snapshot = models.ForeignKey(CoverageSnapshot, on_delete=models.CASCADE, related_name="areas")
+    code = models.CharField(_("area"), max_length=5)
+    members = models.PositiveBigIntegerField(_("members"))
+    active = models.PositiveBigIntegerField(_("active members"))
+
+    class Meta:
+        verbose_name = _("coverage by area")
+        verbose_name_plural = _("coverage by area")
+        constraints = [models.UniqueConstraint(fields=["snapshot", "code"], name="analytics_area_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.active}/{self.members}"
+
+
+class RetentionCohort(models.Model):
+    """Members registered in one month, and how many paid for each month since (index 0 = that month)."""
+
+    snapshot = models.ForeignKey(CoverageSnapshot, on_delete=models.CASCADE, related_name="cohorts")
+    cohort = models.DateField(_("month of registration"))
+    members = models.PositiveBigIntegerField(_("members"))
+    # paying[k]: members of the cohort with a paid contribution for month cohort + k, up to the snapshot's month.
+    paying = models.JSONField(_("paying per month since registration"), default=list)
+
+    class Meta:
+        ordering = ["cohort"]
+        verbose_name = _("retention cohort")
+        verbose_name_plural = _("retention cohorts")
+        constraints = [models.UniqueConstraint(fields=["snapshot", "cohort"], name="analytics_cohort_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.cohort:%Y-%m}: {self.members}"
+
+
+class LapseFunnel(models.Model):
+    """Registered → paid once → paid 3 months → paid 12 months, per channel × partner × occupation."""
+
+    snapshot = models.ForeignKey(CoverageSnapshot, on_delete=models.CASCADE, related_name="funnel")
+    channel = models.CharField(_("registration channel"), max_length=10)
+    partner = models.CharField(_("partner"), max_length=40, blank=True)
+    occupation_code = models.CharField(_("occupation"), max_length=40)
+    registered = models.PositiveBigIntegerField(_("registered"))
+    paid_once = models.PositiveBigIntegerField(_("paid once"))
+    paid_3 = models.PositiveBigIntegerField(_("paid 3 months"))
+    paid_12 = models.PositiveBigIntegerField(_("paid 12 months"))
+
+    class Meta:
+        verbose_name = _("lapse funnel")
+        verbose_name_plural = _("lapse funnel")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["snapshot", "channel", "partner", "occupation_code"], name="analytics_funnel_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}/{self.partner}/{self.occupation_code}: {self.registered}"

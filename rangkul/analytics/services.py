@@ -9,11 +9,52 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from rangkul.analytics.models import CoverageCount, CoverageSnapshot
+from rangkul.analytics.models import CoverageAreaCount, CoverageCount, CoverageSnapshot, LapseFunnel, RetentionCohort
 from rangkul.audit.services import audit_record
+from rangkul.contributions.models import MemberStatusValue
+from rangkul.contributions.retention import cohort_paying_by_month, cohort_sizes, lapse_funnel_groups
 from rangkul.contributions.selectors import member_counts_by_regency_occupation_status
+from rangkul.core.periods import Period
 
 INSERT_BATCH = 5_000
+
+
+NATIONAL = "ID"
+
+
+def area_counts(*, snapshot: CoverageSnapshot, rows: list[tuple[str, str, str, int]]) -> list[CoverageAreaCount]:
+    """Roll (regency, occupation, status, members) groups up to the nation, provinces and regencies."""
+    totals: dict[str, list[int]] = {NATIONAL: [0, 0]}
+    for regency, _occupation, status, members in rows:
+        active = members if status == MemberStatusValue.ACTIVE else 0
+        for code in (NATIONAL, regency[:2], regency):
+            pair = totals.setdefault(code, [0, 0])
+            pair[0] += members
+            pair[1] += active
+    return [
+        CoverageAreaCount(snapshot=snapshot, code=code, members=members, active=active)
+        for code, (members, active) in sorted(totals.items())
+    ]
+
+
+def retention_cohorts(*, snapshot: CoverageSnapshot) -> list[RetentionCohort]:
+    """Each registration month's size and, per month since, how many of it paid for that month.
+
+    Months after the snapshot's month (paid ahead) and before registration are left out.
+    """
+    last = Period.of(snapshot.day)
+    sizes = cohort_sizes()
+    paying: dict[dt.date, list[int]] = {cohort: [0] * max(0, last - Period.of(cohort) + 1) for cohort in sizes}
+    for cohort, period, members in cohort_paying_by_month():
+        since = period - Period.of(cohort)
+        row = paying.get(cohort)
+        if row is not None and 0 <= since < len(row):
+            row[since] += members
+    return [
+        RetentionCohort(snapshot=snapshot, cohort=cohort, members=sizes[cohort], paying=paying[cohort])
+        for cohort in sorted(sizes)
+        if Period.of(cohort) <= last
+    ]
 
 
 @transaction.atomic
@@ -36,6 +77,24 @@ def coverage_snapshot_take(*, actor: Any = "system", day: dt.date | None = None)
                 snapshot=snapshot, regency_code=regency, occupation_code=occupation, status=status, members=members
             )
             for regency, occupation, status, members in rows
+        ),
+        batch_size=INSERT_BATCH,
+    )
+    CoverageAreaCount.objects.bulk_create(area_counts(snapshot=snapshot, rows=rows), batch_size=INSERT_BATCH)
+    RetentionCohort.objects.bulk_create(retention_cohorts(snapshot=snapshot), batch_size=INSERT_BATCH)
+    LapseFunnel.objects.bulk_create(
+        (
+            LapseFunnel(
+                snapshot=snapshot,
+                channel=group.channel,
+                partner=group.partner,
+                occupation_code=group.occupation,
+                registered=group.registered,
+                paid_once=group.paid_once,
+                paid_3=group.paid_3,
+                paid_12=group.paid_12,
+            )
+            for group in lapse_funnel_groups()
         ),
         batch_size=INSERT_BATCH,
     )

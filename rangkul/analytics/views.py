@@ -3,12 +3,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from rangkul.analytics.forms import CoverageFilterForm
+from rangkul.analytics.charts import heat_map, line_chart
+from rangkul.analytics.forms import CoverageFilterForm, RateFilterForm, RetentionFilterForm
+from rangkul.analytics.models import CoverageSnapshot
+from rangkul.analytics.rates import coverage_national, coverage_rate_series, coverage_rates
+from rangkul.analytics.retention import lapse_funnel, retention_cohorts
 from rangkul.analytics.selectors import (
     STATUSES,
     coverage_by_area,
@@ -21,6 +25,7 @@ from rangkul.analytics.services import coverage_snapshot_take
 from rangkul.contributions.models import MemberStatusValue
 from rangkul.core.htmx import render_page_or_fragment
 from rangkul.core.spreadsheets import safe_csv_writer
+from rangkul.regions.selectors import workforce_release_current
 
 
 def _selection(request: HttpRequest) -> tuple[CoverageFilterForm, dict[str, str]]:
@@ -43,6 +48,7 @@ def coverage_dashboard(request: HttpRequest) -> HttpResponse:
         "snapshot": snapshot,
         "statuses": [(value, label) for value, label in MemberStatusValue.choices],
         "query": request.GET.urlencode(),
+        "release": workforce_release_current(),
     }
     if snapshot is not None:
         areas, total = coverage_by_area(snapshot=snapshot, province=chosen["province"], occupation=chosen["occupation"])
@@ -91,3 +97,135 @@ def coverage_snapshot(request: HttpRequest) -> HttpResponse:
         },
     )
     return redirect("analytics:coverage")
+
+
+def _rate_selection(request: HttpRequest) -> tuple[RateFilterForm, str]:
+    form = RateFilterForm(request.GET or None)
+    province = (form.cleaned_data["province"] or "") if form.is_bound and form.is_valid() else ""
+    return form, province
+
+
+@login_required
+@permission_required("accounts.view_analytics", raise_exception=True)
+@require_GET
+def coverage_rate_series_csv(request: HttpRequest) -> HttpResponse:
+    _form, province = _rate_selection(request)
+    release = workforce_release_current()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="tingkat-cakupan-{province or "ID"}.csv"'
+    writer = safe_csv_writer(response)
+    writer.writerow(["month", "snapshot_day", "members_active", "workforce_informal", "coverage_rate", "release"])
+    for point in coverage_rate_series(code=province or "ID", release=release):
+        rate = "" if point.rate_percent is None else f"{point.rate_percent / 100:.6f}"
+        writer.writerow(
+            [
+                point.month.strftime("%Y-%m"),
+                point.day.isoformat(),
+                point.members_active,
+                "" if point.workforce_informal is None else point.workforce_informal,
+                rate,
+                release.version if release is not None else "",
+            ]
+        )
+    return response
+
+
+@login_required
+@permission_required("accounts.view_analytics", raise_exception=True)
+@require_GET
+def coverage_rate_page(request: HttpRequest) -> HttpResponse:
+    form, province = _rate_selection(request)
+    snapshot = snapshot_latest()
+    release = workforce_release_current()
+    context: dict[str, object] = {"form": form, "snapshot": snapshot, "release": release, "province": province}
+    if province:
+        context["province_name"] = dict(form.fields["province"].choices).get(province, province)  # type: ignore[attr-defined]
+    if snapshot is not None:
+        series = coverage_rate_series(code=province or "ID", release=release)
+        with_rate = any(point.rate_percent is not None for point in series)
+        context.update(
+            series=series,
+            series_svg=line_chart(
+                points=[
+                    (point.month.strftime("%m-%Y"), point.rate_percent if with_rate else point.members_active)
+                    for point in series
+                ],
+                unit="%" if with_rate else "",
+                title=_("Coverage rate by month") if with_rate else _("Active members by month"),
+            ),
+            series_is_rate=with_rate,
+            rows=coverage_rates(
+                snapshot=snapshot, level="regency" if province else "province", parent=province, release=release
+            ),
+            national=coverage_national(snapshot=snapshot, release=release),
+        )
+    return render(request, "analytics/rates.html", context)
+
+
+MONTHS_SINCE = 13  # registration month and the twelve after it
+
+
+def _retention_context(request: HttpRequest) -> dict[str, object]:
+    form = RetentionFilterForm(request.GET or None)
+    by = (form.cleaned_data["by"] or "channel") if form.is_bound and form.is_valid() else "channel"
+    snapshot = snapshot_latest()
+    context: dict[str, object] = {"form": form, "snapshot": snapshot, "by": by, "months": range(MONTHS_SINCE)}
+    if snapshot is not None:
+        cohorts = retention_cohorts(snapshot=snapshot)
+        funnel, total = lapse_funnel(snapshot=snapshot, dimension=by)
+        context.update(
+            heatmap_svg=heat_map(
+                rows=[(row.cohort.strftime("%m-%y"), row.shares(MONTHS_SINCE)) for row in cohorts],
+                columns=[str(since) for since in range(MONTHS_SINCE)],
+                title=_("Share of each cohort still paying, by months since registration"),
+            ),
+            cohorts=[(row, row.shares(MONTHS_SINCE)) for row in cohorts],
+            funnel=funnel,
+            funnel_total=total,
+        )
+    return context
+
+
+@login_required
+@permission_required("accounts.view_analytics", raise_exception=True)
+@require_GET
+def retention_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "analytics/retention.html", _retention_context(request))
+
+
+@login_required
+@permission_required("accounts.view_analytics", raise_exception=True)
+@require_GET
+def retention_csv(request: HttpRequest) -> HttpResponse:
+    context = _retention_context(request)
+    snapshot = context["snapshot"]
+    if snapshot is None:
+        messages.error(request, _("No coverage snapshot has been taken yet."))
+        return redirect("analytics:retention")
+    assert isinstance(snapshot, CoverageSnapshot)  # noqa: S101 (checked above)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="retensi-{snapshot.day.isoformat()}.csv"'
+    writer = safe_csv_writer(response)
+    writer.writerow(["cohort", "members", *(f"month_{since}" for since in range(MONTHS_SINCE))])
+    for row, shares in context["cohorts"]:  # type: ignore[attr-defined]
+        writer.writerow([row.cohort.strftime("%Y-%m"), row.members, *("" if s is None else f"{s:.4f}" for s in shares)])
+    return response
+
+
+@login_required
+@permission_required("accounts.view_analytics", raise_exception=True)
+@require_GET
+def funnel_csv(request: HttpRequest) -> HttpResponse:
+    context = _retention_context(request)
+    snapshot = context["snapshot"]
+    if snapshot is None:
+        messages.error(request, _("No coverage snapshot has been taken yet."))
+        return redirect("analytics:retention")
+    assert isinstance(snapshot, CoverageSnapshot)  # noqa: S101 (checked above)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="corong-{context["by"]}-{snapshot.day.isoformat()}.csv"'
+    writer = safe_csv_writer(response)
+    writer.writerow([context["by"], "name", "registered", "paid_once", "paid_3", "paid_12"])
+    for row in [*context["funnel"], context["funnel_total"]]:  # type: ignore[misc]
+        writer.writerow([row.code, row.label, *row.steps])
+    return response

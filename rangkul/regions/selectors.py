@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from rangkul.regions.models import District, Province, Regency, Village
+from rangkul.regions.models import (
+    District,
+    Province,
+    Regency,
+    Village,
+    WorkforceDefinition,
+    WorkforceFigure,
+    WorkforceRelease,
+)
 
 # Length of a code at each level, and the model that holds it.
 _BY_LENGTH: dict[int, type[Province | Regency | District | Village]] = {
@@ -61,3 +69,35 @@ def village_names(*, regency_code: str | None = None) -> list[tuple[str, str, st
     if regency_code:
         villages = villages.filter(district__regency_id=regency_code)
     return list(villages.order_by("code").values_list("code", "name", "district__name", "district__regency__name"))
+
+
+def workforce_release_current() -> WorkforceRelease | None:
+    return WorkforceRelease.objects.filter(is_current=True).first()
+
+
+def workforce_release_list() -> list[WorkforceRelease]:
+    return list(WorkforceRelease.objects.order_by("-loaded_at"))
+
+
+def workforce_figures(
+    *, release: WorkforceRelease | None, level: str, definition: str = WorkforceDefinition.BPS_INFORMAL
+) -> dict[str, WorkforceFigure]:
+    """The latest figure (by reference month) per area code of ``level`` in ``release``; empty without a release."""
+    if release is None:
+        return {}
+    latest: dict[str, WorkforceFigure] = {}
+    for figure in WorkforceFigure.objects.filter(release=release, level=level, definition=definition).order_by(
+        "code", "-reference_month"
+    ):
+        latest.setdefault(figure.code, figure)
+    return latest
+
+
+def region_names(*, level: str, parent: str = "") -> dict[str, str]:
+    """Code → name of every province, or of every regency (of ``parent`` when given)."""
+    if level == "province":
+        return dict(Province.objects.order_by("code").values_list("code", "name"))
+    regencies = Regency.objects.order_by("code")
+    if parent:
+        regencies = regencies.filter(province_id=parent)
+    return dict(regencies.values_list("code", "name"))
