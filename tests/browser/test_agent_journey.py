@@ -25,7 +25,7 @@ from rangkul.payments.models import Channel
 from rangkul.payments.tests.factories import seed_reference_data
 from rangkul.registry.models import Worker
 from rangkul.registry.tests.factories import make_nik
-from tests.browser.conftest import PHONE_VIEWPORT, assert_no_horizontal_scroll
+from tests.browser.conftest import PHONE_VIEWPORT, assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,10 +62,10 @@ def test_agent_registers_and_collects_two_months_without_javascript(live_server,
     page.get_by_role("button", name="Masuk").click()
     expect(page).to_have_url(re.compile(r"/agen/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Pekerjaan hari ini")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
 
     page.get_by_test_id("agent-nav-register").click()
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     page.locator("input[name=nik]").fill(make_nik(serial=7701))
     page.locator("input[name=full_name]").fill("Wahyu Lestari")
     page.locator("input[name=birth_date]").fill("1990-05-17")
@@ -77,7 +77,7 @@ def test_agent_registers_and_collects_two_months_without_javascript(live_server,
 
     worker = Worker.objects.get()
     expect(page.get_by_test_id("membership-number")).to_have_text(worker.membership_number)
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     page.locator("select[name=months]").select_option("2")
     page.get_by_test_id("agent-quote").click()
     expect(page.get_by_test_id("agent-amount")).to_contain_text("2 bulan")
@@ -85,7 +85,7 @@ def test_agent_registers_and_collects_two_months_without_javascript(live_server,
 
     collection = Collection.objects.get()
     expect(page.get_by_test_id("receipt-number")).to_have_text(collection.receipt_number)
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     assert len(collection.months) == 2
     assert coverage_on(worker, timezone.localdate())
     [sms] = [m for m in locmem.outbox if m.purpose == "receipt"]

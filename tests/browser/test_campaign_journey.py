@@ -18,7 +18,7 @@ from rangkul.messaging.backends import locmem
 from rangkul.outreach.campaigns import campaigns_dispatch
 from rangkul.outreach.models import CampaignRecipient
 from rangkul.registry.tests.factories import worker_create
-from tests.browser.conftest import assert_no_horizontal_scroll
+from tests.browser.conftest import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,11 +59,11 @@ def test_campaign_created_previewed_approved_and_measured(
     phone.locator("#id_control_percent").fill("25")
     phone.get_by_role("button", name="Hitung peserta").click()
     expect(phone.get_by_test_id("live-count")).to_contain_text("4 peserta")
-    assert_no_horizontal_scroll(phone)
+    assert_accessible(phone)
     phone.get_by_role("button", name="Simpan untuk disetujui").click()
     expect(phone.get_by_test_id("preview-id")).to_contain_text("Halo B•••• W••••")
     expect(phone.get_by_role("button", name="Setujui dan kirim")).to_have_count(0)
-    assert_no_horizontal_scroll(phone)
+    assert_accessible(phone)
 
     log_in(page, live_server.url, checker)
     page.goto(phone.url)
@@ -79,4 +79,4 @@ def test_campaign_created_previewed_approved_and_measured(
     results = phone.get_by_test_id("results")
     expect(results.get_by_role("row", name=re.compile("Diserahkan ke penyedia"))).to_contain_text("3")
     expect(results.get_by_role("row", name=re.compile("Kelompok pembanding"))).to_contain_text("1")
-    assert_no_horizontal_scroll(phone)
+    assert_accessible(phone)

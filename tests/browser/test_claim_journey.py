@@ -14,7 +14,7 @@ from rangkul.claims.models import Claim, ClaimStatus
 from rangkul.claims.tests.conftest import staff
 from rangkul.claims.tests.factories import SPOUSE, insured
 from rangkul.contributions.tests.factories import ensure_reference_data
-from tests.browser.conftest import PHONE_VIEWPORT, assert_no_horizontal_scroll
+from tests.browser.conftest import PHONE_VIEWPORT, assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +43,7 @@ def test_heir_claims_jkm_and_is_paid(live_server, browser: Browser, regions, bra
         java_script_enabled=False, locale="id-ID", viewport=PHONE_VIEWPORT, has_touch=True, is_mobile=True
     ).new_page()
     heir.goto(live_server.url + "/klaim/ajukan/")
-    assert_no_horizontal_scroll(heir)
+    assert_accessible(heir)
     form = heir.get_by_test_id("heir-claim")
     form.locator("input[name=membership_number]").fill(worker.membership_number)
     form.locator("input[name=member_birth_date]").fill(worker.birth_date.isoformat())
@@ -81,4 +81,4 @@ def test_heir_claims_jkm_and_is_paid(live_server, browser: Browser, regions, bra
     heir.reload()
     expect(heir.get_by_test_id("status")).to_have_text(re.compile("Lunas|Dibayar|Paid"))
     expect(heir.get_by_test_id("receipt")).to_contain_text(f"SBX-{number}-1")
-    assert_no_horizontal_scroll(heir)
+    assert_accessible(heir)

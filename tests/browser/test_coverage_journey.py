@@ -36,7 +36,7 @@ def test_analyst_reads_coverage_on_a_phone(live_server, analyst_page: Page, anal
     page.get_by_role("button", name="Masuk").click()
     expect(page).to_have_url(re.compile(r"/office/$"))
     assert_accessible(page)
-    page.get_by_role("link", name="Cakupan").click()
+    page.get_by_role("link", name="Cakupan", exact=True).click()
     expect(page.get_by_test_id("no-snapshot")).to_be_visible()
     assert_accessible(page)
 

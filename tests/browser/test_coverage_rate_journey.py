@@ -15,7 +15,7 @@ from rangkul.analytics.services import coverage_snapshot_take
 from rangkul.contributions.models import MemberStatus
 from rangkul.regions.workforce import COLUMNS, workforce_release_load
 from rangkul.registry.tests.factories import worker_create
-from tests.browser.conftest import assert_no_horizontal_scroll
+from tests.browser.conftest import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,7 +50,7 @@ def test_analyst_reads_the_coverage_rate_on_a_phone(live_server, phone_page: Pag
     expect(page.get_by_test_id("workforce-release")).to_contain_text("uji-2024-08")
     expect(page.get_by_test_id("national-rate")).to_contain_text("1,200 %")
     expect(page.get_by_test_id("series-chart").locator("svg")).to_be_visible()
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
 
     page.get_by_test_id("coverage-rates").get_by_role("link", name="JAWA TENGAH").click()
     expect(page).to_have_url(re.compile(r"province=33"))
@@ -59,11 +59,11 @@ def test_analyst_reads_the_coverage_rate_on_a_phone(live_server, phone_page: Pag
     with page.expect_download() as download:
         page.get_by_role("link", name="Unduh CSV").last.click()
     assert download.value.suggested_filename == f"cakupan-regency-33-{timezone.localdate().isoformat()}.csv"
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
 
     page.get_by_role("link", name="Retensi").click()
     expect(page.get_by_role("heading", name="Retensi")).to_be_visible()
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
 
 
 def test_anyone_reads_the_open_data_without_logging_in(live_server, phone_page: Page, published) -> None:
@@ -73,7 +73,7 @@ def test_anyone_reads_the_open_data_without_logging_in(live_server, phone_page: 
     table = page.get_by_test_id("open-coverage")
     expect(table.get_by_role("row", name=re.compile("JAWA TENGAH"))).to_contain_text("3,00")
     expect(table.get_by_role("row", name=re.compile("PAPUA"))).to_contain_text("tidak ada angka terbitan")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     table.get_by_role("link", name="JAWA TENGAH").click()
     expect(page.get_by_role("heading", name="Kabupaten/kota di JAWA TENGAH")).to_be_visible()
     with page.expect_download() as download:

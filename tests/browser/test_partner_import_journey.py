@@ -88,7 +88,7 @@ def test_partner_uploads_a_clerks_workbook_on_a_phone(
     """Title rows, a first sheet of instructions, hints in the headers, village names, a signature footer."""
     from rangkul.partners.models import Organisation
     from rangkul.partners.tests.test_import_layouts import clerk_row, clerk_workbook
-    from tests.browser.conftest import assert_no_horizontal_scroll
+    from tests.browser.conftest import assert_accessible
 
     Organisation.objects.filter(code="kopmaju").update(region_id="33.74")
     for code, name in (("petani", "Petani"), ("nelayan", "Nelayan")):
@@ -113,7 +113,7 @@ def test_partner_uploads_a_clerks_workbook_on_a_phone(
     expect(page.get_by_test_id("import-rejected")).to_have_text("1")
     expect(page.get_by_test_id("import-sheet")).to_contain_text("Data Anggota")
     expect(page.get_by_test_id("import-sheet")).to_contain_text("4")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     with page.expect_download() as download_info:
         page.get_by_test_id("report-csv").click()
     report = Path(download_info.value.path()).read_text(encoding="utf-8-sig").splitlines()

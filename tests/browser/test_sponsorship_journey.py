@@ -22,7 +22,7 @@ from rangkul.partners.services import organisation_user_add
 from rangkul.partners.tests.factories import OrganisationFactory
 from rangkul.payments.tests.factories import seed_reference_data
 from rangkul.sponsorships.models import SponsorshipBill
-from tests.browser.conftest import PHONE_VIEWPORT, assert_no_horizontal_scroll
+from tests.browser.conftest import PHONE_VIEWPORT, assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,7 +61,7 @@ def test_a_sponsor_creates_enrols_bills_and_sees_the_members_covered(live_server
     expect(page).to_have_url(re.compile(r"/sponsor/$"))
 
     page.goto(live_server.url + "/sponsor/baru/")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     page.locator("input[name=code]").fill("APBD-SMG")
     page.locator("input[name=name]").fill("Pekerja rentan Kota Semarang")
     page.locator("select[name=payer_kind]").select_option("regional_budget")
@@ -78,7 +78,7 @@ def test_a_sponsor_creates_enrols_bills_and_sees_the_members_covered(live_server
     expect(page).to_have_url(re.compile(r"/sponsor/APBD-SMG/$"))
     expect(page.get_by_test_id("member-row")).to_have_count(2)
     expect(page.get_by_test_id("committed")).to_have_text("Rp100.800")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
 
     page.locator("select[name=month]").select_option(month)
     page.get_by_test_id("bill-submit").click()

@@ -20,7 +20,7 @@ from rangkul.payments.models import Payment
 from rangkul.payments.tests.factories import seed_reference_data
 from rangkul.registry.models import Worker
 from rangkul.registry.tests.factories import make_nik
-from tests.browser.conftest import PHONE_VIEWPORT, assert_no_horizontal_scroll
+from tests.browser.conftest import PHONE_VIEWPORT, assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,7 +78,7 @@ def test_register_pay_and_open_the_card(live_server, phone, sms_outbox, seeded, 
     page.goto(live_server.url + "/")
     expect(page.get_by_test_id("register")).to_be_visible()
     assert in_first_screen(page, "register")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     page.get_by_test_id("register").click()
 
     # 1. Identity
@@ -98,7 +98,7 @@ def test_register_pay_and_open_the_card(live_server, phone, sms_outbox, seeded, 
     expect(page.get_by_test_id("region-proposed")).to_be_visible()
     expect(page.locator("select[name=district]")).to_have_value("33.74.01")
     page.locator("select[name=village]").select_option("33.74.01.1001")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     page.get_by_test_id("next").click()
 
     # 4. Work: the income typed the Indonesian way.
@@ -114,7 +114,7 @@ def test_register_pay_and_open_the_card(live_server, phone, sms_outbox, seeded, 
     expect(page.get_by_test_id("monthly-price")).to_contain_text("JKK + JKM")
     # "every 3 months: 3 × RpX = RpY", or each month's amount when a discount ends within them.
     expect(page.get_by_test_id("review-period-total")).to_contain_text("setiap 3 bulan")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     page.get_by_test_id("submit-registration").click()
 
     # Registered and signed in: pay now, no second code.
@@ -137,7 +137,7 @@ def test_register_pay_and_open_the_card(live_server, phone, sms_outbox, seeded, 
         expect(page.get_by_test_id("copy-code")).to_be_hidden()
     expect(page.get_by_test_id("pay-channels")).to_contain_text("Minimarket")
     expect(page.get_by_test_id("bill-expires")).to_contain_text("WIB")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
 
     # Paid at the demonstration "minimarket".
     page.get_by_test_id("pay-in-sandbox").click()
@@ -152,27 +152,27 @@ def test_register_pay_and_open_the_card(live_server, phone, sms_outbox, seeded, 
     expect(page.get_by_test_id("card-number")).to_have_text(number)
     expect(page.get_by_test_id("member-card")).to_contain_text("Aktif")
     expect(page.get_by_test_id("card-pdf")).to_be_visible()
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
 
 
 def test_worker_logs_in_and_keeps_the_header_everywhere(live_server, phone, sms_outbox, seeded, regions) -> None:
     page, _javascript = phone
     worker = member(phone=PHONE_E164)
     page.goto(live_server.url + "/peserta/masuk/")
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
     page.locator("input[name=phone]").fill(PHONE)
     page.get_by_test_id("send-code").click()
     page.locator("input[name=code]").fill(code_for(PHONE_E164, "otp_login"))
     page.get_by_test_id("verify-code").click()
     expect(page).to_have_url(re.compile(r"/peserta/akun/$"))
     expect(page.get_by_test_id("membership-number")).to_have_text(worker.membership_number)
-    assert_no_horizontal_scroll(page)
+    assert_accessible(page)
 
     # The member's header on pages outside the portal too.
     for path in ("/", "/iuran/", "/bantuan/"):
         page.goto(live_server.url + path)
         expect(page.get_by_test_id("nav-account")).to_be_visible()
-        assert_no_horizontal_scroll(page)
+        assert_accessible(page)
     expect(page.get_by_test_id("help-branches")).to_be_visible()
 
     page.get_by_test_id("portal-logout").click()
