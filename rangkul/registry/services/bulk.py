@@ -169,7 +169,7 @@ def _sanitise(obj: Any, names: Mapping[str, str], *, prefix: str, errors: _Error
     return dataclasses.replace(obj, **replacements) if replacements else obj
 
 
-OCCUPATIONS_FILE = Path(__file__).resolve().parent / "data" / "occupations.csv"
+OCCUPATIONS_FILE = Path(__file__).resolve().parent.parent / "data" / "occupations.csv"
 
 
 @transaction.atomic
