@@ -17,7 +17,7 @@ from rangkul.core.crypto import lookup_hash, unseal
 from rangkul.core.errors import ApplicationError, Conflict, ValidationFailed
 from rangkul.messaging.backends.locmem import clear as clear_outbox
 from rangkul.messaging.backends.locmem import outbox
-from rangkul.registry import services
+from rangkul.registry import services, sql
 from rangkul.registry.dukcapil import DukcapilResult
 from rangkul.registry.models import Heir, PossibleDuplicate, Worker, WorkerStatus
 from rangkul.registry.services import NewWorker, RegistrationInput, worker_register, workers_register_many
@@ -233,7 +233,7 @@ def test_a_taken_membership_number_is_drawn_again(population, monkeypatch) -> No
 def test_one_check_finds_the_registered_niks_and_the_numbers_in_use(population, monkeypatch) -> None:
     existing = population["existing"]
     fresh_hash = lookup_hash(registration_input().nik)
-    monkeypatch.setattr(bulk_services, "_CHECK_SLICE", 1)  # SQLite's slices: every value in a statement of its own
+    monkeypatch.setattr(sql, "_CHECK_SLICE", 1)  # SQLite's slices: every value in a statement of its own
     taken, used = bulk_services._registered_already(
         {existing.nik_hash, fresh_hash}, ["10000000016", existing.membership_number, "10000000024"]
     )
