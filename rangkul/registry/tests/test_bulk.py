@@ -17,10 +17,11 @@ from rangkul.core.crypto import lookup_hash, unseal
 from rangkul.core.errors import ApplicationError, Conflict, ValidationFailed
 from rangkul.messaging.backends.locmem import clear as clear_outbox
 from rangkul.messaging.backends.locmem import outbox
-from rangkul.registry import services
+from rangkul.registry import services, sql
 from rangkul.registry.dukcapil import DukcapilResult
 from rangkul.registry.models import Heir, PossibleDuplicate, Worker, WorkerStatus
 from rangkul.registry.services import NewWorker, RegistrationInput, worker_register, workers_register_many
+from rangkul.registry.services import bulk as bulk_services
 from rangkul.registry.tests.factories import heir_input, make_nik, registration_input, worker_create
 
 pytestmark = pytest.mark.django_db
@@ -224,7 +225,7 @@ def test_the_batch_returns_errors_in_place_and_registers_the_rest(population) ->
 def test_a_taken_membership_number_is_drawn_again(population, monkeypatch) -> None:
     taken = population["existing"].membership_number
     numbers = iter([taken, taken, "10000000016", "10000000024"])
-    monkeypatch.setattr(services, "membership_number_new", lambda: next(numbers))
+    monkeypatch.setattr(bulk_services, "membership_number_new", lambda: next(numbers))
     outcomes = workers_register_many(actor="test", rows=[registration_input(), registration_input()], channel="import")
     assert sorted(w.membership_number for w in outcomes if isinstance(w, NewWorker)) == ["10000000016", "10000000024"]
 
@@ -232,26 +233,26 @@ def test_a_taken_membership_number_is_drawn_again(population, monkeypatch) -> No
 def test_one_check_finds_the_registered_niks_and_the_numbers_in_use(population, monkeypatch) -> None:
     existing = population["existing"]
     fresh_hash = lookup_hash(registration_input().nik)
-    monkeypatch.setattr(services, "_CHECK_SLICE", 1)  # SQLite's slices: every value in a statement of its own
-    taken, used = services._registered_already(
+    monkeypatch.setattr(sql, "_CHECK_SLICE", 1)  # SQLite's slices: every value in a statement of its own
+    taken, used = bulk_services._registered_already(
         {existing.nik_hash, fresh_hash}, ["10000000016", existing.membership_number, "10000000024"]
     )
     assert taken == {existing.nik_hash}
     assert used == {existing.membership_number}
     # A NIK hash is never mistaken for a number in use, nor a number for a registered NIK.
-    assert services._registered_already({fresh_hash}, [existing.membership_number]) == (
+    assert bulk_services._registered_already({fresh_hash}, [existing.membership_number]) == (
         set(),
         {existing.membership_number},
     )
-    assert services._registered_already({existing.nik_hash}, ["10000000016"]) == ({existing.nik_hash}, set())
+    assert bulk_services._registered_already({existing.nik_hash}, ["10000000016"]) == ({existing.nik_hash}, set())
 
 
 def test_a_batch_whose_drawn_number_is_taken_draws_again_before_the_insert(population, monkeypatch) -> None:
     """The taken number is caught by the check, not by the insert's unique constraint (no row-by-row fallback)."""
     taken = population["existing"].membership_number
     numbers = iter([taken, "10000000016", "10000000024"])
-    monkeypatch.setattr(services, "membership_number_new", lambda: next(numbers))
-    monkeypatch.setattr(services, "_worker_insert", lambda worker: pytest.fail("fell back to row by row"))
+    monkeypatch.setattr(bulk_services, "membership_number_new", lambda: next(numbers))
+    monkeypatch.setattr(bulk_services, "_worker_insert", lambda worker: pytest.fail("fell back to row by row"))
     outcomes = workers_register_many(actor="test", rows=[registration_input(), registration_input()], channel="import")
     assert sorted(w.membership_number for w in outcomes if isinstance(w, NewWorker)) == ["10000000016", "10000000024"]
 
@@ -259,13 +260,13 @@ def test_a_batch_whose_drawn_number_is_taken_draws_again_before_the_insert(popul
 def test_a_nik_taken_after_the_check_falls_back_to_row_by_row(population, monkeypatch) -> None:
     """A concurrent registration commits one of the batch's NIKs between the check and the insert."""
     rows = [registration_input(), registration_input()]
-    original = services._membership_numbers_assign
+    original = bulk_services._membership_numbers_assign
 
     def meanwhile(workers: Sequence[NewWorker], **kwargs: Any) -> None:
         original(workers, **kwargs)
         worker_register(actor="elsewhere", data=rows[1], channel="portal", welcome=False)
 
-    monkeypatch.setattr(services, "_membership_numbers_assign", meanwhile)
+    monkeypatch.setattr(bulk_services, "_membership_numbers_assign", meanwhile)
     outcomes = workers_register_many(actor="bulk", rows=rows, channel="import")
     assert isinstance(outcomes[0], NewWorker)
     assert Worker.objects.filter(pk=outcomes[0].pk).exists()

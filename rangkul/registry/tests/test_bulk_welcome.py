@@ -13,10 +13,10 @@ from rangkul.core.crypto import unseal
 from rangkul.messaging.backends import SmsDeliveryError, locmem
 from rangkul.messaging.backends.locmem import clear as clear_outbox
 from rangkul.messaging.backends.locmem import outbox
-from rangkul.registry import services
 from rangkul.registry import tasks as registry_tasks
 from rangkul.registry.models import Worker
 from rangkul.registry.services import NewWorker, occupations_load, workers_register_many
+from rangkul.registry.services import bulk as bulk_services
 from rangkul.registry.tests.factories import registration_input
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
@@ -40,7 +40,7 @@ def test_one_task_per_batch_carries_every_welcome_sealed(regions, monkeypatch, d
         def enqueue(**kwargs):
             queued.append(kwargs)
 
-    monkeypatch.setattr(services, "workers_send_welcome", FakeTask)
+    monkeypatch.setattr(bulk_services, "workers_send_welcome", FakeTask)
     rows = [registration_input(), registration_input(nik="1"), registration_input(), registration_input()]
     with django_capture_on_commit_callbacks(execute=True):
         outcomes = workers_register_many(actor="test", rows=rows, channel="import", welcome=True)

@@ -16,6 +16,7 @@ from rangkul.registry.dukcapil import DevelopmentDukcapil, DukcapilResult, dukca
 from rangkul.registry.membership import membership_number_is_valid
 from rangkul.registry.models import Heir, Occupation, PossibleDuplicate, Worker
 from rangkul.registry.selectors import worker_find_by_nik
+from rangkul.registry.services import registration as registration_services
 from rangkul.registry.tests.factories import heir_input, make_nik, registration_input, worker_create
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +170,7 @@ def test_duplicate_nik_found_by_the_constraint_when_the_precheck_misses(regions,
 def test_membership_number_collision_is_retried(regions, monkeypatch):
     first = worker_create()
     numbers = iter([first.membership_number, "12345678903"])
-    monkeypatch.setattr(services, "membership_number_new", lambda: next(numbers))
+    monkeypatch.setattr(registration_services, "membership_number_new", lambda: next(numbers))
     second = worker_create()
     assert second.membership_number == "12345678903"
 
