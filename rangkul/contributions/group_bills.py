@@ -25,21 +25,23 @@ from rangkul.contributions.models import Bill, BillLine, BillStatus, Contributio
 from rangkul.contributions.quotes import Quote
 from rangkul.contributions.schedule import payable_periods
 from rangkul.contributions.selectors import paid_months, rules_for_memo
-from rangkul.contributions.services import (
+from rangkul.contributions.services.allocation import (
     PAYMENT_KIND,
     Allocation,
     _allocation_from_entry,
     _allocation_from_lines,
-    _bill_create,
     _covered_from,
+)
+from rangkul.contributions.services.billing import (
+    _bill_create,
     _ensure_billable,
     _lock_versions,
     _price,
     _registered_on,
     _rules_for_preloaded,
-    _status_store,
     payment_code_ttl,
 )
+from rangkul.contributions.services.status import _status_store
 from rangkul.core.errors import Conflict
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period

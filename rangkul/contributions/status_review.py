@@ -32,7 +32,7 @@ from rangkul.contributions.schedule import (
     member_status,
     member_status_and_review,
 )
-from rangkul.core.bulk import array_literal
+from rangkul.contributions.sql import review_sql
 from rangkul.core.periods import Period
 
 _ORDER = (Status.REGISTERED, Status.ACTIVE, Status.IN_ARREARS, Status.ENDED)
@@ -145,19 +145,13 @@ def members_paid_after(today: dt.date) -> set[int]:
 # --- SQL ------------------------------------------------------------------------------------
 
 
-def _casts() -> tuple[str, str, str]:
-    if connection.vendor == "postgresql":
-        return "%s::varchar", "%s::date", "%s::integer"
-    return "%s", "%s", "%s"
-
-
 def _day(value: Period | dt.date | None) -> dt.date | None:
     return value.first_day if isinstance(value, Period) else value
 
 
 def _table(rows: Sequence[Sequence[Any]], kinds: Sequence[str], names: Sequence[str]) -> tuple[str, list[Any]]:
     """A small derived table ``SELECT … UNION ALL SELECT …`` (both databases; typed on PostgreSQL)."""
-    text, day, integer = _casts()
+    text, day, integer = review_sql().placeholders()
     cast = {"t": text, "d": day, "i": integer}
     first = ", ".join(f"{cast[k]} AS {name}" for k, name in zip(kinds, names, strict=True))
     rest = ", ".join(cast[k] for k in kinds)
@@ -168,11 +162,7 @@ def _table(rows: Sequence[Sequence[Any]], kinds: Sequence[str], names: Sequence[
 
 def _ids(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
     """``column`` is one of ``ids`` (the batch's locked members, in key order)."""
-    # The key range first: it lets the planner read the batch through the primary key.
-    within = f"{column} BETWEEN %s AND %s AND "
-    if connection.vendor == "postgresql":
-        return f"{within}{column} = ANY(%s::bigint[])", [ids[0], ids[-1], array_literal(ids)]
-    return f"{within}{column} IN ({', '.join(['%s'] * len(ids))})", [ids[0], ids[-1], *ids]
+    return review_sql().ids_in(column, ids)
 
 
 _KEY = ("t", "d", "d", "d")
@@ -218,7 +208,6 @@ def apply_time_steps(*, worker_ids: Sequence[int], steps: Iterable[TimeStep], to
     steps = list(steps)
     statuses, changes = MemberStatus._meta.db_table, MemberStatusChange._meta.db_table
     now = timezone.now()
-    reviewed = changed = 0
     with connection.cursor() as cursor:
         history = [(*_key(step), c.status, c.since) for step in steps for c in step.changes]
         if history:
@@ -236,28 +225,14 @@ def apply_time_steps(*, worker_ids: Sequence[int], steps: Iterable[TimeStep], to
             arrears_months = k.arrears_months, pay_arrears_by = k.pay_arrears_by,
             next_review_on = k.next_review_on, updated_at = %s
             FROM ({{table}}) AS k WHERE {{where}}"""  # noqa: S608
-        if connection.vendor == "postgresql" and steps:
-            # One statement, counting the members whose status changed as it goes.
-            rows = [(*_outcome(s), int(s.changed)) for s in steps]
-            table, params = _table(rows, (*kinds, "i"), (*names, "changed"))
+
+        def update_for(group: Sequence[TimeStep], counted: bool) -> tuple[str, list[Any]]:
+            rows = [(*_outcome(s), int(s.changed)) if counted else _outcome(s) for s in group]
+            table, params = _table(rows, (*kinds, "i") if counted else kinds, (*names, "changed") if counted else names)
             where, where_params = _plain_where(worker_ids, today)
-            cursor.execute(
-                f"WITH moved AS ({update.format(table=table, where=where)} RETURNING k.changed) "  # noqa: S608
-                "SELECT count(*), COALESCE(sum(changed), 0) FROM moved",
-                [now, *params, *where_params],
-            )
-            moved, moved_changed = cursor.fetchone()
-            reviewed, changed = int(moved), int(moved_changed)
-        else:
-            for group in ([s for s in steps if s.changed], [s for s in steps if not s.changed]):
-                if not group:
-                    continue
-                table, params = _table([_outcome(s) for s in group], kinds, names)
-                where, where_params = _plain_where(worker_ids, today)
-                cursor.execute(update.format(table=table, where=where), [now, *params, *where_params])
-                reviewed += cursor.rowcount
-                if group[0].changed:
-                    changed += cursor.rowcount
+            return update.format(table=table, where=where), [now, *params, *where_params]
+
+        reviewed, changed = review_sql().steps_update(cursor, steps=steps, update_for=update_for)
         # Registered members who never paid: nothing moves until a first payment.
         in_ids, params = _ids("s.worker_id", worker_ids)
         months = ContributionMonth._meta.db_table

@@ -32,14 +32,14 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from rangkul.core.bulk import array_literal, collector_relaxed
+from rangkul.core.bulk import atomic_unflushed, collector_relaxed, insert_rows
 from rangkul.core.spreadsheets import safe_csv_writer
 from rangkul.payments.channels import CallbackData, CallbackUnreadable, amount_parse, datetime_parse
 from rangkul.payments.models import (
@@ -53,6 +53,7 @@ from rangkul.payments.models import (
 )
 from rangkul.payments.services import payment_record
 from rangkul.payments.settlement_display import REPORT_COLUMNS, note_text
+from rangkul.payments.sql import settlement_sql
 
 logger = logging.getLogger("rangkul.payments")
 
@@ -212,22 +213,7 @@ class _Paid:
 
 
 def _payments_by_reference(channel: Channel, references: set[str]) -> dict[str, _Paid]:
-    if connection.vendor == "postgresql":
-        # One array parameter rather than thousands of placeholders, joined to the unique index.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT p.external_reference, p.id, p.amount_idr, p.settled_by_id "  # noqa: S608
-                f"FROM unnest(%s::varchar[]) AS r(reference) JOIN {Payment._meta.db_table} AS p "
-                "ON p.channel_id = %s AND p.external_reference = r.reference",
-                [array_literal(references), channel.pk],
-            )
-            rows = cursor.fetchall()
-    else:
-        rows = list(
-            Payment.objects.filter(channel=channel, external_reference__in=references).values_list(
-                "external_reference", "pk", "amount_idr", "settled_by_id"
-            )
-        )
+    rows = settlement_sql().payments_by_reference(channel_id=channel.pk, references=references)
     return {reference: _Paid(pk, amount, settled) for reference, pk, amount, settled in rows}
 
 
@@ -325,24 +311,6 @@ _LINE_COLUMNS = (
 )
 
 
-def _line_ids(count: int) -> list[int]:
-    """Ids for the batch's new lines, drawn before they are written (a duplicate's note names
-    the line that settled the payment, which may be in the same batch)."""
-    table = SettlementLine._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
-            )
-            return [row[0] for row in cursor.fetchall()]
-        # SQLite: writers are serialised (IMMEDIATE transactions), so the next ids are free.
-        cursor.execute(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"')  # noqa: S608
-        top = cursor.fetchone()[0]
-        cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s", [table])
-        top = max(top, cursor.fetchone()[0])
-    return list(range(top + 1, top + 1 + count))
-
-
 def _lines_write(file: SettlementFile, lines: list[_Line]) -> None:
     def values(line: _Line) -> tuple[Any, ...]:
         data = line.parsed
@@ -359,36 +327,13 @@ def _lines_write(file: SettlementFile, lines: list[_Line]) -> None:
             line.payment_id,
         )
 
-    if connection.vendor == "postgresql":
-        table = SettlementLine._meta.db_table
-        with (
-            connection.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {table} ({', '.join(_LINE_COLUMNS)}) FROM STDIN") as copy,
-        ):
-            for line in lines:
-                copy.write_row(values(line))
-        return
-    SettlementLine.objects.bulk_create(
-        SettlementLine(**dict(zip(_LINE_COLUMNS, values(line), strict=True))) for line in lines
-    )
+    insert_rows(SettlementLine, _LINE_COLUMNS, [values(line) for line in lines])
 
 
 def _payments_settle(settled: list[_Paid]) -> None:
     if not settled:
         return
-    table = Payment._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"UPDATE {table} AS p SET settled_by_id = v.line "  # noqa: S608
-                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(payment, line) WHERE p.id = v.payment",
-                [array_literal([p.pk for p in settled]), array_literal([p.settled_by for p in settled])],
-            )
-            return
-        cursor.executemany(
-            f'UPDATE "{table}" SET "settled_by_id" = %s WHERE "id" = %s',  # noqa: S608
-            [(p.settled_by, p.pk) for p in settled],
-        )
+    settlement_sql().payments_settle([(paid.pk, cast(int, paid.settled_by)) for paid in settled])
 
 
 def _summary(file: SettlementFile) -> dict[str, int]:
@@ -486,31 +431,15 @@ def _file_get_or_create(
         return SettlementFile.objects.get(channel=channel, sha256=sha), False
 
 
-# The first key of the advisory lock a reconciliation batch takes on PostgreSQL (the second is the channel).
-_LOCK_NAMESPACE = 7320
-
-
-def _channel_lock(channel: Channel) -> None:
-    """Reconciliation batches of one channel run one at a time.
-
-    Only reconciliation writes ``Payment.settled_by``, and a batch decides from the values it
-    read: holding the channel's transaction-level advisory lock while it reads and writes them
-    is what row locks on every payment of the batch gave, without writing a lock into each row.
-    (A callback racing with the batch meets the payments' unique constraint, as always.) The
-    batch is resumable, so it may also skip waiting for its commit to reach the disk: after a
-    crash the next run redoes whatever batch was lost. SQLite serialises writers by itself.
-    """
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, channel.pk])
-        cursor.execute("SET LOCAL synchronous_commit = off")
-
-
 def _batch_process(file: SettlementFile, batch: list[Row], channel: Channel, actor: Any) -> None:
     """One batch in one transaction: skip the lines an earlier run stored, decide the rest, write them."""
-    with transaction.atomic():
-        _channel_lock(channel)
+    # Only reconciliation writes ``Payment.settled_by``, and a batch decides from the values it
+    # read: holding the channel's lock while it reads and writes them is what row locks on every
+    # payment of the batch gave, without writing a lock into each row. (A callback racing with the
+    # batch meets the payments' unique constraint, as always.) The batch is resumable, so its
+    # commit need not wait for the disk: after a crash the next run redoes whatever batch was lost.
+    with atomic_unflushed():
+        settlement_sql().channel_lock(channel.pk)
         done = set(
             SettlementLine.objects.filter(
                 file=file, line_number__gte=batch[0].line_number, line_number__lte=batch[-1].line_number
@@ -527,7 +456,9 @@ def _batch_process(file: SettlementFile, batch: list[Row], channel: Channel, act
             lines.append(_Line(row.line_number, parsed, note=note))
         if not lines:
             return
-        for line, pk in zip(lines, _line_ids(len(lines)), strict=True):
+        # Ids drawn before the lines are written: a duplicate's note names the line that settled
+        # the payment, which may be in the same batch.
+        for line, pk in zip(lines, settlement_sql().line_ids(len(lines)), strict=True):
             line.pk = pk
         settled = _lines_match(lines, channel, actor)
         _lines_write(file, lines)

@@ -12,11 +12,11 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from rangkul.contributions import services
 from rangkul.contributions.models import MemberStatus, MemberStatusChange, RuleSet
 from rangkul.contributions.rules import RULES_DIR, rules_load
 from rangkul.contributions.schedule import Status
 from rangkul.contributions.services import member_status_refresh, member_statuses_review, payment_allocate
+from rangkul.contributions.services import status as services
 from rangkul.contributions.tests.factories import at, member
 from rangkul.registry.models import Worker
 

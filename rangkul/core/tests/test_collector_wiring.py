@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from rangkul.contributions import services as contributions
+from rangkul.contributions.services import status as contributions
 from rangkul.core.bulk import BULK_GC_THRESHOLD
 from rangkul.outreach import services as outreach
 from rangkul.payments import settlement

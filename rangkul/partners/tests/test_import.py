@@ -20,7 +20,7 @@ from rangkul.partners import services
 from rangkul.partners.consent import LINKED_PENDING
 from rangkul.partners.importing.parse import DATE_WRONG, INCOME_WRONG, NIK_AS_NUMBER
 from rangkul.partners.models import ImportJob, ImportRowResult, ImportStatus, Membership, RowOutcome
-from rangkul.partners.services import import_job_cancel, import_job_create, import_job_run
+from rangkul.partners.services import batches, import_job_cancel, import_job_create, import_job_run
 from rangkul.partners.tests.conftest import HEADER, good_row, write_csv
 from rangkul.registry.models import Worker
 
@@ -245,7 +245,7 @@ def test_a_crash_mid_import_then_a_rerun_ends_like_one_clean_run(
         if calls["n"] == 2:
             raise RuntimeError("killed")
 
-    monkeypatch.setattr(services, "_batch_hook", crash_in_second_batch)
+    monkeypatch.setattr(batches, "_batch_hook", crash_in_second_batch)
     with pytest.raises(RuntimeError):
         run(path, organisation, batch_size=3)
     job = ImportJob.objects.get()
@@ -254,7 +254,7 @@ def test_a_crash_mid_import_then_a_rerun_ends_like_one_clean_run(
     assert Worker.objects.count() == 3  # 2 imported + the one registered beforehand
     assert sorted(set(ImportRowResult.objects.filter(job=job).values_list("row_number", flat=True))) == [2, 3, 4]
 
-    monkeypatch.setattr(services, "_batch_hook", lambda job, batch: None)
+    monkeypatch.setattr(batches, "_batch_hook", lambda job, batch: None)
     resumed = run(path, organisation, batch_size=3)
     assert resumed.pk == job.pk
 
@@ -273,7 +273,7 @@ def test_batches_run_with_the_collector_relaxed_and_it_is_restored_after(tmp_pat
     threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
     seen: list[tuple[int, bool]] = []
     monkeypatch.setattr(
-        services, "_batch_hook", lambda job, batch: seen.append((gc.get_threshold()[0], gc.get_freeze_count() > frozen))
+        batches, "_batch_hook", lambda job, batch: seen.append((gc.get_threshold()[0], gc.get_freeze_count() > frozen))
     )
     job = run(path, organisation, batch_size=2)
     assert job.summary() == {"rows": 4, "imported": 4, "rejected": 0, "duplicates": 0}
@@ -293,12 +293,12 @@ def test_failed_task_marks_the_job_and_the_same_file_resumes(tmp_path, organisat
     def boom(job, batch) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_batch_hook", boom)
+    monkeypatch.setattr(batches, "_batch_hook", boom)
     with pytest.raises(RuntimeError):
         import_job_process.call(job.pk)
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED
-    monkeypatch.setattr(services, "_batch_hook", lambda job, batch: None)
+    monkeypatch.setattr(batches, "_batch_hook", lambda job, batch: None)
     again = run(path, organisation)
     assert again.pk == job.pk
     assert again.summary() == {"rows": 4, "imported": 4, "rejected": 0, "duplicates": 0}
@@ -311,7 +311,7 @@ def test_cancel_stops_between_batches(tmp_path, organisation, monkeypatch) -> No
         if job.last_committed_row == 3:
             ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.CANCELLED)
 
-    monkeypatch.setattr(services, "_batch_hook", cancel_after_first)
+    monkeypatch.setattr(batches, "_batch_hook", cancel_after_first)
     job = run(path, organisation, batch_size=2)
     assert job.status == ImportStatus.CANCELLED
     assert job.processed == 2

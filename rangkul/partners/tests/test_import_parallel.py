@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.db.models import Q
 
-from rangkul.partners import services
 from rangkul.partners.models import ImportJob, ImportJobPart, ImportRowResult, ImportStatus, Membership, RowOutcome
+from rangkul.partners.services import batches as services
 from rangkul.partners.tests.conftest import good_row, write_csv
 from rangkul.partners.tests.test_import import mixed_rows, outcomes, run
 from rangkul.registry.models import DuplicateReason, PossibleDuplicate, Worker

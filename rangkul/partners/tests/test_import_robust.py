@@ -212,7 +212,7 @@ def test_the_same_file_again_resumes_a_stale_job(tmp_path, organisation) -> None
 
 def test_each_batch_renews_the_lease(tmp_path, organisation) -> None:
     seen = []
-    from rangkul.partners import services
+    from rangkul.partners.services import batches as services
 
     original = services._batch_hook
 

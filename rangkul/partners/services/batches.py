@@ -1,55 +1,35 @@
-"""Writes for partner organisations, memberships and bulk imports.
-
-An import never decides who may be registered: every row goes through
-``registry.services.workers_register_many`` (the batch form of
-``worker_register``), the one implementation of the registration rules.
-This module only reads the file, keeps the counters and makes the work
-resumable.
+"""One batch of an import: its rows checked and registered, and its results, memberships,
+counters and watermark committed in one transaction (in one session or as one part of several).
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.db import OperationalError, connection, connections, transaction
+from django.db import OperationalError
 from django.db.models import F
 from django.db.models.functions import Greatest
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from rangkul.audit.services import audit_record
-from rangkul.core.bulk import atomic_unflushed, collector_relaxed, insert_rows
+from rangkul.core.bulk import atomic_unflushed, insert_rows
 from rangkul.core.crypto import mask_nik
 from rangkul.core.errors import ApplicationError, Conflict, ValidationFailed
 from rangkul.partners.consent import LINKED_PENDING, NOT_THE_SAME_PERSON, consent_needed, linked_notify, same_person
 from rangkul.partners.importing.parse import (
-    ImportFileError,
     ParsedRow,
     RawRow,
     Source,
     header_key,
     niks_shortened,
-    open_source,
     parse_row,
 )
 from rangkul.partners.importing.places import PlaceIndex
-from rangkul.partners.jobs import (
-    file_sha256,
-    import_job_cancel,
-    import_job_create,
-    import_job_enqueue,
-    import_job_fail,
-    import_job_resume,
-    import_jobs_stale,
-)
 from rangkul.partners.models import (
     ImportJob,
     ImportJobPart,
@@ -59,13 +39,7 @@ from rangkul.partners.models import (
     Membership,
     RowOutcome,
 )
-from rangkul.partners.organisations import (
-    membership_add,
-    organisation_create,
-    organisation_set_phone_attestation,
-    organisation_user_add,
-)
-from rangkul.partners.retention import import_file_discard
+from rangkul.partners.sql import import_sql
 from rangkul.regions.selectors import village_names
 from rangkul.registry.models import Channel, Worker
 from rangkul.registry.selectors import occupation_list, workers_find_by_niks
@@ -73,33 +47,13 @@ from rangkul.registry.services import (
     BatchLookups,
     NewWorker,
     RegistrationInput,
-    duplicates_queue_among,
     registration_problems,
     workers_register_many,
 )
 
-# The writes of organisations and of a job's life live beside this module; their names stay importable here.
-__all__ = [
-    "file_sha256",
-    "import_job_cancel",
-    "import_job_create",
-    "import_job_enqueue",
-    "import_job_fail",
-    "import_job_resume",
-    "import_job_run",
-    "import_jobs_stale",
-    "membership_add",
-    "organisation_create",
-    "organisation_set_phone_attestation",
-    "organisation_user_add",
-]
-
 logger = logging.getLogger("rangkul.partners")
 
 FILE_GONE = _("The uploaded file was deleted after the retention period; upload the same file again to continue.")
-
-
-# ---------------------------------------------------------------- the runner
 
 
 class _Stop(Exception):
@@ -425,111 +379,14 @@ def _commit_batch(state: _BatchState, rows: list[RawRow]) -> None:
     state.imported = state.rejected = state.duplicates = 0
 
 
-# ---------------------------------------------------------------- several sessions (ADR 0019)
-
 # A batch that loses a deadlock to another part (both inserting the same NIK) is rolled back whole and retried.
 _DEADLOCK_RETRIES = 5
-
-
-def _parts_for(job: ImportJob, estimated_rows: int) -> int:
-    """How many sessions import this job's file: as a run already split it, else by size (PostgreSQL only)."""
-    if job.parts > 1:
-        return job.parts
-    if job.processed or job.last_committed_row or connection.vendor != "postgresql":
-        return 1  # started in one session: finished in one
-    if connection.in_atomic_block:
-        return 1  # the other sessions could not see what this transaction has not committed
-    if estimated_rows < settings.PARTNER_IMPORT_PARALLEL_MIN_ROWS:
-        return 1
-    return max(1, settings.PARTNER_IMPORT_PARTS)
 
 
 def _close(rows: Iterator[RawRow]) -> None:
     close = getattr(rows, "close", None)
     if close is not None:
         close()
-
-
-def _imported_worker_ids(job: ImportJob) -> Any:
-    return ImportRowResult.objects.filter(job=job, outcome=RowOutcome.IMPORTED).values("worker_id")
-
-
-def _run_parts(job: ImportJob, parts: int, size: int) -> bool:
-    """Import the file in ``parts`` sessions at once: this process and ``parts - 1`` forked ones.
-
-    Part k writes batches k, k + parts, k + 2·parts, … of the file, each batch one transaction
-    with the part's watermark and the job's counters, so a run that stops (crash, kill,
-    cancel) resumes every part where it stopped. True when every part has finished.
-    """
-    with transaction.atomic():
-        ImportJob.objects.filter(pk=job.pk).update(parts=parts, batch_size=size)
-        for number in range(parts):
-            ImportJobPart.objects.get_or_create(job=job, number=number, defaults={"next_batch": number})
-    # Each process opens its own connections: none may cross the fork.
-    connections.close_all()
-    context = multiprocessing.get_context("fork")
-    children = [
-        context.Process(target=_part_process, args=(job.pk, number, parts, size), name=f"import-{job.pk}-{number}")
-        for number in range(1, parts)
-    ]
-    for child in children:
-        child.start()
-    try:
-        _run_part(job.pk, 0, parts, size)
-    except _Stop:
-        pass
-    finally:
-        for child in children:
-            child.join()
-    failed = [child.name for child in children if child.exitcode != 0]
-    if failed:
-        logger.error("Import %s: parts stopped before the end: %s; run the import again to finish.", job.pk, failed)
-    return not ImportJobPart.objects.filter(job=job, finished=False).exists()
-
-
-def _part_process(job_id: int, number: int, parts: int, size: int) -> None:
-    """A forked part: its own database connection, its report in the site's language."""
-    try:
-        with translation.override(settings.LANGUAGE_CODE):
-            _run_part(job_id, number, parts, size)
-    except _Stop:
-        pass
-    except Exception:
-        logger.exception("Import %s: part %s stopped.", job_id, number)
-        raise SystemExit(1) from None
-    finally:
-        connections.close_all()
-
-
-def _run_part(job_id: int, number: int, parts: int, size: int) -> None:
-    job = ImportJob.objects.select_related("organisation", "created_by").get(pk=job_id)
-    part = ImportJobPart.objects.get(job=job, number=number)
-    if part.finished:
-        return
-    try:
-        if not job.file:
-            raise ImportFileError(FILE_GONE)
-        source = open_source(Path(job.file.path), job.original_name)
-    except ImportFileError as exc:
-        import_job_fail(job_id=job.pk, message=str(exc.message))
-        raise _Stop from None
-    state = _BatchState(
-        job=job,
-        actor=job.created_by or job.created_by_label or "system",
-        columns=source.columns,
-        occupations=_occupation_index(),
-        places=_places(job, source),
-    )
-    try:
-        for index, rows in enumerate(_batched(source.rows, size)):
-            if index % parts == number and index >= part.next_batch:
-                _commit_part_batch(state, rows, number=number, index=index, parts=parts)
-    except ImportFileError as exc:
-        import_job_fail(job_id=job.pk, message=str(exc.message))
-        raise _Stop from None
-    finally:
-        _close(source.rows)
-    ImportJobPart.objects.filter(pk=part.pk).update(finished=True)
 
 
 def _commit_part_batch(state: _BatchState, rows: list[RawRow], *, number: int, index: int, parts: int) -> None:
@@ -564,16 +421,12 @@ def _commit_part_batch(state: _BatchState, rows: list[RawRow], *, number: int, i
                 _batch_hook(job, rows)
             return
         except OperationalError as exc:
-            if not _is_deadlock(exc) or attempt == _DEADLOCK_RETRIES - 1:
+            if not import_sql().is_deadlock(exc) or attempt == _DEADLOCK_RETRIES - 1:
                 raise
             logger.warning("Import %s part %s: batch %s lost a deadlock; retrying.", job.pk, number, index)
         finally:
             state.results, state.memberships, state.new_memberships, state.seen = [], [], [], {}
             state.imported = state.rejected = state.duplicates = 0
-
-
-def _is_deadlock(exc: OperationalError) -> bool:
-    return getattr(exc.__cause__, "sqlstate", None) == "40P01"
 
 
 def _batched(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
@@ -604,90 +457,3 @@ def _places(job: ImportJob, source: Source) -> PlaceIndex | None:
     region = job.organisation.region if job.organisation is not None else None
     code = region.code if region is not None else None
     return PlaceIndex(lambda: village_names(regency_code=code), region_name=region.name if region else "")
-
-
-def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
-    """Process a job from its last committed row to the end of the file (or until cancelled).
-
-    Each batch is one transaction holding its workers, memberships, row results
-    and the job's counters and watermark: a crash loses at most the batch in
-    flight, and the next run starts exactly after the last committed one.
-    """
-    size = batch_size or settings.PARTNER_IMPORT_BATCH_SIZE
-    with transaction.atomic():
-        job = (
-            ImportJob.objects.select_for_update(of=("self",))
-            .select_related("organisation", "created_by")
-            .get(pk=job_id)
-        )
-        if job.status in {ImportStatus.COMPLETED, ImportStatus.CANCELLED}:
-            return job
-        now = timezone.now()
-        job.status = ImportStatus.RUNNING
-        job.started_at = job.started_at or now
-        job.run_started_at = now
-        job.run_start_processed = job.processed
-        job.heartbeat_at = now
-        job.save(update_fields=["status", "started_at", "run_started_at", "run_start_processed", "heartbeat_at"])
-
-    # Messages in the report are written in the site's language (Indonesian), whoever runs the task.
-    with translation.override(settings.LANGUAGE_CODE), collector_relaxed():
-        try:
-            if not job.file:
-                raise ImportFileError(FILE_GONE)
-            source: Source = open_source(Path(job.file.path), job.original_name)
-        except ImportFileError as exc:
-            import_job_fail(job_id=job.pk, message=str(exc.message))
-            return ImportJob.objects.get(pk=job.pk)
-        if source.estimated_rows > job.rows:
-            ImportJob.objects.filter(pk=job.pk).update(rows=source.estimated_rows)
-            job.rows = source.estimated_rows
-        state = _BatchState(
-            job=job,
-            actor=job.created_by or job.created_by_label or "system",
-            columns=source.columns,
-            occupations=_occupation_index(),
-            places=_places(job, source),
-        )
-        if source.sheet != job.sheet_name or source.header_row != job.header_row:
-            ImportJob.objects.filter(pk=job.pk).update(sheet_name=source.sheet[:100], header_row=source.header_row)
-            job.sheet_name, job.header_row = source.sheet[:100], source.header_row
-        parts = _parts_for(job, source.estimated_rows)
-        if parts > 1:
-            # The parts start together: the file-level NIK check on the first batch runs before any of them.
-            shortened = niks_shortened(list(islice(source.rows, job.batch_size or size)))
-            _close(source.rows)
-            if shortened is not None:
-                import_job_fail(job_id=job.pk, message=str(shortened.message))
-                return ImportJob.objects.get(pk=job.pk)
-            if not _run_parts(job, parts, job.batch_size or size):
-                return ImportJob.objects.get(pk=job.pk)
-            # Two parts' batches written at the same moment could not see each other's members.
-            duplicates_queue_among(Worker.objects.filter(pk__in=_imported_worker_ids(job)))
-        else:
-            pending = (raw for raw in source.rows if raw.number > job.last_committed_row)
-            try:
-                for rows in _batched(pending, size):
-                    _commit_batch(state, rows)
-            except _Stop:
-                return ImportJob.objects.get(pk=job.pk)
-            except ImportFileError as exc:
-                # Batches before the damaged part stay committed; the job says where reading stopped.
-                import_job_fail(job_id=job.pk, message=str(exc.message))
-                return ImportJob.objects.get(pk=job.pk)
-            finally:
-                pending.close()
-
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if job.status != ImportStatus.RUNNING:
-            return job
-        job.status = ImportStatus.COMPLETED
-        job.rows = job.processed
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "rows", "finished_at"])
-        audit_record(actor=state.actor, action="partners.import_completed", subject=job, after=job.summary())
-    logger.info("Import %s completed: %s", job.pk, job.summary())
-    # Nothing is left to resume: the members' data leaves the disk (docs/security.md).
-    import_file_discard(job=job, reason="completed")
-    return job

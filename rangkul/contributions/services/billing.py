@@ -1,0 +1,199 @@
+"""Bills with payment codes, and the pricing helpers billing shares with allocation and status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rangkul.audit.services import audit_record
+from rangkul.contributions.errors import InvalidMonths, NothingPayable
+from rangkul.contributions.models import (
+    Bill,
+    BillLine,
+    BillStatus,
+    RuleSet,
+)
+from rangkul.contributions.payment_codes import payment_code_generate
+from rangkul.contributions.quotes import Quote, price_month
+from rangkul.contributions.rules import RuleBook, rulebook_for, rulebook_from_row
+from rangkul.contributions.schedule import (
+    RulesFor,
+    payable_periods,
+)
+from rangkul.contributions.selectors import member_credit_idr, paid_months, rules_for_memo
+from rangkul.core.errors import Conflict
+from rangkul.core.periods import Period
+from rangkul.registry.models import Worker, WorkerStatus
+
+
+def payment_code_ttl() -> dt.timedelta:
+    # RANGKUL_PAYMENT_CODE_TTL_HOURS: how long a payment code is accepted (default 72 hours).
+    return dt.timedelta(hours=int(getattr(settings, "PAYMENT_CODE_TTL_HOURS", 72)))
+
+
+def _rules_for_preloaded(rows: Sequence[RuleSet] | None = None) -> RulesFor:
+    """``rules_for_memo`` with every rule version read in one query (there are a handful).
+
+    Picks the same version as ``rulebook_for``: the latest one whose effective range
+    covers the month's first day; a month no version covers still raises through it.
+    """
+    if rows is None:
+        rows = list(RuleSet.objects.order_by("-effective_from"))
+    memo: dict[Period, RuleBook] = {}
+
+    def rules_for(period: Period) -> RuleBook:
+        if period not in memo:
+            day = period.first_day
+            row = next(
+                (r for r in rows if r.effective_from <= day and (r.effective_to is None or r.effective_to >= day)),
+                None,
+            )
+            memo[period] = rulebook_from_row(row) if row is not None else rulebook_for(period)
+        return memo[period]
+
+    return rules_for
+
+
+def _registered_on(worker: Worker) -> dt.date:
+    return timezone.localdate(worker.registered_at)
+
+
+def _price(worker: Worker, period: Period, rules_for: RulesFor, *, sponsor_kind: str | None = None) -> Quote:
+    return price_month(
+        rules=rules_for(period),
+        declared_income_idr=worker.declared_income_idr,
+        jht=worker.jht,
+        sector=worker.occupation.sector,
+        period=period,
+        sponsor_kind=sponsor_kind,
+    )
+
+
+@transaction.atomic
+def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None = None) -> Bill:
+    """A bill for ``months`` months from the first payable unpaid month (arrears in the window first).
+
+    Issuing a bill cancels the member's previous open bill: its code is no longer accepted.
+    """
+    today = today or timezone.localdate()
+    rules_for = rules_for_memo()
+    rules = rules_for(Period.of(today))
+    if months not in rules.prepay_lengths:
+        raise InvalidMonths(
+            _("You can pay for %(min)s to %(max)s months at once.")
+            % {"min": rules.prepay_min_months, "max": rules.prepay_max_months},
+            fields={"months": [_("Choose between 1 and 12 months.")]},
+        )
+    _ensure_billable(worker)
+    # One member's bills and payments are serialised on the member's row.
+    Worker.objects.select_for_update().filter(pk=worker.pk).first()
+    periods = payable_periods(
+        registered_on=_registered_on(worker),
+        paid=paid_months(worker_id=worker.pk),
+        today=today,
+        rules_for=rules_for,
+        months=months,
+    )
+    if len(periods) < months:
+        raise NothingPayable(
+            _("Only %(count)s more months can be paid now; contributions are paid at most 12 months ahead.")
+            % {"count": len(periods)},
+            fields={"months": [_("Choose fewer months.")]},
+        )
+    quotes = [_price(worker, period, rules_for) for period in periods]
+    total = sum(q.total_idr for q in quotes)
+    if total <= 0:
+        raise NothingPayable(_("Nothing is owed for these months."))
+    # Money the member already paid and that is not yet used lowers the bill; the payment
+    # plus that credit then pays exactly these months.
+    credit = min(member_credit_idr(worker_id=worker.pk), total)
+    if credit >= total:
+        raise NothingPayable(
+            _("Your credit already pays for these months; no payment is needed."), code="credit_covers"
+        )
+    now = timezone.now()
+    previous = list(Bill.objects.select_for_update().filter(worker=worker, status=BillStatus.OPEN))
+    Bill.objects.filter(pk__in=[b.pk for b in previous]).update(status=BillStatus.CANCELLED, cancelled_at=now)
+    bill = _bill_create(
+        actor=actor,
+        worker=worker,
+        amount_idr=total - credit,
+        expires_at=now + payment_code_ttl(),
+        credit_applied_idr=credit,
+    )
+    versions = {q.rule_version for q in quotes}
+    rulesets = {r.version: r for r in RuleSet.objects.filter(version__in=versions)}
+    BillLine.objects.bulk_create(
+        BillLine(
+            bill=bill,
+            worker=worker,
+            period=q.period,  # type: ignore[misc]  # PeriodField takes a Period
+            program=line.program,
+            amount_idr=line.amount_idr,
+            discount_idr=line.discount_idr,
+            ruleset=rulesets[q.rule_version],
+        )
+        for q in quotes
+        for line in q.lines
+    )
+    _lock_versions(versions)
+    Bill.objects.filter(pk__in=[b.pk for b in previous]).update(replaced_by=bill)
+    audit_record(
+        actor=actor,
+        action="contributions.bill_issued",
+        subject=bill,
+        after={
+            "worker": worker.membership_number,
+            "months": [str(p) for p in periods],
+            "amount_idr": total - credit,
+            "credit_applied_idr": credit,
+            "cancelled": [b.payment_code for b in previous],
+        },
+    )
+    return bill
+
+
+def _lock_versions(versions: set[str]) -> None:
+    # A rule version that has priced a bill or a payment is never changed again (only superseded).
+    RuleSet.objects.filter(version__in=versions, is_locked=False).update(is_locked=True, locked_at=timezone.now())
+
+
+def _ensure_billable(worker: Worker) -> None:
+    if worker.status == WorkerStatus.MERGED:
+        raise Conflict(
+            _("This membership record was merged into another one; use the other membership number."),
+            code="worker_merged",
+        )
+
+
+def _bill_create(
+    *,
+    actor: Any,
+    worker: Worker | None,
+    amount_idr: int,
+    expires_at: dt.datetime,
+    sponsor_kind: str = "",
+    credit_applied_idr: int = 0,
+) -> Bill:
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Bill.objects.create(
+                    payment_code=payment_code_generate(),
+                    worker=worker,
+                    amount_idr=amount_idr,
+                    sponsor_kind=sponsor_kind,
+                    credit_applied_idr=credit_applied_idr,
+                    expires_at=expires_at,
+                    created_by=actor if getattr(actor, "pk", None) else None,
+                )
+        except IntegrityError:
+            # A payment code collision: draw another.
+            continue
+    raise IntegrityError("could not draw a unique payment code")

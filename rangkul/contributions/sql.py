@@ -1,0 +1,86 @@
+"""The database mechanics of the set-based status review behind one interface.
+
+``review_sql()`` gives the implementation for the project's database, chosen once:
+PostgreSQL (typed parameters, a batch's members as one array, the plain members moved
+and counted in one statement) or the portable one (plain placeholders, one statement
+per group of outcomes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any, Protocol
+
+from django.db import connection
+
+from rangkul.core.bulk import array_literal
+
+# Builds the review's UPDATE … FROM for some steps: (SQL, parameters); with ``counted`` the
+# derived table also carries each step's ``changed`` (0 or 1).
+UpdateFor = Callable[[Sequence[Any], bool], tuple[str, list[Any]]]
+
+
+class ReviewSql(Protocol):
+    def placeholders(self) -> tuple[str, str, str]:
+        """The parameter placeholders of a derived table's text, date and integer columns."""
+        ...
+
+    def ids_in(self, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        """``column`` is one of ``ids`` (sorted), as a condition and its parameters."""
+        ...
+
+    def steps_update(self, cursor: Any, *, steps: Sequence[Any], update_for: UpdateFor) -> tuple[int, int]:
+        """Run the review's update for ``steps``: ``(members moved, members whose status changed)``."""
+        ...
+
+
+def _within(column: str) -> str:
+    # The key range first: it lets the planner read the batch through the primary key.
+    return f"{column} BETWEEN %s AND %s AND "
+
+
+class _PostgreSQL:
+    def placeholders(self) -> tuple[str, str, str]:
+        return "%s::varchar", "%s::date", "%s::integer"
+
+    def ids_in(self, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        return f"{_within(column)}{column} = ANY(%s::bigint[])", [ids[0], ids[-1], array_literal(ids)]
+
+    def steps_update(self, cursor: Any, *, steps: Sequence[Any], update_for: UpdateFor) -> tuple[int, int]:
+        if not steps:
+            return 0, 0
+        # One statement, counting the members whose status changed as it goes.
+        update, params = update_for(steps, True)
+        cursor.execute(
+            f"WITH moved AS ({update} RETURNING k.changed) SELECT count(*), COALESCE(sum(changed), 0) FROM moved",  # noqa: S608
+            params,
+        )
+        moved, moved_changed = cursor.fetchone()
+        return int(moved), int(moved_changed)
+
+
+class _Portable:
+    def placeholders(self) -> tuple[str, str, str]:
+        return "%s", "%s", "%s"
+
+    def ids_in(self, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        return f"{_within(column)}{column} IN ({', '.join(['%s'] * len(ids))})", [ids[0], ids[-1], *ids]
+
+    def steps_update(self, cursor: Any, *, steps: Sequence[Any], update_for: UpdateFor) -> tuple[int, int]:
+        reviewed = changed = 0
+        for group in ([s for s in steps if s.changed], [s for s in steps if not s.changed]):
+            if not group:
+                continue
+            update, params = update_for(group, False)
+            cursor.execute(update, params)
+            reviewed += cursor.rowcount
+            if group[0].changed:
+                changed += cursor.rowcount
+        return reviewed, changed
+
+
+@cache
+def review_sql() -> ReviewSql:
+    """The implementation for the default database's vendor (read once per process)."""
+    return _PostgreSQL() if connection.vendor == "postgresql" else _Portable()
