@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rangkul.contributions.selectors import MemberStatusRow, member_statuses_page, month_total_idr, paid_pairs
-from rangkul.core.bulk import array_literal, collector_relaxed
+from rangkul.core.bulk import collector_relaxed
 from rangkul.core.crypto import seal, unseal
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
@@ -31,6 +31,7 @@ from rangkul.messaging.optout import opted_out_phones
 from rangkul.messaging.services import SEAL_PURPOSE, sms_backend_get, sms_send_now
 from rangkul.outreach.models import Reminder, ReminderChannel
 from rangkul.outreach.reminders import KINDS, ReminderPolicy, Wanted, reminder_policy, reminders_wanted
+from rangkul.outreach.sql import reminders_insert
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def _reminders_batch(*, rows: Sequence[MemberStatusRow], policy: ReminderPolicy,
     if not due:
         return counts
     now = timezone.now()
-    inserted = _reminders_insert(
+    inserted = reminders_insert(
         [(row.worker_id, want.period, want.kind) for row, want in due], channel=ReminderChannel.SMS, now=now
     )
     counts["already_sent"] = len(due) - len(inserted)
@@ -125,48 +126,6 @@ def _reminders_batch(*, rows: Sequence[MemberStatusRow], policy: ReminderPolicy,
         sealed = seal(json.dumps(messages, ensure_ascii=False), purpose=SEAL_PURPOSE)
         enqueue_on_commit(reminders_deliver, sealed=sealed, count=len(messages))
     return counts
-
-
-def _reminders_insert(
-    rows: list[tuple[int, Period, str]], *, channel: str, now: dt.datetime
-) -> dict[tuple[int, str], int]:
-    """Insert what is not there yet; returns (member, kind) → id of the rows this call inserted.
-
-    ON CONFLICT DO NOTHING on the unique (worker, period, kind): a row inserted by an earlier
-    run, or by a concurrent run that committed first, is left alone and not returned.
-    """
-    table = Reminder._meta.db_table
-    inserted: dict[tuple[int, str], int] = {}
-    returning = "ON CONFLICT (worker_id, period, kind) DO NOTHING RETURNING id, worker_id, kind"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"INSERT INTO {table} (worker_id, period, kind, channel, created_at) "  # noqa: S608
-                "SELECT w, p, k, %s, %s FROM unnest(%s::bigint[], %s::date[], %s::varchar[]) AS t(w, p, k) "
-                f"{returning}",
-                [
-                    channel,
-                    now,
-                    array_literal([r[0] for r in rows]),
-                    array_literal([r[1].first_day for r in rows]),
-                    array_literal([r[2] for r in rows]),
-                ],
-            )
-            inserted.update({(worker_id, kind): pk for pk, worker_id, kind in cursor.fetchall()})
-            return inserted
-        # SQLite (3.35+ for RETURNING): multi-row VALUES, under its 999-parameter limit.
-        for start in range(0, len(rows), 150):
-            chunk = rows[start : start + 150]
-            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-            params: list[Any] = []
-            for worker_id, period, kind in chunk:
-                params += [worker_id, period.first_day, kind, channel, now]
-            cursor.execute(
-                f"INSERT INTO {table} (worker_id, period, kind, channel, created_at) VALUES {values} {returning}",  # noqa: S608
-                params,
-            )
-            inserted.update({(worker_id, kind): pk for pk, worker_id, kind in cursor.fetchall()})
-    return inserted
 
 
 class _Texts:
