@@ -51,6 +51,7 @@ SERVE_WITH_WORKER = worker_pid=; trap 'test -n "$$worker_pid" && kill $$worker_p
 ## demo: install, migrate SQLite, load regions and demo data, serve on http://127.0.0.1:8000 with a task worker
 demo: migrate
 	$(PY) manage.py load_regions
+	$(PY) manage.py load_workforce
 	$(PY) manage.py seed_demo --population 2000
 	@echo "Rangkul is at http://$(HOST):$(PORT)/  — one-time codes appear below as [SMS ...] lines (stop with Ctrl+C)"
 	@$(SERVE_WITH_WORKER)

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import csv
 import json
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -10,10 +12,11 @@ from django.core.management import CommandError, call_command
 from rangkul.audit.models import AuditEvent
 from rangkul.regions.models import Province, Regency, WorkforceFigure, WorkforceRelease
 from rangkul.regions.selectors import workforce_figures, workforce_release_current
+from rangkul.regions.services import default_region_file
 from rangkul.regions.workforce import COLUMNS, WorkforceFileError, default_workforce_file, workforce_release_load
 
 HEADER = ",".join(COLUMNS)
-CITED_PROVINCES = {"94": "PAPUA", "53": "NUSA TENGGARA TIMUR", "18": "LAMPUNG", "17": "BENGKULU", "75": "GORONTALO"}
+CITED_PROVINCES = {"91": "PAPUA", "53": "NUSA TENGGARA TIMUR", "18": "LAMPUNG", "17": "BENGKULU", "75": "GORONTALO"}
 
 
 @pytest.fixture
@@ -48,7 +51,7 @@ def test_the_shipped_release_loads_with_its_citations_and_no_invented_counts(pro
     assert "Agustus 2024" in national.source
     target = workforce_figures(release=release, level="national", definition="bpu_target")["ID"]
     assert target.informal_workers == 60_000_000
-    papua = workforce_figures(release=release, level="province")["94"]
+    papua = workforce_figures(release=release, level="province")["91"]
     assert papua.informal_share_percent == Decimal("85.18") and papua.informal_workers is None
     assert "Februari 2023" in papua.source
     # No figure was made up for a province the sources do not cover.
@@ -145,3 +148,13 @@ def test_the_command_reports_a_missing_or_invalid_file(regions, tmp_path):
     bad.write_text(HEADER + "\nnational,XX,bps_informal,2024-08,1,,,BPS,\n", encoding="utf-8")
     with pytest.raises(CommandError, match="baris 2"):
         call_command("load_workforce", str(bad))
+
+
+def test_the_shipped_release_names_provinces_by_the_region_table_codes():
+    """BPS numbers Papua 94, Kemendagri 91: the shipped file must use the codes ``load_regions`` loads."""
+    with default_region_file().open(encoding="utf-8") as handle:
+        provinces = {line.split(",", 1)[0] for line in handle if "." not in line.split(",", 1)[0]}
+    shipped = Path(default_workforce_file())
+    with shipped.open(encoding="utf-8") as handle:
+        codes = {row["code"] for row in csv.DictReader(handle) if row["level"] == "province"}
+    assert codes and codes <= provinces, codes - provinces
