@@ -3,6 +3,7 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from config.api import api
 from rangkul.messaging.views import whatsapp_webhook
+from rangkul.portal.help import help_page
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("rangkul.core.urls")),
@@ -18,6 +19,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("peserta/pesan/", include("rangkul.outreach.member_urls")),
     path("peserta/", include("rangkul.portal.urls")),
     path("bantuan/", include("rangkul.portal.help_urls")),
+    # The public contract's education page: what the programmes pay (from the rule tables), how to pay,
+    # what to do after an accident or death — the help page's content, served at both addresses.
+    path("edukasi/", help_page, name="education"),
     path("iuran/", include("rangkul.contributions.urls")),
     path("bayar/", include("rangkul.payments.urls")),
     path("office/pembayaran/", include("rangkul.payments.office_urls")),

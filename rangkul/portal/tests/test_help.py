@@ -50,3 +50,11 @@ def test_landing_quotes_the_price_and_death_benefit_from_the_rules(client):
     content = client.get(reverse("core:landing")).content.decode()
     assert format_rupiah(quote.total_idr) in content.split('data-testid="landing-price"')[1].split("</p>")[0]
     assert format_rupiah(death.values["amount_idr"]) in content.split('data-testid="landing-death"')[1].split("</p>")[0]
+
+
+@pytest.mark.django_db
+def test_the_education_address_of_the_public_contract_serves_the_same_content(client, regions):
+    education = client.get("/edukasi/")
+    assert education.status_code == 200
+    assert education.content.decode().count('id="manfaat"') == 1
+    assert 'href="tel:175"' in education.content.decode()
