@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from conftest import PASSWORD
 from rangkul.accounts.roles import Role
@@ -17,6 +17,7 @@ from rangkul.partners.services import import_job_run, organisation_user_add
 from rangkul.partners.tests.conftest import good_row, write_csv
 from rangkul.partners.tests.factories import OrganisationFactory
 from rangkul.registry.models import Occupation
+from tests.browser.conftest import PHONE_VIEWPORT, _context, assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -82,13 +83,20 @@ def test_partner_uploads_watches_progress_and_downloads_the_report(
     assert "Kode Desa" in report[2]
 
 
+@pytest.fixture(params=[True, False], ids=["js", "no-js"])
+def phone(browser: Browser, request: pytest.FixtureRequest):
+    """A cheap phone's screen, with JavaScript on and off: the upload and its report are plain forms and links."""
+    options = {"locale": "id-ID", "viewport": PHONE_VIEWPORT, "has_touch": True, "is_mobile": True}
+    for context in _context(browser, request, java_script_enabled=request.param, **options):
+        yield context.new_page()
+
+
 def test_partner_uploads_a_clerks_workbook_on_a_phone(
-    live_server, phone_page: Page, partner_user, queued_tasks, tmp_path: Path
+    live_server, phone: Page, partner_user, queued_tasks, tmp_path: Path
 ) -> None:
     """Title rows, a first sheet of instructions, hints in the headers, village names, a signature footer."""
     from rangkul.partners.models import Organisation
     from rangkul.partners.tests.test_import_layouts import clerk_row, clerk_workbook
-    from tests.browser.conftest import assert_accessible
 
     Organisation.objects.filter(code="kopmaju").update(region_id="33.74")
     for code, name in (("petani", "Petani"), ("nelayan", "Nelayan")):
@@ -97,7 +105,7 @@ def test_partner_uploads_a_clerks_workbook_on_a_phone(
     rows.append(clerk_row(3, **{"Kelurahan/Desa": "Atlantis"}))
     path = clerk_workbook(tmp_path / "daftar-anggota.xlsx", rows, first_sheet="Petunjuk")
 
-    page = phone_page
+    page = phone
     page.goto(live_server.url + "/akun/masuk/")
     page.get_by_label("Nama pengguna").fill("mitra")
     page.get_by_label("Sandi").fill(PASSWORD)
