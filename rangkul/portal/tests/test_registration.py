@@ -144,6 +144,11 @@ def test_identity_step_rejects_dob_and_sex_mismatch(client, regions):
     assert "birth_date" in form.errors and "sex" in form.errors
     assert nik not in response.content.decode().split('name="nik"')[0]  # not echoed in any message
     assert 'role="alert"' in response.content.decode()
+    # The summary names every field in error, links to it, and takes focus (also without JavaScript).
+    summary = response.content.decode().split('data-testid="form-errors"')[1].split("</div>")[0]
+    assert 'href="#id_birth_date"' in summary and 'href="#id_sex"' in summary
+    assert 'id="id_birth_date"' in response.content.decode() and 'id="id_sex"' in response.content.decode()
+    assert "autofocus" in response.content.decode().split('data-testid="form-errors"')[0].rsplit("<div", 1)[1]
 
 
 @pytest.mark.django_db
