@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from rangkul.claims.forms import ClaimFileForm, DecideForm, DocumentForm, ProposeForm, RetryForm
 from rangkul.claims.fraud_signals import claim_signals
-from rangkul.claims.models import Claim, ClaimStatus
+from rangkul.claims.models import Claim, ClaimStatus, Payout
 from rangkul.claims.selectors import (
     claim_get_for_user,
     claim_queue_for_user,
@@ -171,6 +171,14 @@ def decide(request: HttpRequest, number: str) -> HttpResponse:
     return _done(request, claim, _("The decision is recorded: %(status)s.") % {"status": claim.get_status_display()})
 
 
+def _transfer_outcome(request: HttpRequest, claim: Claim, payout: Payout) -> HttpResponse:
+    """After a transfer was sent or re-sent: done, or back to the claim with the bank's reason."""
+    if payout.status == "sent":
+        return _done(request, claim, _("The transfer is sent."))
+    messages.error(request, _("The transfer failed: %(reason)s.") % {"reason": payout.failure_message})
+    return redirect("claims:detail", number=claim.number)
+
+
 @login_required
 @permission_required("accounts.approve_claims", raise_exception=True)
 @require_POST
@@ -181,10 +189,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
         return redirect("claims:detail", number=number)
-    if payout.status == "sent":
-        return _done(request, claim, _("The transfer is sent."))
-    messages.error(request, _("The transfer failed: %(reason)s.") % {"reason": payout.failure_message})
-    return redirect("claims:detail", number=number)
+    return _transfer_outcome(request, claim, payout)
 
 
 @login_required
@@ -201,10 +206,7 @@ def retry(request: HttpRequest, number: str) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
         return redirect("claims:detail", number=number)
-    if payout.status == "sent":
-        return _done(request, claim, _("The transfer is sent."))
-    messages.error(request, _("The transfer failed: %(reason)s.") % {"reason": payout.failure_message})
-    return redirect("claims:detail", number=number)
+    return _transfer_outcome(request, claim, payout)
 
 
 @login_required
