@@ -12,16 +12,16 @@ from hypothesis import strategies as st
 from rangkul.claims.benefits import (
     BenefitInputInvalid,
     Child,
+    DeclaredRate,
     Event,
+    JhtRates,
     Program,
     benefit_lines,
-    DeclaredRate,
-    JhtRates,
     jht_statement,
     scholarship_lines,
     stmb_lines,
 )
-from rangkul.claims.rules import claim_rules_for, claim_tables_for
+from rangkul.claims.rules import claim_rules_for
 from rangkul.core.periods import Period
 
 pytestmark = pytest.mark.django_db
