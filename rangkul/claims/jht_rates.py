@@ -75,7 +75,9 @@ def rates_parse(text: str) -> tuple[list[RateRow], list[dict[str, Any]]]:
             errors.append({"line": number, "message": _("The year or the rate is not a number.")})
             continue
         if not 1990 <= year <= 2100 or not Decimal(0) <= rate < 1:
-            errors.append({"line": number, "message": _("A year from 1990 to 2100 and a rate from 0 to below 100%.")})
+            errors.append(
+                {"line": number, "message": _("A year from 1990 to 2100 and a rate below one (for example 0.055).")}
+            )
         elif not record["citation"]:
             errors.append({"line": number, "message": _("Every rate needs the citation of the text declaring it.")})
         elif year in seen:
