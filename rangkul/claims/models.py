@@ -316,7 +316,10 @@ class FormAttempt(models.Model):
     at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["form", "scope", "key_hash", "at"], name="claims_attempt_lookup")]
+        indexes = [
+            models.Index(fields=["form", "scope", "key_hash", "at"], name="claims_attempt_lookup"),
+            models.Index(fields=["at"], name="claims_attempt_expiry"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.form}/{self.scope} {self.at:%Y-%m-%d %H:%M}"

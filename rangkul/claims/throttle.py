@@ -70,11 +70,9 @@ def form_limit_check(*, form: str, keys: Sequence[Key], now: dt.datetime | None 
 
 
 def form_attempt_record(*, form: str, keys: Sequence[Key], now: dt.datetime | None = None) -> None:
-    """Count one use against each of ``keys``; rows older than the window for those keys go."""
+    """Count one use against each of ``keys``; rows that left the window go (a range on the ``at`` index)."""
     now = now or timezone.now()
-    for key in keys:
-        if not key.value:
-            continue
-        key_hash = _hash(form, key)
-        FormAttempt.objects.filter(form=form, scope=key.scope, key_hash=key_hash, at__lte=now - _window()).delete()
-        FormAttempt.objects.create(form=form, scope=key.scope, key_hash=key_hash, at=now)
+    FormAttempt.objects.filter(at__lte=now - _window()).delete()
+    FormAttempt.objects.bulk_create(
+        [FormAttempt(form=form, scope=key.scope, key_hash=_hash(form, key), at=now) for key in keys if key.value]
+    )

@@ -103,7 +103,7 @@ def test_the_window_moves_on(regions, settings):
         form_limit_check(form=TRACK, keys=[key], now=start)
     assert error.value.status == 429 and "10" in str(error.value.message)  # the oldest try leaves in 10 minutes
     form_limit_check(form=TRACK, keys=[key], now=start + dt.timedelta(minutes=11))
-    # Old rows of a key go when it is used again; nothing is stored in plain.
+    # Rows that left the window go at the next use; nothing is stored in plain.
     form_attempt_record(form=TRACK, keys=[key], now=start + dt.timedelta(minutes=61))
     assert FormAttempt.objects.count() == 1
     assert not FormAttempt.objects.filter(key_hash__icontains="KL2603").exists()
