@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django import forms
@@ -121,10 +121,12 @@ class ScholarshipCheckForm(forms.Form):
     )
     note = forms.CharField(label=_("What was checked"), max_length=1000)
 
-    def __init__(self, *args: Any, children: Sequence[int] = (), documents: Sequence[Any] = (), **kwargs: Any):
+    def __init__(self, *args: Any, children: Sequence[int] = (), documents: Iterable[Any] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.children = list(children)
-        self.fields["document"].choices = [("", "—"), *((d.pk, f"{d.get_kind_display()} #{d.pk}") for d in documents)]
+        document = self.fields["document"]
+        assert isinstance(document, forms.TypedChoiceField)  # noqa: S101 - narrows the type for mypy
+        document.choices = [("", "—"), *((d.pk, f"{d.get_kind_display()} #{d.pk}") for d in documents)]
         for child in self.children:
             self.fields[f"child_{child}_status"] = forms.ChoiceField(
                 label=_("Child %(n)s") % {"n": child}, choices=ChildSchoolStatus.choices
