@@ -385,7 +385,7 @@ CLAIMS_DOCUMENT_ROOT = Path(
 )
 CLAIMS_DOCUMENT_MAX_BYTES = env_int("RANGKUL_CLAIMS_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
 # Signals for the approver: an event this many days after the first payment; a claimant phone
-# number on claims for this many other members.
+# number (or bank account) on claims for this many other members.
 CLAIMS_SIGNAL_EARLY_DAYS = env_int("RANGKUL_CLAIMS_SIGNAL_EARLY_DAYS", 30)
 CLAIMS_SIGNAL_SHARED_PHONE = env_int("RANGKUL_CLAIMS_SIGNAL_SHARED_PHONE", 3)
 # The public claim forms (file, track) are open to guessing: within a sliding window, at most
