@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -265,3 +265,14 @@ def scholarship_schedule(claim: Claim, *, today: dt.date | None = None) -> list[
             )
         )
     return rows
+
+
+def scholarship_years_due(claims: Iterable[Claim], *, today: dt.date | None = None) -> list[tuple[Claim, ScheduleRow]]:
+    """Later scholarship years that are due and not paid yet: waiting for their check or their transfer."""
+    today = today or timezone.localdate()
+    due = []
+    for claim in claims:
+        for row in scholarship_schedule(claim, today=today):
+            if row.instalment > 1 and row.scheduled_idr and row.payout is None and (row.checkable or row.payable):
+                due.append((claim, row))
+    return due

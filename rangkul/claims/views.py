@@ -33,12 +33,14 @@ from rangkul.claims.scholarship import (
     scheduled_lines,
     scholarship_check_record,
     scholarship_schedule,
+    scholarship_years_due,
 )
 from rangkul.claims.selectors import (
     claim_get_for_user,
     claim_queue_for_user,
     document_get_for_user,
     payout_exceptions_for_user,
+    scholarship_claims_for_user,
 )
 from rangkul.claims.services import (
     ClaimantIn,
@@ -83,6 +85,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "status": status,
             "promised_days": settings.CLAIMS_PROMISED_DAYS,
             "exceptions": payout_exceptions_for_user(user=request.user).count(),
+            "scholarship_due": scholarship_years_due(scholarship_claims_for_user(user=request.user)[:200]),
         },
     )
 

@@ -170,3 +170,15 @@ def test_the_office_page_records_the_check_and_pays_the_year(client, claim, offi
     client.force_login(approver)
     client.post(f"/office/klaim/{claim.number}/bayar/", {"instalment": "2"})
     assert claim.payouts.get(instalment=2).amount_idr == 3_500_000
+
+
+def test_the_queue_lists_the_years_due(client, claim, officer, approver):
+    client.force_login(officer)
+    page = client.get("/office/klaim/").content.decode()
+    due = page.split('data-testid="scholarship-due"')[1].split("</section>")[0]
+    assert f"{claim.number}</a> · #2" in due and f"{claim.number}</a> · #3" in due
+    assert "#" + str(_future_instalment(claim)) not in due  # not started yet
+    _check(officer, claim, 2, {1: ChildFinding(IN_SCHOOL, "smp"), 2: ChildFinding(IN_SCHOOL, "tk_sd")})
+    payout_send(actor=approver, claim=claim, instalment=2)
+    due = client.get("/office/klaim/").content.decode().split('data-testid="scholarship-due"')[1]
+    assert f"{claim.number}</a> · #2" not in due.split("</section>")[0]
