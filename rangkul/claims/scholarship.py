@@ -163,7 +163,12 @@ def scholarship_check_record(
         raise ClaimWrongStatus(
             _("Scholarship year %(n)s starts on %(day)s; check it then.") % {"n": instalment, "day": start.isoformat()}
         )
-    lines = scheduled_lines(claim, instalment)
+    checks = _checks(claim)
+    earlier = instalment - 1
+    if earlier >= 2 and earlier not in checks and scheduled_lines(claim, earlier, checks):
+        # In order: a child who left school last year must not be paid this year.
+        raise ClaimWrongStatus(_("Record the check of year %(n)s first.") % {"n": earlier})
+    lines = scheduled_lines(claim, instalment, checks)
     if not lines:
         raise ClaimWrongStatus(_("Nobody is left on the schedule for this year."))
     if evidence not in CheckEvidence.values:

@@ -117,11 +117,14 @@ def test_retry_refuses_an_empty_account(regions, officer, approver):
 @pytest.mark.django_db(transaction=True)
 def test_the_data_migration_seals_existing_plain_numbers(regions):
     worker = insured()
+    sealed = file(worker)  # stored sealed by the current code
     executor = MigrationExecutor(connection)
     executor.migrate([("claims", "0002_claim_documents")])
     try:
         old = MigrationExecutor(connection).loader.project_state([("claims", "0002_claim_documents")]).apps
         old_claim = old.get_model("claims", "Claim")
+        # Going back opens the sealed number into the plain column again.
+        assert old_claim.objects.get(pk=sealed.pk).bank_account_number == ACCOUNT
         old_claim.objects.create(
             number="KL2603000001",
             worker_id=worker.pk,
@@ -142,6 +145,7 @@ def test_the_data_migration_seals_existing_plain_numbers(regions):
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes("claims"))
     claim = Claim.objects.get(number="KL2603000001")
-    assert ACCOUNT not in _raw_row(claim)
+    assert ACCOUNT not in _raw_row(claim) and ACCOUNT not in _raw_row(Claim.objects.get(pk=sealed.pk))
+    assert Claim.objects.get(pk=sealed.pk).bank_account_open() == ACCOUNT
     assert claim.bank_account_open() == ACCOUNT and claim.bank_account_last4 == "7890"
     assert claim.bank_account_hash == account_hash(ACCOUNT)

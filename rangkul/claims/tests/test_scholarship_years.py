@@ -182,3 +182,10 @@ def test_the_queue_lists_the_years_due(client, claim, officer, approver):
     payout_send(actor=approver, claim=claim, instalment=2)
     due = client.get("/office/klaim/").content.decode().split('data-testid="scholarship-due"')[1]
     assert f"{claim.number}</a> · #2" not in due.split("</section>")[0]
+
+
+def test_years_are_checked_in_order(claim, officer):
+    with pytest.raises(ClaimWrongStatus):
+        _check(officer, claim, 3, {1: ChildFinding(IN_SCHOOL, "sma"), 2: ChildFinding(IN_SCHOOL, "tk_sd")})
+    _check(officer, claim, 2, {1: ChildFinding(IN_SCHOOL, "smp"), 2: ChildFinding(IN_SCHOOL, "tk_sd")})
+    _check(officer, claim, 3, {1: ChildFinding(IN_SCHOOL, "sma"), 2: ChildFinding(IN_SCHOOL, "tk_sd")})
