@@ -268,6 +268,14 @@ def _stored(message: InboundSms) -> InboundResult | None:
     return InboundResult(id=row.provider_message_id, keyword=row.keyword, answer=answer)
 
 
+def _over_limit(message: InboundSms) -> bool:
+    """More texts from this number in the last hour than ``SMS_INBOUND_ANSWERS_PER_HOUR``: each answer
+    costs an SMS, so beyond the limit a text still takes effect (a STOP still stops) but is not answered."""
+    since = message.received_at - dt.timedelta(hours=1)
+    recent = InboundMessage.objects.filter(phone=message.sender, received_at__gt=since).count()
+    return recent > settings.SMS_INBOUND_ANSWERS_PER_HOUR
+
+
 def inbound_handle(message: InboundSms) -> InboundResult:
     """Store, answer and queue the answer, once per provider message id."""
     stored = _stored(message)
@@ -284,11 +292,13 @@ def inbound_handle(message: InboundSms) -> InboundResult:
             )
             answer = _answerer(message)
             outbound = None
-            if answer.text:
+            if answer.text and not _over_limit(message):
                 outbound = message_queue(
                     channel=MessageChannel.SMS, to=message.sender, body=answer.text, purpose=ANSWER_PURPOSE
                 )
             row.keyword = answer.keyword[:20]
+            if outbound is None:
+                answer = InboundAnswer(keyword=answer.keyword, text="")
             row.answer_sealed = seal(answer.text, purpose=SEAL_PURPOSE) if answer.text else ""
             row.answer = outbound
             row.save(update_fields=["keyword", "answer_sealed", "answer"])

@@ -106,7 +106,11 @@ class InboundMessage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "provider_message_id"], name="messaging_inbound_once"),
         ]
-        indexes = [models.Index(fields=["received_at"], name="messaging_inbound_received")]
+        indexes = [
+            models.Index(fields=["received_at"], name="messaging_inbound_received"),
+            # Answers per number per hour (SMS_INBOUND_ANSWERS_PER_HOUR).
+            models.Index(fields=["phone", "received_at"], name="messaging_inbound_phone"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.keyword or '-'}"

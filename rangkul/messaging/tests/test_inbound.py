@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import io
 import json
 import threading
 
 import pytest
+from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
@@ -205,6 +207,20 @@ def test_whatsapp_without_an_app_secret_refuses_everything(client, settings):
 
 
 @pytest.mark.django_db
+def test_beyond_the_hourly_limit_a_text_still_acts_but_gets_no_answer(
+    client, settings, django_capture_on_commit_callbacks, answered
+):
+    settings.SMS_INBOUND_ANSWERS_PER_HOUR = 2
+    with django_capture_on_commit_callbacks(execute=True):
+        replies = [sandbox(client, {"from": "081234567890", "text": f"T{i}"}).json() for i in range(3)]
+        other = sandbox(client, {"from": "081234567891", "text": "X"}).json()
+    assert [r["messages"][0]["answer"] for r in replies] == ["Anda menulis: T0", "Anda menulis: T1", ""]
+    assert len(answered) == 4  # the answerer still ran for the third (a STOP would still stop)
+    assert other["messages"][0]["answer"] == "Anda menulis: X"
+    assert [m.to for m in locmem.outbox].count("+6281234567890") == 2
+
+
+@pytest.mark.django_db
 def test_texts_older_than_the_retention_are_purged(settings):
     settings.SMS_INBOUND_RETENTION_DAYS = 30
     now = timezone.now()
@@ -218,6 +234,11 @@ def test_texts_older_than_the_retention_are_purged(settings):
         )
     assert inbound_purge(now=now) == 1
     assert list(InboundMessage.objects.values_list("provider_message_id", flat=True)) == ["recent"]
+    out = io.StringIO()
+    settings.SMS_INBOUND_RETENTION_DAYS = 1
+    call_command("purge_inbound_messages", stdout=out)
+    assert json.loads(out.getvalue()) == {"deleted": 1}
+    assert not InboundMessage.objects.exists()
 
 
 @pytest.mark.parametrize(
