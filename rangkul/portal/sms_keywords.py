@@ -154,9 +154,9 @@ def answer_pay(phone: str, command: Command) -> str:
     if not 1 <= months <= 12:
         return _("Rangkul: you can pay for 1 to 12 months at once. Reply BAYAR 1 up to BAYAR 12.")
     try:
-        # The member asked for it from their own verified number: the audit row names the SMS channel.
-        with transaction.atomic():
-            bill = bill_issue(actor=f"sms {worker.membership_number}", worker=worker, months=months)
+        # The member asked from their own verified number: the audit row names the SMS channel. A refusal
+        # (nothing payable, credit covers it, a merged record) rolls back only the bill's savepoint.
+        bill = bill_issue(actor=f"sms {worker.membership_number}", worker=worker, months=months)
     except ApplicationError as exc:
         return _("Rangkul: %(reason)s") % {"reason": str(exc.message)}
     expires = timezone.localtime(bill.expires_at)

@@ -284,3 +284,15 @@ def test_two_deliveries_at_once_are_answered_once(answered):
     assert len(answers) == 2 and answers[0] == answers[1] and answers[0][0] == 200
     assert len(answered) == 1
     assert InboundMessage.objects.count() == 1 and OutboundMessage.objects.count() == 1
+
+
+def test_the_openapi_document_describes_the_inbound_request(client):
+    document = client.get("/api/v1/openapi.json").json()
+    operation = document["paths"]["/api/v1/sms/inbound/{provider}"]["post"]
+    assert operation["requestBody"]["required"] is True
+    assert {p["name"] for p in operation["parameters"] if p["in"] == "header"} == {
+        "X-Callback-Token",
+        "X-Hub-Signature-256",
+    }
+    assert {"200", "400", "401", "404", "413", "422"} <= {str(code) for code in operation["responses"]}
+    assert "security" not in operation  # providers authenticate themselves, not with an API key

@@ -163,6 +163,19 @@ def test_bayar_outside_one_to_twelve_months_explains_and_issues_nothing(client, 
 
 
 @pytest.mark.django_db
+def test_bayar_refused_by_the_billing_rules_says_why_and_keeps_the_paid_code(client):
+    worker = today_member()
+    sms(client, worker.phone, "BAYAR 12")
+    bill = Bill.objects.get(worker=worker)
+    payment_allocate(
+        actor="test", worker=worker, amount_idr=bill.amount_idr, payment_reference="P-12", channel="sandbox", bill=bill
+    )
+    answer = sms(client, worker.phone, "BAYAR 1")["answer"]
+    assert answer.startswith("Rangkul: ") and "12 bulan" in answer and "BAYAR 1" not in answer
+    assert list(Bill.objects.filter(worker=worker).values_list("pk", flat=True)) == [bill.pk]
+
+
+@pytest.mark.django_db
 def test_a_repeated_bayar_message_gives_the_same_code_and_one_sms(client, django_capture_on_commit_callbacks):
     worker = today_member()
     with django_capture_on_commit_callbacks(execute=True):
