@@ -10,6 +10,7 @@ urlpatterns = [
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("daftar/", views.register, name="register"),
     path("cari/", views.lookup, name="lookup"),
+    path("portofolio.json", views.portfolio_data, name="portfolio_data"),
     path("peserta/<str:membership_number>/", views.member, name="member"),
     path("kuitansi/<str:number>/", views.receipt, name="receipt"),
 ]
