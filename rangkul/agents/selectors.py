@@ -122,7 +122,8 @@ def agent_portfolio_snapshot(*, agent: Agent, today: dt.date | None = None) -> d
     current = Period.of(today)
     workers = list(agent_portfolio(agent=agent).order_by("full_name", "pk")[:PORTFOLIO_SNAPSHOT_LIMIT])
     statuses = {
-        s.worker_id: s for s in MemberStatus.objects.filter(worker_id__in=[w.pk for w in workers]).only(
+        s.worker_id: s
+        for s in MemberStatus.objects.filter(worker_id__in=[w.pk for w in workers]).only(
             "worker_id", "status", "paid_through"
         )
     }

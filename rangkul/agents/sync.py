@@ -62,6 +62,30 @@ def agent_sync(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any
     return [operation_apply(agent=agent, operation=operation) for operation in operations]
 
 
+DEVICE_MAX = 64
+
+
+def _where(operation: Mapping[str, Any]) -> tuple[str, str]:
+    """The phone's own id and a ~100 m grid cell of where the work was done, when the phone says;
+    kept for the supervisors' fraud signals. Anything unusable is dropped, never rejected."""
+    device = operation.get("device")
+    device = device.strip()[:DEVICE_MAX] if isinstance(device, str) else ""
+    location = operation.get("location")
+    cell = ""
+    if isinstance(location, Mapping):
+        lat, lon = location.get("lat"), location.get("lon")
+        if (
+            isinstance(lat, int | float)
+            and isinstance(lon, int | float)
+            and not isinstance(lat, bool)
+            and not isinstance(lon, bool)
+            and -90 <= lat <= 90
+            and -180 <= lon <= 180
+        ):
+            cell = f"{lat:.3f},{lon:.3f}"
+    return device, cell
+
+
 def _envelope(operation: Any) -> tuple[str, str, dt.datetime, dict[str, Any]] | dict[str, Any]:
     """(id, kind, recorded_at, data), or a rejection when the envelope itself is unusable."""
     if not isinstance(operation, Mapping):
@@ -107,8 +131,11 @@ def operation_apply(*, agent: Agent, operation: Any) -> dict[str, Any]:
     if not Agent.objects.filter(pk=agent.pk, status=AgentStatus.ACTIVE).exists():
         return _rejected(envelope[0], "agent_inactive", _("This agent is not active."))
     op_id, kind, recorded_at, data = envelope
+    device, location = _where(operation)
     with transaction.atomic():
-        row = SyncOperation(agent=agent, operation_id=op_id, kind=kind, recorded_at=recorded_at)
+        row = SyncOperation(
+            agent=agent, operation_id=op_id, kind=kind, recorded_at=recorded_at, device=device, location=location
+        )
         if not insert_unless_conflict(row, conflict=["agent", "operation_id"]):
             # Sent before (or by a concurrent request that committed first): the first answer.
             return dict(SyncOperation.objects.get(agent=agent, operation_id=op_id).result)

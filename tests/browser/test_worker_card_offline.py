@@ -72,7 +72,7 @@ def test_the_card_paid_through_and_last_payment_code_show_offline(live_server, p
     # The service worker takes control of the page, then keeps the card it fetches.
     _controlled(page)
     expect(page.get_by_test_id("card-number")).to_have_text(worker.membership_number)
-    page.wait_for_function(KEPT_CARD.replace("(kept ? kept.text() : \"\"))", "!!kept)"))
+    page.wait_for_function(KEPT_CARD.replace('(kept ? kept.text() : ""))', "!!kept)"))
     paid_through = page.get_by_test_id("card-paid-through").inner_text()
     assert paid_through != "—"
     expect(page.get_by_test_id("card-payment-code")).to_have_text(payment_code_format(latest.payment_code))
@@ -94,7 +94,7 @@ def test_the_card_paid_through_and_last_payment_code_show_offline(live_server, p
     phone.set_offline(False)
     page.goto(live_server.url + "/iuran/kartu/")
     expect(page).to_have_url(re.compile(r"/peserta/masuk/$"))
-    page.wait_for_function(KEPT_CARD.replace("(kept ? kept.text() : \"\"))", "!kept)"))
+    page.wait_for_function(KEPT_CARD.replace('(kept ? kept.text() : ""))', "!kept)"))
 
 
 def test_logging_out_forgets_the_kept_card(live_server, phone, paying_member) -> None:
@@ -103,7 +103,7 @@ def test_logging_out_forgets_the_kept_card(live_server, phone, paying_member) ->
     _log_in(page, live_server.url)
     page.goto(live_server.url + "/iuran/kartu/")
     _controlled(page)
-    page.wait_for_function(KEPT_CARD.replace("(kept ? kept.text() : \"\"))", "!!kept)"))
+    page.wait_for_function(KEPT_CARD.replace('(kept ? kept.text() : ""))', "!!kept)"))
     page.get_by_test_id("portal-logout").click()
     expect(page).to_have_url(re.compile(r"/peserta/masuk/$"))
     assert page.evaluate(KEPT_CARD) == ""
@@ -111,7 +111,7 @@ def test_logging_out_forgets_the_kept_card(live_server, phone, paying_member) ->
     response = None
     try:
         response = page.goto(live_server.url + "/iuran/kartu/")
-    except Exception:  # noqa: BLE001 - offline with nothing kept: the browser's own error page
+    except Exception:
         response = None
     assert response is None or not response.ok
     expect(page.get_by_test_id("card-number")).to_have_count(0)

@@ -96,6 +96,14 @@
   function newId() {
     return "pwa-" + (window.crypto && crypto.randomUUID ? crypto.randomUUID() : Date.now() + "-" + Math.random());
   }
+  // A random id of this phone (no hardware id), so supervisors can see many registrations from one device.
+  function deviceId() {
+    try {
+      var id = localStorage.getItem("rangkul-agent-device");
+      if (!id) { id = newId().replace("pwa-", "dev-"); localStorage.setItem("rangkul-agent-device", id); }
+      return id;
+    } catch (e) { return ""; }
+  }
   function csrf() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
@@ -117,7 +125,7 @@
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
         body: JSON.stringify({ operations: ops.map(function (o) {
-          return { id: o.id, kind: o.kind, recorded_at: o.recorded_at, data: o.data };
+          return { id: o.id, kind: o.kind, recorded_at: o.recorded_at, data: o.data, device: deviceId() };
         }) })
       }).then(function (response) {
         if (!response.ok) throw new Error("sync " + response.status);
