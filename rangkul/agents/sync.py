@@ -51,7 +51,15 @@ def _rejected(op_id: str, code: str, message: str, fields: Mapping[str, list[str
 
 
 def agent_sync(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any]]:
-    """Apply a batch in order; one result per operation, in the same order."""
+    """Apply a batch in order; one result per operation, in the same order.
+
+    Consecutive registrations go together through the registry's set-based path
+    (``sync_batch``); every other operation has its own transaction. The agent's last
+    activity is written once, at the end.
+    """
+    # Imported here: the set-based path builds on this module's helpers.
+    from rangkul.agents.sync_batch import REGISTER_RUN, registrations_apply
+
     if not agent.is_active:
         raise PermissionDenied(_("This agent is not active."), code="agent_inactive")
     if len(operations) > MAX_OPERATIONS:
@@ -59,7 +67,25 @@ def agent_sync(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any
             _("Send at most %(count)s operations at once.") % {"count": MAX_OPERATIONS},
             fields={"operations": [_("Too many operations.")]},
         )
-    return [operation_apply(agent=agent, operation=operation) for operation in operations]
+    results: list[dict[str, Any]] = []
+    start = 0
+    while start < len(operations):
+        end = start
+        while end < len(operations) and end - start < REGISTER_RUN and _is_register(operations[end]):
+            end += 1
+        if end > start:
+            results.extend(registrations_apply(agent=agent, operations=operations[start:end]))
+            start = end
+        else:
+            results.append(operation_apply(agent=agent, operation=operations[start], touch=False))
+            start += 1
+    if any(result.get("status") == APPLIED for result in results):
+        Agent.objects.filter(pk=agent.pk).update(last_activity_at=timezone.now())
+    return results
+
+
+def _is_register(operation: Any) -> bool:
+    return isinstance(operation, Mapping) and operation.get("kind") == OperationKind.REGISTER
 
 
 DEVICE_MAX = 64
@@ -124,7 +150,7 @@ def _envelope(operation: Any) -> tuple[str, str, dt.datetime, dict[str, Any]] | 
     return op_id, kind, recorded_at, dict(data)
 
 
-def operation_apply(*, agent: Agent, operation: Any) -> dict[str, Any]:
+def operation_apply(*, agent: Agent, operation: Any, touch: bool = True) -> dict[str, Any]:
     envelope = _envelope(operation)
     if isinstance(envelope, dict):
         return envelope
@@ -144,12 +170,12 @@ def operation_apply(*, agent: Agent, operation: Any) -> dict[str, Any]:
                 if kind == OperationKind.REGISTER:
                     result = _register(agent=agent, op_id=op_id, data=data)
                 else:
-                    result = _collect(agent=agent, op_id=op_id, recorded_at=recorded_at, data=data)
+                    result = _collect(agent=agent, operation=row, data=data)
         except ApplicationError as exc:
             result = _rejected(op_id, exc.code, str(exc.message), exc.fields)
         row.result = result
         row.save(update_fields=["result"])
-        if result["status"] == APPLIED:
+        if touch and result["status"] == APPLIED:
             Agent.objects.filter(pk=agent.pk).update(last_activity_at=timezone.now())
     return result
 
@@ -209,20 +235,26 @@ def _register(*, agent: Agent, op_id: str, data: Mapping[str, Any]) -> dict[str,
     except Conflict as exc:
         if exc.code != "nik_registered":
             raise
-        existing = worker_find_by_nik(nik=registration.nik)
-        result: dict[str, Any] = {"id": op_id, "status": DUPLICATE}
-        if existing is not None and existing.registered_by_id == agent.user_id:
-            result["membership_number"] = existing.membership_number
-        else:
-            result["errors"] = {"code": "nik_registered", "message": str(exc.message), "fields": exc.fields}
-        return result
+        return _duplicate(agent, op_id, registration.nik, exc)
     return {"id": op_id, "status": APPLIED, "membership_number": worker.membership_number}
+
+
+def _duplicate(agent: Agent, op_id: str, nik: str, exc: Conflict) -> dict[str, Any]:
+    """A NIK registered already: the member's number only if the member is the agent's own."""
+    existing = worker_find_by_nik(nik=nik)
+    result: dict[str, Any] = {"id": op_id, "status": DUPLICATE}
+    if existing is not None and existing.registered_by_id == agent.user_id:
+        result["membership_number"] = existing.membership_number
+    else:
+        result["errors"] = {"code": "nik_registered", "message": str(exc.message), "fields": exc.fields}
+    return result
 
 
 # --- collect --------------------------------------------------------------------------------
 
 
-def _collect(*, agent: Agent, op_id: str, recorded_at: dt.datetime, data: Mapping[str, Any]) -> dict[str, Any]:
+def _collect(*, agent: Agent, operation: SyncOperation, data: Mapping[str, Any]) -> dict[str, Any]:
+    op_id, recorded_at = operation.operation_id, operation.recorded_at
     errors: dict[str, list[str]] = {}
     months = _int(data, "months", errors)
     amount = _int(data, "amount_idr", errors)
@@ -276,7 +308,7 @@ def _collect(*, agent: Agent, op_id: str, recorded_at: dt.datetime, data: Mappin
         )
     Collection.objects.create(
         agent=agent,
-        operation=SyncOperation.objects.get(agent=agent, operation_id=op_id),
+        operation=operation,
         worker=worker,
         amount_idr=amount,
         months=collected.months,
