@@ -51,11 +51,13 @@ def _rejected(op_id: str, code: str, message: str, fields: Mapping[str, list[str
 
 
 def agent_sync(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any]]:
-    """Apply a batch in order; one result per operation, in the same order.
+    """Apply a batch; one result per operation, in the same order.
 
-    Consecutive registrations go together through the registry's set-based path
-    (``sync_batch``); every other operation has its own transaction. The agent's last
-    activity is written once, at the end.
+    The batch's registrations are applied first, together, through the registry's set-based
+    path (``sync_batch``, runs of ``REGISTER_RUN``); then every other operation in order, each in
+    its own transaction. A collection never needs to wait for a later registration, and one
+    that refers to a registration of the same batch finds it applied. The agent's last activity
+    is written once, at the end.
     """
     # Imported here: the set-based path builds on this module's helpers.
     from rangkul.agents.sync_batch import REGISTER_RUN, registrations_apply
@@ -67,21 +69,21 @@ def agent_sync(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any
             _("Send at most %(count)s operations at once.") % {"count": MAX_OPERATIONS},
             fields={"operations": [_("Too many operations.")]},
         )
-    results: list[dict[str, Any]] = []
-    start = 0
-    while start < len(operations):
-        end = start
-        while end < len(operations) and end - start < REGISTER_RUN and _is_register(operations[end]):
-            end += 1
-        if end > start:
-            results.extend(registrations_apply(agent=agent, operations=operations[start:end]))
-            start = end
-        else:
-            results.append(operation_apply(agent=agent, operation=operations[start], touch=False))
-            start += 1
-    if any(result.get("status") == APPLIED for result in results):
+    results: list[dict[str, Any] | None] = [None] * len(operations)
+    registers = [index for index, operation in enumerate(operations) if _is_register(operation)]
+    for start in range(0, len(registers), REGISTER_RUN):
+        run = registers[start : start + REGISTER_RUN]
+        for index, result in zip(
+            run, registrations_apply(agent=agent, operations=[operations[i] for i in run]), strict=True
+        ):
+            results[index] = result
+    for index, operation in enumerate(operations):
+        if results[index] is None:
+            results[index] = operation_apply(agent=agent, operation=operation, touch=False)
+    answered = [result for result in results if result is not None]
+    if any(result.get("status") == APPLIED for result in answered):
         Agent.objects.filter(pk=agent.pk).update(last_activity_at=timezone.now())
-    return results
+    return answered
 
 
 def _is_register(operation: Any) -> bool:
