@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import DatabaseError
 from django.utils import timezone
 
 from rangkul.accounts.services import api_key_create
+from rangkul.agents import sync_batch
 from rangkul.agents.models import Agent, AgentStatus, Collection, SyncOperation
 from rangkul.agents.selectors import agent_cash_held_idr
 from rangkul.agents.sync import agent_sync
@@ -234,3 +236,16 @@ def test_a_run_of_registrations_answers_as_one_at_a_time(regions, roles, branch)
     # Sent again, the whole batch gets the same answers and changes nothing.
     assert agent_sync(agent=field.agent, operations=[first, first, again, bad, other]) == results
     assert Worker.objects.count() == 2 and SyncOperation.objects.filter(agent=field.agent).count() == 4
+
+
+def test_a_failed_run_of_registrations_is_undone_and_sent_one_at_a_time(regions, roles, monkeypatch):
+    def broken(**kwargs):
+        raise DatabaseError("lost connection")  # after the run's operations were stored
+
+    monkeypatch.setattr(sync_batch, "workers_register_many", broken)
+    field = new_agent()
+    ops = [register_op(op="fb-1"), register_op(op="fb-2")]
+    results = agent_sync(agent=field.agent, operations=ops)
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    assert Worker.objects.count() == 2
+    assert SyncOperation.objects.filter(agent=field.agent).count() == 2  # the failed run kept nothing
