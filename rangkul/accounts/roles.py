@@ -102,6 +102,8 @@ def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
     # Each app's permissions are created in its own post_migrate: the roles are built once every
     # permission they name exists (at the latest app's turn), and again on later migrations.
     named = {tuple(dotted.split(".", 1)) for names in ROLE_PERMISSIONS.values() for dotted in names}
+    if getattr(sender, "label", None) not in {app for app, _name in named}:
+        return  # no role permission of this app: nothing new to build from
     present = set(
         Permission.objects.filter(content_type__app_label__in={app for app, _name in named}).values_list(
             "content_type__app_label", "codename"
