@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 import re
 import secrets
 from collections import Counter
@@ -25,6 +24,7 @@ from rangkul.audit.services import audit_record
 from rangkul.core.errors import ApplicationError, ValidationFailed
 from rangkul.messaging.optout import opted_out_phones
 from rangkul.messaging.queue import message_queue, messages_deliver
+from rangkul.outreach.audience import send_after_by_zone
 from rangkul.outreach.member_values import member_values
 from rangkul.outreach.models import (
     Campaign,
@@ -36,6 +36,7 @@ from rangkul.outreach.models import (
 )
 from rangkul.outreach.quiet_hours import in_quiet_hours, next_allowed
 from rangkul.outreach.segments import Segment, segment_workers
+from rangkul.outreach.sql import campaign_recipients_insert
 from rangkul.outreach.templating import template_render, template_validate, template_variables
 from rangkul.registry.models import Worker
 
@@ -116,14 +117,6 @@ def campaign_create(
     return campaign
 
 
-def control_split(worker_ids: Sequence[int], *, percent: int, seed: int) -> tuple[list[int], list[int]]:
-    """(sent, control): exactly round(n × percent / 100) members drawn at random into control."""
-    ids = sorted(worker_ids)
-    random.Random(seed).shuffle(ids)  # noqa: S311 - an experiment's draw, not a secret
-    size = round(len(ids) * percent / 100)
-    return ids[size:], ids[:size]
-
-
 @transaction.atomic
 def campaign_approve(*, actor: Any, campaign: Campaign, now: dt.datetime | None = None) -> dict[str, int]:
     """A second staff member approves: the audience is frozen and the messages scheduled."""
@@ -136,34 +129,25 @@ def campaign_approve(*, actor: Any, campaign: Campaign, now: dt.datetime | None 
     if campaign.status != CampaignStatus.DRAFT:
         raise CampaignStateError(_("This campaign is no longer waiting for approval."))
     segment = Segment.from_dict(campaign.segment)
-    members = list(segment_workers(segment, today=timezone.localdate(now)).values_list("pk", "village_id"))
+    members_sql, members_params = (
+        segment_workers(segment, today=timezone.localdate(now)).values_list("pk", "village_id").query.sql_with_params()
+    )
     seed = secrets.randbits(62)
-    sent_ids, control_ids = control_split([pk for pk, _v in members], percent=campaign.control_percent, seed=seed)
-    control = set(control_ids)
-    start = max(campaign.scheduled_for, now)
-    by_province: dict[str, dt.datetime] = {}
-    rows = []
-    for pk, village in members:
-        province = village[:2]
-        if province not in by_province:
-            by_province[province] = next_allowed(start, province)
-        is_control = pk in control
-        rows.append(
-            CampaignRecipient(
-                campaign=campaign,
-                worker_id=pk,
-                is_control=is_control,
-                state=RecipientState.CONTROL if is_control else RecipientState.PENDING,
-                send_after=by_province[province],
-            )
-        )
-    CampaignRecipient.objects.bulk_create(rows, batch_size=2000)
+    # One INSERT … SELECT: the segment, the control draw and the quiet-hour schedule in SQL (ADR 0041).
+    audience, control = campaign_recipients_insert(
+        campaign_id=campaign.pk,
+        members_sql=members_sql,
+        members_params=members_params,
+        percent=campaign.control_percent,
+        seed=seed,
+        send_after=send_after_by_zone(scheduled_for=campaign.scheduled_for, now=now),
+    )
     campaign.status = CampaignStatus.SENDING
     campaign.approved_by = actor
     campaign.approved_at = now
     campaign.control_seed = seed
     campaign.save(update_fields=["status", "approved_by", "approved_at", "control_seed"])
-    counts = {"audience": len(members), "to_send": len(sent_ids), "control": len(control_ids)}
+    counts = {"audience": audience, "to_send": audience - control, "control": control}
     audit_record(actor=actor, action="campaign.approve", subject=campaign, after=counts)
     return counts
 

@@ -24,6 +24,7 @@ from rangkul.messaging.backends import SmsDeliveryError, locmem
 from rangkul.messaging.backends.whatsapp import LocmemWhatsAppBackend
 from rangkul.messaging.optout import optout_record, sms_inbound_handle
 from rangkul.messaging.queue import messages_deliver
+from rangkul.outreach.audience import control_split
 from rangkul.outreach.campaign_selectors import campaign_audience_count, campaign_preview, campaign_results
 from rangkul.outreach.campaigns import (
     CampaignNotAllowed,
@@ -31,7 +32,6 @@ from rangkul.outreach.campaigns import (
     campaign_approve,
     campaign_create,
     campaigns_dispatch,
-    control_split,
 )
 from rangkul.outreach.models import Campaign, CampaignRecipient, CampaignStatus, RecipientState, Reminder
 from rangkul.outreach.segments import Segment, segment_count
