@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rangkul.outreach.models import CampaignChannel
+from rangkul.outreach.models import CampaignChannel, ReferralKind
 from rangkul.outreach.segments import Segment, SegmentStatus
 
 
@@ -81,3 +81,16 @@ class CampaignForm(forms.Form):
 
 class ApproveForm(forms.Form):
     confirm = forms.BooleanField(label=_("I checked the segment, the message and the schedule."))
+
+
+class ReferralForm(forms.Form):
+    kind = forms.ChoiceField(label=_("For"), choices=ReferralKind.choices)
+    owner_code = forms.CharField(
+        label=_("Owner's code"),
+        max_length=40,
+        help_text=_("The organisation code, agent code or branch office code."),
+    )
+    name = forms.CharField(label=_("Name on the flyer"), max_length=120)
+    code = forms.CharField(
+        label=_("Code"), max_length=20, required=False, help_text=_("Leave empty to draw one (e.g. K7HQ2MX).")
+    )

@@ -142,3 +142,36 @@ class CampaignRecipient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.worker_id} {self.state}"
+
+
+class ReferralKind(models.TextChoices):
+    COMMUNITY = "community", _("Community or partner organisation")
+    AGENT = "agent", _("Field agent")
+    BRANCH = "branch", _("Branch office")
+
+
+class ReferralCode(models.Model):
+    """A code printed on flyers and carried by registration links (ADR 0041).
+
+    The registry keeps the code a member registered with as plain data
+    (``Worker.referral_code``); counts per code are read from there.
+    """
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=ReferralKind.choices)
+    # The owner's own code: an organisation code, an agent code or a branch office code.
+    owner_code = models.CharField(_("owner's code"), max_length=40)
+    name = models.CharField(_("name on the flyer"), max_length=120)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("referral code")
+        verbose_name_plural = _("referral codes")
+
+    def __str__(self) -> str:
+        return self.code
