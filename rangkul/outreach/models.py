@@ -175,3 +175,54 @@ class ReferralCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class EducationPage(models.Model):
+    """A page of education content, edited as a draft and published by staff (ADR 0041).
+
+    Bodies are plain text with ``## `` headings, ``- `` lists and ``{placeholders}`` for amounts,
+    filled from the rules in force when the page is read, so a published page never shows an
+    old amount. The published copy is what the public sees; editing changes only the draft.
+    """
+
+    slug = models.SlugField(_("address"), max_length=60, unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # An example for one occupation (catalogue code, e.g. ojek_online): listed under "examples".
+    occupation = models.CharField(_("occupation example"), max_length=40, blank=True)
+    title_id = models.CharField(_("title (Indonesian)"), max_length=150)
+    title_en = models.CharField(_("title (English)"), max_length=150, blank=True)
+    body_id = models.TextField(_("text (Indonesian)"))
+    body_en = models.TextField(_("text (English)"), blank=True)
+    published_title_id = models.CharField(max_length=150, blank=True, editable=False)
+    published_title_en = models.CharField(max_length=150, blank=True, editable=False)
+    published_body_id = models.TextField(blank=True, editable=False)
+    published_body_en = models.TextField(blank=True, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(_("updated at"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["position", "slug"]
+        verbose_name = _("education page")
+        verbose_name_plural = _("education pages")
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def has_draft_changes(self) -> bool:
+        return (self.title_id, self.title_en, self.body_id, self.body_en) != (
+            self.published_title_id,
+            self.published_title_en,
+            self.published_body_id,
+            self.published_body_en,
+        )
