@@ -59,6 +59,11 @@ def control_split(worker_ids: Sequence[int], *, percent: int, seed: int) -> tupl
     return ranked[size:], ranked[:size]
 
 
+def variant_of(position: int) -> str:
+    """The version of the message for the ``position``-th member (from 0) of the message group in rank order."""
+    return "a" if position % 2 == 0 else "b"
+
+
 def send_after_by_zone(*, scheduled_for: dt.datetime, now: dt.datetime) -> dict[str, dt.datetime]:
     """The first moment each time zone may be sent: the schedule (never the past), out of quiet hours."""
     start = max(scheduled_for, now)

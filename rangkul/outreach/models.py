@@ -80,6 +80,9 @@ class Campaign(models.Model):
     # WhatsApp: the name of the template approved by Meta; its body parameters are the
     # variables of ``body_id`` in the order they appear, and ``body_id`` is the SMS fallback.
     whatsapp_template = models.CharField(_("WhatsApp template name"), max_length=100, blank=True)
+    # An optional second version of the message (A/B): the message group is split in two at random.
+    body_b_id = models.TextField(_("message B (Indonesian)"), blank=True)
+    whatsapp_template_b = models.CharField(_("WhatsApp template name B"), max_length=100, blank=True)
     scheduled_for = models.DateTimeField(_("send from"))
     control_percent = models.PositiveSmallIntegerField(_("control group (%)"), default=10)
     conversion_days = models.PositiveSmallIntegerField(_("conversion window (days)"), default=30)
@@ -124,6 +127,8 @@ class CampaignRecipient(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
     worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+", db_index=False)
     is_control = models.BooleanField(default=False)
+    # "a" or "b" in the message group of a campaign with two versions; empty otherwise.
+    variant = models.CharField(max_length=1, blank=True, default="")
     state = models.CharField(max_length=10, choices=RecipientState.choices)
     send_after = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -226,3 +231,36 @@ class EducationPage(models.Model):
             self.published_body_id,
             self.published_body_en,
         )
+
+
+class TemplateStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for Meta's review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    PAUSED = "paused", _("Paused by Meta")
+
+
+class WhatsAppTemplate(models.Model):
+    """A message template registered with WhatsApp, and the review status Meta gave it.
+
+    Business-initiated WhatsApp messages must use an approved template: a campaign naming a
+    template that is not approved cannot be approved, and its messages wait while it is not.
+    """
+
+    name = models.CharField(_("template name"), max_length=100, unique=True)
+    language = models.CharField(_("language"), max_length=10, default="id")
+    body = models.TextField(_("text as registered"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=TemplateStatus.choices, default="pending")
+    reason = models.CharField(_("reason given"), max_length=255, blank=True)
+    updated_at = models.DateTimeField(_("updated at"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("WhatsApp template")
+        verbose_name_plural = _("WhatsApp templates")
+
+    def __str__(self) -> str:
+        return self.name

@@ -15,4 +15,5 @@ urlpatterns = [
     path("edukasi/baru/", education_views.education_edit, name="education_new"),
     path("edukasi/<slug:slug>/", education_views.education_edit, name="education_edit"),
     path("edukasi/<slug:slug>/terbitkan/", education_views.education_publish, name="education_publish"),
+    path("whatsapp/", office_views.whatsapp_templates, name="whatsapp_templates"),
 ]

@@ -110,13 +110,15 @@ def campaign_recipients_insert(
     percent: int,
     seed: int,
     send_after: dict[str, dt.datetime],
+    split: bool = False,
 ) -> tuple[int, int]:
     """Freeze a campaign's audience in one statement; returns (audience, control).
 
     ``members_sql`` selects ``id, village_id`` of the segment's members. Each is ranked by
     ``control_rank``; the lowest ``control_size(n, percent)`` ranks (ties by id) form the control
     group. The size is worked out in SQL from the count the same statement sees, with Python's
-    round-half-to-even, so a member registering meanwhile cannot make it disagree.
+    round-half-to-even, so a member registering meanwhile cannot make it disagree. With ``split``
+    the message group alternates between versions "a" and "b" in rank order (a random halving).
     """
     table = CampaignRecipient._meta.db_table
     when_sql, when_params = _send_after_sql("seg.village_id", send_after)
@@ -124,13 +126,14 @@ def campaign_recipients_insert(
     # size = round(n × p / 100), half to even: q + 1 when the rest is over 50, or exactly 50 with q odd.
     q, r = f"((n * {int(percent)}) / 100)", f"((n * {int(percent)}) %% 100)"
     size = f"({q} + CASE WHEN {r} > 50 OR ({r} = 50 AND {q} %% 2 = 1) THEN 1 ELSE 0 END)"
+    variant = f"CASE WHEN rn <= {size} THEN '' WHEN (rn - {size}) %% 2 = 1 THEN 'a' ELSE 'b' END" if split else "''"
     sql = (
         # The CTE names the segment's columns, whatever aliases the ORM gave them; it sits inside the
         # INSERT so that the driver reports the rows inserted.
-        f"INSERT INTO {table} (campaign_id, worker_id, is_control, state, send_after) "  # noqa: S608
+        f"INSERT INTO {table} (campaign_id, worker_id, is_control, state, variant, send_after) "  # noqa: S608
         f"WITH seg (id, village_id) AS ({members_sql}) "
         f"SELECT {int(campaign_id)}, id, rn <= {size}, "
-        f"CASE WHEN rn <= {size} THEN %s ELSE %s END, send_after "
+        f"CASE WHEN rn <= {size} THEN %s ELSE %s END, {variant}, send_after "
         f"FROM (SELECT seg.id AS id, {when_sql} AS send_after, "
         f"ROW_NUMBER() OVER (ORDER BY {rank}, seg.id) AS rn, COUNT(*) OVER () AS n "
         "FROM seg) AS ranked"

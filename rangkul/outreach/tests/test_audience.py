@@ -21,7 +21,7 @@ from rangkul.accounts.models import User
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
 from rangkul.contributions.tests.factories import member
-from rangkul.outreach.audience import RankKey, control_rank, control_size, control_split
+from rangkul.outreach.audience import RankKey, control_rank, control_size, control_split, variant_of
 from rangkul.outreach.campaigns import campaign_approve, campaign_create
 from rangkul.outreach.models import CampaignRecipient, RecipientState
 from rangkul.outreach.quiet_hours import next_allowed
@@ -54,16 +54,20 @@ def people(regions, roles):
     return staff("maker"), staff("checker"), villages
 
 
-def reference(segment: Segment, *, percent: int, seed: int, scheduled_for: dt.datetime, now: dt.datetime) -> set:
+def reference(
+    segment: Segment, *, percent: int, seed: int, scheduled_for: dt.datetime, now: dt.datetime, split: bool
+) -> set:
     """The approval as it was written row by row: the ORM's segment, the Python draw, per-province times."""
     members = list(segment_workers(segment, today=now.date()).values_list("pk", "village_id"))
-    _sent, control = control_split([pk for pk, _v in members], percent=percent, seed=seed)
+    sent, control = control_split([pk for pk, _v in members], percent=percent, seed=seed)
+    variants = {pk: variant_of(i) if split else "" for i, pk in enumerate(sent)}
     start = max(scheduled_for, now)
     return {
         (
             pk,
             pk in control,
             RecipientState.CONTROL if pk in control else RecipientState.PENDING,
+            variants.get(pk, ""),
             next_allowed(start, village[:2]),
         )
         for pk, village in members
@@ -83,9 +87,10 @@ population = st.lists(
     max_age=st.one_of(st.none(), st.integers(20, 60)),
     approve_hour=st.integers(0, 23),
     delay_hours=st.integers(-3, 30),
+    split=st.booleans(),
 )
 def test_set_based_approval_matches_the_python_definition(
-    people, people_spec, percent, sex, max_age, approve_hour, delay_hours
+    people, people_spec, percent, sex, max_age, approve_hour, delay_hours, split
 ):
     maker, checker, villages = people
     now = dt.datetime(2026, 3, 10, approve_hour, 17, tzinfo=UTC)
@@ -101,16 +106,19 @@ def test_set_based_approval_matches_the_python_definition(
             body_id="Halo {name}",
             scheduled_for=scheduled_for,
             control_percent=percent,
+            body_b_id="Apa kabar {name}" if split else "",
         )
         counts = campaign_approve(actor=checker, campaign=campaign, now=now)
         campaign.refresh_from_db()
         assert campaign.control_seed is not None
         written = set(
             CampaignRecipient.objects.filter(campaign=campaign).values_list(
-                "worker_id", "is_control", "state", "send_after"
+                "worker_id", "is_control", "state", "variant", "send_after"
             )
         )
-        expected = reference(segment, percent=percent, seed=campaign.control_seed, scheduled_for=scheduled_for, now=now)
+        expected = reference(
+            segment, percent=percent, seed=campaign.control_seed, scheduled_for=scheduled_for, now=now, split=split
+        )
         assert written == expected
         control = sum(1 for row in written if row[1])
         assert counts == {"audience": len(written), "to_send": len(written) - control, "control": control}

@@ -35,6 +35,7 @@ from rangkul.outreach.campaigns import (
 )
 from rangkul.outreach.models import Campaign, CampaignRecipient, CampaignStatus, RecipientState, Reminder
 from rangkul.outreach.segments import Segment, segment_count
+from rangkul.outreach.wa_templates import whatsapp_template_record
 from rangkul.regions.models import District, Province, Regency, Village
 from rangkul.registry.models import Worker
 
@@ -359,6 +360,7 @@ def test_whatsapp_campaign_sends_the_template_with_the_members_values(maker, che
     worker = member(village_code="33.74.01.1001", full_name="Siti Rahayu")
     with pytest.raises(ValidationFailed):
         make(maker, channel="whatsapp", whatsapp_template="Bukan Nama!")
+    whatsapp_template_record(actor=maker, name="ajakan_iuran", status="approved")
     campaign = make(maker, channel="whatsapp", whatsapp_template="ajakan_iuran", body_id="Halo {name}, {link}")
     campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
     assert campaigns_dispatch(now=DAYTIME) == {"sent": 1}
