@@ -108,8 +108,8 @@ def campaign_create(
     if channel == CampaignChannel.WHATSAPP:
         unknown = templates_not_registered(_campaign_templates(whatsapp_template, whatsapp_template_b, body_b_id))
         if unknown:
-            message = _("Register the WhatsApp template first: %(names)s.") % {"names": ", ".join(unknown)}
-            raise ValidationFailed(message, fields={"whatsapp_template": [message]})
+            unregistered = _("Register the WhatsApp template first: %(names)s.") % {"names": ", ".join(unknown)}
+            raise ValidationFailed(unregistered, fields={"whatsapp_template": [unregistered]})
     campaign = Campaign.objects.create(
         name=name.strip(),
         segment=segment.as_dict(),
