@@ -18,10 +18,12 @@ from rangkul.messaging.backends import locmem
 from rangkul.outreach.campaigns import campaign_approve, campaign_create, campaigns_dispatch
 from rangkul.outreach.models import Campaign, CampaignRecipient, RecipientState
 from rangkul.outreach.segments import Segment, SegmentStatus, segment_count
+from rangkul.registry.models import Worker
 
 # 13:30 UTC: 20:30 in Java, 21:30 in Bali, 22:30 in Papua: two zones wait for their morning.
 APPROVED_AT = dt.datetime(2026, 12, 7, 13, 30, tzinfo=dt.UTC)
-DISPATCH_SLICE = 2_000
+# 03:30 UTC the next day: 10:30 WIB, 11:30 WITA, 12:30 WIT.
+MORNING = dt.datetime(2026, 12, 8, 3, 30, tzinfo=dt.UTC)
 
 
 def _staff(name: str) -> User:
@@ -81,16 +83,22 @@ def campaign_approval(ctx: Context) -> list[Result]:
     waiting = CampaignRecipient.objects.filter(
         campaign=campaign, state=RecipientState.PENDING, send_after__gt=APPROVED_AT
     ).count()
-    # Sending (caps, opt-outs, quiet hours checked per message) runs later in chunks; one slice
-    # through the in-memory backend shows its rate. The next morning everyone may be sent.
-    CampaignRecipient.objects.filter(
-        pk__in=CampaignRecipient.objects.filter(campaign=campaign, state=RecipientState.PENDING)
-        .order_by("pk")
-        .values_list("pk", flat=True)[DISPATCH_SLICE:]
-    ).update(send_after=APPROVED_AT + dt.timedelta(days=30))
+    _clear()
+    # Sending (caps, opt-outs, quiet hours checked per message) runs later, in chunks: its rate is
+    # shown on a small campaign (one regency) approved and sent the next morning, when every zone is awake.
+    regency = Worker.objects.order_by("pk").values_list("village_id", flat=True).first() or ""
+    small = campaign_create(
+        actor=maker,
+        name="Bench slice",
+        segment=Segment(regions=(regency[:5],)),
+        body_id="Halo {name}, iuran bulan ini {amount}. {link}",
+        scheduled_for=MORNING,
+        control_percent=10,
+    )
+    campaign_approve(actor=checker, campaign=small, now=MORNING)
     with override_settings(SMS_BACKEND="rangkul.messaging.backends.locmem.SmsBackend"):
         start = time.perf_counter()
-        sent = campaigns_dispatch(now=APPROVED_AT + dt.timedelta(hours=10))
+        sent = campaigns_dispatch(now=MORNING)
         dispatch_seconds = time.perf_counter() - start
     locmem.clear()
     handled = sum(sent.get(key, 0) for key in ("sent", "capped", "opted_out"))

@@ -125,7 +125,13 @@ class RecipientState(models.TextChoices):
 
 class CampaignRecipient(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
-    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # No database foreign key (ADR 0041): the rows are written by the one statement that selects these
+    # members from the member table in the same transaction, and members are never deleted (every
+    # reference protects them; merged records are kept). The check would lock a million member rows
+    # when a campaign is approved and cost as much as writing the audience.
+    worker = models.ForeignKey(
+        "registry.Worker", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     is_control = models.BooleanField(default=False)
     # "a" or "b" in the message group of a campaign with two versions; empty otherwise.
     variant = models.CharField(max_length=1, blank=True, default="")
@@ -141,8 +147,13 @@ class CampaignRecipient(models.Model):
         indexes = [
             # The dispatcher's scan: a campaign's pending messages that are due.
             models.Index(fields=["campaign", "state", "send_after"], name="outreach_recipient_due"),
-            # Frequency caps: what a member was sent recently, across campaigns.
-            models.Index(fields=["worker", "sent_at"], name="outreach_recipient_sent"),
+            # Frequency caps: what a member was sent recently, across campaigns. Only sent rows are
+            # indexed, so freezing a million-member audience (nothing sent yet) adds no entry here.
+            models.Index(
+                fields=["worker", "sent_at"],
+                name="outreach_recipient_sent",
+                condition=models.Q(sent_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

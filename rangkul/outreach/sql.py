@@ -136,7 +136,10 @@ def campaign_recipients_insert(
         f"CASE WHEN rn <= {size} THEN %s ELSE %s END, {variant}, send_after "
         f"FROM (SELECT seg.id AS id, {when_sql} AS send_after, "
         f"ROW_NUMBER() OVER (ORDER BY {rank}, seg.id) AS rn, COUNT(*) OVER () AS n "
-        "FROM seg) AS ranked"
+        "FROM seg) AS ranked "
+        # Written in member order: the primary key and the unique (campaign, worker) index then grow
+        # at their right edge instead of taking a million random insertions.
+        "ORDER BY id"
     )
     params = [*members_params, RecipientState.CONTROL, RecipientState.PENDING, *when_params]
     with connection.cursor() as cursor:
