@@ -45,6 +45,7 @@ def campaign_preview(campaign: Campaign, *, today: dt.date | None = None) -> dic
     return {
         "id": template_render(campaign.body_id, values),
         "en": template_render(campaign.body_en, values) if campaign.body_en else "",
+        "b": template_render(campaign.body_b_id, values) if campaign.body_b_id else "",
     }
 
 

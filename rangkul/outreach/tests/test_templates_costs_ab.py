@@ -22,7 +22,7 @@ from rangkul.core.errors import ValidationFailed
 from rangkul.core.periods import Period
 from rangkul.messaging.backends import locmem
 from rangkul.messaging.backends.whatsapp import LocmemWhatsAppBackend
-from rangkul.outreach.campaign_selectors import campaign_results
+from rangkul.outreach.campaign_selectors import campaign_preview, campaign_results
 from rangkul.outreach.campaigns import CampaignStateError, campaign_approve, campaign_create, campaigns_dispatch
 from rangkul.outreach.costs import campaign_cost, message_price_idr
 from rangkul.outreach.models import CampaignRecipient, RecipientState
@@ -135,6 +135,8 @@ def test_ab_versions_split_the_message_group_and_are_compared(maker, checker):
     for _ in range(12):
         member(village_code="33.74.01.1001")
     campaign = make(maker, body_id="Versi A {name}", body_b_id="Versi B {name}", control_percent=0)
+    preview = campaign_preview(campaign, today=DAYTIME.date())
+    assert preview is not None and preview["b"].startswith("Versi B ") and "Budi" not in preview["b"]  # masked
     campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
     variants = dict(CampaignRecipient.objects.values_list("worker_id", "variant"))
     a = [w for w, v in variants.items() if v == "a"]
