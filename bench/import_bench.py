@@ -264,6 +264,7 @@ def floor_rows(path: Path) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]
                 "registered_by_organisation": PARTNER,
                 "identity_warnings": [],
                 "status": WorkerStatus.ACTIVE.value,
+                "referral_code": "",
             }
             workers.append(tuple(values[name] for name in columns))
             memberships.append((organisation, key, now))

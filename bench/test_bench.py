@@ -55,3 +55,13 @@ def test_bulk_import_imports_every_generated_row_and_the_library_slice(regions):
     assert library.details["import_export_rows"] == 100  # other people, all written by django-import-export
     assert ours.figure > 0 and ours.baseline > 0 and library.baseline > 0
     assert floor.baseline > 0 and floor.details["floor_sessions"] == 1  # in the test's own transaction scope
+
+
+def test_campaign_approval_freezes_the_counted_audience_with_its_control_group(regions):
+    ctx = Context(size_name="tiny", members=50, server_mode="thread", seconds=5)
+    [result] = REGISTRY["campaign_approval"](ctx)
+    details = result.details
+    assert details["audience"] == details["segment_count"] > 0
+    assert details["control"] == round(details["audience"] * 10 / 100)
+    assert details["to_send"] == details["audience"] - details["control"]
+    assert details["dispatch_slice"] > 0  # the next morning the slice is handed over

@@ -9,6 +9,7 @@ from rangkul.analytics.api import open_router
 from rangkul.claims.api import router as claims_router
 from rangkul.contributions.api import router as contributions_router
 from rangkul.core.api_errors import install_error_handlers
+from rangkul.messaging.api import router as sms_router
 from rangkul.partners.api import router as imports_router
 from rangkul.payments.api import member_router as payments_member_router
 from rangkul.payments.api import router as payments_router
@@ -40,3 +41,4 @@ api.add_router("/sponsorships", sponsorships_router)
 api.add_router("", claims_router)
 api.add_router("/agent", agent_router)
 api.add_router("/open", open_router)
+api.add_router("/sms", sms_router)

@@ -320,6 +320,14 @@ WHATSAPP_TOKEN = os.environ.get("RANGKUL_WHATSAPP_TOKEN", "").strip()
 WHATSAPP_PHONE_NUMBER_ID = os.environ.get("RANGKUL_WHATSAPP_PHONE_NUMBER_ID", "").strip()
 WHATSAPP_APP_SECRET = os.environ.get("RANGKUL_WHATSAPP_APP_SECRET", "").strip()
 WHATSAPP_VERIFY_TOKEN = os.environ.get("RANGKUL_WHATSAPP_VERIFY_TOKEN", "").strip()
+# Texts people send to Rangkul's number (ADR 0039): the largest provider request read, and how
+# long a received text and its answer are kept (docs/security.md).
+SMS_INBOUND_MAX_BYTES = env_int("RANGKUL_SMS_INBOUND_MAX_BYTES", 64 * 1024)
+SMS_INBOUND_RETENTION_DAYS = env_int("RANGKUL_SMS_INBOUND_RETENTION_DAYS", 90)
+# Texts from one number answered in an hour; beyond it a text still acts (STOP stops) but gets no answer.
+SMS_INBOUND_ANSWERS_PER_HOUR = env_int("RANGKUL_SMS_INBOUND_ANSWERS_PER_HOUR", 10)
+if SMS_INBOUND_MAX_BYTES < 1024 or SMS_INBOUND_RETENTION_DAYS < 1 or SMS_INBOUND_ANSWERS_PER_HOUR < 1:
+    raise ImproperlyConfigured("RANGKUL_SMS_INBOUND_*: at least 1024 bytes, 1 day and 1 answer an hour.")
 if MESSAGING_RETRY_BASE_SECONDS < 1 or MESSAGING_MAX_ATTEMPTS < 1 or MESSAGING_WHATSAPP_FALLBACK_HOURS < 1:
     raise ImproperlyConfigured("RANGKUL_MESSAGING_* values must be positive.")
 

@@ -3,7 +3,6 @@ from django.urls import URLPattern, URLResolver, include, path
 
 from config.api import api
 from rangkul.messaging.views import whatsapp_webhook
-from rangkul.portal.help import help_page
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("rangkul.core.urls")),
@@ -19,9 +18,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("peserta/pesan/", include("rangkul.outreach.member_urls")),
     path("peserta/", include("rangkul.portal.urls")),
     path("bantuan/", include("rangkul.portal.help_urls")),
-    # The public contract's education page: what the programmes pay (from the rule tables), how to pay,
-    # what to do after an accident or death — the help page's content, served at both addresses.
-    path("edukasi/", help_page, name="education"),
+    # The public contract's education pages: what the programmes pay (from the rule tables), compared
+    # with everyday prices, and the pages staff write and publish (ADR 0041).
+    path("edukasi/", include("rangkul.outreach.education_urls")),
     path("iuran/", include("rangkul.contributions.urls")),
     path("bayar/", include("rangkul.payments.urls")),
     path("office/pembayaran/", include("rangkul.payments.office_urls")),

@@ -40,6 +40,8 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.register_worker",
         "accounts.reveal_nik",
         "accounts.view_audit_log",
+        # Branch officers supervise the field agents of their branch.
+        "agents.view_fraud_signals",
     ],
     Role.CLAIMS_OFFICER: ["accounts.access_office", "accounts.process_claims"],
     Role.CLAIMS_APPROVER: [
@@ -71,6 +73,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.approve_payments",
         "accounts.run_campaigns",
         "accounts.approve_campaigns",
+        "agents.view_fraud_signals",
     ],
 }
 
@@ -96,6 +99,16 @@ def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
     using = kwargs.get("using", "default")
     if using != "default":
         return
-    if not Permission.objects.filter(content_type__app_label="accounts", codename="access_office").exists():
-        return  # permissions are created by a later post_migrate handler in the same run
+    # Each app's permissions are created in its own post_migrate: the roles are built once every
+    # permission they name exists (at the latest app's turn), and again on later migrations.
+    named = {tuple(dotted.split(".", 1)) for names in ROLE_PERMISSIONS.values() for dotted in names}
+    if getattr(sender, "label", None) not in {app for app, _name in named}:
+        return  # no role permission of this app: nothing new to build from
+    present = set(
+        Permission.objects.filter(content_type__app_label__in={app for app, _name in named}).values_list(
+            "content_type__app_label", "codename"
+        )
+    )
+    if not named <= present:
+        return
     roles_sync()

@@ -67,3 +67,26 @@ class CollectForm(forms.Form):
     months = forms.TypedChoiceField(widget=forms.HiddenInput, choices=MONTH_CHOICES, coerce=int)
     amount_idr = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     first_month = forms.CharField(widget=forms.HiddenInput, max_length=7)
+
+
+class ReceiptReportForm(forms.Form):
+    """A member (or the branch office for them) reports cash paid to an agent without a receipt."""
+
+    agent_code = forms.CharField(label=_("Agent code (if you know it)"), max_length=12, required=False)
+    paid_on = forms.DateField(label=_("Day you paid"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    amount_idr = forms.IntegerField(
+        label=_("Amount paid (Rp)"),
+        required=False,
+        min_value=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    note = forms.CharField(
+        label=_("What happened"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class StaffReceiptReportForm(ReceiptReportForm):
+    membership_number = forms.CharField(label=_("Membership number"), max_length=20)
+    receipt_number = forms.CharField(label=_("Receipt number (if any)"), max_length=20, required=False)
+
+    field_order = ["membership_number", "agent_code", "receipt_number", "paid_on", "amount_idr", "note"]

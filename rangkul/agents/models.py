@@ -83,6 +83,10 @@ class SyncOperation(models.Model):
     recorded_at = models.DateTimeField()
     received_at = models.DateTimeField(default=timezone.now)
     result = models.JSONField(default=dict)
+    # Where the work was done, as the phone says: its own random id, and a ~100 m grid cell
+    # ("-6.991,110.423") when it shared its position. For fraud signals only; either may be empty.
+    device = models.CharField(max_length=64, blank=True)
+    location = models.CharField(max_length=24, blank=True)
 
     class Meta:
         verbose_name = _("synced operation")
@@ -172,3 +176,56 @@ class CommissionStatement(models.Model):
     @property
     def gross_idr(self) -> int:
         return self.collection_commission_idr + self.bonus_idr
+
+
+class FraudRule(models.Model):
+    """Dated thresholds for the signals supervisors see. They flag work to look into; nothing is
+    decided or blocked by them."""
+
+    version = models.CharField(_("version"), max_length=40, unique=True)
+    effective_from = models.DateField(_("effective from"), unique=True)
+    source = models.CharField(_("source"), max_length=255, blank=True)
+    window_days = models.PositiveSmallIntegerField(_("look back (days)"))
+    burst_registrations = models.PositiveSmallIntegerField(_("registrations in a burst"))
+    burst_minutes = models.PositiveSmallIntegerField(_("burst length (minutes)"))
+    late_sync_hours = models.PositiveIntegerField(_("collection sent late after (hours)"))
+    cash_hold_days = models.PositiveSmallIntegerField(_("cash held too long after (days)"))
+    receipt_reports = models.PositiveSmallIntegerField(_("reports of missing receipts"))
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name = _("fraud signal rule")
+        verbose_name_plural = _("fraud signal rules")
+        permissions = [("view_fraud_signals", "Can see fraud signals about field agents")]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class ReportChannel(models.TextChoices):
+    PORTAL = "portal", _("Member portal")
+    BRANCH = "branch", _("Branch office (call or visit)")
+    SMS = "sms", _("SMS reply")
+
+
+class ReceiptReport(models.Model):
+    """A member saying they paid an agent in cash and got no receipt."""
+
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, null=True, blank=True, related_name="receipt_reports")
+    channel = models.CharField(_("reported through"), max_length=10, choices=ReportChannel.choices)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    amount_idr = models.BigIntegerField(_("amount (Rp)"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    reported_at = models.DateTimeField(_("reported at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-reported_at"]
+        verbose_name = _("missing receipt report")
+        verbose_name_plural = _("missing receipt reports")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.reported_at:%Y-%m-%d}"

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from rangkul.agents.models import Agent, Collection, SyncOperation
 from rangkul.contributions.ledger import clearing_account
+from rangkul.contributions.models import MemberStatus
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.rules import rules_for_memo
 from rangkul.contributions.schedule import payable_periods
-from rangkul.contributions.selectors import account_balance, member_credit_idr, paid_months
+from rangkul.contributions.selectors import account_balance, member_credit_idr, month_total_idr, paid_months
 from rangkul.core.errors import NotFound, ValidationFailed
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
@@ -108,3 +109,55 @@ def agent_collection_by_receipt(*, agent: Agent, number: str) -> Collection:
     if collection is None:
         raise NotFound(_("No receipt with this number among your collections."))
     return collection
+
+
+PORTFOLIO_SNAPSHOT_LIMIT = 5_000
+
+
+def agent_portfolio_snapshot(*, agent: Agent, today: dt.date | None = None) -> dict[str, Any]:
+    """What the phone keeps (sealed) to look members up and collect for them without a connection:
+    number, name, masked NIK, village, status, paid-through month and this month's rate-card price.
+    Nothing more: no NIK, no phone number, no address."""
+    today = today or timezone.localdate()
+    current = Period.of(today)
+    workers = list(agent_portfolio(agent=agent).order_by("full_name", "pk")[:PORTFOLIO_SNAPSHOT_LIMIT])
+    statuses = {
+        s.worker_id: s
+        for s in MemberStatus.objects.filter(worker_id__in=[w.pk for w in workers]).only(
+            "worker_id", "status", "paid_through"
+        )
+    }
+    prices: dict[tuple[int, bool, str, Period], int | None] = {}
+
+    def price(key: tuple[int, bool, str], period: Period) -> int:
+        if (*key, period) not in prices:
+            prices[(*key, period)] = month_total_idr(
+                declared_income_idr=key[0], jht=key[1], sector=key[2], period=period
+            )
+        return prices[(*key, period)] or 0
+
+    members = []
+    for worker in workers:
+        key = (worker.declared_income_idr, worker.jht, worker.occupation.sector)
+        status = statuses.get(worker.pk)
+        paid_through = status.paid_through if status else None
+        first = max(current, paid_through + 1) if paid_through else current
+        # The rate card: what 1, 2, … 12 months cost from the first unpaid month (arrears and the
+        # member's credit are settled by the server when the collection is sent).
+        rate_card, total = [], 0
+        for i in range(12):
+            total += price(key, first + i)
+            rate_card.append(total)
+        members.append(
+            {
+                "membership_number": worker.membership_number,
+                "full_name": worker.full_name,
+                "nik_masked": worker.nik_masked,
+                "village": worker.village.name,
+                "status": status.status if status else "registered",
+                "paid_through": str(paid_through) if paid_through else "",
+                "next_month": str(paid_through + 1) if paid_through else "",
+                "rate_card_idr": rate_card if total else [],
+            }
+        )
+    return {"agent": agent.code, "as_of": timezone.now().isoformat(), "month": str(current), "members": members}

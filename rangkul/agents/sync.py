@@ -51,7 +51,17 @@ def _rejected(op_id: str, code: str, message: str, fields: Mapping[str, list[str
 
 
 def agent_sync(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any]]:
-    """Apply a batch in order; one result per operation, in the same order."""
+    """Apply a batch; one result per operation, in the same order.
+
+    The batch's registrations are applied first, together, through the registry's set-based
+    path (``sync_batch``, runs of ``REGISTER_RUN``); then every other operation in order, each in
+    its own transaction. A collection never needs to wait for a later registration, and one
+    that refers to a registration of the same batch finds it applied. The agent's last activity
+    is written once, at the end.
+    """
+    # Imported here: the set-based path builds on this module's helpers.
+    from rangkul.agents.sync_batch import REGISTER_RUN, registrations_apply
+
     if not agent.is_active:
         raise PermissionDenied(_("This agent is not active."), code="agent_inactive")
     if len(operations) > MAX_OPERATIONS:
@@ -59,7 +69,49 @@ def agent_sync(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any
             _("Send at most %(count)s operations at once.") % {"count": MAX_OPERATIONS},
             fields={"operations": [_("Too many operations.")]},
         )
-    return [operation_apply(agent=agent, operation=operation) for operation in operations]
+    results: list[dict[str, Any] | None] = [None] * len(operations)
+    registers = [index for index, operation in enumerate(operations) if _is_register(operation)]
+    for start in range(0, len(registers), REGISTER_RUN):
+        run = registers[start : start + REGISTER_RUN]
+        for index, result in zip(
+            run, registrations_apply(agent=agent, operations=[operations[i] for i in run]), strict=True
+        ):
+            results[index] = result
+    for index, operation in enumerate(operations):
+        if results[index] is None:
+            results[index] = operation_apply(agent=agent, operation=operation, touch=False)
+    answered = [result for result in results if result is not None]
+    if any(result.get("status") == APPLIED for result in answered):
+        Agent.objects.filter(pk=agent.pk).update(last_activity_at=timezone.now())
+    return answered
+
+
+def _is_register(operation: Any) -> bool:
+    return isinstance(operation, Mapping) and operation.get("kind") == OperationKind.REGISTER
+
+
+DEVICE_MAX = 64
+
+
+def _where(operation: Mapping[str, Any]) -> tuple[str, str]:
+    """The phone's own id and a ~100 m grid cell of where the work was done, when the phone says;
+    kept for the supervisors' fraud signals. Anything unusable is dropped, never rejected."""
+    device = operation.get("device")
+    device = device.strip()[:DEVICE_MAX] if isinstance(device, str) else ""
+    location = operation.get("location")
+    cell = ""
+    if isinstance(location, Mapping):
+        lat, lon = location.get("lat"), location.get("lon")
+        if (
+            isinstance(lat, int | float)
+            and isinstance(lon, int | float)
+            and not isinstance(lat, bool)
+            and not isinstance(lon, bool)
+            and -90 <= lat <= 90
+            and -180 <= lon <= 180
+        ):
+            cell = f"{lat:.3f},{lon:.3f}"
+    return device, cell
 
 
 def _envelope(operation: Any) -> tuple[str, str, dt.datetime, dict[str, Any]] | dict[str, Any]:
@@ -100,15 +152,18 @@ def _envelope(operation: Any) -> tuple[str, str, dt.datetime, dict[str, Any]] | 
     return op_id, kind, recorded_at, dict(data)
 
 
-def operation_apply(*, agent: Agent, operation: Any) -> dict[str, Any]:
+def operation_apply(*, agent: Agent, operation: Any, touch: bool = True) -> dict[str, Any]:
     envelope = _envelope(operation)
     if isinstance(envelope, dict):
         return envelope
     if not Agent.objects.filter(pk=agent.pk, status=AgentStatus.ACTIVE).exists():
         return _rejected(envelope[0], "agent_inactive", _("This agent is not active."))
     op_id, kind, recorded_at, data = envelope
+    device, location = _where(operation)
     with transaction.atomic():
-        row = SyncOperation(agent=agent, operation_id=op_id, kind=kind, recorded_at=recorded_at)
+        row = SyncOperation(
+            agent=agent, operation_id=op_id, kind=kind, recorded_at=recorded_at, device=device, location=location
+        )
         if not insert_unless_conflict(row, conflict=["agent", "operation_id"]):
             # Sent before (or by a concurrent request that committed first): the first answer.
             return dict(SyncOperation.objects.get(agent=agent, operation_id=op_id).result)
@@ -117,12 +172,12 @@ def operation_apply(*, agent: Agent, operation: Any) -> dict[str, Any]:
                 if kind == OperationKind.REGISTER:
                     result = _register(agent=agent, op_id=op_id, data=data)
                 else:
-                    result = _collect(agent=agent, op_id=op_id, recorded_at=recorded_at, data=data)
+                    result = _collect(agent=agent, operation=row, data=data)
         except ApplicationError as exc:
             result = _rejected(op_id, exc.code, str(exc.message), exc.fields)
         row.result = result
         row.save(update_fields=["result"])
-        if result["status"] == APPLIED:
+        if touch and result["status"] == APPLIED:
             Agent.objects.filter(pk=agent.pk).update(last_activity_at=timezone.now())
     return result
 
@@ -182,20 +237,26 @@ def _register(*, agent: Agent, op_id: str, data: Mapping[str, Any]) -> dict[str,
     except Conflict as exc:
         if exc.code != "nik_registered":
             raise
-        existing = worker_find_by_nik(nik=registration.nik)
-        result: dict[str, Any] = {"id": op_id, "status": DUPLICATE}
-        if existing is not None and existing.registered_by_id == agent.user_id:
-            result["membership_number"] = existing.membership_number
-        else:
-            result["errors"] = {"code": "nik_registered", "message": str(exc.message), "fields": exc.fields}
-        return result
+        return _duplicate(agent, op_id, registration.nik, exc)
     return {"id": op_id, "status": APPLIED, "membership_number": worker.membership_number}
+
+
+def _duplicate(agent: Agent, op_id: str, nik: str, exc: Conflict) -> dict[str, Any]:
+    """A NIK registered already: the member's number only if the member is the agent's own."""
+    existing = worker_find_by_nik(nik=nik)
+    result: dict[str, Any] = {"id": op_id, "status": DUPLICATE}
+    if existing is not None and existing.registered_by_id == agent.user_id:
+        result["membership_number"] = existing.membership_number
+    else:
+        result["errors"] = {"code": "nik_registered", "message": str(exc.message), "fields": exc.fields}
+    return result
 
 
 # --- collect --------------------------------------------------------------------------------
 
 
-def _collect(*, agent: Agent, op_id: str, recorded_at: dt.datetime, data: Mapping[str, Any]) -> dict[str, Any]:
+def _collect(*, agent: Agent, operation: SyncOperation, data: Mapping[str, Any]) -> dict[str, Any]:
+    op_id, recorded_at = operation.operation_id, operation.recorded_at
     errors: dict[str, list[str]] = {}
     months = _int(data, "months", errors)
     amount = _int(data, "amount_idr", errors)
@@ -249,7 +310,7 @@ def _collect(*, agent: Agent, op_id: str, recorded_at: dt.datetime, data: Mappin
         )
     Collection.objects.create(
         agent=agent,
-        operation=SyncOperation.objects.get(agent=agent, operation_id=op_id),
+        operation=operation,
         worker=worker,
         amount_idr=amount,
         months=collected.months,

@@ -28,6 +28,7 @@ from rangkul.agents.selectors import (
     agent_for_user,
     agent_portfolio,
     agent_portfolio_get,
+    agent_portfolio_snapshot,
     collection_quote,
 )
 from rangkul.agents.sync import APPLIED, DUPLICATE, operation_apply
@@ -125,7 +126,9 @@ def lookup(request: HttpRequest) -> HttpResponse:
         portfolio = agent_portfolio(agent=agent)
         exact = portfolio.filter(membership_number=q)
         workers = list(exact if exact.exists() else portfolio.filter(full_name__icontains=q)[:LOOKUP_LIMIT])
-    return render(request, "agents/lookup.html", {"form": form, "workers": workers, "agent": agent})
+    return render(
+        request, "agents/lookup.html", {"form": form, "workers": workers, "agent": agent, "months": range(1, 13)}
+    )
 
 
 @agent_required
@@ -198,6 +201,15 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404(str(exc.message)) from exc
     return render(request, "agents/receipt.html", {"agent": agent, "collection": collection})
+
+
+@agent_required
+@require_GET
+def portfolio_data(request: HttpRequest) -> JsonResponse:
+    """The agent's own members for the phone to keep, sealed, for lookups and collections offline."""
+    response = JsonResponse(agent_portfolio_snapshot(agent=_agent(request)))
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 SERVICE_WORKER = Path(__file__).resolve().parent / "static" / "agents" / "sw.js"

@@ -189,8 +189,15 @@ def my_card(request: HttpRequest) -> HttpResponse:
         "status": info,
         "status_label": dict(MemberStatusValue.choices).get(info.status, info.status),
         "programs": card_programs(worker),
+        # Kept with the card for use without signal: the code of the member's latest bill.
+        "last_bill": (last_bill := Bill.objects.filter(worker=worker).order_by("-created_at", "-id").first()),
+        "last_payment_code": payment_code_format(last_bill.payment_code) if last_bill else "",
     }
-    return render(request, "contributions/my_card.html", context)
+    response = render(request, "contributions/my_card.html", context)
+    # The portal's service worker keeps only a page marked as the signed-in member's own card.
+    response["X-Rangkul-Offline"] = "member-card"
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @worker_required

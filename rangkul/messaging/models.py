@@ -77,3 +77,40 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.status}"
+
+
+class InboundMessage(models.Model):
+    """One text a person sent to Rangkul's number, with the answer it got (ADR 0039).
+
+    Unique per provider and the provider's message id: a provider that delivers the same
+    message twice gets the stored answer back and nothing is sent twice. The number is in
+    E.164; the text and the answer are sealed (purpose "sms") like queued messages, since
+    people text whatever they like (a NIK among it). Rows older than
+    ``SMS_INBOUND_RETENTION_DAYS`` are removed by ``purge_inbound_messages``.
+    """
+
+    provider = models.CharField(_("provider"), max_length=20)
+    provider_message_id = models.CharField(_("provider's message id"), max_length=128)
+    phone = models.CharField(_("mobile number"), max_length=20)
+    body_sealed = models.TextField(editable=False)
+    keyword = models.CharField(_("keyword"), max_length=20, blank=True)
+    answer_sealed = models.TextField(editable=False, blank=True)
+    answer = models.OneToOneField(
+        OutboundMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="answers", editable=False
+    )
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        verbose_name = _("inbound message")
+        verbose_name_plural = _("inbound messages")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_message_id"], name="messaging_inbound_once"),
+        ]
+        indexes = [
+            models.Index(fields=["received_at"], name="messaging_inbound_received"),
+            # Answers per number per hour (SMS_INBOUND_ANSWERS_PER_HOUR).
+            models.Index(fields=["phone", "received_at"], name="messaging_inbound_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.keyword or '-'}"

@@ -3,6 +3,7 @@
 A plain Django view rather than a django-ninja endpoint: the signature is over the raw body,
 which must be read untouched before any parsing. ``GET`` answers Meta's one-time verification
 (echoes ``hub.challenge`` when ``hub.verify_token`` matches); ``POST`` takes status updates
+and messages people send (answered through ``messaging.inbound``, like ``/api/v1/sms/inbound/whatsapp``),
 and is refused (403) unless ``X-Hub-Signature-256`` matches.
 """
 
@@ -13,9 +14,11 @@ import json
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from rangkul.messaging.inbound import inbound_handle, whatsapp_messages
 from rangkul.messaging.queue import whatsapp_signature_valid, whatsapp_statuses, whatsapp_statuses_apply
 
 
@@ -35,5 +38,9 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
         payload = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return JsonResponse({"code": "invalid", "message": "body is not JSON"}, status=400)
+    if not isinstance(payload, dict):
+        return JsonResponse({"code": "invalid", "message": "body is not a JSON object"}, status=400)
     changed = whatsapp_statuses_apply(whatsapp_statuses(payload))
-    return JsonResponse({"updated": changed})
+    # Messages people send arrive at the same callback URL; they are answered as texts are.
+    answered = [inbound_handle(message) for message in whatsapp_messages(payload, timezone.now())]
+    return JsonResponse({"updated": changed, **({"answered": len(answered)} if answered else {})})

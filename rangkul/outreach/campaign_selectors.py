@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from rangkul.contributions.models import ContributionMonth
 from rangkul.messaging.models import MessageStatus
+from rangkul.outreach.costs import CampaignCost, campaign_cost
 from rangkul.outreach.member_values import member_values
 from rangkul.outreach.models import Campaign, CampaignRecipient, RecipientState
 from rangkul.outreach.segments import Segment, segment_count, segment_workers
@@ -44,6 +45,7 @@ def campaign_preview(campaign: Campaign, *, today: dt.date | None = None) -> dic
     return {
         "id": template_render(campaign.body_id, values),
         "en": template_render(campaign.body_en, values) if campaign.body_en else "",
+        "b": template_render(campaign.body_b_id, values) if campaign.body_b_id else "",
     }
 
 
@@ -53,6 +55,11 @@ class CampaignResults:
     delivery: dict[str, int]  # messages handed over, by the provider's last word (queued … read, failed)
     sms_fallbacks: int
     uplift: Uplift
+    cost: CampaignCost
+    # A/B: members and conversions per version of the message group, and A compared with B
+    # as the message group is compared with control (B in the place of control).
+    variants: dict[str, tuple[int, int]]
+    ab: Uplift | None
 
 
 def campaign_results(campaign: Campaign, *, now: dt.datetime | None = None) -> CampaignResults | None:
@@ -62,13 +69,20 @@ def campaign_results(campaign: Campaign, *, now: dt.datetime | None = None) -> C
     start = campaign.approved_at
     end = min(now or timezone.now(), start + dt.timedelta(days=campaign.conversion_days))
     paid = ContributionMonth.objects.filter(worker_id=OuterRef("worker_id"), paid_at__gte=start, paid_at__lte=end)
-    rows = (
+    rows = list(
         CampaignRecipient.objects.filter(campaign=campaign)
         .annotate(converted=Exists(paid))
-        .values("is_control")
+        .values("is_control", "variant")
         .annotate(n=Count("pk"), converted_n=Count("pk", filter=Q(converted=True)))
+        .order_by()
     )
-    groups = {row["is_control"]: (row["n"], row["converted_n"]) for row in rows}
+    groups: dict[bool, tuple[int, int]] = {}
+    variants: dict[str, tuple[int, int]] = {}
+    for row in rows:
+        n, c = groups.get(row["is_control"], (0, 0))
+        groups[row["is_control"]] = (n + row["n"], c + row["converted_n"])
+        if not row["is_control"] and row["variant"]:
+            variants[row["variant"]] = (row["n"], row["converted_n"])
     states = dict(
         CampaignRecipient.objects.filter(campaign=campaign)
         .values("state")
@@ -85,9 +99,25 @@ def campaign_results(campaign: Campaign, *, now: dt.datetime | None = None) -> C
         delivery.setdefault(status, 0)
     sent_n, sent_c = groups.get(False, (0, 0))
     control_n, control_c = groups.get(True, (0, 0))
+    effect = uplift(sent=sent_n, sent_converted=sent_c, control=control_n, control_converted=control_c)
+    fallbacks = messages.filter(message__fallback__isnull=False).count()
+    by_channel = dict(
+        messages.values("message__channel").annotate(n=Count("pk")).order_by().values_list("message__channel", "n")
+    )
+    if fallbacks:
+        by_channel["sms"] = by_channel.get("sms", 0) + fallbacks
+    extra = effect.difference * sent_n if effect.difference is not None else None
+    cost = campaign_cost(messages=by_channel, day=timezone.localdate(start), converted=sent_c, extra_conversions=extra)
+    ab = None
+    if "a" in variants and "b" in variants:
+        (a_n, a_c), (b_n, b_c) = variants["a"], variants["b"]
+        ab = uplift(sent=a_n, sent_converted=a_c, control=b_n, control_converted=b_c)
     return CampaignResults(
         states=states,
         delivery=delivery,
-        sms_fallbacks=messages.filter(message__fallback__isnull=False).count(),
-        uplift=uplift(sent=sent_n, sent_converted=sent_c, control=control_n, control_converted=control_c),
+        sms_fallbacks=fallbacks,
+        uplift=effect,
+        cost=cost,
+        variants=variants,
+        ab=ab,
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import random
 import re
 import secrets
 from collections import Counter
@@ -25,6 +24,7 @@ from rangkul.audit.services import audit_record
 from rangkul.core.errors import ApplicationError, ValidationFailed
 from rangkul.messaging.optout import opted_out_phones
 from rangkul.messaging.queue import message_queue, messages_deliver
+from rangkul.outreach.audience import send_after_by_zone
 from rangkul.outreach.member_values import member_values
 from rangkul.outreach.models import (
     Campaign,
@@ -33,9 +33,12 @@ from rangkul.outreach.models import (
     CampaignStatus,
     RecipientState,
     Reminder,
+    TemplateStatus,
+    WhatsAppTemplate,
 )
 from rangkul.outreach.quiet_hours import in_quiet_hours, next_allowed
 from rangkul.outreach.segments import Segment, segment_workers
+from rangkul.outreach.sql import campaign_recipients_insert
 from rangkul.outreach.templating import template_render, template_validate, template_variables
 from rangkul.registry.models import Worker
 
@@ -68,11 +71,15 @@ def campaign_create(
     conversion_days: int | None = None,
     channel: str = "sms",
     whatsapp_template: str = "",
+    body_b_id: str = "",
+    whatsapp_template_b: str = "",
 ) -> Campaign:
     if not actor.has_perm(RUN_PERMISSION):
         raise CampaignNotAllowed(_("You may not create campaigns."))
     segment.validate()
     template_validate(body_id, field="body_id")
+    if body_b_id.strip():
+        template_validate(body_b_id, field="body_b_id")
     if body_en.strip():
         template_validate(body_en, field="body_en")
     percent = settings.OUTREACH_CONTROL_PERCENT if control_percent is None else control_percent
@@ -94,6 +101,15 @@ def campaign_create(
     if channel == CampaignChannel.WHATSAPP and not re.fullmatch(r"[a-z0-9_]{1,100}", whatsapp_template.strip()):
         message = _("Give the name of the approved WhatsApp template (lower-case letters, digits and _).")
         raise ValidationFailed(message, fields={"whatsapp_template": [message]})
+    template_b_bad = not re.fullmatch(r"[a-z0-9_]{1,100}", whatsapp_template_b.strip())
+    if channel == CampaignChannel.WHATSAPP and body_b_id.strip() and template_b_bad:
+        message = _("Version B needs its own approved WhatsApp template.")
+        raise ValidationFailed(message, fields={"whatsapp_template_b": [message]})
+    if channel == CampaignChannel.WHATSAPP:
+        unknown = templates_not_registered(_campaign_templates(whatsapp_template, whatsapp_template_b, body_b_id))
+        if unknown:
+            unregistered = _("Register the WhatsApp template first: %(names)s.") % {"names": ", ".join(unknown)}
+            raise ValidationFailed(unregistered, fields={"whatsapp_template": [unregistered]})
     campaign = Campaign.objects.create(
         name=name.strip(),
         segment=segment.as_dict(),
@@ -104,6 +120,8 @@ def campaign_create(
         conversion_days=days,
         channel=channel,
         whatsapp_template=whatsapp_template.strip() if channel == CampaignChannel.WHATSAPP else "",
+        body_b_id=body_b_id.strip(),
+        whatsapp_template_b=whatsapp_template_b.strip() if channel == CampaignChannel.WHATSAPP and body_b_id else "",
         created_by=actor,
         created_at=timezone.now(),
     )
@@ -114,14 +132,6 @@ def campaign_create(
         after={"segment": campaign.segment, "scheduled_for": scheduled_for.isoformat(), "control_percent": percent},
     )
     return campaign
-
-
-def control_split(worker_ids: Sequence[int], *, percent: int, seed: int) -> tuple[list[int], list[int]]:
-    """(sent, control): exactly round(n × percent / 100) members drawn at random into control."""
-    ids = sorted(worker_ids)
-    random.Random(seed).shuffle(ids)  # noqa: S311 - an experiment's draw, not a secret
-    size = round(len(ids) * percent / 100)
-    return ids[size:], ids[:size]
 
 
 @transaction.atomic
@@ -135,37 +145,55 @@ def campaign_approve(*, actor: Any, campaign: Campaign, now: dt.datetime | None 
         raise CampaignNotAllowed(_("Another staff member must approve a campaign you created."))
     if campaign.status != CampaignStatus.DRAFT:
         raise CampaignStateError(_("This campaign is no longer waiting for approval."))
-    segment = Segment.from_dict(campaign.segment)
-    members = list(segment_workers(segment, today=timezone.localdate(now)).values_list("pk", "village_id"))
-    seed = secrets.randbits(62)
-    sent_ids, control_ids = control_split([pk for pk, _v in members], percent=campaign.control_percent, seed=seed)
-    control = set(control_ids)
-    start = max(campaign.scheduled_for, now)
-    by_province: dict[str, dt.datetime] = {}
-    rows = []
-    for pk, village in members:
-        province = village[:2]
-        if province not in by_province:
-            by_province[province] = next_allowed(start, province)
-        is_control = pk in control
-        rows.append(
-            CampaignRecipient(
-                campaign=campaign,
-                worker_id=pk,
-                is_control=is_control,
-                state=RecipientState.CONTROL if is_control else RecipientState.PENDING,
-                send_after=by_province[province],
-            )
+    waiting = templates_not_approved(campaign)
+    if waiting:
+        raise CampaignStateError(
+            _("WhatsApp has not approved the template %(names)s yet: the campaign cannot be approved.")
+            % {"names": ", ".join(waiting)}
         )
-    CampaignRecipient.objects.bulk_create(rows, batch_size=2000)
+    segment = Segment.from_dict(campaign.segment)
+    members_sql, members_params = (
+        segment_workers(segment, today=timezone.localdate(now)).values_list("pk", "village_id").query.sql_with_params()
+    )
+    seed = secrets.randbits(62)
+    # One INSERT … SELECT: the segment, the control draw and the quiet-hour schedule in SQL (ADR 0041).
+    audience, control = campaign_recipients_insert(
+        campaign_id=campaign.pk,
+        members_sql=members_sql,
+        members_params=members_params,
+        percent=campaign.control_percent,
+        seed=seed,
+        send_after=send_after_by_zone(scheduled_for=campaign.scheduled_for, now=now),
+        split=bool(campaign.body_b_id),
+    )
     campaign.status = CampaignStatus.SENDING
     campaign.approved_by = actor
     campaign.approved_at = now
     campaign.control_seed = seed
     campaign.save(update_fields=["status", "approved_by", "approved_at", "control_seed"])
-    counts = {"audience": len(members), "to_send": len(sent_ids), "control": len(control_ids)}
+    counts = {"audience": audience, "to_send": audience - control, "control": control}
     audit_record(actor=actor, action="campaign.approve", subject=campaign, after=counts)
     return counts
+
+
+def _campaign_templates(template: str, template_b: str, body_b: str) -> list[str]:
+    return [name.strip() for name in (template, template_b if body_b.strip() else "") if name.strip()]
+
+
+def templates_not_registered(names: Sequence[str]) -> list[str]:
+    known = set(WhatsAppTemplate.objects.filter(name__in=names).values_list("name", flat=True))
+    return [name for name in names if name not in known]
+
+
+def templates_not_approved(campaign: Campaign) -> list[str]:
+    """The campaign's WhatsApp templates that may not be sent now (only approved templates are sendable)."""
+    if campaign.channel != CampaignChannel.WHATSAPP:
+        return []
+    names = _campaign_templates(campaign.whatsapp_template, campaign.whatsapp_template_b, campaign.body_b_id)
+    approved = set(
+        WhatsAppTemplate.objects.filter(name__in=names, status=TemplateStatus.APPROVED).values_list("name", flat=True)
+    )
+    return [name for name in names if name not in approved]
 
 
 @transaction.atomic
@@ -213,6 +241,10 @@ def campaigns_dispatch(*, now: dt.datetime | None = None, chunk_size: int = 500)
     now = now or timezone.now()
     totals: Counter[str] = Counter()
     for campaign in Campaign.objects.filter(status=CampaignStatus.SENDING).order_by("pk"):
+        if templates_not_approved(campaign):
+            # Paused or rejected by Meta since approval: the messages wait, nothing is sent unapproved.
+            totals["template_not_approved"] += 1
+            continue
         while True:
             with transaction.atomic():
                 # Rows another run holds are skipped (PostgreSQL): two runs at once hand nothing over twice.
@@ -220,7 +252,7 @@ def campaigns_dispatch(*, now: dt.datetime | None = None, chunk_size: int = 500)
                     campaign.recipients.filter(state=RecipientState.PENDING, send_after__lte=now)
                     .order_by("send_after", "pk")
                     .select_for_update(skip_locked=True)
-                    .values_list("pk", "worker_id")[:chunk_size]
+                    .values_list("pk", "worker_id", "variant")[:chunk_size]
                 )
                 if not chunk:
                     break
@@ -240,20 +272,27 @@ def campaigns_dispatch(*, now: dt.datetime | None = None, chunk_size: int = 500)
 
 
 def _dispatch_chunk(
-    campaign: Campaign, chunk: list[tuple[int, int]], *, now: dt.datetime
+    campaign: Campaign, chunk: list[tuple[int, int, str]], *, now: dt.datetime
 ) -> tuple[Counter[str], list[int]]:
-    worker_ids = [w for _pk, w in chunk]
+    worker_ids = [w for _pk, w, _v in chunk]
     workers = {w.pk: w for w in Worker.objects.filter(pk__in=worker_ids).select_related("occupation")}
     opted = opted_out_phones(w.phone for w in workers.values())
     recent = recent_message_counts(worker_ids, since=now - dt.timedelta(days=7))
     values = member_values(list(workers.values()), today=timezone.localdate(now))
     cap = settings.OUTREACH_WEEKLY_CAP
-    variables = template_variables(campaign.body_id)
+    # Version A is the campaign's message; B, when written, goes to the other half of the message group.
+    versions = {
+        variant: (body, template, template_variables(body))
+        for variant, body, template in (
+            ("a", campaign.body_id, campaign.whatsapp_template),
+            ("b", campaign.body_b_id, campaign.whatsapp_template_b),
+        )
+    }
     skipped: dict[str, list[int]] = {RecipientState.OPTED_OUT: [], RecipientState.CAPPED: []}
     later: list[tuple[int, dt.datetime]] = []
     queued: list[int] = []
     counts: Counter[str] = Counter()
-    for pk, worker_id in chunk:
+    for pk, worker_id, variant in chunk:
         worker = workers[worker_id]
         province = worker.village_id[:2]
         if worker.phone in opted:
@@ -265,12 +304,13 @@ def _dispatch_chunk(
             counts["quiet_hours"] += 1
         else:
             member = values[worker_id]
+            body, template, variables = versions["b" if variant == "b" else "a"]
             message = message_queue(
                 channel=campaign.channel,
                 to=worker.phone,
-                body=template_render(campaign.body_id, member),
+                body=template_render(body, member),
                 purpose="campaign",
-                template=campaign.whatsapp_template,
+                template=template,
                 parameters=[getattr(member, name) for name in variables],
                 now=now,
             )

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rangkul.outreach.models import CampaignChannel
+from rangkul.outreach.models import CampaignChannel, ReferralKind, TemplateStatus
 from rangkul.outreach.segments import Segment, SegmentStatus
 
 
@@ -46,6 +46,15 @@ class CampaignForm(forms.Form):
         help_text=_("Variables: {name}, {amount}, {paid_through}, {payment_code}, {link}, {stop_link}."),
     )
     body_en = forms.CharField(label=_("Message (English)"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    body_b_id = forms.CharField(
+        label=_("Message B (Indonesian, optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "A second version: half of the message group, drawn at random, gets it; the results compare A with B."
+        ),
+    )
+    whatsapp_template_b = forms.CharField(label=_("WhatsApp template name B"), required=False, max_length=100)
     scheduled_for = forms.DateTimeField(
         label=_("Send from"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -81,3 +90,24 @@ class CampaignForm(forms.Form):
 
 class ApproveForm(forms.Form):
     confirm = forms.BooleanField(label=_("I checked the segment, the message and the schedule."))
+
+
+class ReferralForm(forms.Form):
+    kind = forms.ChoiceField(label=_("For"), choices=ReferralKind.choices)
+    owner_code = forms.CharField(
+        label=_("Owner's code"),
+        max_length=40,
+        help_text=_("The organisation code, agent code or branch office code."),
+    )
+    name = forms.CharField(label=_("Name on the flyer"), max_length=120)
+    code = forms.CharField(
+        label=_("Code"), max_length=20, required=False, help_text=_("Leave empty to draw one (e.g. K7HQ2MX).")
+    )
+
+
+class WhatsAppTemplateForm(forms.Form):
+    name = forms.CharField(label=_("Template name"), max_length=100)
+    language = forms.CharField(label=_("Language"), max_length=10, initial="id")
+    status = forms.ChoiceField(label=_("Status"), choices=TemplateStatus.choices)
+    reason = forms.CharField(label=_("Reason given (if rejected)"), max_length=255, required=False)
+    body = forms.CharField(label=_("Text as registered"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

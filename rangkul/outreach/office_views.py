@@ -20,9 +20,10 @@ from rangkul.outreach.campaign_selectors import (
     campaign_results,
 )
 from rangkul.outreach.campaigns import APPROVE_PERMISSION, RUN_PERMISSION, campaign_approve, campaign_create
-from rangkul.outreach.forms import ApproveForm, CampaignForm
-from rangkul.outreach.models import Campaign, CampaignStatus
+from rangkul.outreach.forms import ApproveForm, CampaignForm, WhatsAppTemplateForm
+from rangkul.outreach.models import Campaign, CampaignStatus, WhatsAppTemplate
 from rangkul.outreach.segments import segment_count
+from rangkul.outreach.wa_templates import whatsapp_template_record
 
 
 def _may_see(request: HttpRequest) -> None:
@@ -69,6 +70,8 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                     conversion_days=data["conversion_days"],
                     channel=data["channel"],
                     whatsapp_template=data["whatsapp_template"] or "",
+                    body_b_id=data["body_b_id"] or "",
+                    whatsapp_template_b=data["whatsapp_template_b"] or "",
                 )
                 messages.success(request, _("The campaign is saved and waits for approval by another person."))
                 return redirect("outreach_office:campaign", pk=campaign.pk)
@@ -113,3 +116,23 @@ def campaign_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
             % counts,
         )
     return redirect("outreach_office:campaign", pk=pk)
+
+
+@login_required
+@permission_required(RUN_PERMISSION, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def whatsapp_templates(request: HttpRequest) -> HttpResponse:
+    """The templates registered with WhatsApp and Meta's review of each; only approved ones are sendable."""
+    form = WhatsAppTemplateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            template = whatsapp_template_record(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            exc.add_to_form(form)
+        else:
+            messages.success(
+                request, _("%(name)s: %(status)s.") % {"name": template.name, "status": template.get_status_display()}
+            )
+            return redirect("outreach_office:whatsapp_templates")
+    context = {"form": form, "templates": WhatsAppTemplate.objects.all()}
+    return render(request, "outreach/whatsapp_templates.html", context)

@@ -30,8 +30,7 @@ def zone_name(province_code: str) -> str:
     code = (province_code or "")[:2]
     if code in provinces:
         return provinces[code]
-    first = code[:1]
-    return "WIT" if first in {"8", "9"} else "WITA" if first in {"5", "7"} else "WIB"
+    return zone_fallback(code)
 
 
 def zone_for(province_code: str) -> ZoneInfo:
@@ -39,8 +38,29 @@ def zone_for(province_code: str) -> ZoneInfo:
     return ZoneInfo(zones[zone_name(province_code)])
 
 
+def zone_provinces() -> dict[str, str]:
+    """Province code → zone name, as listed in the data file (others fall back by first digit)."""
+    _zones, provinces = _table()
+    return dict(provinces)
+
+
+def zone_fallback(province_code: str) -> str:
+    """The zone of a province code not listed in the data file, from its first digit."""
+    first = (province_code or "")[:1]
+    return "WIT" if first in {"8", "9"} else "WITA" if first in {"5", "7"} else "WIB"
+
+
+def zone_names() -> tuple[str, ...]:
+    zones, _provinces = _table()
+    return tuple(zones)
+
+
 def in_quiet_hours(when: dt.datetime, province_code: str) -> bool:
-    local = when.astimezone(zone_for(province_code))
+    return _quiet_in(when, zone_for(province_code))
+
+
+def _quiet_in(when: dt.datetime, zone: ZoneInfo) -> bool:
+    local = when.astimezone(zone)
     start, end = settings.OUTREACH_QUIET_START_HOUR, settings.OUTREACH_QUIET_END_HOUR
     if start == end:
         return False
@@ -51,9 +71,15 @@ def in_quiet_hours(when: dt.datetime, province_code: str) -> bool:
 
 def next_allowed(when: dt.datetime, province_code: str) -> dt.datetime:
     """``when`` itself, or the end of the quiet hours it falls in (in the member's time zone)."""
-    if not in_quiet_hours(when, province_code):
+    return next_allowed_in_zone(when, zone_name(province_code))
+
+
+def next_allowed_in_zone(when: dt.datetime, zone_code: str) -> dt.datetime:
+    """``next_allowed`` for every province of one zone (``WIB``, ``WITA`` or ``WIT``)."""
+    zones, _provinces = _table()
+    zone = ZoneInfo(zones[zone_code])
+    if not _quiet_in(when, zone):
         return when
-    zone = zone_for(province_code)
     local = when.astimezone(zone)
     end = settings.OUTREACH_QUIET_END_HOUR
     day = local.date() if local.hour < end else local.date() + dt.timedelta(days=1)

@@ -17,9 +17,7 @@ from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.selectors import rulebook_for
 from rangkul.core.errors import ApplicationError
 from rangkul.core.periods import Period
-
-# BPJS Ketenagakerjaan's national call centre.
-HOTLINE = "175"
+from rangkul.outreach.education import HOTLINE
 
 
 def _rules_context() -> dict[str, Any]:

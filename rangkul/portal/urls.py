@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rangkul.portal import account_views, views
+from rangkul.portal import account_views, offline, views
 
 app_name = "portal"
 
@@ -12,6 +12,8 @@ urlpatterns = [
     path("masuk/kode/", views.login_code, name="login_code"),
     path("masuk/pilih/", views.login_choose, name="login_choose"),
     path("keluar/", views.logout, name="logout"),
+    path("sw.js", offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
     path("akun/", account_views.account, name="account"),
     path("akun/ahli-waris/tambah/", account_views.heir_create, name="heir_create"),
     path("akun/ahli-waris/<int:heir_id>/ubah/", account_views.heir_edit, name="heir_edit"),

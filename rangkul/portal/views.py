@@ -102,6 +102,10 @@ def _next(step: str) -> HttpResponse:
 @require_http_methods(["GET"])
 def register_start(request: HttpRequest) -> HttpResponse:
     wizard = wz.Wizard(request.session)
+    if request.GET.get("ref"):
+        # The referral code of a flyer's QR code or a shared link, kept until the registration is sent.
+        wizard.state["ref"] = request.GET["ref"][:20]
+        wizard.save()
     return redirect("portal:register_step", step=wizard.first_open_step())
 
 
@@ -487,6 +491,7 @@ def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
                 channel="portal",
                 phone_verified=True,
                 branch=branch,
+                referral_code=str(wizard.state.get("ref", "")),
             )
         except ApplicationError as error:
             fields = error.fields

@@ -114,6 +114,9 @@ class Worker(models.Model):
     # Only ever read together with a membership number, whose unique index finds the row: an index
     # of its own would be one more entry to write for every member and serve no query.
     registered_by_organisation = models.CharField(max_length=40, blank=True)
+    # The referral code on the flyer or link the member registered through, as given (outreach
+    # owns the codes and counts them; the registry only keeps what was presented). Empty if none.
+    referral_code = models.CharField(_("referral code"), max_length=20, blank=True, default="", db_default="")
     identity_warnings = models.JSONField(_("identity warnings"), default=list, blank=True)
     status = models.CharField(_("record status"), max_length=10, choices=WorkerStatus.choices, default="active")
     merged_into = models.ForeignKey(
@@ -138,6 +141,11 @@ class Worker(models.Model):
                 fields=["registered_by"],
                 name="registry_worker_reg_by_idx",
                 condition=models.Q(registered_by__isnull=False),
+            ),
+            models.Index(
+                fields=["referral_code"],
+                name="registry_worker_referral_idx",
+                condition=~models.Q(referral_code=""),
             ),
             models.Index(
                 fields=["second_occupation"],

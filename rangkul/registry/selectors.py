@@ -19,7 +19,7 @@ from rangkul.core.crypto import lookup_hash
 from rangkul.core.errors import NotFound
 from rangkul.registry import identity
 from rangkul.registry.membership import membership_number_is_valid
-from rangkul.registry.models import DuplicateStatus, Heir, Occupation, PossibleDuplicate, Worker
+from rangkul.registry.models import DuplicateStatus, Heir, Occupation, PossibleDuplicate, Worker, WorkerStatus
 
 _WORKER_RELATED = ("village__district__regency__province", "occupation", "second_occupation", "branch", "merged_into")
 
@@ -182,3 +182,16 @@ def duplicate_get_for_user(*, user: Any, duplicate_id: int) -> PossibleDuplicate
     if duplicate is None:
         raise NotFound(_("This possible duplicate was not found."))
     return duplicate
+
+
+def workers_for_verified_phone(*, phone: str, limit: int = 9) -> list[Worker]:
+    """Active members whose verified mobile number is ``phone`` (E.164), oldest registration first.
+
+    Several members may share one phone (a family, a cooperative's handset): the list is their
+    order for a choice by number. Unverified numbers are not used to identify anybody.
+    """
+    return list(
+        Worker.objects.filter(phone=phone, phone_verified_at__isnull=False, status=WorkerStatus.ACTIVE)
+        .select_related("occupation", "village")
+        .order_by("registered_at", "pk")[:limit]
+    )

@@ -15,8 +15,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from conftest import PASSWORD
 from rangkul.accounts.tests.factories import UserFactory
-from rangkul.agents.models import AgentRule, Collection
+from rangkul.agents.models import Agent, AgentRule, Collection
 from rangkul.agents.services import agent_create
+from rangkul.agents.sync import agent_sync
 from rangkul.contributions.selectors import coverage_on, month_total_idr
 from rangkul.core.periods import Period
 from rangkul.messaging.backends import locmem
@@ -159,6 +160,91 @@ def test_offline_registration_and_collection_are_sent_when_the_connection_return
     worker = Worker.objects.get()
     collection = Collection.objects.get()
     assert collection.worker == worker and len(collection.months) == 2
+    assert coverage_on(worker, timezone.localdate())
+    [sms] = [m for m in locmem.outbox if m.purpose == "receipt"]
+    assert sms.to == worker.phone and collection.receipt_number in sms.body
+
+
+def test_existing_member_is_found_and_collected_for_offline(live_server, js_phone: BrowserContext, agent_user):
+    """The portfolio is kept on the phone (sealed); offline the agent finds a member registered
+    earlier, collects two months, and the collection is sent when the connection returns."""
+    agent = Agent.objects.get(user=agent_user)
+    [registered] = agent_sync(
+        agent=agent,
+        operations=[
+            {
+                "id": "earlier-registration",
+                "kind": "register",
+                "recorded_at": timezone.now().isoformat(),
+                "data": {
+                    "nik": make_nik(birth_date=dt.date(1985, 8, 9), sex="F", serial=7703),
+                    "full_name": "Dewi Anggraini",
+                    "birth_date": "1985-08-09",
+                    "sex": "F",
+                    "phone": "081234567703",
+                    "village_code": "33.74.01.1001",
+                    "occupation": "pedagang",
+                    "declared_income_idr": 1_000_000,
+                    "jht": False,
+                },
+            }
+        ],
+    )
+    worker = Worker.objects.get(membership_number=registered["membership_number"])
+    page = js_phone.new_page()
+    page.goto(live_server.url + "/akun/masuk/")
+    page.get_by_label("Nama pengguna").fill("perisai")
+    page.get_by_label("Sandi").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    expect(page).to_have_url(re.compile(r"/agen/$"))
+    page.get_by_test_id("agent-nav-lookup").click()
+    assert page.evaluate("() => navigator.serviceWorker.ready.then((r) => r.active.state)") == "activated"
+    page.reload()  # now served through the service worker, which keeps the empty search page
+    kept = page.wait_for_function(
+        """() => new Promise((ok) => {
+            const request = indexedDB.open("rangkul-agent");
+            request.onsuccess = () => {
+                const db = request.result;
+                if (!db.objectStoreNames.contains("portfolio")) return ok(null);
+                const read = db.transaction("portfolio").objectStore("portfolio").get("snapshot");
+                read.onsuccess = () => ok(read.result ? {
+                    agent: read.result.agent, plain: JSON.stringify(read.result),
+                    sealed: read.result.box && read.result.box.sealed instanceof ArrayBuffer,
+                } : null);
+            };
+        })"""
+    ).json_value()
+    assert kept["agent"] == agent.code and kept["sealed"]
+    assert "Dewi" not in kept["plain"] and worker.membership_number not in kept["plain"]
+
+    js_phone.set_offline(True)
+    page.reload()  # the search page without a connection
+    page.locator("input[name=q]").fill("dewi")
+    page.get_by_test_id("agent-lookup-submit").click()
+    found = page.get_by_test_id("offline-member")
+    expect(found).to_contain_text(worker.membership_number)
+    expect(found).to_contain_text(worker.nik_masked)
+    assert_accessible(page)
+    found.click()
+    collect = page.get_by_test_id("offline-member-collect")
+    expect(collect).to_be_visible()
+    collect.locator("select").select_option("2")
+    current = Period.of(timezone.localdate())
+    prices = [
+        month_total_idr(declared_income_idr=1_000_000, jht=False, sector="non_transport", period=p)
+        for p in (current, current + 1)
+    ]
+    expect(collect.locator("input")).to_have_value(str(sum(p or 0 for p in prices)))  # the rate card's amount
+    assert_accessible(page)
+    page.get_by_test_id("offline-member-collect-submit").click()
+    expect(page.get_by_test_id("agent-queue")).to_have_text("Menunggu dikirim: 1")
+    assert not Collection.objects.exists()
+
+    js_phone.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    expect(page.get_by_test_id("agent-queue")).to_have_text("Semua pekerjaan terkirim.")
+    collection = Collection.objects.get()
+    assert collection.worker == worker and len(collection.months) == 2 and collection.credit_idr == 0
     assert coverage_on(worker, timezone.localdate())
     [sms] = [m for m in locmem.outbox if m.purpose == "receipt"]
     assert sms.to == worker.phone and collection.receipt_number in sms.body

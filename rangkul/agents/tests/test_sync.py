@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import DatabaseError
 from django.utils import timezone
 
 from rangkul.accounts.services import api_key_create
+from rangkul.agents import sync_batch
 from rangkul.agents.models import Agent, AgentStatus, Collection, SyncOperation
 from rangkul.agents.selectors import agent_cash_held_idr
-from rangkul.agents.tests.conftest import collect_op, register_op, sync
+from rangkul.agents.sync import agent_sync
+from rangkul.agents.tests.conftest import collect_op, new_agent, register_op, sync
 from rangkul.contributions.selectors import coverage_on, ledger_totals, member_credit_idr, month_total_idr, paid_months
 from rangkul.core.periods import Period
 from rangkul.messaging.backends import locmem
@@ -205,3 +208,44 @@ def test_the_agents_own_session_may_sync_with_its_csrf_token(field_agent):
         "/api/v1/agent/sync", data=body, content_type="application/json", headers={"X-CSRFToken": str(token)}
     )
     assert response.status_code == 200 and response.json()["results"][0]["status"] == "applied"
+
+
+def test_a_run_of_registrations_answers_as_one_at_a_time(regions, roles, branch):
+    """Consecutive registrations are written together, with the same answers: a repeated id gets
+    the first result, the same person entered twice is a duplicate of the agent's own member, a bad
+    row is rejected alone, and the members get the agent's branch."""
+    field = new_agent()
+    Agent.objects.filter(pk=field.agent.pk).update(
+        branch=branch, last_activity_at=timezone.now() - dt.timedelta(days=9)
+    )
+    field.agent.refresh_from_db()
+    first = register_op(op="run-a")
+    again = register_op(op="run-b", nik=first["data"]["nik"])
+    bad = register_op(op="run-c", birth_date="17-05-1990")
+    other = register_op(op="run-d")
+    results = agent_sync(agent=field.agent, operations=[first, first, again, bad, other])
+    assert [r["status"] for r in results] == ["applied", "applied", "duplicate", "rejected", "applied"]
+    assert results[0] == results[1]
+    assert results[2]["membership_number"] == results[0]["membership_number"]
+    assert results[3]["errors"]["fields"]["birth_date"]
+    workers = Worker.objects.filter(registered_by_id=field.agent.user_id)
+    assert workers.count() == 2 and {w.branch_id for w in workers} == {branch.pk}
+    assert SyncOperation.objects.filter(agent=field.agent).count() == 4
+    field.agent.refresh_from_db()
+    assert timezone.now() - field.agent.last_activity_at < dt.timedelta(minutes=1)
+    # Sent again, the whole batch gets the same answers and changes nothing.
+    assert agent_sync(agent=field.agent, operations=[first, first, again, bad, other]) == results
+    assert Worker.objects.count() == 2 and SyncOperation.objects.filter(agent=field.agent).count() == 4
+
+
+def test_a_failed_run_of_registrations_is_undone_and_sent_one_at_a_time(regions, roles, monkeypatch):
+    def broken(**kwargs):
+        raise DatabaseError("lost connection")  # after the run's operations were stored
+
+    monkeypatch.setattr(sync_batch, "workers_register_many", broken)
+    field = new_agent()
+    ops = [register_op(op="fb-1"), register_op(op="fb-2")]
+    results = agent_sync(agent=field.agent, operations=ops)
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    assert Worker.objects.count() == 2
+    assert SyncOperation.objects.filter(agent=field.agent).count() == 2  # the failed run kept nothing

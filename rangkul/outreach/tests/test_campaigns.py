@@ -24,6 +24,7 @@ from rangkul.messaging.backends import SmsDeliveryError, locmem
 from rangkul.messaging.backends.whatsapp import LocmemWhatsAppBackend
 from rangkul.messaging.optout import optout_record, sms_inbound_handle
 from rangkul.messaging.queue import messages_deliver
+from rangkul.outreach.audience import control_split
 from rangkul.outreach.campaign_selectors import campaign_audience_count, campaign_preview, campaign_results
 from rangkul.outreach.campaigns import (
     CampaignNotAllowed,
@@ -31,10 +32,10 @@ from rangkul.outreach.campaigns import (
     campaign_approve,
     campaign_create,
     campaigns_dispatch,
-    control_split,
 )
 from rangkul.outreach.models import Campaign, CampaignRecipient, CampaignStatus, RecipientState, Reminder
 from rangkul.outreach.segments import Segment, segment_count
+from rangkul.outreach.wa_templates import whatsapp_template_record
 from rangkul.regions.models import District, Province, Regency, Village
 from rangkul.registry.models import Worker
 
@@ -359,6 +360,7 @@ def test_whatsapp_campaign_sends_the_template_with_the_members_values(maker, che
     worker = member(village_code="33.74.01.1001", full_name="Siti Rahayu")
     with pytest.raises(ValidationFailed):
         make(maker, channel="whatsapp", whatsapp_template="Bukan Nama!")
+    whatsapp_template_record(actor=maker, name="ajakan_iuran", status="approved")
     campaign = make(maker, channel="whatsapp", whatsapp_template="ajakan_iuran", body_id="Halo {name}, {link}")
     campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
     assert campaigns_dispatch(now=DAYTIME) == {"sent": 1}

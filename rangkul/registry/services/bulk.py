@@ -78,6 +78,7 @@ class NewWorker:
     registered_by: Any
     registered_by_organisation: str
     identity_warnings: list[str]
+    referral_code: str = ""
     pk: int = 0
     membership_number: str = ""
 
@@ -113,6 +114,7 @@ class NewWorker:
             self.registered_by_organisation,
             self.identity_warnings,
             WorkerStatus.ACTIVE.value,
+            self.referral_code,
         )
 
     def as_model(self) -> Worker:
@@ -148,6 +150,7 @@ WORKER_COLUMNS = (
     "registered_by_organisation",
     "identity_warnings",
     "status",
+    "referral_code",
 )
 
 

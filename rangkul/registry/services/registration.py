@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +84,18 @@ def _worker_audit(worker: Worker | NewWorker) -> dict[str, Any]:
     }
 
 
+_REFERRAL_CODE = re.compile(r"[A-Z0-9-]{3,20}")
+
+
+def referral_code_clean(value: str) -> str:
+    """A referral code as stored: upper case, or empty when it cannot be one.
+
+    A mistyped code never stops a registration: it is simply not recorded.
+    """
+    code = (value or "").strip().upper()
+    return code if _REFERRAL_CODE.fullmatch(code) else ""
+
+
 def _worker_new(
     *,
     cleaned: _Cleaned,
@@ -94,6 +107,7 @@ def _worker_new(
     organisation_code: str,
     branch: BranchOffice | None,
     now: dt.datetime,
+    referral_code: str = "",
 ) -> dict[str, Any]:
     """The values of a new record whose data passed every rule (``Worker`` or ``NewWorker`` takes them)."""
     return {
@@ -121,6 +135,7 @@ def _worker_new(
         # Organisation codes are compared case-insensitively everywhere (partners app); store them folded.
         "registered_by_organisation": organisation_code.strip().lower()[:40],
         "identity_warnings": list(cleaned.warnings),
+        "referral_code": referral_code_clean(referral_code),
     }
 
 
@@ -180,6 +195,7 @@ def worker_register(
     branch: BranchOffice | None = None,
     organisation_code: str = "",
     welcome: bool = True,
+    referral_code: str = "",
 ) -> Worker:
     """Register one worker through any channel.
 
@@ -210,6 +226,7 @@ def worker_register(
             channel=channel,
             phone_verified=phone_verified,
             organisation_code=organisation_code,
+            referral_code=referral_code,
             branch=branch or _DATABASE_LOOKUPS.default_branch(cleaned.village),
             now=timezone.now(),
         )

@@ -46,8 +46,10 @@ def registration_input(**overrides: Any) -> RegistrationInput:
     return RegistrationInput(**values)
 
 
-def worker_create(*, actor: Any = "test", channel: str = "office", **overrides: Any) -> Worker:
-    return worker_register(actor=actor, data=registration_input(**overrides), channel=channel)
+def worker_create(*, actor: Any = "test", channel: str = "office", referral_code: str = "", **overrides: Any) -> Worker:
+    return worker_register(
+        actor=actor, data=registration_input(**overrides), channel=channel, referral_code=referral_code
+    )
 
 
 def heir_input(**overrides: Any) -> HeirInput:

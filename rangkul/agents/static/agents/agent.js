@@ -1,10 +1,12 @@
 /* The agent app offline: forms marked data-offline are kept on the phone (IndexedDB) when there is
    no connection, shown as waiting to send, and sent to the sync API when the connection returns.
-   Without this script the same forms post to the server as plain forms. */
+   The agent's portfolio is kept too (sealed like the queue), so that members can be looked up and
+   cash collected for them offline. Without this script the same forms post to the server as plain forms. */
 (function () {
   "use strict";
   if (!("indexedDB" in window) || !window.fetch) return;
   var STORE = "queue";
+  var PORTFOLIO = "portfolio";
   var root = document.getElementById("agent-app");
   if (!root) return;
   var syncUrl = root.dataset.syncUrl;
@@ -13,21 +15,22 @@
 
   function open() {
     return new Promise(function (ok, fail) {
-      var request = indexedDB.open("rangkul-agent", 2);
+      var request = indexedDB.open("rangkul-agent", 3);
       request.onupgradeneeded = function () {
         var db = request.result;
         if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: "id" });
         if (!db.objectStoreNames.contains("keys")) db.createObjectStore("keys");
+        if (!db.objectStoreNames.contains(PORTFOLIO)) db.createObjectStore(PORTFOLIO);
       };
       request.onsuccess = function () { ok(request.result); };
       request.onerror = function () { fail(request.error); };
     });
   }
-  function run(mode, action) {
+  function run(mode, action, store) {
     return open().then(function (db) {
       return new Promise(function (ok, fail) {
-        var tx = db.transaction(STORE, mode);
-        var request = action(tx.objectStore(STORE));
+        var tx = db.transaction(store || STORE, mode);
+        var request = action(tx.objectStore(store || STORE));
         tx.oncomplete = function () { ok(request ? request.result : undefined); };
         tx.onerror = function () { fail(tx.error); };
       });
@@ -93,6 +96,14 @@
   function newId() {
     return "pwa-" + (window.crypto && crypto.randomUUID ? crypto.randomUUID() : Date.now() + "-" + Math.random());
   }
+  // A random id of this phone (no hardware id), so supervisors can see many registrations from one device.
+  function deviceId() {
+    try {
+      var id = localStorage.getItem("rangkul-agent-device");
+      if (!id) { id = newId().replace("pwa-", "dev-"); localStorage.setItem("rangkul-agent-device", id); }
+      return id;
+    } catch (e) { return ""; }
+  }
   function csrf() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
@@ -114,7 +125,7 @@
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
         body: JSON.stringify({ operations: ops.map(function (o) {
-          return { id: o.id, kind: o.kind, recorded_at: o.recorded_at, data: o.data };
+          return { id: o.id, kind: o.kind, recorded_at: o.recorded_at, data: o.data, device: deviceId() };
         }) })
       }).then(function (response) {
         if (!response.ok) throw new Error("sync " + response.status);
@@ -173,10 +184,107 @@
     });
   }
 
+  // --- the portfolio kept on the phone ------------------------------------------------------
+  function portfolioForget() {
+    return run("readwrite", function (s) { return s.delete("snapshot"); }, PORTFOLIO).catch(function () {});
+  }
+  function portfolioRefresh() {
+    if (!navigator.onLine || !root.dataset.portfolioUrl) return Promise.resolve();
+    return fetch(root.dataset.portfolioUrl, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error("portfolio " + response.status);
+      return response.json();
+    }).then(function (snapshot) {
+      return seal(snapshot).then(function (box) {
+        var kept = { agent: snapshot.agent, as_of: snapshot.as_of, box: box };
+        return run("readwrite", function (s) { return s.put(kept, "snapshot"); }, PORTFOLIO);
+      });
+    }).catch(function () {});
+  }
+  function portfolioLoad() {
+    return run("readonly", function (s) { return s.get("snapshot"); }, PORTFOLIO).then(function (kept) {
+      if (!kept) return null;
+      // Another agent's members are never shown: a snapshot of someone else is dropped.
+      if (kept.agent !== root.dataset.agent) return portfolioForget().then(function () { return null; });
+      return unseal(kept.box);
+    });
+  }
+  document.querySelectorAll("form[data-forget-offline]").forEach(function (form) {
+    form.addEventListener("submit", function () { portfolioForget(); });
+  });
+
+  var found = document.getElementById("offline-lookup");
+  var panel = document.getElementById("offline-member-collect");
+  function panelAmount(member) {
+    var months = parseInt(panel.querySelector("select").value, 10);
+    var card = member.rate_card_idr || [];
+    panel.querySelector("input").value = card.length >= months ? card[months - 1] : "";
+  }
+  function panelOpen(member) {
+    panel.hidden = false;
+    panel.dataset.number = member.membership_number;
+    panel.dataset.firstMonth = member.next_month || "";
+    panel.querySelector("[data-name]").textContent = member.full_name;
+    panel.querySelector("[data-number]").textContent = member.membership_number;
+    panel.querySelector("[data-paid]").textContent = member.paid_through
+      ? found.dataset.paidThrough + " " + member.paid_through : found.dataset.nothingPaid;
+    panel.querySelector("select").onchange = function () { panelAmount(member); };
+    panelAmount(member);
+    panel.querySelector("select").focus();
+  }
+  function lookupOffline(q) {
+    portfolioLoad().then(function (snapshot) {
+      var members = snapshot ? snapshot.members : [];
+      var needle = q.trim().toLowerCase();
+      var exact = members.filter(function (m) { return m.membership_number === q.trim(); });
+      var matches = exact.length ? exact : members.filter(function (m) {
+        return needle && m.full_name.toLowerCase().indexOf(needle) !== -1;
+      }).slice(0, 50);
+      var list = found.querySelector("[data-results]");
+      list.textContent = "";
+      found.hidden = false;
+      found.querySelector("[data-as-of]").textContent = snapshot ? snapshot.as_of.slice(0, 16).replace("T", " ") : "";
+      if (!matches.length) {
+        var none = document.createElement("li");
+        none.textContent = found.dataset.none;
+        list.appendChild(none);
+      }
+      matches.forEach(function (member) {
+        var item = document.createElement("li");
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "link";
+        button.dataset.testid = "offline-member";
+        button.textContent = member.full_name + " · " + member.membership_number + " · " + member.nik_masked;
+        button.addEventListener("click", function () { panelOpen(member); });
+        item.appendChild(button);
+        list.appendChild(item);
+      });
+    });
+  }
+  document.querySelectorAll("form[data-offline-lookup]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (navigator.onLine || !found) return;
+      event.preventDefault();
+      lookupOffline(new FormData(form).get("q") || "");
+    });
+  });
+  if (panel) {
+    panel.querySelector("button").addEventListener("click", function () {
+      var months = parseInt(panel.querySelector("select").value, 10);
+      var amount = parseInt(panel.querySelector("input").value, 10);
+      if (!(months >= 1 && months <= 12) || !(amount > 0)) return;
+      var data = { membership_number: panel.dataset.number, months: months, amount_idr: amount };
+      if (panel.dataset.firstMonth) data.first_month = panel.dataset.firstMonth;
+      queue("collect", data).then(function () { panel.hidden = true; if (navigator.onLine) send(); });
+    });
+  }
+  window.addEventListener("online", portfolioRefresh);
+
   window.addEventListener("online", send);
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(root.dataset.worker, { scope: root.dataset.scope }).catch(function () {});
   }
   show();
   send();
+  portfolioRefresh();
 })();
