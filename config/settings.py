@@ -393,9 +393,32 @@ CLAIMS_DOCUMENT_ROOT = Path(
 )
 CLAIMS_DOCUMENT_MAX_BYTES = env_int("RANGKUL_CLAIMS_DOCUMENT_MAX_BYTES", 5 * 1024 * 1024)
 # Signals for the approver: an event this many days after the first payment; a claimant phone
-# number on claims for this many other members.
+# number (or bank account) on claims for this many other members.
 CLAIMS_SIGNAL_EARLY_DAYS = env_int("RANGKUL_CLAIMS_SIGNAL_EARLY_DAYS", 30)
 CLAIMS_SIGNAL_SHARED_PHONE = env_int("RANGKUL_CLAIMS_SIGNAL_SHARED_PHONE", 3)
+# The public claim forms (file, track) are open to guessing: within a sliding window, at most
+# this many uses per client address, and this many failed matches per claim or membership
+# number and per phone; then a 429 until the window moves on (ADR 0038).
+CLAIMS_FORM_WINDOW_MINUTES = env_int("RANGKUL_CLAIMS_FORM_WINDOW_MINUTES", 60)
+CLAIMS_TRACK_MAX_PER_IP = env_int("RANGKUL_CLAIMS_TRACK_MAX_PER_IP", 20)
+CLAIMS_TRACK_MAX_PER_CLAIM = env_int("RANGKUL_CLAIMS_TRACK_MAX_PER_CLAIM", 5)
+CLAIMS_TRACK_MAX_PER_PHONE = env_int("RANGKUL_CLAIMS_TRACK_MAX_PER_PHONE", 5)
+CLAIMS_FILE_MAX_PER_IP = env_int("RANGKUL_CLAIMS_FILE_MAX_PER_IP", 10)
+CLAIMS_FILE_MAX_PER_MEMBER = env_int("RANGKUL_CLAIMS_FILE_MAX_PER_MEMBER", 5)
+CLAIMS_FILE_MAX_PER_PHONE = env_int("RANGKUL_CLAIMS_FILE_MAX_PER_PHONE", 5)
+if (
+    CLAIMS_FORM_WINDOW_MINUTES < 1
+    or min(
+        CLAIMS_TRACK_MAX_PER_IP,
+        CLAIMS_TRACK_MAX_PER_CLAIM,
+        CLAIMS_TRACK_MAX_PER_PHONE,
+        CLAIMS_FILE_MAX_PER_IP,
+        CLAIMS_FILE_MAX_PER_MEMBER,
+        CLAIMS_FILE_MAX_PER_PHONE,
+    )
+    < 1
+):
+    raise ImproperlyConfigured("RANGKUL_CLAIMS_FORM_WINDOW_MINUTES and RANGKUL_CLAIMS_*_MAX_PER_* are at least 1.")
 
 # Bulk imports: rows per committed batch (a crash loses at most one batch) and the largest upload.
 # SQLite writes a batch's changed index pages to its log at commit, so larger batches share them

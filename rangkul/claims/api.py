@@ -13,6 +13,7 @@ from pydantic import Field
 
 from rangkul.accounts.api_auth import KEY_OR_SESSION
 from rangkul.claims.benefits import Child, Event, Program, benefit_lines, jht_projection
+from rangkul.claims.jht_rates import jht_rates
 from rangkul.claims.models import Claim, ClaimChannel
 from rangkul.claims.rules import claim_rules_for
 from rangkul.claims.selectors import claim_get_for_api_key, claim_get_for_user
@@ -60,6 +61,7 @@ class LineOut(Schema):
     amount_idr: int
     instalment: int = 1
     citation: str = ""
+    estimate: bool = Field(False, description="Computed with a rate the agency has not declared: never paid as is")
 
 
 class ReasonOut(Schema):
@@ -175,6 +177,7 @@ class BenefitsOut(Schema):
     event: str
     total_idr: int
     rules_version: str
+    estimate: bool = Field(False, description="Some line is an estimate (JHT years without a declared return)")
     lines: list[LineOut]
 
 
@@ -184,7 +187,8 @@ class BenefitsOut(Schema):
     auth=None,
     summary="The benefit a member would get",
     description="From the rule tables in force on `on`. For JHT, the balance after `years` years of contributions "
-    "at the declared income, with the declared returns. A scholarship depends on the children: see the claim.",
+    "at the declared income, with the declared returns; years the agency has not declared use the estimate rate "
+    "and are marked `estimate`. A scholarship depends on the children: see the claim.",
 )
 def benefits(request: HttpRequest, params: Query[BenefitParams]) -> dict[str, Any]:
     day = params.on or timezone.localdate()
@@ -206,11 +210,14 @@ def benefits(request: HttpRequest, params: Query[BenefitParams]) -> dict[str, An
         months_unable=params.months_unable,
         disability=params.disability,
         jht_contributions=contributions,
+        jht_rates=jht_rates(rules.tables) if program is Program.JHT else None,
+        allow_estimate=True,  # a projection: years not declared yet are shown as estimates
     )
     return {
         "program": program.value,
         "event": event.value,
         "total_idr": sum(line.amount_idr for line in lines),
         "rules_version": rules.version,
+        "estimate": any(line.estimate for line in lines),
         "lines": [line.as_dict() for line in lines],
     }

@@ -56,9 +56,14 @@ class BenefitLine:
     citation: str
     instalment: int = 1
     detail: str = ""
+    # Made with a rate that is not the declared one (JHT returns): shown as an estimate, never paid.
+    estimate: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        values = asdict(self)
+        if not self.estimate:
+            del values["estimate"]
+        return values
 
 
 @dataclass(frozen=True)
@@ -187,7 +192,8 @@ def scholarship_lines(rules: ClaimRules, *, children: Sequence[Child], first_yea
     """The yearly schedule for at most two children, from each one's level now to the end.
 
     A school year ``first_year + n`` is instalment ``n + 1``. A child's schedule ends when
-    the child is 23 at the start of the school year (1 July), or when the levels run out;
+    the child reaches the end age at the start of the school year (the rule table's month),
+    or when the levels run out;
     the total for all children stops at the ceiling (marriage or work end it too: recorded
     on the claim when they happen).
     """
@@ -216,7 +222,8 @@ def scholarship_lines(rules: ClaimRules, *, children: Sequence[Child], first_yea
             for year_in_level in range(first_in_level, level.years + 1):
                 school_year = first_year + offset
                 offset += 1
-                if _age_on(child.birth_date, dt.date(school_year, 7, 1)) >= rules.tables.scholarship_end_age:
+                start_of_year = dt.date(school_year, rules.tables.scholarship_school_year_month, 1)
+                if _age_on(child.birth_date, start_of_year) >= rules.tables.scholarship_end_age:
                     break
                 amount = min(level.amount_idr, ceiling - paid)
                 if amount <= 0:
@@ -241,6 +248,29 @@ def scholarship_lines(rules: ClaimRules, *, children: Sequence[Child], first_yea
 
 
 @dataclass(frozen=True)
+class DeclaredRate:
+    rate: Decimal
+    citation: str
+
+
+@dataclass(frozen=True)
+class JhtRates:
+    """The JHT returns the agency declared, by year, and the estimate rate for the other years."""
+
+    declared: Mapping[int, DeclaredRate]
+    estimate_rate: Decimal
+
+    def for_year(self, year: int) -> tuple[Decimal, bool]:
+        """(rate, declared?) for ``year``."""
+        found = self.declared.get(year)
+        return (found.rate, True) if found is not None else (self.estimate_rate, False)
+
+
+class JhtRateNotDeclared(ValidationFailed):
+    default_code = "jht_rate_not_declared"
+
+
+@dataclass(frozen=True)
 class JhtYear:
     year: int
     opening_idr: int
@@ -248,37 +278,70 @@ class JhtYear:
     rate: Decimal
     return_idr: int
     closing_idr: int
+    estimate: bool = False
 
 
-def jht_statement(tables: ClaimTables, *, contributions: Mapping[Period, int], until: dt.date) -> list[JhtYear]:
+def jht_statement(
+    rates: JhtRates, *, contributions: Mapping[Period, int], until: dt.date, allow_estimate: bool = False
+) -> list[JhtYear]:
     """Year by year: opening balance, contributions, the declared rate, the return, closing balance.
 
     The opening balance earns the year's rate for the months held (12, or up to ``until``'s
     month in the last year); a contribution earns it from its month to the year's end. One
-    rounding per year.
+    rounding per year. A year without a declared rate is refused, unless ``allow_estimate``:
+    then it uses the estimate rate and its row says ``estimate``.
     """
     if not contributions:
         return []
+    years = range(min(contributions).year, until.year + 1)
+    missing = [year for year in years if year not in rates.declared]
+    if missing and not allow_estimate:
+        raise JhtRateNotDeclared(
+            _("The agency has not declared the JHT return for %(years)s yet; the balance cannot be computed.")
+            % {"years": ", ".join(str(y) for y in missing)},
+            fields={"jht_rates": [", ".join(str(y) for y in missing)]},
+        )
     rows: list[JhtYear] = []
     balance = 0
-    for year in range(min(contributions).year, until.year + 1):
+    for year in years:
         end_month = 12 if year < until.year else until.month
-        rate = tables.jht_rate(year)
+        rate, declared = rates.for_year(year)
         paid = {p: a for p, a in contributions.items() if p.year == year and p.month <= end_month}
         exact = Decimal(balance) * rate * end_month / 12
         exact += sum((Decimal(a) * rate * (end_month - p.month + 1) / 12 for p, a in paid.items()), Decimal(0))
         earned = round_idr(exact)
         added = sum(paid.values())
-        rows.append(JhtYear(year, balance, added, rate, earned, balance + added + earned))
+        rows.append(JhtYear(year, balance, added, rate, earned, balance + added + earned, estimate=not declared))
         balance += added + earned
     return rows
 
 
-def jht_lines(tables: ClaimTables, *, contributions: Mapping[Period, int], until: dt.date) -> list[BenefitLine]:
-    rows = jht_statement(tables, contributions=contributions, until=until)
+def jht_lines(
+    tables: ClaimTables,
+    rates: JhtRates,
+    *,
+    contributions: Mapping[Period, int],
+    until: dt.date,
+    allow_estimate: bool = False,
+) -> list[BenefitLine]:
+    rows = jht_statement(rates, contributions=contributions, until=until, allow_estimate=allow_estimate)
+    estimated = [r.year for r in rows if r.estimate]
+    cited = sorted({rates.declared[r.year].citation for r in rows if not r.estimate})
+    detail = ""
+    if estimated:
+        detail = _("estimate: no declared return yet for %(years)s (estimate rate %(rate)s)") % {
+            "years": ", ".join(str(y) for y in estimated),
+            "rate": rates.estimate_rate,
+        }
     return [
         BenefitLine("jht_contributions", sum(r.contributions_idr for r in rows), tables.jht_citation),
-        BenefitLine("jht_returns", sum(r.return_idr for r in rows), tables.jht_citation),
+        BenefitLine(
+            "jht_returns",
+            sum(r.return_idr for r in rows),
+            "; ".join([tables.jht_citation, *cited]),
+            detail=detail,
+            estimate=bool(estimated),
+        ),
     ]
 
 
@@ -311,15 +374,24 @@ def benefit_lines(
     funeral_only: bool = False,
     children: Sequence[Child] = (),
     jht_contributions: Mapping[Period, int] | None = None,
+    jht_rates: JhtRates | None = None,
+    allow_estimate: bool = False,
 ) -> list[BenefitLine]:
-    """The lines a claim for ``program``/``event`` pays, from the rules for its event date."""
+    """The lines a claim for ``program``/``event`` pays, from the rules for its event date.
+
+    JHT returns use the declared rates in ``jht_rates`` (none when not given); a year without
+    one is refused, or with ``allow_estimate`` computed at the estimate rate and marked so.
+    """
     if event not in PROGRAM_EVENTS[program]:
         raise BenefitInputInvalid(
             _("%(program)s does not pay for the event %(event)s.") % {"program": program, "event": event},
             fields={"event": [_("Not an event this program pays for.")]},
         )
     if program is Program.JHT:
-        return jht_lines(rules.tables, contributions=jht_contributions or {}, until=event_date)
+        rates = jht_rates or JhtRates(declared={}, estimate_rate=rules.tables.jht_estimate_rate)
+        return jht_lines(
+            rules.tables, rates, contributions=jht_contributions or {}, until=event_date, allow_estimate=allow_estimate
+        )
     if event is Event.SCHOLARSHIP:
         return scholarship_lines(rules, children=children, first_year=event_date.year)
     if program is Program.JKM:

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from rangkul.claims.models import ClaimEvent, ClaimProgram, DocumentKind
+from rangkul.claims.models import CheckEvidence, ChildSchoolStatus, ClaimEvent, ClaimProgram, DocumentKind
 
 RELATIONSHIP_CHOICES = [
     ("self", _("The member")),
@@ -100,3 +101,40 @@ class HeirClaimForm(forms.Form):
 class TrackForm(forms.Form):
     claim_number = forms.CharField(label=_("Claim number"), max_length=20)
     phone = forms.CharField(label=_("Your mobile number"), max_length=20)
+
+
+LEVEL_CHOICES = [
+    ("tk_sd", _("Kindergarten or primary school (TK/SD)")),
+    ("smp", _("Junior secondary school (SMP)")),
+    ("sma", _("Senior secondary school (SMA/SMK)")),
+    ("university", _("University or vocational college")),
+]
+
+
+class ScholarshipCheckForm(forms.Form):
+    """The yearly check of one scholarship year: evidence, then each child's situation and level."""
+
+    instalment = forms.IntegerField(widget=forms.HiddenInput, min_value=2)
+    evidence = forms.ChoiceField(label=_("How the check was made"), choices=CheckEvidence.choices)
+    document = forms.TypedChoiceField(
+        label=_("Proof of school enrolment on this claim"), coerce=int, required=False, empty_value=None
+    )
+    note = forms.CharField(label=_("What was checked"), max_length=1000)
+
+    def __init__(self, *args: Any, children: Sequence[int] = (), documents: Iterable[Any] = (), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.children = list(children)
+        document = self.fields["document"]
+        assert isinstance(document, forms.TypedChoiceField)  # noqa: S101 - narrows the type for mypy
+        document.choices = [("", "—"), *((d.pk, f"{d.get_kind_display()} #{d.pk}") for d in documents)]
+        for child in self.children:
+            self.fields[f"child_{child}_status"] = forms.ChoiceField(
+                label=_("Child %(n)s") % {"n": child}, choices=ChildSchoolStatus.choices
+            )
+            self.fields[f"child_{child}_level"] = forms.ChoiceField(
+                label=_("Child %(n)s: level now") % {"n": child}, choices=LEVEL_CHOICES, required=False
+            )
+
+
+class RecalculateForm(forms.Form):
+    note = forms.CharField(label=_("Reason"), max_length=1000)

@@ -76,6 +76,23 @@ def claim_signals(*, claim: Claim) -> list[Signal]:
                     _("The claimant's phone number is on claims for %(count)s other members.") % {"count": sharing},
                 )
             )
+    if claim.bank_account_hash:
+        # Found by the keyed hash: no account number is opened to compare.
+        sharing = (
+            Claim.objects.filter(bank_account_hash=claim.bank_account_hash)
+            .exclude(worker_id=claim.worker_id)
+            .values("worker_id")
+            .distinct()
+            .count()
+        )
+        if sharing >= settings.CLAIMS_SIGNAL_SHARED_PHONE:
+            signals.append(
+                Signal(
+                    "shared_account",
+                    _("The bank account %(account)s is on claims for %(count)s other members.")
+                    % {"account": claim.bank_account_masked, "count": sharing},
+                )
+            )
     if claim.claimant_relationship in HEIR_RANKS:
         name = _normal(claim.claimant_name)
         for heir in heir_list(worker=claim.worker):

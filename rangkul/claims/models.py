@@ -12,6 +12,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.claims.documents import document_storage
+from rangkul.core.crypto import MASK, unseal
+
+# The purpose bound to a sealed bank account number (associated data, see core/crypto.py).
+BANK_ACCOUNT_PURPOSE = "claim_bank_account"
 
 
 class ClaimProgram(models.TextChoices):
@@ -64,7 +68,11 @@ class Claim(models.Model):
     claimant_phone = models.CharField(_("claimant's mobile number"), max_length=20, blank=True)
     claimant_npwp = models.CharField(_("claimant's tax number (NPWP)"), max_length=20, blank=True)
     bank_code = models.CharField(_("bank"), max_length=20, blank=True)
-    bank_account_number = models.CharField(_("account number"), max_length=30, blank=True)
+    # The account number is financial personal data (UU 27/2022): sealed like the NIK, with a
+    # keyed hash to find claims paid to one account and the last four digits for screens.
+    bank_account_sealed = models.TextField(blank=True, editable=False)
+    bank_account_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    bank_account_last4 = models.CharField(max_length=4, blank=True, editable=False)
 
     channel = models.CharField(max_length=8, choices=ClaimChannel.choices)
     filed_by = models.ForeignKey(
@@ -118,6 +126,15 @@ class Claim(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def bank_account_masked(self) -> str:
+        """``•••• 7890``: enough for the claimant and staff to recognise the account."""
+        return f"{MASK} {self.bank_account_last4}" if self.bank_account_sealed else ""
+
+    def bank_account_open(self) -> str:
+        """The plain account number, for the disbursement adapter at the moment of sending only."""
+        return unseal(self.bank_account_sealed, purpose=BANK_ACCOUNT_PURPOSE) if self.bank_account_sealed else ""
 
 
 class ClaimStatusChange(models.Model):
@@ -182,6 +199,7 @@ class DocumentKind(models.TextChoices):
     BANK_BOOK = "bank_book", _("Bank book")
     ACCIDENT_REPORT = "accident_report", _("Accident report")
     MEDICAL = "medical", _("Medical document")
+    SCHOOL_ENROLMENT = "school_enrolment", _("Proof of school enrolment")
     OTHER = "other", _("Other document")
 
 
@@ -208,3 +226,100 @@ class ClaimDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_id} {self.kind}"
+
+
+class CheckEvidence(models.TextChoices):
+    DOCUMENT = "document", _("A document on the claim (proof of school enrolment)")
+    CONFIRMATION = "confirmation", _("Confirmation from the school or the family, noted by staff")
+
+
+class ChildSchoolStatus(models.TextChoices):
+    IN_SCHOOL = "in_school", _("Still in school")
+    LEFT_SCHOOL = "left_school", _("No longer in school")
+    MARRIED = "married", _("Married")
+    EMPLOYED = "employed", _("Working")
+
+
+class ScholarshipCheck(models.Model):
+    """The yearly check before a later scholarship year is paid: one per claim and instalment.
+
+    ``children`` holds, per child on the schedule, what staff found and what follows from the
+    rule table: ``{"child", "status", "level", "outcome": "pay"|"end"|"hold", "reason"}``.
+    Children's data is specific personal data: only claim staff see it, and the audit row
+    carries the outcomes, not the names.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="scholarship_checks")
+    instalment = models.PositiveSmallIntegerField()
+    school_year = models.PositiveSmallIntegerField()
+    evidence = models.CharField(max_length=12, choices=CheckEvidence.choices)
+    document = models.ForeignKey(
+        ClaimDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="scholarship_checks"
+    )
+    children = models.JSONField(default=list)
+    note = models.TextField()
+    checked_at = models.DateTimeField()
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_by_label = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["claim", "instalment"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "instalment"], name="claims_scholarship_check_once"),
+            models.CheckConstraint(condition=Q(instalment__gte=2), name="claims_scholarship_check_later_years"),
+            models.CheckConstraint(
+                condition=Q(evidence="confirmation") | Q(document__isnull=False),
+                name="claims_scholarship_check_evidence",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}#{self.instalment} check"
+
+
+class JhtDeclaredRate(models.Model):
+    """The JHT return the agency declared for one year, with the text that declares it.
+
+    Loaded by ``manage.py load_jht_rates``; a year without a row has no declared rate, and a
+    JHT benefit for it is only an estimate (see rangkul/claims/jht_rates.py).
+    """
+
+    year = models.PositiveSmallIntegerField(unique=True)
+    rate = models.DecimalField(max_digits=7, decimal_places=6)
+    citation = models.CharField(max_length=300)
+    source = models.CharField(max_length=200, blank=True)
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["year"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lt=1), name="claims_jht_rate_fraction"),
+            models.CheckConstraint(condition=~Q(citation=""), name="claims_jht_rate_cited"),
+        ]
+
+    def __str__(self) -> str:
+        return f"JHT {self.year}: {self.rate}"
+
+
+class FormAttempt(models.Model):
+    """One use of a public claim form, keyed by a keyed hash (never the address, number or phone).
+
+    Counted over a sliding window to rate-limit ``/klaim/ajukan/`` and ``/klaim/lacak/``, the
+    way one-time codes are limited per number and per address (rangkul/accounts/otp.py).
+    """
+
+    form = models.CharField(max_length=12)
+    scope = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["form", "scope", "key_hash", "at"], name="claims_attempt_lookup"),
+            models.Index(fields=["at"], name="claims_attempt_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form}/{self.scope} {self.at:%Y-%m-%d %H:%M}"

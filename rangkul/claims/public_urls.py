@@ -10,4 +10,5 @@ urlpatterns = [
     path("ajukan/", public_views.file_claim, name="file"),
     path("lacak/", public_views.track, name="track"),
     path("<str:number>/", public_views.status, name="status"),
+    path("<str:number>/kuitansi/<int:instalment>/", public_views.receipt, name="receipt"),
 ]

@@ -5,7 +5,10 @@ A claim reads two kinds of rule data for the day of its event:
 - the headline figures (``[[benefits]]`` of the contribution rule version covering the
   event's month): multiples of declared income, the JKM amounts, scholarship totals;
 - the claims' own tables (``rules/*.toml`` here): JKK death funeral and periodic parts,
-  the partial-disability table, scholarship levels, JHT return rates, the NPWP threshold.
+  the partial-disability table, scholarship levels, the JHT estimate rate, the NPWP threshold.
+
+The JHT return the agency declares for each year is not here but in the database, loaded
+with its citation by ``manage.py load_jht_rates`` (rangkul/claims/jht_rates.py).
 
 Both are versioned data with an effective date; nothing here is a constant of regulation.
 """
@@ -57,10 +60,10 @@ class ClaimTables:
     partial_disability: dict[str, Decimal]
     disability_citation: str
     scholarship_end_age: int
+    scholarship_school_year_month: int
     scholarship_levels: tuple[ScholarshipLevel, ...]
     scholarship_citation: str
-    jht_default_rate: Decimal
-    jht_returns: dict[int, Decimal]
+    jht_estimate_rate: Decimal
     jht_partial_min_years: int
     jht_partial_percent: int
     jht_partial_housing_percent: int
@@ -75,9 +78,6 @@ class ClaimTables:
     def documents_required(self, *, event: str, relationship: str) -> tuple[str, ...]:
         extra = self.documents.get("spouse_extra", ()) if relationship == "spouse" else ()
         return (*self.documents.get(event, ()), *extra)
-
-    def jht_rate(self, year: int) -> Decimal:
-        return self.jht_returns.get(year, self.jht_default_rate)
 
 
 def _decimal(value: Any, where: str) -> Decimal:
@@ -107,13 +107,13 @@ def parse_claim_rules(path: Path) -> ClaimTables:
             partial_disability={str(row["code"]): _decimal(row["percent"], name) for row in disability["partial"]},
             disability_citation=str(disability["citation"]),
             scholarship_end_age=int(scholarship["end_age"]),
+            scholarship_school_year_month=int(scholarship["school_year_starts_month"]),
             scholarship_levels=tuple(
                 ScholarshipLevel(str(row["level"]), int(row["amount_idr"]), int(row["years"]))
                 for row in scholarship["levels"]
             ),
             scholarship_citation=str(scholarship["citation"]),
-            jht_default_rate=_decimal(jht["default_rate"], name),
-            jht_returns={int(row["year"]): _decimal(row["rate"], name) for row in jht.get("returns", [])},
+            jht_estimate_rate=_decimal(jht["estimate_rate"], name),
             jht_partial_min_years=int(jht["partial_min_years"]),
             jht_partial_percent=int(jht["partial_percent"]),
             jht_partial_housing_percent=int(jht["partial_housing_percent"]),

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from rangkul.claims.errors import ClaimNotFound
-from rangkul.claims.models import Claim, ClaimDocument, ClaimStatus, Payout, PayoutStatus
+from rangkul.claims.models import Claim, ClaimDocument, ClaimEvent, ClaimStatus, Payout, PayoutStatus
 from rangkul.registry.selectors import worker_scope_for_api_key, worker_scope_for_user
 
 OPEN_STATUSES = (ClaimStatus.SUBMITTED, ClaimStatus.PROPOSED, ClaimStatus.AWAITING_SECOND, ClaimStatus.APPROVED)
@@ -70,3 +70,16 @@ def document_get_for_user(*, user: Any, number: str, document_id: int) -> ClaimD
     if document is None:
         raise ClaimNotFound(_("No such document."))
     return document
+
+
+def scholarship_claims_for_user(*, user: Any) -> QuerySet[Claim]:
+    """Approved scholarship claims in scope, for the list of later years due (their checks and payouts)."""
+    return (
+        claim_scope_for_user(user)
+        .filter(
+            event=ClaimEvent.SCHOLARSHIP,
+            status__in=(ClaimStatus.APPROVED, ClaimStatus.PAID, ClaimStatus.PAYMENT_FAILED),
+        )
+        .prefetch_related("payouts")
+        .order_by("filed_at")
+    )

@@ -14,10 +14,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rangkul.audit.services import audit_record
+from rangkul.claims.bank_accounts import account_columns, account_normalize
 from rangkul.claims.benefits import Child, Event, Program, benefit_lines
 from rangkul.claims.disbursement import disbursement_adapter, names_match
 from rangkul.claims.documents import document_check, document_name
@@ -29,6 +31,7 @@ from rangkul.claims.errors import (
     NotAllowed,
     PayoutRefused,
 )
+from rangkul.claims.jht_rates import has_estimate, jht_rates
 from rangkul.claims.models import (
     SPECIFIC_KINDS,
     Claim,
@@ -41,9 +44,11 @@ from rangkul.claims.models import (
     PayoutStatus,
 )
 from rangkul.claims.rules import claim_rules_for
+from rangkul.claims.scholarship import payable_lines
 from rangkul.contributions.ledger import Line, journal_post
 from rangkul.contributions.refunds import death_refund
 from rangkul.contributions.selectors import program_months
+from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
 from rangkul.messaging.services import sms_queue
 from rangkul.registry.identity import PhoneInvalid, phone_normalize
@@ -81,17 +86,30 @@ def _new_number() -> str:
     raise ClaimWrongStatus(_("No free claim number; try again."))  # pragma: no cover
 
 
-def _status(claim: Claim, status: str, *, actor: Any, note: str = "") -> None:
+def _status(claim: Claim, status: str, *, actor: Any, note: str = "", sms: str = "") -> None:
     claim.status = status
     ClaimStatusChange.objects.create(
         claim=claim, status=status, at=timezone.now(), actor=_user(actor), actor_label=_label(actor), note=note
     )
     if claim.claimant_phone:
-        body = _("Rangkul: your claim %(number)s is now: %(status)s.") % {
+        body = sms or _("Rangkul: your claim %(number)s is now: %(status)s.") % {
             "number": claim.number,
             "status": claim.get_status_display(),
         }
         sms_queue(to=claim.claimant_phone, body=body, purpose="claim_status")
+
+
+def _paid_sms(claim: Claim, payout: Payout) -> str:
+    """Where the receipt is: the tracking page, opened with the claim number and this phone."""
+    return _(
+        "Rangkul: %(amount)s for claim %(number)s was sent to account %(account)s. "
+        "Receipt (PDF): %(url)s with the claim number and this phone number."
+    ) % {
+        "amount": format_rupiah(payout.amount_idr),
+        "number": claim.number,
+        "account": claim.bank_account_masked,
+        "url": settings.OUTREACH_LINK_URL.rstrip("/") + reverse("claims_public:track"),
+    }
 
 
 def _earlier_claim(worker: Worker, program: Program, event: Event, event_date: dt.date) -> str | None:
@@ -150,6 +168,7 @@ def claim_file(
         except PhoneInvalid as exc:
             raise ClaimInputInvalid(str(exc), fields={"claimant.phone": [str(exc)]}) from exc
 
+    account = account_normalize(claimant.bank_account_number, field="claimant.bank_account_number")
     rules = claim_rules_for(event_date)
     # Coverage for a scholarship comes from the program of the death it follows.
     months = program_months(worker_id=worker.pk, program=program_.value)
@@ -165,6 +184,10 @@ def claim_file(
         funeral_only=claimant.relationship == FUNERAL_ARRANGER,
         children=children,
         jht_contributions={m.period: m.amount_idr for m in months_until},
+        # A year without the agency's declared return is computed as an estimate, shown as
+        # such, and blocks approval until the rate is loaded and the claim recalculated.
+        jht_rates=jht_rates(rules.tables) if program_ is Program.JHT else None,
+        allow_estimate=True,
     )
     scholarship = rules.headline("JKM", "scholarship")
     assessment = assess(
@@ -198,8 +221,8 @@ def claim_file(
         claimant_relationship=claimant.relationship,
         claimant_phone=phone,
         claimant_npwp=claimant.npwp,
-        bank_code=claimant.bank_code,
-        bank_account_number=claimant.bank_account_number,
+        bank_code=claimant.bank_code.strip(),
+        **account_columns(account),
         channel=channel,
         filed_by=_user(actor),
         filed_by_label=filed_by_label or _label(actor),
@@ -260,6 +283,13 @@ def claim_propose(*, actor: Any, claim: Claim, decision: str, note: str) -> Clai
         raise ClaimInputInvalid(_("Propose approve or reject."), fields={"decision": [_("Approve or reject.")]})
     if decision == "approve" and not claim.eligible:
         raise ClaimWrongStatus(_("An ineligible claim can only be proposed for rejection."))
+    if decision == "approve" and has_estimate(claim.lines):
+        raise ClaimWrongStatus(
+            _(
+                "The JHT return is an estimate for a year the agency has not declared: "
+                "load the declared rates, recalculate, then propose."
+            )
+        )
     claim.proposed_by = _user(actor)
     claim.proposed_decision = decision
     _status(claim, ClaimStatus.PROPOSED, actor=actor, note=note)
@@ -361,10 +391,9 @@ def _account_for(program: str, benefit: str) -> str:
 def payout_lines(claim: Claim, instalment: int) -> list[Line]:
     """The balanced entry for one instalment: each benefit from its program's account, to the bank."""
     debits: dict[str, int] = {}
-    for line in claim.lines:
-        if int(line.get("instalment", 1)) == instalment:
-            account = _account_for(claim.program, str(line["benefit"]))
-            debits[account] = debits.get(account, 0) + int(line["amount_idr"])
+    for line in payable_lines(claim, instalment):
+        account = _account_for(claim.program, str(line["benefit"]))
+        debits[account] = debits.get(account, 0) + int(line["amount_idr"])
     entries = [
         Line(account=account, debit_idr=amount, worker_id=claim.worker_id, program=claim.program)
         for account, amount in sorted(debits.items())
@@ -389,7 +418,10 @@ def payout_send(*, actor: Any, claim: Claim, instalment: int = 1, adapter_code: 
         return existing
     if claim.status not in (ClaimStatus.APPROVED, ClaimStatus.PAID):
         raise ClaimWrongStatus(_("Only an approved claim can be paid."))
-    amount = sum(int(line["amount_idr"]) for line in claim.lines if int(line.get("instalment", 1)) == instalment)
+    lines = payable_lines(claim, instalment)  # a later scholarship year: due and checked
+    if has_estimate(lines):
+        raise PayoutRefused(_("An estimated amount is never paid: recalculate with the declared rates."))
+    amount = sum(int(line["amount_idr"]) for line in lines)
     if amount <= 0:
         raise PayoutRefused(_("This claim has nothing to pay for instalment %(n)s.") % {"n": instalment})
     threshold = claim_rules_for(claim.event_date).tables.npwp_required_above_idr
@@ -420,8 +452,9 @@ def payout_send(*, actor: Any, claim: Claim, instalment: int = 1, adapter_code: 
 def _attempt(*, actor: Any, claim: Claim, payout: Payout) -> None:
     """Check the account holder, transfer, and record the outcome (ledger entry only when sent)."""
     adapter = disbursement_adapter(payout.adapter)
+    account_number = claim.bank_account_open()  # the plain number lives only for this call
     holder = adapter.account_holder(
-        bank_code=claim.bank_code, account_number=claim.bank_account_number, expected_name=claim.claimant_name
+        bank_code=claim.bank_code, account_number=account_number, expected_name=claim.claimant_name
     )
     payout.account_holder_name = holder or ""
     payout.failure_code = payout.failure_message = ""
@@ -433,7 +466,7 @@ def _attempt(*, actor: Any, claim: Claim, payout: Payout) -> None:
         result = adapter.transfer(
             idempotency_key=f"{claim.number}-{payout.instalment}",
             bank_code=claim.bank_code,
-            account_number=claim.bank_account_number,
+            account_number=account_number,
             amount_idr=payout.amount_idr,
         )
         if result.ok:
@@ -451,7 +484,7 @@ def _attempt(*, actor: Any, claim: Claim, payout: Payout) -> None:
             lines=payout_lines(claim, payout.instalment),
             memo=f"claim {claim.number} instalment {payout.instalment}",
         )
-        _status(claim, ClaimStatus.PAID, actor=actor, note=payout.external_reference)
+        _status(claim, ClaimStatus.PAID, actor=actor, note=payout.external_reference, sms=_paid_sms(claim, payout))
     else:
         _status(claim, ClaimStatus.PAYMENT_FAILED, actor=actor, note=payout.failure_code)
     claim.save(update_fields=["status"])
@@ -478,10 +511,24 @@ def payout_retry(*, actor: Any, claim: Claim, bank_code: str, bank_account_numbe
     payout = Payout.objects.select_for_update().filter(claim=claim, status=PayoutStatus.FAILED).first()
     if payout is None or claim.status != ClaimStatus.PAYMENT_FAILED:
         raise ClaimWrongStatus(_("This claim has no failed payout to send again."))
-    claim.bank_code, claim.bank_account_number = bank_code.strip(), bank_account_number.strip()
-    claim.save(update_fields=["bank_code", "bank_account_number"])
+    account = account_normalize(bank_account_number)
+    if not account:
+        raise ClaimInputInvalid(
+            _("Give the corrected account number."), fields={"bank_account_number": [_("Required.")]}
+        )
+    before = claim.bank_account_masked
+    claim.bank_code = bank_code.strip()
+    for name, value in account_columns(account).items():
+        setattr(claim, name, value)
+    claim.save(update_fields=["bank_code", "bank_account_sealed", "bank_account_hash", "bank_account_last4"])
     audit_record(
-        actor=actor, action="claim.bank_account_change", subject=claim, subject_label=claim.number, reason=note
+        actor=actor,
+        action="claim.bank_account_change",
+        subject=claim,
+        subject_label=claim.number,
+        before={"account": before},
+        after={"bank": claim.bank_code, "account": claim.bank_account_masked},
+        reason=note,
     )
     _attempt(actor=actor, claim=claim, payout=payout)
     return payout

@@ -16,5 +16,8 @@ urlpatterns = [
     path("<str:number>/bayar/", views.pay, name="pay"),
     path("<str:number>/kirim-ulang/", views.retry, name="retry"),
     path("<str:number>/dokumen/", views.document_upload, name="document_upload"),
+    path("<str:number>/kuitansi/<int:instalment>/", views.receipt, name="receipt"),
+    path("<str:number>/cek-beasiswa/", views.scholarship_check, name="scholarship_check"),
+    path("<str:number>/hitung-ulang/", views.recalculate, name="recalculate"),
     path("<str:number>/dokumen/<int:document_id>/", views.document, name="document"),
 ]

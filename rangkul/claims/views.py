@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,14 +14,33 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from rangkul.claims.forms import ClaimFileForm, DecideForm, DocumentForm, ProposeForm, RetryForm
+from rangkul.claims.forms import (
+    ClaimFileForm,
+    DecideForm,
+    DocumentForm,
+    ProposeForm,
+    RecalculateForm,
+    RetryForm,
+    ScholarshipCheckForm,
+)
 from rangkul.claims.fraud_signals import claim_signals
-from rangkul.claims.models import Claim, ClaimStatus, Payout
+from rangkul.claims.jht_rates import claim_jht_recalculate, has_estimate
+from rangkul.claims.models import Claim, ClaimDocument, ClaimStatus, DocumentKind, Payout, PayoutStatus
+from rangkul.claims.receipts import payout_receipt_response
+from rangkul.claims.scholarship import (
+    ChildFinding,
+    line_child,
+    scheduled_lines,
+    scholarship_check_record,
+    scholarship_schedule,
+    scholarship_years_due,
+)
 from rangkul.claims.selectors import (
     claim_get_for_user,
     claim_queue_for_user,
     document_get_for_user,
     payout_exceptions_for_user,
+    scholarship_claims_for_user,
 )
 from rangkul.claims.services import (
     ClaimantIn,
@@ -65,6 +85,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "status": status,
             "promised_days": settings.CLAIMS_PROMISED_DAYS,
             "exceptions": payout_exceptions_for_user(user=request.user).count(),
+            "scholarship_due": scholarship_years_due(scholarship_claims_for_user(user=request.user)[:200]),
         },
     )
 
@@ -113,11 +134,17 @@ def file_claim(request: HttpRequest, membership_number: str) -> HttpResponse:
 @require_GET
 def detail(request: HttpRequest, number: str) -> HttpResponse:
     claim = _claim(request, number)
+    schedule = scholarship_schedule(claim)
+    to_check = next((row for row in schedule if row.checkable), None)
     return render(
         request,
         "claims/office_detail.html",
         {
             "claim": claim,
+            "schedule": schedule,
+            "check_form": _check_form(claim, to_check.instalment) if to_check else None,
+            "estimate": has_estimate(claim.lines),
+            "recalculate_form": RecalculateForm(),
             "signals": claim_signals(claim=claim),
             "propose_form": ProposeForm(),
             "decide_form": DecideForm(),
@@ -185,7 +212,11 @@ def _transfer_outcome(request: HttpRequest, claim: Claim, payout: Payout) -> Htt
 def pay(request: HttpRequest, number: str) -> HttpResponse:
     claim = _claim(request, number)
     try:
-        payout = payout_send(actor=request.user, claim=claim)
+        instalment = max(int(request.POST.get("instalment") or 1), 1)
+    except ValueError:
+        instalment = 1
+    try:
+        payout = payout_send(actor=request.user, claim=claim, instalment=instalment)
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
         return redirect("claims:detail", number=number)
@@ -248,3 +279,73 @@ def document(request: HttpRequest, number: str, document_id: int) -> FileRespons
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"
     return response
+
+
+@login_required
+@permission_required("accounts.process_claims", raise_exception=True)
+@require_GET
+def receipt(request: HttpRequest, number: str, instalment: int) -> HttpResponse:
+    claim = _claim(request, number)
+    payout = next(
+        (p for p in claim.payouts.all() if p.instalment == instalment and p.status == PayoutStatus.SENT), None
+    )
+    if payout is None:
+        raise Http404(_("No receipt here."))
+    return payout_receipt_response(actor=request.user, payout=payout)
+
+
+def _check_form(claim: Claim, instalment: int, data: Any = None) -> ScholarshipCheckForm:
+    children = sorted({line_child(line)[0] for line in scheduled_lines(claim, instalment)})
+    documents = ClaimDocument.objects.filter(claim=claim, kind=DocumentKind.SCHOOL_ENROLMENT)
+    return ScholarshipCheckForm(data, initial={"instalment": instalment}, children=children, documents=documents)
+
+
+@login_required
+@permission_required("accounts.process_claims", raise_exception=True)
+@require_POST
+def scholarship_check(request: HttpRequest, number: str) -> HttpResponse:
+    claim = _claim(request, number)
+    try:
+        instalment = int(request.POST.get("instalment", ""))
+    except ValueError:
+        instalment = 0
+    form = _check_form(claim, instalment, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say how the check was made, each child's situation and what was checked."))
+        return redirect("claims:detail", number=number)
+    data = form.cleaned_data
+    document = ClaimDocument.objects.filter(claim=claim, pk=data["document"]).first() if data["document"] else None
+    try:
+        scholarship_check_record(
+            actor=request.user,
+            claim=claim,
+            instalment=instalment,
+            evidence=data["evidence"],
+            document=document,
+            note=data["note"],
+            findings={
+                child: ChildFinding(data[f"child_{child}_status"], data[f"child_{child}_level"])
+                for child in form.children
+            },
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("claims:detail", number=number)
+    return _done(request, claim, _("The yearly check is recorded."))
+
+
+@login_required
+@permission_required("accounts.process_claims", raise_exception=True)
+@require_POST
+def recalculate(request: HttpRequest, number: str) -> HttpResponse:
+    claim = _claim(request, number)
+    form = RecalculateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason."))
+        return redirect("claims:detail", number=number)
+    try:
+        claim_jht_recalculate(actor=request.user, claim=claim, note=form.cleaned_data["note"])
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("claims:detail", number=number)
+    return _done(request, claim, _("The JHT balance is recalculated with the declared rates."))

@@ -4,6 +4,7 @@ verifies, an approver approves and pays through the sandbox; the heir sees "paid
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -82,3 +83,7 @@ def test_heir_claims_jkm_and_is_paid(live_server, browser: Browser, regions, bra
     expect(heir.get_by_test_id("status")).to_have_text(re.compile("Lunas|Dibayar|Paid"))
     expect(heir.get_by_test_id("receipt")).to_contain_text(f"SBX-{number}-1")
     assert_accessible(heir)
+    with heir.expect_download() as download:
+        heir.get_by_test_id("receipt-link").click()
+    assert download.value.suggested_filename == f"kuitansi-{number}-1.pdf"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
+from rangkul.claims.models import JhtDeclaredRate
 from rangkul.claims.services import ClaimantIn, claim_file
 from rangkul.contributions.services import payment_allocate
 from rangkul.contributions.tests.factories import at, member
@@ -57,3 +61,16 @@ def file(worker: Worker, **overrides: Any):
     }
     values.update(overrides)
     return claim_file(actor="test", worker=worker, claimant=claimant, **values)
+
+
+def declared_jht_rates(*years: int, rate: str = "0.05") -> None:
+    """The agency's declared JHT returns for ``years`` (as ``load_jht_rates`` stores them)."""
+    for year in years:
+        JhtDeclaredRate.objects.update_or_create(
+            year=year,
+            defaults={
+                "rate": Decimal(rate),
+                "citation": f"Declared JHT return {year} (test)",
+                "loaded_at": timezone.now(),
+            },
+        )

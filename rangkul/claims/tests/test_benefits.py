@@ -12,14 +12,16 @@ from hypothesis import strategies as st
 from rangkul.claims.benefits import (
     BenefitInputInvalid,
     Child,
+    DeclaredRate,
     Event,
+    JhtRates,
     Program,
     benefit_lines,
     jht_statement,
     scholarship_lines,
     stmb_lines,
 )
-from rangkul.claims.rules import claim_rules_for, claim_tables_for
+from rangkul.claims.rules import claim_rules_for
 from rangkul.core.periods import Period
 
 pytestmark = pytest.mark.django_db
@@ -150,9 +152,13 @@ def test_scholarship_for_at_most_two_children():
 
 
 def test_jht_balance_over_several_years_with_declared_returns():
-    tables = claim_tables_for(DAY)
     contributions = {Period(2024, 1) + i: 20_000 for i in range(30)}  # Jan 2024 .. Jun 2026
-    rows = jht_statement(tables, contributions=contributions, until=dt.date(2026, 6, 30))
+    rates = JhtRates(
+        declared={year: DeclaredRate(Decimal("0.05"), f"declared {year}") for year in (2024, 2025, 2026)},
+        estimate_rate=Decimal("0.09"),
+    )
+    rows = jht_statement(rates, contributions=contributions, until=dt.date(2026, 6, 30))
+    assert not any(row.estimate for row in rows)
     assert [row.year for row in rows] == [2024, 2025, 2026]
     rate = Decimal("0.05")
     # 2024: each month earns from its month to December: 20,000 × 5% × (12+11+…+1)/12.
@@ -171,6 +177,8 @@ def test_jht_balance_over_several_years_with_declared_returns():
         declared_income_idr=1_000_000,
         event_date=dt.date(2026, 6, 30),
         jht_contributions=contributions,
+        jht_rates=rates,
     )
     assert _amounts(lines) == {"jht_contributions": 600_000, "jht_returns": sum(r.return_idr for r in rows)}
+    assert "declared 2025" in lines[1].citation and not lines[1].estimate
     assert rows[-1].closing_idr == 600_000 + sum(r.return_idr for r in rows)

@@ -55,3 +55,15 @@ def test_approver_sees_the_signals_on_the_claim_page(client, regions, approver):
 def test_month_of_the_event_paid_after_it(regions):
     worker = insured(paid_on=dt.date(2026, 3, 20), months=1)
     assert "paid_after_event" in _codes(file(worker, event_date=dt.date(2026, 3, 18)))
+
+
+def test_bank_account_on_many_members_claims(regions, settings):
+    settings.CLAIMS_SIGNAL_SHARED_PHONE = 2
+    account = ClaimantIn(SPOUSE, "spouse", "", "", "BNI", "7770001234")
+    claims = [file(insured(), event_date=dt.date(2026, 4, 20), claimant=account) for _ in range(3)]
+    signal = next(s for s in claim_signals(claim=claims[-1]) if s.code == "shared_account")
+    assert "•••• 1234" in signal.message and "7770001234" not in signal.message
+    other = file(
+        insured(), event_date=dt.date(2026, 4, 20), claimant=ClaimantIn(SPOUSE, "spouse", "", "", "BNI", "7770009999")
+    )
+    assert "shared_account" not in _codes(other)

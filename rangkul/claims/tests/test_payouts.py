@@ -11,7 +11,7 @@ from rangkul.claims.errors import ClaimWrongStatus, PayoutRefused
 from rangkul.claims.models import ClaimStatus, PayoutStatus
 from rangkul.claims.selectors import payout_exceptions_for_user
 from rangkul.claims.services import ClaimantIn, claim_approve, claim_propose, payout_retry, payout_send
-from rangkul.claims.tests.factories import SPOUSE, file, insured
+from rangkul.claims.tests.factories import SPOUSE, declared_jht_rates, file, insured
 from rangkul.contributions.models import JournalEntry, JournalLine
 from rangkul.contributions.selectors import account_balance
 
@@ -109,6 +109,7 @@ def test_payout_above_50_million_needs_the_npwp(regions, officer, approver):
 
 def test_jht_payout_comes_from_the_members_savings_and_the_returns(regions, officer, approver):
     worker = insured(jht=True, paid_on=dt.date(2026, 1, 5), months=12)
+    declared_jht_rates(2026)
     claim = file(
         worker,
         program="JHT",

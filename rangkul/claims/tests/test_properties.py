@@ -10,8 +10,10 @@ from django.db.models import Sum
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rangkul.claims.benefits import Child
 from rangkul.claims.errors import ClaimWrongStatus, PayoutRefused
 from rangkul.claims.models import Payout, PayoutStatus
+from rangkul.claims.scholarship import ChildFinding, scholarship_check_record
 from rangkul.claims.services import ClaimantIn, claim_approve, claim_propose, claim_reject, payout_retry, payout_send
 from rangkul.claims.tests.factories import SPOUSE, file, insured
 from rangkul.contributions.models import JournalLine
@@ -77,3 +79,64 @@ def test_ledger_stays_balanced_across_claim_histories(regions, officer, approver
     assert account_balance(code="refunds_payable", worker_id=worker.pk) <= 0  # never paid out more than owed
     paid_entries = JournalLine.objects.filter(entry__kind="claim_payout", account__code="payout_bank").count()
     assert paid_entries == Payout.objects.filter(status=PayoutStatus.SENT).count()
+
+
+finding = st.tuples(st.sampled_from(["in_school", "in_school", "left_school", "married", "employed"]), st.booleans())
+
+
+@given(years=st.lists(st.tuples(finding, finding), min_size=2, max_size=2), attempts=st.integers(0, 2))
+def test_later_scholarship_years_pay_only_what_the_checks_passed(
+    regions, officer, approver, second_approver, years, attempts
+):
+    """Random yearly findings (situation, level right or wrong) for two children over two later years."""
+    worker = insured(paid_on=dt.date(2024, 1, 5), months=12)
+    children = [Child("Ani", dt.date(2010, 3, 1), "smp", 2), Child("Budi", dt.date(2016, 8, 1), "tk_sd", 3)]
+    claim = file(worker, program="JKK", event="scholarship", event_date=dt.date(2024, 6, 10), children=children)
+    claim_propose(actor=officer, claim=claim, decision="approve", note="checked")
+    claim = claim_approve(actor=approver, claim=claim, note="yes")
+    if claim.status == "awaiting_second":
+        claim = claim_approve(actor=second_approver, claim=claim, note="yes too")
+    payout_send(actor=approver, claim=claim)
+    ended: set[int] = set()
+    for instalment, findings in enumerate(years, start=2):
+        expected_levels = {
+            child: line["detail"].split()[2]
+            for line in claim.lines
+            if line["instalment"] == instalment
+            for child in [int(line["detail"].split()[1])]
+            if child not in ended
+        }
+        given_findings = {
+            child: ChildFinding(findings[child - 1][0], level if findings[child - 1][1] else "university")
+            for child, level in expected_levels.items()
+        }
+        if not expected_levels:  # every child left the schedule: no check, nothing to pay
+            with pytest.raises(PayoutRefused):
+                payout_send(actor=approver, claim=claim, instalment=instalment)
+            continue
+        scholarship_check_record(
+            actor=officer,
+            claim=claim,
+            instalment=instalment,
+            evidence="confirmation",
+            findings=given_findings,
+            note="checked",
+        )
+        paying = {c for c, f in given_findings.items() if f.status == "in_school" and f.level == expected_levels[c]}
+        ended |= {c for c, f in given_findings.items() if f.status != "in_school"}
+        expected = sum(
+            line["amount_idr"]
+            for line in claim.lines
+            if line["instalment"] == instalment and int(line["detail"].split()[1]) in paying
+        )
+        for _ in range(attempts + 1):
+            with contextlib.suppress(PayoutRefused):  # nobody to pay this year
+                payout_send(actor=approver, claim=claim, instalment=instalment)
+        paid = Payout.objects.filter(claim=claim, instalment=instalment).first()
+        assert (paid.amount_idr if paid else 0) == expected
+    totals = ledger_totals()
+    assert totals["debit_idr"] == totals["credit_idr"]
+    sent = Payout.objects.filter(claim=claim, status=PayoutStatus.SENT).aggregate(total=Sum("amount_idr"))["total"]
+    lines = JournalLine.objects.filter(entry__kind="claim_payout", entry__reference__startswith=f"{claim.number}:")
+    posted = lines.aggregate(d=Sum("debit_idr"), c=Sum("credit_idr"))
+    assert posted["d"] == posted["c"] == sent <= claim.benefit_idr
