@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import HttpRequest
 
@@ -40,7 +41,7 @@ def _field_values(obj: models.Model, names: Iterable[str]) -> dict[str, Any]:
     for name in names:
         try:
             field = obj._meta.get_field(name)
-        except Exception:  # noqa: BLE001 - a form-only field (a password pair) has no model field
+        except FieldDoesNotExist:  # a form-only field (a password pair) has no model field
             values[name] = "(changed)"
             continue
         if field.many_to_many:

@@ -32,9 +32,7 @@ def test_a_superuser_post_to_the_worker_change_page_changes_nothing(superuser_cl
     assert (worker.full_name, worker.phone) == ("Siti Aminah", "+6281311112222")
 
 
-def test_admin_cannot_add_or_delete_members_and_shows_heirs_and_duplicates_read_only(
-    superuser_client, rf, regions
-):
+def test_admin_cannot_add_or_delete_members_and_shows_heirs_and_duplicates_read_only(superuser_client, rf, regions):
     worker = worker_create()
     assert superuser_client.post(reverse("admin:registry_worker_add"), {"full_name": "X"}).status_code == 403
     delete = superuser_client.post(reverse("admin:registry_worker_delete", args=[worker.pk]), {"post": "yes"})
@@ -44,7 +42,8 @@ def test_admin_cannot_add_or_delete_members_and_shows_heirs_and_duplicates_read_
     request = rf.get("/")
     request.user = get_user_model().objects.get(username="root")
     worker_admin = admin.site._registry[Worker]
-    owners = [worker_admin, *worker_admin.get_inline_instances(request, worker), admin.site._registry[PossibleDuplicate]]
+    inlines = worker_admin.get_inline_instances(request, worker)
+    owners = [worker_admin, *inlines, admin.site._registry[PossibleDuplicate]]
     assert any(owner.model is Heir for owner in owners)
     for owner in owners:
         assert not owner.has_add_permission(request, worker)
