@@ -71,6 +71,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.approve_payments",
         "accounts.run_campaigns",
         "accounts.approve_campaigns",
+        "accounts.anonymise_worker",
     ],
 }
 
