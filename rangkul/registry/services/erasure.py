@@ -48,6 +48,16 @@ ERASED_HEIR_FIELDS = ("full_name", "nik", "birth_date", "phone")
 PERMISSION = "accounts.anonymise_worker"
 
 
+def worker_refuse_if_anonymised(worker: Worker) -> None:
+    """Personal data, once erased, is not written back by an edit, an heir or a new number.
+
+    Reads the stored status: the caller's object may predate the erasure.
+    """
+    status = Worker.objects.filter(pk=worker.pk).values_list("status", flat=True).first()
+    if status == WorkerStatus.ANONYMISED:
+        raise Conflict(_("This member's personal data has already been erased."), code="already_anonymised")
+
+
 def erasure_blockers() -> list[Callable[[Worker], str]]:
     return [import_string(path) for path in settings.REGISTRY_ERASURE_BLOCKERS]
 
@@ -72,8 +82,7 @@ def worker_anonymise(*, actor: Any, worker: Worker, reason: str) -> Worker:
             _("Give the reason for the erasure."), fields={"reason": [_("Give the reason for the erasure.")]}
         )
     worker = Worker.objects.select_for_update().get(pk=worker.pk)
-    if worker.status == WorkerStatus.ANONYMISED:
-        raise Conflict(_("This member's personal data has already been erased."), code="already_anonymised")
+    worker_refuse_if_anonymised(worker)
     if worker.status != WorkerStatus.ACTIVE:
         raise Conflict(
             _("Only an active record can be erased; erase the record it was merged into."), code="not_active"

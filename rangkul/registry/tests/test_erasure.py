@@ -18,7 +18,7 @@ from rangkul.contributions.tests.factories import at, member
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
 from rangkul.registry.models import Heir, Worker, WorkerStatus
 from rangkul.registry.selectors import worker_find_by_nik
-from rangkul.registry.services import worker_anonymise
+from rangkul.registry.services import heir_add, worker_anonymise, worker_change_phone, worker_update
 from rangkul.registry.tests.factories import heir_input, make_nik, worker_create
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +174,17 @@ def test_the_command_erases_in_a_staff_members_name_and_prints_a_summary(adminis
     assert Worker.objects.get(pk=worker.pk).full_name == "Anonim"
     with pytest.raises(CommandError):
         call_command("anonymise_worker", worker.membership_number, "--reason", REASON, "--actor", "nobody")
+
+
+def test_erased_data_is_not_written_back_by_an_edit_an_heir_or_a_new_number(administrator, regions):
+    worker = worker_create()
+    worker_anonymise(actor=administrator, worker=worker, reason=REASON)
+    with pytest.raises(Conflict):
+        worker_update(actor=administrator, worker=worker, changes={"address": "Jl. Baru 1"}, reason="Pindah")
+    with pytest.raises(Conflict):
+        heir_add(actor=administrator, worker=worker, data=heir_input(full_name="Budi Baru"))
+    with pytest.raises(Conflict):
+        worker_change_phone(actor=administrator, worker=worker, phone="081355556666")
+    worker.refresh_from_db()
+    assert (worker.address, worker.phone) == ("", "")
+    assert not Heir.objects.filter(worker=worker, full_name="Budi Baru").exists()
