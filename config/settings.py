@@ -284,6 +284,25 @@ CLIENT_IP_HEADER = os.environ.get("RANGKUL_CLIENT_IP_HEADER", "").strip()
 # Self-registration: how many NIKs one verified code may try that turn out to be registered
 # already; after that the number must be verified again (whose codes are limited per hour).
 REGISTRATION_NIK_TRIES_PER_CODE = env_int("RANGKUL_REGISTRATION_NIK_TRIES_PER_CODE", 2)
+# Counters that must hold across processes (the registration's NIK-answer limits) live in Django's
+# cache. "local": each process keeps its own (development, tests); "database": one table shared by
+# every process and server (create it once with `manage.py createcachetable`).
+CACHE_KIND = os.environ.get("RANGKUL_CACHE", "").strip() or "local"
+if CACHE_KIND not in {"local", "database"}:
+    raise ImproperlyConfigured("RANGKUL_CACHE takes local or database.")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "rangkul_cache"}
+        if CACHE_KIND == "database"
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# How often registration may say "this NIK is already registered" (rangkul/portal/nik_answers.py):
+# early checks on the identity step per client address an hour and per NIK a day, and such answers
+# per verified mobile number a day. Counted in the cache: use a shared cache in production.
+REGISTRATION_NIK_CHECKS_PER_CLIENT_PER_HOUR = env_int("RANGKUL_REGISTRATION_NIK_CHECKS_PER_CLIENT_PER_HOUR", 10)
+REGISTRATION_NIK_CHECKS_PER_NIK_PER_DAY = env_int("RANGKUL_REGISTRATION_NIK_CHECKS_PER_NIK_PER_DAY", 3)
+REGISTRATION_NIK_ANSWERS_PER_PHONE_PER_DAY = env_int("RANGKUL_REGISTRATION_NIK_ANSWERS_PER_PHONE_PER_DAY", 3)
 
 # Reminders (docs/reminders.md): the kinds the daily run sends (empty = all three), how many days
 # before a month's due date "due soon" goes out, how recent a lapse must be for a win-back text
@@ -368,6 +387,9 @@ LOGGING = {
 
 # Registration rules that are policy, not regulation (DOMAIN.md: keep configurable).
 REGISTRATION_MAX_AGE = env_int("RANGKUL_REGISTRATION_MAX_AGE", 65)
+# Asked before a member's personal data is erased (registry.services.erasure): dotted paths to
+# callables that take the worker and answer why not ("" when nothing stands in the way).
+REGISTRY_ERASURE_BLOCKERS = ["config.erasure.open_claims"]
 REGISTRATION_MIN_AGE = env_int("RANGKUL_REGISTRATION_MIN_AGE", 0)
 # Civil-registry (Dukcapil) identity verification: a dotted path to the adapter. The development
 # adapter accepts every structurally valid NIK; production plugs in the agency's Dukcapil link.

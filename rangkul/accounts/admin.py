@@ -5,10 +5,13 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from rangkul.accounts.models import ApiKey, BranchOffice, User
 from rangkul.accounts.totp import totp_disable
+from rangkul.audit.admin_mixins import AuditedAdminMixin
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
+    """Staff accounts are kept here: every addition, change and deletion writes an audit row."""
+
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
         ("Rangkul", {"fields": ("full_name", "branch", "failed_login_count", "locked_until")}),
@@ -24,14 +27,14 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(BranchOffice)
-class BranchOfficeAdmin(admin.ModelAdmin):
+class BranchOfficeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "regency", "is_active")
     search_fields = ("code", "name")
     raw_id_fields = ("regency",)
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "prefix", "organisation_code", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at")
 

@@ -66,6 +66,7 @@ class User(AbstractUser):
             ("approve_payments", "Can approve or send back payment exception resolutions"),
             ("run_campaigns", "Can create outreach campaigns"),
             ("approve_campaigns", "Can approve outreach campaigns made by someone else"),
+            ("anonymise_worker", "Can erase a member's personal data at their request (audited)"),
         ]
 
     def __str__(self) -> str:

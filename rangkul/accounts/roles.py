@@ -74,6 +74,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "accounts.run_campaigns",
         "accounts.approve_campaigns",
         "agents.view_fraud_signals",
+        "accounts.anonymise_worker",
     ],
 }
 

@@ -8,13 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from rangkul.accounts.api_auth import KEY_OR_SESSION
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.selectors import coverage_programs_on, worker_status
 from rangkul.contributions.services import bill_issue
 from rangkul.core.api_errors import ErrorOut
+from rangkul.core.api_types import MONTH_SCHEMA
 from rangkul.core.errors import ValidationFailed
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
@@ -29,7 +30,7 @@ class QuoteParams(Schema):
     declared_income_idr: int = Field(..., ge=0, le=10**12)
     jht: bool = False
     sector: Literal["transport", "non_transport"]
-    month: str = Field(..., max_length=7, description="Contribution month, YYYY-MM")
+    month: str = Field(..., max_length=7, description="Contribution month, YYYY-MM", json_schema_extra=MONTH_SCHEMA)
     sponsor_kind: SponsorKind | None = None
 
 
@@ -86,8 +87,9 @@ def _worker_for(request: HttpRequest, membership_number: str) -> Worker:
     return worker_get_for_user(user=request.user, membership_number=membership_number)
 
 
-class BillIn(Schema):
-    months: int = Field(..., ge=1, le=12)
+class WorkerBillIn(Schema):
+    # Named apart from the sponsorships' group bill input: the document keys schemas by class name.
+    months: StrictInt = Field(..., ge=1, le=12)
 
 
 class BillLineOut(Schema):
@@ -114,7 +116,7 @@ class BillOut(Schema):
     "month and program. `amount_idr` is what to pay: the lines' total less the member's unused credit "
     "(`credit_applied_idr`). A new bill cancels the member's previous open payment code.",
 )
-def bill_create(request: HttpRequest, membership_number: str, data: BillIn) -> Status[dict[str, Any]]:
+def bill_create(request: HttpRequest, membership_number: str, data: WorkerBillIn) -> Status[dict[str, Any]]:
     worker = _worker_for(request, membership_number)
     # A partner's key acts for its organisation; the audit row names it.
     actor = request.user if request.user.is_authenticated else f"api:{getattr(request, 'api_key', '')}"

@@ -11,9 +11,7 @@ import contextlib
 from typing import Any, TypeVar
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,12 +27,13 @@ from rangkul.core.crypto import mask_nik, mask_phone
 from rangkul.core.errors import ApplicationError
 from rangkul.core.middleware import client_ip
 from rangkul.core.periods import Period, period_range
+from rangkul.portal import nik_answers
 from rangkul.portal import wizard as wz
 from rangkul.portal.forms import AddressForm, CodeForm, HeirForm, IdentityForm, PhoneForm, WorkForm
 from rangkul.regions.forms import REFRESH_FIELD
 from rangkul.regions.models import District, Village
 from rangkul.registry.models import Occupation, Relationship, Sex, Worker, WorkerStatus
-from rangkul.registry.selectors import worker_find_by_nik, worker_find_by_phone
+from rangkul.registry.selectors import worker_find_by_phone
 from rangkul.registry.services import (
     HeirInput,
     RegistrationInput,
@@ -55,13 +54,6 @@ LOGIN_PHONE_KEY = "portal_login_phone"
 LOGIN_CHOICES_KEY = "portal_login_choices"
 MAX_CHOICES = 10
 NEW_PHONE_KEY = "portal_new_phone"
-# The identity step tells at once when a NIK cannot be registered again, so nobody fills in five
-# more steps for nothing. The same answer comes at the end of the wizard (after a verified phone),
-# so the early check reveals nothing new to one person; to keep it from being a cheap way to test
-# many NIKs, each client address gets this many early checks an hour, after which the answer waits
-# for the review step as before.
-NIK_EARLY_CHECKS_PER_HOUR = 10
-NIK_EARLY_CHECK_SECONDS = 3600
 
 
 FormT = TypeVar("FormT", bound=forms.BaseForm)
@@ -140,7 +132,7 @@ def _step_identity(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
     step = "identitas"
     if request.method == "POST":
         form = IdentityForm(request.POST)
-        if form.is_valid() and _nik_taken(request, form.cleaned_data["nik"]):
+        if form.is_valid() and nik_answers.taken_early(request, wizard, form.cleaned_data["nik"]):
             form.add_error("nik", _nik_taken_message())
             return render(
                 request, "portal/register/identity.html", _step_context(step, form=form, nik_taken=True), status=200
@@ -168,20 +160,6 @@ def _step_identity(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
 
 def _nik_taken_message() -> str:
     return _("This NIK cannot be registered again: log in, or contact the branch office.")
-
-
-def _nik_taken(request: HttpRequest, nik: str) -> bool:
-    """Whether the NIK is already a member's, within the early-check allowance of this client."""
-    key = f"portal:nik-early-checks:{request.META.get('REMOTE_ADDR') or 'unknown'}"
-    cache.add(key, 0, NIK_EARLY_CHECK_SECONDS)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, NIK_EARLY_CHECK_SECONDS)
-        used = 1
-    if used > NIK_EARLY_CHECKS_PER_HOUR:
-        return False
-    return worker_find_by_nik(nik=nik) is not None
 
 
 def _step_contact(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
@@ -459,29 +437,19 @@ def _registration_price(data: RegistrationInput) -> dict[str, Any] | None:
     }
 
 
-def _nik_probe_limit_reached(wizard: wz.Wizard) -> bool:
-    """Counts a NIK found registered already; past the limit the number's verification is spent.
-
-    One verified code must not let anyone learn, NIK after NIK, who is registered: after
-    ``REGISTRATION_NIK_TRIES_PER_CODE`` such answers the number has to be verified again, and
-    codes are limited per number and per address.
-    """
-    contact = dict(wizard.get("kontak"))
-    contact["nik_conflicts"] = int(contact.get("nik_conflicts", 0)) + 1
-    if contact["nik_conflicts"] < settings.REGISTRATION_NIK_TRIES_PER_CODE:
-        wizard.put("kontak", contact)
-        return False
-    wizard.state["kontak"] = {"phone": contact.get("phone", ""), "sent": False, "verified": False}
-    wizard.undo("kontak")
-    return True
-
-
 def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
     step = "periksa"
     if not wizard.get("kontak").get("verified"):
         return redirect("portal:register_step", step="kontak")
     error_message = ""
-    if request.method == "POST":
+    phone = nik_answers.verified_phone(wizard)
+    if request.method == "POST" and nik_answers.phone_allowance_spent(phone=phone):
+        # Whatever the NIK: this number has been told "already registered" often enough today.
+        error_message = _(
+            "This mobile number cannot be used for more registrations today. "
+            "Please try again tomorrow, or contact the branch office."
+        )
+    elif request.method == "POST":
         branch_code = wizard.get("pekerjaan").get("branch", "")
         branch = BranchOffice.objects.filter(code=branch_code, is_active=True).first() if branch_code else None
         try:
@@ -496,7 +464,8 @@ def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
         except ApplicationError as error:
             fields = error.fields
             if error.code == "nik_registered":
-                if _nik_probe_limit_reached(wizard):
+                nik_answers.phone_answer_given(phone=phone)
+                if nik_answers.code_allowance_spent(wizard):
                     messages.error(request, _("For your safety, please verify your mobile number again."))
                     return redirect("portal:register_step", step="kontak")
                 fields = {"nik": [_nik_taken_message()]}

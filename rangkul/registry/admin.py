@@ -1,9 +1,14 @@
-"""Admin for operators' data fixes only; the NIK columns are never shown or editable here."""
+"""Admin for operators' data fixes only; the NIK columns are never shown or editable here.
+
+Members, their heirs and possible duplicates are personal data: admin shows them read-only, and
+every change goes through the registry services (validated, deduplicated and audited).
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
+from rangkul.audit.admin_mixins import ReadOnlyAdminMixin
 from rangkul.registry.models import Heir, Occupation, PossibleDuplicate, Worker
 
 
@@ -14,14 +19,14 @@ class OccupationAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "name_en")
 
 
-class HeirInline(admin.TabularInline):
+class HeirInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Heir
     fields = ("full_name", "relationship", "birth_date", "phone")
     extra = 0
 
 
 @admin.register(Worker)
-class WorkerAdmin(admin.ModelAdmin):
+class WorkerAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("membership_number", "full_name", "village", "occupation", "channel", "status", "registered_at")
     list_filter = ("channel", "status", "sex", "jht")
     search_fields = ("membership_number",)
@@ -32,7 +37,7 @@ class WorkerAdmin(admin.ModelAdmin):
 
 
 @admin.register(PossibleDuplicate)
-class PossibleDuplicateAdmin(admin.ModelAdmin):
+class PossibleDuplicateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("worker", "other", "reason", "status", "created_at")
     list_filter = ("reason", "status")
     raw_id_fields = ("worker", "other", "resolved_by")

@@ -17,14 +17,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool, StrictInt
 
 from rangkul.accounts.api_auth import KEY_OR_SESSION
 from rangkul.core.api_errors import ErrorOut
+from rangkul.core.api_types import IsoDate
 from rangkul.core.crypto import mask_phone
 from rangkul.core.errors import NotFound, PermissionDenied
 from rangkul.registry.membership import membership_number_is_valid
-from rangkul.registry.models import Channel, Heir, Worker
+from rangkul.registry.models import Channel, Heir, Relationship, Worker
 from rangkul.registry.selectors import (
     heir_list,
     occupation_list,
@@ -51,8 +52,9 @@ class HeirIn(Schema):
         max_length=20,
         description="spouse, child, parent, grandchild, grandparent, sibling, parent_in_law, named_in_will",
         examples=["spouse"],
+        json_schema_extra={"enum": list(Relationship.values)},
     )
-    birth_date: dt.date | None = Field(None, examples=["1992-03-09"])
+    birth_date: IsoDate | None = Field(None, examples=["1992-03-09"])
     nik: str = Field("", max_length=32, description="Optional; stored sealed like the worker's NIK.")
     phone: str = Field("", max_length=32)
 
@@ -81,15 +83,21 @@ class WorkerIn(Schema):
 
     nik: str = Field(max_length=32, description="16-digit NIK; women's day of birth is +40.")
     full_name: str = Field(max_length=150)
-    birth_date: dt.date = Field(description="YYYY-MM-DD; must match the NIK.")
-    sex: str = Field(max_length=1, description="`M` or `F`; must match the NIK.")
+    birth_date: IsoDate = Field(description="YYYY-MM-DD; must match the NIK.")
+    sex: str = Field(
+        max_length=1, description="`M` or `F`; must match the NIK.", json_schema_extra={"enum": ["M", "F"]}
+    )
     phone: str = Field(max_length=32, description="Indonesian mobile number.")
     village_code: str = Field(max_length=13, description="Kemendagri village code `PP.RR.SS.NNNN`.")
     occupation: str = Field(max_length=40, description="A code from `GET /api/v1/occupations`.")
-    declared_income_idr: int = Field(description="Monthly declared income in rupiah, at least 1000000.")
-    jht: bool = Field(description="Include old-age savings (JHT); JKK and JKM are always included.")
+    declared_income_idr: StrictInt = Field(
+        description="Monthly declared income in rupiah, at least 1000000.", json_schema_extra={"minimum": 0}
+    )
+    jht: StrictBool = Field(description="Include old-age savings (JHT); JKK and JKM are always included.")
     second_occupation: str = Field("", max_length=40)
-    payment_period_months: int = Field(1, description="Preferred payment period, 1–12 months.")
+    payment_period_months: StrictInt = Field(
+        1, description="Preferred payment period, 1–12 months.", json_schema_extra={"minimum": 1, "maximum": 12}
+    )
     email: str = Field("", max_length=254)
     address: str = Field("", max_length=255)
     postal_code: str = Field("", max_length=10)

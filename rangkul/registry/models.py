@@ -55,6 +55,8 @@ class WorkerStatus(models.TextChoices):
     ACTIVE = "active", _("Active record")
     # A duplicate record folded into the older one; kept, never deleted.
     MERGED = "merged", _("Merged into another record")
+    # Personal data erased at the member's request (UU 27/2022); money records kept.
+    ANONYMISED = "anonymised", _("Personal data erased")
 
 
 class Worker(models.Model):

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -25,13 +26,18 @@ from schemathesis.specs.openapi.checks import (
 
 from rangkul.accounts.services import api_key_create
 from rangkul.contributions.tests.factories import member
+from rangkul.core.api_types import MONTH_PATTERN
 
 EXAMPLES = int(os.environ.get("RANGKUL_FUZZ_EXAMPLES", "4"))
 # What the answers must be: never a 5xx, and only statuses, content types, headers and bodies the
-# document describes. (How strictly the document describes the inputs is left to the endpoints'
-# own tests: a field's format, such as a month "YYYY-MM", is checked by the API, not the schema.)
+# document describes. Besides valid requests the fuzzer sends requests the document forbids (a
+# wrong type, a value outside an enum, a pattern or a range, a missing field): each must be refused
+# (negative_data_rejection), so the document may not describe an input more loosely than the API
+# checks it. (A valid-looking request may still be refused for a business reason, such as a month
+# without contribution rules, so schema-valid requests are not required to succeed.)
 CHECKS = [
     not_a_server_error,
+    negative_data_rejection,
     status_code_conformance,
     content_type_conformance,
     response_headers_conformance,
@@ -98,3 +104,50 @@ def test_the_document_describes_the_callbacks_real_request():
             assert {"400", "413", "422"} <= statuses, (method, path)
             if operation.get("security"):
                 assert {"401", "403"} <= statuses, (method, path)
+
+
+def test_the_document_describes_inputs_as_strictly_as_the_api_checks_them():
+    document = schema.raw_schema
+    components = document["components"]["schemas"]
+    quote = {p["name"]: p["schema"] for p in document["paths"]["/api/v1/quote"]["get"]["parameters"]}
+    assert quote["month"]["pattern"] == MONTH_PATTERN
+    # Each body has its own schema: a member's bill takes "months", a sponsorship's bill a "month".
+    bill_body = document["paths"]["/api/v1/workers/{membership_number}/bills"]["post"]["requestBody"]
+    bill_schema = components[bill_body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert bill_schema["required"] == ["months"] and bill_schema["properties"]["months"]["maximum"] == 12
+    worker = components["WorkerIn"]["properties"]
+    assert worker["sex"]["enum"] == ["M", "F"]
+    assert worker["payment_period_months"]["maximum"] == 12
+    assert "spouse" in components["HeirIn"]["properties"]["relationship"]["enum"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [(None, None), ("jht", "true"), ("declared_income_idr", "1500000"), ("birth_date", 0), ("heir_birth_date", 0)],
+)
+def test_the_api_refuses_values_the_document_forbids(client, regions, field, value):
+    body = {
+        "nik": "3374011705900001",
+        "full_name": "Budi Santoso",
+        "birth_date": "1990-05-17",
+        "sex": "M",
+        "phone": "081234567890",
+        "village_code": "33.74.01.1001",
+        "occupation": "ojek_online",
+        "declared_income_idr": 1500000,
+        "jht": True,
+        "heirs": [{"full_name": "Siti Aminah", "relationship": "spouse", "birth_date": "1992-03-09"}],
+    }
+    if field == "heir_birth_date":
+        body["heirs"][0]["birth_date"] = value
+    elif field is not None:
+        body[field] = value
+    key = api_key_create(actor=None, name="Strict", organisation_code="strict")
+    response = client.post(
+        "/api/v1/workers", body, content_type="application/json", headers={"Authorization": f"Bearer {key}"}
+    )
+    if field is None:  # the same body with well-typed values is a registration
+        assert response.status_code == 201, response.content
+        return
+    assert response.status_code == 422, response.content
+    assert set(response.json()) == {"code", "message", "fields"}

@@ -3,7 +3,11 @@ codes are limited per address too, and one verified code allows only a few regis
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from rangkul.portal.tests.test_registration import BIRTH, fill_until_review, step
@@ -28,7 +32,9 @@ def _answers(client, post, phone: str) -> list[tuple[int, str, str]]:
     for _ in range(3):
         response = post(client, reverse("portal:login"), {"phone": phone})
         errors = response.context["form"].errors.as_text() if response.status_code == 200 else ""
-        seen.append((response.status_code, response.get("Location", ""), errors.replace(phone, "PHONE")))
+        # The wait counts down with the clock (59 or 60 seconds on a slow run): compare the words.
+        errors = re.sub(r"\d+ (detik|seconds)", r"N \1", errors.replace(phone, "PHONE"))
+        seen.append((response.status_code, response.get("Location", ""), errors))
     return seen
 
 
@@ -55,11 +61,11 @@ def test_codes_are_limited_per_client_address(client, regions, occupations, sms,
 
 
 def test_one_verified_code_allows_only_a_few_registered_nik_answers(
-    client, sms, regions, branch, occupations, post, settings, monkeypatch
+    client, sms, regions, branch, occupations, post, settings
 ):
     settings.REGISTRATION_NIK_TRIES_PER_CODE = 2
     # Past the identity step's own early answers (limited per address), the review step answers.
-    monkeypatch.setattr("rangkul.portal.views.NIK_EARLY_CHECKS_PER_HOUR", 0)
+    settings.REGISTRATION_NIK_CHECKS_PER_CLIENT_PER_HOUR = 0
     taken = [make_nik(birth_date=BIRTH, sex="F") for _ in range(3)]
     for n, nik in enumerate(taken):
         worker_create(nik=nik, birth_date=BIRTH, sex="F", phone=f"+628570000000{n}")
@@ -72,3 +78,94 @@ def test_one_verified_code_allows_only_a_few_registered_nik_answers(
     assert session["verified"] is False
     assert client.get(step("periksa"))["Location"] == step("kontak")
     assert Worker.objects.count() == 3
+
+
+def _identity(nik: str) -> dict[str, str]:
+    return {"nik": nik, "full_name": "Siti", "birth_date": BIRTH.isoformat(), "sex": "F"}
+
+
+def _early_answer(client, nik: str, address: str = "127.0.0.1") -> str:
+    """What the identity step says about a NIK: "taken" (an early answer) or "next" (go on)."""
+    response = client.post(step("identitas"), _identity(nik), REMOTE_ADDR=address)
+    if response.status_code == 302:
+        return "next"
+    assert response.context.get("nik_taken") is True
+    return "taken"
+
+
+def _registered(n: int) -> list[str]:
+    niks = [make_nik(birth_date=BIRTH, sex="F") for _ in range(n)]
+    for i, nik in enumerate(niks):
+        worker_create(nik=nik, birth_date=BIRTH, sex="F", phone=f"+62857100000{i:02d}")
+    return niks
+
+
+def test_early_nik_answers_are_limited_per_client_address(client, regions, settings):
+    settings.REGISTRATION_NIK_CHECKS_PER_CLIENT_PER_HOUR = 2
+    niks = _registered(3)
+    assert [_early_answer(client, nik) for nik in niks] == ["taken", "taken", "next"]
+    assert _early_answer(Client(), niks[2], address="10.1.1.1") == "taken"  # another address still may ask
+
+
+def test_early_nik_answers_are_limited_per_nik_whatever_the_address(regions, settings):
+    settings.REGISTRATION_NIK_CHECKS_PER_NIK_PER_DAY = 2
+    (nik,) = _registered(1)
+    answers = [_early_answer(Client(), nik, address=f"10.2.0.{n}") for n in range(1, 4)]
+    assert answers == ["taken", "taken", "next"]
+    # Past the allowance the answer is the same as for a NIK nobody holds.
+    assert _early_answer(Client(), make_nik(birth_date=BIRTH, sex="F"), address="10.2.0.9") == "next"
+
+
+def test_a_verified_number_gets_only_a_few_registered_answers_a_day_then_registers_nobody(
+    client, sms, regions, branch, occupations, post, settings
+):
+    settings.REGISTRATION_NIK_CHECKS_PER_CLIENT_PER_HOUR = 0  # no early answers: the review step answers
+    settings.REGISTRATION_NIK_TRIES_PER_CODE = 10
+    settings.REGISTRATION_NIK_ANSWERS_PER_PHONE_PER_DAY = 1
+    (taken,) = _registered(1)
+    fill_until_review(client, sms, post, branch, taken)
+    assert client.post(step("periksa"), {})["Location"] == step("identitas")  # the one answer
+    # Now even a NIK nobody holds is not registered with this number today: the refusal does not
+    # depend on the NIK, so it tells nothing about it.
+    fresh = make_nik(birth_date=BIRTH, sex="F")
+    assert client.post(step("identitas"), _identity(fresh)).status_code == 302
+    refused = client.post(step("periksa"), {})
+    assert refused.status_code == 200
+    message = refused.context["error_message"]
+    assert "kantor cabang" in message or "branch office" in message
+    assert Worker.objects.count() == 1
+
+
+def test_early_answers_to_a_verified_number_count_towards_its_daily_allowance(
+    client, sms, regions, branch, occupations, post, settings
+):
+    settings.REGISTRATION_NIK_ANSWERS_PER_PHONE_PER_DAY = 1
+    niks = _registered(2)
+    fill_until_review(client, sms, post, branch, make_nik(birth_date=BIRTH, sex="F"))
+    # Back on the identity step with a verified number: one early answer, then none.
+    assert _early_answer(client, niks[0]) == "taken"
+    assert _early_answer(client, niks[1]) == "next"
+
+
+def test_counters_hold_no_nik_number_or_address(client, sms, regions, branch, occupations, post, settings, caplog):
+    settings.REGISTRATION_NIK_CHECKS_PER_CLIENT_PER_HOUR = 0
+    (taken,) = _registered(1)
+    fill_until_review(client, sms, post, branch, taken)
+    client.post(step("periksa"), {})
+    keys = " ".join(str(key) for key in cache._cache)  # type: ignore[attr-defined]  # the local-memory cache
+    assert "nik-answers" in keys
+    for secret in (taken, "6281234567890", "081234567890", "127.0.0.1"):
+        assert secret not in keys
+        assert secret not in caplog.text
+
+
+def test_registration_codes_answer_alike_for_registered_and_unknown_numbers(client, regions, sms, post):
+    worker_create(phone="+6281311112222")
+    seen = []
+    for phone in ("081311112222", "081399998888"):
+        visitor = Client()
+        assert visitor.post(step("identitas"), _identity(make_nik(birth_date=BIRTH, sex="F"))).status_code == 302
+        response = post(visitor, step("kontak"), {"action": "send", "phone": phone})
+        seen.append((response.status_code, response.get("Location", "")))
+    assert seen[0] == seen[1] == (302, step("kontak"))
+    assert {m.to for m in sms.messages} == {"+6281311112222", "+6281399998888"}

@@ -222,9 +222,9 @@ def test_registered_nik_is_caught_on_the_identity_step_with_a_way_forward(client
 
 @pytest.mark.django_db
 def test_early_nik_checks_are_limited_per_client_then_caught_at_review(
-    client, sms, run_on_commit, regions, branch, occupations, monkeypatch
+    client, sms, run_on_commit, regions, branch, occupations, settings
 ):
-    monkeypatch.setattr("rangkul.portal.views.NIK_EARLY_CHECKS_PER_HOUR", 0)
+    settings.REGISTRATION_NIK_CHECKS_PER_CLIENT_PER_HOUR = 0
     nik = make_nik(birth_date=BIRTH, sex="F")
     worker_create(nik=nik, birth_date=BIRTH, sex="F", phone="+6285700000001")
     fill_until_review(client, sms, run_on_commit, branch, nik)

@@ -9,7 +9,8 @@ lists every problem by field. By sub-domain:
 - ``bulk``: a batch of workers (imports), the same rules with the database work per batch;
 - ``duplicates``: possible duplicates found, swept and decided;
 - ``heirs``: a member's heirs;
-- ``updates``: changes to a member, the NIK revealed, the data export.
+- ``updates``: changes to a member, the NIK revealed, the data export;
+- ``erasure``: a member's personal data erased at their request, money records kept.
 
 The statements that depend on the database live in ``rangkul.registry.sql``.
 Every public name is importable from this package.
@@ -22,6 +23,7 @@ from rangkul.registry.services.duplicates import (
     duplicates_detect,
     duplicates_queue_among,
 )
+from rangkul.registry.services.erasure import worker_anonymise, worker_erasure_refusals
 from rangkul.registry.services.heirs import heir_add, heir_remove, heir_update
 from rangkul.registry.services.registration import OCCUPATIONS_FILE, occupations_load, worker_register
 from rangkul.registry.services.updates import (
@@ -68,7 +70,9 @@ __all__ = [
     "heir_update",
     "occupations_load",
     "registration_problems",
+    "worker_anonymise",
     "worker_change_phone",
+    "worker_erasure_refusals",
     "worker_export_data",
     "worker_register",
     "worker_reveal_nik",

@@ -16,6 +16,7 @@ from rangkul.registry.models import (
     Heir,
     Worker,
 )
+from rangkul.registry.services.erasure import worker_refuse_if_anonymised
 from rangkul.registry.services.validation import (
     MAX_HEIRS,
     HeirInput,
@@ -70,6 +71,7 @@ def _heir_of(worker: Worker, heir: Heir) -> Heir:
 
 @transaction.atomic
 def heir_add(*, actor: Any, worker: Worker, data: HeirInput) -> Heir:
+    worker_refuse_if_anonymised(worker)
     cleaned = _heir_clean_one(data)
     if Heir.objects.filter(worker_id=worker.pk).count() >= MAX_HEIRS:
         raise ValidationFailed(_("At most %(count)s heirs can be recorded.") % {"count": MAX_HEIRS})
@@ -81,6 +83,7 @@ def heir_add(*, actor: Any, worker: Worker, data: HeirInput) -> Heir:
 @transaction.atomic
 def heir_update(*, actor: Any, worker: Worker, heir: Heir, data: HeirInput) -> Heir:
     """Replace an heir's data. An empty NIK in ``data`` keeps the NIK already recorded."""
+    worker_refuse_if_anonymised(worker)
     heir = _heir_of(worker, heir)
     cleaned = _heir_clean_one(data)
     before = _heir_audit(heir)

@@ -17,6 +17,7 @@ from rangkul.registry.models import (
     Worker,
 )
 from rangkul.registry.services.duplicates import duplicates_detect
+from rangkul.registry.services.erasure import worker_refuse_if_anonymised
 from rangkul.registry.services.registration import _worker_audit
 from rangkul.registry.services.validation import (
     RegistrationInput,
@@ -93,6 +94,7 @@ def worker_update(*, actor: Any, worker: Worker, changes: Mapping[str, Any], rea
         .select_related("occupation", "second_occupation", "branch")
         .get(pk=worker.pk)
     )
+    worker_refuse_if_anonymised(worker)
     current = _worker_current(worker)
     merged = RegistrationInput(**{**current, **dict(changes)})
     cleaned = _clean(merged, check_age=False)
@@ -138,6 +140,7 @@ def worker_change_phone(*, actor: Any, worker: Worker, phone: str) -> Worker:
     if messages:
         raise ValidationFailed(_("Some fields are not valid."), fields={"phone": messages})
     worker = Worker.objects.select_for_update().get(pk=worker.pk)
+    worker_refuse_if_anonymised(worker)
     before = {"phone": worker.phone}
     worker.phone = normalized
     worker.phone_verified_at = timezone.now()

@@ -1,0 +1,120 @@
+"""Erasure of a member's personal data at their request (UU 27/2022 on personal data protection).
+
+A member may have their personal data removed. What the law requires Rangkul to keep stays: the
+membership number and every money record (bills, payments, the ledger, paid months, claims and
+payouts), so that the books still balance and a past claim can still be checked; and facts that
+identify nobody (sex, year of birth, village, occupation, declared income, programs) so that the
+statistics stay right. Everything else that names or reaches the person — name, NIK, full birth
+date, mobile number, email, address, postal code, identity warnings — and the same data of their
+heirs is replaced in place by anonymous values. Nothing is deleted, so no money record loses its
+member.
+
+An open claim is decided first: its payout needs the heirs' identities. Other apps that must be
+asked first are named in ``REGISTRY_ERASURE_BLOCKERS`` (dotted paths to callables taking the worker
+and answering a reason to refuse, or ""), read at run time so that the registry does not depend
+on the apps above it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from rangkul.audit.services import audit_record
+from rangkul.core.crypto import seal
+from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
+from rangkul.registry.models import Heir, Worker, WorkerStatus
+
+ANONYMOUS_NAME = "Anonim"
+# The fields replaced (named in the audit row, never their values).
+ERASED_WORKER_FIELDS = (
+    "full_name",
+    "nik",
+    "birth_date",
+    "phone",
+    "email",
+    "address",
+    "postal_code",
+    "identity_warnings",
+)
+ERASED_HEIR_FIELDS = ("full_name", "nik", "birth_date", "phone")
+PERMISSION = "accounts.anonymise_worker"
+
+
+def worker_refuse_if_anonymised(worker: Worker) -> None:
+    """Personal data, once erased, is not written back by an edit, an heir or a new number.
+
+    Reads the stored status: the caller's object may predate the erasure.
+    """
+    status = Worker.objects.filter(pk=worker.pk).values_list("status", flat=True).first()
+    if status == WorkerStatus.ANONYMISED:
+        raise Conflict(_("This member's personal data has already been erased."), code="already_anonymised")
+
+
+def erasure_blockers() -> list[Callable[[Worker], str]]:
+    return [import_string(path) for path in settings.REGISTRY_ERASURE_BLOCKERS]
+
+
+def worker_erasure_refusals(*, worker: Worker) -> list[str]:
+    """Why the member's data cannot be erased now (an open claim, …); empty when it can."""
+    return [reason for blocker in erasure_blockers() if (reason := blocker(worker))]
+
+
+@transaction.atomic
+def worker_anonymise(*, actor: Any, worker: Worker, reason: str) -> Worker:
+    """Replace the member's and their heirs' personal data by anonymous values; keep money records.
+
+    Only staff with ``accounts.anonymise_worker`` may do it, with a reason (the member's request
+    and its reference); the audit row names the fields replaced, never their values.
+    """
+    if not getattr(actor, "has_perm", None) or not actor.has_perm(PERMISSION):
+        raise PermissionDenied(_("You are not allowed to erase members' personal data."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            _("Give the reason for the erasure."), fields={"reason": [_("Give the reason for the erasure.")]}
+        )
+    worker = Worker.objects.select_for_update().get(pk=worker.pk)
+    worker_refuse_if_anonymised(worker)
+    if worker.status != WorkerStatus.ACTIVE:
+        raise Conflict(
+            _("Only an active record can be erased; erase the record it was merged into."), code="not_active"
+        )
+    refusals = worker_erasure_refusals(worker=worker)
+    if refusals:
+        raise Conflict(" ".join(refusals), code="erasure_blocked")
+
+    worker.full_name = ANONYMOUS_NAME
+    worker.name_normalized = ""
+    # The year of birth stays for age statistics; the day and month go.
+    worker.birth_date = dt.date(worker.birth_date.year, 1, 1)
+    worker.phone = ""
+    worker.phone_verified_at = None
+    worker.email = ""
+    worker.address = ""
+    worker.postal_code = ""
+    worker.identity_warnings = []
+    # The NIK is gone: an empty sealed value, and a random lookup hash that matches no NIK (the
+    # hash stays unique), so the person can register again later if they wish.
+    worker.nik_sealed = seal("", purpose="nik")
+    worker.nik_hash = secrets.token_hex(32)
+    worker.status = WorkerStatus.ANONYMISED
+    worker.save()
+    heirs = Heir.objects.filter(worker=worker).update(
+        full_name=ANONYMOUS_NAME, birth_date=None, nik_sealed="", nik_hash="", phone=""
+    )
+    audit_record(
+        actor=actor,
+        action="registry.worker_anonymised",
+        subject=worker,
+        after={"fields": list(ERASED_WORKER_FIELDS), "heirs": heirs, "heir_fields": list(ERASED_HEIR_FIELDS)},
+        reason=reason,
+    )
+    return worker
