@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from rangkul.analytics.models import CoverageAreaCount, CoverageCount, CoverageSnapshot, LapseFunnel, RetentionCohort
+from rangkul.analytics.sql import cohort_paying, funnel_groups, snapshot_session_tune
 from rangkul.audit.services import audit_record
 from rangkul.contributions.models import MemberStatusValue
-from rangkul.contributions.retention import cohort_paying_by_month, cohort_sizes, lapse_funnel_groups
+from rangkul.contributions.retention import cohort_sizes
 from rangkul.contributions.selectors import member_counts_by_regency_occupation_status
 from rangkul.core.periods import Period
 
@@ -45,7 +46,7 @@ def retention_cohorts(*, snapshot: CoverageSnapshot) -> list[RetentionCohort]:
     last = Period.of(snapshot.day)
     sizes = cohort_sizes()
     paying: dict[dt.date, list[int]] = {cohort: [0] * max(0, last - Period.of(cohort) + 1) for cohort in sizes}
-    for cohort, period, members in cohort_paying_by_month():
+    for cohort, period, members in cohort_paying():
         since = period - Period.of(cohort)
         row = paying.get(cohort)
         if row is not None and 0 <= since < len(row):
@@ -66,6 +67,7 @@ def coverage_snapshot_take(*, actor: Any = "system", day: dt.date | None = None)
     """
     day = day or timezone.localdate()
     started = time.perf_counter()
+    snapshot_session_tune()
     rows = member_counts_by_regency_occupation_status()
     CoverageSnapshot.objects.filter(day=day).delete()
     snapshot = CoverageSnapshot.objects.create(
@@ -94,7 +96,7 @@ def coverage_snapshot_take(*, actor: Any = "system", day: dt.date | None = None)
                 paid_3=group.paid_3,
                 paid_12=group.paid_12,
             )
-            for group in lapse_funnel_groups()
+            for group in funnel_groups()
         ),
         batch_size=INSERT_BATCH,
     )
