@@ -9,8 +9,24 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from rangkul.analytics.models import CoverageAreaCount, CoverageCount, CoverageSnapshot, LapseFunnel, RetentionCohort
-from rangkul.analytics.sql import cohort_paying, funnel_groups, snapshot_session_tune
+from rangkul.analytics.models import (
+    CoverageAreaCount,
+    CoverageCount,
+    CoverageSnapshot,
+    FunnelDimension,
+    GroupFunnel,
+    LapseFunnel,
+    RetentionCohort,
+    SponsorshipCliff,
+)
+from rangkul.analytics.sql import (
+    cohort_paying,
+    funnel_by_agent,
+    funnel_by_sponsorship,
+    funnel_groups,
+    snapshot_session_tune,
+    sponsorship_paying,
+)
 from rangkul.audit.services import audit_record
 from rangkul.contributions.models import MemberStatusValue
 from rangkul.contributions.retention import cohort_sizes
@@ -58,6 +74,54 @@ def retention_cohorts(*, snapshot: CoverageSnapshot) -> list[RetentionCohort]:
     ]
 
 
+CLIFF_MONTHS = (1, 3, 6)
+
+
+def group_funnels(*, snapshot: CoverageSnapshot) -> list[GroupFunnel]:
+    """The funnel per sponsorship and per field agent."""
+    groups = [(FunnelDimension.SPONSORSHIP, row) for row in funnel_by_sponsorship()]
+    groups += [(FunnelDimension.AGENT, row) for row in funnel_by_agent()]
+    return [
+        GroupFunnel(
+            snapshot=snapshot,
+            dimension=dimension,
+            code=row.code,
+            label=row.label,
+            registered=row.registered,
+            paid_once=row.paid_once,
+            paid_3=row.paid_3,
+            paid_12=row.paid_12,
+        )
+        for dimension, row in groups
+    ]
+
+
+def sponsorship_cliffs(*, snapshot: CoverageSnapshot) -> list[SponsorshipCliff]:
+    """Each sponsorship whose last month is before the snapshot's month, with its members still paying
+    1, 3 and 6 months later (whoever paid: the member, or another sponsor)."""
+    month = Period.of(snapshot.day)
+    cliffs = []
+    for row in sponsorship_paying():
+        last = Period.of(row.start_month) + (row.months - 1)
+        if last >= month:
+            continue
+        after = {k: row.paying.get(last + k, 0) if last + k <= month else None for k in CLIFF_MONTHS}
+        cliffs.append(
+            SponsorshipCliff(
+                snapshot=snapshot,
+                code=row.code,
+                name=row.name,
+                last_month=last.first_day,
+                members=row.members,
+                paying_last=row.paying.get(last, 0),
+                after_1=after[1],
+                after_3=after[3],
+                after_6=after[6],
+            )
+        )
+    return cliffs
+
+
 @transaction.atomic
 def coverage_snapshot_take(*, actor: Any = "system", day: dt.date | None = None) -> CoverageSnapshot:
     """Count every member by regency, occupation and status as of now, filed under ``day``.
@@ -100,6 +164,8 @@ def coverage_snapshot_take(*, actor: Any = "system", day: dt.date | None = None)
         ),
         batch_size=INSERT_BATCH,
     )
+    GroupFunnel.objects.bulk_create(group_funnels(snapshot=snapshot), batch_size=INSERT_BATCH)
+    SponsorshipCliff.objects.bulk_create(sponsorship_cliffs(snapshot=snapshot), batch_size=INSERT_BATCH)
     snapshot.seconds = round(time.perf_counter() - started, 3)
     snapshot.save(update_fields=["seconds"])
     audit_record(

@@ -13,4 +13,5 @@ urlpatterns = [
     path("retensi/", views.retention_page, name="retention"),
     path("retensi.csv", views.retention_csv, name="retention_csv"),
     path("corong.csv", views.funnel_csv, name="funnel_csv"),
+    path("jurang-sponsor.csv", views.cliff_csv, name="cliff_csv"),
 ]

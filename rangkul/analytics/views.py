@@ -12,7 +12,7 @@ from rangkul.analytics.charts import heat_map, line_chart
 from rangkul.analytics.forms import CoverageFilterForm, RateFilterForm, RetentionFilterForm
 from rangkul.analytics.models import CoverageSnapshot
 from rangkul.analytics.rates import coverage_national, coverage_rate_series, coverage_rates
-from rangkul.analytics.retention import lapse_funnel, retention_cohorts
+from rangkul.analytics.retention import CLIFF_AFTER, lapse_funnel, retention_cohorts, sponsorship_cliffs
 from rangkul.analytics.selectors import (
     STATUSES,
     coverage_by_area,
@@ -182,6 +182,8 @@ def _retention_context(request: HttpRequest) -> dict[str, object]:
             cohorts=[(row, row.shares(MONTHS_SINCE)) for row in cohorts],
             funnel=funnel,
             funnel_total=total,
+            cliffs=sponsorship_cliffs(snapshot=snapshot),
+            cliff_after=CLIFF_AFTER,
         )
     return context
 
@@ -228,4 +230,39 @@ def funnel_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow([context["by"], "name", "registered", "paid_once", "paid_3", "paid_12"])
     for row in [*context["funnel"], context["funnel_total"]]:  # type: ignore[misc]
         writer.writerow([row.code, row.label, *row.steps])
+    return response
+
+
+@login_required
+@permission_required("accounts.view_analytics", raise_exception=True)
+@require_GET
+def cliff_csv(request: HttpRequest) -> HttpResponse:
+    snapshot = snapshot_latest()
+    if snapshot is None:
+        messages.error(request, _("No coverage snapshot has been taken yet."))
+        return redirect("analytics:retention")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="jurang-sponsor-{snapshot.day.isoformat()}.csv"'
+    writer = safe_csv_writer(response)
+    writer.writerow(
+        [
+            "sponsorship",
+            "name",
+            "last_month",
+            "members",
+            "paying_last_month",
+            *(f"paying_after_{k}" for k in CLIFF_AFTER),
+        ]
+    )
+    for row in sponsorship_cliffs(snapshot=snapshot):
+        writer.writerow(
+            [
+                row.code,
+                row.name,
+                row.last_month.strftime("%Y-%m"),
+                row.members,
+                row.paying_last,
+                *("" if n is None else n for n in row.after),
+            ]
+        )
     return response
