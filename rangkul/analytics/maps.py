@@ -123,7 +123,7 @@ def map_areas(rows: Sequence[AreaRate]) -> list[MapArea]:
 def province_map(*, areas: Sequence[MapArea], title: str, description: str, href: Callable[[str], str]) -> SafeString:
     """The SVG; each province a link (``href(code)``) named by its rate, filled with its class colour."""
     shapes = map_shapes()
-    parts = [
+    parts: list[str] = [
         format_html(
             '<svg class="chart map" viewBox="{}" width="100%" xmlns="http://www.w3.org/2000/svg" '
             'aria-labelledby="map-title map-desc" data-chart="map">'

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 
+import duckdb
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -199,3 +200,28 @@ def test_only_analysts_see_the_rate_page(population, client, partner_admin):
 def test_every_page_links_to_the_open_data(client, db):
     landing = client.get("/").content.decode()
     assert reverse("open_data:coverage") in landing and "Data terbuka: cakupan" in landing
+
+
+def test_the_parquet_download_holds_the_csv_rows_with_types(population, client, tmp_path):
+    coverage_snapshot_take(day=DAY)
+    for query in ({"level": "province"}, {"level": "regency", "parent": "33"}):
+        csv_rows = list(csv.reader(io.StringIO(client.get(reverse("open_data:coverage_csv"), query).content.decode())))
+        response = client.get(reverse("open_data:coverage_parquet"), query)
+        assert response.status_code == 200 and response["Content-Type"] == "application/vnd.apache.parquet"
+        assert response["Content-Disposition"].endswith('-2026-10-31.parquet"')
+        path = tmp_path / "open.parquet"
+        path.write_bytes(response.content)
+        with duckdb.connect() as con:
+            result = con.execute("SELECT * FROM read_parquet(?) ORDER BY code", [str(path)])
+            names = [column[0] for column in result.description]
+            rows = result.fetchall()
+        assert names == csv_rows[0]
+        as_text = [
+            ["" if v is None else (v.isoformat() if isinstance(v, dt.date) else str(v)) for v in r] for r in rows
+        ]
+        assert as_text == csv_rows[1:]
+    assert rows[-1] == ("33.74", "KOTA SEMARANG", 12, 120, 0.1, dt.date(2026, 10, 31), "test-2024-08")
+
+
+def _text(value: object) -> str:
+    return "" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value)
