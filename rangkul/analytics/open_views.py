@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
 from rangkul.analytics.parquet import OPEN_COVERAGE_COLUMNS, parquet_bytes
-from rangkul.analytics.rates import SMALL_CELL, OpenCoverage, open_coverage
+from rangkul.analytics.rates import OpenCoverage, open_coverage
+from rangkul.analytics.suppression import SMALL_CELL
 from rangkul.core.errors import ValidationFailed
 from rangkul.core.spreadsheets import safe_csv_writer, safe_row
 from rangkul.regions.selectors import region_names
