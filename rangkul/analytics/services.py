@@ -24,6 +24,7 @@ from rangkul.analytics.sql import (
     funnel_by_agent,
     funnel_by_sponsorship,
     funnel_groups,
+    paid_months,
     snapshot_session_tune,
     sponsorship_paying,
 )
@@ -126,8 +127,9 @@ def sponsorship_cliffs(*, snapshot: CoverageSnapshot) -> list[SponsorshipCliff]:
 def coverage_snapshot_take(*, actor: Any = "system", day: dt.date | None = None) -> CoverageSnapshot:
     """Count every member by regency, occupation and status as of now, filed under ``day``.
 
-    Taking a day's snapshot again replaces it. One GROUP BY over the members, then a
-    bulk insert of the groups; readers see the old snapshot or the whole new one.
+    Taking a day's snapshot again replaces it. One GROUP BY over the members, one pass over the
+    paid months (shared by the cohorts and the funnels), then bulk inserts; readers see the old
+    snapshot or the whole new one.
     """
     day = day or timezone.localdate()
     started = time.perf_counter()
@@ -147,25 +149,26 @@ def coverage_snapshot_take(*, actor: Any = "system", day: dt.date | None = None)
         batch_size=INSERT_BATCH,
     )
     CoverageAreaCount.objects.bulk_create(area_counts(snapshot=snapshot, rows=rows), batch_size=INSERT_BATCH)
-    RetentionCohort.objects.bulk_create(retention_cohorts(snapshot=snapshot), batch_size=INSERT_BATCH)
-    LapseFunnel.objects.bulk_create(
-        (
-            LapseFunnel(
-                snapshot=snapshot,
-                channel=group.channel,
-                partner=group.partner,
-                occupation_code=group.occupation,
-                registered=group.registered,
-                paid_once=group.paid_once,
-                paid_3=group.paid_3,
-                paid_12=group.paid_12,
-            )
-            for group in funnel_groups()
-        ),
-        batch_size=INSERT_BATCH,
-    )
-    GroupFunnel.objects.bulk_create(group_funnels(snapshot=snapshot), batch_size=INSERT_BATCH)
-    SponsorshipCliff.objects.bulk_create(sponsorship_cliffs(snapshot=snapshot), batch_size=INSERT_BATCH)
+    with paid_months():
+        RetentionCohort.objects.bulk_create(retention_cohorts(snapshot=snapshot), batch_size=INSERT_BATCH)
+        LapseFunnel.objects.bulk_create(
+            (
+                LapseFunnel(
+                    snapshot=snapshot,
+                    channel=group.channel,
+                    partner=group.partner,
+                    occupation_code=group.occupation,
+                    registered=group.registered,
+                    paid_once=group.paid_once,
+                    paid_3=group.paid_3,
+                    paid_12=group.paid_12,
+                )
+                for group in funnel_groups()
+            ),
+            batch_size=INSERT_BATCH,
+        )
+        GroupFunnel.objects.bulk_create(group_funnels(snapshot=snapshot), batch_size=INSERT_BATCH)
+        SponsorshipCliff.objects.bulk_create(sponsorship_cliffs(snapshot=snapshot), batch_size=INSERT_BATCH)
     snapshot.seconds = round(time.perf_counter() - started, 3)
     snapshot.save(update_fields=["seconds"])
     audit_record(

@@ -1,9 +1,11 @@
 """Set-based SQL for the coverage snapshot: each member's distinct paid months are counted once.
 
-The queries are plain SQL (sub-selects in FROM, LEFT JOIN, GROUP BY, CASE) that SQLite and
+``paid_months()`` counts them in two temporary tables; the readings below run inside it. The queries
+are plain SQL (sub-selects in FROM, LEFT JOIN, GROUP BY, CASE) that SQLite and
 PostgreSQL both run; the member side is compiled by the ORM, so the month of registration is
 truncated in Asia/Jakarta exactly as ``TruncMonth`` does it everywhere else. The only vendor
-statement is the session's sort memory on PostgreSQL, raised for the snapshot's transaction.
+statements are PostgreSQL's: the session's sort memory raised for the snapshot's transaction, and
+the temporary tables analysed so that the planner knows their size.
 
 Sponsorships and agents sit in a layer above analytics, so their rows are read here by table
 name (``SPONSORSHIP_TABLES``, ``AGENT_TABLE``); a test keeps the names equal to the models'.
@@ -12,6 +14,8 @@ name (``SPONSORSHIP_TABLES``, ``AGENT_TABLE``); a test keeps the names equal to 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from django.db import connection
@@ -91,10 +95,40 @@ def _paid_months() -> tuple[str, tuple[Any, ...]]:
     return _compiled(ContributionMonth.objects.order_by().values("worker_id", "period").distinct())
 
 
-def _months_per_member() -> tuple[str, tuple[Any, ...]]:
+PAID = "analytics_snapshot_paid"  # (worker_id, period): each paid month of each member, once
+MONTHS = "analytics_snapshot_months"  # (worker_id, months): how many distinct months each member paid
+
+
+@contextmanager
+def paid_months() -> Iterator[None]:
+    """The paid months counted once, in two temporary tables that the readings below share.
+
+    One pass over the contribution months (tens of millions of rows) instead of one per reading;
+    temporary tables belong to this connection alone and are dropped on the way out.
+    """
     paid, params = _paid_months()
-    sql = f"SELECT d.worker_id AS worker_id, COUNT(*) AS months FROM ({paid}) d GROUP BY d.worker_id"  # noqa: S608
-    return sql, params
+    with connection.cursor() as cursor:
+        for table in (PAID, MONTHS):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {PAID} AS {paid}", params)
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {MONTHS} AS "  # noqa: S608 (a constant table name)
+            f"SELECT worker_id, COUNT(*) AS months FROM {PAID} GROUP BY worker_id"
+        )
+        _analyze(cursor, PAID, MONTHS)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for table in (PAID, MONTHS):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _analyze(cursor: Any, *tables: str) -> None:
+    """Autovacuum never analyses temporary tables: without statistics PostgreSQL sorts where it should hash."""
+    if connection.vendor == "postgresql":
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
 
 
 _STEPS = (
@@ -119,12 +153,11 @@ def funnel_groups() -> list[FunnelGroup]:
     """Members by registration channel, registering partner and occupation, with how many paid at least
     one, three and twelve distinct contribution months: one grouped pass over the paid months."""
     members, member_params = _members()
-    per_member, paid_params = _months_per_member()
     rows = _fetch(
         f"SELECT m.m_channel, m.m_partner, m.m_occupation, {_STEPS} "  # noqa: S608 (compiled subqueries)
-        f"FROM ({members}) m LEFT JOIN ({per_member}) p ON p.worker_id = m.m_id "
+        f"FROM ({members}) m LEFT JOIN {MONTHS} p ON p.worker_id = m.m_id "
         "GROUP BY m.m_channel, m.m_partner, m.m_occupation",
-        member_params + paid_params,
+        member_params,
     )
     return [FunnelGroup(row[0], row[1] or "", row[2], *_steps(row[3:])) for row in rows]
 
@@ -141,11 +174,10 @@ def _as_date(value: Any) -> dt.date:
 def cohort_paying() -> list[tuple[dt.date, Period, int]]:
     """(month of registration, contribution month, members of that cohort who paid for that month)."""
     members, member_params = _members()
-    paid, paid_params = _paid_months()
     rows = _fetch(
-        f"SELECT m.m_cohort, d.period, COUNT(*) FROM ({paid}) d "  # noqa: S608 (compiled subqueries)
+        f"SELECT m.m_cohort, d.period, COUNT(*) FROM {PAID} d "  # noqa: S608 (compiled subqueries)
         f"JOIN ({members}) m ON m.m_id = d.worker_id GROUP BY m.m_cohort, d.period",
-        paid_params + member_params,
+        member_params,
     )
     return [(_as_date(cohort), Period.of(_as_date(period)), int(count)) for cohort, period, count in rows]
 
@@ -153,14 +185,13 @@ def cohort_paying() -> list[tuple[dt.date, Period, int]]:
 def funnel_by_sponsorship() -> list[FunnelByGroup]:
     """The funnel of each sponsorship's members (a member counts once per sponsorship)."""
     members, member_params = _members()
-    per_member, paid_params = _months_per_member()
     rows = _fetch(
         f"SELECT s.code, s.name, {_STEPS} "  # noqa: S608 (table names are constants)
         f"FROM (SELECT DISTINCT sponsorship_id, worker_id FROM {SPONSORSHIP_MEMBER_TABLE}) sm "
         f"JOIN {SPONSORSHIP_TABLE} s ON s.id = sm.sponsorship_id "
         f"JOIN ({members}) m ON m.m_id = sm.worker_id "
-        f"LEFT JOIN ({per_member}) p ON p.worker_id = m.m_id GROUP BY s.code, s.name",
-        member_params + paid_params,
+        f"LEFT JOIN {MONTHS} p ON p.worker_id = m.m_id GROUP BY s.code, s.name",
+        member_params,
     )
     return [FunnelByGroup(row[0], row[1], *_steps(row[2:])) for row in rows]
 
@@ -168,12 +199,11 @@ def funnel_by_sponsorship() -> list[FunnelByGroup]:
 def funnel_by_agent() -> list[FunnelByGroup]:
     """The funnel of the members each field agent registered."""
     members, member_params = _members()
-    per_member, paid_params = _months_per_member()
     rows = _fetch(
         f"SELECT a.code, a.code, {_STEPS} "  # noqa: S608 (table names are constants)
         f"FROM ({members}) m JOIN {AGENT_TABLE} a ON a.user_id = m.m_user "
-        f"LEFT JOIN ({per_member}) p ON p.worker_id = m.m_id GROUP BY a.code",
-        member_params + paid_params,
+        f"LEFT JOIN {MONTHS} p ON p.worker_id = m.m_id GROUP BY a.code",
+        member_params,
     )
     return [FunnelByGroup(row[0], row[1], *_steps(row[2:])) for row in rows]
 
@@ -181,7 +211,6 @@ def funnel_by_agent() -> list[FunnelByGroup]:
 def sponsorship_paying() -> list[SponsorshipPaying]:
     """Each sponsorship with its members and, per contribution month, how many of them paid for it."""
     members, member_params = _members()
-    paid, paid_params = _paid_months()
     sponsorships = {
         row[0]: SponsorshipPaying(row[1], row[2], _as_date(row[3]), int(row[4]), int(row[5]), {})
         for row in _fetch(
@@ -193,9 +222,9 @@ def sponsorship_paying() -> list[SponsorshipPaying]:
     }
     for sponsorship_id, period, count in _fetch(
         f"SELECT sm.sponsorship_id, d.period, COUNT(DISTINCT d.worker_id) "  # noqa: S608
-        f"FROM {SPONSORSHIP_MEMBER_TABLE} sm JOIN ({paid}) d ON d.worker_id = sm.worker_id "
+        f"FROM {SPONSORSHIP_MEMBER_TABLE} sm JOIN {PAID} d ON d.worker_id = sm.worker_id "
         f"JOIN ({members}) m ON m.m_id = sm.worker_id GROUP BY sm.sponsorship_id, d.period",
-        paid_params + member_params,
+        member_params,
     ):
         if sponsorship_id in sponsorships:
             sponsorships[sponsorship_id].paying[Period.of(_as_date(period))] = int(count)
