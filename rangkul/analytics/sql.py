@@ -110,7 +110,9 @@ def paid_months() -> Iterator[None]:
     with connection.cursor() as cursor:
         for table in (PAID, MONTHS):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        _follow_the_unique_index(cursor, on=True)
         cursor.execute(f"CREATE TEMPORARY TABLE {PAID} AS {paid}", params)
+        _follow_the_unique_index(cursor, on=False)
         cursor.execute(
             f"CREATE TEMPORARY TABLE {MONTHS} AS "  # noqa: S608 (a constant table name)
             f"SELECT worker_id, COUNT(*) AS months FROM {PAID} GROUP BY worker_id"
@@ -122,6 +124,19 @@ def paid_months() -> Iterator[None]:
         with connection.cursor() as cursor:
             for table in (PAID, MONTHS):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _follow_the_unique_index(cursor: Any, *, on: bool) -> None:
+    """Group the paid months in the order of their unique (worker, month, program) index, streaming.
+
+    Measured at 18.7 M paid months (``docs/benchmarks.md``): 11 s read in index order against 35–40 s
+    hashing 8 M (member, month) groups, which the planner prefers when the table's pages are not yet
+    marked all-visible. Local to the snapshot's transaction; reset right after the one statement.
+    """
+    if connection.vendor != "postgresql":
+        return
+    for setting in ("enable_hashagg", "enable_sort"):
+        cursor.execute(f"SET LOCAL {setting} = off" if on else f"RESET {setting}")
 
 
 def _analyze(cursor: Any, *tables: str) -> None:
