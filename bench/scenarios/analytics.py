@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import time
+
+from django.db import connection
 
 from bench.core import Context, Result, scenario
 from bench.scenarios.members import ensure_population
 from rangkul.analytics.rates import coverage_national, coverage_rate_series, coverage_rates, open_coverage
 from rangkul.analytics.retention import lapse_funnel, retention_cohorts
 from rangkul.analytics.services import coverage_snapshot_take
-from rangkul.contributions.models import MemberStatus
+from rangkul.contributions.models import ContributionMonth, MemberStatus
+from rangkul.contributions.retention import cohort_paying_by_month, lapse_funnel_groups
 from rangkul.regions.selectors import province_exists
 from rangkul.regions.workforce import default_workforce_file, workforce_release_load
 
@@ -23,9 +27,26 @@ def dashboard_rates(ctx: Context) -> list[Result]:
     header, *lines = default_workforce_file().read_text(encoding="utf-8").splitlines()
     kept = [line for line in lines if line.startswith("national,") or province_exists(line.split(",")[1])]
     workforce_release_load(actor="bench", text="\n".join([header, *kept]), version=f"bench-shipped-{len(kept)}")
+    if connection.vendor == "postgresql":
+        # Autovacuum is off in the bench so that nothing runs mid-measurement; in production it keeps the
+        # planner's statistics of these tables, so they are analysed once here, before any timing.
+        with connection.cursor() as cursor:
+            for table in ("registry_worker", "contributions_contributionmonth", "contributions_memberstatus"):
+                cursor.execute(f"ANALYZE {table}")
     started = time.perf_counter()
     snapshot = coverage_snapshot_take()
     snapshot_seconds = time.perf_counter() - started
+    # Same-run baseline for the snapshot: one plain pass over the paid months (the floor of any reading
+    # of them) and, unless too slow to wait for, the per-member queries the snapshot used before.
+    started = time.perf_counter()
+    paid_rows = ContributionMonth.objects.count()
+    floor_seconds = time.perf_counter() - started
+    old_seconds = None
+    if ctx.members <= 100_000 or os.environ.get("RANGKUL_BENCH_OLD_SNAPSHOT"):
+        started = time.perf_counter()
+        lapse_funnel_groups()
+        cohort_paying_by_month()
+        old_seconds = round(time.perf_counter() - started, 2)
     runs = 3 if ctx.tiny else 5
     ours, base = [], []
     for _ in range(runs):
@@ -42,6 +63,20 @@ def dashboard_rates(ctx: Context) -> list[Result]:
         base.append(time.perf_counter() - start)
     return [
         Result(
+            scenario="coverage snapshot (counts, cohorts, funnels)",
+            figure=snapshot_seconds,
+            unit="s",
+            baseline=floor_seconds,
+            baseline_label="one plain count of the paid months, s",
+            higher_is_better=False,
+            target="≤ 60 s at 1M members",
+            details={
+                "members": snapshot.members,
+                "paid_month_rows": paid_rows,
+                "previous_retention_queries_s": old_seconds,
+            },
+        ),
+        Result(
             scenario="coverage rates, retention and open data from the snapshot",
             figure=min(ours) * 1000,
             unit="ms",
@@ -55,5 +90,5 @@ def dashboard_rates(ctx: Context) -> list[Result]:
                 "snapshot_members": snapshot.members,
                 "snapshot_seconds": round(snapshot_seconds, 2),
             },
-        )
+        ),
     ]

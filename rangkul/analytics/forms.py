@@ -51,5 +51,7 @@ class RetentionFilterForm(forms.Form):
             ("channel", _("Registration channel")),
             ("partner", _("Partner")),
             ("occupation", _("Occupation")),
+            ("sponsorship", _("Sponsorship")),
+            ("agent", _("Field agent")),
         ],
     )

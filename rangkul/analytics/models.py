@@ -114,3 +114,60 @@ class LapseFunnel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}/{self.partner}/{self.occupation_code}: {self.registered}"
+
+
+class FunnelDimension(models.TextChoices):
+    SPONSORSHIP = "sponsorship", _("Sponsorship")
+    AGENT = "agent", _("Field agent")
+
+
+class GroupFunnel(models.Model):
+    """The lapse funnel of the members of one sponsorship, or of the members one field agent registered.
+
+    Sponsorships and agents are counted by code; a member of two sponsorships is counted in each.
+    """
+
+    snapshot = models.ForeignKey(CoverageSnapshot, on_delete=models.CASCADE, related_name="group_funnels")
+    dimension = models.CharField(_("grouped by"), max_length=12, choices=FunnelDimension.choices)
+    code = models.CharField(_("code"), max_length=40)
+    label = models.CharField(_("name"), max_length=200)
+    registered = models.PositiveBigIntegerField(_("registered"))
+    paid_once = models.PositiveBigIntegerField(_("paid once"))
+    paid_3 = models.PositiveBigIntegerField(_("paid 3 months"))
+    paid_12 = models.PositiveBigIntegerField(_("paid 12 months"))
+
+    class Meta:
+        verbose_name = _("lapse funnel by sponsorship or agent")
+        verbose_name_plural = _("lapse funnels by sponsorship or agent")
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "dimension", "code"], name="analytics_group_funnel_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.code}: {self.registered}"
+
+
+class SponsorshipCliff(models.Model):
+    """What happens after a sponsorship's last month: how many of its members still pay 1, 3 and 6 months on.
+
+    ``after_k`` is null while month last + k is after the snapshot's month (not reached yet).
+    """
+
+    snapshot = models.ForeignKey(CoverageSnapshot, on_delete=models.CASCADE, related_name="sponsorship_cliffs")
+    code = models.CharField(_("sponsorship"), max_length=40)
+    name = models.CharField(_("name"), max_length=200)
+    last_month = models.DateField(_("last sponsored month"))
+    members = models.PositiveBigIntegerField(_("members"))
+    paying_last = models.PositiveBigIntegerField(_("paying in the last sponsored month"))
+    after_1 = models.PositiveBigIntegerField(_("paying 1 month after"), null=True)
+    after_3 = models.PositiveBigIntegerField(_("paying 3 months after"), null=True)
+    after_6 = models.PositiveBigIntegerField(_("paying 6 months after"), null=True)
+
+    class Meta:
+        ordering = ["last_month", "code"]
+        verbose_name = _("sponsorship lapse cliff")
+        verbose_name_plural = _("sponsorship lapse cliffs")
+        constraints = [models.UniqueConstraint(fields=["snapshot", "code"], name="analytics_cliff_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.last_month:%Y-%m}: {self.members}"

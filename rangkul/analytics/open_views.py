@@ -10,7 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 
-from rangkul.analytics.rates import SMALL_CELL, OpenCoverage, open_coverage
+from rangkul.analytics.parquet import OPEN_COVERAGE_COLUMNS, parquet_bytes
+from rangkul.analytics.rates import OpenCoverage, open_coverage
+from rangkul.analytics.suppression import SMALL_CELL
 from rangkul.core.errors import ValidationFailed
 from rangkul.core.spreadsheets import safe_csv_writer, safe_row
 from rangkul.regions.selectors import region_names
@@ -91,4 +93,16 @@ def open_data_xlsx(request: HttpRequest) -> HttpResponse:
     book.save(stream)
     response = HttpResponse(stream.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{_filename(data, level, parent, "xlsx")}"'
+    return response
+
+
+@require_GET
+def open_data_parquet(request: HttpRequest) -> HttpResponse:
+    data, error, level, parent = _read(request)
+    if data is None:
+        assert error is not None  # noqa: S101 (one or the other)
+        return _refused(error)
+    body = parquet_bytes(columns=OPEN_COVERAGE_COLUMNS, records=_records(data))
+    response = HttpResponse(body, content_type="application/vnd.apache.parquet")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(data, level, parent, "parquet")}"'
     return response

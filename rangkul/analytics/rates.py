@@ -18,12 +18,11 @@ from django.utils.translation import gettext as _
 from rangkul.analytics.models import CoverageAreaCount, CoverageSnapshot
 from rangkul.analytics.selectors import snapshot_latest
 from rangkul.analytics.services import NATIONAL
+from rangkul.analytics.suppression import SMALL_CELL, hidden_codes, nation_of, province_of
 from rangkul.core.errors import ValidationFailed
 from rangkul.regions.models import WorkforceDefinition, WorkforceFigure, WorkforceRelease
 from rangkul.regions.selectors import province_exists, region_names, workforce_figures, workforce_release_current
 
-# Fewer active members than this in an area is published as null (re-identification risk of small counts).
-SMALL_CELL = 10
 # The seed's headline: about 13 % of informal workers covered (2022).
 SEED_HEADLINE_PERCENT = Decimal("13")
 LEVELS = ("province", "regency")
@@ -36,6 +35,8 @@ class AreaRate:
     members: int
     members_active: int
     figure: WorkforceFigure | None
+    # Hidden to protect a small sibling (complementary suppression), though not small itself.
+    complement: bool = False
 
     @property
     def workforce_informal(self) -> int | None:
@@ -56,7 +57,7 @@ class AreaRate:
 
     @property
     def suppressed(self) -> bool:
-        return self.members_active < SMALL_CELL
+        return self.complement or self.members_active < SMALL_CELL
 
     def open_row(self, *, as_of: dt.date) -> dict[str, object]:
         """The open-data shape: small cells become null, and with them the rate they would reveal."""
@@ -188,7 +189,8 @@ class OpenCoverage:
 
 
 def open_coverage(*, level: str, parent: str = "") -> OpenCoverage:
-    """The public table: the latest snapshot against the current release; aggregates only.
+    """The public table: the latest snapshot against the current release; aggregates only, small cells
+    and their complements suppressed (``suppression``).
 
     Raises ``ValidationFailed`` for a level other than province/regency or an unknown parent province.
     """
@@ -205,4 +207,11 @@ def open_coverage(*, level: str, parent: str = "") -> OpenCoverage:
     snapshot = snapshot_latest()
     release = workforce_release_current()
     rows = coverage_rates(snapshot=snapshot, level=level, parent=parent, release=release) if snapshot else []
+    if level == "province":
+        hidden = hidden_codes(rows, parent_of=nation_of)
+    else:
+        provinces = coverage_rates(snapshot=snapshot, level="province", release=release) if snapshot else []
+        hidden = hidden_codes(rows, parent_of=province_of, hidden_parents=hidden_codes(provinces, parent_of=nation_of))
+    for row in rows:
+        row.complement = row.code in hidden and row.members_active >= SMALL_CELL
     return OpenCoverage(rows=rows, snapshot=snapshot, release=release)

@@ -10,9 +10,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rangkul.analytics.charts import heat_map, line_chart
 from rangkul.analytics.forms import CoverageFilterForm, RateFilterForm, RetentionFilterForm
+from rangkul.analytics.maps import legend, map_areas, province_map
 from rangkul.analytics.models import CoverageSnapshot
 from rangkul.analytics.rates import coverage_national, coverage_rate_series, coverage_rates
-from rangkul.analytics.retention import lapse_funnel, retention_cohorts
+from rangkul.analytics.retention import CLIFF_AFTER, lapse_funnel, retention_cohorts, sponsorship_cliffs
 from rangkul.analytics.selectors import (
     STATUSES,
     coverage_by_area,
@@ -159,7 +160,43 @@ def coverage_rate_page(request: HttpRequest) -> HttpResponse:
             ),
             national=coverage_national(snapshot=snapshot, release=release),
         )
+        if not province:
+            areas = map_areas(context["rows"])  # type: ignore[arg-type]
+            context.update(
+                map_areas=areas,
+                map_legend=legend(),
+                map_svg=province_map(
+                    areas=areas,
+                    title=_("Coverage rate by province"),
+                    description=_(
+                        "Map of Indonesia's provinces, each coloured by its coverage rate; the same numbers "
+                        "are in the table after the map. Choose a province to see its regencies."
+                    ),
+                    href=lambda code: f"?province={code}",
+                ),
+            )
     return render(request, "analytics/rates.html", context)
+
+
+@login_required
+@permission_required("accounts.view_analytics", raise_exception=True)
+@require_GET
+def coverage_map_csv(request: HttpRequest) -> HttpResponse:
+    snapshot = snapshot_latest()
+    if snapshot is None:
+        messages.error(request, _("No coverage snapshot has been taken yet."))
+        return redirect("analytics:rates")
+    release = workforce_release_current()
+    areas = map_areas(coverage_rates(snapshot=snapshot, level="province", release=release))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="peta-cakupan-{snapshot.day.isoformat()}.csv"'
+    writer = safe_csv_writer(response)
+    writer.writerow(["code", "codes", "name", "members_active", "workforce_informal", "coverage_rate", "colour"])
+    for area in areas:
+        rate = "" if area.rate_percent is None else f"{area.rate_percent / 100:.6f}"
+        workforce = "" if area.workforce_informal is None else area.workforce_informal
+        writer.writerow([area.code, " ".join(area.codes), area.name, area.members_active, workforce, rate, area.colour])
+    return response
 
 
 MONTHS_SINCE = 13  # registration month and the twelve after it
@@ -182,6 +219,8 @@ def _retention_context(request: HttpRequest) -> dict[str, object]:
             cohorts=[(row, row.shares(MONTHS_SINCE)) for row in cohorts],
             funnel=funnel,
             funnel_total=total,
+            cliffs=sponsorship_cliffs(snapshot=snapshot),
+            cliff_after=CLIFF_AFTER,
         )
     return context
 
@@ -228,4 +267,39 @@ def funnel_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow([context["by"], "name", "registered", "paid_once", "paid_3", "paid_12"])
     for row in [*context["funnel"], context["funnel_total"]]:  # type: ignore[misc]
         writer.writerow([row.code, row.label, *row.steps])
+    return response
+
+
+@login_required
+@permission_required("accounts.view_analytics", raise_exception=True)
+@require_GET
+def cliff_csv(request: HttpRequest) -> HttpResponse:
+    snapshot = snapshot_latest()
+    if snapshot is None:
+        messages.error(request, _("No coverage snapshot has been taken yet."))
+        return redirect("analytics:retention")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="jurang-sponsor-{snapshot.day.isoformat()}.csv"'
+    writer = safe_csv_writer(response)
+    writer.writerow(
+        [
+            "sponsorship",
+            "name",
+            "last_month",
+            "members",
+            "paying_last_month",
+            *(f"paying_after_{k}" for k in CLIFF_AFTER),
+        ]
+    )
+    for row in sponsorship_cliffs(snapshot=snapshot):
+        writer.writerow(
+            [
+                row.code,
+                row.name,
+                row.last_month.strftime("%Y-%m"),
+                row.members,
+                row.paying_last,
+                *("" if n is None else n for n in row.after),
+            ]
+        )
     return response

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 
+import duckdb
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -50,6 +51,15 @@ def population(regions):
         _member("94.01.01.1001", "active")
     _member("94.01.01.1001", None)
     workforce_release_load(actor="test", text=RELEASE, version="test-2024-08", title="Uji")
+
+
+@pytest.fixture
+def open_population(population):
+    """As ``population``, with 10 active members in Jakarta Pusat and 10 more in Kab. Semarang, so that the
+    open data publishes Jawa Tengah and both its regencies (Papua and Jakarta are hidden)."""
+    for _ in range(10):
+        _member("31.71.01.1001", "active")
+        _member("33.22.01.2001", "active")
 
 
 def test_the_snapshot_keeps_members_and_active_members_per_area(population):
@@ -101,7 +111,7 @@ def test_the_rate_over_time_takes_each_months_last_snapshot(population):
     assert [p.rate_percent for p in semarang] == [pytest.approx(14 / 120 * 100), pytest.approx(14 / 120 * 100)]
 
 
-def test_open_data_endpoint_is_public_and_suppresses_small_cells(population, client):
+def test_open_data_endpoint_is_public_and_suppresses_small_cells(open_population, client):
     coverage_snapshot_take(day=DAY)
     response = client.get("/api/v1/open/coverage", {"level": "province"})
     assert response.status_code == 200
@@ -109,18 +119,19 @@ def test_open_data_endpoint_is_public_and_suppresses_small_cells(population, cli
     assert rows["33"] == {
         "code": "33",
         "name": "JAWA TENGAH",
-        "members_active": 13,
+        "members_active": 23,
         "workforce_informal": 400,
-        "coverage_rate": 0.0325,
+        "coverage_rate": 0.0575,
         "as_of": "2026-10-31",
     }
     # Three active members in Papua: suppressed, and so is the rate; the workforce is not personal.
+    # Jakarta's ten are hidden with them: otherwise Papua's three would be the nation's total less the rest.
     assert rows["94"]["members_active"] is None and rows["94"]["coverage_rate"] is None
     assert rows["31"]["members_active"] is None and rows["31"]["workforce_informal"] is None
 
     regencies = client.get("/api/v1/open/coverage", {"level": "regency", "parent": "33"}).json()
     assert [(r["code"], r["members_active"], r["coverage_rate"]) for r in regencies] == [
-        ("33.22", None, None),
+        ("33.22", 11, None),
         ("33.74", 12, 0.1),
     ]
     all_regencies = client.get("/api/v1/open/coverage", {"level": "regency"}).json()
@@ -145,14 +156,14 @@ def test_open_data_before_any_snapshot_is_an_empty_list(population, client):
     assert "Belum ada angka cakupan" in client.get(reverse("open_data:coverage")).content.decode()
 
 
-def test_csv_and_xlsx_downloads_hold_the_same_rows(population, client):
+def test_csv_and_xlsx_downloads_hold_the_same_rows(open_population, client):
     coverage_snapshot_take(day=DAY)
     response = client.get(reverse("open_data:coverage_csv"), {"level": "regency", "parent": "33"})
     assert response["Content-Disposition"] == 'attachment; filename="cakupan-regency-33-2026-10-31.csv"'
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows == [
         ["code", "name", "members_active", "workforce_informal", "coverage_rate", "as_of", "workforce_release"],
-        ["33.22", "KAB. SEMARANG", "", "", "", "2026-10-31", "test-2024-08"],
+        ["33.22", "KAB. SEMARANG", "11", "", "", "2026-10-31", "test-2024-08"],
         ["33.74", "KOTA SEMARANG", "12", "120", "0.1", "2026-10-31", "test-2024-08"],
     ]
     xlsx = client.get(reverse("open_data:coverage_xlsx"))
@@ -160,15 +171,15 @@ def test_csv_and_xlsx_downloads_hold_the_same_rows(population, client):
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet is not None
     values = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert values[0][0] == "code" and ["33", "JAWA TENGAH", 13, 400, 0.0325, "2026-10-31", "test-2024-08"] in values
+    assert values[0][0] == "code" and ["33", "JAWA TENGAH", 23, 400, 0.0575, "2026-10-31", "test-2024-08"] in values
     assert ["94", "PAPUA", None, None, None, "2026-10-31", "test-2024-08"] in values
 
 
-def test_the_public_page_needs_no_login_and_shows_no_personal_data(population, client):
+def test_the_public_page_needs_no_login_and_shows_no_personal_data(open_population, client):
     coverage_snapshot_take(day=DAY)
     page = client.get(reverse("open_data:coverage")).content.decode()
     assert "Data terbuka" in page and "test-2024-08" in page
-    assert "JAWA TENGAH" in page and "3,25" in page
+    assert "JAWA TENGAH" in page and "5,75" in page
     assert "tidak ada angka terbitan" in page  # DKI Jakarta and Papua
     drill = client.get(reverse("open_data:coverage"), {"level": "regency", "parent": "33"}).content.decode()
     assert "KOTA SEMARANG" in drill and "10,00" in drill
@@ -199,3 +210,28 @@ def test_only_analysts_see_the_rate_page(population, client, partner_admin):
 def test_every_page_links_to_the_open_data(client, db):
     landing = client.get("/").content.decode()
     assert reverse("open_data:coverage") in landing and "Data terbuka: cakupan" in landing
+
+
+def test_the_parquet_download_holds_the_csv_rows_with_types(open_population, client, tmp_path):
+    coverage_snapshot_take(day=DAY)
+    for query in ({"level": "province"}, {"level": "regency", "parent": "33"}):
+        csv_rows = list(csv.reader(io.StringIO(client.get(reverse("open_data:coverage_csv"), query).content.decode())))
+        response = client.get(reverse("open_data:coverage_parquet"), query)
+        assert response.status_code == 200 and response["Content-Type"] == "application/vnd.apache.parquet"
+        assert response["Content-Disposition"].endswith('-2026-10-31.parquet"')
+        path = tmp_path / "open.parquet"
+        path.write_bytes(response.content)
+        with duckdb.connect() as con:
+            result = con.execute("SELECT * FROM read_parquet(?) ORDER BY code", [str(path)])
+            names = [column[0] for column in result.description]
+            rows = result.fetchall()
+        assert names == csv_rows[0]
+        as_text = [
+            ["" if v is None else (v.isoformat() if isinstance(v, dt.date) else str(v)) for v in r] for r in rows
+        ]
+        assert as_text == csv_rows[1:]
+    assert rows[-1] == ("33.74", "KOTA SEMARANG", 12, 120, 0.1, dt.date(2026, 10, 31), "test-2024-08")
+
+
+def _text(value: object) -> str:
+    return "" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value)
