@@ -39,7 +39,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from rangkul.core.bulk import atomic_unflushed, collector_relaxed, insert_rows
+from rangkul.core.bulk import atomic_unflushed, insert_rows
 from rangkul.core.spreadsheets import safe_csv_writer
 from rangkul.payments.channels import CallbackData, CallbackUnreadable, amount_parse, datetime_parse
 from rangkul.payments.models import (
@@ -360,7 +360,6 @@ def _flag_unsettled(file: SettlementFile) -> int:
     ).update(unsettled_flagged_at=timezone.now())
 
 
-@collector_relaxed()
 def settlement_reconcile(
     *,
     actor: Any,
