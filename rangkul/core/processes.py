@@ -6,16 +6,24 @@ stopped with an error. ``in_turn`` runs them one after the other in this process
 ``forked`` runs them at once, part 0 here and every other in a forked process with its
 own database connections (ADR 0019). ``collector_relaxed`` (in ``core.bulk``) tunes the
 garbage collector around such a run, also from the entry point.
+
+``read_ahead`` produces an iterator's next items in a thread while the caller works on the
+current one: for a file read and parsed in Python while the database does the caller's work.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
-from collections.abc import Callable
-from typing import Protocol
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol, TypeVar
 
 from django.db import connections
+from django.utils import timezone
+
+T = TypeVar("T")
 
 logger = logging.getLogger("rangkul")
 
@@ -66,3 +74,48 @@ def _child(work: Callable[[int], None], number: int, name: str) -> None:
         raise SystemExit(1) from None
     finally:
         connections.close_all()
+
+
+_END = object()
+
+
+def read_ahead(items: Iterable[T], *, depth: int = 2, name: str = "read-ahead") -> Iterator[T]:
+    """``items``, produced in a thread up to ``depth`` ahead of the caller.
+
+    The thread runs with the caller's current time zone and must touch no database. An error
+    raised while producing reaches the caller at the item where it happened; when the caller
+    stops early, the thread stops too.
+    """
+    tz = timezone.get_current_timezone()
+    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        timezone.activate(tz)
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_END)
+        except BaseException as exc:  # handed to the caller's thread and raised there
+            put(exc)
+
+    thread = threading.Thread(target=produce, name=name, daemon=True)
+    thread.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
