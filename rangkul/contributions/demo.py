@@ -42,7 +42,7 @@ from rangkul.core.bulk import insert_rows
 from rangkul.core.crypto import lookup_hash, seal
 from rangkul.core.periods import Period
 from rangkul.regions.models import Village
-from rangkul.registry.models import Occupation, Worker
+from rangkul.registry.models import Occupation, Worker, programs_for
 
 DATA = Path(__file__).parent / "data"
 BATCH = 5_000
@@ -199,7 +199,7 @@ def generate(*, members: int, months: int = 12, seed: int = 2026, today: dt.date
     # Histories repeat (same months, same payment days), so each distinct one is simulated once.
     status_cache: dict[tuple[dt.date, tuple[tuple[Period, dt.date], ...]], Any] = {}
     accounts = {code: account_get(code).pk for code in [clearing_account(POPULATION_CHANNEL)]}
-    for program in ("JKK", "JKM", "JHT"):
+    for program in programs_for(jht=True):
         accounts[contribution_account(program)] = account_get(contribution_account(program)).pk
     used: set[str] = set()
     summary = Summary()

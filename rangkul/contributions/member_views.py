@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rangkul.contributions.card_pdf import card_programs, card_qr_data, membership_card_pdf
+from rangkul.contributions.card_pdf import card_qr_data, membership_card_pdf
 from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, MemberStatusValue
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.quotes import contribution_quote
@@ -188,7 +188,7 @@ def my_card(request: HttpRequest) -> HttpResponse:
         ),
         "status": info,
         "status_label": dict(MemberStatusValue.choices).get(info.status, info.status),
-        "programs": card_programs(worker),
+        "programs": worker.programs,
     }
     return render(request, "contributions/my_card.html", context)
 

@@ -17,8 +17,9 @@ from rangkul.contributions.errors import IncomeBelowMinimum, ProgramNotAvailable
 from rangkul.contributions.rules import SECTORS, RuleBook, rulebook_for
 from rangkul.core.money import format_rupiah, round_idr
 from rangkul.core.periods import Period
+from rangkul.registry.models import programs_for
 
-PROGRAM_ORDER = ("JKK", "JKM", "JHT")
+PROGRAM_ORDER = tuple(programs_for(jht=True))
 
 
 @dataclass(frozen=True)

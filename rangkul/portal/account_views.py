@@ -22,7 +22,7 @@ from rangkul.accounts.otp import otp_issue, otp_verify
 from rangkul.core.crypto import mask_nik, mask_phone
 from rangkul.core.errors import ApplicationError, NotFound
 from rangkul.portal.forms import CodeForm, HeirForm, PhoneForm, ProfileForm
-from rangkul.portal.views import _programs, _with_errors
+from rangkul.portal.views import _with_errors
 from rangkul.regions.forms import REFRESH_FIELD
 from rangkul.registry.models import Heir, Relationship, Sex, Worker
 from rangkul.registry.selectors import heir_get, heir_list
@@ -47,7 +47,7 @@ NEW_PHONE_KEY = "portal_new_phone"
 @require_http_methods(["GET"])
 def account(request: HttpRequest) -> HttpResponse:
     worker: Worker = request.worker  # type: ignore[attr-defined]
-    context = {"worker": worker, "programs": _programs(worker), "heirs": heir_list(worker=worker)}
+    context = {"worker": worker, "programs": worker.programs, "heirs": heir_list(worker=worker)}
     return render(request, "portal/account.html", context)
 
 

@@ -33,7 +33,7 @@ from rangkul.portal import wizard as wz
 from rangkul.portal.forms import AddressForm, CodeForm, HeirForm, IdentityForm, PhoneForm, WorkForm
 from rangkul.regions.forms import REFRESH_FIELD
 from rangkul.regions.models import District, Village
-from rangkul.registry.models import Occupation, Relationship, Sex, Worker, WorkerStatus
+from rangkul.registry.models import Occupation, Relationship, Sex, Worker, WorkerStatus, programs_for
 from rangkul.registry.selectors import worker_find_by_nik, worker_find_by_phone
 from rangkul.registry.services import (
     HeirInput,
@@ -422,7 +422,7 @@ def _summary(wizard: wz.Wizard) -> dict[str, Any]:
         "village": village,
         "occupation": occupations.get(data.occupation_code, ""),
         "second_occupation": occupations.get(data.second_occupation_code, ""),
-        "programs": ["JKK", "JKM", *(["JHT"] if data.jht else [])],
+        "programs": programs_for(jht=data.jht),
         "branch": branch,
         "heirs": _heir_rows(wizard.state.get("heirs", [])),
         "price": _registration_price(data),
@@ -526,16 +526,12 @@ def register_done(request: HttpRequest) -> HttpResponse:
         prices = {"monthly": None, "options": []}
     context = {
         "worker": worker,
-        "programs": _programs(worker),
+        "programs": worker.programs,
         "signed_in": portal_worker(request) is not None,
         "monthly": prices["monthly"],
         "option": prices["options"][0] if prices["options"] else None,
     }
     return render(request, "portal/register/done.html", context)
-
-
-def _programs(worker: Worker) -> list[str]:
-    return ["JKK", "JKM", *(["JHT"] if worker.jht else [])]
 
 
 # --- Log-in by one-time code ---------------------------------------------------------------

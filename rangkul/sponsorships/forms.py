@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.core.errors import ApplicationError
+from rangkul.registry.models import programs_for
 from rangkul.sponsorships.models import PayerKind, Sponsorship
 from rangkul.sponsorships.services import SponsorshipInput
 
@@ -47,7 +48,7 @@ class SponsorshipForm(forms.Form):
             start_month=data["start_month"],
             months=data["months"],
             budget_idr=data["budget_idr"],
-            programs=["JKK", "JKM", "JHT"] if data["jht"] else ["JKK", "JKM"],
+            programs=programs_for(jht=data["jht"]),
             document_reference=data["document_reference"],
             cohort_region_code=data["cohort_region_code"],
             cohort_occupations=[o.strip() for o in data["cohort_occupations"].split(",") if o.strip()],
