@@ -27,6 +27,7 @@ from rangkul.contributions.errors import NoRulesForMonth
 from rangkul.contributions.models import RuleSet
 from rangkul.core.errors import Conflict, ValidationFailed
 from rangkul.core.periods import Period
+from rangkul.registry.eligibility import RegistrationRules
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 
@@ -391,6 +392,16 @@ def rulebook_for(period: Period) -> RuleBook:
             fields={"month": [_("No contribution rules cover this month.")]},
         )
     return rulebook_from_row(ruleset)
+
+
+def registration_rules_on(day: dt.date) -> RegistrationRules:
+    """Who may register on ``day``, from the rule version in force that month (the registry's source)."""
+    book = rulebook_for(Period.of(day))
+    return RegistrationRules(
+        min_age=book.registration_min_age,
+        max_age=book.registration_max_age,
+        lowest_income_idr=book.lowest_income_idr,
+    )
 
 
 def rules_for_memo() -> Callable[[Period], RuleBook]:
