@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record, audit_record_many
 from rangkul.core.bulk import insert_unless_conflict
 from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -293,7 +294,7 @@ def _callback_act(
             event=event,
         )
     payment, created = payment_record(
-        actor=f"channel {channel.code}", channel=channel, data=parsed, source=PaymentSource.CALLBACK
+        actor=Actor.system(f"channel {channel.code}"), channel=channel, data=parsed, source=PaymentSource.CALLBACK
     )
     if created:
         outcome = CallbackOutcome.EXCEPTION if payment.status == PaymentStatus.EXCEPTION else CallbackOutcome.RECORDED
@@ -472,7 +473,12 @@ def receipt_issue(*, payment_id: int) -> Receipt | None:
     receipt = Receipt.objects.create(
         number=_receipt_number_next(timezone.localdate(now).year), payment=payment, issued_at=now
     )
-    audit_record(actor="system", action="payments.receipt_issued", subject=receipt, after={"number": receipt.number})
+    audit_record(
+        actor=Actor.system("system"),
+        action="payments.receipt_issued",
+        subject=receipt,
+        after={"number": receipt.number},
+    )
     return receipt
 
 

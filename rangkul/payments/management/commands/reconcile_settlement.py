@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rangkul.audit.actors import Actor
 from rangkul.core.bulk import collector_relaxed
 from rangkul.payments.models import Channel
 from rangkul.payments.settlement import settlement_reconcile, settlement_report_csv
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         day = dt.date.fromisoformat(options["date"]) if options.get("date") else None
         with collector_relaxed():  # a long bulk run (ADR 0020)
             file, summary = settlement_reconcile(
-                actor="reconcile_settlement", channel=channel, path=path, settlement_date=day
+                actor=Actor.system("reconcile_settlement"), channel=channel, path=path, settlement_date=day
             )
         report = Path(options.get("report") or f"{path}.report.csv")
         report.write_text(settlement_report_csv(file), encoding="utf-8")
