@@ -20,6 +20,7 @@ from ninja.responses import Status
 from pydantic import ConfigDict
 
 from rangkul.accounts.api_auth import KEY_OR_SESSION
+from rangkul.audit.actors import Actor
 from rangkul.core.api_errors import ErrorOut
 from rangkul.core.crypto import mask_phone
 from rangkul.core.errors import NotFound, PermissionDenied
@@ -192,7 +193,7 @@ def register_worker(request: HttpRequest, data: WorkerIn) -> Status[dict[str, An
     key = _api_key(request)
     user = request.user
     if key is not None:
-        actor: Any = key.user if key.user_id else f"api_key:{key.prefix}"
+        actor: Any = key.user if key.user_id else Actor.for_api_key(key.prefix)
         organisation = key.organisation_code
         branch = None
     else:
