@@ -7,6 +7,7 @@ from typing import Any
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rangkul.audit.actors import Actor
 from rangkul.core.bulk import collector_relaxed
 from rangkul.core.errors import ApplicationError
 from rangkul.core.processes import forked
@@ -43,7 +44,7 @@ class Command(BaseCommand):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        actor = "command:import_workers"
+        actor = Actor.system("command:import_workers")
         try:
             organisation = organisation_get(code=options["partner"]) if options["partner"] else None
             with path.open("rb") as handle:
