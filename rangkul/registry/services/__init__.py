@@ -23,6 +23,7 @@ from rangkul.registry.services.duplicates import (
     duplicates_queue_among,
 )
 from rangkul.registry.services.heirs import heir_add, heir_remove, heir_update
+from rangkul.registry.services.keys import niks_reseal
 from rangkul.registry.services.registration import OCCUPATIONS_FILE, occupations_load, worker_register
 from rangkul.registry.services.updates import (
     UPDATABLE_FIELDS,
@@ -64,6 +65,7 @@ __all__ = [
     "heir_add",
     "heir_remove",
     "heir_update",
+    "niks_reseal",
     "occupations_load",
     "registration_problems",
     "worker_change_phone",
