@@ -76,6 +76,16 @@ def member_credit_idr(*, worker_id: int) -> int:
     return -account_balance(code="member_credit", worker_id=worker_id)
 
 
+def workers_paid_from(*, period: Period, after_worker_id: int = 0, limit: int = 1000) -> list[int]:
+    """Ids of members with a paid month from ``period`` on, in id order after ``after_worker_id`` (pages)."""
+    return list(
+        ContributionMonth.objects.filter(period__gte=period.first_day, worker_id__gt=after_worker_id)
+        .order_by("worker_id")
+        .values_list("worker_id", flat=True)
+        .distinct()[:limit]
+    )
+
+
 def paid_months(*, worker_id: int) -> dict[Period, dt.date]:
     """Each paid month and the day it was (first) paid."""
     rows = (
