@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.core.errors import ApplicationError
+from rangkul.core.forms import add_service_error
 from rangkul.registry.models import programs_for
 from rangkul.sponsorships.models import PayerKind, Sponsorship
 from rangkul.sponsorships.services import SponsorshipInput
@@ -90,12 +91,5 @@ class BillForm(forms.Form):
 
 
 def add_service_errors(form: forms.Form, error: ApplicationError) -> None:
-    """Show a service's field errors on the form's fields (the rest above the form)."""
-    placed = False
-    for name, messages in (error.fields or {}).items():
-        if name in form.fields:
-            for message in messages:
-                form.add_error(name, message)
-            placed = True
-    if not placed:
-        form.add_error(None, str(error.message))
+    """Show a service's field errors on the form's fields (the rest above the form): ``core.forms``' one way."""
+    add_service_error(form, error)
