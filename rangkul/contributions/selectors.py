@@ -86,6 +86,20 @@ def workers_paid_from(*, period: Period, after_worker_id: int = 0, limit: int = 
     )
 
 
+def bill_open_for_worker(*, worker_id: int) -> Bill | None:
+    """The member's open, unexpired bill with its lines, if any."""
+    return (
+        Bill.objects.filter(worker_id=worker_id, status=BillStatus.OPEN, expires_at__gt=timezone.now())
+        .prefetch_related("lines")
+        .first()
+    )
+
+
+def contribution_months_all(*, worker_id: int) -> QuerySet[ContributionMonth]:
+    """Every paid program-month of a member."""
+    return ContributionMonth.objects.filter(worker_id=worker_id)
+
+
 def paid_months(*, worker_id: int) -> dict[Period, dt.date]:
     """Each paid month and the day it was (first) paid."""
     rows = (

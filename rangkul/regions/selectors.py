@@ -50,6 +50,10 @@ def village_get(code: str) -> Village | None:
     return Village.objects.select_related("district__regency__province").filter(code=code.strip()).first()
 
 
+def district_exists(code: str) -> bool:
+    return District.objects.filter(code=code).exists()
+
+
 def province_exists(code: str) -> bool:
     return Province.objects.filter(code=code).exists()
 
