@@ -37,6 +37,7 @@ from rangkul.payments.channels import (
     callback_authentic,
     callback_parse,
 )
+from rangkul.payments.errors import PaymentErrorCode
 from rangkul.payments.gateways import StatusUnavailable, status_check_for
 from rangkul.payments.models import (
     CallbackEvent,
@@ -191,7 +192,7 @@ def callback_receive(
     try:
         parsed = callback_parse(channel, data)
     except CallbackUnreadable as exc:
-        if exc.code == "unsupported_currency":
+        if exc.code == PaymentErrorCode.UNSUPPORTED_CURRENCY:
             message = _("Only payments in rupiah (IDR) are accepted.")
             fields = {exc.field: [message]}
             return refuse(422, CallbackOutcome.MALFORMED, exc.code, message, fields)
