@@ -28,6 +28,7 @@ from rangkul.core.periods import Period
 from rangkul.messaging.services import sms_queue
 from rangkul.payments.collected import payment_record_collected
 from rangkul.payments.services import channel_get
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.models import Channel as RegistrationChannel
 from rangkul.registry.selectors import worker_find_by_nik
 from rangkul.registry.services import RegistrationInput, worker_register
@@ -180,14 +181,18 @@ def _register(*, agent: Agent, op_id: str, data: Mapping[str, Any]) -> dict[str,
             organisation_code=agent.organisation.code,
         )
     except Conflict as exc:
-        if exc.code != "nik_registered":
+        if exc.code != RegistryErrorCode.NIK_REGISTERED:
             raise
         existing = worker_find_by_nik(nik=registration.nik)
         result: dict[str, Any] = {"id": op_id, "status": DUPLICATE}
         if existing is not None and existing.registered_by_id == agent.user_id:
             result["membership_number"] = existing.membership_number
         else:
-            result["errors"] = {"code": "nik_registered", "message": str(exc.message), "fields": exc.fields}
+            result["errors"] = {
+                "code": RegistryErrorCode.NIK_REGISTERED.value,
+                "message": str(exc.message),
+                "fields": exc.fields,
+            }
         return result
     return {"id": op_id, "status": APPLIED, "membership_number": worker.membership_number}
 

@@ -32,6 +32,7 @@ from rangkul.portal import wizard as wz
 from rangkul.portal.forms import AddressForm, CodeForm, HeirForm, IdentityForm, PhoneForm, WorkForm
 from rangkul.regions.forms import REFRESH_FIELD
 from rangkul.regions.selectors import district_exists, village_get
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.models import Relationship, Sex, programs_for
 from rangkul.registry.selectors import (
     branch_office_find,
@@ -497,7 +498,7 @@ def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
             )
         except ApplicationError as error:
             fields = error.fields
-            if error.code == "nik_registered":
+            if error.code == RegistryErrorCode.NIK_REGISTERED:
                 if _nik_probe_limit_reached(wizard):
                     messages.error(request, _("For your safety, please verify your mobile number again."))
                     return redirect("portal:register_step", step="kontak")

@@ -19,6 +19,7 @@ from rangkul.core.errors import Conflict, ValidationFailed
 from rangkul.core.money import format_rupiah
 from rangkul.regions.models import Province, Regency, Village
 from rangkul.registry import eligibility, identity
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.models import (
     Occupation,
     Relationship,
@@ -387,7 +388,9 @@ def _clean(data: RegistrationInput, *, check_age: bool = True, lookups: _Lookups
 
 def _nik_conflict() -> Conflict:
     # Says only that the NIK is taken: nothing about who holds it.
-    return Conflict(NIK_REGISTERED_MESSAGE, code="nik_registered", fields={"nik": [NIK_REGISTERED_MESSAGE]})
+    return Conflict(
+        NIK_REGISTERED_MESSAGE, code=RegistryErrorCode.NIK_REGISTERED, fields={"nik": [NIK_REGISTERED_MESSAGE]}
+    )
 
 
 def _identity_not_verified() -> ValidationFailed:
