@@ -17,7 +17,7 @@ import logging
 import multiprocessing
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from typing import Any, Protocol, TypeVar
 
 from django.db import connections
@@ -79,7 +79,7 @@ def _child(work: Callable[[int], None], number: int, name: str) -> None:
 _END = object()
 
 
-def read_ahead(items: Iterable[T], *, depth: int = 2, name: str = "read-ahead") -> Iterator[T]:
+def read_ahead(items: Iterable[T], *, depth: int = 2, name: str = "read-ahead") -> Generator[T, None, None]:
     """``items``, produced in a thread up to ``depth`` ahead of the caller.
 
     The thread runs with the caller's current time zone and must touch no database. An error
