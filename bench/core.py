@@ -6,9 +6,7 @@ import datetime as dt
 import json
 import platform
 import statistics
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,16 +63,6 @@ def scenario(name: str) -> Callable[[Scenario], Scenario]:
         return func
 
     return register
-
-
-@contextmanager
-def stopwatch() -> Iterator[list[float]]:
-    box: list[float] = []
-    start = time.perf_counter()
-    try:
-        yield box
-    finally:
-        box.append(time.perf_counter() - start)
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -385,12 +385,9 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Registration rules that are policy, not regulation (DOMAIN.md: keep configurable).
-REGISTRATION_MAX_AGE = env_int("RANGKUL_REGISTRATION_MAX_AGE", 65)
 # Asked before a member's personal data is erased (registry.services.erasure): dotted paths to
 # callables that take the worker and answer why not ("" when nothing stands in the way).
 REGISTRY_ERASURE_BLOCKERS = ["config.erasure.open_claims"]
-REGISTRATION_MIN_AGE = env_int("RANGKUL_REGISTRATION_MIN_AGE", 0)
 # Civil-registry (Dukcapil) identity verification: a dotted path to the adapter. The development
 # adapter accepts every structurally valid NIK; production plugs in the agency's Dukcapil link.
 DUKCAPIL_BACKEND = (

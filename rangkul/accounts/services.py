@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rangkul.accounts.models import ApiKey, User
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import ValidationFailed
 
@@ -85,7 +86,7 @@ def api_key_authenticate(raw: str) -> ApiKey | None:
 
 
 @transaction.atomic
-def api_key_revoke(*, actor: User | None, key: ApiKey) -> None:
+def api_key_revoke(*, actor: User | Actor | None, key: ApiKey) -> None:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])

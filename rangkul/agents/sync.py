@@ -28,6 +28,7 @@ from rangkul.core.periods import Period
 from rangkul.messaging.services import sms_queue
 from rangkul.payments.collected import payment_record_collected
 from rangkul.payments.services import channel_get
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.models import Channel as RegistrationChannel
 from rangkul.registry.selectors import worker_find_by_nik
 from rangkul.registry.services import RegistrationInput, worker_register
@@ -235,7 +236,7 @@ def _register(*, agent: Agent, op_id: str, data: Mapping[str, Any]) -> dict[str,
             organisation_code=agent.organisation.code,
         )
     except Conflict as exc:
-        if exc.code != "nik_registered":
+        if exc.code != RegistryErrorCode.NIK_REGISTERED:
             raise
         return _duplicate(agent, op_id, registration.nik, exc)
     return {"id": op_id, "status": APPLIED, "membership_number": worker.membership_number}
@@ -248,7 +249,11 @@ def _duplicate(agent: Agent, op_id: str, nik: str, exc: Conflict) -> dict[str, A
     if existing is not None and existing.registered_by_id == agent.user_id:
         result["membership_number"] = existing.membership_number
     else:
-        result["errors"] = {"code": "nik_registered", "message": str(exc.message), "fields": exc.fields}
+        result["errors"] = {
+            "code": RegistryErrorCode.NIK_REGISTERED.value,
+            "message": str(exc.message),
+            "fields": exc.fields,
+        }
     return result
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor, ActorKind
 from rangkul.audit.models import AuditEvent
 from rangkul.core import context
 from rangkul.core.bulk import insert_many, insert_rows
@@ -50,7 +51,7 @@ def mask_values(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Actor | Any,
     action: str,
     subject: models.Model | None = None,
     subject_type: str = "",
@@ -109,7 +110,7 @@ _ROW_COLUMNS = (
 
 
 def audit_record_subjects(
-    *, actor: Any, action: str, subject_type: str, subjects: Iterable[tuple[Any, str, Mapping[str, Any]]]
+    *, actor: Actor | Any, action: str, subject_type: str, subjects: Iterable[tuple[Any, str, Mapping[str, Any]]]
 ) -> int:
     """One audit row per ``(subject id, subject label, after)``: one actor, one action, one kind of subject.
 
@@ -146,7 +147,7 @@ def audit_record_subjects(
 def _event_new(
     ctx: context.RequestContext,
     *,
-    actor: Any,
+    actor: Actor | Any,
     action: str,
     subject: models.Model | None = None,
     subject_type: str = "",
@@ -177,10 +178,14 @@ def _event_new(
     )
 
 
-def _actor_fields(actor: Any) -> tuple[Any, str]:
-    """The signed-in user who acted (or None) and the label stored with the row."""
-    real_actor = actor if getattr(actor, "is_authenticated", False) else None
-    return real_actor, (str(real_actor) if real_actor else (actor if isinstance(actor, str) else "system"))[:150]
+def _actor_fields(actor: Actor | Any) -> tuple[Any, str]:
+    """The signed-in user who acted (or None) and the label stored with the row.
+
+    ``actor`` is an ``Actor``; a user, a label or None (the forms before actors were typed) is read
+    as ``Actor.of`` reads it, to the same row.
+    """
+    typed = Actor.of(actor)
+    return (typed.user if typed.kind == ActorKind.USER else None), typed.label[:150]
 
 
 def _safe_label(subject: models.Model) -> str:

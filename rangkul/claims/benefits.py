@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from rangkul.claims.rules import ClaimRules, ClaimTables
 from rangkul.core.errors import ValidationFailed
-from rangkul.core.money import round_idr
+from rangkul.core.money import apply_rate, round_idr
 from rangkul.core.periods import Period
 
 
@@ -77,7 +77,7 @@ class Child:
 
 
 def _multiple(income_idr: int, multiple: object) -> int:
-    return round_idr(Decimal(income_idr) * Decimal(str(multiple)))
+    return apply_rate(income_idr, Decimal(str(multiple)))
 
 
 def jkm_death_lines(rules: ClaimRules, *, funeral_only: bool = False) -> list[BenefitLine]:
@@ -137,7 +137,7 @@ def stmb_lines(rules: ClaimRules, *, declared_income_idr: int, months: int) -> l
     lines = [
         BenefitLine(
             "stmb_full",
-            round_idr(Decimal(declared_income_idr) * Decimal(str(v["first_percent"])) / 100 * first_months),
+            apply_rate(declared_income_idr, Decimal(str(v["first_percent"])) / 100 * first_months),
             spec.citation,
             detail=f"{first_months} × {v['first_percent']}%",
         )
@@ -146,7 +146,7 @@ def stmb_lines(rules: ClaimRules, *, declared_income_idr: int, months: int) -> l
         lines.append(
             BenefitLine(
                 "stmb_reduced",
-                round_idr(Decimal(declared_income_idr) * Decimal(str(v["after_percent"])) / 100 * later_months),
+                apply_rate(declared_income_idr, Decimal(str(v["after_percent"])) / 100 * later_months),
                 spec.citation,
                 detail=f"{later_months} × {v['after_percent']}%",
             )
@@ -174,7 +174,7 @@ def disability_lines(rules: ClaimRules, *, declared_income_idr: int, disability:
     return [
         BenefitLine(
             "partial_disability",
-            round_idr(Decimal(total) * percent / 100),
+            apply_rate(total, percent / 100),
             rules.tables.disability_citation,
             detail=f"{disability} {percent}%",
         )
@@ -354,7 +354,7 @@ def jht_projection(rules: ClaimRules, *, declared_income_idr: int, years: int, f
             _("The declared income is below the lowest level."),
             fields={"declared_income_idr": [_("Below the lowest income level.")]},
         )
-    monthly = round_idr(Decimal(level[0]) * program.rate)
+    monthly = apply_rate(level[0], program.rate)
     start = Period(first_year, 1)
     return {start + i: monthly for i in range(12 * years)}
 

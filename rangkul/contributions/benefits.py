@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from rangkul.contributions.quotes import Quote
 from rangkul.contributions.rules import BenefitSpec, RuleBook
-from rangkul.core.money import format_rupiah, round_idr
+from rangkul.core.money import apply_rate, format_rupiah
 
 
 def program_title(code: str) -> str:
@@ -29,7 +29,7 @@ class BenefitText:
 
 
 def _multiple(spec: BenefitSpec, income_idr: int) -> int:
-    return round_idr(Decimal(income_idr) * Decimal(str(spec.values["income_multiple"])))
+    return apply_rate(income_idr, Decimal(str(spec.values["income_multiple"])))
 
 
 def _describe(spec: BenefitSpec, *, income_idr: int, quote: Quote | None) -> str | None:
@@ -37,7 +37,7 @@ def _describe(spec: BenefitSpec, *, income_idr: int, quote: Quote | None) -> str
     if spec.code == "medical_care":
         return _("Medical care for a work accident as your condition needs, with no cost ceiling.")
     if spec.code == "temporary_disability":
-        first = round_idr(Decimal(income_idr) * Decimal(v["first_percent"]) / 100)
+        first = apply_rate(income_idr, Decimal(v["first_percent"]) / 100)
         return _(
             "While you cannot work: %(first_percent)s%% of your declared income (%(first_amount)s a month) "
             "for the first %(first_months)s months, then %(after_percent)s%% until you recover."

@@ -21,10 +21,6 @@ def card_qr_data(worker: Worker) -> str:
     return f"KPJ:{worker.membership_number}"
 
 
-def card_programs(worker: Worker) -> list[str]:
-    return ["JKK", "JKM", *(["JHT"] if worker.jht else [])]
-
-
 def membership_card_pdf(worker: Worker) -> bytes:
     width, height = pdf.CARD_SIZE
     margin = 3 * pdf.mm
@@ -51,7 +47,7 @@ def membership_card_pdf(worker: Worker) -> bytes:
             canvas,
             width - margin,
             height - 5.6 * pdf.mm,
-            " + ".join(card_programs(worker)),
+            " + ".join(worker.programs),
             font=pdf.FONT_BOLD,
             size=8,
             align="right",

@@ -17,13 +17,13 @@ import csv
 import datetime as dt
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from stdnum import luhn
 
@@ -38,10 +38,11 @@ from rangkul.contributions.models import (
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.rules import rules_for_memo
 from rangkul.contributions.schedule import member_status_and_review
+from rangkul.core.bulk import insert_rows
 from rangkul.core.crypto import lookup_hash, seal
 from rangkul.core.periods import Period
 from rangkul.regions.models import Village
-from rangkul.registry.models import Occupation, Worker
+from rangkul.registry.models import Occupation, Worker, programs_for
 
 DATA = Path(__file__).parent / "data"
 BATCH = 5_000
@@ -183,22 +184,6 @@ def _paid_periods(rng: random.Random, behaviour: str, months: list[Period]) -> l
     return [months[:3]]
 
 
-def _copy(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    rows = list(rows)
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # psycopg 3 cursor
-            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    placeholders = ", ".join(["%s"] * len(columns))
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)  # noqa: S608
-
-
 def generate(*, members: int, months: int = 12, seed: int = 2026, today: dt.date | None = None) -> Summary:
     """Add ``members`` synthetic members with up to ``months`` months of history."""
     rng = random.Random(seed)  # noqa: S311 — demo data, reproducible on purpose
@@ -214,7 +199,7 @@ def generate(*, members: int, months: int = 12, seed: int = 2026, today: dt.date
     # Histories repeat (same months, same payment days), so each distinct one is simulated once.
     status_cache: dict[tuple[dt.date, tuple[tuple[Period, dt.date], ...]], Any] = {}
     accounts = {code: account_get(code).pk for code in [clearing_account(POPULATION_CHANNEL)]}
-    for program in ("JKK", "JKM", "JHT"):
+    for program in programs_for(jht=True):
         accounts[contribution_account(program)] = account_get(contribution_account(program)).pk
     used: set[str] = set()
     summary = Summary()
@@ -349,18 +334,18 @@ def generate(*, members: int, months: int = 12, seed: int = 2026, today: dt.date
                         next_review_on=review_on,
                     )
                 )
-            _copy(
-                ContributionMonth._meta.db_table,
+            insert_rows(
+                ContributionMonth,
                 ["worker_id", "period", "program", "amount_idr", "discount_idr", "paid_at", "covered_from", "entry_id"],
                 month_rows,
             )
-            _copy(
-                JournalLine._meta.db_table,
+            insert_rows(
+                JournalLine,
                 ["entry_id", "account_id", "worker_id", "period", "program", "debit_idr", "credit_idr"],
                 line_rows,
             )
             MemberStatus.objects.bulk_create(statuses, batch_size=BATCH)
-            _copy(MemberStatusChange._meta.db_table, ["worker_id", "status", "since", "recorded_at"], changes)
+            insert_rows(MemberStatusChange, ["worker_id", "status", "since", "recorded_at"], changes)
         summary.members += count
         summary.paid_months += len(month_rows)
         summary.entries += len(entries)

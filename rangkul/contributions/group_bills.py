@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from rangkul.audit.services import audit_record
 from rangkul.contributions.errors import InvalidMonths, NothingPayable
 from rangkul.contributions.ledger import Line, clearing_account, contribution_account, journal_post
-from rangkul.contributions.models import Bill, BillLine, BillStatus, ContributionMonth, JournalEntry, RuleSet
+from rangkul.contributions.models import Bill, BillLine, BillStatus, ContributionMonth, JournalEntry
 from rangkul.contributions.quotes import Quote
 from rangkul.contributions.schedule import payable_periods
 from rangkul.contributions.selectors import paid_months, rules_for_memo
@@ -34,8 +34,8 @@ from rangkul.contributions.services.allocation import (
 )
 from rangkul.contributions.services.billing import (
     _bill_create,
+    _bill_lines_write,
     _ensure_billable,
-    _lock_versions,
     _price,
     _registered_on,
     _rules_for_preloaded,
@@ -74,22 +74,7 @@ def _bill_with_lines(
         expires_at=timezone.now() + payment_code_ttl(),
         sponsor_kind=sponsor_kind or "",
     )
-    versions = {q.rule_version for _w, q in priced}
-    rulesets = {r.version: r for r in RuleSet.objects.filter(version__in=versions)}
-    BillLine.objects.bulk_create(
-        BillLine(
-            bill=bill,
-            worker=worker,
-            period=q.period,  # type: ignore[misc]  # PeriodField takes a Period
-            program=line.program,
-            amount_idr=line.amount_idr,
-            discount_idr=line.discount_idr,
-            ruleset=rulesets[q.rule_version],
-        )
-        for worker, q in priced
-        for line in q.lines
-    )
-    _lock_versions(versions)
+    _bill_lines_write(bill, priced)
     audit_record(
         actor=actor,
         action="contributions.group_bill_issued",

@@ -14,12 +14,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
-from rangkul.contributions.card_pdf import card_programs, card_qr_data, membership_card_pdf
-from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, MemberStatusValue
+from rangkul.contributions.card_pdf import card_qr_data, membership_card_pdf
+from rangkul.contributions.models import Bill, MemberStatusValue
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.schedule import due_date, payable_periods
 from rangkul.contributions.selectors import (
+    bill_latest_for_worker,
+    bill_open_for_worker,
+    contribution_months_all,
     member_credit_idr,
     paid_months,
     pay_options_for_worker,
@@ -31,6 +34,7 @@ from rangkul.core.errors import ApplicationError
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
+from rangkul.registry.selectors import worker_for_card
 from rangkul.registry.sessions import worker_actor, worker_required
 
 MONTH_CHOICES = [(n, n) for n in range(1, 13)]
@@ -47,11 +51,7 @@ class PayForm(forms.Form):
 
 
 def _open_bill(worker: Worker) -> Bill | None:
-    return (
-        Bill.objects.filter(worker=worker, status=BillStatus.OPEN, expires_at__gt=timezone.now())
-        .prefetch_related("lines")
-        .first()
-    )
+    return bill_open_for_worker(worker_id=worker.pk)
 
 
 def _next_due(worker: Worker) -> dict[str, Any] | None:
@@ -81,7 +81,7 @@ def my_status(request: HttpRequest) -> HttpResponse:
     worker: Worker = request.worker  # type: ignore[attr-defined]
     today = timezone.localdate()
     info = worker_status(worker=worker, today=today)
-    paid = {(m.period, m.program): m for m in ContributionMonth.objects.filter(worker=worker)}
+    paid = {(m.period, m.program): m for m in contribution_months_all(worker_id=worker.pk)}
     current = Period.of(today)
     last = max([current, *(p for p, _program in paid)])
     first = max(Period.of(timezone.localdate(worker.registered_at)), current - 11)
@@ -188,9 +188,9 @@ def my_card(request: HttpRequest) -> HttpResponse:
         ),
         "status": info,
         "status_label": dict(MemberStatusValue.choices).get(info.status, info.status),
-        "programs": card_programs(worker),
+        "programs": worker.programs,
         # Kept with the card for use without signal: the code of the member's latest bill.
-        "last_bill": (last_bill := Bill.objects.filter(worker=worker).order_by("-created_at", "-id").first()),
+        "last_bill": (last_bill := bill_latest_for_worker(worker_id=worker.pk)),
         "last_payment_code": payment_code_format(last_bill.payment_code) if last_bill else "",
     }
     response = render(request, "contributions/my_card.html", context)
@@ -205,7 +205,7 @@ def my_card(request: HttpRequest) -> HttpResponse:
 def my_card_pdf(request: HttpRequest) -> HttpResponse:
     """The membership card as a PDF to print or keep on the phone; never cached on shared devices."""
     worker: Worker = request.worker  # type: ignore[attr-defined]
-    worker = Worker.objects.select_related("occupation", "village__district__regency").get(pk=worker.pk)
+    worker = worker_for_card(worker_id=worker.pk)
     response = HttpResponse(membership_card_pdf(worker), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="kartu-{worker.membership_number}.pdf"'
     response["Cache-Control"] = "no-store"

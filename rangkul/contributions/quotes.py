@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 
 from rangkul.contributions.errors import IncomeBelowMinimum, ProgramNotAvailable, UnknownSector
 from rangkul.contributions.rules import SECTORS, RuleBook, rulebook_for
-from rangkul.core.money import format_rupiah, round_idr
+from rangkul.core.money import apply_rate, format_rupiah
 from rangkul.core.periods import Period
+from rangkul.registry.models import programs_for
 
-PROGRAM_ORDER = ("JKK", "JKM", "JHT")
+PROGRAM_ORDER = tuple(programs_for(jht=True))
 
 
 @dataclass(frozen=True)
@@ -106,16 +107,12 @@ def price_month(
         elif spec.basis == "flat":
             gross = int(spec.flat_idr or 0)
         elif spec.basis == "rate":
-            gross = round_idr(Decimal(level_income_idr) * (spec.rate or Decimal(0)))
+            gross = apply_rate(level_income_idr, spec.rate or Decimal(0))
         else:  # pragma: no cover - "none" programs are refused by resolve_programs
             continue
-        discount = 0
-        discount_code = ""
-        for rule in rules.discounts:
-            if rule.applies(program=code, sector=sector, period=period, sponsor_kind=sponsor_kind):
-                discount = min(gross, round_idr(Decimal(gross) * rule.rate))
-                discount_code = rule.code
-                break
+        rule = rules.discount_for(program=code, sector=sector, period=period, sponsor_kind=sponsor_kind)
+        discount = rule.amount_on(gross) if rule else 0
+        discount_code = rule.code if rule else ""
         lines.append(QuoteLine(code, gross - discount, discount, gross, discount_code))
     return Quote(
         period=period,

@@ -26,7 +26,9 @@ from django.utils.translation import gettext as _
 from rangkul.contributions.errors import NoRulesForMonth
 from rangkul.contributions.models import RuleSet
 from rangkul.core.errors import Conflict, ValidationFailed
+from rangkul.core.money import apply_rate
 from rangkul.core.periods import Period
+from rangkul.registry.eligibility import RegistrationRules
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 
@@ -266,6 +268,10 @@ class DiscountSpec:
             and (sponsor_kind or "") not in self.excluded_sponsor_kinds
         )
 
+    def amount_on(self, gross_idr: int) -> int:
+        """The discount on a month's gross contribution: the rate, rounded once, never above the gross."""
+        return min(gross_idr, apply_rate(gross_idr, self.rate))
+
 
 @dataclass(frozen=True)
 class BenefitSpec:
@@ -298,6 +304,15 @@ class RuleBook:
     income_levels: tuple[tuple[int, int], ...] = ()
     discounts: tuple[DiscountSpec, ...] = ()
     benefits: tuple[BenefitSpec, ...] = ()
+
+    def discount_for(
+        self, *, program: str, sector: str, period: Period, sponsor_kind: str | None
+    ) -> DiscountSpec | None:
+        """The first discount of this version that applies to the month, if any (the one discount rule)."""
+        for rule in self.discounts:
+            if rule.applies(program=program, sector=sector, period=period, sponsor_kind=sponsor_kind):
+                return rule
+        return None
 
     def covers(self, period: Period) -> bool:
         first = period.first_day
@@ -391,6 +406,16 @@ def rulebook_for(period: Period) -> RuleBook:
             fields={"month": [_("No contribution rules cover this month.")]},
         )
     return rulebook_from_row(ruleset)
+
+
+def registration_rules_on(day: dt.date) -> RegistrationRules:
+    """Who may register on ``day``, from the rule version in force that month (the registry's source)."""
+    book = rulebook_for(Period.of(day))
+    return RegistrationRules(
+        min_age=book.registration_min_age,
+        max_age=book.registration_max_age,
+        lowest_income_idr=book.lowest_income_idr,
+    )
 
 
 def rules_for_memo() -> Callable[[Period], RuleBook]:

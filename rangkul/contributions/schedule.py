@@ -47,10 +47,6 @@ def due_date(period: Period, *, rules: RuleBook | None = None) -> dt.date:
     return due_date_for(period, rules)
 
 
-def is_overdue(period: Period, *, today: dt.date, rules: RuleBook) -> bool:
-    return today > due_date_for(period, rules)
-
-
 def arrears_window_start(*, today: dt.date, rules: RuleBook) -> Period:
     """The oldest month that can still be paid late on ``today``."""
     return Period.of(today) - rules.arrears_window_months

@@ -76,6 +76,30 @@ def member_credit_idr(*, worker_id: int) -> int:
     return -account_balance(code="member_credit", worker_id=worker_id)
 
 
+def workers_paid_from(*, period: Period, after_worker_id: int = 0, limit: int = 1000) -> list[int]:
+    """Ids of members with a paid month from ``period`` on, in id order after ``after_worker_id`` (pages)."""
+    return list(
+        ContributionMonth.objects.filter(period__gte=period.first_day, worker_id__gt=after_worker_id)
+        .order_by("worker_id")
+        .values_list("worker_id", flat=True)
+        .distinct()[:limit]
+    )
+
+
+def bill_open_for_worker(*, worker_id: int) -> Bill | None:
+    """The member's open, unexpired bill with its lines, if any."""
+    return (
+        Bill.objects.filter(worker_id=worker_id, status=BillStatus.OPEN, expires_at__gt=timezone.now())
+        .prefetch_related("lines")
+        .first()
+    )
+
+
+def contribution_months_all(*, worker_id: int) -> QuerySet[ContributionMonth]:
+    """Every paid program-month of a member."""
+    return ContributionMonth.objects.filter(worker_id=worker_id)
+
+
 def paid_months(*, worker_id: int) -> dict[Period, dt.date]:
     """Each paid month and the day it was (first) paid."""
     rows = (
@@ -128,6 +152,11 @@ def worker_status(*, worker: Any, today: dt.date | None = None) -> StatusInfo:
 
 def bills_for_worker(*, worker_id: int) -> QuerySet[Bill]:
     return Bill.objects.filter(worker_id=worker_id).prefetch_related("lines")
+
+
+def bill_latest_for_worker(*, worker_id: int) -> Bill | None:
+    """The member's most recent bill, paid or not (its code is kept with the card offline)."""
+    return Bill.objects.filter(worker_id=worker_id).order_by("-created_at", "-id").first()
 
 
 def bill_for_payment_code(*, payment_code: str, at: dt.datetime | None = None) -> Bill:

@@ -21,7 +21,6 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rangkul.contributions.selectors import MemberStatusRow, member_statuses_page, month_total_idr, paid_pairs
-from rangkul.core.bulk import collector_relaxed
 from rangkul.core.crypto import seal, unseal
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
@@ -63,7 +62,6 @@ def reminder_settings_policy(*, today: dt.date) -> ReminderPolicy:
     )
 
 
-@collector_relaxed()
 def reminders_send(*, today: dt.date | None = None, batch_size: int | None = None) -> dict[str, int]:
     """The daily reminder run over every member with a stored status.
 

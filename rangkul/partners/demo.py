@@ -18,6 +18,8 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from rangkul.core.bulk import collector_relaxed
+from rangkul.core.processes import forked
 from rangkul.partners.importing.parse import TEMPLATE_HEADERS
 from rangkul.partners.models import ImportJob, Organisation, OrganisationKind
 from rangkul.partners.services import (
@@ -103,5 +105,6 @@ def seed_demo_partner(*, admin: Any, branch: Any) -> dict[str, int]:
             upload=ContentFile(demo_partner_file(villages), name=FILE_NAME),
             name=FILE_NAME,
         )
-    job = import_job_run(job_id=job.pk)
+    with collector_relaxed():
+        job = import_job_run(job_id=job.pk, parts_runner=forked)
     return {"partner_members": ImportJob.objects.get(pk=job.pk).imported}

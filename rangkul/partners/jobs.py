@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rangkul.audit.actors import Actor, ActorKind
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
 from rangkul.partners.importing.parse import (
@@ -32,6 +33,8 @@ HASH_CHUNK = 1 << 20
 
 
 def _actor_label(actor: Any) -> str:
+    if isinstance(actor, Actor):
+        actor = actor.user if actor.kind == ActorKind.USER else actor.label
     if getattr(actor, "is_authenticated", False):
         return str(actor.get_username())[:150]
     if isinstance(actor, str):
@@ -188,4 +191,10 @@ def import_job_fail(*, job_id: int, message: str) -> None:
         job.error = message
         job.finished_at = timezone.now()
         job.save(update_fields=["status", "error", "finished_at"])
-        audit_record(actor="system", action="partners.import_failed", subject=job, after=job.summary(), reason=message)
+        audit_record(
+            actor=Actor.system("system"),
+            action="partners.import_failed",
+            subject=job,
+            after=job.summary(),
+            reason=message,
+        )

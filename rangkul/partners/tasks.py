@@ -6,6 +6,8 @@ import logging
 
 from django_tasks import task
 
+from rangkul.core.bulk import collector_relaxed
+from rangkul.core.processes import forked
 from rangkul.partners import services
 
 logger = logging.getLogger("rangkul.partners")
@@ -14,7 +16,9 @@ logger = logging.getLogger("rangkul.partners")
 @task()
 def import_job_process(job_id: int) -> dict[str, int]:
     try:
-        job = services.import_job_run(job_id=job_id)
+        # A long bulk run: the garbage collector relaxed (ADR 0020), a large file in forked parts (ADR 0019).
+        with collector_relaxed():
+            job = services.import_job_run(job_id=job_id, parts_runner=forked)
     except Exception:
         # Task boundary: record the failure on the job so the partner sees it; whatever
         # batches committed stay, and uploading the same file again continues from there.

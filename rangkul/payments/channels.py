@@ -30,6 +30,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from rangkul.payments.errors import PaymentErrorCode
 from rangkul.payments.models import AuthStyle, Channel
 
 
@@ -244,7 +245,9 @@ def callback_parse(channel: Channel, body: Mapping[str, Any]) -> CallbackData:
     currency_field = shape.get("currency_field", "")
     currency = body.get(currency_field) if currency_field else None
     if currency is not None and str(currency).strip().upper() != "IDR":
-        raise CallbackUnreadable(currency_field, "only rupiah (IDR) is accepted", code="unsupported_currency")
+        raise CallbackUnreadable(
+            currency_field, "only rupiah (IDR) is accepted", code=PaymentErrorCode.UNSUPPORTED_CURRENCY
+        )
 
     def text(key: str, *, required: bool = True) -> str:
         names = _names(fields, key)

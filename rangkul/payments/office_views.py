@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rangkul.core.bulk import collector_relaxed
 from rangkul.core.errors import ApplicationError, NotFound
 from rangkul.payments.forms import ProposeForm, SettlementUploadForm
 from rangkul.payments.models import ExceptionStatus
@@ -135,9 +136,10 @@ def settlement_upload(request: HttpRequest) -> HttpResponse:
                 handle.write(chunk)
             path = Path(handle.name)
         try:
-            file, summary = settlement_reconcile(
-                actor=request.user, channel=form.cleaned_data["channel"], path=path, filename=upload.name
-            )
+            with collector_relaxed():  # a long bulk run (ADR 0020)
+                file, summary = settlement_reconcile(
+                    actor=request.user, channel=form.cleaned_data["channel"], path=path, filename=upload.name
+                )
         except (UnicodeDecodeError, KeyError, ValueError, csv.Error):
             path.unlink(missing_ok=True)
             form.add_error("file", _("This file could not be read in the channel's settlement layout."))

@@ -17,6 +17,7 @@ from typing import Any
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict
 from rangkul.core.money import format_rupiah
@@ -54,7 +55,7 @@ def reversal_receive(
     keeps their cover until two people decide the money is really gone.
     """
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    actor = f"channel {channel.code}"
+    actor = Actor.system(f"channel {channel.code}")
     detail = f"gateway reports {parsed.status or 'a reversal'}"
     open_exc = (
         PaymentException.objects.select_for_update().filter(payment=payment).exclude(status=ExceptionStatus.RESOLVED)

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from rangkul.core.errors import NotFound
 from rangkul.payments.models import (
     CallbackEvent,
-    ExceptionStatus,
     Payment,
     PaymentException,
     PaymentStatus,
@@ -101,10 +100,6 @@ def exception_get(*, exception_id: int, user: Any = None) -> PaymentException:
 
 def exception_evidence(*, exception: PaymentException) -> QuerySet[CallbackEvent]:
     return CallbackEvent.objects.filter(payment_id=exception.payment_id).order_by("received_at", "id")
-
-
-def exceptions_open_count() -> int:
-    return PaymentException.objects.exclude(status=ExceptionStatus.RESOLVED).count()
 
 
 def settlement_file_list() -> QuerySet[SettlementFile]:

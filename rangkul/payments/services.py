@@ -22,6 +22,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record, audit_record_many
 from rangkul.core.bulk import insert_unless_conflict
 from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -36,6 +37,7 @@ from rangkul.payments.channels import (
     callback_authentic,
     callback_parse,
 )
+from rangkul.payments.errors import PaymentErrorCode
 from rangkul.payments.gateways import StatusUnavailable, status_check_for
 from rangkul.payments.models import (
     CallbackEvent,
@@ -190,7 +192,7 @@ def callback_receive(
     try:
         parsed = callback_parse(channel, data)
     except CallbackUnreadable as exc:
-        if exc.code == "unsupported_currency":
+        if exc.code == PaymentErrorCode.UNSUPPORTED_CURRENCY:
             message = _("Only payments in rupiah (IDR) are accepted.")
             fields = {exc.field: [message]}
             return refuse(422, CallbackOutcome.MALFORMED, exc.code, message, fields)
@@ -293,7 +295,7 @@ def _callback_act(
             event=event,
         )
     payment, created = payment_record(
-        actor=f"channel {channel.code}", channel=channel, data=parsed, source=PaymentSource.CALLBACK
+        actor=Actor.system(f"channel {channel.code}"), channel=channel, data=parsed, source=PaymentSource.CALLBACK
     )
     if created:
         outcome = CallbackOutcome.EXCEPTION if payment.status == PaymentStatus.EXCEPTION else CallbackOutcome.RECORDED
@@ -472,7 +474,12 @@ def receipt_issue(*, payment_id: int) -> Receipt | None:
     receipt = Receipt.objects.create(
         number=_receipt_number_next(timezone.localdate(now).year), payment=payment, issued_at=now
     )
-    audit_record(actor="system", action="payments.receipt_issued", subject=receipt, after={"number": receipt.number})
+    audit_record(
+        actor=Actor.system("system"),
+        action="payments.receipt_issued",
+        subject=receipt,
+        after={"number": receipt.number},
+    )
     return receipt
 
 

@@ -27,8 +27,6 @@ import hashlib
 import io
 import itertools
 import logging
-import queue
-import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +37,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from rangkul.core.bulk import atomic_unflushed, collector_relaxed, insert_rows
+from rangkul.core.bulk import atomic_unflushed, insert_rows
+from rangkul.core.processes import read_ahead
 from rangkul.core.spreadsheets import safe_csv_writer
 from rangkul.payments.channels import CallbackData, CallbackUnreadable, amount_parse, datetime_parse
 from rangkul.payments.models import (
@@ -113,51 +112,21 @@ def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield batch
 
 
-_END = object()
-
-
-def _read_ahead(path: Path, layout: dict[str, Any], size: int, depth: int = 2) -> Iterator[list[Row]]:
+def _read_ahead(path: Path, layout: dict[str, Any], size: int) -> Iterator[list[Row]]:
     """The file's batches, read and parsed in a thread while the database works on the current one.
 
     Reading and parsing are Python; a batch's statements are mostly waiting for PostgreSQL
     (the wait releases the interpreter), so the next batch is ready when this one commits.
-    The thread touches no database. Errors reading the file reach the caller as if read here.
+    Errors reading the file reach the caller as if read here.
     """
-    tz = timezone.get_current_timezone()
-    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
 
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
+    def parsed() -> Iterator[list[Row]]:
+        for batch in _batches(_rows(path, layout), size):
+            for row in batch:
+                row.parsed, row.unreadable = _parse_or_note(row, layout)
+            yield batch
 
-    def produce() -> None:
-        timezone.activate(tz)
-        try:
-            for batch in _batches(_rows(path, layout), size):
-                for row in batch:
-                    row.parsed, row.unreadable = _parse_or_note(row, layout)
-                if not put(batch):
-                    return
-            put(_END)
-        except BaseException as exc:  # handed to the caller's thread and raised there
-            put(exc)
-
-    thread = threading.Thread(target=produce, name="settlement-reader", daemon=True)
-    thread.start()
-    try:
-        while (item := ready.get()) is not _END:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()
+    return read_ahead(parsed(), depth=2, name="settlement-reader")
 
 
 @dataclass
@@ -360,7 +329,6 @@ def _flag_unsettled(file: SettlementFile) -> int:
     ).update(unsettled_flagged_at=timezone.now())
 
 
-@collector_relaxed()
 def settlement_reconcile(
     *,
     actor: Any,

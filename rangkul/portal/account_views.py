@@ -21,8 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rangkul.accounts.otp import otp_issue, otp_verify
 from rangkul.core.crypto import mask_nik, mask_phone
 from rangkul.core.errors import ApplicationError, NotFound
+from rangkul.core.forms import add_service_error
 from rangkul.portal.forms import CodeForm, HeirForm, PhoneForm, ProfileForm
-from rangkul.portal.views import _programs, _with_errors
 from rangkul.regions.forms import REFRESH_FIELD
 from rangkul.registry.models import Heir, Relationship, Sex, Worker
 from rangkul.registry.selectors import heir_get, heir_list
@@ -47,7 +47,7 @@ NEW_PHONE_KEY = "portal_new_phone"
 @require_http_methods(["GET"])
 def account(request: HttpRequest) -> HttpResponse:
     worker: Worker = request.worker  # type: ignore[attr-defined]
-    context = {"worker": worker, "programs": _programs(worker), "heirs": heir_list(worker=worker)}
+    context = {"worker": worker, "programs": worker.programs, "heirs": heir_list(worker=worker)}
     return render(request, "portal/account.html", context)
 
 
@@ -167,8 +167,8 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
                     actor=worker_actor(worker), worker=worker, changes=changes, reason="changed by the member"
                 )
             except ApplicationError as error:
-                fields = {{v: k for k, v in PROFILE_FIELDS.items()}.get(k, k): m for k, m in error.fields.items()}
-                _with_errors(form, fields)
+                form_names = {v: k for k, v in PROFILE_FIELDS.items()}
+                add_service_error(form, error, rename=lambda name: form_names.get(name, name))
             else:
                 messages.success(request, _("Your data was saved. Changes apply to the months you pay from now on."))
                 return redirect("portal:account")

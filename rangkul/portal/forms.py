@@ -14,13 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.models import BranchOffice
-from rangkul.core.money import parse_rupiah
+from rangkul.core.money import format_rupiah, parse_rupiah
 from rangkul.regions.forms import RegionPickerMixin
 from rangkul.registry import identity
+from rangkul.registry.eligibility import registration_rules
 from rangkul.registry.models import Relationship, Sex
 from rangkul.registry.selectors import occupation_list
 
-MIN_DECLARED_INCOME_IDR = 1_000_000
 PAYMENT_PERIODS = [
     (1, _("Every month")),
     (3, _("Every 3 months")),
@@ -108,7 +108,9 @@ class IdentityForm(forms.Form):
 
     def clean_birth_date(self) -> Any:
         value = self.cleaned_data["birth_date"]
-        errors = identity.age_errors(value, today=timezone.localdate())
+        today = timezone.localdate()
+        limits = registration_rules(today)
+        errors = identity.age_errors(value, today=today, min_age=limits.min_age, max_age=limits.max_age)
         if errors:
             raise forms.ValidationError(errors)
         return value
@@ -176,13 +178,11 @@ class WorkForm(forms.Form):
     second_occupation = forms.ChoiceField(label=_("Second occupation (optional)"), required=False)
     declared_income_idr = RupiahField(
         label=_("Monthly income (Rp)"),
-        min_value=MIN_DECLARED_INCOME_IDR,
         max_value=1_000_000_000,
         help_text=_(
             "At least Rp1.000.000, for example 1.500.000. Contributions are counted on the income level at or "
             "below this amount."
         ),
-        error_messages={"min_value": _("The declared income must be at least Rp1.000.000.")},
     )
     jht = forms.TypedChoiceField(
         label=_("Join old-age savings (JHT)?"),
@@ -207,6 +207,15 @@ class WorkForm(forms.Form):
         occupations = [(o.code, o.name) for o in occupation_list()]
         self.fields["occupation"].choices = [("", _("— choose —")), *occupations]  # type: ignore[attr-defined]
         self.fields["second_occupation"].choices = [("", _("— none —")), *occupations]  # type: ignore[attr-defined]
+
+    def clean_declared_income_idr(self) -> Any:
+        value = self.cleaned_data["declared_income_idr"]
+        lowest = registration_rules(timezone.localdate()).lowest_income_idr  # the rule table's lowest level
+        if value is not None and value < lowest:
+            raise forms.ValidationError(
+                _("The declared income must be at least %(amount)s.") % {"amount": format_rupiah(lowest)}
+            )
+        return value
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rangkul.accounts.models import BranchOffice
 from rangkul.accounts.otp import otp_issue, otp_verify
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.selectors import pay_options_for_worker
@@ -31,9 +30,17 @@ from rangkul.portal import nik_answers
 from rangkul.portal import wizard as wz
 from rangkul.portal.forms import AddressForm, CodeForm, HeirForm, IdentityForm, PhoneForm, WorkForm
 from rangkul.regions.forms import REFRESH_FIELD
-from rangkul.regions.models import District, Village
-from rangkul.registry.models import Occupation, Relationship, Sex, Worker, WorkerStatus
-from rangkul.registry.selectors import worker_find_by_phone
+from rangkul.regions.selectors import district_exists, village_get
+from rangkul.registry.errors import RegistryErrorCode
+from rangkul.registry.models import Relationship, Sex, programs_for
+from rangkul.registry.selectors import (
+    branch_office_find,
+    occupation_find,
+    occupation_list,
+    worker_find_by_id,
+    worker_find_by_phone,
+    workers_active_among,
+)
 from rangkul.registry.services import (
     HeirInput,
     RegistrationInput,
@@ -258,7 +265,7 @@ def _region_from_nik(nik: str) -> dict[str, str]:
     if len(digits) != 6 or not digits.isdigit():
         return {}
     district = f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}"
-    if not District.objects.filter(code=district).exists():
+    if not district_exists(district):
         return {}
     return {"province": district[:2], "regency": district[:5], "district": district}
 
@@ -392,10 +399,10 @@ def _registration_input(wizard: wz.Wizard) -> RegistrationInput:
 
 def _summary(wizard: wz.Wizard) -> dict[str, Any]:
     data = _registration_input(wizard)
-    occupations = {o.code: o.name for o in Occupation.objects.all()}
-    village = Village.objects.select_related("district__regency__province").filter(code=data.village_code).first()
+    occupations = {o.code: o.name for o in occupation_list(active_only=False)}
+    village = village_get(data.village_code)
     branch_code = wizard.get("pekerjaan").get("branch", "")
-    branch = BranchOffice.objects.filter(code=branch_code).first() if branch_code else None
+    branch = branch_office_find(code=branch_code)
     return {
         "data": data,
         "nik_masked": mask_nik(data.nik),
@@ -404,7 +411,7 @@ def _summary(wizard: wz.Wizard) -> dict[str, Any]:
         "village": village,
         "occupation": occupations.get(data.occupation_code, ""),
         "second_occupation": occupations.get(data.second_occupation_code, ""),
-        "programs": ["JKK", "JKM", *(["JHT"] if data.jht else [])],
+        "programs": programs_for(jht=data.jht),
         "branch": branch,
         "heirs": _heir_rows(wizard.state.get("heirs", [])),
         "price": _registration_price(data),
@@ -413,7 +420,7 @@ def _summary(wizard: wz.Wizard) -> dict[str, Any]:
 
 def _registration_price(data: RegistrationInput) -> dict[str, Any] | None:
     """What the worker will pay: the first month's amount and one payment of their chosen period."""
-    occupation = Occupation.objects.filter(code=data.occupation_code).first()
+    occupation = occupation_find(code=data.occupation_code)
     if occupation is None:
         return None
     months = data.payment_period_months or 1
@@ -451,7 +458,7 @@ def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
         )
     elif request.method == "POST":
         branch_code = wizard.get("pekerjaan").get("branch", "")
-        branch = BranchOffice.objects.filter(code=branch_code, is_active=True).first() if branch_code else None
+        branch = branch_office_find(code=branch_code, active_only=True)
         try:
             worker = worker_register(
                 actor="portal",
@@ -463,7 +470,7 @@ def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
             )
         except ApplicationError as error:
             fields = error.fields
-            if error.code == "nik_registered":
+            if error.code == RegistryErrorCode.NIK_REGISTERED:
                 nik_answers.phone_answer_given(phone=phone)
                 if nik_answers.code_allowance_spent(wizard):
                     messages.error(request, _("For your safety, please verify your mobile number again."))
@@ -491,7 +498,7 @@ def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
 @require_http_methods(["GET"])
 def register_done(request: HttpRequest) -> HttpResponse:
     worker_id = request.session.get(REGISTERED_KEY)
-    worker = Worker.objects.filter(pk=worker_id).first() if worker_id else None
+    worker = worker_find_by_id(worker_id=worker_id)
     if worker is None:
         return redirect("portal:register")
     try:
@@ -500,16 +507,12 @@ def register_done(request: HttpRequest) -> HttpResponse:
         prices = {"monthly": None, "options": []}
     context = {
         "worker": worker,
-        "programs": _programs(worker),
+        "programs": worker.programs,
         "signed_in": portal_worker(request) is not None,
         "monthly": prices["monthly"],
         "option": prices["options"][0] if prices["options"] else None,
     }
     return render(request, "portal/register/done.html", context)
-
-
-def _programs(worker: Worker) -> list[str]:
-    return ["JKK", "JKM", *(["JHT"] if worker.jht else [])]
 
 
 # --- Log-in by one-time code ---------------------------------------------------------------
@@ -577,7 +580,7 @@ def login_choose(request: HttpRequest) -> HttpResponse:
     choices = request.session.get(LOGIN_CHOICES_KEY) or []
     if not choices:
         return redirect("portal:login")
-    workers = list(Worker.objects.filter(pk__in=choices, status=WorkerStatus.ACTIVE).order_by("registered_at", "pk"))
+    workers = workers_active_among(worker_ids=choices)
     if request.method == "POST":
         chosen = next((w for w in workers if str(w.pk) == request.POST.get("worker", "")), None)
         if chosen is not None:

@@ -26,12 +26,6 @@ _CHILD_OF: dict[int, tuple[type[Regency | District | Village], str]] = {
 }
 
 
-def region_level(code: str) -> int | None:
-    """0 province, 1 regency, 2 district, 3 village; None when not a code's shape."""
-    lengths = list(_BY_LENGTH)
-    return lengths.index(len(code)) if len(code) in _BY_LENGTH else None
-
-
 def region_children(*, parent: str | None) -> QuerySet | None:
     """Provinces without a parent; otherwise the next level down. None for an unknown parent."""
     if not parent:
@@ -48,6 +42,10 @@ def region_children(*, parent: str | None) -> QuerySet | None:
 
 def village_get(code: str) -> Village | None:
     return Village.objects.select_related("district__regency__province").filter(code=code.strip()).first()
+
+
+def district_exists(code: str) -> bool:
+    return District.objects.filter(code=code).exists()
 
 
 def province_exists(code: str) -> bool:
@@ -73,10 +71,6 @@ def village_names(*, regency_code: str | None = None) -> list[tuple[str, str, st
 
 def workforce_release_current() -> WorkforceRelease | None:
     return WorkforceRelease.objects.filter(is_current=True).first()
-
-
-def workforce_release_list() -> list[WorkforceRelease]:
-    return list(WorkforceRelease.objects.order_by("-loaded_at"))
 
 
 def workforce_figures(

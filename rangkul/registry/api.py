@@ -20,6 +20,7 @@ from ninja.responses import Status
 from pydantic import ConfigDict, StrictBool, StrictInt
 
 from rangkul.accounts.api_auth import KEY_OR_SESSION
+from rangkul.audit.actors import Actor
 from rangkul.core.api_errors import ErrorOut
 from rangkul.core.api_types import IsoDate
 from rangkul.core.crypto import mask_phone
@@ -150,7 +151,7 @@ def worker_out(worker: Worker, *, heirs: list[Heir] | None = None) -> dict[str, 
         "sector": worker.occupation.sector,
         "second_occupation": worker.second_occupation.code if worker.second_occupation else "",
         "declared_income_idr": worker.declared_income_idr,
-        "programs": ["JKK", "JKM", *(["JHT"] if worker.jht else [])],
+        "programs": worker.programs,
         "payment_period_months": worker.payment_period_months,
         "branch": worker.branch.code if worker.branch else "",
         "channel": worker.channel,
@@ -200,7 +201,7 @@ def register_worker(request: HttpRequest, data: WorkerIn) -> Status[dict[str, An
     key = _api_key(request)
     user = request.user
     if key is not None:
-        actor: Any = key.user if key.user_id else f"api_key:{key.prefix}"
+        actor: Any = key.user if key.user_id else Actor.for_api_key(key.prefix)
         organisation = key.organisation_code
         branch = None
     else:

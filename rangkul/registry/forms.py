@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.models import BranchOffice
 from rangkul.core.errors import ApplicationError
+from rangkul.core.forms import add_service_error as core_add_service_error
 from rangkul.core.widgets import IsoDateInput
 from rangkul.regions.forms import RegionPickerMixin
 from rangkul.registry.models import Relationship, Sex, Worker
@@ -25,21 +26,15 @@ def occupation_choices(*, blank: str) -> list[tuple[str, str]]:
     return [("", blank), *((o.code, o.name) for o in occupation_list())]
 
 
-def add_service_error(form: forms.BaseForm, error: ApplicationError, *, keep_form_errors: bool = False) -> None:
-    """Place a service's field errors on the form's fields (renaming where the form differs).
+def _form_name(name: str) -> str:
+    if name.startswith("heirs.0."):
+        return "heir_" + name.removeprefix("heirs.0.")
+    return SERVICE_TO_FORM.get(name, name)
 
-    ``keep_form_errors``: a field that already has the form's own error keeps only that one.
-    """
-    for name, messages in error.fields.items():
-        target = SERVICE_TO_FORM.get(name, name)
-        if name.startswith("heirs.0."):
-            target = "heir_" + name.removeprefix("heirs.0.")
-        if keep_form_errors and target in form.errors:
-            continue
-        for message in messages:
-            form.add_error(target if target in form.fields else None, message)
-    if not error.fields:
-        form.add_error(None, str(error.message))
+
+def add_service_error(form: forms.BaseForm, error: ApplicationError, *, keep_form_errors: bool = False) -> None:
+    """``core.forms.add_service_error`` with the registry forms' field names."""
+    core_add_service_error(form, error, rename=_form_name, keep_form_errors=keep_form_errors)
 
 
 class WorkerSearchForm(forms.Form):

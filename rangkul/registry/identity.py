@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import phonenumbers
-from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from stdnum.id import nik as stdnum_nik
@@ -177,16 +176,15 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
-def age_errors(birth_date: dt.date, *, today: dt.date) -> list[Message]:
-    """Under REGISTRATION_MAX_AGE (65, DOMAIN.md) and at least REGISTRATION_MIN_AGE at registration."""
+def age_errors(birth_date: dt.date, *, today: dt.date, min_age: int, max_age: int) -> list[Message]:
+    """Under ``max_age`` and at least ``min_age`` at registration (the rule book's limits, ``eligibility``)."""
     if birth_date > today:
         return [_("The date of birth cannot be in the future.")]
     age = age_on(birth_date, today)
-    if age >= settings.REGISTRATION_MAX_AGE:
-        limit = settings.REGISTRATION_MAX_AGE
-        return [_("Registration is open to people under %(limit)s years old.") % {"limit": limit}]
-    if age < settings.REGISTRATION_MIN_AGE:
-        return [_("Registration is open from %(limit)s years old.") % {"limit": settings.REGISTRATION_MIN_AGE}]
+    if age >= max_age:
+        return [_("Registration is open to people under %(limit)s years old.") % {"limit": max_age}]
+    if age < min_age:
+        return [_("Registration is open from %(limit)s years old.") % {"limit": min_age}]
     return []
 
 

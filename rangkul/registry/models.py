@@ -59,6 +59,17 @@ class WorkerStatus(models.TextChoices):
     ANONYMISED = "anonymised", _("Personal data erased")
 
 
+# Members outside a wage relationship (BPU) always have JKK and JKM (PP 44/2015) and may add
+# JHT (PP 46/2015); the rule tables price them.
+MANDATORY_PROGRAMS = ("JKK", "JKM")
+OPTIONAL_PROGRAMS = ("JHT",)
+
+
+def programs_for(*, jht: bool) -> list[str]:
+    """A member's programs, in the order they are shown and priced: the one home of this rule."""
+    return [*MANDATORY_PROGRAMS, *(["JHT"] if jht else [])]
+
+
 class Worker(models.Model):
     membership_number = models.CharField(_("membership number"), max_length=11, unique=True)
     nik_sealed = models.TextField(editable=False)
@@ -186,6 +197,10 @@ class Worker(models.Model):
     @property
     def phone_verified(self) -> bool:
         return self.phone_verified_at is not None
+
+    @property
+    def programs(self) -> list[str]:
+        return programs_for(jht=self.jht)
 
 
 class Relationship(models.TextChoices):

@@ -33,6 +33,18 @@ def occupation_list(*, active_only: bool = True) -> QuerySet[Occupation]:
     return qs.filter(is_active=True) if active_only else qs
 
 
+def occupation_find(*, code: str) -> Occupation | None:
+    return Occupation.objects.filter(code=code).first()
+
+
+def branch_office_find(*, code: str, active_only: bool = False) -> BranchOffice | None:
+    """The branch office with this code (only an active one when asked), or None for no code."""
+    if not code:
+        return None
+    offices = BranchOffice.objects.filter(code=code)
+    return (offices.filter(is_active=True) if active_only else offices).first()
+
+
 def _in_region(code: str) -> Q:
     """Workers whose village code lies under a province, regency, district or village code."""
     code = code.strip().rstrip(".")
@@ -65,6 +77,21 @@ def worker_scope_for_api_key(api_key: Any) -> QuerySet[Worker]:
     # suffices. Partners read one member at a time, by membership number, whose unique index
     # finds the row; the code only confirms it (no index of its own, registry migration 0008).
     return qs.filter(registered_by_organisation=code) if code else qs.none()
+
+
+def worker_for_card(*, worker_id: int) -> Worker:
+    """A member with what the membership card shows (occupation, place)."""
+    return Worker.objects.select_related("occupation", "village__district__regency").get(pk=worker_id)
+
+
+def worker_find_by_id(*, worker_id: Any) -> Worker | None:
+    """The member with this id (as kept in a session), or None."""
+    return Worker.objects.filter(pk=worker_id).first() if worker_id else None
+
+
+def workers_active_among(*, worker_ids: Iterable[Any]) -> list[Worker]:
+    """The active members among these ids, oldest registration first."""
+    return list(Worker.objects.filter(pk__in=worker_ids, status=WorkerStatus.ACTIVE).order_by("registered_at", "pk"))
 
 
 def worker_get(*, membership_number: str) -> Worker:

@@ -21,6 +21,7 @@ from rangkul.core.errors import PermissionDenied, ValidationFailed
 from rangkul.core.periods import Period
 from rangkul.partners.models import Organisation
 from rangkul.partners.selectors import organisation_for_api_key
+from rangkul.registry.models import MANDATORY_PROGRAMS
 from rangkul.sponsorships.handover import continuation_rate
 from rangkul.sponsorships.models import Sponsorship
 from rangkul.sponsorships.selectors import sponsor_for_user, sponsorship_figures, sponsorship_get, workers_by_number
@@ -71,7 +72,7 @@ class SponsorshipIn(Schema):
     start_month: str = Field(description="YYYY-MM", max_length=7)
     months: int
     budget_idr: int
-    programs: list[str] = Field(default_factory=lambda: ["JKK", "JKM"])
+    programs: list[str] = Field(default_factory=lambda: list(MANDATORY_PROGRAMS))
     document_reference: str = Field("", max_length=200)
     cohort: CohortIn | None = None
 

@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.core.errors import ApplicationError
+from rangkul.core.forms import add_service_error
+from rangkul.registry.models import programs_for
 from rangkul.sponsorships.models import PayerKind, Sponsorship
 from rangkul.sponsorships.services import SponsorshipInput
 
@@ -47,7 +49,7 @@ class SponsorshipForm(forms.Form):
             start_month=data["start_month"],
             months=data["months"],
             budget_idr=data["budget_idr"],
-            programs=["JKK", "JKM", "JHT"] if data["jht"] else ["JKK", "JKM"],
+            programs=programs_for(jht=data["jht"]),
             document_reference=data["document_reference"],
             cohort_region_code=data["cohort_region_code"],
             cohort_occupations=[o.strip() for o in data["cohort_occupations"].split(",") if o.strip()],
@@ -89,12 +91,5 @@ class BillForm(forms.Form):
 
 
 def add_service_errors(form: forms.Form, error: ApplicationError) -> None:
-    """Show a service's field errors on the form's fields (the rest above the form)."""
-    placed = False
-    for name, messages in (error.fields or {}).items():
-        if name in form.fields:
-            for message in messages:
-                form.add_error(name, message)
-            placed = True
-    if not placed:
-        form.add_error(None, str(error.message))
+    """Show a service's field errors on the form's fields (the rest above the form): ``core.forms``' one way."""
+    add_service_error(form, error)

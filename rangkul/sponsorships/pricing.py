@@ -14,12 +14,9 @@ from rangkul.contributions.schedule import RulesFor
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 
-MANDATORY_PROGRAMS = ("JKK", "JKM")
-OPTIONAL_PROGRAMS = ("JHT",)
-
 
 def member_programs(worker: Worker) -> tuple[str, ...]:
-    return (*MANDATORY_PROGRAMS, "JHT") if worker.jht else MANDATORY_PROGRAMS
+    return tuple(worker.programs)
 
 
 def sponsored_programs(*, sponsor_programs: Iterable[str], worker: Worker) -> tuple[str, ...]:

@@ -29,7 +29,7 @@ from rangkul.core.periods import Period
 from rangkul.partners.models import ImportJob, ImportStatus, Organisation, OrganisationKind
 from rangkul.partners.selectors import import_job_worker_ids, organisation_worker_ids
 from rangkul.registry.identity import age_on
-from rangkul.registry.models import Worker, WorkerStatus
+from rangkul.registry.models import MANDATORY_PROGRAMS, OPTIONAL_PROGRAMS, Worker, WorkerStatus
 from rangkul.sponsorships.models import (
     PayerKind,
     SponsoredMonth,
@@ -38,7 +38,7 @@ from rangkul.sponsorships.models import (
     SponsorshipMember,
     SponsorshipStatus,
 )
-from rangkul.sponsorships.pricing import MANDATORY_PROGRAMS, OPTIONAL_PROGRAMS, sponsored_month_idr, sponsored_programs
+from rangkul.sponsorships.pricing import sponsored_month_idr, sponsored_programs
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,39}$")
 MAX_MONTHS = 60

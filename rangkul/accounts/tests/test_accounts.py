@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -123,3 +124,21 @@ def test_login_does_not_tell_which_usernames_exist(client, branch_officer, setti
     locked = answer(branch_officer.username, "wrong")
     locked_right_password = answer(branch_officer.username, PASSWORD)
     assert wrong_password == unknown == locked == locked_right_password
+
+
+def test_revoke_api_key_command_stops_the_key_once(db) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    raw = api_key_create(actor=None, name="kopmaju")
+    out = StringIO()
+    call_command("revoke_api_key", raw[:12], stdout=out)
+    assert json.loads(out.getvalue()) == {"revoked": raw[:12]}
+    assert api_key_authenticate(raw) is None
+    call_command("revoke_api_key", raw[:12], stdout=StringIO())  # again: nothing more happens
+    revoked = AuditEvent.objects.filter(action="accounts.api_key_revoked")
+    assert list(revoked.values_list("actor_label", flat=True)) == ["command:revoke_api_key"]
+    with pytest.raises(CommandError):
+        call_command("revoke_api_key", "rk_unknown00", stdout=StringIO())

@@ -154,3 +154,23 @@ def test_audit_page_bad_filters_give_a_message_not_an_error(client, branch_offic
     assert response.status_code == 200
     if "page" not in query:
         assert 'data-testid="form-errors"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_typed_actors_write_the_rows_their_untyped_forms_wrote(branch_officer):
+    from rangkul.audit.actors import Actor, ActorKind
+
+    pairs = [
+        (Actor.for_user(branch_officer), branch_officer),
+        (Actor.for_api_key("ab12cd"), "api_key:ab12cd"),
+        (Actor.system("command:import_workers"), "command:import_workers"),
+        (Actor.system("system"), None),
+    ]
+    for typed, untyped in pairs:
+        assert Actor.of(untyped) == typed
+        new = audit_record(actor=typed, action="test.typed")
+        old = audit_record(actor=untyped, action="test.untyped")
+        assert (new.actor_id, new.actor_label) == (old.actor_id, old.actor_label)
+    assert Actor.of(branch_officer).kind == ActorKind.USER
+    assert Actor.of("api_key:ab12cd").kind == ActorKind.API_KEY
+    assert AuditEvent.objects.get(action="test.typed", actor=branch_officer).actor_label == str(branch_officer)

@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -36,7 +35,6 @@ from rangkul.contributions.selectors import member_credit_idr, paid_months, rule
 from rangkul.contributions.services.billing import _lock_versions, _price, _registered_on, _rules_for_preloaded
 from rangkul.contributions.services.status import _status_store
 from rangkul.core.errors import ValidationFailed
-from rangkul.core.money import round_idr
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 
@@ -308,12 +306,11 @@ def paid_months_reprice(*, actor: Any, worker: Worker) -> int:
     changes: list[tuple[ContributionMonth, int]] = []
     for row in rows:
         gross = row.amount_idr + row.discount_idr
-        for rule in rules_for(row.period).discounts:
-            if rule.applies(program=row.program, sector=sector, period=row.period, sponsor_kind=None):
-                discount = min(gross, round_idr(Decimal(gross) * rule.rate))
-                if discount > row.discount_idr:
-                    changes.append((row, discount))
-                break
+        rule = rules_for(row.period).discount_for(
+            program=row.program, sector=sector, period=row.period, sponsor_kind=None
+        )
+        if rule is not None and (discount := rule.amount_on(gross)) > row.discount_idr:
+            changes.append((row, discount))
     if not changes:
         return 0
     credited = sum(discount - row.discount_idr for row, discount in changes)

@@ -127,22 +127,7 @@ def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None
         expires_at=now + payment_code_ttl(),
         credit_applied_idr=credit,
     )
-    versions = {q.rule_version for q in quotes}
-    rulesets = {r.version: r for r in RuleSet.objects.filter(version__in=versions)}
-    BillLine.objects.bulk_create(
-        BillLine(
-            bill=bill,
-            worker=worker,
-            period=q.period,  # type: ignore[misc]  # PeriodField takes a Period
-            program=line.program,
-            amount_idr=line.amount_idr,
-            discount_idr=line.discount_idr,
-            ruleset=rulesets[q.rule_version],
-        )
-        for q in quotes
-        for line in q.lines
-    )
-    _lock_versions(versions)
+    _bill_lines_write(bill, [(worker, q) for q in quotes])
     Bill.objects.filter(pk__in=[b.pk for b in previous]).update(replaced_by=bill)
     audit_record(
         actor=actor,
@@ -157,6 +142,26 @@ def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None
         },
     )
     return bill
+
+
+def _bill_lines_write(bill: Bill, priced: Sequence[tuple[Worker, Quote]]) -> None:
+    """A bill's lines, one per member, month and program as priced; the rule versions used are locked."""
+    versions = {q.rule_version for _w, q in priced}
+    rulesets = {r.version: r for r in RuleSet.objects.filter(version__in=versions)}
+    BillLine.objects.bulk_create(
+        BillLine(
+            bill=bill,
+            worker=worker,
+            period=q.period,  # type: ignore[misc]  # PeriodField takes a Period
+            program=line.program,
+            amount_idr=line.amount_idr,
+            discount_idr=line.discount_idr,
+            ruleset=rulesets[q.rule_version],
+        )
+        for worker, q in priced
+        for line in q.lines
+    )
+    _lock_versions(versions)
 
 
 def _lock_versions(versions: set[str]) -> None:

@@ -31,7 +31,6 @@ from rangkul.contributions.status_review import (
     schedule_is_uniform,
     time_step,
 )
-from rangkul.core.bulk import collector_relaxed
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 
@@ -136,7 +135,6 @@ def _review_plan(*, today: dt.date, rules_for: RulesFor) -> _ReviewPlan | None:
     return _ReviewPlan(members_paid_after(today), [step for step in steps if step is not None])
 
 
-@collector_relaxed()
 def member_statuses_review(*, today: dt.date | None = None, batch_size: int = 5000) -> dict[str, int]:
     """The daily review: refresh every member whose status time alone may have changed.
 

@@ -381,3 +381,43 @@ def test_credit_alone_pays_whole_months(regions):
     assert member_credit_idr(worker_id=worker.pk) == 0
     totals = ledger_totals()
     assert totals["debit_idr"] == totals["credit_idr"]
+
+
+def test_reprice_paid_months_command_credits_once_and_spends_the_credit(regions):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    worker = member()
+    ruleset = RuleSet.objects.get(version="BPU-2024-01")
+    saved = list(DiscountRule.objects.filter(ruleset=ruleset).values())
+    DiscountRule.objects.filter(ruleset=ruleset).delete()
+    rulebook_cache_clear()
+    payment_allocate(
+        actor="test",
+        worker=worker,
+        amount_idr=6 * 16_800,
+        payment_reference="PRE",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 2, 1)),
+    )
+    DiscountRule.objects.bulk_create([DiscountRule(**row) for row in saved])
+    rulebook_cache_clear()
+
+    out = StringIO()
+    call_command("reprice_paid_months", "--since", "2026-04", stdout=out)
+    summary = json.loads(out.getvalue())
+    assert {k: summary[k] for k in ("members", "repriced", "credited_idr")} == {
+        "members": 1,
+        "repriced": 1,
+        "credited_idr": 4 * 8_400,
+    }
+    spent = 4 * 8_400 - member_credit_idr(worker_id=worker.pk)
+    assert (spent > 0) == (summary["months_from_credit"] > 0)
+    totals = ledger_totals()
+    assert totals["debit_idr"] == totals["credit_idr"]
+
+    again = StringIO()
+    call_command("reprice_paid_months", "--since", "2026-04", stdout=again)
+    assert json.loads(again.getvalue())["credited_idr"] == 0

@@ -41,6 +41,7 @@ from rangkul.partners.models import (
 )
 from rangkul.partners.sql import import_sql
 from rangkul.regions.selectors import village_names
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.models import Channel, Worker
 from rangkul.registry.selectors import occupation_list, workers_find_by_niks
 from rangkul.registry.services import (
@@ -314,7 +315,7 @@ def _other_problems(parsed: ParsedRow, fields: dict[str, list[str]]) -> list[tup
 def _may_be_registered(outcome: NewWorker | ApplicationError) -> bool:
     """A row the registry refused whose NIK itself was fine: its holder may be a member already."""
     if isinstance(outcome, Conflict):
-        return outcome.code == "nik_registered"
+        return outcome.code == RegistryErrorCode.NIK_REGISTERED
     return isinstance(outcome, ValidationFailed) and "nik" not in outcome.fields
 
 

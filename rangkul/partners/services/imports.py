@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 
 from rangkul.audit.services import audit_record
-from rangkul.core.bulk import collector_relaxed
+from rangkul.core.processes import PartsRunner
 from rangkul.partners.importing.parse import (
     ImportFileError,
     Source,
@@ -50,8 +50,11 @@ from rangkul.registry.services import (
 )
 
 
-def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
+def import_job_run(*, job_id: int, batch_size: int | None = None, parts_runner: PartsRunner | None = None) -> ImportJob:
     """Process a job from its last committed row to the end of the file (or until cancelled).
+
+    ``parts_runner`` (from ``core.processes``, chosen by the entry point) lets a large file be
+    imported in several sessions at once (ADR 0019); without it a fresh job runs in one session.
 
     Each batch is one transaction holding its workers, memberships, row results
     and the job's counters and watermark: a crash loses at most the batch in
@@ -75,7 +78,7 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
         job.save(update_fields=["status", "started_at", "run_started_at", "run_start_processed", "heartbeat_at"])
 
     # Messages in the report are written in the site's language (Indonesian), whoever runs the task.
-    with translation.override(settings.LANGUAGE_CODE), collector_relaxed():
+    with translation.override(settings.LANGUAGE_CODE):
         try:
             if not job.file:
                 raise ImportFileError(FILE_GONE)
@@ -96,7 +99,7 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
         if source.sheet != job.sheet_name or source.header_row != job.header_row:
             ImportJob.objects.filter(pk=job.pk).update(sheet_name=source.sheet[:100], header_row=source.header_row)
             job.sheet_name, job.header_row = source.sheet[:100], source.header_row
-        parts = _parts_for(job, source.estimated_rows)
+        parts = _parts_for(job, source.estimated_rows, parts_runner)
         if parts > 1:
             # The parts start together: the file-level NIK check on the first batch runs before any of them.
             shortened = niks_shortened(list(islice(source.rows, job.batch_size or size)))
@@ -104,7 +107,7 @@ def import_job_run(*, job_id: int, batch_size: int | None = None) -> ImportJob:
             if shortened is not None:
                 import_job_fail(job_id=job.pk, message=str(shortened.message))
                 return ImportJob.objects.get(pk=job.pk)
-            if not _run_parts(job, parts, job.batch_size or size):
+            if not _run_parts(job, parts, job.batch_size or size, parts_runner):
                 return ImportJob.objects.get(pk=job.pk)
             # Two parts' batches written at the same moment could not see each other's members.
             duplicates_queue_among(Worker.objects.filter(pk__in=_imported_worker_ids(job)))

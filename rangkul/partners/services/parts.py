@@ -1,17 +1,19 @@
-"""One file imported by several sessions at once (ADR 0019): this process and forked ones,
-each part writing every n-th batch with its own watermark.
+"""One file imported by several sessions at once (ADR 0019), each part writing every n-th batch
+with its own watermark. How the parts run (forked processes, or one after the other) is the
+entry point's choice: it hands the import a runner from ``core.processes``.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import translation
 
+from rangkul.core.processes import PartsRunner, in_turn
 from rangkul.partners.importing.parse import (
     ImportFileError,
     open_source,
@@ -39,10 +41,15 @@ from rangkul.partners.services.batches import (
 from rangkul.partners.sql import import_sql
 
 
-def _parts_for(job: ImportJob, estimated_rows: int) -> int:
-    """How many sessions import this job's file: as a run already split it, else by size (PostgreSQL only)."""
+def _parts_for(job: ImportJob, estimated_rows: int, runner: PartsRunner | None) -> int:
+    """How many sessions import this job's file: as a run already split it, else by size (PostgreSQL only).
+
+    A fresh job is split only when the entry point gave a runner that runs the parts at once.
+    """
     if job.parts > 1:
         return job.parts
+    if runner is None:
+        return 1
     if job.processed or job.last_committed_row or not import_sql().parallel_parts():
         return 1  # started in one session: finished in one
     if connection.in_atomic_block:
@@ -56,8 +63,8 @@ def _imported_worker_ids(job: ImportJob) -> Any:
     return ImportRowResult.objects.filter(job=job, outcome=RowOutcome.IMPORTED).values("worker_id")
 
 
-def _run_parts(job: ImportJob, parts: int, size: int) -> bool:
-    """Import the file in ``parts`` sessions at once: this process and ``parts - 1`` forked ones.
+def _run_parts(job: ImportJob, parts: int, size: int, runner: PartsRunner | None) -> bool:
+    """Import the file in ``parts`` sessions, run by ``runner`` (one after the other without one).
 
     Part k writes batches k, k + parts, k + 2·parts, … of the file, each batch one transaction
     with the part's watermark and the job's counters, so a run that stops (crash, kill,
@@ -67,40 +74,19 @@ def _run_parts(job: ImportJob, parts: int, size: int) -> bool:
         ImportJob.objects.filter(pk=job.pk).update(parts=parts, batch_size=size)
         for number in range(parts):
             ImportJobPart.objects.get_or_create(job=job, number=number, defaults={"next_batch": number})
-    # Each process opens its own connections: none may cross the fork.
-    connections.close_all()
-    context = multiprocessing.get_context("fork")
-    children = [
-        context.Process(target=_part_process, args=(job.pk, number, parts, size), name=f"import-{job.pk}-{number}")
-        for number in range(1, parts)
-    ]
-    for child in children:
-        child.start()
-    try:
-        _run_part(job.pk, 0, parts, size)
-    except _Stop:
-        pass
-    finally:
-        for child in children:
-            child.join()
-    failed = [child.name for child in children if child.exitcode != 0]
+    failed = (runner or in_turn)(partial(_part_work, job.pk, parts, size), parts, name=f"import-{job.pk}")
     if failed:
         logger.error("Import %s: parts stopped before the end: %s; run the import again to finish.", job.pk, failed)
     return not ImportJobPart.objects.filter(job=job, finished=False).exists()
 
 
-def _part_process(job_id: int, number: int, parts: int, size: int) -> None:
-    """A forked part: its own database connection, its report in the site's language."""
+def _part_work(job_id: int, parts: int, size: int, number: int) -> None:
+    """One part, in whatever process the runner chose; its report in the site's language."""
     try:
         with translation.override(settings.LANGUAGE_CODE):
             _run_part(job_id, number, parts, size)
     except _Stop:
         pass
-    except Exception:
-        logger.exception("Import %s: part %s stopped.", job_id, number)
-        raise SystemExit(1) from None
-    finally:
-        connections.close_all()
 
 
 def _run_part(job_id: int, number: int, parts: int, size: int) -> None:

@@ -16,6 +16,7 @@ from django.utils import translation
 
 from rangkul.core.bulk import BULK_GC_THRESHOLD
 from rangkul.core.errors import Conflict, PermissionDenied
+from rangkul.core.processes import forked
 from rangkul.partners import services
 from rangkul.partners.consent import LINKED_PENDING
 from rangkul.partners.importing.parse import DATE_WRONG, INCOME_WRONG, NIK_AS_NUMBER
@@ -42,7 +43,7 @@ def run(path: Path, organisation=None, *, batch_size: int = 3, **options) -> Imp
         job, _created = import_job_create(
             actor="test", organisation=organisation, upload=File(handle, name=path.name), name=path.name, **options
         )
-    return import_job_run(job_id=job.pk, batch_size=batch_size)
+    return import_job_run(job_id=job.pk, batch_size=batch_size, parts_runner=forked)
 
 
 def outcomes(job: ImportJob) -> dict[int, list[tuple[str, str, str]]]:
@@ -268,15 +269,19 @@ def test_a_crash_mid_import_then_a_rerun_ends_like_one_clean_run(
     assert Membership.objects.filter(organisation=organisation).count() == 5
 
 
-def test_batches_run_with_the_collector_relaxed_and_it_is_restored_after(tmp_path, organisation, monkeypatch) -> None:
+def test_the_command_runs_batches_with_the_collector_relaxed_and_restores_it(
+    tmp_path, organisation, monkeypatch
+) -> None:
+    # The collector is the entry point's choice (ADR 0020): the command relaxes it, the service does not.
     path = write_csv(tmp_path / "a.csv", [good_row(n) for n in range(1, 5)])
     threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
     seen: list[tuple[int, bool]] = []
     monkeypatch.setattr(
         batches, "_batch_hook", lambda job, batch: seen.append((gc.get_threshold()[0], gc.get_freeze_count() > frozen))
     )
-    job = run(path, organisation, batch_size=2)
-    assert job.summary() == {"rows": 4, "imported": 4, "rejected": 0, "duplicates": 0}
+    out = StringIO()
+    call_command("import_workers", str(path), "--partner", organisation.code, "--batch-size", "2", stdout=out)
+    assert json.loads(out.getvalue()) == {"rows": 4, "imported": 4, "rejected": 0, "duplicates": 0}
     assert seen == [(BULK_GC_THRESHOLD, True), (BULK_GC_THRESHOLD, True)]
     assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)
 

@@ -25,6 +25,7 @@ from rangkul.registry.services.duplicates import (
 )
 from rangkul.registry.services.erasure import worker_anonymise, worker_erasure_refusals
 from rangkul.registry.services.heirs import heir_add, heir_remove, heir_update
+from rangkul.registry.services.keys import niks_reseal
 from rangkul.registry.services.registration import OCCUPATIONS_FILE, occupations_load, worker_register
 from rangkul.registry.services.updates import (
     UPDATABLE_FIELDS,
@@ -39,7 +40,6 @@ from rangkul.registry.services.validation import (
     MAX_DECLARED_INCOME_IDR,
     MAX_HEIRS,
     MEMBERSHIP_NUMBER_ATTEMPTS,
-    MIN_DECLARED_INCOME_IDR,
     NIK_REGISTERED_MESSAGE,
     BatchLookups,
     HeirInput,
@@ -52,7 +52,6 @@ __all__ = [
     "MAX_DECLARED_INCOME_IDR",
     "MAX_HEIRS",
     "MEMBERSHIP_NUMBER_ATTEMPTS",
-    "MIN_DECLARED_INCOME_IDR",
     "NIK_REGISTERED_MESSAGE",
     "OCCUPATIONS_FILE",
     "UPDATABLE_FIELDS",
@@ -68,6 +67,7 @@ __all__ = [
     "heir_add",
     "heir_remove",
     "heir_update",
+    "niks_reseal",
     "occupations_load",
     "registration_problems",
     "worker_anonymise",

@@ -217,7 +217,7 @@ def worker_export_data(*, actor: Any, worker: Worker) -> dict[str, Any]:
             else None
         ),
         "declared_income_idr": worker.declared_income_idr,
-        "programs": ["JKK", "JKM", *(["JHT"] if worker.jht else [])],
+        "programs": worker.programs,
         "payment_period_months": worker.payment_period_months,
         "branch": worker.branch.name if worker.branch else None,
         "channel": worker.channel,

@@ -16,18 +16,16 @@ from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.models import BranchOffice
 from rangkul.core.errors import Conflict, ValidationFailed
+from rangkul.core.money import format_rupiah
 from rangkul.regions.models import Province, Regency, Village
-from rangkul.registry import identity
+from rangkul.registry import eligibility, identity
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.models import (
     Occupation,
     Relationship,
     Sex,
 )
 
-# Lowest declared-income level for BPU members: Rp1,000,000 (PP 44/2015
-# Lampiran II, amended by PP 82/2019 and PP 49/2023). The contributions app will
-# own the full dated level table; until then this is the registry's floor.
-MIN_DECLARED_INCOME_IDR = 1_000_000
 # Not a regulatory limit: a sanity bound that keeps typing mistakes (and absurd
 # API values) out of the database.
 MAX_DECLARED_INCOME_IDR = 1_000_000_000
@@ -167,6 +165,10 @@ class _Lookups:
     def today(self) -> dt.date:
         return timezone.localdate()
 
+    def rules(self) -> eligibility.RegistrationRules:
+        """Age limits and lowest income of the rule version in force today."""
+        return eligibility.registration_rules(self.today())
+
 
 _DATABASE_LOOKUPS = _Lookups()
 _SEXES = frozenset(Sex.values)
@@ -195,6 +197,7 @@ class BatchLookups(_Lookups):
             self._asked = earlier._asked
         # The day the batch is checked (age limits): asked once, not once per row.
         self._today = timezone.localdate()
+        self._rules: eligibility.RegistrationRules | None = None
         asked = self._asked
         village_codes = {code for data in rows if (code := _lookup_key(data.village_code))} - asked["villages"]
         if village_codes:
@@ -236,6 +239,11 @@ class BatchLookups(_Lookups):
 
     def today(self) -> dt.date:
         return self._today
+
+    def rules(self) -> eligibility.RegistrationRules:
+        if self._rules is None:
+            self._rules = eligibility.registration_rules(self._today)
+        return self._rules
 
 
 def _lookup_key(value: object) -> str:
@@ -281,7 +289,11 @@ def _clean(data: RegistrationInput, *, check_age: bool = True, lookups: _Lookups
     if data.birth_date is None:
         errors.add("birth_date", [_("Write the date of birth.")])
     elif check_age:
-        errors.add("birth_date", identity.age_errors(data.birth_date, today=today))
+        limits = lookups.rules()
+        errors.add(
+            "birth_date",
+            identity.age_errors(data.birth_date, today=today, min_age=limits.min_age, max_age=limits.max_age),
+        )
 
     check = identity.nik_check(
         data.nik,
@@ -316,10 +328,10 @@ def _clean(data: RegistrationInput, *, check_age: bool = True, lookups: _Lookups
     income = data.declared_income_idr
     if not isinstance(income, int) or isinstance(income, bool):
         errors.add("declared_income_idr", [_("Write the income as a whole number of rupiah.")])
-    elif income < MIN_DECLARED_INCOME_IDR:
+    elif income < (lowest := lookups.rules().lowest_income_idr):
         errors.add(
             "declared_income_idr",
-            [_("The declared income must be at least %(amount)s.") % {"amount": "Rp1.000.000"}],
+            [_("The declared income must be at least %(amount)s.") % {"amount": format_rupiah(lowest)}],
         )
     elif income > MAX_DECLARED_INCOME_IDR:
         errors.add("declared_income_idr", [_("This income is too large; check the number.")])
@@ -376,7 +388,9 @@ def _clean(data: RegistrationInput, *, check_age: bool = True, lookups: _Lookups
 
 def _nik_conflict() -> Conflict:
     # Says only that the NIK is taken: nothing about who holds it.
-    return Conflict(NIK_REGISTERED_MESSAGE, code="nik_registered", fields={"nik": [NIK_REGISTERED_MESSAGE]})
+    return Conflict(
+        NIK_REGISTERED_MESSAGE, code=RegistryErrorCode.NIK_REGISTERED, fields={"nik": [NIK_REGISTERED_MESSAGE]}
+    )
 
 
 def _identity_not_verified() -> ValidationFailed:

@@ -3,7 +3,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -117,16 +116,15 @@ def test_landlines_foreign_and_garbage_numbers_are_refused(raw):
         identity.phone_normalize(raw)
 
 
-def test_age_limits_come_from_settings():
+def test_age_limits_are_the_ones_given():
     today = dt.date(2026, 11, 24)
-    assert identity.age_errors(dt.date(1961, 11, 25), today=today) == []  # 64, one day before 65
-    assert identity.age_errors(dt.date(1961, 11, 24), today=today)  # 65 today
-    assert identity.age_errors(dt.date(2027, 1, 1), today=today)
-    with override_settings(REGISTRATION_MIN_AGE=18):
-        assert identity.age_errors(dt.date(2009, 1, 1), today=today)
-        assert identity.age_errors(dt.date(2008, 11, 24), today=today) == []
-    with override_settings(REGISTRATION_MAX_AGE=70):
-        assert identity.age_errors(dt.date(1961, 11, 24), today=today) == []
+    limits = {"min_age": 0, "max_age": 65}
+    assert identity.age_errors(dt.date(1961, 11, 25), today=today, **limits) == []  # 64, one day before 65
+    assert identity.age_errors(dt.date(1961, 11, 24), today=today, **limits)  # 65 today
+    assert identity.age_errors(dt.date(2027, 1, 1), today=today, **limits)
+    assert identity.age_errors(dt.date(2009, 1, 1), today=today, min_age=18, max_age=65)
+    assert identity.age_errors(dt.date(2008, 11, 24), today=today, min_age=18, max_age=65) == []
+    assert identity.age_errors(dt.date(1961, 11, 24), today=today, min_age=0, max_age=70) == []
 
 
 def test_membership_numbers_have_a_luhn_check_digit():

@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from rangkul.audit.models import AuditEvent
 from rangkul.core.crypto import lookup_hash, unseal
@@ -13,6 +14,7 @@ from rangkul.messaging.backends.locmem import clear as clear_outbox
 from rangkul.messaging.backends.locmem import outbox
 from rangkul.registry import services
 from rangkul.registry.dukcapil import DevelopmentDukcapil, DukcapilResult, dukcapil_backend
+from rangkul.registry.eligibility import RegistrationRules, registration_rules
 from rangkul.registry.membership import membership_number_is_valid
 from rangkul.registry.models import Heir, Occupation, PossibleDuplicate, Worker
 from rangkul.registry.selectors import worker_find_by_nik
@@ -120,8 +122,14 @@ def test_over_age_is_refused(regions):
     assert "di bawah 65 tahun" in fields_of(excinfo)["birth_date"][0]
 
 
+def test_registration_limits_are_read_from_the_rule_book(regions):
+    # One home for each rule: the rule table in force (bpu-2024-01), not a setting or a constant.
+    assert registration_rules(timezone.localdate()) == RegistrationRules(
+        min_age=0, max_age=65, lowest_income_idr=1_000_000
+    )
+
+
 def test_minimum_declared_income_is_one_million(regions):
-    assert services.MIN_DECLARED_INCOME_IDR == 1_000_000
     with pytest.raises(ValidationFailed) as excinfo:
         worker_create(declared_income_idr=999_999)
     assert list(fields_of(excinfo)) == ["declared_income_idr"]

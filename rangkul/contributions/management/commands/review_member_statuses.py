@@ -13,6 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rangkul.contributions.services import member_statuses_review
+from rangkul.core.bulk import collector_relaxed
 
 
 class Command(BaseCommand):
@@ -29,5 +30,6 @@ class Command(BaseCommand):
                 today = dt.date.fromisoformat(options["date"])
             except ValueError as exc:
                 raise CommandError("--date must be YYYY-MM-DD") from exc
-        summary = member_statuses_review(today=today, batch_size=options["batch_size"])
+        with collector_relaxed():  # a long bulk run (ADR 0020)
+            summary = member_statuses_review(today=today, batch_size=options["batch_size"])
         self.stdout.write(json.dumps(summary))

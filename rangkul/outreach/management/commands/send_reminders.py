@@ -14,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from rangkul.core.bulk import collector_relaxed
 from rangkul.core.errors import ApplicationError
 from rangkul.outreach.services import reminders_send
 
@@ -35,7 +36,8 @@ class Command(BaseCommand):
         if options["batch_size"] is not None and options["batch_size"] < 1:
             raise CommandError(_("--batch-size must be a positive number of members."))
         try:
-            summary = reminders_send(today=today, batch_size=options["batch_size"])
+            with collector_relaxed():  # a long bulk run (ADR 0020)
+                summary = reminders_send(today=today, batch_size=options["batch_size"])
         except ApplicationError as exc:  # e.g. no contribution rules cover that day's months
             raise CommandError(str(exc.message)) from None
         self.stdout.write(json.dumps(summary))

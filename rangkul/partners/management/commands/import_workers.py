@@ -7,7 +7,10 @@ from typing import Any
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rangkul.audit.actors import Actor
+from rangkul.core.bulk import collector_relaxed
 from rangkul.core.errors import ApplicationError
+from rangkul.core.processes import forked
 from rangkul.partners.importing.report import report_csv_write
 from rangkul.partners.models import ImportStatus
 from rangkul.partners.selectors import import_report_rows, organisation_get
@@ -41,7 +44,7 @@ class Command(BaseCommand):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        actor = "command:import_workers"
+        actor = Actor.system("command:import_workers")
         try:
             organisation = organisation_get(code=options["partner"]) if options["partner"] else None
             with path.open("rb") as handle:
@@ -55,7 +58,9 @@ class Command(BaseCommand):
                 )
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc
-        job = import_job_run(job_id=job.pk, batch_size=options["batch_size"])
+        # A long bulk run: the garbage collector relaxed (ADR 0020), a large file in forked parts (ADR 0019).
+        with collector_relaxed():
+            job = import_job_run(job_id=job.pk, batch_size=options["batch_size"], parts_runner=forked)
         report = path.with_name(path.name + ".errors.csv")
         with report.open("w", encoding="utf-8", newline="") as handle:
             report_csv_write(import_report_rows(job=job), handle)

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from rangkul.audit.actors import Actor
 from rangkul.partners.jobs import import_job_resume, import_jobs_stale
 
 
@@ -17,5 +18,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         stale = import_jobs_stale()
         for job in stale:
-            import_job_resume(actor="command:imports_resume_stale", job=job)
+            import_job_resume(actor=Actor.system("command:imports_resume_stale"), job=job)
         self.stdout.write(json.dumps({"resumed": len(stale)}))

@@ -9,6 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rangkul.audit.actors import Actor
+from rangkul.core.bulk import collector_relaxed
 from rangkul.payments.models import Channel
 from rangkul.payments.settlement import settlement_reconcile, settlement_report_csv
 
@@ -30,9 +32,10 @@ class Command(BaseCommand):
         if channel is None:
             raise CommandError(f"Unknown channel: {options['channel']}")
         day = dt.date.fromisoformat(options["date"]) if options.get("date") else None
-        file, summary = settlement_reconcile(
-            actor="reconcile_settlement", channel=channel, path=path, settlement_date=day
-        )
+        with collector_relaxed():  # a long bulk run (ADR 0020)
+            file, summary = settlement_reconcile(
+                actor=Actor.system("reconcile_settlement"), channel=channel, path=path, settlement_date=day
+            )
         report = Path(options.get("report") or f"{path}.report.csv")
         report.write_text(settlement_report_csv(file), encoding="utf-8")
         self.stdout.write(json.dumps(summary))
