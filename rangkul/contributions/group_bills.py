@@ -230,6 +230,7 @@ def group_bill_pay(
             channel=channel,
             paid_at=paid_at,
             rules_for=rules_for,
+            payer_kind=locked.sponsor_kind,
         )
         for worker_id, lines in sorted(by_member.items())
         if sum(line.amount_idr for line in lines) > 0
@@ -248,6 +249,7 @@ def _member_lines_pay(
     channel: str,
     paid_at: dt.datetime,
     rules_for: Any,
+    payer_kind: str = "",
 ) -> Allocation:
     existing = JournalEntry.objects.filter(kind=PAYMENT_KIND, reference=reference).first()
     if existing is not None:
@@ -309,6 +311,7 @@ def _member_lines_pay(
             paid_at=paid_at,
             covered_from=starts[line.period],
             entry_id=entry.pk,
+            payer_kind=payer_kind,
         )
         for line in new
     )

@@ -160,3 +160,4 @@ class HandoverNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sponsorship_id}:{self.worker_id}:{self.days_before}"
+

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<str:code>/tagihan/", views.bill, name="bill"),
     path("<str:code>/akhiri/", views.end, name="end"),
     path("<str:code>/laporan.csv", views.statement, name="statement_csv"),
+    path("<str:code>/pembayar.csv", views.payers, name="payers_csv"),
 ]

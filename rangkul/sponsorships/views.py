@@ -25,6 +25,7 @@ from rangkul.partners.selectors import import_jobs_completed
 from rangkul.sponsorships.forms import BillForm, EnrolForm, EnrolImportForm, SponsorshipForm, add_service_errors
 from rangkul.sponsorships.handover import continuation_rate
 from rangkul.sponsorships.models import Sponsorship, SponsorshipStatus
+from rangkul.sponsorships.payers import payer_lines, payers_csv
 from rangkul.sponsorships.selectors import (
     candidates_for,
     sponsor_for_user,
@@ -212,6 +213,17 @@ def statement(request: HttpRequest, code: str) -> StreamingHttpResponse:
         statement_csv(statement_lines(sponsorship=sponsorship)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{sponsorship.code}-statement.csv"'
+    return response
+
+
+@sponsor_required
+@require_GET
+def payers(request: HttpRequest, code: str) -> StreamingHttpResponse:
+    """Who paid each program of each sponsored member-month (``?anggota=`` for one member)."""
+    sponsorship = _sponsorship(request, code)
+    lines = payer_lines(sponsorship=sponsorship, membership_number=request.GET.get("anggota", "")[:40])
+    response = StreamingHttpResponse(payers_csv(lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{sponsorship.code}-payers.csv"'
     return response
 
 
