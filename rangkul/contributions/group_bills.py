@@ -237,6 +237,7 @@ def group_bill_pay(
     ]
     if locked.status == BillStatus.OPEN:
         Bill.objects.filter(pk=locked.pk).update(status=BillStatus.PAID, paid_at=paid_at)
+    locked.lines.filter(settled_at__isnull=True).update(settled_at=paid_at)
     return allocations
 
 
@@ -250,6 +251,7 @@ def _member_lines_pay(
     paid_at: dt.datetime,
     rules_for: Any,
     payer_kind: str = "",
+    debit_account: str | None = None,
 ) -> Allocation:
     existing = JournalEntry.objects.filter(kind=PAYMENT_KIND, reference=reference).first()
     if existing is not None:
@@ -266,7 +268,7 @@ def _member_lines_pay(
     }
     new = [line for line in lines if (line.period, line.program) not in held]
     allocated = sum(line.amount_idr for line in new)
-    ledger = [Line(clearing_account(channel), debit_idr=amount, worker_id=worker.pk)]
+    ledger = [Line(debit_account or clearing_account(channel), debit_idr=amount, worker_id=worker.pk)]
     ledger += [
         Line(
             contribution_account(line.program),

@@ -260,6 +260,8 @@ class BillLine(models.Model):
     amount_idr = models.BigIntegerField(_("amount (Rp)"))
     discount_idr = models.BigIntegerField(_("discount (Rp)"), default=0)
     ruleset = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="+")
+    # When a group bill's payment paid this member's share (empty: not yet, or a member's own bill).
+    settled_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     class Meta:
         ordering = ["period", "id"]

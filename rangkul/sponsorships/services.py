@@ -417,6 +417,9 @@ def sponsorship_bill_issue(*, actor: Any, sponsorship: Sponsorship, period: Peri
         )
     month = period.first_day  # PeriodField lookups take the month's first day
     rows = list(SponsoredMonth.objects.filter(sponsorship=locked, period=month).select_related("worker__occupation"))
+    # The bill lists members in enrolment order: a part payment pays them in that order (ADR 0030).
+    positions = dict(SponsorshipMember.objects.filter(sponsorship=locked).values_list("worker_id", "position"))
+    rows.sort(key=lambda row: (positions.get(row.worker_id, 0), row.worker_id))
     if not rows:
         raise Conflict(_("No member is sponsored for this month."), code="no_members")
     previous = list(
