@@ -148,14 +148,23 @@ class SponsorshipBill(models.Model):
 class HandoverNotice(models.Model):
     """A hand-over text sent to a member before the sponsorship's end: one per member and threshold."""
 
+    class Kind(models.TextChoices):
+        HANDOVER = "handover", _("before the end")
+        WIN_BACK = "win_back", _("after the end")
+
     sponsorship = models.ForeignKey(Sponsorship, on_delete=models.CASCADE, related_name="handover_notices")
     worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.HANDOVER)
+    # Days before the last day (hand-over) or after it (win-back).
     days_before = models.PositiveSmallIntegerField()
     sent_on = models.DateField()
+    payment_code = models.CharField(max_length=16, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["sponsorship", "worker", "days_before"], name="sponsorship_handover_once"),
+            models.UniqueConstraint(
+                fields=["sponsorship", "worker", "kind", "days_before"], name="sponsorship_handover_once"
+            ),
         ]
 
     def __str__(self) -> str:

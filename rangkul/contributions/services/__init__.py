@@ -15,7 +15,7 @@ from rangkul.contributions.services.allocation import (
     paid_months_reprice,
     payment_allocate,
 )
-from rangkul.contributions.services.billing import bill_issue, payment_code_ttl
+from rangkul.contributions.services.billing import bill_issue, owed_periods, payment_code_ttl
 from rangkul.contributions.services.shares import ShareItem, month_shares_release, month_shares_take
 from rangkul.contributions.services.status import member_status_refresh, member_statuses_review
 
@@ -32,6 +32,7 @@ __all__ = [
     "member_statuses_review",
     "month_shares_release",
     "month_shares_take",
+    "owed_periods",
     "paid_months_reprice",
     "payment_allocate",
     "payment_code_ttl",

@@ -130,11 +130,27 @@ def _owed_quotes(
     return [quotes[p] for p in sorted(quotes)][:months]
 
 
+def owed_periods(*, worker: Worker, today: dt.date, months: int = 12) -> list[Period]:
+    """The months the member's next bill would carry, in order (a sponsor's shared months only for their rest)."""
+    quotes = _owed_quotes(
+        worker, already_paid=paid_months(worker_id=worker.pk), today=today, rules_for=rules_for_memo(), months=months
+    )
+    return [q.period for q in quotes]
+
+
 @transaction.atomic
-def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None = None) -> Bill:
+def bill_issue(
+    *,
+    actor: Any,
+    worker: Worker,
+    months: int,
+    today: dt.date | None = None,
+    expires_at: dt.datetime | None = None,
+) -> Bill:
     """A bill for ``months`` months from the first payable unpaid month (arrears in the window first).
 
     Issuing a bill cancels the member's previous open bill: its code is no longer accepted.
+    ``expires_at`` overrides the usual validity (a code sent by text weeks ahead, say).
     """
     today = today or timezone.localdate()
     rules_for = rules_for_memo()
@@ -175,7 +191,7 @@ def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None
         actor=actor,
         worker=worker,
         amount_idr=total - credit,
-        expires_at=now + payment_code_ttl(),
+        expires_at=expires_at or now + payment_code_ttl(),
         credit_applied_idr=credit,
     )
     versions = {q.rule_version for q in quotes}
