@@ -89,12 +89,13 @@ INSTALLED_APPS = [
     "rangkul.regions",
     "rangkul.contributions",
     "rangkul.registry",
+    # Before partners: its import_workers command extends the partners one (--sponsorship enrols).
+    "rangkul.sponsorships",
     "rangkul.partners",
     "rangkul.outreach",
     "rangkul.portal",
     "rangkul.payments",
     "rangkul.analytics",
-    "rangkul.sponsorships",
     "rangkul.claims",
     "rangkul.agents",
 ]
