@@ -24,6 +24,7 @@ from rangkul.partners.models import Organisation
 from rangkul.partners.selectors import import_jobs_completed
 from rangkul.sponsorships.forms import BillForm, EnrolForm, EnrolImportForm, SponsorshipForm, add_service_errors
 from rangkul.sponsorships.handover import continuation_rate
+from rangkul.sponsorships.incentive import regency_incentive
 from rangkul.sponsorships.models import Sponsorship, SponsorshipStatus
 from rangkul.sponsorships.payers import payer_lines, payers_csv
 from rangkul.sponsorships.selectors import (
@@ -238,3 +239,24 @@ def end(request: HttpRequest, code: str) -> HttpResponseBase:
     else:
         messages.success(request, _("Sponsorship %(code)s ended.") % {"code": sponsorship.code})
     return redirect("sponsors:detail", code=sponsorship.code)
+
+
+@login_required
+@require_GET
+def region(request: HttpRequest, code: str = "") -> HttpResponse:
+    """The incentive view of a regency: office staff choose any; a sponsor officer sees their organisation's."""
+    office = request.user.has_perm("accounts.access_office")
+    organisation = sponsor_for_user(request.user)
+    own = organisation.region_id if organisation is not None else None
+    if not office and own is None:
+        raise DjangoPermissionDenied
+    code = (code or request.GET.get("kode", "") or own or "").strip()[:5]
+    if not office and code != own:
+        raise DjangoPermissionDenied
+    view = None
+    if code:
+        try:
+            view = regency_incentive(regency_code=code, today=timezone.localdate())
+        except NotFound as exc:
+            raise Http404(str(exc.message)) from exc
+    return render(request, "sponsorships/region.html", {"view": view, "code": code, "office": office})
