@@ -1,3 +1,11 @@
 """Each module registers its scenarios with ``bench.core.scenario``."""
 
-from bench.scenarios import analytics, http_baseline, imports, members, payments, reminders  # noqa: F401
+from bench.scenarios import (  # noqa: F401
+    analytics,
+    http_baseline,
+    imports,
+    members,
+    payments,
+    reminders,
+    sponsorships,
+)
