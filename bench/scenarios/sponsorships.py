@@ -68,7 +68,7 @@ def _cohort(members: int, period: Period, *, code: str, months: int = 1) -> Spon
         organisation=organisation,
         payer_kind="regional_budget",
         programs=["JKK", "JKM"],
-        start_month=period,
+        start_month=period,  # type: ignore[misc]  # PeriodField takes a Period
         months=months,
         budget_idr=10**15,
         status=SponsorshipStatus.ACTIVE,
@@ -93,9 +93,11 @@ def _cohort(members: int, period: Period, *, code: str, months: int = 1) -> Spon
                     worker=worker, period=p, programs=programs, payer_kind="regional_budget", rules_for=rules_for
                 )
                 cost += amount
-                rows_s.append(SponsoredMonth(sponsorship=sponsorship, worker=worker, period=p, amount_idr=amount))
+                rows_s.append(
+                    SponsoredMonth(sponsorship=sponsorship, worker=worker, period=p, amount_idr=amount)  # type: ignore[misc]
+                )
                 rows_share.append(
-                    MonthShare(
+                    MonthShare(  # type: ignore[misc]  # PeriodField takes a Period
                         worker=worker,
                         period=p,
                         programs=list(programs),

@@ -115,11 +115,11 @@ def _owed_quotes(
     first = max(arrears_window_start(today=today, rules=rules_for(current)), Period.of(registered_on))
     limit = current + rules_for(current).prepay_max_months
     held: dict[Period, set[str]] = {}
-    for p, program in ContributionMonth.objects.filter(
+    for month, program in ContributionMonth.objects.filter(
         worker_id=worker.pk,
-        period__in=[p.first_day for p in shares],  # PeriodField lookups take the month's first day
+        period__in=[s.first_day for s in shares],  # PeriodField lookups take the month's first day
     ).values_list("period", "program"):
-        held.setdefault(Period.of(p), set()).add(program)
+        held.setdefault(Period.of(month), set()).add(program)
     for p, taken in shares.items():
         if not first <= p < limit:
             continue
