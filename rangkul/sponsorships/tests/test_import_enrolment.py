@@ -32,6 +32,7 @@ def test_a_file_imported_for_a_sponsorship_is_enrolled_in_row_order(regions, tmp
         "import_workers", str(path), "--partner", org.code, "--sponsorship", s.code, stdout=out, stderr=io.StringIO()
     )
     job = ImportJob.objects.get()
+    assert job.sponsorship_code == s.code
     # Registered and enrolled in one pass: the import's summary, then the enrolment's.
     summary = json.loads(out.getvalue())
     assert (summary["rows"], summary["imported"], summary["rejected"]) == (4, 3, 1)
