@@ -89,12 +89,13 @@ INSTALLED_APPS = [
     "rangkul.regions",
     "rangkul.contributions",
     "rangkul.registry",
+    # Before partners: its import_workers command extends the partners one (--sponsorship enrols).
+    "rangkul.sponsorships",
     "rangkul.partners",
     "rangkul.outreach",
     "rangkul.portal",
     "rangkul.payments",
     "rangkul.analytics",
-    "rangkul.sponsorships",
     "rangkul.claims",
     "rangkul.agents",
 ]
@@ -320,6 +321,10 @@ except ValueError as exc:
     raise ImproperlyConfigured("RANGKUL_SPONSORSHIP_HANDOVER_DAYS takes whole days, comma-separated.") from exc
 if any(d < 0 for d in SPONSORSHIP_HANDOVER_DAYS):
     raise ImproperlyConfigured("RANGKUL_SPONSORSHIP_HANDOVER_DAYS must not be negative.")
+# The win-back text: this many days after a sponsorship's last day, to members who have not paid on their own.
+SPONSORSHIP_WINBACK_DAYS = env_int("RANGKUL_SPONSORSHIP_WINBACK_DAYS", 14)
+if SPONSORSHIP_WINBACK_DAYS < 1:
+    raise ImproperlyConfigured("RANGKUL_SPONSORSHIP_WINBACK_DAYS must be at least 1.")
 if REMINDER_DAYS_BEFORE_DUE < 0 or REMINDER_LAPSED_WITHIN_DAYS < 0 or REMINDER_BATCH_SIZE < 1:
     raise ImproperlyConfigured("RANGKUL_REMINDER_* days must not be negative and the batch size must be positive.")
 

@@ -9,4 +9,5 @@ from bench.scenarios import (  # noqa: F401
     members,
     payments,
     reminders,
+    sponsorships,
 )

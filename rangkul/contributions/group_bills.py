@@ -20,17 +20,13 @@ from django.utils.translation import gettext as _
 
 from rangkul.audit.services import audit_record
 from rangkul.contributions.errors import InvalidMonths, NothingPayable
-from rangkul.contributions.ledger import Line, clearing_account, contribution_account, journal_post
-from rangkul.contributions.models import Bill, BillLine, BillStatus, ContributionMonth, JournalEntry
+from rangkul.contributions.group_settle import Share, shares_pay
+from rangkul.contributions.models import Bill, BillLine, BillStatus, ContributionMonth
 from rangkul.contributions.quotes import Quote
 from rangkul.contributions.schedule import payable_periods
 from rangkul.contributions.selectors import paid_months, rules_for_memo
 from rangkul.contributions.services.allocation import (
-    PAYMENT_KIND,
     Allocation,
-    _allocation_from_entry,
-    _allocation_from_lines,
-    _covered_from,
 )
 from rangkul.contributions.services.billing import (
     _bill_create,
@@ -41,7 +37,6 @@ from rangkul.contributions.services.billing import (
     _rules_for_preloaded,
     payment_code_ttl,
 )
-from rangkul.contributions.services.status import _status_store
 from rangkul.core.errors import Conflict
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
@@ -74,7 +69,7 @@ def _bill_with_lines(
         expires_at=timezone.now() + payment_code_ttl(),
         sponsor_kind=sponsor_kind or "",
     )
-    _bill_lines_write(bill, priced)
+    _bill_lines_write(bill, priced, many=True)
     audit_record(
         actor=actor,
         action="contributions.group_bill_issued",
@@ -136,9 +131,14 @@ def group_bill_issue_for_months(*, actor: Any, items: Sequence[GroupItem], spons
     rules_for = rules_for_memo()
     held = _held_lines(items)
     priced: list[tuple[Worker, Quote]] = []
+    # Members share prices (the same income level, sector and month): each price is computed once.
+    prices: dict[tuple[int, bool, str, Period], Quote] = {}
     for item in items:
         _ensure_billable(item.worker)
-        quote = _price(item.worker, item.period, rules_for, sponsor_kind=sponsor_kind)
+        key = (item.worker.declared_income_idr, item.worker.jht, item.worker.occupation.sector, item.period)
+        if key not in prices:
+            prices[key] = _price(item.worker, item.period, rules_for, sponsor_kind=sponsor_kind)
+        quote = prices[key]
         lines = tuple(
             line
             for line in quote.lines
@@ -206,21 +206,21 @@ def group_bill_pay(
         by_member.setdefault(line.worker_id, []).append(line)
     workers = Worker.objects.in_bulk(list(by_member))
     rules_for = _rules_for_preloaded()
-    allocations = [
-        _member_lines_pay(
-            actor=actor,
-            worker=workers[worker_id],
-            lines=lines,
-            reference=f"{channel}:{payment_reference}/{worker_id}",
-            channel=channel,
-            paid_at=paid_at,
-            rules_for=rules_for,
-        )
-        for worker_id, lines in sorted(by_member.items())
-        if sum(line.amount_idr for line in lines) > 0
-    ]
+    allocations = shares_pay(
+        actor=actor,
+        shares=[
+            Share(workers[worker_id], lines, f"{channel}:{payment_reference}/{worker_id}")
+            for worker_id, lines in sorted(by_member.items())
+            if sum(line.amount_idr for line in lines) > 0
+        ],
+        channel=channel,
+        paid_at=paid_at,
+        rules_for=rules_for,
+        payer_kind=locked.sponsor_kind,
+    )
     if locked.status == BillStatus.OPEN:
         Bill.objects.filter(pk=locked.pk).update(status=BillStatus.PAID, paid_at=paid_at)
+    locked.lines.filter(settled_at__isnull=True).update(settled_at=paid_at)
     return allocations
 
 
@@ -233,83 +233,17 @@ def _member_lines_pay(
     channel: str,
     paid_at: dt.datetime,
     rules_for: Any,
+    payer_kind: str = "",
+    debit_account: str | None = None,
 ) -> Allocation:
-    existing = JournalEntry.objects.filter(kind=PAYMENT_KIND, reference=reference).first()
-    if existing is not None:
-        return _allocation_from_entry(existing, created=False)
-    # One member's payments are serialised on the member's row, as in ``payment_allocate``.
-    Worker.objects.select_for_update().filter(pk=worker.pk).values_list("pk", flat=True).first()
-    amount = sum(line.amount_idr for line in lines)
-    periods = {line.period for line in lines}
-    held = {
-        (p if isinstance(p, Period) else Period.of(p), prog)
-        for p, prog in ContributionMonth.objects.filter(worker=worker, period__in=periods).values_list(
-            "period", "program"
-        )
-    }
-    new = [line for line in lines if (line.period, line.program) not in held]
-    allocated = sum(line.amount_idr for line in new)
-    ledger = [Line(clearing_account(channel), debit_idr=amount, worker_id=worker.pk)]
-    ledger += [
-        Line(
-            contribution_account(line.program),
-            credit_idr=line.amount_idr,
-            worker_id=worker.pk,
-            period=line.period,
-            program=line.program,
-        )
-        for line in new
-        if line.amount_idr > 0
-    ]
-    if amount > allocated:
-        # A line the member already paid: that money is the member's credit.
-        ledger.append(Line("member_credit", credit_idr=amount - allocated, worker_id=worker.pk))
-    entry, created = journal_post(
+    """One member's share: ``shares_pay`` for a single member."""
+    [allocation] = shares_pay(
         actor=actor,
-        kind=PAYMENT_KIND,
-        reference=reference,
-        lines=ledger,
-        memo=f"{worker.membership_number} group bill via {channel}",
-        occurred_at=paid_at,
+        shares=[Share(worker, lines, reference)],
+        channel=channel,
+        paid_at=paid_at,
+        rules_for=rules_for,
+        payer_kind=payer_kind,
+        debit_account=debit_account,
     )
-    if not created:
-        return _allocation_from_entry(entry, created=False)
-    today = timezone.localdate(paid_at)
-    already = paid_months(worker_id=worker.pk)
-    registered_on = _registered_on(worker)
-    covered = set(already)
-    starts: dict[Period, dt.date] = {}
-    for period in sorted({line.period for line in new}):
-        starts[period] = _covered_from(
-            period, today, rules_for, continuous=period - 1 in covered, registered_on=registered_on
-        )
-        covered.add(period)
-    ContributionMonth.objects.bulk_create(
-        ContributionMonth(
-            worker_id=worker.pk,
-            period=line.period,
-            program=line.program,
-            amount_idr=line.amount_idr,
-            discount_idr=line.discount_idr,
-            paid_at=paid_at,
-            covered_from=starts[line.period],
-            entry_id=entry.pk,
-        )
-        for line in new
-    )
-    paid_now = dict(already)
-    for period in starts:
-        paid_now.setdefault(period, today)
-    _status_store(worker=worker, paid=paid_now, today=today, rules_for=rules_for)
-    audit_record(
-        actor=actor,
-        action="contributions.payment_allocated",
-        subject=worker,
-        after={
-            "reference": reference,
-            "amount_idr": amount,
-            "months": sorted(str(p) for p in starts),
-            "credit_added_idr": amount - allocated,
-        },
-    )
-    return _allocation_from_lines(entry.pk, ledger)
+    return allocation

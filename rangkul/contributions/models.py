@@ -260,6 +260,8 @@ class BillLine(models.Model):
     amount_idr = models.BigIntegerField(_("amount (Rp)"))
     discount_idr = models.BigIntegerField(_("discount (Rp)"), default=0)
     ruleset = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="+")
+    # When a group bill's payment paid this member's share (empty: not yet, or a member's own bill).
+    settled_at = models.DateTimeField(_("paid at"), null=True, blank=True)
 
     class Meta:
         ordering = ["period", "id"]
@@ -290,6 +292,9 @@ class ContributionMonth(models.Model):
     paid_at = models.DateTimeField(_("paid at"))
     covered_from = models.DateField(_("covered from"))
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    # Who paid this program-month when it was not the member: the sponsor's payer kind
+    # ("regional_budget", "csr", ...) from a sponsor's group bill; empty when the member paid.
+    payer_kind = models.CharField(_("paid by"), max_length=20, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["period", "program"]
@@ -405,3 +410,29 @@ class LedgerAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount_idr}"
+
+
+class MonthShare(models.Model):
+    """Programs of one member-month a third party (a sponsor) has taken on: the split payer.
+
+    The member's own bills and payments leave these programs out for that month and carry
+    only the rest (JHT, say, when a sponsor pays JKK and JKM). Written and released by the
+    sponsor's enrolment through ``services.month_shares_take``/``month_shares_release``.
+    """
+
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    period = PeriodField(_("month"))
+    programs = models.JSONField(_("programs"), default=list)
+    payer_kind = models.CharField(_("payer kind"), max_length=20)
+    # What took the share on, e.g. "sponsorship:APBD-SMG-2026" (for release and reports).
+    source = models.CharField(_("source"), max_length=60)
+
+    class Meta:
+        ordering = ["period", "worker_id"]
+        verbose_name = _("month shared with a sponsor")
+        verbose_name_plural = _("months shared with a sponsor")
+        constraints = [models.UniqueConstraint(fields=["worker", "period"], name="contrib_month_share_unique")]
+        indexes = [models.Index(fields=["source", "period"], name="contrib_month_share_source")]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.period} {','.join(self.programs)}"

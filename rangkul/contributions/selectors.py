@@ -44,6 +44,7 @@ __all__ = [
     "member_credit_idr",
     "member_ledger_lines",
     "member_statuses_page",
+    "month_payers",
     "month_total_idr",
     "paid_months",
     "paid_pairs",
@@ -192,6 +193,28 @@ def member_ledger_lines(*, worker_id: int, limit: int = 100) -> QuerySet[Journal
 
 def contribution_months_for_worker(*, worker_id: int, limit: int = 72) -> QuerySet[ContributionMonth]:
     return ContributionMonth.objects.filter(worker_id=worker_id).order_by("-period", "program")[:limit]
+
+
+class ProgramPayment(NamedTuple):
+    """Who paid one program of one member-month, and through which journal entry."""
+
+    worker_id: int
+    period: Period
+    program: str
+    amount_idr: int
+    payer_kind: str  # empty: the member paid
+    paid_at: dt.datetime
+    entry_reference: str
+
+
+def month_payers(*, worker_ids: Sequence[int], periods: Iterable[Period]) -> list[ProgramPayment]:
+    """For each paid program of the members' months: the amount, the payer and the journal entry."""
+    rows = (
+        ContributionMonth.objects.filter(worker_id__in=list(worker_ids), period__in=[p.first_day for p in periods])
+        .order_by("worker_id", "period", "program")
+        .values_list("worker_id", "period", "program", "amount_idr", "payer_kind", "paid_at", "entry__reference")
+    )
+    return [ProgramPayment(w, Period.of(p), prog, a, k, paid, ref) for w, p, prog, a, k, paid, ref in rows]
 
 
 class ProgramMonth(NamedTuple):

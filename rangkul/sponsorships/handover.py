@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rangkul.contributions.models import ContributionMonth
+from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.quotes import price_month
 from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.selectors import rules_for_memo
+from rangkul.contributions.services import bill_issue, owed_periods
 from rangkul.core.errors import ApplicationError
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period, period_range
@@ -68,14 +70,16 @@ def handover_run(*, today: dt.date, thresholds: list[int] | None = None) -> Hand
         members = (
             SponsorshipMember.objects.filter(sponsorship=sponsorship)
             .exclude(
-                worker_id__in=HandoverNotice.objects.filter(sponsorship=sponsorship, days_before=threshold).values(
-                    "worker_id"
-                )
+                worker_id__in=HandoverNotice.objects.filter(
+                    sponsorship=sponsorship, kind=HandoverNotice.Kind.HANDOVER, days_before=threshold
+                ).values("worker_id")
             )
             .select_related("worker__occupation")
         )
         notices = []
         following = sponsorship.end_month + 1
+        # The code stays valid to the end of the first month the member pays alone.
+        expires = timezone.make_aware(dt.datetime.combine(following.last_day, dt.time(23, 59)))
         with translation.override(settings.LANGUAGE_CODE):
             last_month = date_format(sponsorship.end_month.first_day, "F Y")
             next_month = date_format(following.first_day, "F Y")
@@ -96,14 +100,47 @@ def handover_run(*, today: dt.date, thresholds: list[int] | None = None) -> Hand
                     )
                     % values
                 )
+                code = _own_bill(worker, until=following, today=today, expires_at=expires)
+                if code is not None:
+                    body += " " + _("Payment code %(code)s (%(total)s), valid until %(day)s.") % {
+                        "code": payment_code_format(code[0]),
+                        "total": format_rupiah(code[1]),
+                        "day": date_format(following.last_day, "j F Y"),
+                    }
                 sms_queue(to=worker.phone, body=body, purpose="sponsorship_handover")
                 notices.append(
-                    HandoverNotice(sponsorship=sponsorship, worker=worker, days_before=threshold, sent_on=today)
+                    HandoverNotice(
+                        sponsorship=sponsorship,
+                        worker=worker,
+                        days_before=threshold,
+                        sent_on=today,
+                        payment_code=code[0] if code else "",
+                    )
                 )
         HandoverNotice.objects.bulk_create(notices)
         touched += 1
         sent += len(notices)
     return HandoverSummary(touched, sent)
+
+
+def _own_bill(worker: Worker, *, until: Period, today: dt.date, expires_at: dt.datetime) -> tuple[str, int] | None:
+    """A bill for what the member owes up to and including ``until`` (the first month on their own).
+
+    Any JHT still owed for the sponsored months comes first, as on any bill of theirs.
+    ``None`` when nothing is owed by then or the member cannot be billed (the text then
+    gives the membership number alone).
+    """
+    owed = owed_periods(worker=worker, today=today)
+    months = next((i + 1 for i, p in enumerate(owed) if p >= until), None)
+    if months is None:
+        return None
+    try:
+        # A savepoint: a member who cannot be billed must not undo the other members' texts.
+        with transaction.atomic():
+            bill = bill_issue(actor="handover", worker=worker, months=months, today=today, expires_at=expires_at)
+    except ApplicationError:
+        return None
+    return bill.payment_code, bill.amount_idr
 
 
 def _own_price(worker: Worker, period: Period, rules_for: RulesFor) -> str:
@@ -147,3 +184,76 @@ def continuation_rate(*, sponsorship: Sponsorship, today: dt.date) -> Continuati
         continued=members.filter(Exists(own_month)).count(),
         complete=today > (end + CONTINUATION_MONTHS).last_day,
     )
+
+
+# --- win-back ------------------------------------------------------------------------------------
+
+
+def _own_month(sponsorship: Sponsorship) -> Exists:
+    """The member paid a month of their own after the sponsorship's end (within the continuation window)."""
+    after = [p.first_day for p in period_range(sponsorship.end_month + 1, CONTINUATION_MONTHS)]
+    return Exists(
+        ContributionMonth.objects.filter(worker_id=OuterRef("worker_id"), period__in=after).exclude(
+            Exists(SponsoredMonth.objects.filter(worker_id=OuterRef("worker_id"), period=OuterRef("period")))
+        )
+    )
+
+
+@transaction.atomic
+def winback_run(*, today: dt.date, days_after: int | None = None) -> HandoverSummary:
+    """Text the members of a finished sponsorship who have not paid on their own: once, ``days_after`` its end.
+
+    From that day until the continuation window closes (3 months after the end) a run texts
+    the members not yet texted, so a missed day is caught up; a member who has paid a month
+    of their own since the end is left alone. Each text carries a payment code for the
+    member's next month at their own price.
+    """
+    days_after = days_after if days_after is not None else settings.SPONSORSHIP_WINBACK_DAYS
+    touched = sent = 0
+    expires = timezone.make_aware(dt.datetime.combine(Period.of(today).last_day, dt.time(23, 59)))
+    for sponsorship in Sponsorship.objects.exclude(status=SponsorshipStatus.DRAFT).select_related("organisation"):
+        last_day = sponsorship.end_month.last_day
+        window_end = (sponsorship.end_month + CONTINUATION_MONTHS).last_day
+        if not last_day + dt.timedelta(days=days_after) <= today <= window_end:
+            continue
+        members = (
+            SponsorshipMember.objects.filter(sponsorship=sponsorship)
+            .exclude(_own_month(sponsorship))
+            .exclude(
+                worker_id__in=HandoverNotice.objects.filter(
+                    sponsorship=sponsorship, kind=HandoverNotice.Kind.WIN_BACK
+                ).values("worker_id")
+            )
+            .select_related("worker__occupation")
+        )
+        notices = []
+        with translation.override(settings.LANGUAGE_CODE):
+            ended = date_format(sponsorship.end_month.first_day, "F Y")
+            for member in members.iterator(chunk_size=2000):
+                worker = member.worker
+                code = _own_bill(worker, until=Period.of(today), today=today, expires_at=expires)
+                body = _(
+                    "Rangkul: the contributions %(sponsor)s paid for you ended in %(month)s and you are no longer "
+                    "protected against work accidents and death. Continue on your own, membership no. %(number)s."
+                ) % {"sponsor": sponsorship.organisation.name, "month": ended, "number": worker.membership_number}
+                if code is not None:
+                    body += " " + _("Payment code %(code)s (%(total)s), valid until %(day)s.") % {
+                        "code": payment_code_format(code[0]),
+                        "total": format_rupiah(code[1]),
+                        "day": date_format(Period.of(today).last_day, "j F Y"),
+                    }
+                sms_queue(to=worker.phone, body=body, purpose="sponsorship_win_back")
+                notices.append(
+                    HandoverNotice(
+                        sponsorship=sponsorship,
+                        worker=worker,
+                        kind=HandoverNotice.Kind.WIN_BACK,
+                        days_before=days_after,
+                        sent_on=today,
+                        payment_code=code[0] if code else "",
+                    )
+                )
+        HandoverNotice.objects.bulk_create(notices)
+        touched += 1
+        sent += len(notices)
+    return HandoverSummary(touched, sent)

@@ -148,15 +148,67 @@ class SponsorshipBill(models.Model):
 class HandoverNotice(models.Model):
     """A hand-over text sent to a member before the sponsorship's end: one per member and threshold."""
 
+    class Kind(models.TextChoices):
+        HANDOVER = "handover", _("before the end")
+        WIN_BACK = "win_back", _("after the end")
+
     sponsorship = models.ForeignKey(Sponsorship, on_delete=models.CASCADE, related_name="handover_notices")
     worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.HANDOVER)
+    # Days before the last day (hand-over) or after it (win-back).
     days_before = models.PositiveSmallIntegerField()
     sent_on = models.DateField()
+    payment_code = models.CharField(max_length=16, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["sponsorship", "worker", "days_before"], name="sponsorship_handover_once"),
+            models.UniqueConstraint(
+                fields=["sponsorship", "worker", "kind", "days_before"], name="sponsorship_handover_once"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.sponsorship_id}:{self.worker_id}:{self.days_before}"
+
+
+class TransferStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for approval")
+    APPROVED = "approved", _("Approved and paid")
+    REJECTED = "rejected", _("Rejected")
+
+
+class BudgetTransfer(models.Model):
+    """A treasurer's transfer settling a sponsorship's group bill: recorded by one staff member, approved by another."""
+
+    sponsorship = models.ForeignKey(Sponsorship, on_delete=models.PROTECT, related_name="transfers")
+    sponsorship_bill = models.ForeignKey(SponsorshipBill, on_delete=models.PROTECT, related_name="transfers")
+    amount_idr = models.BigIntegerField(_("amount (Rp)"))
+    # The bank's or the treasury's reference of the transfer (SP2D number, bank reference).
+    reference = models.CharField(_("transfer reference"), max_length=80, unique=True)
+    transferred_on = models.DateField(_("transferred on"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=TransferStatus.choices, default=TransferStatus.PROPOSED
+    )
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(_("recorded at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("budget transfer")
+        verbose_name_plural = _("budget transfers")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_idr__gt=0), name="sponsorship_transfer_amount_positive"),
+            # Maker–checker: whoever decides is not whoever recorded it.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("proposed_by")),
+                name="sponsorship_transfer_four_eyes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference

@@ -23,6 +23,7 @@ from rangkul.contributions.errors import NothingPayable
 from rangkul.contributions.group_bills import GroupItem, group_bill_cancel, group_bill_issue_for_months
 from rangkul.contributions.models import BillStatus
 from rangkul.contributions.selectors import rules_for_memo
+from rangkul.contributions.services import ShareItem, month_shares_release, month_shares_take
 from rangkul.core.errors import ApplicationError, Conflict, NotFound, ValidationFailed
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
@@ -122,6 +123,11 @@ OTHER_PAYER_KINDS = (PayerKind.PARTNER,)
 
 def payer_kinds_for(organisation: Organisation) -> tuple[str, ...]:
     return PAYER_KINDS_BY_ORGANISATION.get(organisation.kind, OTHER_PAYER_KINDS)
+
+
+def share_source(sponsorship: Sponsorship) -> str:
+    """How the contribution ledger names the sponsorship's share of its member-months."""
+    return f"sponsorship:{sponsorship.code}"
 
 
 def _actor_label(actor: Any) -> tuple[Any, str]:
@@ -253,6 +259,7 @@ def sponsorship_enrol(
     now = timezone.now()
     new_members: list[SponsorshipMember] = []
     new_months: list[SponsoredMonth] = []
+    programs_by_worker: dict[int, tuple[str, ...]] = {}
     for worker in ordered:
         number = worker.membership_number
         if worker.pk in enrolled:
@@ -312,6 +319,7 @@ def sponsorship_enrol(
             )
             continue
         remaining -= cost
+        programs_by_worker[worker.pk] = programs
         result.committed_idr += cost
         position += 1
         new_members.append(
@@ -325,6 +333,20 @@ def sponsorship_enrol(
     if new_members:
         SponsorshipMember.objects.bulk_create(new_members)
         SponsoredMonth.objects.bulk_create(new_months)
+        # Split payers: the members' own bills leave the sponsor's programs out of these months.
+        month_shares_take(
+            actor=actor,
+            source=share_source(locked),
+            payer_kind=locked.payer_kind,
+            items=[
+                ShareItem(
+                    m.worker_id,
+                    m.period,  # type: ignore[arg-type]  # a Period until saved
+                    programs_by_worker[m.worker_id],
+                )
+                for m in new_months
+            ],
+        )
         Sponsorship.objects.filter(pk=locked.pk).update(committed_idr=locked.committed_idr + result.committed_idr)
     audit_record(
         actor=actor,
@@ -395,6 +417,9 @@ def sponsorship_bill_issue(*, actor: Any, sponsorship: Sponsorship, period: Peri
         )
     month = period.first_day  # PeriodField lookups take the month's first day
     rows = list(SponsoredMonth.objects.filter(sponsorship=locked, period=month).select_related("worker__occupation"))
+    # The bill lists members in enrolment order: a part payment pays them in that order (ADR 0030).
+    positions = dict(SponsorshipMember.objects.filter(sponsorship=locked).values_list("worker_id", "position"))
+    rows.sort(key=lambda row: (positions.get(row.worker_id, 0), row.worker_id))
     if not rows:
         raise Conflict(_("No member is sponsored for this month."), code="no_members")
     previous = list(
@@ -457,12 +482,14 @@ def sponsorship_end(*, actor: Any, sponsorship: Sponsorship) -> Sponsorship:
     before = locked.status
     locked.status = SponsorshipStatus.ENDED
     locked.save(update_fields=["status"])
+    # Months the sponsor will now never pay go back to the members' own bills, whole.
+    released = month_shares_release(actor=actor, source=share_source(locked))
     audit_record(
         actor=actor,
         action="sponsorships.ended",
         subject=locked,
         before={"status": before},
-        after={"status": locked.status},
+        after={"status": locked.status, "member_months_released": released},
     )
     return locked
 

@@ -24,7 +24,9 @@ from rangkul.partners.models import Organisation
 from rangkul.partners.selectors import import_jobs_completed
 from rangkul.sponsorships.forms import BillForm, EnrolForm, EnrolImportForm, SponsorshipForm, add_service_errors
 from rangkul.sponsorships.handover import continuation_rate
+from rangkul.sponsorships.incentive import regency_incentive
 from rangkul.sponsorships.models import Sponsorship, SponsorshipStatus
+from rangkul.sponsorships.payers import payer_lines, payers_csv
 from rangkul.sponsorships.selectors import (
     candidates_for,
     sponsor_for_user,
@@ -216,6 +218,17 @@ def statement(request: HttpRequest, code: str) -> StreamingHttpResponse:
 
 
 @sponsor_required
+@require_GET
+def payers(request: HttpRequest, code: str) -> StreamingHttpResponse:
+    """Who paid each program of each sponsored member-month (``?anggota=`` for one member)."""
+    sponsorship = _sponsorship(request, code)
+    lines = payer_lines(sponsorship=sponsorship, membership_number=request.GET.get("anggota", "")[:40])
+    response = StreamingHttpResponse(payers_csv(lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{sponsorship.code}-payers.csv"'
+    return response
+
+
+@sponsor_required
 @require_POST
 def end(request: HttpRequest, code: str) -> HttpResponseBase:
     sponsorship = _sponsorship(request, code)
@@ -226,3 +239,24 @@ def end(request: HttpRequest, code: str) -> HttpResponseBase:
     else:
         messages.success(request, _("Sponsorship %(code)s ended.") % {"code": sponsorship.code})
     return redirect("sponsors:detail", code=sponsorship.code)
+
+
+@login_required
+@require_GET
+def region(request: HttpRequest, code: str = "") -> HttpResponse:
+    """The incentive view of a regency: office staff choose any; a sponsor officer sees their organisation's."""
+    office = request.user.has_perm("accounts.access_office")
+    organisation = sponsor_for_user(request.user)
+    own = organisation.region_id if organisation is not None else None
+    if not office and own is None:
+        raise DjangoPermissionDenied
+    code = (code or request.GET.get("kode", "") or own or "").strip()[:5]
+    if not office and code != own:
+        raise DjangoPermissionDenied
+    view = None
+    if code:
+        try:
+            view = regency_incentive(regency_code=code, today=timezone.localdate())
+        except NotFound as exc:
+            raise Http404(str(exc.message)) from exc
+    return render(request, "sponsorships/region.html", {"view": view, "code": code, "office": office})

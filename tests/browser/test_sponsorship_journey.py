@@ -14,14 +14,16 @@ from playwright.sync_api import Browser, Page, expect
 from conftest import PASSWORD
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.analytics.services import coverage_snapshot_take
 from rangkul.contributions.selectors import coverage_on
 from rangkul.contributions.tests.factories import member
 from rangkul.core.periods import Period
-from rangkul.partners.models import OrganisationKind
+from rangkul.partners.models import Organisation, OrganisationKind
 from rangkul.partners.services import organisation_user_add
 from rangkul.partners.tests.factories import OrganisationFactory
 from rangkul.payments.tests.factories import seed_reference_data
 from rangkul.sponsorships.models import SponsorshipBill
+from rangkul.sponsorships.services import SponsorshipInput, sponsorship_create, sponsorship_enrol
 from tests.browser.conftest import PHONE_VIEWPORT, assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -97,3 +99,38 @@ def test_a_sponsor_creates_enrols_bills_and_sees_the_members_covered(live_server
     expect(page.get_by_test_id("paid")).to_have_text("Rp33.600")
     for worker in workers:
         assert coverage_on(worker, Period.of(timezone.localdate()).last_day)
+
+
+def test_a_regents_officer_reads_the_regency_view_on_a_phone(live_server, no_js_phone: Page, officer) -> None:
+    page = no_js_phone
+    organisation = Organisation.objects.get(code="pemkot-smg")
+    Organisation.objects.filter(pk=organisation.pk).update(region_id="33.74")
+    workers = [member(organisation_code="pemkot-smg", registered_on=timezone.localdate()) for _ in range(2)]
+    sponsorship = sponsorship_create(
+        actor="test",
+        organisation=organisation,
+        data=SponsorshipInput(
+            code="APBD-SMG",
+            name="Pekerja rentan",
+            payer_kind="regional_budget",
+            start_month=str(Period.of(timezone.localdate())),
+            months=2,
+            budget_idr=200_000,
+        ),
+    )
+    sponsorship_enrol(actor="test", sponsorship=sponsorship, workers=workers)
+    coverage_snapshot_take()
+
+    page.goto(live_server.url + "/akun/masuk/")
+    page.locator("input[name=username]").fill("sponsor")
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.goto(live_server.url + "/sponsor/")
+    page.get_by_test_id("nav-region").click()
+    expect(page).to_have_url(re.compile(r"/sponsor/wilayah/33\.74/$"))
+    expect(page.get_by_test_id("region-sponsored")).to_have_text("2")
+    expect(page.get_by_test_id("region-sponsors")).to_contain_text("Pemerintah Kota Semarang")
+    expect(page.get_by_test_id("region-comparison")).to_be_visible()
+    # Nothing wider than the phone: the tables scroll inside their own frame.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_VIEWPORT["width"]
+    assert_accessible(page)

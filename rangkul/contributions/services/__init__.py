@@ -3,7 +3,8 @@
 - ``billing``: bills with payment codes (and the pricing helpers the others share);
 - ``allocation``: payments and member credit allocated to whole months, repricing;
 - ``status``: the member's status after a payment and in the daily review;
-- ``adjustments``: manual ledger corrections (maker–checker).
+- ``adjustments``: manual ledger corrections (maker–checker);
+- ``shares``: programs of member-months a sponsor takes on (split payers).
 """
 
 from rangkul.contributions.services.adjustments import adjustment_approve, adjustment_propose, adjustment_reject
@@ -14,12 +15,14 @@ from rangkul.contributions.services.allocation import (
     paid_months_reprice,
     payment_allocate,
 )
-from rangkul.contributions.services.billing import bill_issue, payment_code_ttl
+from rangkul.contributions.services.billing import bill_issue, owed_periods, payment_code_ttl
+from rangkul.contributions.services.shares import ShareItem, month_shares_release, month_shares_take
 from rangkul.contributions.services.status import member_status_refresh, member_statuses_review
 
 __all__ = [
     "PAYMENT_KIND",
     "Allocation",
+    "ShareItem",
     "adjustment_approve",
     "adjustment_propose",
     "adjustment_reject",
@@ -27,6 +30,9 @@ __all__ = [
     "credit_apply",
     "member_status_refresh",
     "member_statuses_review",
+    "month_shares_release",
+    "month_shares_take",
+    "owed_periods",
     "paid_months_reprice",
     "payment_allocate",
     "payment_code_ttl",

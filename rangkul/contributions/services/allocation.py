@@ -26,13 +26,14 @@ from rangkul.contributions.models import (
     RuleSet,
 )
 from rangkul.contributions.quotes import Quote
-from rangkul.contributions.schedule import (
-    RulesFor,
-    due_date_for,
-    payable_periods,
-)
+from rangkul.contributions.schedule import RulesFor, due_date_for
 from rangkul.contributions.selectors import member_credit_idr, paid_months, rules_for_memo
-from rangkul.contributions.services.billing import _lock_versions, _price, _registered_on, _rules_for_preloaded
+from rangkul.contributions.services.billing import (
+    _lock_versions,
+    _owed_quotes,
+    _registered_on,
+    _rules_for_preloaded,
+)
 from rangkul.contributions.services.status import _status_store
 from rangkul.core.errors import ValidationFailed
 from rangkul.core.periods import Period
@@ -174,16 +175,11 @@ def _allocate(
     funds = amount_idr + member_credit_idr(worker_id=worker.pk)
     already_paid = paid_months(worker_id=worker.pk)
     registered_on = _registered_on(worker)
-    candidates = payable_periods(
-        registered_on=registered_on,
-        paid=already_paid,
-        today=today,
-        rules_for=rules_for,
-        months=10**3,
+    candidates = _owed_quotes(
+        worker, already_paid=already_paid, today=today, rules_for=rules_for, months=10**3, sponsor_kind=sponsor_kind
     )
     quotes: list[Quote] = []
-    for period in candidates:
-        quote = _price(worker, period, rules_for, sponsor_kind=sponsor_kind)
+    for quote in candidates:
         if quote.total_idr > funds:
             break  # whole months only, in order
         funds -= quote.total_idr

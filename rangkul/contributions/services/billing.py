@@ -17,16 +17,21 @@ from rangkul.contributions.models import (
     Bill,
     BillLine,
     BillStatus,
+    ContributionMonth,
+    MonthShare,
     RuleSet,
 )
 from rangkul.contributions.payment_codes import payment_code_generate
 from rangkul.contributions.quotes import Quote, price_month
 from rangkul.contributions.rules import RuleBook, rulebook_for, rulebook_from_row
 from rangkul.contributions.schedule import (
+    PaidMonths,
     RulesFor,
+    arrears_window_start,
     payable_periods,
 )
 from rangkul.contributions.selectors import member_credit_idr, paid_months, rules_for_memo
+from rangkul.core.bulk import insert_rows
 from rangkul.core.errors import Conflict
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker, WorkerStatus
@@ -75,11 +80,78 @@ def _price(worker: Worker, period: Period, rules_for: RulesFor, *, sponsor_kind:
     )
 
 
+def _owed_quotes(
+    worker: Worker,
+    *,
+    already_paid: PaidMonths,
+    today: dt.date,
+    rules_for: RulesFor,
+    months: int,
+    sponsor_kind: str | None = None,
+) -> list[Quote]:
+    """The member's next ``months`` owed months, in order, each priced for what the member owes.
+
+    A member without a shared month owes whole months, exactly as ``payable_periods``
+    orders them. A month a sponsor has taken programs of (a ``MonthShare``) is the
+    split payer's: the member owes only the other programs of it, at the member's own
+    price, and a month whose programs are all taken or paid is not owed at all.
+    """
+    shares = {
+        Period.of(p): set(programs)
+        for p, programs in MonthShare.objects.filter(worker_id=worker.pk).values_list("period", "programs")
+    }
+    registered_on = _registered_on(worker)
+    if not shares:
+        periods = payable_periods(
+            registered_on=registered_on, paid=already_paid, today=today, rules_for=rules_for, months=months
+        )
+        return [_price(worker, p, rules_for, sponsor_kind=sponsor_kind) for p in periods]
+    paid = dict(already_paid) if isinstance(already_paid, dict) else {p: min(p.first_day, today) for p in already_paid}
+    # A shared month is skipped by the whole-month schedule (as if paid on its first day) ...
+    skipped = {**{p: p.first_day for p in shares}, **paid}
+    whole = payable_periods(registered_on=registered_on, paid=skipped, today=today, rules_for=rules_for, months=months)
+    quotes = {p: _price(worker, p, rules_for, sponsor_kind=sponsor_kind) for p in whole}
+    # ... and owed for the programs nobody has taken or paid, within the months payable now.
+    current = Period.of(today)
+    first = max(arrears_window_start(today=today, rules=rules_for(current)), Period.of(registered_on))
+    limit = current + rules_for(current).prepay_max_months
+    held: dict[Period, set[str]] = {}
+    for month, program in ContributionMonth.objects.filter(
+        worker_id=worker.pk,
+        period__in=[s.first_day for s in shares],  # PeriodField lookups take the month's first day
+    ).values_list("period", "program"):
+        held.setdefault(Period.of(month), set()).add(program)
+    for p, taken in shares.items():
+        if not first <= p < limit:
+            continue
+        quote = _price(worker, p, rules_for)
+        lines = tuple(line for line in quote.lines if line.program not in taken | held.get(p, set()))
+        if lines:
+            quotes[p] = Quote(**{**quote.__dict__, "lines": lines})
+    return [quotes[p] for p in sorted(quotes)][:months]
+
+
+def owed_periods(*, worker: Worker, today: dt.date, months: int = 12) -> list[Period]:
+    """The months the member's next bill would carry, in order (a sponsor's shared months only for their rest)."""
+    quotes = _owed_quotes(
+        worker, already_paid=paid_months(worker_id=worker.pk), today=today, rules_for=rules_for_memo(), months=months
+    )
+    return [q.period for q in quotes]
+
+
 @transaction.atomic
-def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None = None) -> Bill:
+def bill_issue(
+    *,
+    actor: Any,
+    worker: Worker,
+    months: int,
+    today: dt.date | None = None,
+    expires_at: dt.datetime | None = None,
+) -> Bill:
     """A bill for ``months`` months from the first payable unpaid month (arrears in the window first).
 
     Issuing a bill cancels the member's previous open bill: its code is no longer accepted.
+    ``expires_at`` overrides the usual validity (a code sent by text weeks ahead, say).
     """
     today = today or timezone.localdate()
     rules_for = rules_for_memo()
@@ -93,20 +165,16 @@ def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None
     _ensure_billable(worker)
     # One member's bills and payments are serialised on the member's row.
     Worker.objects.select_for_update().filter(pk=worker.pk).first()
-    periods = payable_periods(
-        registered_on=_registered_on(worker),
-        paid=paid_months(worker_id=worker.pk),
-        today=today,
-        rules_for=rules_for,
-        months=months,
+    quotes = _owed_quotes(
+        worker, already_paid=paid_months(worker_id=worker.pk), today=today, rules_for=rules_for, months=months
     )
+    periods = [q.period for q in quotes]
     if len(periods) < months:
         raise NothingPayable(
             _("Only %(count)s more months can be paid now; contributions are paid at most 12 months ahead.")
             % {"count": len(periods)},
             fields={"months": [_("Choose fewer months.")]},
         )
-    quotes = [_price(worker, period, rules_for) for period in periods]
     total = sum(q.total_idr for q in quotes)
     if total <= 0:
         raise NothingPayable(_("Nothing is owed for these months."))
@@ -124,7 +192,7 @@ def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None
         actor=actor,
         worker=worker,
         amount_idr=total - credit,
-        expires_at=now + payment_code_ttl(),
+        expires_at=expires_at or now + payment_code_ttl(),
         credit_applied_idr=credit,
     )
     _bill_lines_write(bill, [(worker, q) for q in quotes])
@@ -144,23 +212,24 @@ def bill_issue(*, actor: Any, worker: Worker, months: int, today: dt.date | None
     return bill
 
 
-def _bill_lines_write(bill: Bill, priced: Sequence[tuple[Worker, Quote]]) -> None:
-    """A bill's lines, one per member, month and program as priced; the rule versions used are locked."""
+def _bill_lines_write(bill: Bill, priced: Sequence[tuple[Worker, Quote]], *, many: bool = False) -> None:
+    """A bill's lines, one per member, month and program as priced; the rule versions used are locked.
+
+    ``many``: a group bill's thousands of lines go in as plain rows through ``core.bulk`` (no model
+    object per line, ADR 0030); a member's own few lines are created as model objects.
+    """
     versions = {q.rule_version for _w, q in priced}
-    rulesets = {r.version: r for r in RuleSet.objects.filter(version__in=versions)}
-    BillLine.objects.bulk_create(
-        BillLine(
-            bill=bill,
-            worker=worker,
-            period=q.period,  # type: ignore[misc]  # PeriodField takes a Period
-            program=line.program,
-            amount_idr=line.amount_idr,
-            discount_idr=line.discount_idr,
-            ruleset=rulesets[q.rule_version],
-        )
+    rulesets = {r.version: r.pk for r in RuleSet.objects.filter(version__in=versions)}
+    columns = ("bill_id", "worker_id", "period", "program", "amount_idr", "discount_idr", "ruleset_id")
+    rows = [
+        (bill.pk, worker.pk, q.period, line.program, line.amount_idr, line.discount_idr, rulesets[q.rule_version])
         for worker, q in priced
         for line in q.lines
-    )
+    ]
+    if many:
+        insert_rows(BillLine, columns, [(*row[:2], row[2].first_day, *row[3:]) for row in rows])
+    else:
+        BillLine.objects.bulk_create(BillLine(**dict(zip(columns, row, strict=True))) for row in rows)
     _lock_versions(versions)
 
 

@@ -3,11 +3,20 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
+from rangkul.audit.models import AuditEvent
 from rangkul.contributions.group_bills import group_bill_issue, group_bill_pay
-from rangkul.contributions.models import BillStatus, ContributionMonth
-from rangkul.contributions.selectors import ledger_totals, member_credit_idr
+from rangkul.contributions.models import (
+    BillStatus,
+    ContributionMonth,
+    JournalEntry,
+    MemberStatus,
+    MemberStatusChange,
+)
+from rangkul.contributions.selectors import ledger_totals, member_credit_idr, paid_months, rules_for_memo
 from rangkul.contributions.services import payment_allocate
+from rangkul.contributions.services.status import _status_fields
 from rangkul.contributions.tests.factories import at, member
 from rangkul.core.errors import Conflict
 from rangkul.core.periods import Period
@@ -84,3 +93,63 @@ def test_a_month_the_member_already_paid_is_skipped(regions):
     )
     bill = group_bill_issue(actor="test", workers=[trader], months=1, today=dt.date(2026, 3, 2))
     assert [str(line.period) for line in bill.lines.all()] == ["2026-04", "2026-04"]
+
+
+def test_paying_many_shares_at_once_leaves_each_member_as_paying_them_one_by_one_would(regions):
+    """The set-based payment stores, per member, the status a refresh computes and one balanced entry."""
+    day = dt.date(2026, 3, 2)
+    fresh, regular, lapsed = (
+        member(),
+        member(registered_on=dt.date(2025, 9, 1)),
+        member(registered_on=dt.date(2025, 6, 1)),
+    )
+    # The regular member paid Sep 2025–Feb 2026; the lapsed one paid Jun–Jul 2025 only.
+    payment_allocate(
+        actor="test",
+        worker=regular,
+        amount_idr=16_800 * 6,
+        payment_reference="R",
+        channel="sandbox",
+        paid_at=at(dt.date(2025, 9, 2)),
+    )
+    payment_allocate(
+        actor="test",
+        worker=lapsed,
+        amount_idr=16_800 * 2,
+        payment_reference="L",
+        channel="sandbox",
+        paid_at=at(dt.date(2025, 6, 2)),
+    )
+    workers = [fresh, regular, lapsed]
+    bill = group_bill_issue(actor="test", workers=workers, months=2, today=day)
+    group_bill_pay(
+        actor="test",
+        bill=bill,
+        amount_idr=bill.amount_idr,
+        payment_reference="G",
+        channel="sandbox",
+        paid_at=at(day),
+    )
+    rules_for = rules_for_memo()
+    for worker in workers:
+        expected, history = _status_fields(
+            registered_on=timezone.localdate(worker.registered_at),
+            paid=paid_months(worker_id=worker.pk),
+            today=day,
+            rules_for=rules_for,
+        )
+        stored = MemberStatus.objects.get(worker=worker)
+        assert {name: getattr(stored, name) for name in expected} == expected
+        assert {(c.status, c.since) for c in history} <= set(
+            MemberStatusChange.objects.filter(worker=worker).values_list("status", "since")
+        )
+        entry = JournalEntry.objects.get(reference=f"sandbox:G/{worker.pk}")
+        assert sum(line.debit_idr for line in entry.lines.all()) == sum(line.credit_idr for line in entry.lines.all())
+        assert (
+            AuditEvent.objects.filter(
+                action="contributions.payment_allocated", after__reference=f"sandbox:G/{worker.pk}"
+            ).count()
+            == 1
+        )
+    totals = ledger_totals()
+    assert totals["debit_idr"] == totals["credit_idr"]

@@ -8,10 +8,11 @@ import pytest
 from django.core.management import call_command
 
 from rangkul.contributions.group_bills import group_bill_pay
+from rangkul.contributions.models import Bill
 from rangkul.contributions.services import payment_allocate
 from rangkul.contributions.tests.factories import at, member
 from rangkul.messaging.backends import locmem
-from rangkul.sponsorships.handover import continuation_rate, handover_run
+from rangkul.sponsorships.handover import continuation_rate, handover_run, winback_run
 from rangkul.sponsorships.services import sponsorship_bill_issue, sponsorship_enrol
 from rangkul.sponsorships.tests.factories import TODAY, sponsor, sponsorship
 
@@ -60,7 +61,7 @@ def test_a_missed_day_is_caught_up_and_the_command_prints_a_summary(regions, set
     _active(org, [member(organisation_code=org.code), member(organisation_code=org.code)])
     out = io.StringIO()
     call_command("send_sponsorship_handovers", "--date", "2026-07-05", stdout=out)
-    assert json.loads(out.getvalue()) == {"sponsorships": 1, "sent": 2}
+    assert json.loads(out.getvalue()) == {"sponsorships": 1, "sent": 2, "win_back": 0}
 
 
 def test_the_continuation_rate_counts_own_payments_within_three_months_after_the_end(regions):
@@ -98,3 +99,76 @@ def test_the_continuation_rate_counts_own_payments_within_three_months_after_the
     assert result is not None
     assert (result.members, result.continued, result.complete) == (3, 1, True)
     assert result.rate == pytest.approx(1 / 3)
+
+
+def test_the_hand_over_text_carries_a_payment_code_for_the_first_month_on_their_own(
+    regions, django_capture_on_commit_callbacks
+):
+    org = sponsor()
+    plain = member(organisation_code=org.code)
+    saver = member(organisation_code=org.code, jht=True)
+    _active(org, [plain, saver])  # May–July 2026, the sponsor pays JKK and JKM
+    with django_capture_on_commit_callbacks(execute=True):
+        assert handover_run(today=dt.date(2026, 7, 1), thresholds=[7, 30]).sent == 2
+    texts = {m.to: m.body for m in _texts()}
+    plain_bill = Bill.objects.get(worker=plain)
+    # August 2026 at the member's own price (PP 50/2025 discount): JKK + JKM = Rp8,400.
+    assert [(str(line.period), line.program) for line in plain_bill.lines.order_by("program")] == [
+        ("2026-08", "JKK"),
+        ("2026-08", "JKM"),
+    ]
+    assert plain_bill.amount_idr == 8_400
+    assert plain_bill.expires_at.date() == dt.date(2026, 8, 31)
+    spaced = " ".join(plain_bill.payment_code[i : i + 4] for i in range(0, 16, 4))
+    assert spaced in texts[plain.phone]
+    # The saver still owes JHT for May to July (the sponsor does not pay it): it comes first, then August whole.
+    saver_bill = Bill.objects.get(worker=saver)
+    assert sorted({(str(line.period), line.program) for line in saver_bill.lines.all()}) == [
+        ("2026-05", "JHT"),
+        ("2026-06", "JHT"),
+        ("2026-07", "JHT"),
+        ("2026-08", "JHT"),
+        ("2026-08", "JKK"),
+        ("2026-08", "JKM"),
+    ]
+    assert saver_bill.payment_code[:4] in texts[saver.phone]
+
+
+def test_a_win_back_text_goes_once_after_the_end_to_members_who_did_not_continue(
+    regions, django_capture_on_commit_callbacks
+):
+    org = sponsor()
+    stays, leaves = member(organisation_code=org.code), member(organisation_code=org.code)
+    s = _active(org, [stays, leaves], months=1)  # May 2026 only: the last day is 31 May
+    bill = s.bills.get().bill
+    group_bill_pay(
+        actor="test",
+        bill=bill,
+        amount_idr=bill.amount_idr,
+        payment_reference="MAY",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 5, 3)),
+    )
+    payment_allocate(
+        actor="test",
+        worker=stays,
+        amount_idr=8_400,
+        payment_reference="JUN",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 6, 5)),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert winback_run(today=dt.date(2026, 6, 13), days_after=14).sent == 0  # 13 days after
+        assert winback_run(today=dt.date(2026, 6, 14), days_after=14).sent == 1
+        assert winback_run(today=dt.date(2026, 6, 20), days_after=14).sent == 0  # once
+    texts = [m for m in locmem.outbox if m.purpose == "sponsorship_win_back"]
+    assert [t.to for t in texts] == [leaves.phone]
+    assert leaves.membership_number in texts[0].body
+    code = Bill.objects.get(worker=leaves, status="open")
+    assert str(code.lines.first().period) == "2026-06" and code.amount_idr == 8_400
+    assert code.payment_code[-4:] in texts[0].body
+    # A sponsorship whose continuation window has closed is not texted.
+    other = member(organisation_code=org.code)
+    late = _active(org, [other], code="LATE", months=1)
+    assert winback_run(today=dt.date(2026, 9, 1), days_after=14).sent == 0
+    assert late.pk

@@ -13,11 +13,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rangkul.sponsorships.handover import handover_run
+from rangkul.sponsorships.handover import handover_run, winback_run
 
 
 class Command(BaseCommand):
-    help = "Send the hand-over texts of sponsorships that end soon."
+    help = "Send the hand-over texts of sponsorships that end soon, and win-back texts after an end."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", help="Run as of this day (YYYY-MM-DD); default today.")
@@ -30,4 +30,7 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(_("--date must be a day written YYYY-MM-DD, for example 2026-03-12.")) from None
         summary = handover_run(today=today)
-        self.stdout.write(json.dumps({"sponsorships": summary.sponsorships, "sent": summary.sent}))
+        win_back = winback_run(today=today)
+        self.stdout.write(
+            json.dumps({"sponsorships": summary.sponsorships, "sent": summary.sent, "win_back": win_back.sent})
+        )
