@@ -34,6 +34,7 @@ from rangkul.agents.selectors import (
 from rangkul.agents.sync import APPLIED, DUPLICATE, operation_apply
 from rangkul.contributions.selectors import worker_status
 from rangkul.core.errors import ApplicationError, NotFound
+from rangkul.core.installable import manifest_response, service_worker_response
 
 View = Callable[..., HttpResponseBase]
 LOOKUP_LIMIT = 50
@@ -218,24 +219,10 @@ SERVICE_WORKER = Path(__file__).resolve().parent / "static" / "agents" / "sw.js"
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
     """Served from /agen/ so that its scope covers the agent's pages."""
-    response = HttpResponse(SERVICE_WORKER.read_text(encoding="utf-8"), content_type="application/javascript")
-    response["Cache-Control"] = "no-cache"
-    return response
+    return service_worker_response(SERVICE_WORKER)
 
 
 @require_GET
 def manifest(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(
-        {
-            "name": "Rangkul Agen",
-            "short_name": "Agen",
-            "lang": "id",
-            "start_url": reverse("agents:home"),
-            "scope": reverse("agents:home"),
-            "display": "standalone",
-            "background_color": "#ffffff",
-            "theme_color": "#0b6e4f",
-            "icons": [],
-        },
-        content_type="application/manifest+json",
-    )
+    home = reverse("agents:home")
+    return manifest_response(name="Rangkul Agen", short_name="Agen", start_url=home, scope=home)
