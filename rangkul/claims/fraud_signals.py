@@ -62,13 +62,7 @@ def claim_signals(*, claim: Claim) -> list[Signal]:
                 )
             )
     if claim.claimant_phone:
-        sharing = (
-            Claim.objects.filter(claimant_phone=claim.claimant_phone)
-            .exclude(worker_id=claim.worker_id)
-            .values("worker_id")
-            .distinct()
-            .count()
-        )
+        sharing = _other_members_sharing(claim, claimant_phone=claim.claimant_phone)
         if sharing >= settings.CLAIMS_SIGNAL_SHARED_PHONE:
             signals.append(
                 Signal(
@@ -78,13 +72,7 @@ def claim_signals(*, claim: Claim) -> list[Signal]:
             )
     if claim.bank_account_hash:
         # Found by the keyed hash: no account number is opened to compare.
-        sharing = (
-            Claim.objects.filter(bank_account_hash=claim.bank_account_hash)
-            .exclude(worker_id=claim.worker_id)
-            .values("worker_id")
-            .distinct()
-            .count()
-        )
+        sharing = _other_members_sharing(claim, bank_account_hash=claim.bank_account_hash)
         if sharing >= settings.CLAIMS_SIGNAL_SHARED_PHONE:
             signals.append(
                 Signal(
@@ -105,3 +93,8 @@ def claim_signals(*, claim: Claim) -> list[Signal]:
                     )
                 )
     return signals
+
+
+def _other_members_sharing(claim: Claim, **same: str) -> int:
+    """How many other members have claims with the same value (phone, account hash) as this one."""
+    return Claim.objects.filter(**same).exclude(worker_id=claim.worker_id).values("worker_id").distinct().count()
