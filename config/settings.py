@@ -325,6 +325,8 @@ if set(REMINDER_KINDS) - {"due_soon", "missed", "lapsed"}:
 REMINDER_DAYS_BEFORE_DUE = env_int("RANGKUL_REMINDER_DAYS_BEFORE_DUE", 3)
 REMINDER_LAPSED_WITHIN_DAYS = env_int("RANGKUL_REMINDER_LAPSED_WITHIN_DAYS", 60)
 REMINDER_BATCH_SIZE = env_int("RANGKUL_REMINDER_BATCH_SIZE", 5000)
+# Also e-mail each reminder to members who gave an address (the text is always sent by SMS too).
+REMINDER_EMAIL_COPY = env_bool("RANGKUL_REMINDER_EMAIL_COPY", True)
 # Sponsorship hand-over texts: days before a sponsorship's last day (docs/adr/0030-sponsorships.md).
 try:
     SPONSORSHIP_HANDOVER_DAYS = sorted({int(d) for d in env_list("RANGKUL_SPONSORSHIP_HANDOVER_DAYS") or ["30", "7"]})

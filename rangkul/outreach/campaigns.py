@@ -17,8 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.audit.services import audit_record
@@ -38,11 +37,11 @@ from rangkul.outreach.models import (
     TemplateStatus,
     WhatsAppTemplate,
 )
+from rangkul.outreach.optout_links import email_text
 from rangkul.outreach.quiet_hours import in_quiet_hours, next_allowed
 from rangkul.outreach.segments import Segment, segment_workers
 from rangkul.outreach.sql import campaign_recipients_insert
 from rangkul.outreach.templating import (
-    MemberValues,
     subject_validate,
     template_render,
     template_validate,
@@ -339,10 +338,11 @@ def _dispatch_chunk(
             body, template, variables = versions["b" if variant == "b" else "a"]
             whatsapp = channel == CampaignChannel.WHATSAPP
             email = channel == CampaignChannel.EMAIL
+            text = template_render(body, member)
             message = message_queue(
                 channel=channel,
                 to=to,
-                body=email_body(template_render(body, member), member) if email else template_render(body, member),
+                body=email_text(text, stop_link=member.stop_link) if email else text,
                 purpose="campaign",
                 template=template if whatsapp else "",
                 parameters=[getattr(member, name) for name in variables] if whatsapp else [],
@@ -371,13 +371,3 @@ def recipient_channel(campaign: Campaign, *, phone: str, email: str) -> tuple[st
     if campaign.fallback_channel and phone:
         return campaign.fallback_channel, phone
     return "", ""
-
-
-def email_body(text: str, member: MemberValues) -> str:
-    """An e-mail's plain text: the campaign's message, then the member's own opt-out link."""
-    with translation.override(settings.LANGUAGE_CODE):
-        footer = gettext(
-            "You receive this because you are a Rangkul member. To stop campaign messages and reminders, "
-            "open this link: %(link)s"
-        ) % {"link": member.stop_link}
-    return f"{text}\n\n-- \n{footer}\n"
