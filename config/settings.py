@@ -247,10 +247,21 @@ if PRODUCTION:
 # Request bodies: the API's largest legitimate body is far below this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("RANGKUL_MAX_BODY_BYTES", 2_621_440)
 
-EMAIL_BACKEND = (
+# E-mail (campaign messages to members with an address): Django's e-mail framework. SMTP in
+# production, the console in development; RANGKUL_EMAIL_BACKEND overrides (e.g. the file backend).
+EMAIL_BACKEND = os.environ.get("RANGKUL_EMAIL_BACKEND", "").strip() or (
     "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend"
 )
 EMAIL_HOST = os.environ.get("RANGKUL_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("RANGKUL_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("RANGKUL_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("RANGKUL_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("RANGKUL_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("RANGKUL_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("RANGKUL_EMAIL_TIMEOUT_SECONDS", 10)
+EMAIL_FILE_PATH = os.environ.get("RANGKUL_EMAIL_FILE_DIR", "").strip() or str(BASE_DIR / "var" / "email")
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("RANGKUL_EMAIL_USE_TLS and RANGKUL_EMAIL_USE_SSL are exclusive: choose one.")
 DEFAULT_FROM_EMAIL = os.environ.get("RANGKUL_FROM_EMAIL", "Rangkul <noreply@rangkul.local>")
 
 # Text messages (one-time codes, reminders): console in development, in-memory in tests,
@@ -314,6 +325,8 @@ if set(REMINDER_KINDS) - {"due_soon", "missed", "lapsed"}:
 REMINDER_DAYS_BEFORE_DUE = env_int("RANGKUL_REMINDER_DAYS_BEFORE_DUE", 3)
 REMINDER_LAPSED_WITHIN_DAYS = env_int("RANGKUL_REMINDER_LAPSED_WITHIN_DAYS", 60)
 REMINDER_BATCH_SIZE = env_int("RANGKUL_REMINDER_BATCH_SIZE", 5000)
+# Also e-mail each reminder to members who gave an address (the text is always sent by SMS too).
+REMINDER_EMAIL_COPY = env_bool("RANGKUL_REMINDER_EMAIL_COPY", True)
 # Sponsorship hand-over texts: days before a sponsorship's last day (docs/adr/0030-sponsorships.md).
 try:
     SPONSORSHIP_HANDOVER_DAYS = sorted({int(d) for d in env_list("RANGKUL_SPONSORSHIP_HANDOVER_DAYS") or ["30", "7"]})

@@ -34,6 +34,7 @@ class OptOut(models.Model):
 class MessageChannel(models.TextChoices):
     SMS = "sms", _("Text message")
     WHATSAPP = "whatsapp", _("WhatsApp")
+    EMAIL = "email", _("Email")
 
 
 class MessageStatus(models.TextChoices):
@@ -47,14 +48,16 @@ class MessageStatus(models.TextChoices):
 class OutboundMessage(models.Model):
     """One message in the queue, with its delivery story (ADR 0034).
 
-    The text is sealed (AES-GCM, purpose "sms"): the table holds numbers, as the member
-    records do, but no message text in clear. A WhatsApp message that fails gets an SMS copy
+    The text is sealed (AES-GCM, purpose "sms"): the table holds numbers and e-mail addresses,
+    as the member records do, but no message text (nor an e-mail's subject) in clear. An e-mail
+    goes through Django's e-mail framework (``rangkul.messaging.mail``). A WhatsApp message that fails gets an SMS copy
     (``fallback``); a message the provider refused is tried again with growing pauses and,
     after ``MESSAGING_MAX_ATTEMPTS``, left ``failed`` and reported.
     """
 
     channel = models.CharField(_("channel"), max_length=10, choices=MessageChannel.choices)
-    to = models.CharField(_("mobile number"), max_length=20)
+    # A mobile number (SMS, WhatsApp) or an e-mail address (e-mail).
+    to = models.CharField(_("recipient"), max_length=254)
     body_sealed = models.TextField(editable=False)
     # WhatsApp only: the approved template's name, language and body parameters (sealed with the text).
     template = models.CharField(_("WhatsApp template"), max_length=100, blank=True)

@@ -5,7 +5,9 @@ periodic task, or the caller right away). A refusal (``SmsDeliveryError``, which
 error extends) schedules another try after ``MESSAGING_RETRY_BASE_SECONDS × 2^(attempt−1)``;
 after ``MESSAGING_MAX_ATTEMPTS`` the message is ``failed`` and reported in the log (count and
 purpose, never the number or text). A WhatsApp message that fails, or is still not delivered
-``MESSAGING_WHATSAPP_FALLBACK_HOURS`` after it was sent, gets one SMS copy.
+``MESSAGING_WHATSAPP_FALLBACK_HOURS`` after it was sent, gets one SMS copy. An e-mail goes
+through Django's e-mail framework (``rangkul.messaging.mail``); an address the mail server
+refuses for good fails at once instead of being tried again.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import hmac
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +28,7 @@ from django.utils.module_loading import import_string
 
 from rangkul.core.crypto import seal, unseal
 from rangkul.messaging.backends import SmsDeliveryError
+from rangkul.messaging.mail import EmailDeliveryError, email_connection, email_send
 from rangkul.messaging.models import MessageChannel, MessageStatus, OutboundMessage
 from rangkul.messaging.services import SEAL_PURPOSE, sms_backend_get
 
@@ -48,16 +51,26 @@ def message_queue(
     template: str = "",
     parameters: Sequence[str] = (),
     language: str = "id",
+    subject: str = "",
+    unsubscribe_url: str = "",
     now: dt.datetime | None = None,
 ) -> OutboundMessage:
-    """Queue one message; ``body`` is the SMS text (and the WhatsApp fallback's)."""
+    """Queue one message; ``body`` is the SMS text (and the WhatsApp fallback's) or the e-mail's text.
+
+    ``to`` is a mobile number, or an e-mail address for ``channel="email"``; ``subject`` and
+    ``unsubscribe_url`` (the ``List-Unsubscribe`` header) are the e-mail's and sealed with the text.
+    """
+    if channel not in MessageChannel.values:
+        raise ValueError(f"unknown channel {channel!r}")
     if channel == MessageChannel.WHATSAPP and not template:
         raise ValueError("a WhatsApp message needs an approved template name")
+    if channel == MessageChannel.EMAIL and "@" not in to:
+        raise ValueError("an e-mail needs an e-mail address")
     now = now or timezone.now()
-    sealed = seal(
-        json.dumps({"body": body, "parameters": list(parameters), "language": language}, ensure_ascii=False),
-        purpose=SEAL_PURPOSE,
-    )
+    content: dict[str, Any] = {"body": body, "parameters": list(parameters), "language": language}
+    if channel == MessageChannel.EMAIL:
+        content |= {"subject": subject, "unsubscribe_url": unsubscribe_url}
+    sealed = seal(json.dumps(content, ensure_ascii=False), purpose=SEAL_PURPOSE)
     return OutboundMessage.objects.create(
         channel=channel,
         to=to,
@@ -83,7 +96,7 @@ def messages_deliver(
     if ids is not None:
         due = due.filter(pk__in=list(ids))
     counts: Counter[str] = Counter()
-    sms = whatsapp = None
+    backends: dict[str, Any] = {}
     for pk in list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
         with transaction.atomic():
             # Claimed under a row lock (skipped when another run holds it), so it is handed over once.
@@ -94,7 +107,7 @@ def messages_deliver(
             )
             if message is None:
                 continue
-            outcome, sms, whatsapp = _deliver_one(message, now=now, sms=sms, whatsapp=whatsapp)
+            outcome = _deliver_one(message, now=now, backends=backends)
         counts[outcome] += 1
     counts["fallback"] += _fallback_undelivered(now=now)
     if counts["failed"]:
@@ -102,37 +115,60 @@ def messages_deliver(
     return {key: value for key, value in counts.items() if value}
 
 
-def _deliver_one(message: OutboundMessage, *, now: dt.datetime, sms: Any, whatsapp: Any) -> tuple[str, Any, Any]:
+def _backend(backends: dict[str, Any], channel: str) -> Any:
+    """The run's backend (or mail connection) for a channel, made on first use."""
+    if channel not in backends:
+        factories: dict[MessageChannel, Callable[[], Any]] = {
+            MessageChannel.WHATSAPP: whatsapp_backend_get,
+            MessageChannel.EMAIL: email_connection,
+            MessageChannel.SMS: sms_backend_get,
+        }
+        backends[channel] = factories[MessageChannel(channel)]()
+    return backends[channel]
+
+
+def _deliver_one(message: OutboundMessage, *, now: dt.datetime, backends: dict[str, Any]) -> str:
     content = json.loads(unseal(message.body_sealed, purpose=SEAL_PURPOSE))
     try:
         if message.channel == MessageChannel.WHATSAPP:
-            whatsapp = whatsapp or whatsapp_backend_get()
-            provider_id = whatsapp.send_template(
+            provider_id = _backend(backends, message.channel).send_template(
                 to=message.to,
                 template=message.template,
                 language=content["language"],
                 parameters=content["parameters"],
             )
-        else:
-            sms = sms or sms_backend_get()
-            sms.send_sms(to=message.to, body=content["body"], purpose=message.purpose)
+        elif message.channel == MessageChannel.EMAIL:
+            email_send(
+                connection=_backend(backends, message.channel),
+                to=message.to,
+                subject=content.get("subject", ""),
+                body=content["body"],
+                unsubscribe_url=content.get("unsubscribe_url", ""),
+            )
             provider_id = ""
+        else:
+            _backend(backends, MessageChannel.SMS).send_sms(
+                to=message.to, body=content["body"], purpose=message.purpose
+            )
+            provider_id = ""
+    except EmailDeliveryError as exc:
+        return _refused(message, error=str(exc), now=now, permanent=exc.permanent)
     except SmsDeliveryError as exc:
-        return _refused(message, error=str(exc), now=now), sms, whatsapp
+        return _refused(message, error=str(exc), now=now)
     message.status = MessageStatus.SENT
     message.provider_id = provider_id
     message.attempts += 1
     message.next_attempt_at = None
     message.updated_at = now
     message.save(update_fields=["status", "provider_id", "attempts", "next_attempt_at", "updated_at"])
-    return "sent", sms, whatsapp
+    return "sent"
 
 
-def _refused(message: OutboundMessage, *, error: str, now: dt.datetime) -> str:
+def _refused(message: OutboundMessage, *, error: str, now: dt.datetime, permanent: bool = False) -> str:
     message.attempts += 1
     message.error = error[:200]
     message.updated_at = now
-    if message.attempts >= settings.MESSAGING_MAX_ATTEMPTS:
+    if permanent or message.attempts >= settings.MESSAGING_MAX_ATTEMPTS:
         message.status = MessageStatus.FAILED
         message.next_attempt_at = None
         message.save(update_fields=["attempts", "error", "status", "next_attempt_at", "updated_at"])

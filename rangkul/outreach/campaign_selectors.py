@@ -30,6 +30,12 @@ def campaign_audience_count(campaign: Campaign, *, today: dt.date | None = None)
     return segment_count(Segment.from_dict(campaign.segment), today=today or timezone.localdate())
 
 
+def campaign_email_count(campaign: Campaign, *, today: dt.date | None = None) -> int:
+    """How many of the segment's members gave an e-mail address (the rest get the fallback or nothing)."""
+    members = segment_workers(Segment.from_dict(campaign.segment), today=today or timezone.localdate())
+    return members.exclude(email="").count()
+
+
 def campaign_preview(campaign: Campaign, *, today: dt.date | None = None) -> dict[str, str] | None:
     """The Indonesian and English texts filled with the first member's data, masked; None if nobody."""
     today = today or timezone.localdate()
@@ -46,6 +52,7 @@ def campaign_preview(campaign: Campaign, *, today: dt.date | None = None) -> dic
         "id": template_render(campaign.body_id, values),
         "en": template_render(campaign.body_en, values) if campaign.body_en else "",
         "b": template_render(campaign.body_b_id, values) if campaign.body_b_id else "",
+        "subject": template_render(campaign.email_subject or "Rangkul", values) if campaign.channel == "email" else "",
     }
 
 

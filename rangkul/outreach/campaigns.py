@@ -31,15 +31,22 @@ from rangkul.outreach.models import (
     CampaignChannel,
     CampaignRecipient,
     CampaignStatus,
+    FallbackChannel,
     RecipientState,
     Reminder,
     TemplateStatus,
     WhatsAppTemplate,
 )
+from rangkul.outreach.optout_links import email_text
 from rangkul.outreach.quiet_hours import in_quiet_hours, next_allowed
 from rangkul.outreach.segments import Segment, segment_workers
 from rangkul.outreach.sql import campaign_recipients_insert
-from rangkul.outreach.templating import template_render, template_validate, template_variables
+from rangkul.outreach.templating import (
+    subject_validate,
+    template_render,
+    template_validate,
+    template_variables,
+)
 from rangkul.registry.models import Worker
 
 logger = logging.getLogger(__name__)
@@ -73,6 +80,8 @@ def campaign_create(
     whatsapp_template: str = "",
     body_b_id: str = "",
     whatsapp_template_b: str = "",
+    fallback_channel: str = "",
+    email_subject: str = "",
 ) -> Campaign:
     if not actor.has_perm(RUN_PERMISSION):
         raise CampaignNotAllowed(_("You may not create campaigns."))
@@ -98,14 +107,21 @@ def campaign_create(
         raise ValidationFailed(_("Give the campaign a name."), fields={"name": [_("Give the campaign a name.")]})
     if channel not in CampaignChannel.values:
         raise ValidationFailed(_("Choose a channel."), fields={"channel": [_("Choose a channel.")]})
-    if channel == CampaignChannel.WHATSAPP and not re.fullmatch(r"[a-z0-9_]{1,100}", whatsapp_template.strip()):
+    fallback_channel = fallback_channel if channel == CampaignChannel.EMAIL else ""
+    if fallback_channel not in FallbackChannel.values:
+        message = _("Choose what members without an e-mail address get.")
+        raise ValidationFailed(message, fields={"fallback_channel": [message]})
+    email_subject = " ".join(email_subject.split()) if channel == CampaignChannel.EMAIL else ""
+    subject_validate(email_subject, field="email_subject")
+    whatsapp = CampaignChannel.WHATSAPP in (channel, fallback_channel)
+    if whatsapp and not re.fullmatch(r"[a-z0-9_]{1,100}", whatsapp_template.strip()):
         message = _("Give the name of the approved WhatsApp template (lower-case letters, digits and _).")
         raise ValidationFailed(message, fields={"whatsapp_template": [message]})
     template_b_bad = not re.fullmatch(r"[a-z0-9_]{1,100}", whatsapp_template_b.strip())
-    if channel == CampaignChannel.WHATSAPP and body_b_id.strip() and template_b_bad:
+    if whatsapp and body_b_id.strip() and template_b_bad:
         message = _("Version B needs its own approved WhatsApp template.")
         raise ValidationFailed(message, fields={"whatsapp_template_b": [message]})
-    if channel == CampaignChannel.WHATSAPP:
+    if whatsapp:
         unknown = templates_not_registered(_campaign_templates(whatsapp_template, whatsapp_template_b, body_b_id))
         if unknown:
             unregistered = _("Register the WhatsApp template first: %(names)s.") % {"names": ", ".join(unknown)}
@@ -119,9 +135,11 @@ def campaign_create(
         control_percent=percent,
         conversion_days=days,
         channel=channel,
-        whatsapp_template=whatsapp_template.strip() if channel == CampaignChannel.WHATSAPP else "",
+        whatsapp_template=whatsapp_template.strip() if whatsapp else "",
         body_b_id=body_b_id.strip(),
-        whatsapp_template_b=whatsapp_template_b.strip() if channel == CampaignChannel.WHATSAPP and body_b_id else "",
+        whatsapp_template_b=whatsapp_template_b.strip() if whatsapp and body_b_id else "",
+        fallback_channel=fallback_channel,
+        email_subject=email_subject,
         created_by=actor,
         created_at=timezone.now(),
     )
@@ -129,7 +147,13 @@ def campaign_create(
         actor=actor,
         action="campaign.create",
         subject=campaign,
-        after={"segment": campaign.segment, "scheduled_for": scheduled_for.isoformat(), "control_percent": percent},
+        after={
+            "segment": campaign.segment,
+            "scheduled_for": scheduled_for.isoformat(),
+            "control_percent": percent,
+            "channel": channel,
+            "fallback_channel": fallback_channel,
+        },
     )
     return campaign
 
@@ -187,7 +211,7 @@ def templates_not_registered(names: Sequence[str]) -> list[str]:
 
 def templates_not_approved(campaign: Campaign) -> list[str]:
     """The campaign's WhatsApp templates that may not be sent now (only approved templates are sendable)."""
-    if campaign.channel != CampaignChannel.WHATSAPP:
+    if CampaignChannel.WHATSAPP not in (campaign.channel, campaign.fallback_channel):
         return []
     names = _campaign_templates(campaign.whatsapp_template, campaign.whatsapp_template_b, campaign.body_b_id)
     approved = set(
@@ -288,15 +312,22 @@ def _dispatch_chunk(
             ("b", campaign.body_b_id, campaign.whatsapp_template_b),
         )
     }
-    skipped: dict[str, list[int]] = {RecipientState.OPTED_OUT: [], RecipientState.CAPPED: []}
+    skipped: dict[str, list[int]] = {
+        RecipientState.OPTED_OUT: [],
+        RecipientState.NO_ADDRESS: [],
+        RecipientState.CAPPED: [],
+    }
     later: list[tuple[int, dt.datetime]] = []
     queued: list[int] = []
     counts: Counter[str] = Counter()
     for pk, worker_id, variant in chunk:
         worker = workers[worker_id]
         province = worker.village_id[:2]
+        channel, to = recipient_channel(campaign, phone=worker.phone, email=worker.email)
         if worker.phone in opted:
             skipped[RecipientState.OPTED_OUT].append(pk)
+        elif not channel:
+            skipped[RecipientState.NO_ADDRESS].append(pk)
         elif recent[worker_id] >= cap:
             skipped[RecipientState.CAPPED].append(pk)
         elif in_quiet_hours(now, province):
@@ -305,13 +336,18 @@ def _dispatch_chunk(
         else:
             member = values[worker_id]
             body, template, variables = versions["b" if variant == "b" else "a"]
+            whatsapp = channel == CampaignChannel.WHATSAPP
+            email = channel == CampaignChannel.EMAIL
+            text = template_render(body, member)
             message = message_queue(
-                channel=campaign.channel,
-                to=worker.phone,
-                body=template_render(body, member),
+                channel=channel,
+                to=to,
+                body=email_text(text, stop_link=member.stop_link) if email else text,
                 purpose="campaign",
-                template=template,
-                parameters=[getattr(member, name) for name in variables],
+                template=template if whatsapp else "",
+                parameters=[getattr(member, name) for name in variables] if whatsapp else [],
+                subject=template_render(campaign.email_subject, member) if email else "",
+                unsubscribe_url=member.stop_link if email else "",
                 now=now,
             )
             CampaignRecipient.objects.filter(pk=pk).update(state=RecipientState.SENT, sent_at=now, message=message)
@@ -323,3 +359,15 @@ def _dispatch_chunk(
     for pk, when in later:
         CampaignRecipient.objects.filter(pk=pk).update(send_after=when)
     return counts, queued
+
+
+def recipient_channel(campaign: Campaign, *, phone: str, email: str) -> tuple[str, str]:
+    """The channel and address a member is sent on: the campaign's channel, or for an e-mail
+    campaign and a member without an address, the campaign's fallback (``("", "")``: nothing)."""
+    if campaign.channel != CampaignChannel.EMAIL:
+        return (campaign.channel, phone) if phone else ("", "")
+    if email.strip():
+        return CampaignChannel.EMAIL, email.strip()
+    if campaign.fallback_channel and phone:
+        return campaign.fallback_channel, phone
+    return "", ""

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rangkul.outreach.models import CampaignChannel, ReferralKind, TemplateStatus
+from rangkul.outreach.models import CampaignChannel, FallbackChannel, ReferralKind, TemplateStatus
 from rangkul.outreach.segments import Segment, SegmentStatus
 
 
@@ -40,6 +40,15 @@ class CampaignForm(forms.Form):
     partner = forms.CharField(label=_("Partner organisation code"), required=False, max_length=40)
     channel = forms.ChoiceField(label=_("Channel"), choices=CampaignChannel.choices, initial="sms")
     whatsapp_template = forms.CharField(label=_("WhatsApp template name"), required=False, max_length=100)
+    fallback_channel = forms.ChoiceField(
+        label=_("E-mail: members without an address get"), required=False, choices=FallbackChannel.choices
+    )
+    email_subject = forms.CharField(
+        label=_("E-mail subject (optional)"),
+        required=False,
+        max_length=150,
+        help_text=_("The same variables as the message; the e-mail ends with the member's own opt-out link."),
+    )
     body_id = forms.CharField(
         label=_("Message (Indonesian)"),
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -62,6 +62,14 @@ class CampaignStatus(models.TextChoices):
 class CampaignChannel(models.TextChoices):
     SMS = "sms", _("Text message")
     WHATSAPP = "whatsapp", _("WhatsApp (SMS if undelivered)")
+    EMAIL = "email", _("Email (to members who gave an address)")
+
+
+class FallbackChannel(models.TextChoices):
+    # An e-mail campaign's choice for members without an e-mail address.
+    NONE = "", _("Nothing: skip them")
+    SMS = "sms", _("Text message")
+    WHATSAPP = "whatsapp", _("WhatsApp (SMS if undelivered)")
 
 
 class Campaign(models.Model):
@@ -80,6 +88,16 @@ class Campaign(models.Model):
     # WhatsApp: the name of the template approved by Meta; its body parameters are the
     # variables of ``body_id`` in the order they appear, and ``body_id`` is the SMS fallback.
     whatsapp_template = models.CharField(_("WhatsApp template name"), max_length=100, blank=True)
+    # E-mail: what members without an address get instead (nothing, SMS or WhatsApp), and the
+    # subject line (variables allowed; "Rangkul" when empty). The text is ``body_id``.
+    fallback_channel = models.CharField(
+        _("for members without an e-mail address"),
+        max_length=10,
+        choices=FallbackChannel.choices,
+        blank=True,
+        default="",
+    )
+    email_subject = models.CharField(_("e-mail subject"), max_length=150, blank=True, default="")
     # An optional second version of the message (A/B): the message group is split in two at random.
     body_b_id = models.TextField(_("message B (Indonesian)"), blank=True)
     whatsapp_template_b = models.CharField(_("WhatsApp template name B"), max_length=100, blank=True)
@@ -121,6 +139,7 @@ class RecipientState(models.TextChoices):
     SENT = "sent", _("Handed to the provider")
     CAPPED = "capped", _("Skipped: weekly limit reached")
     OPTED_OUT = "opted_out", _("Skipped: opted out")
+    NO_ADDRESS = "no_address", _("Skipped: no e-mail address")
 
 
 class CampaignRecipient(models.Model):

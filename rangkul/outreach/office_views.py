@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rangkul.core.errors import ApplicationError
 from rangkul.outreach.campaign_selectors import (
     campaign_audience_count,
+    campaign_email_count,
     campaign_get,
     campaign_list,
     campaign_preview,
@@ -21,7 +22,7 @@ from rangkul.outreach.campaign_selectors import (
 )
 from rangkul.outreach.campaigns import APPROVE_PERMISSION, RUN_PERMISSION, campaign_approve, campaign_create
 from rangkul.outreach.forms import ApproveForm, CampaignForm, WhatsAppTemplateForm
-from rangkul.outreach.models import Campaign, CampaignStatus, WhatsAppTemplate
+from rangkul.outreach.models import Campaign, CampaignChannel, CampaignStatus, WhatsAppTemplate
 from rangkul.outreach.segments import segment_count
 from rangkul.outreach.wa_templates import whatsapp_template_record
 
@@ -72,6 +73,8 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
                     whatsapp_template=data["whatsapp_template"] or "",
                     body_b_id=data["body_b_id"] or "",
                     whatsapp_template_b=data["whatsapp_template_b"] or "",
+                    fallback_channel=data["fallback_channel"] or "",
+                    email_subject=data["email_subject"] or "",
                 )
                 messages.success(request, _("The campaign is saved and waits for approval by another person."))
                 return redirect("outreach_office:campaign", pk=campaign.pk)
@@ -90,6 +93,8 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if campaign.status == CampaignStatus.DRAFT:
         context["count"] = campaign_audience_count(campaign)
         context["preview"] = campaign_preview(campaign)
+        if campaign.channel == CampaignChannel.EMAIL:
+            context["email_count"] = campaign_email_count(campaign)
         context["may_approve"] = request.user.has_perm(APPROVE_PERMISSION) and campaign.created_by_id != request.user.pk
     else:
         context["results"] = campaign_results(campaign)

@@ -26,11 +26,15 @@ from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
 from rangkul.core.tasks import enqueue_on_commit
 from rangkul.messaging.backends import SmsDeliveryError
+from rangkul.messaging.models import MessageChannel
 from rangkul.messaging.optout import opted_out_phones
+from rangkul.messaging.queue import message_queue
 from rangkul.messaging.services import SEAL_PURPOSE, sms_backend_get, sms_send_now
 from rangkul.outreach.models import Reminder, ReminderChannel
+from rangkul.outreach.optout_links import email_text, optout_url
 from rangkul.outreach.reminders import KINDS, ReminderPolicy, Wanted, reminder_policy, reminders_wanted
 from rangkul.outreach.sql import reminders_insert
+from rangkul.registry.models import Worker
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +119,7 @@ def _reminders_batch(*, rows: Sequence[MemberStatusRow], policy: ReminderPolicy,
         counts[want.kind] += 1
         messages.append([reminder_id, row.phone, texts.body(row, want), want.kind])
     if messages:
+        _email_copies(messages, worker_of={pk: worker_id for (worker_id, _kind), pk in inserted.items()})
         from rangkul.outreach.tasks import reminders_deliver
 
         # One task per page, not per member; the task table holds the page sealed (numbers and
@@ -124,6 +129,39 @@ def _reminders_batch(*, rows: Sequence[MemberStatusRow], policy: ReminderPolicy,
         sealed = seal(json.dumps(messages, ensure_ascii=False), purpose=SEAL_PURPOSE)
         enqueue_on_commit(reminders_deliver, sealed=sealed, count=len(messages))
     return counts
+
+
+def _email_copies(messages: Sequence[list[Any]], *, worker_of: dict[int, int]) -> None:
+    """An e-mail copy of each reminder for members who gave an address (``REMINDER_EMAIL_COPY``).
+
+    Queued in the outbound queue with the page's transaction (sealed, retried with backoff, failures
+    reported) and handed over after the commit; the text is the SMS's, then the opt-out link.
+    """
+    if not settings.REMINDER_EMAIL_COPY:
+        return
+    wanted = {worker_of[m[0]] for m in messages}
+    emails = dict(Worker.objects.filter(pk__in=sorted(wanted)).exclude(email="").values_list("pk", "email"))
+    if not emails:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Rangkul: about your contributions")
+    queued = []
+    for reminder_id, _phone, body, kind in messages:
+        worker_id = worker_of[reminder_id]
+        if worker_id in emails:
+            stop_link = optout_url(worker_id)
+            message = message_queue(
+                channel=MessageChannel.EMAIL,
+                to=emails[worker_id],
+                body=email_text(body, stop_link=stop_link),
+                subject=subject,
+                unsubscribe_url=stop_link,
+                purpose=f"reminder_{kind}",
+            )
+            queued.append(message.pk)
+    from rangkul.messaging.tasks import messages_deliver_now
+
+    enqueue_on_commit(messages_deliver_now, ids=queued)
 
 
 class _Texts:

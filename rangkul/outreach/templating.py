@@ -19,6 +19,7 @@ from rangkul.core.errors import ValidationFailed
 VARIABLES = ("name", "amount", "paid_through", "payment_code", "link", "stop_link")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 MAX_LENGTH = 640  # four SMS parts; WhatsApp templates allow more, SMS is the fallback
+SUBJECT_MAX_LENGTH = 150
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,19 @@ def template_validate(body: str, *, field: str = "body_id") -> None:
         raise ValidationFailed(message, fields={field: [message]})
     if len(body) > MAX_LENGTH:
         message = _("The message is too long (at most %(max)s characters).") % {"max": MAX_LENGTH}
+        raise ValidationFailed(message, fields={field: [message]})
+
+
+def subject_validate(subject: str, *, field: str = "email_subject") -> None:
+    """An e-mail subject: optional, one line, the same variables as the message."""
+    unknown = sorted({m.group(1) for m in _PLACEHOLDER.finditer(subject)} - set(VARIABLES))
+    if unknown:
+        message = _(
+            "Unknown variable: %(names)s. Use {name}, {amount}, {paid_through}, {payment_code}, {link} or {stop_link}."
+        ) % {"names": ", ".join("{" + u + "}" for u in unknown)}
+        raise ValidationFailed(message, fields={field: [message]})
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        message = _("The subject is too long (at most %(max)s characters).") % {"max": SUBJECT_MAX_LENGTH}
         raise ValidationFailed(message, fields={field: [message]})
 
 

@@ -103,6 +103,15 @@ class WorkerIn(Schema):
     address: str = Field("", max_length=255)
     postal_code: str = Field("", max_length=10)
     heirs: list[HeirIn] = Field(default_factory=list, max_length=20)
+    referral_code: str | None = Field(
+        None,
+        description=(
+            "The referral code on the flyer or link that brought the worker (3–20 letters, digits or dashes), "
+            "counted for its community, agent or branch. A code that cannot be one is not recorded and never "
+            "stops the registration."
+        ),
+        examples=["K7QX2MA"],
+    )
 
 
 class HeirOut(Schema):
@@ -133,6 +142,7 @@ class WorkerOut(Schema):
     merged_into: str = Field(description="Membership number of the record this one was merged into, or empty.")
     registered_at: dt.datetime
     identity_warnings: list[str]
+    referral_code: str = Field("", description="The referral code recorded at registration, or empty.")
     heirs: list[HeirOut]
 
 
@@ -159,6 +169,7 @@ def worker_out(worker: Worker, *, heirs: list[Heir] | None = None) -> dict[str, 
         "merged_into": worker.merged_into.membership_number if worker.merged_into else "",
         "registered_at": worker.registered_at,
         "identity_warnings": list(worker.identity_warnings or []),
+        "referral_code": worker.referral_code,
         "heirs": [
             {
                 "full_name": heir.full_name,
@@ -237,6 +248,8 @@ def register_worker(request: HttpRequest, data: WorkerIn) -> Status[dict[str, An
         phone_verified=False,
         branch=branch,
         organisation_code=organisation,
+        # Cleaned as the portal's ?ref= is (referral_code_clean): a mistyped code is dropped, never refused.
+        referral_code=(data.referral_code or "")[:100],
     )
     # A registration without heirs has none to read back.
     return Status(201, worker_out(worker, heirs=None if registration.heirs else []))

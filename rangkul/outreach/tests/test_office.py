@@ -78,6 +78,22 @@ def test_create_count_preview_approve_and_results(client, officers, regions):
     assert client.get(reverse("outreach_office:campaigns")).status_code == 200
 
 
+def test_an_email_campaign_from_the_form_shows_the_reach_and_the_subject_masked(client, officers, regions, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    maker, _checker = officers
+    member(village_code="33.74.01.1001", full_name="Siti Rahayu", email="siti@example.id")
+    member(village_code="33.74.01.1001")
+    client.force_login(maker)
+    form = {**FORM, "channel": "email", "fallback_channel": "sms", "email_subject": "{name}, iuran Anda"}
+    assert client.post(reverse("outreach_office:campaign_new"), form).status_code == 302
+    campaign = Campaign.objects.get()
+    assert (campaign.channel, campaign.fallback_channel) == ("email", "sms")
+    page = client.get(reverse("outreach_office:campaign", args=[campaign.pk])).content.decode()
+    assert re.search(r'data-testid="email-count">\s*1 ', page)
+    assert re.search(r'data-testid="preview-subject">.*S•••• R••••, iuran Anda', page)
+    assert "Siti" not in page and "siti@example.id" not in page
+
+
 def test_pages_need_the_campaign_permissions(client, roles, regions, analyst):
     client.force_login(analyst)
     assert client.get(reverse("outreach_office:campaigns")).status_code == 403

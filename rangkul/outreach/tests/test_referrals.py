@@ -4,12 +4,14 @@ registration, counted with the payments of the members they brought, printed on 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from rangkul.accounts.roles import Role
+from rangkul.accounts.services import api_key_create
 from rangkul.accounts.tests.factories import UserFactory
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.rules import rulebook_cache_clear
@@ -27,6 +29,7 @@ from rangkul.outreach.models import ReferralCode, ReferralKind
 from rangkul.outreach.referrals import referral_code_create, referral_counts, referral_link
 from rangkul.portal import wizard as wz
 from rangkul.registry.services.registration import referral_code_clean
+from rangkul.registry.tests.factories import make_nik
 
 
 @pytest.fixture
@@ -87,6 +90,34 @@ def test_registrations_and_payments_are_counted_per_code(officer):
     assert (counts[ours.code].registered, counts[ours.code].paying) == (2, 1)
     assert counts[ours.code].paid_idr > 0
     assert (counts["OJOL"].registered, counts["OJOL"].paying, counts["OJOL"].paid_idr) == (0, 0, 0)
+
+
+def test_registrations_through_the_partner_api_are_attributed_to_the_code(client, officer):
+    referral_code_create(actor=officer, kind="community", owner_code="ojol", name="Komunitas Ojol", code="OJOL")
+    key = api_key_create(actor=None, name="Koperasi Maju", organisation_code="KOP-MAJU")
+    for code in ("ojol", "OJ0L!"):  # the second is mistyped: registered all the same, counted nowhere
+        response = client.post(
+            "/api/v1/workers",
+            data=json.dumps(
+                {
+                    "nik": make_nik(),
+                    "full_name": "Budi Santoso",
+                    "birth_date": "1990-05-17",
+                    "sex": "M",
+                    "phone": "081234567890",
+                    "village_code": "33.74.01.1001",
+                    "occupation": "ojek_online",
+                    "declared_income_idr": 1000000,
+                    "jht": False,
+                    "referral_code": code,
+                }
+            ),
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert response.status_code == 201, response.json()
+    counts = {row.referral.code: row for row in referral_counts()}
+    assert counts["OJOL"].registered == 1
 
 
 def test_the_flyer_shows_the_price_and_benefits_from_the_rules_and_the_link(officer):

@@ -489,3 +489,48 @@ def test_command_refuses_a_batch_size_below_one():
     with pytest.raises(CommandError) as error:
         call_command("send_reminders", "--date", "2026-05-12", "--batch-size", "0")
     assert "--batch-size" in str(error.value)
+
+
+@pytest.mark.django_db
+def test_reminders_are_also_emailed_to_members_with_an_address(
+    regions, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from rangkul.messaging.models import OutboundMessage
+    from rangkul.messaging.optout import optout_record
+    from rangkul.registry.tests.factories import make_nik
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.REMINDER_EMAIL_COPY = True
+    nik = make_nik(serial=8123)
+    mailed = paid_member(through=Period(2026, 4), email="budi@example.id", nik=nik)
+    texted_only = paid_member(through=Period(2026, 4))
+    opted = paid_member(through=Period(2026, 4), email="siti@example.id")
+    optout_record(phone=opted.phone, source="link")
+    with django_capture_on_commit_callbacks(execute=True):
+        run(dt.date(2026, 5, 13), mailed, texted_only, opted)
+
+    assert sorted(m.to for m in sent()) == sorted([mailed.phone, texted_only.phone])
+    assert [m.to for m in mailoutbox] == [["budi@example.id"]]
+    email = mailoutbox[0]
+    sms = next(m for m in sent() if m.to == mailed.phone)
+    assert email.body.startswith(sms.body + "\n\n-- \n")
+    assert email.extra_headers["List-Unsubscribe"].strip("<>") in email.body
+    assert email.subject and nik not in email.message().as_string()
+    assert OutboundMessage.objects.get(channel="email").purpose == "reminder_due_soon"
+
+    # A rerun reminds nobody twice, by either channel.
+    with django_capture_on_commit_callbacks(execute=True):
+        run(dt.date(2026, 5, 14), mailed, texted_only, opted)
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db
+def test_email_copies_of_reminders_can_be_switched_off(
+    regions, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.REMINDER_EMAIL_COPY = False
+    worker = paid_member(through=Period(2026, 4), email="budi@example.id")
+    with django_capture_on_commit_callbacks(execute=True):
+        run(dt.date(2026, 5, 13), worker)
+    assert [m.to for m in sent()] == [worker.phone] and mailoutbox == []

@@ -218,3 +218,25 @@ def test_a_merged_record_points_to_the_kept_one(client, regions, administrator):
     out = client.get(f"{URL}/{second.membership_number}").json()
     assert (out["status"], out["merged_into"]) == ("merged", first.membership_number)
     assert client.get(f"{URL}/{first.membership_number}").json()["merged_into"] == ""
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [(" k7qx2ma ", "K7QX2MA"), ("AG-BUDI", "AG-BUDI"), ("k!", ""), ("x" * 300, ""), (None, ""), ("", "")],
+)
+def test_a_partner_registration_keeps_its_referral_code_and_a_mistyped_one_never_blocks(
+    client, regions, partner_key, given, stored
+):
+    response = post(client, body(referral_code=given), partner_key)
+    assert response.status_code == 201, response.json()
+    assert response.json()["referral_code"] == stored
+    assert Worker.objects.get().referral_code == stored
+
+
+def test_without_a_referral_code_nothing_is_recorded(client, regions, partner_key):
+    response = post(client, body(), partner_key)
+    assert response.status_code == 201 and response.json()["referral_code"] == ""
+    assert Worker.objects.get().referral_code == ""
+    spec = client.get("/api/v1/openapi.json").json()
+    schema_name = spec["paths"][URL]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert "referral_code" in spec["components"]["schemas"][schema_name.rsplit("/", 1)[1]]["properties"]
