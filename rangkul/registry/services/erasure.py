@@ -13,6 +13,13 @@ An open claim is decided first: its payout needs the heirs' identities. Other ap
 asked first are named in ``REGISTRY_ERASURE_BLOCKERS`` (dotted paths to callables taking the worker
 and answering a reason to refuse, or ""), read at run time so that the registry does not depend
 on the apps above it.
+
+The apps above the registry that hold the member's personal data erase their part through
+``REGISTRY_ERASURE_STEPS``: dotted paths to callables taking the worker (before its own data is
+replaced, so they can still match its number) and answering what they changed as
+``{"app.model": {"rows": n, "fields": [...]}}``. They run in this function's transaction: if one
+fails, nothing is erased. The texts sent to and from the member's number are erased by messaging,
+a layer below, called directly.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from django.utils.translation import gettext as _
 from rangkul.audit.services import audit_record
 from rangkul.core.crypto import seal
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
+from rangkul.messaging.erasure import messages_erase_number
 from rangkul.registry.models import Heir, Worker, WorkerStatus
 
 ANONYMOUS_NAME = "Anonim"
@@ -62,6 +70,25 @@ def erasure_blockers() -> list[Callable[[Worker], str]]:
     return [import_string(path) for path in settings.REGISTRY_ERASURE_BLOCKERS]
 
 
+ErasureStep = Callable[[Worker], dict[str, dict[str, Any]]]
+
+
+def erasure_steps() -> list[ErasureStep]:
+    return [import_string(path) for path in settings.REGISTRY_ERASURE_STEPS]
+
+
+def _erase_elsewhere(worker: Worker) -> dict[str, dict[str, Any]]:
+    """The member's data held outside the registry: messages to and from their number, then each step."""
+    shared = (
+        bool(worker.phone)
+        and Worker.objects.filter(phone=worker.phone, status=WorkerStatus.ACTIVE).exclude(pk=worker.pk).exists()
+    )
+    done = dict(messages_erase_number(phone=worker.phone, keep_number=shared))
+    for step in erasure_steps():
+        done.update(step(worker))
+    return done
+
+
 def worker_erasure_refusals(*, worker: Worker) -> list[str]:
     """Why the member's data cannot be erased now (an open claim, …); empty when it can."""
     return [reason for blocker in erasure_blockers() if (reason := blocker(worker))]
@@ -91,6 +118,7 @@ def worker_anonymise(*, actor: Any, worker: Worker, reason: str) -> Worker:
     if refusals:
         raise Conflict(" ".join(refusals), code="erasure_blocked")
 
+    elsewhere = _erase_elsewhere(worker)
     worker.full_name = ANONYMOUS_NAME
     worker.name_normalized = ""
     # The year of birth stays for age statistics; the day and month go.
@@ -114,7 +142,12 @@ def worker_anonymise(*, actor: Any, worker: Worker, reason: str) -> Worker:
         actor=actor,
         action="registry.worker_anonymised",
         subject=worker,
-        after={"fields": list(ERASED_WORKER_FIELDS), "heirs": heirs, "heir_fields": list(ERASED_HEIR_FIELDS)},
+        after={
+            "fields": list(ERASED_WORKER_FIELDS),
+            "heirs": heirs,
+            "heir_fields": list(ERASED_HEIR_FIELDS),
+            "elsewhere": elsewhere,
+        },
         reason=reason,
     )
     return worker
