@@ -1,6 +1,6 @@
 """Erasing the texts sent to and received from a number, when its owner's personal data is erased.
 
-The registry calls this inside its erasure transaction (``worker_anonymise``). Every message to or
+The registry calls this inside its erasure transaction (``worker_erasure_confirm``). Every message to or
 from the number loses its text (outbound bodies and WhatsApp parameters, inbound texts and the
 answers they got): they are replaced by a sealed empty text, so the queue and the inbound log still
 read them. A message still waiting in the queue is not sent: it fails with a note.

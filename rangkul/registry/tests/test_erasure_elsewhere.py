@@ -16,12 +16,11 @@ from rangkul.core.crypto import seal, unseal
 from rangkul.messaging.models import InboundMessage, MessageStatus, OutboundMessage
 from rangkul.messaging.queue import message_queue
 from rangkul.messaging.services import SEAL_PURPOSE
-from rangkul.partners.models import ImportJob, ImportRowResult, Membership, MemberConsent, Organisation
+from rangkul.partners.models import ImportJob, ImportRowResult, MemberConsent, Membership, Organisation
 from rangkul.partners.tests.factories import OrganisationFactory
 from rangkul.registry.models import Worker, WorkerStatus
-from rangkul.registry.services import worker_anonymise
 from rangkul.registry.tests.factories import worker_create
-from rangkul.registry.tests.test_erasure import REASON, _member
+from rangkul.registry.tests.test_erasure import REASON, _member, worker_anonymise
 
 pytestmark = pytest.mark.django_db
 
