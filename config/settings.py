@@ -406,6 +406,13 @@ LOGGING = {
 # Asked before a member's personal data is erased (registry.services.erasure): dotted paths to
 # callables that take the worker and answer why not ("" when nothing stands in the way).
 REGISTRY_ERASURE_BLOCKERS = ["config.erasure.open_claims"]
+# Run inside the erasure's transaction, before the member's own data is replaced: each erases the
+# member's personal data that an app above the registry holds (config/erasure.py).
+REGISTRY_ERASURE_STEPS = [
+    "config.erasure.partner_supplied_data",
+    "config.erasure.claimant_own_phone",
+    "config.erasure.missing_receipt_notes",
+]
 # Civil-registry (Dukcapil) identity verification: a dotted path to the adapter. The development
 # adapter accepts every structurally valid NIK; production plugs in the agency's Dukcapil link.
 DUKCAPIL_BACKEND = (

@@ -1,7 +1,9 @@
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 
 from rangkul.accounts.models import ApiKey, BranchOffice, User
 from rangkul.accounts.totp import totp_disable
@@ -24,6 +26,15 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     def reset_totp(self, request: Any, queryset: Any) -> None:
         for user in queryset:
             totp_disable(actor=request.user, user=user, reason="Reset from the admin after a lost phone")
+
+
+# A role's permissions decide who sees members' personal data: each change to a group is audited.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(AuditedAdminMixin, BaseGroupAdmin):
+    pass
 
 
 @admin.register(BranchOffice)

@@ -7,11 +7,9 @@ editable.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from rangkul.audit.admin_mixins import ReadOnlyAdminMixin
 from rangkul.contributions.models import (
     Account,
     BenefitRule,
@@ -28,70 +26,59 @@ from rangkul.contributions.models import (
 )
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ProgramInline(ReadOnlyMixin, admin.TabularInline):
+class ProgramInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ProgramRule
     extra = 0
 
 
-class IncomeLevelInline(ReadOnlyMixin, admin.TabularInline):
+class IncomeLevelInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = IncomeLevel
     extra = 0
 
 
-class DiscountInline(ReadOnlyMixin, admin.TabularInline):
+class DiscountInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = DiscountRule
     extra = 0
 
 
-class BenefitInline(ReadOnlyMixin, admin.TabularInline):
+class BenefitInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = BenefitRule
     extra = 0
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RuleSetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("version", "effective_from", "effective_to", "is_locked", "loaded_at")
     inlines = [ProgramInline, IncomeLevelInline, DiscountInline, BenefitInline]
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "kind", "per_member")
 
 
-class JournalLineInline(ReadOnlyMixin, admin.TabularInline):
+class JournalLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = JournalLine
     extra = 0
     raw_id_fields = ("worker",)
 
 
 @admin.register(JournalEntry)
-class JournalEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class JournalEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("occurred_at", "kind", "reference", "memo", "created_by")
     list_filter = ("kind",)
     search_fields = ("reference",)
     inlines = [JournalLineInline]
 
 
-class BillLineInline(ReadOnlyMixin, admin.TabularInline):
+class BillLineInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = BillLine
     extra = 0
     raw_id_fields = ("worker",)
 
 
 @admin.register(Bill)
-class BillAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class BillAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("payment_code", "worker", "amount_idr", "status", "expires_at", "created_at")
     list_filter = ("status",)
     search_fields = ("payment_code", "worker__membership_number")
@@ -100,14 +87,14 @@ class BillAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(ContributionMonth)
-class ContributionMonthAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ContributionMonthAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("worker", "period", "program", "amount_idr", "discount_idr", "paid_at", "covered_from")
     search_fields = ("worker__membership_number",)
     raw_id_fields = ("worker",)
 
 
 @admin.register(MemberStatus)
-class MemberStatusAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MemberStatusAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("worker", "status", "since", "paid_through", "arrears_months", "next_review_on")
     list_filter = ("status",)
     search_fields = ("worker__membership_number",)

@@ -1,4 +1,5 @@
-"""Admin: channels can be switched on or off; money records are read-only (services write them)."""
+"""Admin: channels can be switched on or off; money records, which name members and carry gateway
+payloads, are read-only even for a superuser (services write them)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from rangkul.audit.admin_mixins import AuditedAdminMixin, ReadOnlyAdminMixin
 from rangkul.payments.models import (
     CallbackEvent,
     Channel,
@@ -18,19 +20,10 @@ from rangkul.payments.models import (
 )
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Switching a channel on or off moves where money may come from: each change writes an audit row."""
+
     list_display = ["code", "name", "kind", "auth_style", "secret_env", "is_active"]
     # Only the name and the on/off switch are operators' business; the format is data from migrations.
     readonly_fields = ["code", "kind", "auth_style", "secret_env", "callback_format", "settlement_layout"]
@@ -43,14 +36,14 @@ class ChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(CallbackEvent)
-class CallbackEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CallbackEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["received_at", "channel", "external_reference", "outcome", "http_status"]
     list_filter = ["channel", "outcome"]
     search_fields = ["external_reference"]
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["paid_at", "channel", "external_reference", "payment_code", "amount_idr", "status", "source"]
     list_filter = ["channel", "status", "source"]
     search_fields = ["external_reference", "payment_code"]
@@ -58,23 +51,23 @@ class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["number", "issued_at", "notified_at"]
     search_fields = ["number"]
 
 
 @admin.register(PaymentException)
-class PaymentExceptionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class PaymentExceptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "reason", "status", "resolution"]
     list_filter = ["reason", "status"]
 
 
 @admin.register(SettlementFile)
-class SettlementFileAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SettlementFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "channel", "filename", "settlement_date", "status"]
 
 
 @admin.register(SettlementLine)
-class SettlementLineAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SettlementLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["file", "line_number", "external_reference", "amount_idr", "outcome"]
     list_filter = ["outcome"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from rangkul.audit.admin_mixins import ReadOnlyAdminMixin
-from rangkul.registry.models import Heir, Occupation, PossibleDuplicate, Worker
+from rangkul.registry.models import ErasureRequest, Heir, Occupation, PossibleDuplicate, Worker
 
 
 @admin.register(Occupation)
@@ -41,3 +41,12 @@ class PossibleDuplicateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("worker", "other", "reason", "status", "created_at")
     list_filter = ("reason", "status")
     raw_id_fields = ("worker", "other", "resolved_by")
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Recorded and confirmed with ``anonymise_worker`` by two administrators; shown here only."""
+
+    list_display = ("worker", "status", "requested_by", "requested_at", "decided_by", "decided_at")
+    list_filter = ("status",)
+    raw_id_fields = ("worker", "requested_by", "decided_by")

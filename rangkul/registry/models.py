@@ -290,3 +290,45 @@ class PossibleDuplicate(models.Model):
         """(the record that stays, the record merged into it): the older registration stays."""
         older, newer = sorted([self.worker, self.other], key=lambda w: (w.registered_at, w.pk))
         return older, newer
+
+
+class ErasureRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting a second administrator")
+    DONE = "done", _("Personal data erased")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ErasureRequest(models.Model):
+    """A member's request to have their personal data erased: one administrator records it, another
+    carries it out (maker–checker). The reason is the request's reference, never personal data."""
+
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="erasure_requests")
+    reason = models.CharField(_("reason"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ErasureRequestStatus.choices, default=ErasureRequestStatus.PENDING
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        constraints = [
+            # At most one request waits per member.
+            models.UniqueConstraint(
+                fields=["worker"], condition=models.Q(status="pending"), name="registry_erasure_one_pending"
+            ),
+            # The administrator who decides is never the one who asked.
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("requested_by")),
+                name="registry_erasure_maker_not_checker",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.status}"

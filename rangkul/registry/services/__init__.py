@@ -23,7 +23,12 @@ from rangkul.registry.services.duplicates import (
     duplicates_detect,
     duplicates_queue_among,
 )
-from rangkul.registry.services.erasure import worker_anonymise, worker_erasure_refusals
+from rangkul.registry.services.erasure import (
+    worker_erasure_confirm,
+    worker_erasure_refusals,
+    worker_erasure_request,
+    worker_erasure_withdraw,
+)
 from rangkul.registry.services.heirs import heir_add, heir_remove, heir_update
 from rangkul.registry.services.keys import niks_reseal
 from rangkul.registry.services.registration import OCCUPATIONS_FILE, occupations_load, worker_register
@@ -70,9 +75,11 @@ __all__ = [
     "niks_reseal",
     "occupations_load",
     "registration_problems",
-    "worker_anonymise",
     "worker_change_phone",
+    "worker_erasure_confirm",
     "worker_erasure_refusals",
+    "worker_erasure_request",
+    "worker_erasure_withdraw",
     "worker_export_data",
     "worker_register",
     "worker_reveal_nik",

@@ -7,8 +7,12 @@ import json
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
 
+from rangkul.accounts.models import User
+from rangkul.accounts.roles import Role
 from rangkul.audit.models import AuditEvent
 from rangkul.claims.tests.factories import file
 from rangkul.contributions.models import JournalLine
@@ -16,15 +20,34 @@ from rangkul.contributions.selectors import ledger_totals, member_credit_idr, pa
 from rangkul.contributions.services import payment_allocate
 from rangkul.contributions.tests.factories import at, member
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
-from rangkul.registry.models import Heir, Worker, WorkerStatus
+from rangkul.registry.models import ErasureRequest, ErasureRequestStatus, Heir, Worker, WorkerStatus
 from rangkul.registry.selectors import worker_find_by_nik
-from rangkul.registry.services import heir_add, worker_anonymise, worker_change_phone, worker_update
+from rangkul.registry.services import (
+    heir_add,
+    worker_change_phone,
+    worker_erasure_confirm,
+    worker_erasure_request,
+    worker_erasure_withdraw,
+    worker_update,
+)
 from rangkul.registry.tests.factories import heir_input, make_nik, worker_create
 
 pytestmark = pytest.mark.django_db
 
 BIRTH = dt.date(1988, 7, 23)
 REASON = "Permintaan peserta no. PDP-2026-0042"
+
+
+def other_administrator() -> User:
+    user, _created = User.objects.get_or_create(username="admin-kedua", defaults={"full_name": "Admin Kedua"})
+    user.groups.add(*Group.objects.filter(name=Role.ADMINISTRATOR.value))
+    return user
+
+
+def worker_anonymise(*, actor: User, worker: Worker, reason: str) -> Worker:
+    """The whole erasure: another administrator records the member's request, ``actor`` confirms it."""
+    request = worker_erasure_request(actor=other_administrator(), worker=worker, reason=reason)
+    return worker_erasure_confirm(actor=actor, erasure_request=request)
 
 
 def _member() -> tuple[Worker, list[str]]:
@@ -146,14 +169,64 @@ def test_an_open_claim_stops_the_erasure(administrator, regions):
 def test_only_permitted_staff_with_a_reason_may_erase_and_only_once(administrator, branch_officer, regions):
     worker = worker_create()
     with pytest.raises(PermissionDenied):
-        worker_anonymise(actor=branch_officer, worker=worker, reason=REASON)
+        worker_erasure_request(actor=branch_officer, worker=worker, reason=REASON)
     with pytest.raises(PermissionDenied):
-        worker_anonymise(actor="system", worker=worker, reason=REASON)
+        worker_erasure_request(actor="system", worker=worker, reason=REASON)
     with pytest.raises(ValidationFailed):
-        worker_anonymise(actor=administrator, worker=worker, reason="  ")
-    worker_anonymise(actor=administrator, worker=worker, reason=REASON)
+        worker_erasure_request(actor=administrator, worker=worker, reason="  ")
+    request = worker_erasure_request(actor=administrator, worker=worker, reason=REASON)
+    with pytest.raises(PermissionDenied):
+        worker_erasure_confirm(actor=branch_officer, erasure_request=request)
+    worker_erasure_confirm(actor=other_administrator(), erasure_request=request)
     with pytest.raises(Conflict):
-        worker_anonymise(actor=administrator, worker=worker, reason=REASON)
+        worker_erasure_request(actor=administrator, worker=worker, reason=REASON)
+    with pytest.raises(Conflict):
+        worker_erasure_confirm(actor=other_administrator(), erasure_request=request)
+
+
+def test_the_administrator_who_asked_cannot_confirm_and_nothing_is_erased_until_another_does(administrator, regions):
+    worker, _secrets = _member()
+    request = worker_erasure_request(actor=administrator, worker=worker, reason=REASON)
+    assert request.status == ErasureRequestStatus.PENDING
+    with pytest.raises(PermissionDenied):
+        worker_erasure_confirm(actor=administrator, erasure_request=request)
+    with pytest.raises(Conflict) as twice:
+        worker_erasure_request(actor=other_administrator(), worker=worker, reason=REASON)
+    assert twice.value.code == "erasure_pending"
+    worker.refresh_from_db()
+    assert worker.status == WorkerStatus.ACTIVE and worker.full_name == "Rahmawati Kusumaningrum"
+    requested = AuditEvent.objects.get(action="registry.worker_erasure_requested")
+    assert requested.actor == administrator and requested.reason == REASON
+
+    checker = other_administrator()
+    worker_erasure_confirm(actor=checker, erasure_request=request)
+    request.refresh_from_db()
+    assert (request.status, request.requested_by, request.decided_by) == (
+        ErasureRequestStatus.DONE,
+        administrator,
+        checker,
+    )
+    event = AuditEvent.objects.get(action="registry.worker_anonymised")
+    assert event.actor == checker and event.after["request"] == request.pk
+    assert event.after["requested_by"] == str(administrator)
+
+
+def test_the_database_refuses_a_request_decided_by_its_maker(administrator, regions):
+    request = worker_erasure_request(actor=administrator, worker=worker_create(), reason=REASON)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ErasureRequest.objects.filter(pk=request.pk).update(decided_by=administrator)
+
+
+def test_a_withdrawn_request_erases_nothing_and_a_new_one_may_follow(administrator, regions):
+    worker = worker_create(full_name="Siti Aminah")
+    request = worker_erasure_request(actor=administrator, worker=worker, reason=REASON)
+    worker_erasure_withdraw(actor=administrator, erasure_request=request, reason="Peserta membatalkan")
+    request.refresh_from_db()
+    assert request.status == ErasureRequestStatus.WITHDRAWN
+    with pytest.raises(Conflict):
+        worker_erasure_confirm(actor=other_administrator(), erasure_request=request)
+    assert Worker.objects.get(pk=worker.pk).full_name == "Siti Aminah"
+    assert worker_erasure_request(actor=administrator, worker=worker, reason=REASON).status == "pending"
 
 
 def test_the_person_may_register_again_with_the_same_nik(administrator, regions):
@@ -164,16 +237,27 @@ def test_the_person_may_register_again_with_the_same_nik(administrator, regions)
     assert again.pk != worker.pk and worker_find_by_nik(nik=nik) == again
 
 
-def test_the_command_erases_in_a_staff_members_name_and_prints_a_summary(administrator, regions):
+def test_the_command_records_the_request_and_another_administrator_confirms_it(administrator, regions):
     worker, _secrets = _member()
-    out = StringIO()
-    call_command(
-        "anonymise_worker", worker.membership_number, "--reason", REASON, "--actor", administrator.username, stdout=out
-    )
-    assert json.loads(out.getvalue()) == {"membership_number": worker.membership_number, "heirs": 2}
-    assert Worker.objects.get(pk=worker.pk).full_name == "Anonim"
+    number = worker.membership_number
+
+    def run(*args: str) -> dict[str, object]:
+        out = StringIO()
+        call_command("anonymise_worker", number, *args, stdout=out)
+        return dict(json.loads(out.getvalue()))
+
+    recorded = run("--reason", REASON, "--actor", administrator.username)
+    assert recorded["status"] == "pending" and recorded["membership_number"] == number
+    with pytest.raises(CommandError):  # the maker cannot be the checker
+        run("--confirm", "--actor", administrator.username)
+    assert Worker.objects.get(pk=worker.pk).full_name == "Rahmawati Kusumaningrum"
     with pytest.raises(CommandError):
-        call_command("anonymise_worker", worker.membership_number, "--reason", REASON, "--actor", "nobody")
+        run("--confirm", "--actor", "nobody")
+    done = run("--confirm", "--actor", other_administrator().username)
+    assert done == {"membership_number": number, "request": recorded["request"], "status": "done", "heirs": 2}
+    assert Worker.objects.get(pk=worker.pk).full_name == "Anonim"
+    with pytest.raises(CommandError):  # nothing waits any more
+        run("--confirm", "--actor", other_administrator().username)
 
 
 def test_erased_data_is_not_written_back_by_an_edit_an_heir_or_a_new_number(administrator, regions):
