@@ -168,13 +168,24 @@ def jht_statement_pdf(statement: JhtStatement) -> bytes:
         pdf.draw_text(canvas, margin, height - 9 * pdf.mm, "Rangkul", font=pdf.FONT_BOLD, size=16, color=pdf.WHITE)
         pdf.draw_text(canvas, margin, height - 14 * pdf.mm, _("Workers' social security"), size=8, color=pdf.WHITE)
         pdf.draw_text(
-            canvas, right, height - 9 * pdf.mm, _("JHT statement"), font=pdf.FONT_BOLD, size=13, color=pdf.WHITE,
+            canvas,
+            right,
+            height - 9 * pdf.mm,
+            _("JHT statement"),
+            font=pdf.FONT_BOLD,
+            size=13,
+            color=pdf.WHITE,
             align="right",
-        )  # fmt: skip
+        )
         pdf.draw_text(
-            canvas, right, height - 14 * pdf.mm, _("As of %(date)s") % {"date": day}, size=8, color=pdf.WHITE,
+            canvas,
+            right,
+            height - 14 * pdf.mm,
+            _("As of %(date)s") % {"date": day},
+            size=8,
+            color=pdf.WHITE,
             align="right",
-        )  # fmt: skip
+        )
         y = height - band - 10 * pdf.mm
 
         def row(label: str, value: str) -> None:
