@@ -207,6 +207,9 @@ def claim_detail(request: HttpRequest, claim_number: str) -> dict[str, Any]:
     }
 
 
+ON_FIRST_YEAR, ON_LAST_YEAR = 1900, 9900
+
+
 class BenefitParams(Schema):
     program: ProgramIn
     event: EventIn
@@ -214,7 +217,17 @@ class BenefitParams(Schema):
     months_unable: int = Field(1, ge=1, le=120)
     disability: str = Field("total", max_length=40, json_schema_extra=_enum(DISABILITIES))
     years: int = Field(10, ge=1, le=50, description="JHT only: years of contributions to project")
-    on: dt.date | None = Field(None, description="Date of the event (rules in force then); today by default")
+    on: dt.date | None = Field(
+        None, description="Date of the event (rules in force then), from 1900 to 9900; today by default"
+    )
+
+    @field_validator("on")
+    @classmethod
+    def _on_in_range(cls, value: dt.date | None) -> dt.date | None:
+        # Contribution months start in 1900, and a JHT projection adds up to 50 years to the date.
+        if value is not None and not ON_FIRST_YEAR <= value.year <= ON_LAST_YEAR:
+            raise ValueError("a date from 1900 to 9900")
+        return value
 
     @field_validator("disability")
     @classmethod

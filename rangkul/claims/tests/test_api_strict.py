@@ -88,3 +88,10 @@ def test_the_document_describes_the_claim_inputs_strictly(client):
 def test_a_benefit_query_with_an_unknown_disability_is_refused(client):
     response = client.get("/api/v1/benefits?program=JKK&event=disability&declared_income_idr=1000000&disability=nose")
     assert response.status_code == 422 and "disability" in response.json()["fields"]
+
+
+@pytest.mark.parametrize("on", ["0150-08-23", "1899-12-31", "9999-12-31"])
+def test_a_benefit_query_for_a_day_outside_the_calendar_of_months_is_a_422_not_a_500(client, on):
+    response = client.get(f"/api/v1/benefits?program=JHT&event=withdrawal&declared_income_idr=1000000&on={on}")
+    assert response.status_code == 422, response.content
+    assert set(response.json()) == {"code", "message", "fields"} and "on" in response.json()["fields"]
