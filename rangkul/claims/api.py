@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.responses import Status
-from pydantic import Field
+from pydantic import ConfigDict, Field, StrictInt, field_validator
 
 from rangkul.accounts.api_auth import KEY_OR_SESSION
-from rangkul.claims.benefits import Child, Event, Program, benefit_lines, jht_projection
+from rangkul.claims.benefits import TOTAL_DISABILITY, Child, Event, Program, benefit_lines, jht_projection
+from rangkul.claims.eligibility import CLAIMANT_RELATIONSHIPS
 from rangkul.claims.jht_rates import jht_rates
 from rangkul.claims.models import Claim, ClaimChannel
-from rangkul.claims.rules import claim_rules_for
+from rangkul.claims.rules import claim_rules_for, claim_tables_all
 from rangkul.claims.selectors import claim_get_for_api_key, claim_get_for_user
 from rangkul.claims.services import ClaimantIn, claim_file
 from rangkul.core.api_errors import ErrorOut
+from rangkul.core.api_types import IsoDate
 from rangkul.registry.models import Worker
 from rangkul.registry.selectors import worker_get_for_api_key, worker_get_for_user
 
@@ -28,32 +31,74 @@ ProgramIn = Literal["JKK", "JKM", "JHT"]
 EventIn = Literal["death", "accident", "disability", "withdrawal", "scholarship"]
 
 
+# The document describes each input as strictly as the API checks it (an enum, a pattern, a
+# JSON integer rather than a numeric string), so a request it forbids is refused with a 422.
+# "total", or a row of a partial-disability table in any claim rule file (the rule of the event
+# date then decides whether that row exists for the claim).
+DISABILITIES = sorted({TOTAL_DISABILITY, *(row for tables in claim_tables_all() for row in tables.partial_disability)})
+# Characters people write in these numbers; the services normalise and check them further.
+PHONE_PATTERN = r"^[0-9+() .-]*$"
+NPWP_PATTERN = r"^[0-9 .-]*$"
+BANK_CODE_PATTERN = r"^[A-Za-z0-9_]*$"
+ACCOUNT_PATTERN = r"^[0-9 .-]*$"
+
+
+def _enum(values: Sequence[str]) -> dict[str, Any]:
+    return {"enum": list(values)}
+
+
+def _one_of(value: str, allowed: Sequence[str]) -> str:
+    if value not in allowed:
+        raise ValueError("one of: " + ", ".join(allowed))
+    return value
+
+
 class ClaimantSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     full_name: str = Field(..., min_length=1, max_length=150)
-    relationship: str = Field(..., max_length=20, description="self, spouse, child, parent, …, funeral_arranger")
-    phone: str = Field("", max_length=20)
-    npwp: str = Field("", max_length=20)
-    bank_code: str = Field("", max_length=20)
-    bank_account_number: str = Field("", max_length=30)
+    relationship: str = Field(
+        ...,
+        description="`self` (the member), an heir in the order of heirs, or `funeral_arranger`",
+        json_schema_extra=_enum(CLAIMANT_RELATIONSHIPS),
+    )
+    phone: str = Field("", max_length=20, pattern=PHONE_PATTERN, description="Indonesian mobile number")
+    npwp: str = Field("", max_length=20, pattern=NPWP_PATTERN, description="Tax number; needed above the threshold")
+    bank_code: str = Field("", max_length=20, pattern=BANK_CODE_PATTERN)
+    bank_account_number: str = Field("", max_length=30, pattern=ACCOUNT_PATTERN)
+
+    @field_validator("relationship")
+    @classmethod
+    def _relationship_known(cls, value: str) -> str:
+        return _one_of(value, CLAIMANT_RELATIONSHIPS)
 
 
 class ChildSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(..., min_length=1, max_length=150)
-    birth_date: dt.date
+    birth_date: IsoDate
     level: Literal["tk_sd", "smp", "sma", "university"]
-    year_in_level: int = Field(1, ge=1, le=8)
+    year_in_level: StrictInt = Field(1, ge=1, le=8)
 
 
 class ClaimIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     program: ProgramIn
     event: EventIn
-    event_date: dt.date
+    event_date: IsoDate = Field(..., description="YYYY-MM-DD")
     event_place: str = Field("", max_length=200)
     event_description: str = Field("", max_length=2000)
-    months_unable: int = Field(1, ge=1, le=120)
-    disability: str = Field("total", max_length=40)
+    months_unable: StrictInt = Field(1, ge=1, le=120)
+    disability: str = Field("total", max_length=40, json_schema_extra=_enum(DISABILITIES))
     children: list[ChildSchema] = Field(default_factory=list, max_length=5)
     claimant: ClaimantSchema
+
+    @field_validator("disability")
+    @classmethod
+    def _disability_known(cls, value: str) -> str:
+        return _one_of(value, DISABILITIES)
 
 
 class LineOut(Schema):
@@ -162,14 +207,32 @@ def claim_detail(request: HttpRequest, claim_number: str) -> dict[str, Any]:
     }
 
 
+ON_FIRST_YEAR, ON_LAST_YEAR = 1900, 9900
+
+
 class BenefitParams(Schema):
     program: ProgramIn
     event: EventIn
     declared_income_idr: int = Field(..., ge=0, le=10**12)
     months_unable: int = Field(1, ge=1, le=120)
-    disability: str = Field("total", max_length=40)
+    disability: str = Field("total", max_length=40, json_schema_extra=_enum(DISABILITIES))
     years: int = Field(10, ge=1, le=50, description="JHT only: years of contributions to project")
-    on: dt.date | None = Field(None, description="Date of the event (rules in force then); today by default")
+    on: dt.date | None = Field(
+        None, description="Date of the event (rules in force then), from 1900 to 9900; today by default"
+    )
+
+    @field_validator("on")
+    @classmethod
+    def _on_in_range(cls, value: dt.date | None) -> dt.date | None:
+        # Contribution months start in 1900, and a JHT projection adds up to 50 years to the date.
+        if value is not None and not ON_FIRST_YEAR <= value.year <= ON_LAST_YEAR:
+            raise ValueError("a date from 1900 to 9900")
+        return value
+
+    @field_validator("disability")
+    @classmethod
+    def _disability_known(cls, value: str) -> str:
+        return _one_of(value, DISABILITIES)
 
 
 class BenefitsOut(Schema):

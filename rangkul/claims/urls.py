@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from rangkul.claims import views
+from rangkul.claims import statement_views, views
 
 app_name = "claims"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("pengecualian/", views.exceptions, name="exceptions"),
     path("baru/<str:membership_number>/", views.file_claim, name="file"),
+    path("anggota/<str:membership_number>/saldo-jht/", statement_views.office_statement, name="jht_statement"),
+    path(
+        "anggota/<str:membership_number>/saldo-jht/pdf/", statement_views.office_statement_pdf, name="jht_statement_pdf"
+    ),
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/usul/", views.propose, name="propose"),
     path("<str:number>/putuskan/", views.decide, name="decide"),

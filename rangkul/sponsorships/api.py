@@ -6,17 +6,18 @@ answered 404, exactly as a code that does not exist.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictBool, StrictInt
 
 from rangkul.accounts.api_auth import KEY_OR_SESSION
 from rangkul.core.api_errors import ErrorOut
+from rangkul.core.api_types import MONTH_PATTERN
 from rangkul.core.errors import PermissionDenied, ValidationFailed
 from rangkul.core.periods import Period
 from rangkul.partners.models import Organisation
@@ -26,6 +27,7 @@ from rangkul.sponsorships.handover import continuation_rate
 from rangkul.sponsorships.models import Sponsorship
 from rangkul.sponsorships.selectors import sponsor_for_user, sponsorship_figures, sponsorship_get, workers_by_number
 from rangkul.sponsorships.services import (
+    MAX_MONTHS,
     SponsorshipInput,
     sponsorship_bill_issue,
     sponsorship_create,
@@ -34,15 +36,26 @@ from rangkul.sponsorships.services import (
 
 router = Router(tags=["sponsorships"])
 
+# The document describes each input as strictly as the API checks it (enums, the month pattern,
+# JSON integers and booleans rather than text), so a request it forbids is refused with a 422.
+PayerKindIn = Literal["regional_budget", "village_budget", "state_budget", "csr", "zakat", "partner"]
+ProgramIn = Literal["JKK", "JKM", "JHT"]
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$"
+REGION_PATTERN = r"^([0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?)?$"
+# The largest budget a sponsorship may hold (Rp1 quadrillion): far above any real one, inside a 64-bit column.
+MAX_BUDGET_IDR = 10**15
+
 
 class CohortIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    region_code: str = Field("", max_length=13, description="Kemendagri code prefix, e.g. `33.74`.")
-    occupations: list[str] = Field(default_factory=list, description="Occupation catalogue codes.")
-    min_age: int | None = Field(None, ge=0, le=120)
-    max_age: int | None = Field(None, ge=0, le=120)
-    welfare_list: bool = Field(False, description="Only members on the welfare list (the sponsor confirms it).")
+    region_code: str = Field(
+        "", max_length=13, pattern=REGION_PATTERN, description="Kemendagri code prefix, e.g. `33.74`."
+    )
+    occupations: list[str] = Field(default_factory=list, max_length=200, description="Occupation catalogue codes.")
+    min_age: StrictInt | None = Field(None, ge=0, le=120)
+    max_age: StrictInt | None = Field(None, ge=0, le=120)
+    welfare_list: StrictBool = Field(False, description="Only members on the welfare list (the sponsor confirms it).")
 
 
 class SponsorshipIn(Schema):
@@ -64,15 +77,19 @@ class SponsorshipIn(Schema):
         },
     )
 
-    code: str = Field(max_length=40)
-    name: str = Field(max_length=200)
-    payer_kind: str = Field(
-        description="regional_budget, village_budget, state_budget, csr, zakat or partner (it changes the price)."
+    code: str = Field(max_length=40, pattern=CODE_PATTERN, description="2 to 40 letters, digits, `-` or `_`.")
+    name: str = Field(min_length=1, max_length=200)
+    payer_kind: PayerKindIn = Field(
+        description="Who pays: it changes the price (a state or regional budget gets no PP 50/2025 discount)."
     )
-    start_month: str = Field(description="YYYY-MM", max_length=7)
-    months: int
-    budget_idr: int
-    programs: list[str] = Field(default_factory=lambda: list(MANDATORY_PROGRAMS))
+    start_month: str = Field(description="YYYY-MM", max_length=7, pattern=MONTH_PATTERN, examples=["2026-05"])
+    months: StrictInt = Field(ge=1, le=MAX_MONTHS)
+    budget_idr: StrictInt = Field(ge=1, le=MAX_BUDGET_IDR)
+    programs: list[ProgramIn] = Field(
+        default_factory=lambda: list(MANDATORY_PROGRAMS),  # type: ignore[arg-type]
+        max_length=3,
+        description="JKK and JKM, and JHT if the sponsor adds it.",
+    )
     document_reference: str = Field("", max_length=200)
     cohort: CohortIn | None = None
 
@@ -103,7 +120,7 @@ class MembersIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     membership_numbers: list[str] = Field(max_length=10_000)
-    welfare_list_confirmed: bool = False
+    welfare_list_confirmed: StrictBool = False
 
 
 class RefusalOut(Schema):
@@ -122,7 +139,7 @@ class MembersOut(Schema):
 class BillIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    month: str = Field(description="YYYY-MM", max_length=7)
+    month: str = Field(description="YYYY-MM", max_length=7, pattern=MONTH_PATTERN, examples=["2026-05"])
 
 
 class BillOut(Schema):
