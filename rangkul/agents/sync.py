@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from rangkul.agents.models import Agent, AgentStatus, Collection, OperationKind, SyncOperation
-from rangkul.agents.selectors import agent_cash_held_idr, agent_portfolio_get
+from rangkul.agents.selectors import agent_portfolio_get
 from rangkul.agents.services import agent_cash_take
 from rangkul.contributions.selectors import paid_months
 from rangkul.core.bulk import insert_unless_conflict
@@ -280,8 +280,7 @@ def _collect(*, agent: Agent, operation: SyncOperation, data: Mapping[str, Any])
     worker = agent_portfolio_get(agent=agent, membership_number=_membership_number(agent, data))
     # One agent's collections are serialised on the agent's row: the cash limit holds under races.
     locked = Agent.objects.select_for_update().get(pk=agent.pk)
-    held = agent_cash_held_idr(agent=locked)
-    if held + amount > locked.cash_limit_idr:
+    if locked.cash_held_idr + amount > locked.cash_limit_idr:
         raise Conflict(
             _("Cash held would exceed your limit of %(limit)s; deposit the cash first.")
             % {"limit": format_rupiah(locked.cash_limit_idr)},
