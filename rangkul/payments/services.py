@@ -470,16 +470,26 @@ def receipt_issue(*, payment_id: int) -> Receipt | None:
     existing = Receipt.objects.filter(payment=payment).first()
     if existing is not None:
         return existing
+    return receipt_issue_new(payment=payment)
+
+
+def receipt_issue_new(*, payment: Payment, audit: list[dict[str, Any]] | None = None) -> Receipt:
+    """Number the receipt of an allocated payment this transaction has just inserted (so no other
+    can have numbered it). ``audit`` collects the audit row for the caller to write with its own."""
     now = timezone.now()
     receipt = Receipt.objects.create(
         number=_receipt_number_next(timezone.localdate(now).year), payment=payment, issued_at=now
     )
-    audit_record(
-        actor=Actor.system("system"),
-        action="payments.receipt_issued",
-        subject=receipt,
-        after={"number": receipt.number},
-    )
+    entry = {
+        "actor": Actor.system("system"),
+        "action": "payments.receipt_issued",
+        "subject": receipt,
+        "after": {"number": receipt.number},
+    }
+    if audit is None:
+        audit_record(**entry)
+    else:
+        audit.append(entry)
     return receipt
 
 
