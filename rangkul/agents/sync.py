@@ -61,8 +61,8 @@ def agent_sync(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any
     path (``sync_batch``, runs of ``REGISTER_RUN``); then every other operation in order, in runs
     of ``COLLECT_RUN`` (``sync_collect``), each run one transaction under the agent's row lock
     and each operation in it a savepoint of its own. A collection never needs to wait for a
-    later registration, and one that refers to a registration of the same batch finds it applied. The agent's last activity
-    is written once, at the end.
+    later registration, and one that refers to a registration of the same batch finds it applied.
+    The agent's last activity is written once, at the end.
     """
     # Imported here: the set-based paths build on this module's helpers.
     from rangkul.agents.sync_batch import REGISTER_RUN, registrations_apply
