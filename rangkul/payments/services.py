@@ -18,7 +18,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -54,6 +53,7 @@ from rangkul.payments.models import (
     ReceiptCounter,
     Resolution,
 )
+from rangkul.payments.sql import receipt_counter_next
 from rangkul.registry.models import Worker
 
 logger = logging.getLogger("rangkul.payments")
@@ -451,13 +451,15 @@ def _receipt_task_enqueue(payment_id: int) -> None:
 
 def _receipt_number_next(year: int) -> str:
     """The next number of the year; the counter row stays locked until the transaction ends."""
-    if not ReceiptCounter.objects.filter(year=year).update(last_number=F("last_number") + 1):
+    number = receipt_counter_next(year)
+    if number is None:
         try:
             with transaction.atomic():
                 ReceiptCounter.objects.create(year=year, last_number=1)
-        except IntegrityError:
-            ReceiptCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
-    number = ReceiptCounter.objects.get(year=year).last_number
+            number = 1
+        except IntegrityError:  # the year's first receipt, numbered concurrently
+            number = receipt_counter_next(year)
+    assert number is not None  # noqa: S101 — the year's counter exists by now
     return f"RK-{year}-{number:08d}"
 
 
