@@ -137,9 +137,7 @@ def insert_unless_conflict(obj: models.Model, *, conflict: Sequence[str], using:
     return True
 
 
-def insert_many_unless_conflict(
-    objs: Sequence[models.Model], *, conflict: Sequence[str], using: str = "default"
-) -> list[models.Model]:
+def insert_many_unless_conflict(objs: Sequence[M], *, conflict: Sequence[str], using: str = "default") -> list[M]:
     """``insert_unless_conflict`` for many new objects of one model in one statement.
 
     Returns the objects this call inserted (keys set, marked saved); the others met a row with
@@ -157,7 +155,7 @@ def insert_many_unless_conflict(
     keyed = [by_name[name] for name in conflict]
     qn = connection.ops.quote_name
     values: list[Any] = []
-    waiting: dict[tuple[Any, ...], models.Model] = {}
+    waiting: dict[tuple[Any, ...], M] = {}
     for obj in objs:
         row = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
         values.extend(row)

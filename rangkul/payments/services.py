@@ -482,7 +482,7 @@ def receipt_issue_new(*, payment: Payment, audit: list[dict[str, Any]] | None = 
     receipt = Receipt.objects.create(
         number=_receipt_number_next(timezone.localdate(now).year), payment=payment, issued_at=now
     )
-    entry = {
+    entry: dict[str, Any] = {
         "actor": Actor.system("system"),
         "action": "payments.receipt_issued",
         "subject": receipt,
