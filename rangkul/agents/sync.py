@@ -2,7 +2,8 @@
 
 An operation is stored once per (agent, client id) by the database's unique constraint, in the
 same transaction as its effect, with its result; a replay finds the row and answers that first
-result. Each operation has its own transaction, so a batch cut off halfway is safe to send again.
+result. Work is committed per operation (``operation_apply``) or per run of operations
+(``sync_batch``, ``sync_collect``), so a batch cut off halfway is safe to send again.
 """
 
 from __future__ import annotations
