@@ -52,6 +52,10 @@ class Agent(models.Model):
     villages = models.ManyToManyField("regions.Village", blank=True, related_name="+", verbose_name=_("villages"))
     status = models.CharField(_("status"), max_length=10, choices=AgentStatus.choices, default=AgentStatus.ACTIVE)
     cash_limit_idr = models.BigIntegerField(_("cash limit (Rp)"))
+    # The balance of the agent's ledger account ``clearing:agent:<code>``, kept as it moves (under
+    # this row's lock) so that a collection need not sum the account's whole history;
+    # ``check_agent_cash`` compares it with the ledger.
+    cash_held_idr = models.BigIntegerField(_("cash held (Rp)"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
     deactivated_at = models.DateTimeField(_("deactivated at"), null=True, blank=True)

@@ -6,13 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rangkul.agents.models import Agent, Collection, SyncOperation
 from rangkul.contributions.ledger import clearing_account
-from rangkul.contributions.models import MemberStatus
+from rangkul.contributions.models import JournalLine, MemberStatus
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.rules import rules_for_memo
 from rangkul.contributions.schedule import payable_periods
@@ -42,7 +42,37 @@ def agent_get(*, code: str) -> Agent:
 
 
 def agent_cash_held_idr(*, agent: Agent) -> int:
+    """The cash the agent holds: the running balance on the agent's row, read fresh."""
+    return int(Agent.objects.filter(pk=agent.pk).values_list("cash_held_idr", flat=True).first() or 0)
+
+
+def agent_cash_ledger_idr(*, agent: Agent) -> int:
+    """The same from the ledger: the balance of the agent's account over its whole history."""
     return account_balance(code=clearing_account(f"agent:{agent.code}"))
+
+
+@dataclass(frozen=True)
+class CashMismatch:
+    agent_code: str
+    held_idr: int
+    ledger_idr: int
+
+
+def agents_cash_mismatched() -> list[CashMismatch]:
+    """Agents whose running cash balance differs from their ledger account (none, always)."""
+    prefix = clearing_account("agent:")
+    ledger = {
+        code.removeprefix(prefix): int(debit or 0) - int(credit or 0)
+        for code, debit, credit in JournalLine.objects.filter(account__code__startswith=prefix)
+        .values("account__code")
+        .annotate(debit=Sum("debit_idr"), credit=Sum("credit_idr"))
+        .values_list("account__code", "debit", "credit")
+    }
+    return [
+        CashMismatch(agent_code=code, held_idr=held, ledger_idr=ledger.get(code, 0))
+        for code, held in Agent.objects.order_by("code").values_list("code", "cash_held_idr")
+        if held != ledger.get(code, 0)
+    ]
 
 
 def agent_portfolio(*, agent: Agent) -> QuerySet[Worker]:

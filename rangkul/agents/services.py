@@ -3,7 +3,8 @@
 An agent's cash is a ledger account of its own, ``clearing:agent:<code>``: each collection moves
 the money from the ``agent_cash`` channel's clearing account onto the agent (debit the agent,
 credit the channel); a deposit moves it from the agent to the clearing account of the channel the
-agent paid it in through (debit that channel, credit the agent). Cash held is that account's balance.
+agent paid it in through (debit that channel, credit the agent). Cash held is that account's balance,
+kept as a running balance on the agent's row (``Agent.cash_held_idr``) as each entry is written.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -152,8 +154,12 @@ def agents_deactivate_inactive(*, today: dt.date | None = None) -> int:
 
 
 def agent_cash_take(*, actor: Any, agent: Agent, amount_idr: int, reference: str, channel: str) -> int:
-    """Put collected cash on the agent: the channel's clearing account is now owed by the agent."""
-    entry, _created = journal_post(
+    """Put collected cash on the agent: the channel's clearing account is now owed by the agent.
+
+    The caller holds the agent's row lock (collections are serialised on it); the running
+    balance moves with the entry, once, as the entry is written once per reference.
+    """
+    entry, created = journal_post(
         actor=actor,
         kind="agent_cash_collected",
         reference=reference,
@@ -163,21 +169,20 @@ def agent_cash_take(*, actor: Any, agent: Agent, amount_idr: int, reference: str
         ],
         memo=f"cash collected by agent {agent.code}",
     )
+    if created:
+        Agent.objects.filter(pk=agent.pk).update(cash_held_idr=F("cash_held_idr") + amount_idr)
     return entry.pk
 
 
 @transaction.atomic
 def agent_cash_deposit(*, actor: Any, agent: Agent, amount_idr: int, channel: str, reference: str) -> int:
     """The agent paid cash in (payment code or bank transfer): it leaves the agent's account."""
-    from rangkul.agents.selectors import agent_cash_held_idr
-
-    Agent.objects.select_for_update().filter(pk=agent.pk).first()
+    locked = Agent.objects.select_for_update().get(pk=agent.pk)
     if amount_idr <= 0:
         raise ValidationFailed(
             _("A deposit must be more than zero."), fields={"amount_idr": [_("Must be more than zero.")]}
         )
-    held = agent_cash_held_idr(agent=agent)
-    if amount_idr > held:
+    if amount_idr > locked.cash_held_idr:
         raise ValidationFailed(
             _("The deposit is more than the cash the agent holds."),
             fields={"amount_idr": [_("At most the cash held.")]},
@@ -193,6 +198,7 @@ def agent_cash_deposit(*, actor: Any, agent: Agent, amount_idr: int, channel: st
         memo=f"cash deposited by agent {agent.code} via {channel}",
     )
     if created:
+        Agent.objects.filter(pk=agent.pk).update(cash_held_idr=F("cash_held_idr") - amount_idr)
         audit_record(
             actor=actor,
             action="agents.cash_deposited",

@@ -2,7 +2,8 @@
 
 An operation is stored once per (agent, client id) by the database's unique constraint, in the
 same transaction as its effect, with its result; a replay finds the row and answers that first
-result. Each operation has its own transaction, so a batch cut off halfway is safe to send again.
+result. Work is committed per operation (``operation_apply``) or per run of operations
+(``sync_batch``, ``sync_collect``), so a batch cut off halfway is safe to send again.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -18,18 +20,20 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
 from rangkul.agents.models import Agent, AgentStatus, Collection, OperationKind, SyncOperation
-from rangkul.agents.selectors import agent_cash_held_idr, agent_portfolio_get
+from rangkul.agents.selectors import agent_portfolio_get
 from rangkul.agents.services import agent_cash_take
 from rangkul.contributions.selectors import paid_months
 from rangkul.core.bulk import insert_unless_conflict
-from rangkul.core.errors import ApplicationError, Conflict, PermissionDenied, ValidationFailed
+from rangkul.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
 from rangkul.messaging.services import sms_queue
 from rangkul.payments.collected import payment_record_collected
+from rangkul.payments.models import Channel
 from rangkul.payments.services import channel_get
 from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.models import Channel as RegistrationChannel
+from rangkul.registry.models import Worker
 from rangkul.registry.selectors import worker_find_by_nik
 from rangkul.registry.services import RegistrationInput, worker_register
 
@@ -55,13 +59,15 @@ def agent_sync(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any
     """Apply a batch; one result per operation, in the same order.
 
     The batch's registrations are applied first, together, through the registry's set-based
-    path (``sync_batch``, runs of ``REGISTER_RUN``); then every other operation in order, each in
-    its own transaction. A collection never needs to wait for a later registration, and one
-    that refers to a registration of the same batch finds it applied. The agent's last activity
-    is written once, at the end.
+    path (``sync_batch``, runs of ``REGISTER_RUN``); then every other operation in order, in runs
+    of ``COLLECT_RUN`` (``sync_collect``), each run one transaction under the agent's row lock
+    and each operation in it a savepoint of its own. A collection never needs to wait for a
+    later registration, and one that refers to a registration of the same batch finds it applied.
+    The agent's last activity is written once, at the end.
     """
-    # Imported here: the set-based path builds on this module's helpers.
+    # Imported here: the set-based paths build on this module's helpers.
     from rangkul.agents.sync_batch import REGISTER_RUN, registrations_apply
+    from rangkul.agents.sync_collect import COLLECT_RUN, collections_apply
 
     if not agent.is_active:
         raise PermissionDenied(_("This agent is not active."), code="agent_inactive")
@@ -78,9 +84,13 @@ def agent_sync(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any
             run, registrations_apply(agent=agent, operations=[operations[i] for i in run]), strict=True
         ):
             results[index] = result
-    for index, operation in enumerate(operations):
-        if results[index] is None:
-            results[index] = operation_apply(agent=agent, operation=operation, touch=False)
+    others = [index for index, result in enumerate(results) if result is None]
+    for start in range(0, len(others), COLLECT_RUN):
+        run = others[start : start + COLLECT_RUN]
+        for index, result in zip(
+            run, collections_apply(agent=agent, operations=[operations[i] for i in run]), strict=True
+        ):
+            results[index] = result
     answered = [result for result in results if result is not None]
     if any(result.get("status") == APPLIED for result in answered):
         Agent.objects.filter(pk=agent.pk).update(last_activity_at=timezone.now())
@@ -260,7 +270,22 @@ def _duplicate(agent: Agent, op_id: str, nik: str, exc: Conflict) -> dict[str, A
 # --- collect --------------------------------------------------------------------------------
 
 
-def _collect(*, agent: Agent, operation: SyncOperation, data: Mapping[str, Any]) -> dict[str, Any]:
+@dataclass
+class CollectRun:
+    """What a run of collections reads once, under the agent's row lock (``sync_collect``), and
+    what it writes together at the end: the collection rows and the members' receipt SMS."""
+
+    locked: Agent
+    channel: Channel
+    workers: dict[str, Worker]  # membership number → the member, in the agent's portfolio
+    registrations: dict[str, str]  # the phone's registration id → the membership number it got
+    collections: list[Collection] = field(default_factory=list)
+    messages: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _collect(
+    *, agent: Agent, operation: SyncOperation, data: Mapping[str, Any], run: CollectRun | None = None
+) -> dict[str, Any]:
     op_id, recorded_at = operation.operation_id, operation.recorded_at
     errors: dict[str, list[str]] = {}
     months = _int(data, "months", errors)
@@ -277,11 +302,15 @@ def _collect(*, agent: Agent, operation: SyncOperation, data: Mapping[str, Any])
             errors["first_month"] = [_("Enter a month as YYYY-MM.")]
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
-    worker = agent_portfolio_get(agent=agent, membership_number=_membership_number(agent, data))
-    # One agent's collections are serialised on the agent's row: the cash limit holds under races.
-    locked = Agent.objects.select_for_update().get(pk=agent.pk)
-    held = agent_cash_held_idr(agent=locked)
-    if held + amount > locked.cash_limit_idr:
+    if run is None:
+        worker = agent_portfolio_get(agent=agent, membership_number=_membership_number(agent, data))
+        # One agent's collections are serialised on the agent's row: the cash limit holds under races.
+        locked = Agent.objects.select_for_update().get(pk=agent.pk)
+        channel = channel_get(AGENT_CASH_CHANNEL)
+    else:
+        worker = _portfolio_worker(run, _membership_number(agent, data, run.registrations))
+        locked, channel = run.locked, run.channel
+    if locked.cash_held_idr + amount > locked.cash_limit_idr:
         raise Conflict(
             _("Cash held would exceed your limit of %(limit)s; deposit the cash first.")
             % {"limit": format_rupiah(locked.cash_limit_idr)},
@@ -297,7 +326,6 @@ def _collect(*, agent: Agent, operation: SyncOperation, data: Mapping[str, Any])
             _("Already paid meanwhile: %(months)s. The money is kept as the member's credit.")
             % {"months": ", ".join(already)}
         )
-    channel = channel_get(AGENT_CASH_CHANNEL)
     reference = f"{agent.code}:{op_id}"
     collected = payment_record_collected(
         actor=agent.user,
@@ -313,7 +341,7 @@ def _collect(*, agent: Agent, operation: SyncOperation, data: Mapping[str, Any])
         notices.append(
             _("%(amount)s was kept as the member's credit.") % {"amount": format_rupiah(collected.credit_idr)}
         )
-    Collection.objects.create(
+    collection = Collection(
         agent=agent,
         operation=operation,
         worker=worker,
@@ -324,7 +352,15 @@ def _collect(*, agent: Agent, operation: SyncOperation, data: Mapping[str, Any])
         payment_id=collected.payment.pk,
         receipt_number=collected.receipt_number,
     )
-    sms_queue(to=worker.phone, body=_receipt_sms(agent, worker.membership_number, amount, collected), purpose="receipt")
+    sms = _receipt_sms(agent, worker.membership_number, amount, collected)
+    if run is None:
+        collection.save(force_insert=True)
+        sms_queue(to=worker.phone, body=sms, purpose="receipt")
+    else:
+        # Nothing below can fail: the run's rows are written together once it is through.
+        run.collections.append(collection)
+        run.messages.append((worker.phone, sms))
+        locked.cash_held_idr += amount  # as agent_cash_take moved it on the row
     result: dict[str, Any] = {
         "id": op_id,
         "status": APPLIED,
@@ -338,14 +374,26 @@ def _collect(*, agent: Agent, operation: SyncOperation, data: Mapping[str, Any])
     return result
 
 
-def _membership_number(agent: Agent, data: Mapping[str, Any]) -> str:
+def _portfolio_worker(run: CollectRun, membership_number: str) -> Worker:
+    worker = run.workers.get((membership_number or "").strip())
+    if worker is None:
+        raise NotFound(_("Member not found in your portfolio."), code="not_in_portfolio")
+    return worker
+
+
+def _membership_number(agent: Agent, data: Mapping[str, Any], registrations: Mapping[str, str] | None = None) -> str:
     """The member's number, or that of a worker registered by an earlier operation of the same phone
     (registered and paid for offline, before the membership number was known)."""
     registration = _text(data, "registration")
     if not registration:
         return _text(data, "membership_number")
-    earlier = SyncOperation.objects.filter(agent=agent, operation_id=registration, kind=OperationKind.REGISTER).first()
-    number = (earlier.result or {}).get("membership_number") if earlier else None
+    if registrations is not None:
+        number: Any = registrations.get(registration)
+    else:
+        earlier = SyncOperation.objects.filter(
+            agent=agent, operation_id=registration, kind=OperationKind.REGISTER
+        ).first()
+        number = (earlier.result or {}).get("membership_number") if earlier else None
     if not number:
         raise Conflict(
             _("The registration this collection belongs to was not accepted."), code="registration_not_applied"

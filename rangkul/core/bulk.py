@@ -137,6 +137,49 @@ def insert_unless_conflict(obj: models.Model, *, conflict: Sequence[str], using:
     return True
 
 
+def insert_many_unless_conflict(objs: Sequence[M], *, conflict: Sequence[str], using: str = "default") -> list[M]:
+    """``insert_unless_conflict`` for many new objects of one model in one statement.
+
+    Returns the objects this call inserted (keys set, marked saved); the others met a row with
+    the same values in ``conflict`` (a unique constraint). The rows come back with their conflict
+    columns, so these must read back as written (integers, text). Both databases.
+    """
+    if not objs:
+        return []
+    connection = connections[using]
+    meta = objs[0]._meta
+    pk = meta.pk
+    assert pk is not None  # noqa: S101 — every concrete model has one
+    fields = [field for field in meta.local_concrete_fields if not field.primary_key]
+    by_name = {field.name: field for field in fields}
+    keyed = [by_name[name] for name in conflict]
+    qn = connection.ops.quote_name
+    values: list[Any] = []
+    waiting: dict[tuple[Any, ...], M] = {}
+    for obj in objs:
+        row = [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
+        values.extend(row)
+        waiting[tuple(row[fields.index(field)] for field in keyed)] = obj
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES {', '.join([placeholders] * len(objs))} "
+        f"ON CONFLICT ({', '.join(qn(f.column) for f in keyed)}) DO NOTHING "
+        f"RETURNING {qn(pk.column)}, {', '.join(qn(f.column) for f in keyed)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        returned = cursor.fetchall()
+    inserted = []
+    for key, *conflict_values in returned:
+        obj = waiting[tuple(conflict_values)]
+        setattr(obj, pk.attname, key)
+        obj._state.adding = False
+        obj._state.db = using
+        inserted.append(obj)
+    return inserted
+
+
 def insert_rows(
     model: type[models.Model],
     columns: Sequence[str],

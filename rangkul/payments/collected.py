@@ -9,11 +9,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from rangkul.audit.services import audit_record
+from rangkul.audit.services import audit_record_many
 from rangkul.core.bulk import insert_unless_conflict
 from rangkul.payments import contributions_port as port
-from rangkul.payments.models import Channel, ChannelKind, Payment, PaymentSource, PaymentStatus
-from rangkul.payments.services import receipt_issue
+from rangkul.payments.models import Channel, ChannelKind, Payment, PaymentSource, PaymentStatus, Receipt
+from rangkul.payments.services import receipt_issue, receipt_issue_new
 from rangkul.registry.models import Worker
 
 
@@ -60,7 +60,10 @@ def payment_record_collected(
     created = insert_unless_conflict(payment, conflict=["channel", "external_reference"])
     if not created:
         payment = Payment.objects.get(channel=channel, external_reference=external_reference)
-    elif as_credit:
+        receipt = receipt_issue(payment_id=payment.pk)
+        return _collected(payment, created=False, receipt=receipt)
+    audit: list[dict[str, Any]] = []
+    if as_credit:
         payment.journal_entry_id = port.member_credit_post(
             actor=actor,
             channel=channel.code,
@@ -69,22 +72,26 @@ def payment_record_collected(
             amount_idr=amount_idr,
             occurred_at=paid_at,
         )
+        allocation = None
     else:
-        payment.journal_entry_id = port.payment_allocate(
+        allocation = port.payment_allocate(
             actor=actor,
             worker=worker,
             amount_idr=amount_idr,
             payment_reference=external_reference,
             channel=channel.code,
             paid_at=paid_at,
-        ).entry_id
-    if created:
-        payment.save(update_fields=["journal_entry_id"])
-        audit_record(
-            actor=actor,
-            action="payments.payment_recorded",
-            subject=payment,
-            after={
+            first_delivery=True,  # this call inserted the payment; the journal's constraint still decides
+            audit=audit,
+        )
+        payment.journal_entry_id = allocation.entry_id
+    payment.save(update_fields=["journal_entry_id"])
+    audit.append(
+        {
+            "actor": actor,
+            "action": "payments.payment_recorded",
+            "subject": payment,
+            "after": {
                 "channel": channel.code,
                 "external_reference": external_reference,
                 "amount_idr": amount_idr,
@@ -92,8 +99,23 @@ def payment_record_collected(
                 "source": payment.source,
                 "as_credit": as_credit,
             },
+        }
+    )
+    receipt = receipt_issue_new(payment=payment, audit=audit)
+    audit_record_many(audit)
+    if allocation is not None and allocation.created:
+        # The entry just posted: its months and credit are known without reading them back.
+        return CollectedPayment(
+            payment=payment,
+            created=True,
+            months=sorted({str(period)[:7] for period in allocation.months}),
+            credit_idr=allocation.credit_added_idr,
+            receipt_number=receipt.number,
         )
-    receipt = receipt_issue(payment_id=payment.pk)
+    return _collected(payment, created=True, receipt=receipt)
+
+
+def _collected(payment: Payment, *, created: bool, receipt: Receipt | None) -> CollectedPayment:
     entry_id = payment.journal_entry_id or 0
     _used, kept = port.credit_moves_for_entry(entry_id)
     return CollectedPayment(

@@ -18,7 +18,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -54,6 +53,7 @@ from rangkul.payments.models import (
     ReceiptCounter,
     Resolution,
 )
+from rangkul.payments.sql import receipt_counter_next
 from rangkul.registry.models import Worker
 
 logger = logging.getLogger("rangkul.payments")
@@ -451,13 +451,15 @@ def _receipt_task_enqueue(payment_id: int) -> None:
 
 def _receipt_number_next(year: int) -> str:
     """The next number of the year; the counter row stays locked until the transaction ends."""
-    if not ReceiptCounter.objects.filter(year=year).update(last_number=F("last_number") + 1):
+    number = receipt_counter_next(year)
+    if number is None:
         try:
             with transaction.atomic():
                 ReceiptCounter.objects.create(year=year, last_number=1)
-        except IntegrityError:
-            ReceiptCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
-    number = ReceiptCounter.objects.get(year=year).last_number
+            number = 1
+        except IntegrityError:  # the year's first receipt, numbered concurrently
+            number = receipt_counter_next(year)
+    assert number is not None  # noqa: S101 — the year's counter exists by now
     return f"RK-{year}-{number:08d}"
 
 
@@ -470,16 +472,26 @@ def receipt_issue(*, payment_id: int) -> Receipt | None:
     existing = Receipt.objects.filter(payment=payment).first()
     if existing is not None:
         return existing
+    return receipt_issue_new(payment=payment)
+
+
+def receipt_issue_new(*, payment: Payment, audit: list[dict[str, Any]] | None = None) -> Receipt:
+    """Number the receipt of an allocated payment this transaction has just inserted (so no other
+    can have numbered it). ``audit`` collects the audit row for the caller to write with its own."""
     now = timezone.now()
     receipt = Receipt.objects.create(
         number=_receipt_number_next(timezone.localdate(now).year), payment=payment, issued_at=now
     )
-    audit_record(
-        actor=Actor.system("system"),
-        action="payments.receipt_issued",
-        subject=receipt,
-        after={"number": receipt.number},
-    )
+    entry: dict[str, Any] = {
+        "actor": Actor.system("system"),
+        "action": "payments.receipt_issued",
+        "subject": receipt,
+        "after": {"number": receipt.number},
+    }
+    if audit is None:
+        audit_record(**entry)
+    else:
+        audit.append(entry)
     return receipt
 
 

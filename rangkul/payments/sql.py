@@ -15,7 +15,7 @@ from typing import Protocol
 from django.db import connection
 
 from rangkul.core.bulk import array_literal, keys_draw
-from rangkul.payments.models import Payment, SettlementLine
+from rangkul.payments.models import Payment, ReceiptCounter, SettlementLine
 
 # The namespace of the channels' advisory locks (the lock's second key is the channel's id).
 _LOCK_NAMESPACE = 7320
@@ -103,3 +103,17 @@ class _Portable:
 def settlement_sql() -> SettlementSql:
     """The implementation for the default database's vendor (read once per process)."""
     return _PostgreSQL() if connection.vendor == "postgresql" else _Portable()
+
+
+def receipt_counter_next(year: int) -> int | None:
+    """Add one to the year's receipt counter and return the new number in one statement (the row
+    stays locked until the transaction ends); None when the year has no counter yet.
+    ``UPDATE … RETURNING`` reads the same on PostgreSQL and SQLite 3.35+."""
+    table = connection.ops.quote_name(ReceiptCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE {table} SET "last_number" = "last_number" + 1 WHERE "year" = %s RETURNING "last_number"',  # noqa: S608
+            [year],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None

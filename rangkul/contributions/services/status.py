@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -74,13 +74,14 @@ def _status_store(*, worker: Worker, paid: dict[Period, dt.date], today: dt.date
     """
     fields, history = _status_fields(registered_on=_registered_on(worker), paid=paid, today=today, rules_for=rules_for)
     now = timezone.now()
-    if not MemberStatus.objects.filter(worker_id=worker.pk).update(**fields, updated_at=now):
-        try:
-            with transaction.atomic():
-                MemberStatus.objects.create(worker=worker, **fields)
-        except IntegrityError:
-            # Created concurrently by another refresh of the same member: store ours over it.
-            MemberStatus.objects.filter(worker_id=worker.pk).update(**fields, updated_at=now)
+    # One upsert, whether the member has a status row yet or not (a member registered in bulk
+    # gets one with the first payment); a concurrent refresh of the same member is stored over.
+    MemberStatus.objects.bulk_create(
+        [MemberStatus(worker_id=worker.pk, **fields, updated_at=now)],
+        update_conflicts=True,
+        unique_fields=["worker"],
+        update_fields=[*fields, "updated_at"],
+    )
     # The unique (worker, status, since) constraint keeps each change once.
     MemberStatusChange.objects.bulk_create(
         [MemberStatusChange(worker_id=worker.pk, status=change.status, since=change.since) for change in history],

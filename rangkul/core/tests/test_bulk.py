@@ -22,6 +22,7 @@ from rangkul.core.bulk import (
     array_literal,
     atomic_unflushed,
     collector_relaxed,
+    insert_many_unless_conflict,
     insert_rows,
 )
 
@@ -246,3 +247,27 @@ def test_array_literal_reaches_postgresql_as_the_list_itself(texts, numbers, dat
             [array_literal(texts), array_literal(numbers), array_literal(dates)],
         )
         assert cursor.fetchone() == (texts, numbers, dates)
+
+
+@pytest.mark.django_db
+def test_insert_many_unless_conflict_inserts_the_new_rows_and_leaves_the_existing_ones() -> None:
+    from rangkul.contributions.models import Account
+
+    Account.objects.create(code="test:kept", name="first", kind="asset")
+    rows = [
+        Account(code="test:new-1", name="new", kind="asset"),
+        Account(code="test:kept", name="second", kind="liability"),
+        Account(code="test:new-2", name="new", kind="income"),
+    ]
+    inserted = insert_many_unless_conflict(rows, conflict=["code"])
+    assert [row.code for row in inserted] == ["test:new-1", "test:new-2"]
+    assert all(row.pk and not row._state.adding for row in inserted) and rows[1].pk is None
+    assert {a.code: (a.pk, a.name) for a in Account.objects.filter(code__startswith="test:")} == {
+        "test:kept": (Account.objects.get(code="test:kept").pk, "first"),
+        "test:new-1": (rows[0].pk, "new"),
+        "test:new-2": (rows[2].pk, "new"),
+    }
+    assert (
+        insert_many_unless_conflict(rows, conflict=["code"]) == []
+        and insert_many_unless_conflict([], conflict=["code"]) == []
+    )
