@@ -97,12 +97,15 @@ def _paid_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.date
     paid: dict[int, dict[Period, dt.date]] = {pk: {} for pk in worker_ids}
     rows = (
         ContributionMonth.objects.filter(worker_id__in=worker_ids)
-        .values("worker_id", "period")
+        .values_list("worker_id", "period")
         .annotate(first_paid=Min("paid_at"))
         .order_by("worker_id", "period")
     )
-    for row in rows:
-        paid[row["worker_id"]][Period.of(row["period"])] = timezone.localdate(row["first_paid"])
+    # The local day of each payment with the zone read once (``timezone.localdate`` looks it up per call).
+    zone = timezone.get_current_timezone()
+    for worker_id, period, first_paid in rows:
+        month = period if isinstance(period, Period) else Period.of(period)
+        paid[worker_id][month] = timezone.localtime(first_paid, zone).date()
     return paid
 
 
