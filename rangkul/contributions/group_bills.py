@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +37,7 @@ from rangkul.contributions.services.billing import (
     _rules_for_preloaded,
     payment_code_ttl,
 )
+from rangkul.contributions.sql import review_sql
 from rangkul.core.errors import Conflict
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
@@ -159,13 +160,26 @@ def _held_lines(items: Sequence[GroupItem]) -> set[tuple[int, Period, str]]:
     worker_ids = sorted({i.worker.pk for i in items})
     periods = {i.period.first_day for i in items}
     held: set[tuple[int, Period, str]] = set()
-    # In chunks: SQLite takes a bounded number of parameters per statement.
-    for start in range(0, len(worker_ids), HELD_CHUNK):
-        rows = ContributionMonth.objects.filter(
-            worker_id__in=worker_ids[start : start + HELD_CHUNK], period__in=periods
-        ).values_list("worker_id", "period", "program")
-        held |= {(w, p if isinstance(p, Period) else Period.of(p), prog) for w, p, prog in rows}
+    table = ContributionMonth._meta.db_table
+    sql = review_sql()
+    # In chunks: SQLite takes a bounded number of parameters per statement (PostgreSQL: one array).
+    with connection.cursor() as cursor:
+        for start in range(0, len(worker_ids), HELD_CHUNK):
+            in_ids, params = sql.ids_in("worker_id", worker_ids[start : start + HELD_CHUNK])
+            months = ", ".join(["%s"] * len(periods))
+            cursor.execute(
+                f"SELECT worker_id, period, program FROM {table} WHERE {in_ids} AND period IN ({months})",  # noqa: S608
+                [*params, *sorted(periods)],
+            )
+            held |= {(w, _month(p), prog) for w, p, prog in cursor.fetchall()}
     return held
+
+
+def _month(value: Any) -> Period:
+    """A month column as the cursor returns it (a date; SQLite: its ISO text)."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return Period.of(value)
 
 
 @transaction.atomic
