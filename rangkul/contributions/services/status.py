@@ -7,8 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from rangkul.contributions.models import (
@@ -24,6 +23,7 @@ from rangkul.contributions.schedule import (
 )
 from rangkul.contributions.selectors import paid_months
 from rangkul.contributions.services.billing import _registered_on, _rules_for_preloaded
+from rangkul.contributions.sql import review_sql
 from rangkul.contributions.status_review import (
     TimeStep,
     apply_time_steps,
@@ -33,6 +33,8 @@ from rangkul.contributions.status_review import (
 )
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
+
+PAID_CHUNK = 5000
 
 
 def _status_fields(
@@ -95,18 +97,37 @@ def _status_store(*, worker: Worker, paid: dict[Period, dt.date], today: dt.date
 def _paid_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.date]]:
     """``selectors.paid_months`` for many members in one query: member → month → day first paid."""
     paid: dict[int, dict[Period, dt.date]] = {pk: {} for pk in worker_ids}
-    rows = (
-        ContributionMonth.objects.filter(worker_id__in=worker_ids)
-        .values_list("worker_id", "period")
-        .annotate(first_paid=Min("paid_at"))
-        .order_by("worker_id", "period")
-    )
-    # The local day of each payment with the zone read once (``timezone.localdate`` looks it up per call).
+    ids = sorted(paid)
+    table = ContributionMonth._meta.db_table
+    # Plain rows through the cursor (a cohort's members hold about ten paid months each: no
+    # model field conversion per row), the members as one array on PostgreSQL.
     zone = timezone.get_current_timezone()
-    for worker_id, period, first_paid in rows:
-        month = period if isinstance(period, Period) else Period.of(period)
-        paid[worker_id][month] = timezone.localtime(first_paid, zone).date()
-    return paid
+    months: dict[Any, Period] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), PAID_CHUNK):
+            in_ids, params = review_sql().ids_in("worker_id", ids[start : start + PAID_CHUNK])
+            cursor.execute(
+                f"SELECT worker_id, period, MIN(paid_at) FROM {table} WHERE {in_ids} GROUP BY worker_id, period",  # noqa: S608
+                params,
+            )
+            for worker_id, period, first_paid in cursor.fetchall():
+                month = months.get(period)
+                if month is None:
+                    month = months[period] = Period.of(_as_date(period))
+                paid[worker_id][month] = timezone.localtime(_as_aware(first_paid), zone).date()
+    return {pk: dict(sorted(held.items())) for pk, held in paid.items()}
+
+
+def _as_date(value: Any) -> dt.date:
+    """A date column as the cursor returns it (SQLite: ISO text)."""
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _as_aware(value: Any) -> dt.datetime:
+    """A timestamp as the cursor returns it (SQLite: ISO text in UTC), made aware."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
 
 
 @dataclass
