@@ -44,6 +44,7 @@ from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 
 HELD_CHUNK = 5000
+SHARE_FIELDS = ("id", "membership_number", "registered_at")
 
 __all__ = ["GroupItem", "group_bill_cancel", "group_bill_issue", "group_bill_issue_for_months", "group_bill_pay"]
 
@@ -218,7 +219,8 @@ def group_bill_pay(
     by_member: dict[int, list[BillLine]] = {}
     for line in locked.lines.order_by("worker_id", "period", "program"):
         by_member.setdefault(line.worker_id, []).append(line)
-    workers = Worker.objects.in_bulk(list(by_member))
+    # Only what a member's share needs (the day they registered, the number in memos and audit).
+    workers = Worker.objects.only(*SHARE_FIELDS).in_bulk(list(by_member))
     rules_for = _rules_for_preloaded()
     allocations = shares_pay(
         actor=actor,
