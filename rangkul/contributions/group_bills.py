@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,12 +37,14 @@ from rangkul.contributions.services.billing import (
     _rules_for_preloaded,
     payment_code_ttl,
 )
+from rangkul.contributions.sql import review_sql
 from rangkul.core.errors import Conflict
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 
 HELD_CHUNK = 5000
+SHARE_FIELDS = ("id", "membership_number", "registered_at")
 
 __all__ = ["GroupItem", "group_bill_cancel", "group_bill_issue", "group_bill_issue_for_months", "group_bill_pay"]
 
@@ -159,13 +161,26 @@ def _held_lines(items: Sequence[GroupItem]) -> set[tuple[int, Period, str]]:
     worker_ids = sorted({i.worker.pk for i in items})
     periods = {i.period.first_day for i in items}
     held: set[tuple[int, Period, str]] = set()
-    # In chunks: SQLite takes a bounded number of parameters per statement.
-    for start in range(0, len(worker_ids), HELD_CHUNK):
-        rows = ContributionMonth.objects.filter(
-            worker_id__in=worker_ids[start : start + HELD_CHUNK], period__in=periods
-        ).values_list("worker_id", "period", "program")
-        held |= {(w, p if isinstance(p, Period) else Period.of(p), prog) for w, p, prog in rows}
+    table = ContributionMonth._meta.db_table
+    sql = review_sql()
+    # In chunks: SQLite takes a bounded number of parameters per statement (PostgreSQL: one array).
+    with connection.cursor() as cursor:
+        for start in range(0, len(worker_ids), HELD_CHUNK):
+            in_ids, params = sql.ids_in("worker_id", worker_ids[start : start + HELD_CHUNK])
+            months = ", ".join(["%s"] * len(periods))
+            cursor.execute(
+                f"SELECT worker_id, period, program FROM {table} WHERE {in_ids} AND period IN ({months})",  # noqa: S608
+                [*params, *sorted(periods)],
+            )
+            held |= {(w, _month(p), prog) for w, p, prog in cursor.fetchall()}
     return held
+
+
+def _month(value: Any) -> Period:
+    """A month column as the cursor returns it (a date; SQLite: its ISO text)."""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return Period.of(value)
 
 
 @transaction.atomic
@@ -204,7 +219,8 @@ def group_bill_pay(
     by_member: dict[int, list[BillLine]] = {}
     for line in locked.lines.order_by("worker_id", "period", "program"):
         by_member.setdefault(line.worker_id, []).append(line)
-    workers = Worker.objects.in_bulk(list(by_member))
+    # Only what a member's share needs (the day they registered, the number in memos and audit).
+    workers = Worker.objects.only(*SHARE_FIELDS).in_bulk(list(by_member))
     rules_for = _rules_for_preloaded()
     allocations = shares_pay(
         actor=actor,

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from rangkul.audit.services import audit_record_many
+from rangkul.audit.services import audit_record_subjects
 from rangkul.contributions.ledger import Line, _validate, accounts_get, clearing_account, contribution_account
 from rangkul.contributions.models import (
     BillLine,
@@ -27,7 +27,6 @@ from rangkul.contributions.models import (
     MemberStatus,
     MemberStatusChange,
 )
-from rangkul.contributions.schedule import Status, StatusChange
 from rangkul.contributions.services.allocation import (
     PAYMENT_KIND,
     Allocation,
@@ -35,8 +34,8 @@ from rangkul.contributions.services.allocation import (
     _allocation_from_lines,
     _covered_from,
 )
-from rangkul.contributions.services.billing import _registered_on
-from rangkul.contributions.services.status import _paid_months_of, _status_fields
+from rangkul.contributions.services.status import _paid_months_of
+from rangkul.contributions.status_memo import StatusMemo
 from rangkul.core.bulk import insert_many, insert_rows
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
@@ -52,6 +51,11 @@ class Share:
     worker: Worker
     lines: Sequence[BillLine]
     reference: str
+
+
+def _day(value: Any) -> Any:
+    """A stored column's value as a row holds it (a month as its first day)."""
+    return value.first_day if isinstance(value, Period) else value
 
 
 def _period(value: Any) -> Period:
@@ -70,7 +74,7 @@ def shares_pay(
 ) -> list[Allocation]:
     """Pay each share (in the caller's transaction); a share posted before returns its first allocation."""
     allocations: list[Allocation] = []
-    status_memo: dict[Any, Any] = {}
+    status_memo = StatusMemo(today=timezone.localdate(paid_at), rules_for=rules_for)
     for start in range(0, len(shares), CHUNK):
         allocations += _chunk_pay(
             actor=actor,
@@ -94,7 +98,7 @@ def _chunk_pay(
     rules_for: Any,
     payer_kind: str,
     debit_account: str,
-    status_memo: dict[Any, Any],
+    status_memo: StatusMemo,
 ) -> list[Allocation]:
     existing = {
         e.reference: e
@@ -117,6 +121,7 @@ def _chunk_pay(
     already = _paid_months_of(ids)
     today = timezone.localdate(paid_at)
     user = actor if getattr(actor, "pk", None) else None
+    zone = timezone.get_current_timezone()  # read once: ``localdate`` looks it up on every call
     ledgers: list[list[Line]] = []
     entries: list[JournalEntry] = []
     plans: list[tuple[Share, list[BillLine], dict[Period, dt.date], int, int]] = []
@@ -141,7 +146,7 @@ def _chunk_pay(
             # A line the member already paid: that money is the member's credit.
             ledger.append(Line("member_credit", credit_idr=amount - allocated, worker_id=worker.pk))
         _validate(ledger)
-        registered_on = _registered_on(worker)
+        registered_on = timezone.localtime(worker.registered_at, zone).date()
         covered = set(already[worker.pk])
         starts: dict[Period, dt.date] = {}
         for period in sorted({_period(line.period) for line in new}):
@@ -210,41 +215,26 @@ def _chunk_pay(
         ],
     )
     _statuses_store(plans=plans, already=already, today=today, rules_for=rules_for, memo=status_memo)
-    audit_record_many(
-        {
-            "actor": actor,
-            "action": "contributions.payment_allocated",
-            "subject": share.worker,
-            "after": {
-                "reference": share.reference,
-                "amount_idr": amount,
-                "months": sorted(str(p) for p in starts),
-                "credit_added_idr": amount - allocated,
-            },
-        }
-        for share, _new, starts, amount, allocated in plans
+    # One audit row per member's payment, written as plain rows (no model object per member).
+    audit_record_subjects(
+        actor=actor,
+        action="contributions.payment_allocated",
+        subject_type=Worker._meta.label_lower,
+        subjects=(
+            (
+                share.worker.pk,
+                share.worker.audit_label(),
+                {
+                    "reference": share.reference,
+                    "amount_idr": amount,
+                    "months": sorted(str(p) for p in starts),
+                    "credit_added_idr": amount - allocated,
+                },
+            )
+            for share, _new, starts, amount, allocated in plans
+        ),
     )
     return done + [_allocation_from_lines(entry.pk, ledger) for entry, ledger in zip(entries, ledgers, strict=True)]
-
-
-def _status_memo(
-    memo: dict[Any, Any], *, registered_on: dt.date, paid: dict[Period, dt.date], today: dt.date, rules_for: Any
-) -> tuple[dict[str, Any], tuple[StatusChange, ...]]:
-    """``_status_fields``, each distinct history simulated once.
-
-    Once a member has paid a month (on or before ``today``, none before registering) the
-    simulation starts from the first paid month: the registration day only opens the
-    history. Such members share one simulation whatever day they registered.
-    """
-    counted = [p for p, day in paid.items() if day <= today]
-    free = bool(counted) and min(counted) >= Period.of(registered_on)
-    key = (None if free else registered_on, tuple(sorted(paid.items())))
-    if key not in memo:
-        memo[key] = _status_fields(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
-    fields, history = memo[key]
-    if free and history and history[0].status == Status.REGISTERED:
-        history = (StatusChange(Status.REGISTERED, registered_on), *history[1:])
-    return fields, history
 
 
 def _statuses_store(
@@ -253,39 +243,30 @@ def _statuses_store(
     already: dict[int, dict[Period, dt.date]],
     today: dt.date,
     rules_for: Any,
-    memo: dict[Any, Any],
+    memo: StatusMemo,
 ) -> None:
     """Each member's status from the months held before plus those just paid, as ``_status_store`` stores it."""
     ids = [share.worker.pk for share, *_rest in plans]
-    stored = {row.worker_id: row for row in MemberStatus.objects.filter(worker_id__in=ids)}
     known = set(MemberStatusChange.objects.filter(worker_id__in=ids).values_list("worker_id", "status", "since"))
     now = timezone.now()
-    updated: dict[tuple[Any, ...], list[int]] = {}
-    created: list[MemberStatus] = []
+    zone = timezone.get_current_timezone()
+    registered = {share.worker.pk: timezone.localtime(share.worker.registered_at, zone).date() for share, *_r in plans}
+    rows: list[tuple[Any, ...]] = []
     changes: list[MemberStatusChange] = []
     for share, _new, starts, _amount, _allocated in plans:
         worker = share.worker
         paid_now = dict(already[worker.pk])
         for period in starts:
             paid_now.setdefault(period, today)
-        registered_on = _registered_on(worker)
-        fields, history = _status_memo(
-            memo, registered_on=registered_on, paid=paid_now, today=today, rules_for=rules_for
-        )
-        row = stored.get(worker.pk)
-        if row is None:
-            created.append(MemberStatus(worker_id=worker.pk, updated_at=now, **fields))
-        else:
-            updated.setdefault(tuple(fields[name] for name in STATUS_COLUMNS), []).append(worker.pk)
+        fields, history = memo.fields(registered_on=registered[worker.pk], paid=paid_now)
+        rows.append((worker.pk, *(_day(fields[name]) for name in STATUS_COLUMNS), now))
         changes += [
             MemberStatusChange(worker_id=worker.pk, status=change.status, since=change.since)
             for change in history
             if (worker.pk, change.status, change.since) not in known
         ]
-    # Members of a cohort mostly share their new status: one UPDATE per distinct status row.
-    for values, pks in updated.items():
-        MemberStatus.objects.filter(worker_id__in=pks).update(
-            **dict(zip(STATUS_COLUMNS, values, strict=True)), updated_at=now
-        )
-    MemberStatus.objects.bulk_create(created, batch_size=CHUNK)
+    # The chunk's stored rows are replaced by their new values in two statements (the members'
+    # rows are locked): one UPDATE per distinct status would be hundreds of statements a chunk.
+    MemberStatus.objects.filter(worker_id__in=ids).delete()
+    insert_rows(MemberStatus, ("worker_id", *STATUS_COLUMNS, "updated_at"), rows)
     MemberStatusChange.objects.bulk_create(changes, batch_size=CHUNK, ignore_conflicts=True)

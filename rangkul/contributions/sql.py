@@ -8,7 +8,7 @@ per group of outcomes).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from typing import Any, Protocol
 
@@ -84,3 +84,16 @@ class _Portable:
 def review_sql() -> ReviewSql:
     """The implementation for the default database's vendor (read once per process)."""
     return _PostgreSQL() if connection.vendor == "postgresql" else _Portable()
+
+
+def first_paid_rows(table: str, worker_ids: Sequence[int], *, chunk: int) -> Iterator[tuple[Any, Any, Any]]:
+    """``(worker_id, period, first paid_at)`` per paid member-month of ``table``, as the cursor returns
+    them (plain rows, no model conversion), the members sent ``chunk`` at a time."""
+    with connection.cursor() as cursor:
+        for start in range(0, len(worker_ids), chunk):
+            in_ids, params = review_sql().ids_in("worker_id", worker_ids[start : start + chunk])
+            cursor.execute(
+                f"SELECT worker_id, period, MIN(paid_at) FROM {table} WHERE {in_ids} GROUP BY worker_id, period",  # noqa: S608
+                params,
+            )
+            yield from cursor.fetchall()

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 
 from rangkul.contributions.models import (
@@ -24,6 +23,7 @@ from rangkul.contributions.schedule import (
 )
 from rangkul.contributions.selectors import paid_months
 from rangkul.contributions.services.billing import _registered_on, _rules_for_preloaded
+from rangkul.contributions.sql import first_paid_rows
 from rangkul.contributions.status_review import (
     TimeStep,
     apply_time_steps,
@@ -33,6 +33,8 @@ from rangkul.contributions.status_review import (
 )
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
+
+PAID_CHUNK = 5000
 
 
 def _status_fields(
@@ -96,15 +98,30 @@ def _status_store(*, worker: Worker, paid: dict[Period, dt.date], today: dt.date
 def _paid_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.date]]:
     """``selectors.paid_months`` for many members in one query: member → month → day first paid."""
     paid: dict[int, dict[Period, dt.date]] = {pk: {} for pk in worker_ids}
-    rows = (
-        ContributionMonth.objects.filter(worker_id__in=worker_ids)
-        .values("worker_id", "period")
-        .annotate(first_paid=Min("paid_at"))
-        .order_by("worker_id", "period")
-    )
-    for row in rows:
-        paid[row["worker_id"]][Period.of(row["period"])] = timezone.localdate(row["first_paid"])
-    return paid
+    ids = sorted(paid)
+    table = ContributionMonth._meta.db_table
+    # Plain rows through the cursor (a cohort's members hold about ten paid months each: no
+    # model field conversion per row), the members as one array on PostgreSQL.
+    zone = timezone.get_current_timezone()
+    months: dict[Any, Period] = {}
+    for worker_id, period, first_paid in first_paid_rows(table, ids, chunk=PAID_CHUNK):
+        month = months.get(period)
+        if month is None:
+            month = months[period] = Period.of(_as_date(period))
+        paid[worker_id][month] = timezone.localtime(_as_aware(first_paid), zone).date()
+    return {pk: dict(sorted(held.items())) for pk, held in paid.items()}
+
+
+def _as_date(value: Any) -> dt.date:
+    """A date column as the cursor returns it (SQLite: ISO text)."""
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _as_aware(value: Any) -> dt.datetime:
+    """A timestamp as the cursor returns it (SQLite: ISO text in UTC), made aware."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
 
 
 @dataclass
