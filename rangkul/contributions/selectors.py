@@ -26,7 +26,7 @@ from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.rules import rulebook_for, rules_for_memo, rulesets_covering
 from rangkul.contributions.schedule import StatusInfo, due_date, member_status, payable_periods
 from rangkul.core.periods import Period
-from rangkul.registry.models import Worker, WorkerStatus
+from rangkul.registry.models import MANDATORY_PROGRAMS, Worker, WorkerStatus
 from rangkul.registry.selectors import worker_scope_for_user
 
 __all__ = [
@@ -112,8 +112,39 @@ def paid_months(*, worker_id: int) -> dict[Period, dt.date]:
     return {Period.of(row["period"]): timezone.localdate(row["first_paid"]) for row in rows}
 
 
+def protected_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.date]]:
+    """The months that count for each member's status, and the day each became one: member → month → day.
+
+    A month counts when every mandatory program (JKK and JKM, the protection) is paid,
+    from the day the last of them was first paid: protection applies only in paid months
+    (DOMAIN.md), and old-age savings (JHT) alone protect no one. A member who paid their
+    own JHT for a sponsored month is not active for it until the sponsor pays its share.
+    """
+    found: dict[tuple[int, Period], dict[str, dt.date]] = {}
+    rows = (
+        ContributionMonth.objects.filter(worker_id__in=worker_ids, program__in=MANDATORY_PROGRAMS)
+        .values("worker_id", "period", "program")
+        .annotate(first_paid=Min("paid_at"))
+        .order_by("worker_id", "period")
+    )
+    for row in rows:
+        key = (row["worker_id"], Period.of(row["period"]))
+        found.setdefault(key, {})[row["program"]] = timezone.localdate(row["first_paid"])
+    months: dict[int, dict[Period, dt.date]] = {pk: {} for pk in worker_ids}
+    for (worker_id, period), programs in found.items():
+        if len(programs) == len(MANDATORY_PROGRAMS):
+            months[worker_id][period] = max(programs.values())
+    return months
+
+
+def protected_months(*, worker_id: int) -> dict[Period, dt.date]:
+    """``protected_months_of`` for one member: what the member's status is computed from."""
+    return protected_months_of([worker_id])[worker_id]
+
+
 def coverage_on(worker: Any, day: dt.date, program: str | None = None) -> bool:
-    """Was the member covered on ``day`` (for ``program``, or any program)? One indexed query."""
+    """Was the member covered on ``day`` for ``program``, or (without one) protected: every mandatory
+    program (JKK and JKM) covering that day? One indexed query."""
     worker_id = getattr(worker, "pk", worker)
     months = ContributionMonth.objects.filter(
         worker_id=worker_id,
@@ -121,8 +152,8 @@ def coverage_on(worker: Any, day: dt.date, program: str | None = None) -> bool:
         covered_from__lte=day,
     )
     if program is not None:
-        months = months.filter(program=program)
-    return months.exists()
+        return months.filter(program=program).exists()
+    return months.filter(program__in=MANDATORY_PROGRAMS).values("program").distinct().count() == len(MANDATORY_PROGRAMS)
 
 
 def coverage_programs_on(*, worker_id: int, day: dt.date) -> list[str]:
@@ -145,7 +176,7 @@ def worker_status(*, worker: Any, today: dt.date | None = None) -> StatusInfo:
     today = today or timezone.localdate()
     return member_status(
         registered_on=timezone.localdate(worker.registered_at),
-        paid=paid_months(worker_id=worker.pk),
+        paid=protected_months(worker_id=worker.pk),
         today=today,
         rules_for=rules_for_memo(),
     )

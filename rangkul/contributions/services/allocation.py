@@ -27,7 +27,7 @@ from rangkul.contributions.models import (
 )
 from rangkul.contributions.quotes import Quote
 from rangkul.contributions.schedule import RulesFor, due_date_for
-from rangkul.contributions.selectors import member_credit_idr, paid_months, rules_for_memo
+from rangkul.contributions.selectors import member_credit_idr, paid_months, protected_months, rules_for_memo
 from rangkul.contributions.services.billing import (
     _lock_versions,
     _owed_quotes,
@@ -37,7 +37,7 @@ from rangkul.contributions.services.billing import (
 from rangkul.contributions.services.status import _status_store
 from rangkul.core.errors import ValidationFailed
 from rangkul.core.periods import Period
-from rangkul.registry.models import Worker
+from rangkul.registry.models import MANDATORY_PROGRAMS, Worker
 
 PAYMENT_KIND = "payment"
 
@@ -213,7 +213,16 @@ def _allocate(
     unlocked = {q.rule_version for q in quotes} - {r.version for r in rulesets if r.is_locked}
     if unlocked:
         _lock_versions(unlocked)
-    covered = set(already_paid)
+    # A month's continuity and the member's status count protected months only (JKK and JKM paid):
+    # a month whose mandatory programs are now all paid (by this payment, or before by anyone) joins them.
+    protected = protected_months(worker_id=worker.pk)
+    held = _mandatory_held(worker_id=worker.pk, periods=[q.period for q in quotes])
+    now_protected = [
+        q.period
+        for q in quotes
+        if set(MANDATORY_PROGRAMS) <= held.get(q.period, set()) | {line.program for line in q.lines}
+    ]
+    covered = set(protected)
     starts: dict[Period, dt.date] = {}
     for q in quotes:
         starts[q.period] = _covered_from(
@@ -223,7 +232,8 @@ def _allocate(
             continuous=q.period - 1 in covered,
             registered_on=registered_on,
         )
-        covered.add(q.period)
+        if q.period in now_protected:
+            covered.add(q.period)
     ContributionMonth.objects.bulk_create(
         ContributionMonth(
             worker_id=worker.pk,
@@ -244,9 +254,9 @@ def _allocate(
     # exactly what re-reading them would give, in the same transaction as the payment.
     # The whole history is simulated again from the months already in memory: it costs a
     # fraction of a millisecond, and it is by construction what a full refresh stores.
-    paid_now = dict(already_paid)
-    for q in quotes:
-        paid_now.setdefault(q.period, today)
+    paid_now = dict(protected)
+    for period in now_protected:
+        paid_now.setdefault(period, today)
     _status_store(worker=worker, paid=paid_now, today=today, rules_for=rules_for)
     allocation = _allocation_from_lines(entry.pk, lines)
     entry_audit = {
@@ -266,6 +276,20 @@ def _allocate(
     else:
         audit.append(entry_audit)
     return allocation
+
+
+def _mandatory_held(*, worker_id: int, periods: Sequence[Period]) -> dict[Period, set[str]]:
+    """The mandatory programs already paid for each of ``periods`` (by the member or a sponsor)."""
+    held: dict[Period, set[str]] = {}
+    if not periods:
+        return held
+    for month, program in ContributionMonth.objects.filter(
+        worker_id=worker_id,
+        period__in=[p.first_day for p in periods],  # PeriodField lookups take the month's first day
+        program__in=MANDATORY_PROGRAMS,
+    ).values_list("period", "program"):
+        held.setdefault(Period.of(month), set()).add(program)
+    return held
 
 
 def _covered_from(

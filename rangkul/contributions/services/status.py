@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import Min
 from django.utils import timezone
 
 from rangkul.contributions.models import (
-    ContributionMonth,
     MemberStatus,
     MemberStatusChange,
 )
@@ -22,7 +20,7 @@ from rangkul.contributions.schedule import (
     StatusChange,
     member_status_and_review,
 )
-from rangkul.contributions.selectors import paid_months
+from rangkul.contributions.selectors import protected_months, protected_months_of
 from rangkul.contributions.services.billing import _registered_on, _rules_for_preloaded
 from rangkul.contributions.status_review import (
     TimeStep,
@@ -60,7 +58,7 @@ def member_status_refresh(*, worker: Worker, today: dt.date | None = None) -> Me
     today = today or timezone.localdate()
     return _status_store(
         worker=worker,
-        paid=paid_months(worker_id=worker.pk),
+        paid=protected_months(worker_id=worker.pk),
         today=today,
         rules_for=_rules_for_preloaded(),
     )
@@ -93,17 +91,9 @@ def _status_store(*, worker: Worker, paid: dict[Period, dt.date], today: dt.date
 
 
 def _paid_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.date]]:
-    """``selectors.paid_months`` for many members in one query: member → month → day first paid."""
-    paid: dict[int, dict[Period, dt.date]] = {pk: {} for pk in worker_ids}
-    rows = (
-        ContributionMonth.objects.filter(worker_id__in=worker_ids)
-        .values("worker_id", "period")
-        .annotate(first_paid=Min("paid_at"))
-        .order_by("worker_id", "period")
-    )
-    for row in rows:
-        paid[row["worker_id"]][Period.of(row["period"])] = timezone.localdate(row["first_paid"])
-    return paid
+    """The months counting for many members' status in one query (``selectors.protected_months_of``):
+    member → month → day its protection was paid. Also what a paid month's continuity is judged on."""
+    return protected_months_of(worker_ids)
 
 
 @dataclass

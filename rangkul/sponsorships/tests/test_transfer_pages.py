@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
@@ -58,7 +59,7 @@ def _record(client, record, amount, reference="SP2D-0001/2026", day="2026-05-02"
 
 def test_an_officer_records_a_transfer_and_another_approves_it(client, staff, group_bill):
     maker, checker, _both = staff
-    record, workers = group_bill
+    record, _workers = group_bill
     client.force_login(maker)
     page = client.get(LIST)
     assert page.status_code == 200 and b'data-testid="transfer-record-form"' in page.content
@@ -146,7 +147,7 @@ def test_errors_are_shown_in_the_summary_beside_the_fields(client, staff, group_
         LIST, {"payment_code": "NOPE", "amount_idr": "100", "reference": "R1", "transferred_on": "2026-05-01"}
     )
     assert response.status_code == 422 and 'href="#id_payment_code"' in response.content.decode()
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
     response = _record(client, record, 100, reference="R2", day=tomorrow)
     assert response.status_code == 422 and 'href="#id_transferred_on"' in response.content.decode()
     _record(client, record, 100, reference="R3")
