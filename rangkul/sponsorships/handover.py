@@ -24,6 +24,7 @@ from rangkul.contributions.models import ContributionMonth
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.quotes import price_month
 from rangkul.contributions.schedule import RulesFor
+from rangkul.contributions.rules import rules_memo_for_run
 from rangkul.contributions.selectors import rules_for_memo
 from rangkul.contributions.services import bill_issue, owed_periods
 from rangkul.core.errors import ApplicationError
@@ -61,6 +62,12 @@ class HandoverSummary:
 
 @transaction.atomic
 def handover_run(*, today: dt.date, thresholds: list[int] | None = None) -> HandoverSummary:
+    # Each member's bill looks the same months' rule versions up: read them once for the run.
+    with rules_memo_for_run():
+        return _handover_run(today=today, thresholds=thresholds)
+
+
+def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSummary:
     thresholds = sorted(thresholds if thresholds is not None else settings.SPONSORSHIP_HANDOVER_DAYS)
     rules_for = rules_for_memo()
     prices: dict[tuple[object, ...], str] = {}
@@ -222,6 +229,11 @@ def winback_run(*, today: dt.date, days_after: int | None = None) -> HandoverSum
     of their own since the end is left alone. Each text carries a payment code for the
     member's next month at their own price.
     """
+    with rules_memo_for_run():
+        return _winback_run(today=today, days_after=days_after)
+
+
+def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
     days_after = days_after if days_after is not None else settings.SPONSORSHIP_WINBACK_DAYS
     touched = sent = 0
     expires = timezone.make_aware(dt.datetime.combine(Period.of(today).last_day, dt.time(23, 59)))
