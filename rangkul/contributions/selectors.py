@@ -112,6 +112,30 @@ def paid_months(*, worker_id: int) -> dict[Period, dt.date]:
     return {Period.of(row["period"]): timezone.localdate(row["first_paid"]) for row in rows}
 
 
+def mandatory_paid_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dict[str, dt.date]]]:
+    """For each member, each month's mandatory programs (JKK, JKM) paid and the day each was first paid."""
+    found: dict[int, dict[Period, dict[str, dt.date]]] = {pk: {} for pk in worker_ids}
+    rows = (
+        ContributionMonth.objects.filter(worker_id__in=worker_ids, program__in=MANDATORY_PROGRAMS)
+        .values("worker_id", "period", "program")
+        .annotate(first_paid=Min("paid_at"))
+        .order_by("worker_id", "period")
+    )
+    for row in rows:
+        month = found[row["worker_id"]].setdefault(Period.of(row["period"]), {})
+        month[row["program"]] = timezone.localdate(row["first_paid"])
+    return found
+
+
+def protected_of(mandatory: dict[Period, dict[str, dt.date]]) -> dict[Period, dt.date]:
+    """The months whose every mandatory program is paid, from the day the last of them was first paid."""
+    return {
+        period: max(programs.values())
+        for period, programs in mandatory.items()
+        if len(programs) == len(MANDATORY_PROGRAMS)
+    }
+
+
 def protected_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.date]]:
     """The months that count for each member's status, and the day each became one: member → month → day.
 
@@ -120,21 +144,7 @@ def protected_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.
     (DOMAIN.md), and old-age savings (JHT) alone protect no one. A member who paid their
     own JHT for a sponsored month is not active for it until the sponsor pays its share.
     """
-    found: dict[tuple[int, Period], dict[str, dt.date]] = {}
-    rows = (
-        ContributionMonth.objects.filter(worker_id__in=worker_ids, program__in=MANDATORY_PROGRAMS)
-        .values("worker_id", "period", "program")
-        .annotate(first_paid=Min("paid_at"))
-        .order_by("worker_id", "period")
-    )
-    for row in rows:
-        key = (row["worker_id"], Period.of(row["period"]))
-        found.setdefault(key, {})[row["program"]] = timezone.localdate(row["first_paid"])
-    months: dict[int, dict[Period, dt.date]] = {pk: {} for pk in worker_ids}
-    for (worker_id, period), programs in found.items():
-        if len(programs) == len(MANDATORY_PROGRAMS):
-            months[worker_id][period] = max(programs.values())
-    return months
+    return {pk: protected_of(months) for pk, months in mandatory_paid_of(worker_ids).items()}
 
 
 def protected_months(*, worker_id: int) -> dict[Period, dt.date]:

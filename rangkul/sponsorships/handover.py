@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from rangkul.contributions.models import ContributionMonth
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.quotes import price_month
-from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.rules import rules_memo_for_run
+from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.selectors import rules_for_memo
 from rangkul.contributions.services import bill_issue, owed_periods
 from rangkul.core.errors import ApplicationError

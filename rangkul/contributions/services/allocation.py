@@ -27,7 +27,13 @@ from rangkul.contributions.models import (
 )
 from rangkul.contributions.quotes import Quote
 from rangkul.contributions.schedule import RulesFor, due_date_for
-from rangkul.contributions.selectors import member_credit_idr, paid_months, protected_months, rules_for_memo
+from rangkul.contributions.selectors import (
+    mandatory_paid_of,
+    member_credit_idr,
+    paid_months,
+    protected_of,
+    rules_for_memo,
+)
 from rangkul.contributions.services.billing import (
     _lock_versions,
     _owed_quotes,
@@ -215,12 +221,12 @@ def _allocate(
         _lock_versions(unlocked)
     # A month's continuity and the member's status count protected months only (JKK and JKM paid):
     # a month whose mandatory programs are now all paid (by this payment, or before by anyone) joins them.
-    protected = protected_months(worker_id=worker.pk)
-    held = _mandatory_held(worker_id=worker.pk, periods=[q.period for q in quotes])
+    mandatory = mandatory_paid_of([worker.pk])[worker.pk]
+    protected = protected_of(mandatory)
     now_protected = [
         q.period
         for q in quotes
-        if set(MANDATORY_PROGRAMS) <= held.get(q.period, set()) | {line.program for line in q.lines}
+        if set(MANDATORY_PROGRAMS) <= set(mandatory.get(q.period, {})) | {line.program for line in q.lines}
     ]
     covered = set(protected)
     starts: dict[Period, dt.date] = {}
@@ -276,20 +282,6 @@ def _allocate(
     else:
         audit.append(entry_audit)
     return allocation
-
-
-def _mandatory_held(*, worker_id: int, periods: Sequence[Period]) -> dict[Period, set[str]]:
-    """The mandatory programs already paid for each of ``periods`` (by the member or a sponsor)."""
-    held: dict[Period, set[str]] = {}
-    if not periods:
-        return held
-    for month, program in ContributionMonth.objects.filter(
-        worker_id=worker_id,
-        period__in=[p.first_day for p in periods],  # PeriodField lookups take the month's first day
-        program__in=MANDATORY_PROGRAMS,
-    ).values_list("period", "program"):
-        held.setdefault(Period.of(month), set()).add(program)
-    return held
 
 
 def _covered_from(

@@ -53,5 +53,5 @@ def test_a_rolled_back_run_sends_nothing(django_capture_on_commit_callbacks):
 
 
 def test_whatsapp_is_refused_in_bulk():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="template"):
         messages_queue_many(channel="whatsapp", items=_items(1), purpose="campaign")
