@@ -126,3 +126,20 @@ def test_part_payments_in_any_amounts_conserve_money(client, regions, cuts):
     assert covered == sorted(covered, reverse=True)
     totals = ledger_totals()
     assert totals["debit_idr"] == totals["credit_idr"]
+
+
+def test_reversing_a_part_payment_takes_back_the_held_money_and_the_members_months(client, regions):
+    from rangkul.payments import contributions_port as port
+
+    workers, bill = _group(2)
+    share = _share(bill, workers[0])
+    post_callback(client, sandbox_body(bill, amount_idr=share + 500, external_id="PART-R"))
+    assert _covered(workers[0]) and _held(bill) == 500
+    entries = port.entries_for_payment(channel="sandbox", reference="PART-R")
+    assert len(entries) == 2  # received onto the bill, then the first member's share
+    port.entries_reverse(actor="test", entry_ids=entries, reason="gateway refund", bill=bill)
+    assert not _covered(workers[0])
+    assert _held(bill) == 0
+    assert account_balance(code="clearing:sandbox") == 0
+    totals = ledger_totals()
+    assert totals["debit_idr"] == totals["credit_idr"]
