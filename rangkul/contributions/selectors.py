@@ -112,19 +112,27 @@ def paid_months(*, worker_id: int) -> dict[Period, dt.date]:
     return {Period.of(row["period"]): timezone.localdate(row["first_paid"]) for row in rows}
 
 
-def mandatory_paid_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dict[str, dt.date]]]:
-    """For each member, each month's mandatory programs (JKK, JKM) paid and the day each was first paid."""
+def paid_programs_of(
+    worker_ids: Sequence[int], programs: Sequence[str] | None = None
+) -> dict[int, dict[Period, dict[str, dt.date]]]:
+    """For each member, each paid month's programs (or only ``programs``) and the day each was first paid."""
     found: dict[int, dict[Period, dict[str, dt.date]]] = {pk: {} for pk in worker_ids}
-    rows = (
-        ContributionMonth.objects.filter(worker_id__in=worker_ids, program__in=MANDATORY_PROGRAMS)
-        .values("worker_id", "period", "program")
+    rows = ContributionMonth.objects.filter(worker_id__in=worker_ids)
+    if programs is not None:
+        rows = rows.filter(program__in=programs)
+    for row in (
+        rows.values("worker_id", "period", "program")
         .annotate(first_paid=Min("paid_at"))
         .order_by("worker_id", "period")
-    )
-    for row in rows:
+    ):
         month = found[row["worker_id"]].setdefault(Period.of(row["period"]), {})
         month[row["program"]] = timezone.localdate(row["first_paid"])
     return found
+
+
+def mandatory_paid_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dict[str, dt.date]]]:
+    """For each member, each month's mandatory programs (JKK, JKM) paid and the day each was first paid."""
+    return paid_programs_of(worker_ids, MANDATORY_PROGRAMS)
 
 
 def protected_of(mandatory: dict[Period, dict[str, dt.date]]) -> dict[Period, dt.date]:

@@ -28,9 +28,8 @@ from rangkul.contributions.models import (
 from rangkul.contributions.quotes import Quote
 from rangkul.contributions.schedule import RulesFor, due_date_for
 from rangkul.contributions.selectors import (
-    mandatory_paid_of,
     member_credit_idr,
-    paid_months,
+    paid_programs_of,
     protected_of,
     rules_for_memo,
 )
@@ -179,7 +178,14 @@ def _allocate(
     rulesets = list(RuleSet.objects.order_by("-effective_from"))
     rules_for = _rules_for_preloaded(rulesets)
     funds = amount_idr + member_credit_idr(worker_id=worker.pk)
-    already_paid = paid_months(worker_id=worker.pk)
+    # One read of the member's paid months serves the billing order (any program paid) and the
+    # status and continuity (protected months: JKK and JKM paid).
+    paid_programs = paid_programs_of([worker.pk])[worker.pk]
+    already_paid = {period: min(days.values()) for period, days in paid_programs.items()}
+    mandatory = {
+        period: {program: day for program, day in days.items() if program in MANDATORY_PROGRAMS}
+        for period, days in paid_programs.items()
+    }
     registered_on = _registered_on(worker)
     candidates = _owed_quotes(
         worker, already_paid=already_paid, today=today, rules_for=rules_for, months=10**3, sponsor_kind=sponsor_kind
@@ -221,7 +227,6 @@ def _allocate(
         _lock_versions(unlocked)
     # A month's continuity and the member's status count protected months only (JKK and JKM paid):
     # a month whose mandatory programs are now all paid (by this payment, or before by anyone) joins them.
-    mandatory = mandatory_paid_of([worker.pk])[worker.pk]
     protected = protected_of(mandatory)
     now_protected = [
         q.period
