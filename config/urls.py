@@ -24,6 +24,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("iuran/", include("rangkul.contributions.urls")),
     path("bayar/", include("rangkul.payments.urls")),
     path("office/pembayaran/", include("rangkul.payments.office_urls")),
+    path("office/transfer-anggaran/", include("rangkul.sponsorships.office_urls")),
     path("office/analitik/", include("rangkul.analytics.urls")),
     path("office/klaim/", include("rangkul.claims.urls")),
     path("klaim/", include("rangkul.claims.public_urls")),

@@ -31,7 +31,14 @@ from rangkul.registry.models import Worker
 
 RECEIVED_KIND = "group_payment"
 
-__all__ = ["GroupPayment", "group_bill_account", "group_bill_pay_part", "group_bill_unpaid"]
+__all__ = [
+    "GroupPayment",
+    "group_bill_account",
+    "group_bill_outstanding",
+    "group_bill_part_started",
+    "group_bill_pay_part",
+    "group_bill_unpaid",
+]
 
 
 def group_bill_account(bill: Bill) -> str:
@@ -49,6 +56,7 @@ class GroupPayment:
     unpaid_members: int
     unpaid_idr: int
     bill_paid: bool
+    entry_id: int | None = None  # the entry that received the money (onto the bill's account)
 
 
 def _held_idr(account: str) -> int:
@@ -90,7 +98,7 @@ def group_bill_pay_part(
     paid_at = paid_at or timezone.now()
     account = group_bill_account(locked)
     reference = f"{channel}:{payment_reference}"
-    _entry, created = journal_post(
+    entry, created = journal_post(
         actor=actor,
         kind=RECEIVED_KIND,
         reference=reference,
@@ -143,6 +151,7 @@ def group_bill_pay_part(
         unpaid_members=len(unpaid),
         unpaid_idr=unpaid_idr,
         bill_paid=bill_paid,
+        entry_id=entry.pk,
     )
     if created:
         audit_record(
@@ -164,3 +173,17 @@ def group_bill_pay_part(
 def group_bill_unpaid(*, bill: Bill) -> list[tuple[int, int]]:
     """The members still unpaid on a group bill, in the bill's order: (member id, their share in rupiah)."""
     return [(worker_id, sum(line.amount_idr for line in lines)) for worker_id, lines in _unpaid_shares(bill)]
+
+
+def group_bill_outstanding(*, bill: Bill) -> int:
+    """What is still owed on a group bill: its unpaid members' shares less the money it already holds."""
+    unpaid = sum(share for _worker_id, share in group_bill_unpaid(bill=bill))
+    return max(0, unpaid - _held_idr(group_bill_account(bill)))
+
+
+def group_bill_part_started(*, bill: Bill) -> bool:
+    """Whether any money ever reached the bill's own account (a part payment or a budget transfer).
+
+    One indexed lookup, so a whole payment of an untouched bill need not read the bill's lines.
+    """
+    return JournalLine.objects.filter(account__code=group_bill_account(bill)).exists()

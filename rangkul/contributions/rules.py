@@ -11,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -418,9 +420,27 @@ def registration_rules_on(day: dt.date) -> RegistrationRules:
     )
 
 
+_RUN_MEMO: ContextVar[dict[Period, RuleBook] | None] = ContextVar("rules_run_memo", default=None)
+
+
+@contextmanager
+def rules_memo_for_run() -> Iterator[None]:
+    """Within a bulk run, every ``rules_for_memo()`` shares one memo: each month's version is read once.
+
+    For runs over many members inside one transaction (the hand-over texts), where each
+    member's billing would otherwise look the same months' rule versions up again.
+    """
+    token = _RUN_MEMO.set({})
+    try:
+        yield
+    finally:
+        _RUN_MEMO.reset(token)
+
+
 def rules_for_memo() -> Callable[[Period], RuleBook]:
     """A ``rulebook_for`` that remembers each month's answer (for loops over many months)."""
-    memo: dict[Period, RuleBook] = {}
+    shared = _RUN_MEMO.get()
+    memo: dict[Period, RuleBook] = shared if shared is not None else {}
 
     def rules_for(period: Period) -> RuleBook:
         if period not in memo:

@@ -26,7 +26,7 @@ from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.rules import rulebook_for, rules_for_memo, rulesets_covering
 from rangkul.contributions.schedule import StatusInfo, due_date, member_status, payable_periods
 from rangkul.core.periods import Period
-from rangkul.registry.models import Worker, WorkerStatus
+from rangkul.registry.models import MANDATORY_PROGRAMS, Worker, WorkerStatus
 from rangkul.registry.selectors import worker_scope_for_user
 
 __all__ = [
@@ -112,8 +112,57 @@ def paid_months(*, worker_id: int) -> dict[Period, dt.date]:
     return {Period.of(row["period"]): timezone.localdate(row["first_paid"]) for row in rows}
 
 
+def paid_programs_of(
+    worker_ids: Sequence[int], programs: Sequence[str] | None = None
+) -> dict[int, dict[Period, dict[str, dt.date]]]:
+    """For each member, each paid month's programs (or only ``programs``) and the day each was first paid."""
+    found: dict[int, dict[Period, dict[str, dt.date]]] = {pk: {} for pk in worker_ids}
+    rows = ContributionMonth.objects.filter(worker_id__in=worker_ids)
+    if programs is not None:
+        rows = rows.filter(program__in=programs)
+    for row in (
+        rows.values("worker_id", "period", "program")
+        .annotate(first_paid=Min("paid_at"))
+        .order_by("worker_id", "period")
+    ):
+        month = found[row["worker_id"]].setdefault(Period.of(row["period"]), {})
+        month[row["program"]] = timezone.localdate(row["first_paid"])
+    return found
+
+
+def mandatory_paid_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dict[str, dt.date]]]:
+    """For each member, each month's mandatory programs (JKK, JKM) paid and the day each was first paid."""
+    return paid_programs_of(worker_ids, MANDATORY_PROGRAMS)
+
+
+def protected_of(mandatory: dict[Period, dict[str, dt.date]]) -> dict[Period, dt.date]:
+    """The months whose every mandatory program is paid, from the day the last of them was first paid."""
+    return {
+        period: max(programs.values())
+        for period, programs in mandatory.items()
+        if len(programs) == len(MANDATORY_PROGRAMS)
+    }
+
+
+def protected_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.date]]:
+    """The months that count for each member's status, and the day each became one: member → month → day.
+
+    A month counts when every mandatory program (JKK and JKM, the protection) is paid,
+    from the day the last of them was first paid: protection applies only in paid months
+    (DOMAIN.md), and old-age savings (JHT) alone protect no one. A member who paid their
+    own JHT for a sponsored month is not active for it until the sponsor pays its share.
+    """
+    return {pk: protected_of(months) for pk, months in mandatory_paid_of(worker_ids).items()}
+
+
+def protected_months(*, worker_id: int) -> dict[Period, dt.date]:
+    """``protected_months_of`` for one member: what the member's status is computed from."""
+    return protected_months_of([worker_id])[worker_id]
+
+
 def coverage_on(worker: Any, day: dt.date, program: str | None = None) -> bool:
-    """Was the member covered on ``day`` (for ``program``, or any program)? One indexed query."""
+    """Was the member covered on ``day`` for ``program``, or (without one) protected: every mandatory
+    program (JKK and JKM) covering that day? One indexed query."""
     worker_id = getattr(worker, "pk", worker)
     months = ContributionMonth.objects.filter(
         worker_id=worker_id,
@@ -121,8 +170,8 @@ def coverage_on(worker: Any, day: dt.date, program: str | None = None) -> bool:
         covered_from__lte=day,
     )
     if program is not None:
-        months = months.filter(program=program)
-    return months.exists()
+        return months.filter(program=program).exists()
+    return months.filter(program__in=MANDATORY_PROGRAMS).values("program").distinct().count() == len(MANDATORY_PROGRAMS)
 
 
 def coverage_programs_on(*, worker_id: int, day: dt.date) -> list[str]:
@@ -145,7 +194,7 @@ def worker_status(*, worker: Any, today: dt.date | None = None) -> StatusInfo:
     today = today or timezone.localdate()
     return member_status(
         registered_on=timezone.localdate(worker.registered_at),
-        paid=paid_months(worker_id=worker.pk),
+        paid=protected_months(worker_id=worker.pk),
         today=today,
         rules_for=rules_for_memo(),
     )

@@ -86,14 +86,19 @@ def review_sql() -> ReviewSql:
     return _PostgreSQL() if connection.vendor == "postgresql" else _Portable()
 
 
-def first_paid_rows(table: str, worker_ids: Sequence[int], *, chunk: int) -> Iterator[tuple[Any, Any, Any]]:
-    """``(worker_id, period, first paid_at)`` per paid member-month of ``table``, as the cursor returns
-    them (plain rows, no model conversion), the members sent ``chunk`` at a time."""
+def first_paid_rows(
+    table: str, worker_ids: Sequence[int], *, programs: Sequence[str], chunk: int
+) -> Iterator[tuple[Any, Any, Any, Any]]:
+    """``(worker_id, period, program, first paid_at)`` per paid member-month and program of ``table``
+    among ``programs``, as the cursor returns them (plain rows, no model conversion), the members
+    sent ``chunk`` at a time."""
+    among = ", ".join(["%s"] * len(programs))
     with connection.cursor() as cursor:
         for start in range(0, len(worker_ids), chunk):
             in_ids, params = review_sql().ids_in("worker_id", worker_ids[start : start + chunk])
             cursor.execute(
-                f"SELECT worker_id, period, MIN(paid_at) FROM {table} WHERE {in_ids} GROUP BY worker_id, period",  # noqa: S608
-                params,
+                f"SELECT worker_id, period, program, MIN(paid_at) FROM {table} "  # noqa: S608
+                f"WHERE {in_ids} AND program IN ({among}) GROUP BY worker_id, period, program",
+                [*params, *programs],
             )
             yield from cursor.fetchall()

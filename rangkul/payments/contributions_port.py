@@ -18,6 +18,12 @@ from typing import Any
 from django.db import models
 
 from rangkul.contributions.group_bills import group_bill_pay
+from rangkul.contributions.group_payments import (
+    GroupPayment,
+    group_bill_outstanding,
+    group_bill_part_started,
+    group_bill_pay_part,
+)
 from rangkul.contributions.ledger import Line, clearing_account, journal_post
 from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalEntry, JournalLine
 from rangkul.contributions.reversals import Reversal, entries_reverse
@@ -30,6 +36,7 @@ __all__ = [
     "Allocation",
     "Bill",
     "BillStatus",
+    "GroupPayment",
     "Reversal",
     "bill_for_code_locked",
     "bill_open_for_code",
@@ -37,7 +44,10 @@ __all__ = [
     "credit_moves_for_entry",
     "entries_for_payment",
     "entries_reverse",
+    "group_bill_outstanding",
+    "group_bill_part_started",
     "group_bill_pay",
+    "group_bill_pay_part",
     "ledger_totals",
     "member_credit_post",
     "month_lines_for_entry",
@@ -160,11 +170,13 @@ def credit_moves_for_entry(entry_id: int) -> tuple[int, int]:
 
 def entries_for_payment(*, channel: str, reference: str) -> list[int]:
     """Every journal entry that brought a payment's money in: parked in suspense, allocated to the
-    member (directly, from suspense, or as a group bill's per-member shares)."""
+    member (directly, from suspense, or as a group bill's per-member shares, received whole or in part)."""
     direct = f"{channel}:{reference}"
     entries = JournalEntry.objects.filter(
         models.Q(kind="payment_suspense", reference=direct)
         | models.Q(kind="payment", reference__in=[direct, f"{SUSPENSE_CHANNEL}:{direct}"])
         | models.Q(kind="payment", reference__startswith=f"{direct}/")
+        # A group bill paid in part: the money received onto the bill's account, then the members' shares.
+        | models.Q(kind="group_payment", reference=direct)
     )
     return list(entries.order_by("pk").values_list("pk", flat=True))

@@ -337,7 +337,7 @@ def payment_record(*, actor: Any, channel: Channel, data: CallbackData, source: 
         return Payment.objects.get(channel=channel, external_reference=data.external_reference), False
 
     bill = port.bill_for_code_locked(data.payment_code)
-    reason, detail = _exception_reason(bill, data)
+    reason, detail, whole = _exception_reason(bill, data)
     audit: list[dict[str, Any]] = []
     if reason is None and bill is not None:
         if bill.worker is not None:
@@ -354,8 +354,8 @@ def payment_record(*, actor: Any, channel: Channel, data: CallbackData, source: 
                 audit=audit,
             )
             entry_id: int | None = allocation.entry_id
-        else:
-            # A group bill (partner or sponsor): each member gets the sum of their own lines.
+        elif whole:
+            # A group bill (partner or sponsor) paid whole: each member gets the sum of their own lines.
             shares = port.group_bill_pay(
                 actor=actor,
                 bill=bill,
@@ -365,6 +365,17 @@ def payment_record(*, actor: Any, channel: Channel, data: CallbackData, source: 
                 paid_at=data.paid_at,
             )
             entry_id = shares[0].entry_id if shares else None
+        else:
+            # A group bill paid in part (ADR 0030): whole shares in the bill's order, the rest kept
+            # on the bill for its next payment. Idempotent per (channel, reference) like the rest.
+            entry_id = port.group_bill_pay_part(
+                actor=actor,
+                bill=bill,
+                amount_idr=data.amount_idr,
+                payment_reference=data.external_reference,
+                channel=channel.code,
+                paid_at=data.paid_at,
+            ).entry_id
         payment.status = PaymentStatus.ALLOCATED
         payment.bill = bill
         payment.worker = bill.worker
@@ -422,21 +433,32 @@ def _suspense_park(*, actor: Any, payment: Payment) -> int:
     )
 
 
-def _exception_reason(bill: port.Bill | None, data: CallbackData) -> tuple[str | None, str]:
+def _exception_reason(bill: port.Bill | None, data: CallbackData) -> tuple[str | None, str, bool]:
+    """Why a payment goes to review (None when it can be allocated), a detail, and whether it pays the bill whole.
+
+    A member's bill must be paid to the rupiah. A group bill may be paid in part: up to what it
+    still owes, the money pays whole shares in the bill's order; more than that goes to review.
+    """
     ceiling = settings.PAYMENTS_PAYMENT_CEILING_IDR
     if data.amount_idr > ceiling:
-        return ExceptionReason.OVER_CEILING, f"paid {data.amount_idr}, ceiling {ceiling}"
+        return ExceptionReason.OVER_CEILING, f"paid {data.amount_idr}, ceiling {ceiling}", False
     if bill is None:
-        return ExceptionReason.UNKNOWN_CODE, ""
+        return ExceptionReason.UNKNOWN_CODE, "", False
     if data.paid_at < bill.created_at - PAID_BEFORE_BILL_TOLERANCE:
-        return ExceptionReason.PAID_BEFORE_BILL, f"bill created {bill.created_at.isoformat()}"
-    if bill.amount_idr != data.amount_idr:
-        return ExceptionReason.AMOUNT_MISMATCH, f"bill {bill.amount_idr}, paid {data.amount_idr}"
+        return ExceptionReason.PAID_BEFORE_BILL, f"bill created {bill.created_at.isoformat()}", False
+    whole = data.amount_idr == bill.amount_idr
+    if bill.worker_id is None and (not whole or port.group_bill_part_started(bill=bill)):
+        whole = False
+        outstanding = port.group_bill_outstanding(bill=bill) if bill.status == port.BillStatus.OPEN else 0
+        if data.amount_idr > outstanding and bill.status == port.BillStatus.OPEN:
+            return ExceptionReason.AMOUNT_MISMATCH, f"group bill owes {outstanding}, paid {data.amount_idr}", False
+    elif not whole:
+        return ExceptionReason.AMOUNT_MISMATCH, f"bill {bill.amount_idr}, paid {data.amount_idr}", False
     if bill.status != port.BillStatus.OPEN:
-        return ExceptionReason.BILL_NOT_OPEN, f"bill {bill.status}"
+        return ExceptionReason.BILL_NOT_OPEN, f"bill {bill.status}", False
     if bill.expires_at < data.paid_at:
-        return ExceptionReason.BILL_EXPIRED, f"expired {bill.expires_at.isoformat()}"
-    return None, ""
+        return ExceptionReason.BILL_EXPIRED, f"expired {bill.expires_at.isoformat()}", False
+    return None, "", whole
 
 
 def _receipt_task_enqueue(payment_id: int) -> None:

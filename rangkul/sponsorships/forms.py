@@ -93,3 +93,37 @@ class BillForm(forms.Form):
 def add_service_errors(form: forms.Form, error: ApplicationError) -> None:
     """Show a service's field errors on the form's fields (the rest above the form): ``core.forms``' one way."""
     add_service_error(form, error)
+
+
+class TransferRecordForm(forms.Form):
+    """A payments officer records a treasurer's transfer against a group bill."""
+
+    payment_code = forms.CharField(
+        label=_("Payment code of the group bill"), max_length=40, help_text=_("As printed on the sponsor's bill.")
+    )
+    amount_idr = forms.IntegerField(label=_("Amount transferred (Rp)"), min_value=1)
+    reference = forms.CharField(
+        label=_("Transfer reference"), max_length=80, help_text=_("The SP2D number or the bank's reference.")
+    )
+    transferred_on = forms.DateField(
+        label=_("Date of the transfer"), widget=forms.DateInput(attrs={"type": "date"}), help_text=_("YYYY-MM-DD")
+    )
+
+
+class TransferDecisionForm(forms.Form):
+    """A second officer approves a recorded transfer, or rejects it with a reason."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Reason (when rejecting)"), max_length=255, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
+            self.add_error("note", _("Say why the transfer is rejected."))
+        return data

@@ -23,13 +23,15 @@ from django.utils.translation import gettext as _
 from rangkul.contributions.models import ContributionMonth
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.quotes import price_month
+from rangkul.contributions.rules import rules_memo_for_run
 from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.selectors import rules_for_memo
 from rangkul.contributions.services import bill_issue, owed_periods
 from rangkul.core.errors import ApplicationError
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period, period_range
-from rangkul.messaging.services import sms_queue
+from rangkul.messaging.models import MessageChannel
+from rangkul.messaging.queue import messages_queue_many
 from rangkul.registry.models import Worker
 from rangkul.sponsorships.models import (
     HandoverNotice,
@@ -60,8 +62,15 @@ class HandoverSummary:
 
 @transaction.atomic
 def handover_run(*, today: dt.date, thresholds: list[int] | None = None) -> HandoverSummary:
+    # Each member's bill looks the same months' rule versions up: read them once for the run.
+    with rules_memo_for_run():
+        return _handover_run(today=today, thresholds=thresholds)
+
+
+def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSummary:
     thresholds = sorted(thresholds if thresholds is not None else settings.SPONSORSHIP_HANDOVER_DAYS)
     rules_for = rules_for_memo()
+    prices: dict[tuple[object, ...], str] = {}
     touched = sent = 0
     for sponsorship in Sponsorship.objects.filter(status=SponsorshipStatus.ACTIVE).select_related("organisation"):
         threshold = handover_threshold(last_day=sponsorship.end_month.last_day, today=today, thresholds=thresholds)
@@ -77,6 +86,7 @@ def handover_run(*, today: dt.date, thresholds: list[int] | None = None) -> Hand
             .select_related("worker__occupation")
         )
         notices = []
+        texts: list[tuple[str, str]] = []
         following = sponsorship.end_month + 1
         # The code stays valid to the end of the first month the member pays alone.
         expires = timezone.make_aware(dt.datetime.combine(following.last_day, dt.time(23, 59)))
@@ -90,7 +100,7 @@ def handover_run(*, today: dt.date, thresholds: list[int] | None = None) -> Hand
                     "month": last_month,
                     "next": next_month,
                     "number": worker.membership_number,
-                    "amount": _own_price(worker, following, rules_for),
+                    "amount": _own_price(worker, following, rules_for, prices),
                 }
                 body = (
                     _(
@@ -107,7 +117,7 @@ def handover_run(*, today: dt.date, thresholds: list[int] | None = None) -> Hand
                         "total": format_rupiah(code[1]),
                         "day": date_format(following.last_day, "j F Y"),
                     }
-                sms_queue(to=worker.phone, body=body, purpose="sponsorship_handover")
+                texts.append((worker.phone, body))
                 notices.append(
                     HandoverNotice(
                         sponsorship=sponsorship,
@@ -117,7 +127,8 @@ def handover_run(*, today: dt.date, thresholds: list[int] | None = None) -> Hand
                         payment_code=code[0] if code else "",
                     )
                 )
-        HandoverNotice.objects.bulk_create(notices)
+        messages_queue_many(channel=MessageChannel.SMS, items=texts, purpose="sponsorship_handover")
+        HandoverNotice.objects.bulk_create(notices, batch_size=2000)
         touched += 1
         sent += len(notices)
     return HandoverSummary(touched, sent)
@@ -143,8 +154,18 @@ def _own_bill(worker: Worker, *, until: Period, today: dt.date, expires_at: dt.d
     return bill.payment_code, bill.amount_idr
 
 
-def _own_price(worker: Worker, period: Period, rules_for: RulesFor) -> str:
-    """The member's own price for the month after the end (with any discount they have)."""
+def _own_price(worker: Worker, period: Period, rules_for: RulesFor, memo: dict[tuple[object, ...], str]) -> str:
+    """The member's own price for the month after the end (with any discount they have).
+
+    Priced once per distinct (income, sector, programs, month) in a run: a cohort shares a few levels.
+    """
+    key = (worker.declared_income_idr, worker.occupation.sector, tuple(member_programs(worker)), period)
+    if key not in memo:
+        memo[key] = _price_text(worker, period, rules_for)
+    return memo[key]
+
+
+def _price_text(worker: Worker, period: Period, rules_for: RulesFor) -> str:
     try:
         quote = price_month(
             rules=rules_for(period),
@@ -208,6 +229,11 @@ def winback_run(*, today: dt.date, days_after: int | None = None) -> HandoverSum
     of their own since the end is left alone. Each text carries a payment code for the
     member's next month at their own price.
     """
+    with rules_memo_for_run():
+        return _winback_run(today=today, days_after=days_after)
+
+
+def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
     days_after = days_after if days_after is not None else settings.SPONSORSHIP_WINBACK_DAYS
     touched = sent = 0
     expires = timezone.make_aware(dt.datetime.combine(Period.of(today).last_day, dt.time(23, 59)))
@@ -227,6 +253,7 @@ def winback_run(*, today: dt.date, days_after: int | None = None) -> HandoverSum
             .select_related("worker__occupation")
         )
         notices = []
+        texts: list[tuple[str, str]] = []
         with translation.override(settings.LANGUAGE_CODE):
             ended = date_format(sponsorship.end_month.first_day, "F Y")
             for member in members.iterator(chunk_size=2000):
@@ -242,7 +269,7 @@ def winback_run(*, today: dt.date, days_after: int | None = None) -> HandoverSum
                         "total": format_rupiah(code[1]),
                         "day": date_format(Period.of(today).last_day, "j F Y"),
                     }
-                sms_queue(to=worker.phone, body=body, purpose="sponsorship_win_back")
+                texts.append((worker.phone, body))
                 notices.append(
                     HandoverNotice(
                         sponsorship=sponsorship,
@@ -253,7 +280,8 @@ def winback_run(*, today: dt.date, days_after: int | None = None) -> HandoverSum
                         payment_code=code[0] if code else "",
                     )
                 )
-        HandoverNotice.objects.bulk_create(notices)
+        messages_queue_many(channel=MessageChannel.SMS, items=texts, purpose="sponsorship_win_back")
+        HandoverNotice.objects.bulk_create(notices, batch_size=2000)
         touched += 1
         sent += len(notices)
     return HandoverSummary(touched, sent)

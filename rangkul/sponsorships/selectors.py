@@ -18,7 +18,13 @@ from rangkul.core.errors import NotFound
 from rangkul.partners.models import Organisation
 from rangkul.partners.selectors import organisation_for_user, organisation_workers
 from rangkul.registry.models import Worker, WorkerStatus
-from rangkul.sponsorships.models import SponsoredMonth, Sponsorship, SponsorshipBill, SponsorshipMember
+from rangkul.sponsorships.models import (
+    BudgetTransfer,
+    SponsoredMonth,
+    Sponsorship,
+    SponsorshipBill,
+    SponsorshipMember,
+)
 
 
 def sponsor_for_user(user: Any) -> Organisation | None:
@@ -125,3 +131,33 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
+
+
+def sponsorship_bill_by_payment_code(*, payment_code: str) -> SponsorshipBill:
+    """The group bill a treasurer's transfer names (by the bill's payment code)."""
+    record = (
+        SponsorshipBill.objects.select_related("sponsorship", "bill")
+        .filter(bill__payment_code=(payment_code or "").strip())
+        .first()
+    )
+    if record is None:
+        message = _("No sponsorship bill has this payment code.")
+        raise NotFound(message, fields={"payment_code": [message]})
+    return record
+
+
+def budget_transfers(*, status: str | None = None) -> QuerySet[BudgetTransfer]:
+    """Budget transfers for payments staff, newest first (pending ones when ``status`` is proposed)."""
+    queryset = BudgetTransfer.objects.select_related(
+        "sponsorship", "sponsorship_bill__bill", "proposed_by", "decided_by"
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.order_by("-proposed_at", "-id")
+
+
+def budget_transfer_get(*, transfer_id: int) -> BudgetTransfer:
+    transfer = budget_transfers().filter(pk=transfer_id).first()
+    if transfer is None:
+        raise NotFound(_("No such budget transfer."))
+    return transfer

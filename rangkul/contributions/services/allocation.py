@@ -27,7 +27,12 @@ from rangkul.contributions.models import (
 )
 from rangkul.contributions.quotes import Quote
 from rangkul.contributions.schedule import RulesFor, due_date_for
-from rangkul.contributions.selectors import member_credit_idr, paid_months, rules_for_memo
+from rangkul.contributions.selectors import (
+    member_credit_idr,
+    paid_programs_of,
+    protected_of,
+    rules_for_memo,
+)
 from rangkul.contributions.services.billing import (
     _lock_versions,
     _owed_quotes,
@@ -37,7 +42,7 @@ from rangkul.contributions.services.billing import (
 from rangkul.contributions.services.status import _status_store
 from rangkul.core.errors import ValidationFailed
 from rangkul.core.periods import Period
-from rangkul.registry.models import Worker
+from rangkul.registry.models import MANDATORY_PROGRAMS, Worker
 
 PAYMENT_KIND = "payment"
 
@@ -173,7 +178,14 @@ def _allocate(
     rulesets = list(RuleSet.objects.order_by("-effective_from"))
     rules_for = _rules_for_preloaded(rulesets)
     funds = amount_idr + member_credit_idr(worker_id=worker.pk)
-    already_paid = paid_months(worker_id=worker.pk)
+    # One read of the member's paid months serves the billing order (any program paid) and the
+    # status and continuity (protected months: JKK and JKM paid).
+    paid_programs = paid_programs_of([worker.pk])[worker.pk]
+    already_paid = {period: min(days.values()) for period, days in paid_programs.items()}
+    mandatory = {
+        period: {program: day for program, day in days.items() if program in MANDATORY_PROGRAMS}
+        for period, days in paid_programs.items()
+    }
     registered_on = _registered_on(worker)
     candidates = _owed_quotes(
         worker, already_paid=already_paid, today=today, rules_for=rules_for, months=10**3, sponsor_kind=sponsor_kind
@@ -213,7 +225,15 @@ def _allocate(
     unlocked = {q.rule_version for q in quotes} - {r.version for r in rulesets if r.is_locked}
     if unlocked:
         _lock_versions(unlocked)
-    covered = set(already_paid)
+    # A month's continuity and the member's status count protected months only (JKK and JKM paid):
+    # a month whose mandatory programs are now all paid (by this payment, or before by anyone) joins them.
+    protected = protected_of(mandatory)
+    now_protected = [
+        q.period
+        for q in quotes
+        if set(MANDATORY_PROGRAMS) <= set(mandatory.get(q.period, {})) | {line.program for line in q.lines}
+    ]
+    covered = set(protected)
     starts: dict[Period, dt.date] = {}
     for q in quotes:
         starts[q.period] = _covered_from(
@@ -223,7 +243,8 @@ def _allocate(
             continuous=q.period - 1 in covered,
             registered_on=registered_on,
         )
-        covered.add(q.period)
+        if q.period in now_protected:
+            covered.add(q.period)
     ContributionMonth.objects.bulk_create(
         ContributionMonth(
             worker_id=worker.pk,
@@ -244,9 +265,9 @@ def _allocate(
     # exactly what re-reading them would give, in the same transaction as the payment.
     # The whole history is simulated again from the months already in memory: it costs a
     # fraction of a millisecond, and it is by construction what a full refresh stores.
-    paid_now = dict(already_paid)
-    for q in quotes:
-        paid_now.setdefault(q.period, today)
+    paid_now = dict(protected)
+    for period in now_protected:
+        paid_now.setdefault(period, today)
     _status_store(worker=worker, paid=paid_now, today=today, rules_for=rules_for)
     allocation = _allocation_from_lines(entry.pk, lines)
     entry_audit = {

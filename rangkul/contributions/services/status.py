@@ -21,7 +21,7 @@ from rangkul.contributions.schedule import (
     StatusChange,
     member_status_and_review,
 )
-from rangkul.contributions.selectors import paid_months
+from rangkul.contributions.selectors import protected_months, protected_of
 from rangkul.contributions.services.billing import _registered_on, _rules_for_preloaded
 from rangkul.contributions.sql import first_paid_rows
 from rangkul.contributions.status_review import (
@@ -32,7 +32,7 @@ from rangkul.contributions.status_review import (
     time_step,
 )
 from rangkul.core.periods import Period
-from rangkul.registry.models import Worker
+from rangkul.registry.models import MANDATORY_PROGRAMS, Worker
 
 PAID_CHUNK = 5000
 
@@ -62,7 +62,7 @@ def member_status_refresh(*, worker: Worker, today: dt.date | None = None) -> Me
     today = today or timezone.localdate()
     return _status_store(
         worker=worker,
-        paid=paid_months(worker_id=worker.pk),
+        paid=protected_months(worker_id=worker.pk),
         today=today,
         rules_for=_rules_for_preloaded(),
     )
@@ -96,20 +96,24 @@ def _status_store(*, worker: Worker, paid: dict[Period, dt.date], today: dt.date
 
 
 def _paid_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.date]]:
-    """``selectors.paid_months`` for many members in one query: member → month → day first paid."""
-    paid: dict[int, dict[Period, dt.date]] = {pk: {} for pk in worker_ids}
-    ids = sorted(paid)
+    """The months counting for many members' status (``selectors.protected_months_of``): member →
+    month → day its protection was paid. Also what a paid month's continuity is judged on.
+
+    Read as plain rows through ``sql.first_paid_rows`` (a cohort's members hold about ten paid
+    months each: no model field conversion per row), the members as one array on PostgreSQL.
+    """
+    mandatory: dict[int, dict[Period, dict[str, dt.date]]] = {pk: {} for pk in worker_ids}
     table = ContributionMonth._meta.db_table
-    # Plain rows through the cursor (a cohort's members hold about ten paid months each: no
-    # model field conversion per row), the members as one array on PostgreSQL.
     zone = timezone.get_current_timezone()
     months: dict[Any, Period] = {}
-    for worker_id, period, first_paid in first_paid_rows(table, ids, chunk=PAID_CHUNK):
+    rows = first_paid_rows(table, sorted(mandatory), programs=MANDATORY_PROGRAMS, chunk=PAID_CHUNK)
+    for worker_id, period, program, first_paid in rows:
         month = months.get(period)
         if month is None:
             month = months[period] = Period.of(_as_date(period))
-        paid[worker_id][month] = timezone.localtime(_as_aware(first_paid), zone).date()
-    return {pk: dict(sorted(held.items())) for pk, held in paid.items()}
+        day = timezone.localtime(_as_aware(first_paid), zone).date()
+        mandatory[worker_id].setdefault(month, {})[program] = day
+    return {pk: dict(sorted(protected_of(held).items())) for pk, held in mandatory.items()}
 
 
 def _as_date(value: Any) -> dt.date:
