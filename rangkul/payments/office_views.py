@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from rangkul.core.bulk import collector_relaxed
 from rangkul.core.errors import ApplicationError, NotFound
+from rangkul.payments.exceptions import exception_approve, exception_propose, exception_reject
 from rangkul.payments.forms import ProposeForm, SettlementUploadForm
 from rangkul.payments.models import ExceptionStatus
 from rangkul.payments.selectors import (
@@ -30,7 +31,6 @@ from rangkul.payments.selectors import (
     settlement_file_get,
     settlement_file_list,
 )
-from rangkul.payments.services import exception_approve, exception_propose, exception_reject
 from rangkul.payments.settlement import settlement_reconcile, settlement_report_csv
 from rangkul.registry.selectors import worker_scope_for_user
 

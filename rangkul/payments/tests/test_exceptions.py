@@ -8,8 +8,8 @@ from conftest import PASSWORD
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.selectors import account_balance, coverage_on, ledger_totals
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
+from rangkul.payments.exceptions import exception_approve, exception_propose, exception_reject
 from rangkul.payments.models import ExceptionStatus, PaymentException, PaymentStatus, Receipt, Resolution
-from rangkul.payments.services import exception_approve, exception_propose, exception_reject
 from rangkul.payments.tests.factories import billed_member, post_callback, sandbox_body
 
 pytestmark = pytest.mark.django_db

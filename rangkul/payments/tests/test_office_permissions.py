@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from conftest import PASSWORD
 from rangkul.core.errors import PermissionDenied
+from rangkul.payments.exceptions import exception_approve, exception_propose
 from rangkul.payments.models import ExceptionStatus, PaymentException, Resolution, SettlementFile
-from rangkul.payments.services import exception_approve, exception_propose
 from rangkul.payments.tests.factories import billed_member, post_callback, sandbox_body
 
 pytestmark = pytest.mark.django_db

@@ -12,6 +12,7 @@ from rangkul.contributions.models import BillStatus, ContributionMonth, JournalE
 from rangkul.contributions.selectors import account_balance, coverage_on, ledger_totals
 from rangkul.core.errors import PermissionDenied, ValidationFailed
 from rangkul.messaging.backends import locmem
+from rangkul.payments.exceptions import exception_approve, exception_propose
 from rangkul.payments.models import (
     CallbackEvent,
     CallbackOutcome,
@@ -22,7 +23,6 @@ from rangkul.payments.models import (
     PaymentStatus,
     Resolution,
 )
-from rangkul.payments.services import exception_approve, exception_propose
 from rangkul.payments.tests.factories import (
     billed_member,
     gateway_fixture,
