@@ -415,3 +415,22 @@ def _receipt_sms(agent: Agent, membership_number: str, amount: int, collected: A
             "months": months,
             "receipt": collected.receipt_number,
         }
+
+
+def operations_sorted(
+    operations: Sequence[Any],
+) -> tuple[list[dict[str, Any] | None], dict[str, tuple[int, Any]], list[tuple[int, str]]]:
+    """A batch sorted for applying: answers already known (malformed envelopes) by position, the first
+    occurrence of each operation id with its envelope, and the later positions that replay one."""
+    results: list[dict[str, Any] | None] = [None] * len(operations)
+    todo: dict[str, tuple[int, Any]] = {}  # op id → (first position, envelope); later positions replay it
+    replays: list[tuple[int, str]] = []
+    for index, operation in enumerate(operations):
+        envelope = _envelope(operation)
+        if isinstance(envelope, dict):
+            results[index] = envelope
+        elif envelope[0] in todo:
+            replays.append((index, envelope[0]))
+        else:
+            todo[envelope[0]] = (index, (*envelope, *_where(operation)))
+    return results, todo, replays

@@ -22,11 +22,10 @@ from rangkul.agents.sync import (
     APPLIED,
     REJECTED,
     _duplicate,
-    _envelope,
     _registration_input,
     _rejected,
-    _where,
     operation_apply,
+    operations_sorted,
 )
 from rangkul.core.bulk import insert_unless_conflict
 from rangkul.core.errors import ApplicationError, Conflict
@@ -41,17 +40,7 @@ REGISTER_RUN = 100
 
 def registrations_apply(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any]]:
     """One result per operation (all ``register``), in order."""
-    results: list[dict[str, Any] | None] = [None] * len(operations)
-    todo: dict[str, tuple[int, Any]] = {}  # op id → (first position, envelope); later positions replay it
-    replays: list[tuple[int, str]] = []
-    for index, operation in enumerate(operations):
-        envelope = _envelope(operation)
-        if isinstance(envelope, dict):
-            results[index] = envelope
-        elif envelope[0] in todo:
-            replays.append((index, envelope[0]))
-        else:
-            todo[envelope[0]] = (index, (*envelope, *_where(operation)))
+    results, todo, replays = operations_sorted(operations)
     if todo and not Agent.objects.filter(pk=agent.pk, status=AgentStatus.ACTIVE).exists():
         for op_id, (index, _envelope_values) in todo.items():
             results[index] = _rejected(op_id, "agent_inactive", _("This agent is not active."))

@@ -28,11 +28,10 @@ from rangkul.agents.sync import (
     AGENT_CASH_CHANNEL,
     CollectRun,
     _collect,
-    _envelope,
     _rejected,
     _text,
-    _where,
     operation_apply,
+    operations_sorted,
 )
 from rangkul.core.bulk import insert_many_unless_conflict
 from rangkul.core.errors import ApplicationError
@@ -46,17 +45,7 @@ COLLECT_RUN = 50
 
 def collections_apply(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any]]:
     """One result per operation (none a registration), in order."""
-    results: list[dict[str, Any] | None] = [None] * len(operations)
-    todo: dict[str, tuple[int, Any]] = {}  # op id → (first position, envelope); later positions replay it
-    replays: list[tuple[int, str]] = []
-    for index, operation in enumerate(operations):
-        envelope = _envelope(operation)
-        if isinstance(envelope, dict):
-            results[index] = envelope
-        elif envelope[0] in todo:
-            replays.append((index, envelope[0]))
-        else:
-            todo[envelope[0]] = (index, (*envelope, *_where(operation)))
+    results, todo, replays = operations_sorted(operations)
     if todo:
         try:
             answered = _run(agent, todo)
