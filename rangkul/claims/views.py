@@ -156,6 +156,12 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
+def _back(request: HttpRequest, number: str, message: str) -> HttpResponse:
+    """Back to the claim's page with why the action was refused."""
+    messages.error(request, message)
+    return redirect("claims:detail", number=number)
+
+
 def _done(request: HttpRequest, claim: Claim, action: str) -> HttpResponse:
     messages.success(request, action)
     return redirect("claims:detail", number=claim.number)
@@ -168,13 +174,11 @@ def propose(request: HttpRequest, number: str) -> HttpResponse:
     claim = _claim(request, number)
     form = ProposeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a decision and give the reason."))
-        return redirect("claims:detail", number=number)
+        return _back(request, number, _("Choose a decision and give the reason."))
     try:
         claim_propose(actor=request.user, claim=claim, **form.cleaned_data)
     except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("claims:detail", number=number)
+        return _back(request, number, str(exc.message))
     return _done(request, claim, _("The proposal waits for a claims approver."))
 
 
@@ -185,16 +189,14 @@ def decide(request: HttpRequest, number: str) -> HttpResponse:
     claim = _claim(request, number)
     form = DecideForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a decision and give the reason."))
-        return redirect("claims:detail", number=number)
+        return _back(request, number, _("Choose a decision and give the reason."))
     try:
         if form.cleaned_data["decision"] == "approve":
             claim = claim_approve(actor=request.user, claim=claim, note=form.cleaned_data["note"])
         else:
             claim = claim_reject(actor=request.user, claim=claim, note=form.cleaned_data["note"])
     except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("claims:detail", number=number)
+        return _back(request, number, str(exc.message))
     return _done(request, claim, _("The decision is recorded: %(status)s.") % {"status": claim.get_status_display()})
 
 
@@ -218,8 +220,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
     try:
         payout = payout_send(actor=request.user, claim=claim, instalment=instalment)
     except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("claims:detail", number=number)
+        return _back(request, number, str(exc.message))
     return _transfer_outcome(request, claim, payout)
 
 
@@ -230,13 +231,11 @@ def retry(request: HttpRequest, number: str) -> HttpResponse:
     claim = _claim(request, number)
     form = RetryForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the bank, the account number and the reason."))
-        return redirect("claims:detail", number=number)
+        return _back(request, number, _("Give the bank, the account number and the reason."))
     try:
         payout = payout_retry(actor=request.user, claim=claim, **form.cleaned_data)
     except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("claims:detail", number=number)
+        return _back(request, number, str(exc.message))
     return _transfer_outcome(request, claim, payout)
 
 
@@ -256,13 +255,11 @@ def document_upload(request: HttpRequest, number: str) -> HttpResponse:
     claim = _claim(request, number)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("Choose the kind of document and a photo or PDF."))
-        return redirect("claims:detail", number=number)
+        return _back(request, number, _("Choose the kind of document and a photo or PDF."))
     try:
         document_add(actor=request.user, claim=claim, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"])
     except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("claims:detail", number=number)
+        return _back(request, number, str(exc.message))
     return _done(request, claim, _("The document is stored."))
 
 
@@ -311,8 +308,7 @@ def scholarship_check(request: HttpRequest, number: str) -> HttpResponse:
         instalment = 0
     form = _check_form(claim, instalment, request.POST)
     if not form.is_valid():
-        messages.error(request, _("Say how the check was made, each child's situation and what was checked."))
-        return redirect("claims:detail", number=number)
+        return _back(request, number, _("Say how the check was made, each child's situation and what was checked."))
     data = form.cleaned_data
     document = ClaimDocument.objects.filter(claim=claim, pk=data["document"]).first() if data["document"] else None
     try:
@@ -329,8 +325,7 @@ def scholarship_check(request: HttpRequest, number: str) -> HttpResponse:
             },
         )
     except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("claims:detail", number=number)
+        return _back(request, number, str(exc.message))
     return _done(request, claim, _("The yearly check is recorded."))
 
 
@@ -341,11 +336,9 @@ def recalculate(request: HttpRequest, number: str) -> HttpResponse:
     claim = _claim(request, number)
     form = RecalculateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Give the reason."))
-        return redirect("claims:detail", number=number)
+        return _back(request, number, _("Give the reason."))
     try:
         claim_jht_recalculate(actor=request.user, claim=claim, note=form.cleaned_data["note"])
     except ApplicationError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("claims:detail", number=number)
+        return _back(request, number, str(exc.message))
     return _done(request, claim, _("The JHT balance is recalculated with the declared rates."))
