@@ -206,3 +206,13 @@ def assert_accessible(page: Page) -> None:
     small = small_tap_targets(page)
     assert not small, f"tap targets under {MIN_TAP_TARGET_PX}px on {page.url}:\n" + "\n".join(small)
     assert_no_horizontal_scroll(page)
+
+
+# A page script that answers "activated" once the page's service worker has finished activating.
+SERVICE_WORKER_ACTIVATED = """() => navigator.serviceWorker.ready.then((registration) => {
+    const worker = registration.active;
+    if (worker.state === "activated") return "activated";
+    return new Promise((done) => worker.addEventListener("statechange", () => {
+        if (worker.state === "activated") done("activated");
+    }));
+})"""

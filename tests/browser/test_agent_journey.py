@@ -26,7 +26,7 @@ from rangkul.payments.models import Channel
 from rangkul.payments.tests.factories import seed_reference_data
 from rangkul.registry.models import Worker
 from rangkul.registry.tests.factories import make_nik
-from tests.browser.conftest import PHONE_VIEWPORT, assert_accessible
+from tests.browser.conftest import PHONE_VIEWPORT, SERVICE_WORKER_ACTIVATED, assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -198,7 +198,8 @@ def test_existing_member_is_found_and_collected_for_offline(live_server, js_phon
     page.get_by_role("button", name="Masuk").click()
     expect(page).to_have_url(re.compile(r"/agen/$"))
     page.get_by_test_id("agent-nav-lookup").click()
-    assert page.evaluate("() => navigator.serviceWorker.ready.then((r) => r.active.state)") == "activated"
+    # ``ready`` resolves once a worker is active, which may still be "activating": wait for the end.
+    assert page.evaluate(SERVICE_WORKER_ACTIVATED) == "activated"
     page.reload()  # now served through the service worker, which keeps the empty search page
     kept = page.wait_for_function(
         """() => new Promise((ok) => {

@@ -17,7 +17,7 @@ from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.services import bill_issue
 from rangkul.messaging.backends import locmem
 from rangkul.payments.tests.factories import billed_member, post_callback, sandbox_body, seed_reference_data
-from tests.browser.conftest import PHONE_VIEWPORT, assert_accessible
+from tests.browser.conftest import PHONE_VIEWPORT, SERVICE_WORKER_ACTIVATED, assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,7 +49,8 @@ def paying_member(transactional_db, regions, settings):
 
 def _controlled(page: Page) -> None:
     """Wait for the portal's service worker to be active, then reload so that it serves the card."""
-    assert page.evaluate("() => navigator.serviceWorker.ready.then((r) => r.active.state)") == "activated"
+    # ``ready`` resolves once a worker is active, which may still be "activating": wait for the end.
+    assert page.evaluate(SERVICE_WORKER_ACTIVATED) == "activated"
     page.reload()
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
 
