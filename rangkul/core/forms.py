@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from rangkul.core.errors import ApplicationError
 
@@ -29,3 +30,20 @@ def add_service_error(
             form.add_error(target if target in form.fields else None, message)
     if not error.fields:
         form.add_error(None, str(error.message))
+
+
+def add_field_errors(form: forms.BaseForm, errors: Mapping[str, Sequence[str]]) -> None:
+    """Place errors kept as ``{field: [messages]}`` (a service's, carried across a redirect) on a bound form.
+
+    The form is validated first, so a message it finds itself is not shown twice; the rest goes
+    through ``add_service_error``: next to the field when the form has it, above the form when not.
+    """
+    shown = {name: [str(m) for m in messages] for name, messages in form.errors.items()}
+    fresh: dict[str, list[str]] = {}
+    for name, messages in errors.items():
+        target = name if name in form.fields else NON_FIELD_ERRORS
+        new = [m for m in messages if m not in shown.get(target, [])]
+        if new:
+            fresh[name] = new
+    if fresh:
+        add_service_error(form, ApplicationError("", fields=fresh))

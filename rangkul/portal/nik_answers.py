@@ -1,21 +1,24 @@
 """How often self-registration may answer "this NIK is already registered".
 
-The identity step says at once when a NIK cannot be registered again, so nobody fills in five more
-steps for nothing (and the review step, after a verified mobile number, has to say it anyway). So
-that the answer is no cheap way to learn who is registered, each answer is counted:
+The identity step says at once when a NIK cannot be registered again, so nobody fills in four more
+steps for nothing (issue 16.4). It comes after the mobile number, verified by a one-time code
+(ADR 0043): without a verified number in the session nothing is ever said about a NIK, and every
+answer is bound to that number. So that the answer is no cheap way to learn who is registered,
+each is counted:
 
 - per client address, every early check (``REGISTRATION_NIK_CHECKS_PER_CLIENT_PER_HOUR``);
 - per NIK, every early check about it, from anywhere (``REGISTRATION_NIK_CHECKS_PER_NIK_PER_DAY``);
 - per verified mobile number, every "already registered" answer it receives, early or at review
   (``REGISTRATION_NIK_ANSWERS_PER_PHONE_PER_DAY``); one verified code also allows only
-  ``REGISTRATION_NIK_TRIES_PER_CODE`` of them before the number must be verified again.
+  ``REGISTRATION_NIK_TRIES_PER_CODE`` of them before the number must be verified again, which
+  drops the NIK from the registration.
 
-Past the client or NIK allowance the identity step lets the visitor on, exactly as for a new NIK,
-and the answer waits for the review step, after a verified number. Past the number's allowance the
-review step registers nobody with that number that day, whatever the NIK. None of these refusals
-depends on whether the NIK is registered. Counters are keyed by a keyed hash: no NIK, number or
-address appears in a cache key. They live in Django's cache: use a shared cache (Redis, Memcached
-or the database) in production, or each process counts on its own.
+Past the client, NIK or number allowance the identity step lets the visitor on, exactly as for a
+new NIK, and the answer waits for the review step. Past the number's allowance the review step
+registers nobody with that number that day, whatever the NIK. None of these refusals depends on
+whether the NIK is registered. Counters are keyed by a keyed hash: no NIK, number or address
+appears in a cache key. They live in Django's cache: use a shared cache (Redis, Memcached or the
+database) in production, or each process counts on its own.
 """
 
 from __future__ import annotations
@@ -69,31 +72,26 @@ def phone_answer_given(*, phone: str) -> None:
     _count(_key("phone", phone), DAY)
 
 
-def verified_phone(wizard: wz.Wizard) -> str:
-    """The mobile number this registration has verified with a code, or ""."""
-    contact = wizard.get("kontak")
-    return str(contact.get("phone", "")) if contact.get("verified") else ""
-
-
 def taken_early(request: HttpRequest, wizard: wz.Wizard, nik: str) -> bool:
-    """Whether the identity step says now that the NIK is a member's: only within every allowance.
+    """Whether the identity step says now that the NIK is a member's: only to a verified number,
+    within every allowance, and then counted against that number.
 
-    Outside them the visitor goes on as with any NIK, and the review step answers after a
-    verified mobile number.
+    Outside them the visitor goes on as with any NIK, and the review step answers. Without a
+    verified number nothing is checked or counted (the identity step is not reachable then).
     """
-    phone = verified_phone(wizard)
-    if phone and phone_allowance_spent(phone=phone):
+    phone = wizard.verified_phone()
+    if not phone or phone_allowance_spent(phone=phone):
         return False
     if not early_check_allowed(nik=nik, client_ip=client_ip(request)):
         return False
     taken = worker_find_by_nik(nik=nik) is not None
-    if taken and phone:
+    if taken:
         phone_answer_given(phone=phone)
     return taken
 
 
 def code_allowance_spent(wizard: wz.Wizard) -> bool:
-    """Counts a NIK found registered at review; past the limit the number's verification is spent.
+    """Counts a NIK found registered (early or at review); past the limit the verification is spent.
 
     One verified code must not let anyone learn, NIK after NIK, who is registered: after
     ``REGISTRATION_NIK_TRIES_PER_CODE`` such answers the number has to be verified again, and
@@ -104,6 +102,5 @@ def code_allowance_spent(wizard: wz.Wizard) -> bool:
     if contact["nik_conflicts"] < settings.REGISTRATION_NIK_TRIES_PER_CODE:
         wizard.put("kontak", contact)
         return False
-    wizard.state["kontak"] = {"phone": contact.get("phone", ""), "sent": False, "verified": False}
-    wizard.undo("kontak")
+    wizard.phone_unverified(phone=str(contact.get("phone", "")), sent=False)
     return True

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from rangkul.portal import account_views, offline, views
+from rangkul.portal import account_views, offline, registration_views, views
 
 app_name = "portal"
 
 urlpatterns = [
-    path("daftar/", views.register_start, name="register"),
-    path("daftar/selesai/", views.register_done, name="register_done"),
-    path("daftar/<slug:step>/", views.register_step, name="register_step"),
+    path("daftar/", registration_views.register_start, name="register"),
+    path("daftar/selesai/", registration_views.register_done, name="register_done"),
+    path("daftar/<slug:step>/", registration_views.register_step, name="register_step"),
     path("masuk/", views.login_phone, name="login"),
     path("masuk/kode/", views.login_code, name="login_code"),
     path("masuk/pilih/", views.login_choose, name="login_choose"),

@@ -3,6 +3,11 @@
 The NIK (and any heir's NIK) is stored sealed (AES-GCM, purpose "portal_session"),
 so that a session row read from the database or a cache reveals no NIK; it is
 never put in a URL. Everything is dropped when registration succeeds.
+
+The mobile number comes first and is verified by a code; the identity step, the only
+one that may answer "this NIK is already registered", opens only after it. Whatever was
+learnt about a NIK belongs to that verified number: sending a code again (a new number,
+or the same one) drops the NIK and any answer about it (``phone_unverified``).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from rangkul.core.crypto import SealError, seal, unseal
 SESSION_KEY = "portal_registration"
 SEAL_PURPOSE = "portal_session"
 
-STEPS = ("identitas", "kontak", "alamat", "pekerjaan", "ahli-waris", "periksa")
+STEPS = ("kontak", "identitas", "alamat", "pekerjaan", "ahli-waris", "periksa")
 
 # Which step shows the error for each field that worker_register can report.
 FIELD_STEPS = {
@@ -117,6 +122,27 @@ class Wizard:
         if errors:
             self.save()
         return errors
+
+    def verified_phone(self) -> str:
+        """The mobile number this registration has verified with a code, or ""."""
+        contact = self.get("kontak")
+        return str(contact.get("phone", "")) if contact.get("verified") else ""
+
+    def phone_unverified(self, *, phone: str, sent: bool) -> None:
+        """A code is (to be) sent to ``phone``: until it is verified, nothing about a NIK stands.
+
+        The NIK typed under the previous verification, and any "already registered" answer about
+        it, are dropped; the identity step has to be sent again, checked against the new number's
+        allowance. Name, date of birth and sex stay, to spare typing them again.
+        """
+        self.state["kontak"] = {"phone": phone, "sent": sent, "verified": False}
+        self.undo("kontak")
+        identity = {k: v for k, v in self.get("identitas").items() if k != "nik_sealed"}
+        if identity:
+            self.state["identitas"] = identity
+        self.undo("identitas")
+        self.state.get("errors", {}).pop("identitas", None)
+        self.save()
 
     def clear(self) -> None:
         self.session.pop(SESSION_KEY, None)

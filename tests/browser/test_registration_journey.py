@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from rangkul.messaging.backends import locmem
 from rangkul.registry.models import Occupation
-from rangkul.registry.tests.factories import make_nik
+from rangkul.registry.tests.factories import make_nik, worker_create
 from tests.browser.conftest import assert_accessible, wait_for_htmx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,26 +58,29 @@ def test_register_login_add_heir_and_download(
     page = phone_page
     nik = make_nik(birth_date=BIRTH, sex="F", district="33.74.01")
 
-    # 1. Identity
-    page.goto(live_server.url + "/peserta/daftar/")
+    # 1. Mobile number, verified by a code texted to it, before anything about the NIK
+    page.goto(live_server.url + "/peserta/daftar/identitas/")
+    expect(page).to_have_url(re.compile(r"/peserta/daftar/kontak/$"))  # identity waits for a verified number
     expect(page.locator("html")).to_have_attribute("lang", "id")
     expect(page.get_by_test_id("wizard-step")).to_contain_text("1")
     assert_accessible(page)
-    page.locator("input[name=nik]").fill(nik)
-    page.locator("input[name=full_name]").fill("dewi   lestari")
-    page.locator("input[name=birth_date]").fill(BIRTH.isoformat())
-    page.locator("input[name=sex][value=F]").check()
-    next_step(page, 2)
-    assert nik not in page.url
-
-    # 2. Mobile number, verified by a code texted to it
     page.locator("input[name=phone]").fill(PHONE)
     page.get_by_test_id("send-code").click()
     expect(page.locator("input[name=code]")).to_be_visible()
     assert_accessible(page)
     page.locator("input[name=code]").fill(last_code("otp_register"))
     page.get_by_test_id("verify-code").click()
-    expect(page.get_by_test_id("wizard-step")).to_contain_text("3")
+    expect(page.get_by_test_id("wizard-step")).to_contain_text("2")
+
+    # 2. Identity
+    expect(page.get_by_test_id("registering-with")).to_contain_text("3131")
+    assert_accessible(page)
+    page.locator("input[name=nik]").fill(nik)
+    page.locator("input[name=full_name]").fill("dewi   lestari")
+    page.locator("input[name=birth_date]").fill(BIRTH.isoformat())
+    page.locator("input[name=sex][value=F]").check()
+    next_step(page, 3)
+    assert nik not in page.url
 
     # 3. Address through the chained region picker (htmx swaps the next level in)
     for level, code, below, below_code in (
@@ -162,19 +165,23 @@ def test_registration_steps_work_without_javascript(live_server, browser, sms_ou
     page = context.new_page()
     nik = make_nik(birth_date=BIRTH, sex="M", district="33.74.02")
     page.goto(live_server.url + "/peserta/daftar/")
+    expect(page.get_by_test_id("wizard-step")).to_contain_text("1")
+    page.locator("input[name=phone]").fill(PHONE)
+    page.get_by_test_id("send-code").click()
+    page.locator("input[name=code]").fill(last_code("otp_register"))
+    page.get_by_test_id("verify-code").click()
+    expect(page.get_by_test_id("wizard-step")).to_contain_text("2")
     page.locator("input[name=nik]").fill(nik)
     page.locator("input[name=full_name]").fill("Joko Widodo")
     page.locator("input[name=birth_date]").fill(BIRTH.isoformat())
     page.locator("input[name=sex][value=F]").check()
     page.get_by_test_id("next").click()
-    # Sex disagrees with the NIK: stays on step 1 with the error announced.
+    # Sex disagrees with the NIK: stays on step 2 with the error announced.
     expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_test_id("wizard-step")).to_contain_text("2")
+    assert_accessible(page)
     page.locator("input[name=sex][value=M]").check()
     page.get_by_test_id("next").click()
-    page.locator("input[name=phone]").fill(PHONE)
-    page.get_by_test_id("send-code").click()
-    page.locator("input[name=code]").fill(last_code("otp_register"))
-    page.get_by_test_id("verify-code").click()
     # The region picker's refresh button loads each level without JavaScript.
     for name, code in (("province", "33"), ("regency", "33.74"), ("district", "33.74.02")):
         page.locator(f"select[name={name}]").select_option(code)
@@ -184,3 +191,38 @@ def test_registration_steps_work_without_javascript(live_server, browser, sms_ou
     page.get_by_test_id("next").click()
     expect(page.get_by_test_id("wizard-step")).to_contain_text("4")
     context.close()
+
+
+def test_a_registered_nik_is_answered_only_after_the_number_is_verified(
+    live_server, phone_page: Page, sms_outbox, regions, occupations, settings
+) -> None:
+    settings.OTP_RESEND_SECONDS = 0
+    page = phone_page
+    nik = make_nik(birth_date=BIRTH, sex="F")
+    worker_create(nik=nik, birth_date=BIRTH, sex="F", phone="+6285700000001")
+    # No verified number: the identity step is not even shown.
+    page.goto(live_server.url + "/peserta/daftar/identitas/")
+    expect(page).to_have_url(re.compile(r"/peserta/daftar/kontak/$"))
+    expect(page.locator("input[name=nik]")).to_have_count(0)
+    page.locator("input[name=phone]").fill(PHONE)
+    page.get_by_test_id("send-code").click()
+    page.locator("input[name=code]").fill(last_code("otp_register"))
+    page.get_by_test_id("verify-code").click()
+    page.locator("input[name=nik]").fill(nik)
+    page.locator("input[name=full_name]").fill("Dewi Lestari")
+    page.locator("input[name=birth_date]").fill(BIRTH.isoformat())
+    page.locator("input[name=sex][value=F]").check()
+    page.get_by_test_id("next").click()
+    # With a verified number: the answer, with a way forward.
+    expect(page.get_by_test_id("nik-taken")).to_be_visible()
+    expect(page.get_by_test_id("nik-taken-login")).to_have_attribute("href", "/peserta/masuk/")
+    assert_accessible(page)
+    # Back to the number for a new code: the identity step closes until it is verified.
+    page.get_by_role("link", name=re.compile("Kembali")).click()
+    expect(page.get_by_test_id("phone-verified")).to_be_visible()
+    page.locator("input[name=phone]").fill("0813 9999 0000")
+    page.get_by_test_id("send-code").click()
+    expect(page.locator("input[name=code]")).to_be_visible()
+    assert_accessible(page)
+    page.goto(live_server.url + "/peserta/daftar/identitas/")
+    expect(page).to_have_url(re.compile(r"/peserta/daftar/kontak/$"))

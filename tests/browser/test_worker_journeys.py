@@ -81,18 +81,18 @@ def test_register_pay_and_open_the_card(live_server, phone, sms_outbox, seeded, 
     assert_accessible(page)
     page.get_by_test_id("register").click()
 
-    # 1. Identity
+    # 1. Mobile number, verified once, before anything about the NIK
+    page.locator("input[name=phone]").fill(PHONE)
+    page.get_by_test_id("send-code").click()
+    page.locator("input[name=code]").fill(code_for(PHONE_E164, "otp_register"))
+    page.get_by_test_id("verify-code").click()
+
+    # 2. Identity
     page.locator("input[name=nik]").fill(nik)
     page.locator("input[name=full_name]").fill("Sri Wahyuni")
     page.locator("input[name=birth_date]").fill(BIRTH.isoformat())
     page.locator("input[name=sex][value=F]").check()
     page.get_by_test_id("next").click()
-
-    # 2. Mobile number, verified once
-    page.locator("input[name=phone]").fill(PHONE)
-    page.get_by_test_id("send-code").click()
-    page.locator("input[name=code]").fill(code_for(PHONE_E164, "otp_register"))
-    page.get_by_test_id("verify-code").click()
 
     # 3. Address: province, regency and district come from the NIK; the village is chosen.
     expect(page.get_by_test_id("region-proposed")).to_be_visible()

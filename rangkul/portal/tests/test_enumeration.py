@@ -10,7 +10,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from rangkul.portal.tests.test_registration import BIRTH, fill_until_review, step
+from rangkul.portal import nik_answers
+from rangkul.portal.tests.test_registration import BIRTH, PHONE_E164, fill_until_review, step, verify_phone
 from rangkul.registry.models import Worker
 from rangkul.registry.tests.factories import make_nik, worker_create
 
@@ -85,12 +86,20 @@ def _identity(nik: str) -> dict[str, str]:
 
 
 def _early_answer(client, nik: str, address: str = "127.0.0.1") -> str:
-    """What the identity step says about a NIK: "taken" (an early answer) or "next" (go on)."""
+    """What the identity step says about a NIK: "taken" (an early answer), "next" (go on) or
+    "verify" (back to the mobile number)."""
     response = client.post(step("identitas"), _identity(nik), REMOTE_ADDR=address)
     if response.status_code == 302:
-        return "next"
+        return {step("alamat"): "next", step("kontak"): "verify"}[response["Location"]]
     assert response.context.get("nik_taken") is True
     return "taken"
+
+
+def _verified(post, sms, phone: str = "081234567890", address: str = "127.0.0.1") -> Client:
+    """A visitor from ``address`` whose registration has verified ``phone`` with a code."""
+    visitor = Client(REMOTE_ADDR=address)
+    assert verify_phone(visitor, sms, post, phone)["Location"] == step("identitas")
+    return visitor
 
 
 def _registered(n: int) -> list[str]:
@@ -100,20 +109,75 @@ def _registered(n: int) -> list[str]:
     return niks
 
 
-def test_early_nik_answers_are_limited_per_client_address(client, regions, settings):
-    settings.REGISTRATION_NIK_CHECKS_PER_CLIENT_PER_HOUR = 2
+def test_without_a_verified_number_the_identity_step_says_nothing_about_a_nik(client, regions, sms, post):
+    (taken,) = _registered(1)
+    unknown = make_nik(birth_date=BIRTH, sex="F")
+    seen = []
+    for visitor_state in ("new", "code sent, not verified"):
+        visitor = Client()
+        if visitor_state != "new":
+            post(visitor, step("kontak"), {"action": "send", "phone": "081234567890"})
+        assert visitor.get(step("identitas"))["Location"] == step("kontak")
+        for nik in (taken, unknown):
+            response = visitor.post(step("identitas"), _identity(nik))
+            seen.append((response.status_code, response["Location"], response.content))
+            assert "identitas" not in visitor.session.get("portal_registration", {}).get("done", [])
+    assert all(answer == (302, step("kontak"), b"") for answer in seen)
+    # Nothing was checked, so nothing was counted.
+    assert "nik-answers" not in " ".join(str(key) for key in cache._cache)  # type: ignore[attr-defined]
+
+
+def test_a_verified_number_gets_the_answer_and_it_counts_against_that_number(client, regions, sms, post, settings):
+    settings.REGISTRATION_NIK_ANSWERS_PER_PHONE_PER_DAY = 2
+    settings.REGISTRATION_NIK_TRIES_PER_CODE = 10
+    settings.OTP_RESEND_SECONDS = 0
     niks = _registered(3)
-    assert [_early_answer(client, nik) for nik in niks] == ["taken", "taken", "next"]
-    assert _early_answer(Client(), niks[2], address="10.1.1.1") == "taken"  # another address still may ask
+    visitor = _verified(post, sms)
+    assert not nik_answers.phone_allowance_spent(phone=PHONE_E164)
+    assert [_early_answer(visitor, nik) for nik in niks] == ["taken", "taken", "next"]
+    assert nik_answers.phone_allowance_spent(phone=PHONE_E164)
+    # The allowance belongs to the number, not the visitor: a new session with it gets no answer either.
+    again = _verified(post, sms, address="10.3.3.3")
+    assert _early_answer(again, niks[0], address="10.3.3.3") == "next"
+    # Another number may still ask.
+    other = _verified(post, sms, phone="+6281399990000", address="10.3.3.4")
+    assert _early_answer(other, niks[0], address="10.3.3.4") == "taken"
 
 
-def test_early_nik_answers_are_limited_per_nik_whatever_the_address(regions, settings):
+def test_one_code_allows_only_a_few_early_answers_then_the_number_is_verified_again(
+    client, regions, sms, post, settings
+):
+    settings.REGISTRATION_NIK_TRIES_PER_CODE = 2
+    niks = _registered(2)
+    visitor = _verified(post, sms)
+    assert _early_answer(visitor, niks[0]) == "taken"
+    assert _early_answer(visitor, niks[1]) == "verify"
+    assert visitor.session["portal_registration"]["kontak"]["verified"] is False
+    assert visitor.get(step("identitas"))["Location"] == step("kontak")
+
+
+def test_early_nik_answers_are_limited_per_client_address(client, regions, sms, post, settings):
+    settings.REGISTRATION_NIK_CHECKS_PER_CLIENT_PER_HOUR = 2
+    settings.REGISTRATION_NIK_TRIES_PER_CODE = 10
+    niks = _registered(3)
+    visitor = _verified(post, sms)
+    assert [_early_answer(visitor, nik) for nik in niks] == ["taken", "taken", "next"]
+    elsewhere = _verified(post, sms, phone="+6281399990001", address="10.1.1.1")
+    assert _early_answer(elsewhere, niks[2], address="10.1.1.1") == "taken"  # another address still may ask
+
+
+def test_early_nik_answers_are_limited_per_nik_whatever_the_address(regions, sms, post, settings):
     settings.REGISTRATION_NIK_CHECKS_PER_NIK_PER_DAY = 2
     (nik,) = _registered(1)
-    answers = [_early_answer(Client(), nik, address=f"10.2.0.{n}") for n in range(1, 4)]
+    answers = []
+    for n in range(1, 4):
+        address = f"10.2.0.{n}"
+        visitor = _verified(post, sms, phone=f"+62813999920{n:02d}", address=address)
+        answers.append(_early_answer(visitor, nik, address=address))
     assert answers == ["taken", "taken", "next"]
     # Past the allowance the answer is the same as for a NIK nobody holds.
-    assert _early_answer(Client(), make_nik(birth_date=BIRTH, sex="F"), address="10.2.0.9") == "next"
+    visitor = _verified(post, sms, phone="+6281399992009", address="10.2.0.9")
+    assert _early_answer(visitor, make_nik(birth_date=BIRTH, sex="F"), address="10.2.0.9") == "next"
 
 
 def test_a_verified_number_gets_only_a_few_registered_answers_a_day_then_registers_nobody(
@@ -164,7 +228,6 @@ def test_registration_codes_answer_alike_for_registered_and_unknown_numbers(clie
     seen = []
     for phone in ("081311112222", "081399998888"):
         visitor = Client()
-        assert visitor.post(step("identitas"), _identity(make_nik(birth_date=BIRTH, sex="F"))).status_code == 302
         response = post(visitor, step("kontak"), {"action": "send", "phone": phone})
         seen.append((response.status_code, response.get("Location", "")))
     assert seen[0] == seen[1] == (302, step("kontak"))

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from rangkul.accounts.models import OtpChallenge
 from rangkul.contributions.quotes import contribution_quote
+from rangkul.core.crypto import mask_phone
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
@@ -46,9 +47,14 @@ def verify_phone(client, sms, post, phone=PHONE):
     return client.post(step("kontak"), {"action": "verify", "code": code})
 
 
+def verify_then_identity(client, sms, post, nik: str, phone=PHONE):
+    """The first two steps: the mobile number verified by a code, then the identity."""
+    assert verify_phone(client, sms, post, phone)["Location"] == step("identitas")
+    return fill_identity(client, nik)
+
+
 def fill_until_review(client, sms, post, branch, nik: str):
-    assert fill_identity(client, nik).status_code == 302
-    assert verify_phone(client, sms, post)["Location"] == step("alamat")
+    assert verify_then_identity(client, sms, post, nik)["Location"] == step("alamat")
     response = client.post(
         step("alamat"),
         {
@@ -126,9 +132,9 @@ def test_full_registration_without_javascript(client, sms, run_on_commit, region
 
 
 @pytest.mark.django_db
-def test_nik_is_sealed_in_the_session_and_never_in_a_url(client, regions, occupations):
+def test_nik_is_sealed_in_the_session_and_never_in_a_url(client, sms, run_on_commit, regions, occupations):
     nik = make_nik(birth_date=BIRTH, sex="F")
-    response = fill_identity(client, nik)
+    response = verify_then_identity(client, sms, run_on_commit, nik)
     assert nik not in response["Location"]
     stored = client.session["portal_registration"]
     assert nik not in repr(stored)
@@ -136,8 +142,9 @@ def test_nik_is_sealed_in_the_session_and_never_in_a_url(client, regions, occupa
 
 
 @pytest.mark.django_db
-def test_identity_step_rejects_dob_and_sex_mismatch(client, regions):
+def test_identity_step_rejects_dob_and_sex_mismatch(client, sms, run_on_commit, regions):
     nik = make_nik(birth_date=BIRTH, sex="F")
+    verify_phone(client, sms, run_on_commit)
     response = fill_identity(client, nik, birth_date="1991-05-17", sex="M")
     assert response.status_code == 200
     form = response.context["form"]
@@ -153,20 +160,20 @@ def test_identity_step_rejects_dob_and_sex_mismatch(client, regions):
 
 @pytest.mark.django_db
 def test_steps_cannot_be_skipped(client):
-    response = client.get(step("pekerjaan"))
-    assert response["Location"] == step("identitas")
-    assert client.get(reverse("portal:register"))["Location"] == step("identitas")
+    # The mobile number comes first: nothing after it opens before it is verified.
+    for later in ("identitas", "alamat", "pekerjaan", "periksa"):
+        assert client.get(step(later))["Location"] == step("kontak"), later
+    assert client.get(reverse("portal:register"))["Location"] == step("kontak")
 
 
 @pytest.mark.django_db
 def test_wrong_code_keeps_the_worker_on_the_contact_step(client, sms, run_on_commit, regions):
-    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
     run_on_commit(client, step("kontak"), {"action": "send", "phone": PHONE})
     code = sms.code_for(PHONE_E164)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     response = client.post(step("kontak"), {"action": "verify", "code": wrong})
     assert response.status_code == 200 and "code" in response.context["code_form"].errors
-    assert client.get(step("alamat"))["Location"] == step("kontak")
+    assert client.get(step("identitas"))["Location"] == step("kontak")
     # Resending at once is refused with a clear message next to the number.
     response = run_on_commit(client, step("kontak"), {"action": "send", "phone": PHONE})
     assert response.status_code == 200 and response.context["phone_form"].errors["phone"]
@@ -175,15 +182,13 @@ def test_wrong_code_keeps_the_worker_on_the_contact_step(client, sms, run_on_com
 
 @pytest.mark.django_db
 def test_bad_phone_number_is_explained(client, regions):
-    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
     response = client.post(step("kontak"), {"action": "send", "phone": "0215551234"})
     assert response.status_code == 200 and response.context["phone_form"].errors["phone"]
 
 
 @pytest.mark.django_db
 def test_region_refresh_button_reloads_choices_without_saving(client, sms, run_on_commit, regions):
-    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
-    verify_phone(client, sms, run_on_commit)
+    verify_then_identity(client, sms, run_on_commit, make_nik(birth_date=BIRTH, sex="F"))
     response = client.post(step("alamat"), {"province": "33", "_region_refresh": "1"})
     assert response.status_code == 200
     content = response.content.decode()
@@ -194,8 +199,7 @@ def test_region_refresh_button_reloads_choices_without_saving(client, sms, run_o
 
 @pytest.mark.django_db
 def test_income_below_minimum_is_refused(client, sms, run_on_commit, regions, occupations):
-    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
-    verify_phone(client, sms, run_on_commit)
+    verify_then_identity(client, sms, run_on_commit, make_nik(birth_date=BIRTH, sex="F"))
     client.post(step("alamat"), {"village": "33.74.01.1001"})
     response = client.post(
         step("pekerjaan"),
@@ -205,10 +209,12 @@ def test_income_below_minimum_is_refused(client, sms, run_on_commit, regions, oc
 
 
 @pytest.mark.django_db
-def test_registered_nik_is_caught_on_the_identity_step_with_a_way_forward(client, regions, occupations):
+def test_registered_nik_is_caught_on_the_identity_step_with_a_way_forward(
+    client, sms, run_on_commit, regions, occupations
+):
     nik = make_nik(birth_date=BIRTH, sex="F")
     worker_create(nik=nik, birth_date=BIRTH, sex="F", phone="+6285700000001")
-    response = fill_identity(client, nik)
+    response = verify_then_identity(client, sms, run_on_commit, nik)
     assert response.status_code == 200
     content = response.content.decode()
     assert 'data-testid="nik-taken"' in content
@@ -217,7 +223,8 @@ def test_registered_nik_is_caught_on_the_identity_step_with_a_way_forward(client
     assert response.context["form"].errors["nik"] == [
         "NIK ini tidak dapat didaftarkan lagi: masuk, atau hubungi kantor cabang."
     ]
-    assert "portal_registration" not in client.session or not client.session["portal_registration"].get("done")
+    assert client.session["portal_registration"]["done"] == ["kontak"]
+    assert "nik_sealed" not in client.session["portal_registration"].get("identitas", {})
 
 
 @pytest.mark.django_db
@@ -238,10 +245,9 @@ def test_early_nik_checks_are_limited_per_client_then_caught_at_review(
 
 @pytest.mark.django_db
 def test_every_wizard_page_labels_its_inputs(client, sms, run_on_commit, regions, occupations):
-    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
-    verify_phone(client, sms, run_on_commit)
+    verify_then_identity(client, sms, run_on_commit, make_nik(birth_date=BIRTH, sex="F"))
     client.post(step("alamat"), {"village": "33.74.01.1001"})
-    for name in ("identitas", "kontak", "alamat", "pekerjaan"):
+    for name in ("kontak", "identitas", "alamat", "pekerjaan"):
         response = client.get(step(name))
         assert response.status_code == 200, name
         form = response.context.get("form") or response.context["phone_form"]
@@ -266,8 +272,7 @@ def test_service_heir_error_is_shown_on_the_heirs_step(client, sms, run_on_commi
 
 @pytest.mark.django_db
 def test_heir_birth_date_is_checked_on_the_heirs_step(client, sms, run_on_commit, regions, occupations):
-    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
-    verify_phone(client, sms, run_on_commit)
+    verify_then_identity(client, sms, run_on_commit, make_nik(birth_date=BIRTH, sex="F"))
     client.post(
         step("alamat"), {"province": "33", "regency": "33.74", "district": "33.74.01", "village": "33.74.01.1001"}
     )
@@ -294,8 +299,7 @@ def test_heir_birth_date_is_checked_on_the_heirs_step(client, sms, run_on_commit
 
 @pytest.mark.django_db
 def test_income_is_accepted_the_indonesian_way(client, sms, run_on_commit, regions, occupations):
-    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
-    verify_phone(client, sms, run_on_commit)
+    verify_then_identity(client, sms, run_on_commit, make_nik(birth_date=BIRTH, sex="F"))
     client.post(
         step("alamat"), {"province": "33", "regency": "33.74", "district": "33.74.01", "village": "33.74.01.1001"}
     )
@@ -317,8 +321,7 @@ def test_income_is_accepted_the_indonesian_way(client, sms, run_on_commit, regio
 
 @pytest.mark.django_db
 def test_review_says_when_the_income_is_counted_at_a_lower_level(client, sms, run_on_commit, regions, occupations):
-    fill_identity(client, make_nik(birth_date=BIRTH, sex="F"))
-    verify_phone(client, sms, run_on_commit)
+    verify_then_identity(client, sms, run_on_commit, make_nik(birth_date=BIRTH, sex="F"))
     client.post(
         step("alamat"), {"province": "33", "regency": "33.74", "district": "33.74.01", "village": "33.74.01.1001"}
     )
@@ -336,10 +339,82 @@ def test_review_says_when_the_income_is_counted_at_a_lower_level(client, sms, ru
 
 @pytest.mark.django_db
 def test_address_step_proposes_the_region_of_the_nik(client, sms, run_on_commit, regions):
-    fill_identity(client, make_nik(birth_date=BIRTH, sex="F", district="33.74.01"))
-    verify_phone(client, sms, run_on_commit)
+    verify_then_identity(client, sms, run_on_commit, make_nik(birth_date=BIRTH, sex="F", district="33.74.01"))
     page = client.get(step("alamat"))
     form = page.context["form"]
     assert form["province"].value() == "33" and form["regency"].value() == "33.74"
     assert form["district"].value() == "33.74.01"
     assert 'data-testid="region-proposed"' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_mobile_number_comes_first_and_the_steps_are_numbered_in_that_order(
+    client, sms, run_on_commit, regions, occupations
+):
+    first = client.get(step("kontak"))
+    content = first.content.decode()
+    assert first.context["step_number"] == 1 and first.context["previous_step"] is None
+    assert "Langkah 1 dari 6" in content or "Step 1 of 6" in content
+    verify_phone(client, sms, run_on_commit)
+    identity = client.get(step("identitas"))
+    content = identity.content.decode()
+    assert identity.context["step_number"] == 2
+    assert f'href="{step("kontak")}"' in content  # back to the number
+    assert mask_phone(PHONE_E164) in content  # registering with the verified number, masked
+    assert PHONE_E164 not in content
+
+
+@pytest.mark.django_db
+def test_a_new_code_drops_the_nik_and_any_answer_about_it(
+    client, sms, run_on_commit, regions, branch, occupations, settings
+):
+    settings.OTP_RESEND_SECONDS = 0
+    settings.REGISTRATION_NIK_CHECKS_PER_CLIENT_PER_HOUR = 0  # the answer waits for the review step
+    nik = make_nik(birth_date=BIRTH, sex="F")
+    worker_create(nik=nik, birth_date=BIRTH, sex="F", phone="+6285700000001")
+    fill_until_review(client, sms, run_on_commit, branch, nik)
+    assert client.post(step("periksa"), {})["Location"] == step("identitas")  # "already registered", waiting
+    assert client.session["portal_registration"]["errors"]["identitas"]["nik"]
+
+    # Back to the number: a code to another one. Until it is verified nothing after it opens.
+    other = "+6281399990000"
+    response = run_on_commit(client, step("kontak"), {"action": "send", "phone": other})
+    assert response["Location"] == step("kontak")
+    for later in ("identitas", "alamat", "periksa"):
+        assert client.get(step(later))["Location"] == step("kontak"), later
+    state = client.session["portal_registration"]
+    assert "nik_sealed" not in state["identitas"] and "identitas" not in state.get("errors", {})
+    assert state["identitas"]["full_name"] == "Siti Aminah"  # what is not about the NIK stays
+
+    code = sms.code_for(other)
+    assert client.post(step("kontak"), {"action": "verify", "code": code})["Location"] == step("identitas")
+    page = client.get(step("identitas"))
+    assert not page.context["nik_taken"] and not page.context["form"].is_bound
+    assert page.context["form"].initial["nik"] == "" and page.context["form"].initial["full_name"] == "Siti Aminah"
+    # The later steps wait for the identity step again, now checked against the new number.
+    assert client.get(step("periksa"))["Location"] == step("identitas")
+
+
+@pytest.mark.django_db
+def test_a_new_code_to_the_same_number_needs_verifying_again(client, sms, run_on_commit, regions, settings):
+    settings.OTP_RESEND_SECONDS = 0
+    verify_then_identity(client, sms, run_on_commit, make_nik(birth_date=BIRTH, sex="F"))
+    run_on_commit(client, step("kontak"), {"action": "send", "phone": PHONE})
+    assert client.get(step("identitas"))["Location"] == step("kontak")
+    # "Continue" without the new code does not restore the old verification.
+    assert client.post(step("kontak"), {"action": "continue"}).status_code == 200
+    assert client.get(step("alamat"))["Location"] == step("kontak")
+
+
+@pytest.mark.django_db
+def test_review_links_every_step_in_order_and_done_names_the_number(
+    client, sms, run_on_commit, regions, branch, occupations
+):
+    fill_until_review(client, sms, run_on_commit, branch, make_nik(birth_date=BIRTH, sex="F"))
+    content = client.get(step("periksa")).content.decode()
+    positions = [content.index(f'data-testid="edit-{name}"') for name in ("kontak", "identitas", "alamat")]
+    assert positions == sorted(positions)
+    assert f'href="{step("kontak")}"' in content and f'href="{step("ahli-waris")}"' in content
+    response = run_on_commit(client, step("periksa"), {})
+    done = client.get(response["Location"]).content.decode()
+    assert 'data-testid="login-phone"' in done and mask_phone(PHONE_E164) in done and PHONE_E164 not in done

@@ -50,7 +50,7 @@ def test_cold_worker_pages_stay_under_60_kb_with_javascript(client, regions):
         reverse("contributions:simulator"),
         reverse("help:page"),
         reverse("portal:login"),
-        reverse("portal:register_step", kwargs={"step": "identitas"}),
+        reverse("portal:register_step", kwargs={"step": "kontak"}),
     ]
     for url in public:
         assert _cold_weight(client, url) < COLD_BUDGET_BYTES, url
