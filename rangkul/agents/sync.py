@@ -102,27 +102,40 @@ def _is_register(operation: Any) -> bool:
 
 
 DEVICE_MAX = 64
+# A position fix coarser than this says nothing about a ~100 m cell: it is dropped.
+LOCATION_ACCURACY_MAX_M = 500
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # NaN
+        return None
+    return float(value)
+
+
+def location_cell(location: Any) -> str:
+    """A ~100 m grid cell ("-6.991,110.423") of a position the phone sent
+    (``{"lat", "lon", "accuracy"?}``, degrees and metres), or "" when it is missing or unusable:
+    latitude within ±90, longitude within ±180, accuracy (when given) 0 to ``LOCATION_ACCURACY_MAX_M``."""
+    if not isinstance(location, Mapping):
+        return ""
+    lat, lon = _number(location.get("lat")), _number(location.get("lon"))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return ""
+    if "accuracy" in location and location["accuracy"] is not None:
+        accuracy = _number(location["accuracy"])
+        if accuracy is None or not 0 <= accuracy <= LOCATION_ACCURACY_MAX_M:
+            return ""
+    # ``+ 0.0`` turns -0.0 into 0.0: one cell either side of the equator's rounding.
+    return f"{round(lat, 3) + 0.0:.3f},{round(lon, 3) + 0.0:.3f}"
 
 
 def _where(operation: Mapping[str, Any]) -> tuple[str, str]:
     """The phone's own id and a ~100 m grid cell of where the work was done, when the phone says;
-    kept for the supervisors' fraud signals. Anything unusable is dropped, never rejected."""
+    kept for the supervisors' fraud signals. Anything unusable is dropped, never rejected: the work
+    itself is applied whether or not the phone could (or was allowed to) tell where it was."""
     device = operation.get("device")
     device = device.strip()[:DEVICE_MAX] if isinstance(device, str) else ""
-    location = operation.get("location")
-    cell = ""
-    if isinstance(location, Mapping):
-        lat, lon = location.get("lat"), location.get("lon")
-        if (
-            isinstance(lat, int | float)
-            and isinstance(lon, int | float)
-            and not isinstance(lat, bool)
-            and not isinstance(lon, bool)
-            and -90 <= lat <= 90
-            and -180 <= lon <= 180
-        ):
-            cell = f"{lat:.3f},{lon:.3f}"
-    return device, cell
+    return device, location_cell(operation.get("location"))
 
 
 def _envelope(operation: Any) -> tuple[str, str, dt.datetime, dict[str, Any]] | dict[str, Any]:
