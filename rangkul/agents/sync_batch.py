@@ -18,6 +18,7 @@ from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
 from rangkul.agents.models import Agent, AgentStatus, SyncOperation
+from rangkul.agents.sql import operation_results_store
 from rangkul.agents.sync import (
     APPLIED,
     REJECTED,
@@ -107,7 +108,7 @@ def _run(agent: Agent, todo: dict[str, tuple[int, Any]]) -> dict[str, dict[str, 
         if created and agent.branch_id:
             # As one at a time: the agent's branch, not the village's default.
             Worker.objects.filter(pk__in=created).update(branch_id=agent.branch_id)
-        SyncOperation.objects.bulk_update([row for row, _data in new], ["result"])
+        operation_results_store([row for row, _data in new])
         answered.update((row.operation_id, row.result) for row, _data in new)
     assert all(r["status"] in {APPLIED, REJECTED, "duplicate"} for r in answered.values())  # noqa: S101
     return answered

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from rangkul.agents.models import Agent, AgentStatus, Collection, OperationKind, SyncOperation
 from rangkul.agents.selectors import agent_portfolio
+from rangkul.agents.sql import operation_results_store
 from rangkul.agents.sync import (
     AGENT_CASH_CHANNEL,
     CollectRun,
@@ -34,7 +35,7 @@ from rangkul.agents.sync import (
     operations_sorted,
 )
 from rangkul.agents.sync_runs import collections_together
-from rangkul.core.bulk import insert_many_unless_conflict
+from rangkul.core.bulk import insert_many, insert_many_unless_conflict
 from rangkul.core.errors import ApplicationError
 from rangkul.messaging.models import MessageChannel
 from rangkul.messaging.queue import messages_queue_many
@@ -102,8 +103,8 @@ def _run(agent: Agent, todo: dict[str, tuple[int, Any]]) -> dict[str, dict[str, 
                 except ApplicationError as exc:
                     row.result = _rejected(op_id, exc.code, str(exc.message), exc.fields)
                 answered[op_id] = row.result
-        Collection.objects.bulk_create(run.collections)
-        SyncOperation.objects.bulk_update([rows[op_id] for op_id in fresh], ["result"])
+        insert_many(Collection, run.collections)
+        operation_results_store([rows[op_id] for op_id in fresh])
         messages_queue_many(channel=MessageChannel.SMS, items=run.messages, purpose="receipt")
     return answered
 

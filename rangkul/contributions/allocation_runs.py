@@ -43,6 +43,7 @@ from rangkul.contributions.services.allocation import (
 )
 from rangkul.contributions.services.billing import _lock_versions, _price, _registered_on, _rules_for_preloaded
 from rangkul.contributions.services.status import _status_fields
+from rangkul.core.bulk import insert_many
 from rangkul.core.periods import Period
 from rangkul.registry.models import MANDATORY_PROGRAMS, Worker
 
@@ -197,20 +198,24 @@ class AllocationRun:
         entry_ids = journal_post_many(actor=actor, entries=[p.entry for p in self.planned] + list(extra))
         mine, theirs = entry_ids[: len(self.planned)], entry_ids[len(self.planned) :]
         allocated = [(p, entry_id) for p, entry_id in zip(self.planned, mine, strict=True) if not p.as_credit]
-        ContributionMonth.objects.bulk_create(
-            ContributionMonth(
-                worker_id=p.worker.pk,
-                period=q.period,  # type: ignore[misc]  # PeriodField takes a Period
-                program=line.program,
-                amount_idr=line.amount_idr,
-                discount_idr=line.discount_idr,
-                paid_at=p.paid_at,
-                covered_from=p.starts[q.period],
-                entry_id=entry_id,
-            )
-            for p, entry_id in allocated
-            for q in p.quotes
-            for line in q.lines
+        insert_many(
+            ContributionMonth,
+            [
+                ContributionMonth(
+                    worker_id=p.worker.pk,
+                    # The month's first day, as the column holds it (``insert_many`` writes dates as they are).
+                    period=q.period.first_day,  # type: ignore[misc]
+                    program=line.program,
+                    amount_idr=line.amount_idr,
+                    discount_idr=line.discount_idr,
+                    paid_at=p.paid_at,
+                    covered_from=p.starts[q.period],
+                    entry_id=entry_id,
+                )
+                for p, entry_id in allocated
+                for q in p.quotes
+                for line in q.lines
+            ],
         )
         unlocked = {q.rule_version for p, _e in allocated for q in p.quotes} - {
             r.version for r in self.rulesets if r.is_locked
@@ -259,28 +264,34 @@ def journal_post_many(*, actor: Any, entries: Sequence[EntrySpec]) -> list[int]:
         _account_spec(code)
     now = timezone.now()
     created_by = actor if getattr(actor, "pk", None) else None
-    rows = JournalEntry.objects.bulk_create(
-        JournalEntry(
-            occurred_at=spec.occurred_at or now,
-            kind=spec.kind,
-            reference=spec.reference,
-            memo=spec.memo[:255],
-            created_by=created_by,
-        )
-        for spec in entries
+    rows = insert_many(
+        JournalEntry,
+        [
+            JournalEntry(
+                occurred_at=spec.occurred_at or now,
+                kind=spec.kind,
+                reference=spec.reference,
+                memo=spec.memo[:255],
+                created_by=created_by,
+            )
+            for spec in entries
+        ],
     )
     accounts = accounts_get(codes)
-    JournalLine.objects.bulk_create(
-        JournalLine(
-            entry_id=row.pk,
-            account_id=accounts[line.account],
-            worker_id=line.worker_id,
-            period=line.period,  # type: ignore[misc]  # PeriodField takes a Period
-            program=line.program,
-            debit_idr=line.debit_idr,
-            credit_idr=line.credit_idr,
-        )
-        for row, spec in zip(rows, entries, strict=True)
-        for line in spec.lines
+    insert_many(
+        JournalLine,
+        [
+            JournalLine(
+                entry_id=row.pk,
+                account_id=accounts[line.account],
+                worker_id=line.worker_id,
+                period=line.period.first_day if line.period else None,  # type: ignore[misc]
+                program=line.program,
+                debit_idr=line.debit_idr,
+                credit_idr=line.credit_idr,
+            )
+            for row, spec in zip(rows, entries, strict=True)
+            for line in spec.lines
+        ],
     )
     return [int(row.pk) for row in rows]

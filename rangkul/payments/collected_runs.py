@@ -18,6 +18,7 @@ from typing import Any
 from django.utils import timezone
 
 from rangkul.audit.actors import Actor
+from rangkul.core.bulk import insert_many
 from rangkul.payments import contributions_port as port
 from rangkul.payments.collected import CollectedPayment
 from rangkul.payments.models import Channel, ChannelKind, Payment, PaymentSource, PaymentStatus, Receipt
@@ -92,12 +93,15 @@ class CollectedRun:
         entry_ids, extra_ids = self.allocations.write(actor=actor, extra=extra)
         for planned, entry_id in zip(self.planned, entry_ids, strict=True):
             planned.payment.journal_entry_id = entry_id
-        payments = Payment.objects.bulk_create([p.payment for p in self.planned])
+        payments = insert_many(Payment, [p.payment for p in self.planned])
         now = timezone.now()
         numbers = receipt_numbers_next(timezone.localdate(now).year, len(payments))
-        receipts = Receipt.objects.bulk_create(
-            Receipt(number=number, payment=payment, issued_at=now)
-            for number, payment in zip(numbers, payments, strict=True)
+        receipts = insert_many(
+            Receipt,
+            [
+                Receipt(number=number, payment=payment, issued_at=now)
+                for number, payment in zip(numbers, payments, strict=True)
+            ],
         )
         allocated = iter(self.allocations.audit_rows())
         results = []
