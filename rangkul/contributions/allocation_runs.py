@@ -236,14 +236,18 @@ class AllocationRun:
         rules_for = _rules_for_preloaded(self.rulesets)
         now = timezone.now()
         statuses, changes = [], []
+        columns: list[str] = []
         for p in planned:
             fields, history = _status_fields(
                 registered_on=_registered_on(p.worker), paid=p.paid_now, today=p.today, rules_for=rules_for
             )
             statuses.append(MemberStatus(worker_id=p.worker.pk, **fields, updated_at=now))
             changes += [MemberStatusChange(worker_id=p.worker.pk, status=c.status, since=c.since) for c in history]
-            names = [*fields, "updated_at"]
-        MemberStatus.objects.bulk_create(statuses, update_conflicts=True, unique_fields=["worker"], update_fields=names)
+            columns = [*fields, "updated_at"]
+        # One upsert for the run's members (each once in a run), as ``_status_store`` does for one.
+        MemberStatus.objects.bulk_create(
+            statuses, update_conflicts=True, unique_fields=["worker"], update_fields=columns
+        )
         MemberStatusChange.objects.bulk_create(changes, ignore_conflicts=True)
 
 
