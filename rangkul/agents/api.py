@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
+from pydantic.config import JsonDict
 
 from rangkul.accounts.api_auth import api_key_auth, session_auth
 from rangkul.agents.models import Agent
@@ -18,7 +19,7 @@ from rangkul.core.errors import PermissionDenied
 router = Router(tags=["agents"])
 
 
-_LOCATION = {
+_LOCATION: JsonDict = {
     "type": "object",
     "description": (
         "Where the phone was when the work was recorded, only if the agent allowed the app to ask. "
@@ -38,7 +39,7 @@ _LOCATION = {
     },
     "required": ["lat", "lon"],
 }
-_OPERATION = {
+_OPERATION: JsonDict = {
     "type": "object",
     "properties": {
         "id": {"type": "string", "maxLength": 64, "description": "Client-generated; once per agent."},
