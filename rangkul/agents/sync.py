@@ -102,27 +102,40 @@ def _is_register(operation: Any) -> bool:
 
 
 DEVICE_MAX = 64
+# A position fix coarser than this says nothing about a ~100 m cell: it is dropped.
+LOCATION_ACCURACY_MAX_M = 500
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:  # NaN
+        return None
+    return float(value)
+
+
+def location_cell(location: Any) -> str:
+    """A ~100 m grid cell ("-6.991,110.423") of a position the phone sent
+    (``{"lat", "lon", "accuracy"?}``, degrees and metres), or "" when it is missing or unusable:
+    latitude within ±90, longitude within ±180, accuracy (when given) 0 to ``LOCATION_ACCURACY_MAX_M``."""
+    if not isinstance(location, Mapping):
+        return ""
+    lat, lon = _number(location.get("lat")), _number(location.get("lon"))
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return ""
+    if "accuracy" in location and location["accuracy"] is not None:
+        accuracy = _number(location["accuracy"])
+        if accuracy is None or not 0 <= accuracy <= LOCATION_ACCURACY_MAX_M:
+            return ""
+    # ``+ 0.0`` turns -0.0 into 0.0: one cell either side of the equator's rounding.
+    return f"{round(lat, 3) + 0.0:.3f},{round(lon, 3) + 0.0:.3f}"
 
 
 def _where(operation: Mapping[str, Any]) -> tuple[str, str]:
     """The phone's own id and a ~100 m grid cell of where the work was done, when the phone says;
-    kept for the supervisors' fraud signals. Anything unusable is dropped, never rejected."""
+    kept for the supervisors' fraud signals. Anything unusable is dropped, never rejected: the work
+    itself is applied whether or not the phone could (or was allowed to) tell where it was."""
     device = operation.get("device")
     device = device.strip()[:DEVICE_MAX] if isinstance(device, str) else ""
-    location = operation.get("location")
-    cell = ""
-    if isinstance(location, Mapping):
-        lat, lon = location.get("lat"), location.get("lon")
-        if (
-            isinstance(lat, int | float)
-            and isinstance(lon, int | float)
-            and not isinstance(lat, bool)
-            and not isinstance(lon, bool)
-            and -90 <= lat <= 90
-            and -180 <= lon <= 180
-        ):
-            cell = f"{lat:.3f},{lon:.3f}"
-    return device, cell
+    return device, location_cell(operation.get("location"))
 
 
 def _envelope(operation: Any) -> tuple[str, str, dt.datetime, dict[str, Any]] | dict[str, Any]:
@@ -283,10 +296,8 @@ class CollectRun:
     messages: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _collect(
-    *, agent: Agent, operation: SyncOperation, data: Mapping[str, Any], run: CollectRun | None = None
-) -> dict[str, Any]:
-    op_id, recorded_at = operation.operation_id, operation.recorded_at
+def collect_input(data: Mapping[str, Any]) -> tuple[int, int, Period | None]:
+    """(months, amount, first month) of a collection, or the fields' errors."""
     errors: dict[str, list[str]] = {}
     months = _int(data, "months", errors)
     amount = _int(data, "amount_idr", errors)
@@ -302,6 +313,47 @@ def _collect(
             errors["first_month"] = [_("Enter a month as YYYY-MM.")]
     if errors:
         raise ValidationFailed(_("Please correct the marked fields."), fields=errors)
+    return months, amount, first_month
+
+
+def cash_limit_check(locked: Agent, amount: int) -> None:
+    if locked.cash_held_idr + amount > locked.cash_limit_idr:
+        raise Conflict(
+            _("Cash held would exceed your limit of %(limit)s; deposit the cash first.")
+            % {"limit": format_rupiah(locked.cash_limit_idr)},
+            code="cash_limit",
+        )
+
+
+def already_paid_notice(already: list[str]) -> str:
+    return _("Already paid meanwhile: %(months)s. The money is kept as the member's credit.") % {
+        "months": ", ".join(already)
+    }
+
+
+def credit_notice(credit_idr: int) -> str:
+    return _("%(amount)s was kept as the member's credit.") % {"amount": format_rupiah(credit_idr)}
+
+
+def collect_result(op_id: str, worker: Worker, collected: Any, notices: list[str]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "id": op_id,
+        "status": APPLIED,
+        "membership_number": worker.membership_number,
+        "receipt_number": collected.receipt_number,
+        "months": collected.months,
+        "credit_idr": collected.credit_idr,
+    }
+    if notices:
+        result["notices"] = notices
+    return result
+
+
+def _collect(
+    *, agent: Agent, operation: SyncOperation, data: Mapping[str, Any], run: CollectRun | None = None
+) -> dict[str, Any]:
+    op_id, recorded_at = operation.operation_id, operation.recorded_at
+    months, amount, first_month = collect_input(data)
     if run is None:
         worker = agent_portfolio_get(agent=agent, membership_number=_membership_number(agent, data))
         # One agent's collections are serialised on the agent's row: the cash limit holds under races.
@@ -310,22 +362,14 @@ def _collect(
     else:
         worker = _portfolio_worker(run, _membership_number(agent, data, run.registrations))
         locked, channel = run.locked, run.channel
-    if locked.cash_held_idr + amount > locked.cash_limit_idr:
-        raise Conflict(
-            _("Cash held would exceed your limit of %(limit)s; deposit the cash first.")
-            % {"limit": format_rupiah(locked.cash_limit_idr)},
-            code="cash_limit",
-        )
+    cash_limit_check(locked, amount)
     notices: list[str] = []
     already: list[str] = []
     if first_month is not None:
         paid = paid_months(worker_id=worker.pk)
         already = [str(first_month + i) for i in range(months) if first_month + i in paid]
     if already:
-        notices.append(
-            _("Already paid meanwhile: %(months)s. The money is kept as the member's credit.")
-            % {"months": ", ".join(already)}
-        )
+        notices.append(already_paid_notice(already))
     reference = f"{agent.code}:{op_id}"
     collected = payment_record_collected(
         actor=agent.user,
@@ -338,9 +382,7 @@ def _collect(
     )
     agent_cash_take(actor=agent.user, agent=agent, amount_idr=amount, reference=reference, channel=channel.code)
     if not already and collected.credit_idr:
-        notices.append(
-            _("%(amount)s was kept as the member's credit.") % {"amount": format_rupiah(collected.credit_idr)}
-        )
+        notices.append(credit_notice(collected.credit_idr))
     collection = Collection(
         agent=agent,
         operation=operation,
@@ -352,7 +394,7 @@ def _collect(
         payment_id=collected.payment.pk,
         receipt_number=collected.receipt_number,
     )
-    sms = _receipt_sms(agent, worker.membership_number, amount, collected)
+    sms = receipt_sms(agent, worker.membership_number, amount, collected)
     if run is None:
         collection.save(force_insert=True)
         sms_queue(to=worker.phone, body=sms, purpose="receipt")
@@ -361,17 +403,7 @@ def _collect(
         run.collections.append(collection)
         run.messages.append((worker.phone, sms))
         locked.cash_held_idr += amount  # as agent_cash_take moved it on the row
-    result: dict[str, Any] = {
-        "id": op_id,
-        "status": APPLIED,
-        "membership_number": worker.membership_number,
-        "receipt_number": collected.receipt_number,
-        "months": collected.months,
-        "credit_idr": collected.credit_idr,
-    }
-    if notices:
-        result["notices"] = notices
-    return result
+    return collect_result(op_id, worker, collected, notices)
 
 
 def _portfolio_worker(run: CollectRun, membership_number: str) -> Worker:
@@ -401,7 +433,7 @@ def _membership_number(agent: Agent, data: Mapping[str, Any], registrations: Map
     return str(number)
 
 
-def _receipt_sms(agent: Agent, membership_number: str, amount: int, collected: Any) -> str:
+def receipt_sms(agent: Agent, membership_number: str, amount: int, collected: Any) -> str:
     # Members read SMS in Indonesian, whatever language the request came in.
     with translation.override("id"):
         months = ", ".join(collected.months) or _("none yet (kept as credit)")

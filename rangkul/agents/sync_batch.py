@@ -1,8 +1,8 @@
 """Registrations of a sync batch written together: the registry's set-based path (ADR 0018) for
 consecutive ``register`` operations, with the same answers as one operation at a time.
 
-A run of registrations is one transaction: its operations are stored (each once per agent and
-id, in id order so that two concurrent senders never wait on each other in a circle), the new
+A run of registrations is one transaction: its operations are stored in one statement (each once
+per agent and id, in id order so that two concurrent senders never wait on each other in a circle), the new
 ones registered with ``workers_register_many`` and their results stored. A replay gets the first
 result. If anything unexpected stops the run, nothing of it is kept and its operations go one at
 a time through ``operation_apply``, which gives each its own transaction.
@@ -18,6 +18,7 @@ from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 
 from rangkul.agents.models import Agent, AgentStatus, SyncOperation
+from rangkul.agents.sql import operation_results_store
 from rangkul.agents.sync import (
     APPLIED,
     REJECTED,
@@ -27,7 +28,7 @@ from rangkul.agents.sync import (
     operation_apply,
     operations_sorted,
 )
-from rangkul.core.bulk import insert_unless_conflict
+from rangkul.core.bulk import insert_many_unless_conflict
 from rangkul.core.errors import ApplicationError, Conflict
 from rangkul.registry.models import Channel as RegistrationChannel
 from rangkul.registry.models import Worker
@@ -66,14 +67,16 @@ def registrations_apply(*, agent: Agent, operations: Sequence[Any]) -> list[dict
 def _run(agent: Agent, todo: dict[str, tuple[int, Any]]) -> dict[str, dict[str, Any]]:
     answered: dict[str, dict[str, Any]] = {}
     with transaction.atomic():
-        new: list[tuple[SyncOperation, dict[str, Any]]] = []
-        for op_id in sorted(todo):
-            _index, (_id, kind, recorded_at, data, device, location) = todo[op_id]
-            row = SyncOperation(
+        # One statement, its rows in id order: two concurrent senders never wait on each other in a circle.
+        rows = [
+            SyncOperation(
                 agent=agent, operation_id=op_id, kind=kind, recorded_at=recorded_at, device=device, location=location
             )
-            if insert_unless_conflict(row, conflict=["agent", "operation_id"]):
-                new.append((row, data))
+            for op_id in sorted(todo)
+            for _index, (_id, kind, recorded_at, _data, device, location) in [todo[op_id]]
+        ]
+        inserted = {row.operation_id for row in insert_many_unless_conflict(rows, conflict=["agent", "operation_id"])}
+        new = [(row, todo[row.operation_id][1][3]) for row in rows if row.operation_id in inserted]
         earlier = SyncOperation.objects.filter(
             agent=agent, operation_id__in=[op_id for op_id in todo if op_id not in {r.operation_id for r, _d in new}]
         ).values_list("operation_id", "result")
@@ -105,7 +108,7 @@ def _run(agent: Agent, todo: dict[str, tuple[int, Any]]) -> dict[str, dict[str, 
         if created and agent.branch_id:
             # As one at a time: the agent's branch, not the village's default.
             Worker.objects.filter(pk__in=created).update(branch_id=agent.branch_id)
-        SyncOperation.objects.bulk_update([row for row, _data in new], ["result"])
+        operation_results_store([row for row, _data in new])
         answered.update((row.operation_id, row.result) for row, _data in new)
     assert all(r["status"] in {APPLIED, REJECTED, "duplicate"} for r in answered.values())  # noqa: S101
     return answered

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from rangkul.agents.models import Agent, AgentStatus, Collection, OperationKind, SyncOperation
 from rangkul.agents.selectors import agent_portfolio
+from rangkul.agents.sql import operation_results_store
 from rangkul.agents.sync import (
     AGENT_CASH_CHANNEL,
     CollectRun,
@@ -33,9 +34,11 @@ from rangkul.agents.sync import (
     operation_apply,
     operations_sorted,
 )
-from rangkul.core.bulk import insert_many_unless_conflict
+from rangkul.agents.sync_runs import collections_together
+from rangkul.core.bulk import insert_many, insert_many_unless_conflict
 from rangkul.core.errors import ApplicationError
-from rangkul.messaging.services import sms_queue_many
+from rangkul.messaging.models import MessageChannel
+from rangkul.messaging.queue import messages_queue_many
 from rangkul.payments.services import channel_get
 
 logger = logging.getLogger("rangkul.agents")
@@ -86,20 +89,23 @@ def _run(agent: Agent, todo: dict[str, tuple[int, Any]]) -> dict[str, dict[str, 
                 agent=agent, operation_id__in=[op_id for op_id in todo if op_id not in new]
             ).values_list("operation_id", "result")
         }
-        run = _prepare(agent, locked, [todo[op_id][1][3] for op_id in todo if op_id in new])
-        for op_id in todo:
-            if op_id not in new:
-                continue
-            row, data = rows[op_id], todo[op_id][1][3]
-            try:
-                with transaction.atomic():
-                    row.result = _collect(agent=agent, operation=row, data=data, run=run)
-            except ApplicationError as exc:
-                row.result = _rejected(op_id, exc.code, str(exc.message), exc.fields)
-            answered[op_id] = row.result
-        Collection.objects.bulk_create(run.collections)
-        SyncOperation.objects.bulk_update([rows[op_id] for op_id in todo if op_id in new], ["result"])
-        sms_queue_many(run.messages, purpose="receipt")
+        fresh = [op_id for op_id in todo if op_id in new]
+        run = _prepare(agent, locked, [todo[op_id][1][3] for op_id in fresh])
+        together = collections_together(agent, run, [(rows[op_id], todo[op_id][1][3]) for op_id in fresh])
+        if together is not None:
+            answered.update(together)
+        else:
+            for op_id in fresh:
+                row, data = rows[op_id], todo[op_id][1][3]
+                try:
+                    with transaction.atomic():
+                        row.result = _collect(agent=agent, operation=row, data=data, run=run)
+                except ApplicationError as exc:
+                    row.result = _rejected(op_id, exc.code, str(exc.message), exc.fields)
+                answered[op_id] = row.result
+        insert_many(Collection, run.collections)
+        operation_results_store([rows[op_id] for op_id in fresh])
+        messages_queue_many(channel=MessageChannel.SMS, items=run.messages, purpose="receipt")
     return answered
 
 
@@ -116,7 +122,8 @@ def _prepare(agent: Agent, locked: Agent, datas: list[Any]) -> CollectRun:
                 registrations[op_id] = str(number)
     numbers = {_text(data, "membership_number") for data in datas} | set(registrations.values())
     workers = {
-        w.membership_number: w for w in agent_portfolio(agent=agent).filter(membership_number__in=numbers - {""})
+        w.membership_number: w
+        for w in agent_portfolio(agent=agent).select_related("occupation").filter(membership_number__in=numbers - {""})
     }
     return CollectRun(
         locked=locked,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -46,6 +48,14 @@ STATUS_LABELS = {
 }
 
 
+def _geolocation_allowed(policy: str) -> str:
+    """The site's Permissions-Policy with geolocation allowed for Rangkul's own pages: the agent app
+    may ask the phone where work is recorded (the browser still asks the agent)."""
+    if "geolocation=" not in policy:
+        return policy
+    return re.sub(r"geolocation=\([^)]*\)", "geolocation=(self)", policy)
+
+
 def agent_required(view: View) -> View:
     @login_required
     @wraps(view)
@@ -54,7 +64,10 @@ def agent_required(view: View) -> View:
         if agent is None or not request.user.has_perm("accounts.collect_contributions"):
             raise DjangoPermissionDenied
         request.agent = agent  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        if settings.PERMISSIONS_POLICY:
+            response.headers["Permissions-Policy"] = _geolocation_allowed(settings.PERMISSIONS_POLICY)
+        return response
 
     return wrapper
 
@@ -63,8 +76,22 @@ def _agent(request: HttpRequest) -> Agent:
     return request.agent  # type: ignore[attr-defined,no-any-return]
 
 
-def _operation(op_id: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"id": op_id, "kind": kind, "recorded_at": timezone.now().isoformat(), "data": data}
+def _operation(request: HttpRequest, op_id: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The operation a plain form posts, with where the phone was when the app's script could tell
+    (hidden fields ``device`` and ``location`` = "lat,lon,accuracy"; empty without it)."""
+    operation: dict[str, Any] = {"id": op_id, "kind": kind, "recorded_at": timezone.now().isoformat(), "data": data}
+    device = request.POST.get("device", "")
+    if device:
+        operation["device"] = device
+    parts = request.POST.get("location", "").split(",")
+    if len(parts) in {2, 3}:
+        try:
+            numbers = [float(part) for part in parts]
+        except ValueError:
+            numbers = []
+        if numbers:
+            operation["location"] = dict(zip(("lat", "lon", "accuracy"), numbers, strict=False))
+    return operation
 
 
 def _apply_errors(form: Any, result: dict[str, Any]) -> None:
@@ -104,7 +131,8 @@ def register(request: HttpRequest) -> HttpResponse:
     form = AgentRegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         result = operation_apply(
-            agent=agent, operation=_operation(form.cleaned_data["operation_id"], "register", form.operation_data())
+            agent=agent,
+            operation=_operation(request, form.cleaned_data["operation_id"], "register", form.operation_data()),
         )
         number = result.get("membership_number")
         if result["status"] == APPLIED and number:
@@ -150,6 +178,7 @@ def member(request: HttpRequest, membership_number: str) -> HttpResponse:
             result = operation_apply(
                 agent=agent,
                 operation=_operation(
+                    request,
                     data["operation_id"],
                     "collect",
                     {

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -53,19 +52,3 @@ def sms_queue(*, to: str, body: str, purpose: str) -> None:
 
     sealed = sms_seal(to=to, body=body, purpose=purpose)
     transaction.on_commit(lambda: sms_deliver.enqueue(sealed=sealed, purpose=purpose))
-
-
-def sms_queue_many(messages: Sequence[tuple[str, str]], *, purpose: str) -> None:
-    """``sms_queue`` for many ``(to, body)`` at once: queued together, in one transaction, after the
-    current transaction commits (a run of agent collections texts each member a receipt)."""
-    from rangkul.messaging.tasks import sms_deliver
-
-    sealed = [sms_seal(to=to, body=body, purpose=purpose) for to, body in messages]
-
-    def enqueue() -> None:
-        with transaction.atomic():
-            for one in sealed:
-                sms_deliver.enqueue(sealed=one, purpose=purpose)
-
-    if sealed:
-        transaction.on_commit(enqueue)

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import models
 
+from rangkul.contributions.allocation_runs import AllocationRun, EntrySpec
 from rangkul.contributions.group_bills import group_bill_pay
 from rangkul.contributions.group_payments import (
     GroupPayment,
@@ -34,8 +35,10 @@ from rangkul.registry.models import Worker
 __all__ = [
     "SUSPENSE_CHANNEL",
     "Allocation",
+    "AllocationRun",
     "Bill",
     "BillStatus",
+    "EntrySpec",
     "GroupPayment",
     "Reversal",
     "bill_for_code_locked",

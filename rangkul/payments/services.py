@@ -51,7 +51,7 @@ from rangkul.payments.models import (
     Receipt,
     ReceiptCounter,
 )
-from rangkul.payments.sql import receipt_counter_next
+from rangkul.payments.sql import receipt_counter_next, receipt_counter_take
 from rangkul.registry.models import Worker
 
 logger = logging.getLogger("rangkul.payments")
@@ -467,6 +467,18 @@ def _receipt_task_enqueue(payment_id: int) -> None:
 
 
 # --- receipts -------------------------------------------------------------------------------
+
+
+def receipt_numbers_next(year: int, count: int) -> list[str]:
+    """``count`` consecutive numbers of the year in one statement (the counter row stays locked)."""
+    if count <= 0:
+        return []
+    last = receipt_counter_take(year, count)
+    if last is None:
+        first = int(_receipt_number_next(year).rsplit("-", 1)[1])  # creates the year's counter
+        last = receipt_counter_take(year, count - 1) if count > 1 else first
+        assert last is not None  # noqa: S101 — the counter exists now
+    return [f"RK-{year}-{number:08d}" for number in range(last - count + 1, last + 1)]
 
 
 def _receipt_number_next(year: int) -> str:

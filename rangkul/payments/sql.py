@@ -117,3 +117,16 @@ def receipt_counter_next(year: int) -> int | None:
         )
         row = cursor.fetchone()
     return int(row[0]) if row else None
+
+
+def receipt_counter_take(year: int, count: int) -> int | None:
+    """``receipt_counter_next`` for ``count`` numbers at once: the last of them (the others are the
+    ``count - 1`` before it); None when the year has no counter yet."""
+    table = connection.ops.quote_name(ReceiptCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE {table} SET "last_number" = "last_number" + %s WHERE "year" = %s RETURNING "last_number"',  # noqa: S608
+            [count, year],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else None

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from conftest import PASSWORD
 from rangkul.accounts.tests.factories import UserFactory
-from rangkul.agents.models import Agent, AgentRule, Collection
+from rangkul.agents.models import Agent, AgentRule, Collection, SyncOperation
 from rangkul.agents.services import agent_create
 from rangkul.agents.sync import agent_sync
 from rangkul.contributions.selectors import coverage_on, month_total_idr
@@ -104,6 +104,9 @@ def js_phone(browser: Browser) -> Iterator[BrowserContext]:
 def test_offline_registration_and_collection_are_sent_when_the_connection_returns(
     live_server, js_phone: BrowserContext, agent_user
 ):
+    # The agent lets the app know where the phone is: the work carries it, as a ~100 m cell.
+    js_phone.grant_permissions(["geolocation"], origin=live_server.url)
+    js_phone.set_geolocation({"latitude": -6.99051, "longitude": 110.42291, "accuracy": 20})
     page = js_phone.new_page()
     page.goto(live_server.url + "/akun/masuk/")
     page.get_by_label("Nama pengguna").fill("perisai")
@@ -112,6 +115,7 @@ def test_offline_registration_and_collection_are_sent_when_the_connection_return
     expect(page).to_have_url(re.compile(r"/agen/$"))
     page.goto(live_server.url + "/agen/daftar/")
     expect(page.get_by_test_id("agent-queue")).to_have_text("Semua pekerjaan terkirim.")
+    expect(page.locator("input[name=location]")).to_have_value(re.compile(r"^-6\.99051,110\.42291,20$"))
 
     js_phone.set_offline(True)
     nik = make_nik(birth_date=dt.date(1991, 3, 2), sex="F", serial=7702)
@@ -139,6 +143,7 @@ def test_offline_registration_and_collection_are_sent_when_the_connection_return
     )
     assert len(stored) == 1 and stored[0]["sealed"]
     assert "Ratna" not in stored[0]["plain"] and nik not in stored[0]["plain"]
+    assert "110.42" not in stored[0]["plain"]  # the position is sealed with the work
 
     offline = page.get_by_test_id("offline-collect")
     expect(offline).to_be_visible()
@@ -163,6 +168,12 @@ def test_offline_registration_and_collection_are_sent_when_the_connection_return
     assert coverage_on(worker, timezone.localdate())
     [sms] = [m for m in locmem.outbox if m.purpose == "receipt"]
     assert sms.to == worker.phone and collection.receipt_number in sms.body
+    operations = SyncOperation.objects.order_by("recorded_at")
+    assert [(op.kind, op.location) for op in operations] == [
+        ("register", "-6.991,110.423"),
+        ("collect", "-6.991,110.423"),
+    ]
+    assert len({op.device for op in operations}) == 1 and operations[0].device.startswith("dev-")
 
 
 def test_existing_member_is_found_and_collected_for_offline(live_server, js_phone: BrowserContext, agent_user):
@@ -249,3 +260,5 @@ def test_existing_member_is_found_and_collected_for_offline(live_server, js_phon
     assert coverage_on(worker, timezone.localdate())
     [sms] = [m for m in locmem.outbox if m.purpose == "receipt"]
     assert sms.to == worker.phone and collection.receipt_number in sms.body
+    # The app was not allowed to know where the phone is: the work went through without a position.
+    assert SyncOperation.objects.get(kind="collect").location == ""

@@ -88,10 +88,10 @@ def test_a_run_of_collections_answers_as_one_at_a_time(regions, roles, django_ca
 
 
 def test_a_failed_run_of_collections_is_undone_and_sent_one_at_a_time(regions, roles, monkeypatch):
-    def broken(messages, *, purpose):
+    def broken(*, channel, items, purpose):
         raise DatabaseError("lost connection")  # after the run's collections were written
 
-    monkeypatch.setattr(sync_collect, "sms_queue_many", broken)
+    monkeypatch.setattr(sync_collect, "messages_queue_many", broken)
     month = _month()
     field = new_agent()
     [registered] = agent_sync(agent=field.agent, operations=[register_op(op="fr-1")])

@@ -199,23 +199,7 @@ def _allocate(
     allocated = sum(q.total_idr for q in quotes)
     if debit_account is None and allocated == 0:
         return Allocation(0, False, 0, (), 0, 0, 0)
-    lines = [Line(debit_account, debit_idr=amount_idr, worker_id=worker.pk)] if debit_account else []
-    if allocated > amount_idr:
-        lines.append(Line("member_credit", debit_idr=allocated - amount_idr, worker_id=worker.pk))
-    elif allocated < amount_idr:
-        lines.append(Line("member_credit", credit_idr=amount_idr - allocated, worker_id=worker.pk))
-    lines += [
-        Line(
-            contribution_account(line.program),
-            credit_idr=line.amount_idr,
-            worker_id=worker.pk,
-            period=q.period,
-            program=line.program,
-        )
-        for q in quotes
-        for line in q.lines
-        if line.amount_idr > 0
-    ]
+    lines = allocation_lines(worker.pk, debit_account, amount_idr, quotes)
     entry, created = journal_post(
         actor=actor, kind=kind, reference=reference, lines=lines, memo=memo, occurred_at=paid_at
     )
@@ -225,26 +209,9 @@ def _allocate(
     unlocked = {q.rule_version for q in quotes} - {r.version for r in rulesets if r.is_locked}
     if unlocked:
         _lock_versions(unlocked)
-    # A month's continuity and the member's status count protected months only (JKK and JKM paid):
-    # a month whose mandatory programs are now all paid (by this payment, or before by anyone) joins them.
-    protected = protected_of(mandatory)
-    now_protected = [
-        q.period
-        for q in quotes
-        if set(MANDATORY_PROGRAMS) <= set(mandatory.get(q.period, {})) | {line.program for line in q.lines}
-    ]
-    covered = set(protected)
-    starts: dict[Period, dt.date] = {}
-    for q in quotes:
-        starts[q.period] = _covered_from(
-            q.period,
-            today,
-            rules_for,
-            continuous=q.period - 1 in covered,
-            registered_on=registered_on,
-        )
-        if q.period in now_protected:
-            covered.add(q.period)
+    starts, paid_now = covered_starts(
+        quotes, mandatory=mandatory, today=today, rules_for=rules_for, registered_on=registered_on
+    )
     ContributionMonth.objects.bulk_create(
         ContributionMonth(
             worker_id=worker.pk,
@@ -265,9 +232,6 @@ def _allocate(
     # exactly what re-reading them would give, in the same transaction as the payment.
     # The whole history is simulated again from the months already in memory: it costs a
     # fraction of a millisecond, and it is by construction what a full refresh stores.
-    paid_now = dict(protected)
-    for period in now_protected:
-        paid_now.setdefault(period, today)
     _status_store(worker=worker, paid=paid_now, today=today, rules_for=rules_for)
     allocation = _allocation_from_lines(entry.pk, lines)
     entry_audit = {
@@ -287,6 +251,65 @@ def _allocate(
     else:
         audit.append(entry_audit)
     return allocation
+
+
+def allocation_lines(worker_id: int, debit_account: str | None, amount_idr: int, quotes: Sequence[Quote]) -> list[Line]:
+    """A payment's entry: the money in, the member's credit used or kept, each month's programs."""
+    allocated = sum(q.total_idr for q in quotes)
+    lines = [Line(debit_account, debit_idr=amount_idr, worker_id=worker_id)] if debit_account else []
+    if allocated > amount_idr:
+        lines.append(Line("member_credit", debit_idr=allocated - amount_idr, worker_id=worker_id))
+    elif allocated < amount_idr:
+        lines.append(Line("member_credit", credit_idr=amount_idr - allocated, worker_id=worker_id))
+    lines += [
+        Line(
+            contribution_account(line.program),
+            credit_idr=line.amount_idr,
+            worker_id=worker_id,
+            period=q.period,
+            program=line.program,
+        )
+        for q in quotes
+        for line in q.lines
+        if line.amount_idr > 0
+    ]
+    return lines
+
+
+def covered_starts(
+    quotes: Sequence[Quote],
+    *,
+    mandatory: dict[Period, dict[str, dt.date]],
+    today: dt.date,
+    rules_for: RulesFor,
+    registered_on: dt.date,
+) -> tuple[dict[Period, dt.date], dict[Period, dt.date]]:
+    """The first day each paid month covers the member, and the protected months (JKK and JKM paid)
+    with the day each became one, once the payment's months are paid today."""
+    # A month's continuity and the member's status count protected months only (JKK and JKM paid):
+    # a month whose mandatory programs are now all paid (by this payment, or before by anyone) joins them.
+    protected = protected_of(mandatory)
+    now_protected = [
+        q.period
+        for q in quotes
+        if set(MANDATORY_PROGRAMS) <= set(mandatory.get(q.period, {})) | {line.program for line in q.lines}
+    ]
+    covered = set(protected)
+    starts: dict[Period, dt.date] = {}
+    for q in quotes:
+        starts[q.period] = _covered_from(
+            q.period,
+            today,
+            rules_for,
+            continuous=q.period - 1 in covered,
+            registered_on=registered_on,
+        )
+        if q.period in now_protected:
+            covered.add(q.period)
+    paid_now = dict(protected)
+    for period in now_protected:
+        paid_now.setdefault(period, today)
+    return starts, paid_now
 
 
 def _covered_from(

@@ -80,15 +80,18 @@
   function all() {
     return run("readonly", function (s) { return s.getAll(); }).then(function (ops) {
       return Promise.all(ops.map(function (op) {
-        return unseal(op.box).then(function (data) {
-          return { id: op.id, kind: op.kind, recorded_at: op.recorded_at, seq: op.seq, data: data };
+        return Promise.all([unseal(op.box), op.where ? unseal(op.where) : null]).then(function (open) {
+          return { id: op.id, kind: op.kind, recorded_at: op.recorded_at, seq: op.seq, data: open[0],
+                   location: open[1] };
         });
       }));
     });
   }
+  // Where the work was recorded is personal data too: it is sealed like the work itself.
   function put(op) {
-    return seal(op.data).then(function (box) {
-      var stored = { id: op.id, kind: op.kind, recorded_at: op.recorded_at, seq: op.seq, box: box };
+    return Promise.all([seal(op.data), op.location ? seal(op.location) : null]).then(function (boxes) {
+      var stored = { id: op.id, kind: op.kind, recorded_at: op.recorded_at, seq: op.seq, box: boxes[0] };
+      if (boxes[1]) stored.where = boxes[1];
       return run("readwrite", function (s) { return s.put(stored); });
     });
   }
@@ -103,6 +106,27 @@
       if (!id) { id = newId().replace("pwa-", "dev-"); localStorage.setItem("rangkul-agent-device", id); }
       return id;
     } catch (e) { return ""; }
+  }
+  // Where the phone is, only if the agent allows it (the browser asks once); refused, unavailable or
+  // slow, the work is recorded and sent all the same, without a position. Supervisors see registrations
+  // bunched in one place from it (a ~100 m cell is all the server keeps).
+  var position = null;
+  var POSITION_FRESH_MS = 10 * 60 * 1000;
+  function locate() {
+    if (!navigator.geolocation) return;
+    try {
+      navigator.geolocation.getCurrentPosition(function (fix) {
+        position = { lat: fix.coords.latitude, lon: fix.coords.longitude,
+                     accuracy: Math.round(fix.coords.accuracy), at: Date.now() };
+        document.querySelectorAll("input[data-location]").forEach(function (input) {
+          input.value = [position.lat, position.lon, position.accuracy].join(",");
+        });
+      }, function () {}, { enableHighAccuracy: false, maximumAge: 5 * 60 * 1000, timeout: 20000 });
+    } catch (e) { /* a browser that refuses outright: no position */ }
+  }
+  function here() {
+    if (!position || Date.now() - position.at > POSITION_FRESH_MS) return null;
+    return { lat: position.lat, lon: position.lon, accuracy: position.accuracy };
   }
   function csrf() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -125,7 +149,9 @@
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
         body: JSON.stringify({ operations: ops.map(function (o) {
-          return { id: o.id, kind: o.kind, recorded_at: o.recorded_at, data: o.data, device: deviceId() };
+          var op = { id: o.id, kind: o.kind, recorded_at: o.recorded_at, data: o.data, device: deviceId() };
+          if (o.location) op.location = o.location;
+          return op;
         }) })
       }).then(function (response) {
         if (!response.ok) throw new Error("sync " + response.status);
@@ -141,7 +167,8 @@
             function () { sending = false; show(); });
   }
   function queue(kind, data, id) {
-    var op = { id: id || newId(), kind: kind, recorded_at: new Date().toISOString(), data: data, seq: Date.now() };
+    var op = { id: id || newId(), kind: kind, recorded_at: new Date().toISOString(), data: data, seq: Date.now(),
+               location: here() };
     return put(op).then(function () { show(); return op; });
   }
 
@@ -152,7 +179,7 @@
       var fields = new FormData(form);
       var data = {};
       fields.forEach(function (value, name) {
-        if (name !== "csrfmiddlewaretoken" && name !== "operation_id") data[name] = value;
+        if (["csrfmiddlewaretoken", "operation_id", "device", "location"].indexOf(name) === -1) data[name] = value;
       });
       var kind = form.dataset.offline;
       if (kind === "register") {
@@ -279,6 +306,8 @@
     });
   }
   window.addEventListener("online", portfolioRefresh);
+  document.querySelectorAll("input[data-device]").forEach(function (input) { input.value = deviceId(); });
+  if (document.querySelector("form[data-offline], form[data-offline-lookup], input[data-location]")) locate();
 
   window.addEventListener("online", send);
   if ("serviceWorker" in navigator) {
