@@ -363,6 +363,11 @@ SMS_INBOUND_MAX_BYTES = env_int("RANGKUL_SMS_INBOUND_MAX_BYTES", 64 * 1024)
 SMS_INBOUND_RETENTION_DAYS = env_int("RANGKUL_SMS_INBOUND_RETENTION_DAYS", 90)
 # Texts from one number answered in an hour; beyond it a text still acts (STOP stops) but gets no answer.
 SMS_INBOUND_ANSWERS_PER_HOUR = env_int("RANGKUL_SMS_INBOUND_ANSWERS_PER_HOUR", 10)
+# Days the ~100 m cell of an agent's synced work is kept for the fraud signals (docs/security.md);
+# never less than the longest look-back of a fraud-signal rule.
+AGENT_LOCATION_RETENTION_DAYS = env_int("RANGKUL_AGENT_LOCATION_RETENTION_DAYS", 90)
+if AGENT_LOCATION_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("RANGKUL_AGENT_LOCATION_RETENTION_DAYS must be at least 1 day.")
 if SMS_INBOUND_MAX_BYTES < 1024 or SMS_INBOUND_RETENTION_DAYS < 1 or SMS_INBOUND_ANSWERS_PER_HOUR < 1:
     raise ImproperlyConfigured("RANGKUL_SMS_INBOUND_*: at least 1024 bytes, 1 day and 1 answer an hour.")
 if MESSAGING_RETRY_BASE_SECONDS < 1 or MESSAGING_MAX_ATTEMPTS < 1 or MESSAGING_WHATSAPP_FALLBACK_HOURS < 1:

@@ -3,11 +3,17 @@ kept as a ~100 m cell for the fraud signals, and never a reason to refuse the wo
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
 from rangkul.agents.models import FraudRule, SyncOperation
+from rangkul.agents.retention import operation_locations_purge
 from rangkul.agents.signals import BURST, fraud_signals
 from rangkul.agents.sync import LOCATION_ACCURACY_MAX_M, location_cell
 from rangkul.agents.tests.conftest import collect_op, new_agent, register_op, sync
@@ -118,3 +124,30 @@ def test_the_api_schema_documents_the_position(client):
     assert location["required"] == ["lat", "lon"]
     assert location["properties"]["lat"]["maximum"] == 90
     assert location["properties"]["accuracy"]["maximum"] == LOCATION_ACCURACY_MAX_M
+
+
+def test_old_cells_are_blanked_but_never_within_a_signal_look_back(client, regions, roles, settings):
+    field = new_agent()
+    ops = [{**register_op(op=f"age-{i}"), "location": HERE} for i in range(3)]
+    assert {r["status"] for r in sync(client, field.key, ops).json()["results"]} == {"applied"}
+    now = timezone.now()
+    SyncOperation.objects.filter(operation_id="age-0").update(received_at=now - dt.timedelta(days=100))
+    SyncOperation.objects.filter(operation_id="age-1").update(received_at=now - dt.timedelta(days=40))
+    settings.AGENT_LOCATION_RETENTION_DAYS = 30
+    longest = FraudRule.objects.order_by("-window_days").first()
+    assert longest is not None
+    longest.window_days = 60  # a rule looking back further than the setting keeps its cells
+    longest.save()
+
+    out = StringIO()
+    call_command("purge_agent_locations", stdout=out)
+    assert json.loads(out.getvalue()) == {"blanked": 1}
+    cells = dict(SyncOperation.objects.filter(agent=field.agent).values_list("operation_id", "location"))
+    assert cells == {"age-0": "", "age-1": "-6.991,110.423", "age-2": "-6.991,110.423"}
+    assert SyncOperation.objects.filter(agent=field.agent).count() == 3  # the work itself is kept
+
+    longest.window_days = 7
+    longest.save()
+    assert operation_locations_purge() == 1  # now past both the setting and every look-back
+    assert operation_locations_purge() == 0
+    assert SyncOperation.objects.get(operation_id="age-2").location == "-6.991,110.423"
