@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record_subjects
 from rangkul.contributions.ledger import Line, _validate, accounts_get, clearing_account, contribution_account
 from rangkul.contributions.models import (
@@ -120,7 +121,7 @@ def _chunk_pay(
     }
     already = _paid_months_of(ids)
     today = timezone.localdate(paid_at)
-    user = actor if getattr(actor, "pk", None) else None
+    user = Actor.of(actor).user
     zone = timezone.get_current_timezone()  # read once: ``localdate`` looks it up on every call
     ledgers: list[list[Line]] = []
     entries: list[JournalEntry] = []

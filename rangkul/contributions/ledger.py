@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.errors import UnbalancedEntry
 from rangkul.contributions.models import Account, JournalEntry, JournalLine
 from rangkul.core.bulk import insert_unless_conflict
@@ -138,7 +139,7 @@ def journal_post(
             kind=kind,
             reference=reference,
             memo=memo[:255],
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=Actor.of(actor).user,
         )
         if not _entry_insert(entry):
             # Posted before, or by a concurrent post that committed first: return that entry.

@@ -105,7 +105,7 @@ def import_job_create(
         file_sha256=digest,
         skip_phone_verification=skip_phone_verification,
         sponsorship_code=(sponsorship_code or "").strip()[:40],
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=Actor.of(actor).user,
         created_by_label=_actor_label(actor),
     )
     job.file.save(name, upload, save=False)

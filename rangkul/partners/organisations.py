@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.roles import Role
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import ValidationFailed
 from rangkul.partners.models import (
@@ -75,7 +76,7 @@ def organisation_set_phone_attestation(*, actor: Any, organisation: Organisation
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     before = {"attests_phone_verification": organisation.attests_phone_verification}
     organisation.attests_phone_verification = attests
-    organisation.attested_by = actor if attests and getattr(actor, "is_authenticated", False) else None
+    organisation.attested_by = Actor.of(actor).user if attests else None
     organisation.attested_at = timezone.now() if attests else None
     organisation.save(update_fields=["attests_phone_verification", "attested_by", "attested_at"])
     audit_record(

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rangkul.payments import contributions_port as port
@@ -26,7 +27,7 @@ _REVERSAL_RESOLUTIONS = (Resolution.REVERSE, Resolution.KEEP)
 
 
 def _require(actor: Any, perm: str) -> None:
-    if not getattr(actor, "has_perm", None) or not actor.has_perm(perm):
+    if not Actor.of(actor).has_perm(perm):
         raise PermissionDenied(_("You do not have permission to do this."))
 
 
@@ -63,7 +64,7 @@ def exception_propose(
     exc.proposed_action = action
     exc.proposed_worker = worker if action == Resolution.ASSIGN else None
     exc.proposed_note = note.strip()[:255]
-    exc.proposed_by = actor
+    exc.proposed_by = Actor.of(actor).user
     exc.proposed_at = timezone.now()
     exc.save()
     audit_record(
@@ -106,7 +107,7 @@ def exception_approve(*, actor: Any, exception_id: int) -> PaymentException:
         raise NotFound(_("Payment exception not found."))
     if exc.status != ExceptionStatus.PROPOSED:
         raise Conflict(_("There is no proposal waiting for approval."))
-    if exc.proposed_by_id == getattr(actor, "pk", None):
+    if exc.proposed_by_id == getattr(Actor.of(actor).user, "pk", None):
         raise PermissionDenied(_("Someone else must approve this: you proposed it."), code="maker_checker")
     payment = Payment.objects.select_for_update().get(pk=exc.payment_id)
     reference = f"{payment.channel.code}:{payment.external_reference}"
@@ -144,7 +145,7 @@ def exception_approve(*, actor: Any, exception_id: int) -> PaymentException:
     payment.save(update_fields=["status", "worker", "journal_entry_id"])
     exc.status = ExceptionStatus.RESOLVED
     exc.resolution = exc.proposed_action
-    exc.approved_by = actor
+    exc.approved_by = Actor.of(actor).user
     exc.resolved_at = timezone.now()
     exc.save()
     audit_record(

@@ -137,7 +137,7 @@ def reversal_resolve(*, actor: Any, exc: PaymentException, payment: Payment) -> 
         after |= {"reversal_entries": reversal.entry_ids, "months_uncovered": reversal.months}
     exc.status = ExceptionStatus.RESOLVED
     exc.resolution = exc.proposed_action
-    exc.approved_by = actor
+    exc.approved_by = Actor.of(actor).user
     exc.resolved_at = timezone.now()
     exc.save()
     after["proposed_by"] = exc.proposed_by.get_username() if exc.proposed_by else ""

@@ -37,6 +37,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.core.bulk import atomic_unflushed, insert_rows
 from rangkul.core.processes import read_ahead
 from rangkul.core.spreadsheets import safe_csv_writer
@@ -392,7 +393,7 @@ def _file_get_or_create(
                 filename=filename[:255],
                 stored_path=stored_path[:500],
                 created_at=timezone.now(),
-                created_by=actor if getattr(actor, "pk", None) else None,
+                created_by=Actor.of(actor).user,
             )
             return file, True
     except IntegrityError:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.ledger import Line, journal_post
 from rangkul.contributions.models import (
@@ -31,7 +32,7 @@ _ADJUSTMENT_LINES = {
 @transaction.atomic
 def adjustment_propose(*, actor: Any, worker: Worker, kind: str, amount_idr: int, reason: str) -> LedgerAdjustment:
     """Propose a manual ledger correction; nothing moves until another person approves it."""
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm("accounts.access_office"):
+    if not Actor.of(actor).has_perm("accounts.access_office"):
         raise PermissionDenied(_("Only back-office staff can propose ledger adjustments."))
     errors: dict[str, list[str]] = {}
     if kind not in AdjustmentKind.values:
@@ -43,7 +44,7 @@ def adjustment_propose(*, actor: Any, worker: Worker, kind: str, amount_idr: int
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     adjustment = LedgerAdjustment.objects.create(
-        worker=worker, kind=kind, amount_idr=amount_idr, reason=reason.strip(), proposed_by=actor
+        worker=worker, kind=kind, amount_idr=amount_idr, reason=reason.strip(), proposed_by=Actor.of(actor).user
     )
     audit_record(
         actor=actor,
@@ -56,12 +57,12 @@ def adjustment_propose(*, actor: Any, worker: Worker, kind: str, amount_idr: int
 
 
 def _adjustment_for_decision(*, actor: Any, adjustment: LedgerAdjustment) -> LedgerAdjustment:
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm("accounts.approve_adjustments"):
+    if not Actor.of(actor).has_perm("accounts.approve_adjustments"):
         raise PermissionDenied(_("You may not approve ledger adjustments."))
     locked = LedgerAdjustment.objects.select_for_update().select_related("worker").get(pk=adjustment.pk)
     if locked.status != AdjustmentStatus.PENDING:
         raise Conflict(_("This adjustment has already been decided."), code="adjustment_decided")
-    if locked.proposed_by_id == actor.pk:
+    if locked.proposed_by_id == Actor.of(actor).user.pk:
         raise PermissionDenied(_("Another person must approve an adjustment you proposed."))
     return locked
 
@@ -91,7 +92,7 @@ def adjustment_approve(*, actor: Any, adjustment: LedgerAdjustment, note: str = 
         memo=adjustment.reason[:255],
     )
     adjustment.status = AdjustmentStatus.APPROVED
-    adjustment.decided_by = actor
+    adjustment.decided_by = Actor.of(actor).user
     adjustment.decided_at = timezone.now()
     adjustment.decision_note = note
     adjustment.entry = entry
@@ -115,7 +116,7 @@ def adjustment_reject(*, actor: Any, adjustment: LedgerAdjustment, note: str) ->
             _("Explain why the adjustment is rejected."), fields={"note": [_("This field is required.")]}
         )
     adjustment.status = AdjustmentStatus.REJECTED
-    adjustment.decided_by = actor
+    adjustment.decided_by = Actor.of(actor).user
     adjustment.decided_at = timezone.now()
     adjustment.decision_note = note.strip()
     adjustment.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])

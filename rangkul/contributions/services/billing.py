@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.errors import InvalidMonths, NothingPayable
 from rangkul.contributions.models import (
@@ -265,7 +266,7 @@ def _bill_create(
                     sponsor_kind=sponsor_kind,
                     credit_applied_idr=credit_applied_idr,
                     expires_at=expires_at,
-                    created_by=actor if getattr(actor, "pk", None) else None,
+                    created_by=Actor.of(actor).user,
                 )
         except IntegrityError:
             # A payment code collision: draw another.

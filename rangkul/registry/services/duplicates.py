@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict, ValidationFailed
 from rangkul.registry import sql
@@ -123,7 +124,7 @@ def duplicate_dismiss(*, actor: Any, duplicate: PossibleDuplicate, note: str = "
     duplicate = _duplicate_open(duplicate)
     duplicate.status = DuplicateStatus.DISMISSED
     duplicate.note = note.strip()
-    duplicate.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
+    duplicate.resolved_by = Actor.of(actor).user
     duplicate.resolved_at = timezone.now()
     duplicate.save()
     audit_record(
@@ -153,7 +154,7 @@ def duplicate_merge(*, actor: Any, duplicate: PossibleDuplicate, note: str) -> P
     Worker.objects.filter(pk=newer.pk).update(status=WorkerStatus.MERGED, merged_into=older)
     duplicate.status = DuplicateStatus.MERGED
     duplicate.note = note
-    duplicate.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
+    duplicate.resolved_by = Actor.of(actor).user
     duplicate.resolved_at = timezone.now()
     duplicate.save()
     audit_record(

@@ -39,6 +39,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.crypto import seal
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -100,7 +101,7 @@ def worker_erasure_refusals(*, worker: Worker) -> list[str]:
 
 
 def _require_permission(actor: Any) -> None:
-    if not getattr(actor, "has_perm", None) or not actor.has_perm(PERMISSION):
+    if not Actor.of(actor).has_perm(PERMISSION):
         raise PermissionDenied(_("You are not allowed to erase members' personal data."))
 
 
@@ -132,7 +133,7 @@ def worker_erasure_request(*, actor: Any, worker: Worker, reason: str) -> Erasur
     _refuse_unless_erasable(worker)
     if ErasureRequest.objects.filter(worker=worker, status=ErasureRequestStatus.PENDING).exists():
         raise Conflict(_("An erasure of this member already awaits a second administrator."), code="erasure_pending")
-    request = ErasureRequest.objects.create(worker=worker, reason=reason[:255], requested_by=actor)
+    request = ErasureRequest.objects.create(worker=worker, reason=reason[:255], requested_by=Actor.of(actor).user)
     audit_record(
         actor=actor,
         action="registry.worker_erasure_requested",
@@ -150,11 +151,11 @@ def worker_erasure_confirm(*, actor: Any, erasure_request: ErasureRequest) -> Wo
     request = ErasureRequest.objects.select_for_update().get(pk=erasure_request.pk)
     if request.status != ErasureRequestStatus.PENDING:
         raise Conflict(_("This erasure request has already been decided."), code="erasure_decided")
-    if request.requested_by_id == actor.pk:
+    if request.requested_by_id == Actor.of(actor).user.pk:
         raise PermissionDenied(_("Another administrator must confirm the erasure you asked for."))
     worker = _anonymise(actor=actor, worker=request.worker, reason=request.reason, request=request)
     request.status = ErasureRequestStatus.DONE
-    request.decided_by = actor
+    request.decided_by = Actor.of(actor).user
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at"])
     return worker
@@ -168,7 +169,8 @@ def worker_erasure_withdraw(*, actor: Any, erasure_request: ErasureRequest, reas
     if request.status != ErasureRequestStatus.PENDING:
         raise Conflict(_("This erasure request has already been decided."), code="erasure_decided")
     request.status = ErasureRequestStatus.WITHDRAWN
-    request.decided_by = actor if actor.pk != request.requested_by_id else None
+    user = Actor.of(actor).user
+    request.decided_by = user if user.pk != request.requested_by_id else None
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at"])
     audit_record(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.models import BranchOffice
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.crypto import lookup_hash, seal
 from rangkul.core.errors import Conflict
@@ -131,7 +132,7 @@ def _worker_new(
         "branch": branch,
         "channel": channel,
         "registered_at": now,
-        "registered_by": actor if getattr(actor, "is_authenticated", False) else None,
+        "registered_by": Actor.of(actor).user,
         # Organisation codes are compared case-insensitively everywhere (partners app); store them folded.
         "registered_by_organisation": organisation_code.strip().lower()[:40],
         "identity_warnings": list(cleaned.warnings),

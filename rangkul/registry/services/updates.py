@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.selectors import audit_events_for
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import PermissionDenied, ValidationFailed
@@ -160,7 +161,7 @@ def worker_change_phone(*, actor: Any, worker: Worker, phone: str) -> Worker:
 @transaction.atomic
 def worker_reveal_nik(*, actor: Any, worker: Worker) -> str:
     """The full NIK, for staff allowed to see it; every reveal leaves an audit row."""
-    if not getattr(actor, "has_perm", None) or not actor.has_perm("accounts.reveal_nik"):
+    if not Actor.of(actor).has_perm("accounts.reveal_nik"):
         raise PermissionDenied(_("You are not allowed to see full NIKs."))
     nik = worker.nik
     audit_record(actor=actor, action="registry.worker_nik_revealed", subject=worker)
