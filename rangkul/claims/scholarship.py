@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.claims.errors import ClaimInputInvalid, ClaimWrongStatus, NotAllowed, PayoutRefused
 from rangkul.claims.models import (
@@ -138,7 +139,7 @@ def _outcome(claim: Claim, child: int, expected_level: str, finding: ChildFindin
 @transaction.atomic
 def scholarship_check_record(
     *,
-    actor: Any,
+    actor: Actor,
     claim: Claim,
     instalment: int,
     evidence: str,
@@ -148,7 +149,7 @@ def scholarship_check_record(
     today: dt.date | None = None,
 ) -> ScholarshipCheck:
     """Record the yearly check of one later scholarship year (once; audited with its evidence)."""
-    if not getattr(actor, "has_perm", None) or not actor.has_perm("accounts.process_claims"):
+    if not actor.has_perm("accounts.process_claims"):
         raise NotAllowed(_("You may not do this with claims."))
     note = note.strip()
     if not note:
@@ -209,8 +210,8 @@ def scholarship_check_record(
                 children=rows,
                 note=note,
                 checked_at=timezone.now(),
-                checked_by=actor if getattr(actor, "pk", None) else None,
-                checked_by_label=getattr(actor, "username", "") or str(actor),
+                checked_by=actor.user,
+                checked_by_label=actor.username,
             )
     except IntegrityError as exc:
         raise ClaimWrongStatus(_("This year's check is already recorded.")) from exc
