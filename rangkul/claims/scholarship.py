@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
-from rangkul.claims.errors import ClaimInputInvalid, ClaimWrongStatus, NotAllowed, PayoutRefused
+from rangkul.claims.errors import ClaimErrorCode, ClaimInputInvalid, ClaimWrongStatus, NotAllowed, PayoutRefused
 from rangkul.claims.models import (
     CheckEvidence,
     ChildSchoolStatus,
@@ -107,13 +107,13 @@ def payable_lines(claim: Claim, instalment: int, *, today: dt.date | None = None
     if today < due:
         raise PayoutRefused(
             _("Scholarship year %(n)s is due on %(day)s.") % {"n": instalment, "day": due.isoformat()},
-            code="scholarship_not_due",
+            code=ClaimErrorCode.SCHOLARSHIP_NOT_DUE,
         )
     check = checks.get(instalment)
     if check is None:
         raise PayoutRefused(
             _("Scholarship year %(n)s is paid after the yearly check: record it first.") % {"n": instalment},
-            code="scholarship_check_missing",
+            code=ClaimErrorCode.SCHOLARSHIP_CHECK_MISSING,
         )
     paying = {int(row["child"]) for row in check.children if row.get("outcome") == PAY}
     return [line for line in lines if line_child(line)[0] in paying]

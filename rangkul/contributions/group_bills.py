@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rangkul.audit.services import audit_record
-from rangkul.contributions.errors import InvalidMonths, NothingPayable
+from rangkul.contributions.errors import ContributionErrorCode, InvalidMonths, NothingPayable
 from rangkul.contributions.group_settle import Share, shares_pay
 from rangkul.contributions.models import Bill, BillLine, BillStatus, ContributionMonth
 from rangkul.contributions.quotes import Quote
@@ -213,7 +213,7 @@ def group_bill_pay(
         raise Conflict(
             _("The amount paid (%(paid)s) differs from the bill (%(billed)s).")
             % {"paid": format_rupiah(amount_idr), "billed": format_rupiah(locked.amount_idr)},
-            code="amount_mismatch",
+            code=ContributionErrorCode.AMOUNT_MISMATCH,
         )
     paid_at = paid_at or timezone.now()
     by_member: dict[int, list[BillLine]] = {}

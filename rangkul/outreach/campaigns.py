@@ -25,6 +25,7 @@ from rangkul.core.errors import ApplicationError, ValidationFailed
 from rangkul.messaging.optout import opted_out_phones
 from rangkul.messaging.queue import message_queue, messages_deliver
 from rangkul.outreach.audience import send_after_by_zone
+from rangkul.outreach.errors import OutreachErrorCode
 from rangkul.outreach.member_values import member_values
 from rangkul.outreach.models import (
     Campaign,
@@ -57,12 +58,12 @@ APPROVE_PERMISSION = "accounts.approve_campaigns"
 
 class CampaignNotAllowed(ApplicationError):
     status = 403
-    default_code = "campaign_not_allowed"
+    default_code = OutreachErrorCode.CAMPAIGN_NOT_ALLOWED
 
 
 class CampaignStateError(ApplicationError):
     status = 409
-    default_code = "campaign_state"
+    default_code = OutreachErrorCode.CAMPAIGN_STATE
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict
 from rangkul.messaging.services import sms_queue
+from rangkul.partners.errors import PartnerErrorCode
 from rangkul.partners.models import MemberConsent, Membership, Organisation
 from rangkul.registry import identity
 from rangkul.registry.models import Worker
@@ -74,7 +75,7 @@ def membership_consent_record(*, actor: Any, membership: Membership, via: str = 
     """The member agreed (told the branch): the organisation now sees their record."""
     membership = Membership.objects.select_for_update().select_related("worker", "organisation").get(pk=membership.pk)
     if membership.consent == MemberConsent.GIVEN:
-        raise Conflict(_("The member's consent is already recorded."), code="consent_given")
+        raise Conflict(_("The member's consent is already recorded."), code=PartnerErrorCode.CONSENT_GIVEN)
     membership.consent = MemberConsent.GIVEN
     membership.consent_at = timezone.now()
     membership.save(update_fields=["consent", "consent_at"])

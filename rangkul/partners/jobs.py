@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from rangkul.audit.actors import Actor, ActorKind
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
+from rangkul.partners.errors import PartnerErrorCode
 from rangkul.partners.importing.parse import (
     ImportFileError,
     clean_text,
@@ -143,7 +144,7 @@ def import_job_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
     """Stop after the batch in progress; committed rows stay (running the file again continues)."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.is_finished:
-        raise Conflict(_("This import has already finished."), code="import_finished")
+        raise Conflict(_("This import has already finished."), code=PartnerErrorCode.IMPORT_FINISHED)
     job.status = ImportStatus.CANCELLED
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at"])
@@ -160,9 +161,9 @@ def import_job_resume(*, actor: Any, job: ImportJob) -> ImportJob:
     """
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status == ImportStatus.COMPLETED:
-        raise Conflict(_("This import has already finished."), code="import_finished")
+        raise Conflict(_("This import has already finished."), code=PartnerErrorCode.IMPORT_FINISHED)
     if job.status == ImportStatus.RUNNING and not job.is_stale:
-        raise Conflict(_("This import is still running."), code="import_running")
+        raise Conflict(_("This import is still running."), code=PartnerErrorCode.IMPORT_RUNNING)
     if job.status == ImportStatus.QUEUED and not job.is_stale:
         return job
     before = {"status": job.status}

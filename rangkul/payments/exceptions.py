@@ -12,6 +12,7 @@ from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rangkul.payments import contributions_port as port
+from rangkul.payments.errors import PaymentErrorCode
 from rangkul.payments.models import (
     ExceptionReason,
     ExceptionStatus,
@@ -108,7 +109,9 @@ def exception_approve(*, actor: Any, exception_id: int) -> PaymentException:
     if exc.status != ExceptionStatus.PROPOSED:
         raise Conflict(_("There is no proposal waiting for approval."))
     if exc.proposed_by_id == getattr(Actor.of(actor).user, "pk", None):
-        raise PermissionDenied(_("Someone else must approve this: you proposed it."), code="maker_checker")
+        raise PermissionDenied(
+            _("Someone else must approve this: you proposed it."), code=PaymentErrorCode.MAKER_CHECKER
+        )
     payment = Payment.objects.select_for_update().get(pk=exc.payment_id)
     reference = f"{payment.channel.code}:{payment.external_reference}"
     if exc.proposed_action in _REVERSAL_RESOLUTIONS:

@@ -82,7 +82,7 @@ def _error(status: int, code: str, message: str, fields: Mapping[str, list[str]]
 def channel_get(code: str) -> Channel:
     channel = Channel.objects.filter(code=code, is_active=True).first()
     if channel is None or (channel.kind == ChannelKind.SANDBOX and not settings.PAYMENTS_SANDBOX_ENABLED):
-        raise NotFound(_("Unknown payment channel."), code="unknown_channel")
+        raise NotFound(_("Unknown payment channel."), code=PaymentErrorCode.UNKNOWN_CHANNEL)
     return channel
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import ValidationFailed
+from rangkul.regions.errors import RegionErrorCode
 from rangkul.regions.models import (
     Province,
     Regency,
@@ -57,7 +58,7 @@ def default_workforce_file() -> Path:
 
 
 class WorkforceFileError(ValidationFailed):
-    default_code = "workforce_file_invalid"
+    default_code = RegionErrorCode.WORKFORCE_FILE_INVALID
 
 
 @dataclass

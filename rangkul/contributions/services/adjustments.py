@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
+from rangkul.contributions.errors import ContributionErrorCode
 from rangkul.contributions.ledger import Line, journal_post
 from rangkul.contributions.models import (
     AdjustmentKind,
@@ -61,7 +62,7 @@ def _adjustment_for_decision(*, actor: Any, adjustment: LedgerAdjustment) -> Led
         raise PermissionDenied(_("You may not approve ledger adjustments."))
     locked = LedgerAdjustment.objects.select_for_update().select_related("worker").get(pk=adjustment.pk)
     if locked.status != AdjustmentStatus.PENDING:
-        raise Conflict(_("This adjustment has already been decided."), code="adjustment_decided")
+        raise Conflict(_("This adjustment has already been decided."), code=ContributionErrorCode.ADJUSTMENT_DECIDED)
     if locked.proposed_by_id == Actor.of(actor).user.pk:
         raise PermissionDenied(_("Another person must approve an adjustment you proposed."))
     return locked
@@ -78,7 +79,7 @@ def adjustment_approve(*, actor: Any, adjustment: LedgerAdjustment, note: str = 
         if adjustment.amount_idr > credit:
             raise Conflict(
                 _("The member's credit is only %(credit)s.") % {"credit": format_rupiah(credit)},
-                code="credit_too_small",
+                code=ContributionErrorCode.CREDIT_TOO_SMALL,
             )
     debit_account, credit_account = _ADJUSTMENT_LINES[AdjustmentKind(adjustment.kind)]
     entry, _created = journal_post(

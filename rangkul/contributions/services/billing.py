@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
-from rangkul.contributions.errors import InvalidMonths, NothingPayable
+from rangkul.contributions.errors import ContributionErrorCode, InvalidMonths, NothingPayable
 from rangkul.contributions.models import (
     Bill,
     BillLine,
@@ -184,7 +184,8 @@ def bill_issue(
     credit = min(member_credit_idr(worker_id=worker.pk), total)
     if credit >= total:
         raise NothingPayable(
-            _("Your credit already pays for these months; no payment is needed."), code="credit_covers"
+            _("Your credit already pays for these months; no payment is needed."),
+            code=ContributionErrorCode.CREDIT_COVERS,
         )
     now = timezone.now()
     previous = list(Bill.objects.select_for_update().filter(worker=worker, status=BillStatus.OPEN))
@@ -243,7 +244,7 @@ def _ensure_billable(worker: Worker) -> None:
     if worker.status == WorkerStatus.MERGED:
         raise Conflict(
             _("This membership record was merged into another one; use the other membership number."),
-            code="worker_merged",
+            code=ContributionErrorCode.WORKER_MERGED,
         )
 
 

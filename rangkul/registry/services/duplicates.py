@@ -15,6 +15,7 @@ from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict, ValidationFailed
 from rangkul.registry import sql
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.models import (
     DuplicateReason,
     DuplicateStatus,
@@ -114,7 +115,7 @@ def _duplicate_open(duplicate: PossibleDuplicate) -> PossibleDuplicate:
         PossibleDuplicate.objects.select_for_update(of=("self",)).select_related("worker", "other").get(pk=duplicate.pk)
     )
     if locked.status != DuplicateStatus.OPEN:
-        raise Conflict(_("This possible duplicate was already resolved."), code="duplicate_resolved")
+        raise Conflict(_("This possible duplicate was already resolved."), code=RegistryErrorCode.DUPLICATE_RESOLVED)
     return locked
 
 
@@ -150,7 +151,7 @@ def duplicate_merge(*, actor: Any, duplicate: PossibleDuplicate, note: str) -> P
     duplicate = _duplicate_open(duplicate)
     older, newer = duplicate.merge_order()
     if older.status != WorkerStatus.ACTIVE or newer.status != WorkerStatus.ACTIVE:
-        raise Conflict(_("One of these records was already merged."), code="already_merged")
+        raise Conflict(_("One of these records was already merged."), code=RegistryErrorCode.ALREADY_MERGED)
     Worker.objects.filter(pk=newer.pk).update(status=WorkerStatus.MERGED, merged_into=older)
     duplicate.status = DuplicateStatus.MERGED
     duplicate.note = note

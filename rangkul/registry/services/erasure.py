@@ -44,6 +44,7 @@ from rangkul.audit.services import audit_record
 from rangkul.core.crypto import seal
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
 from rangkul.messaging.erasure import messages_erase_number
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.models import ErasureRequest, ErasureRequestStatus, Heir, Worker, WorkerStatus
 
 ANONYMOUS_NAME = "Anonim"
@@ -69,7 +70,9 @@ def worker_refuse_if_anonymised(worker: Worker) -> None:
     """
     status = Worker.objects.filter(pk=worker.pk).values_list("status", flat=True).first()
     if status == WorkerStatus.ANONYMISED:
-        raise Conflict(_("This member's personal data has already been erased."), code="already_anonymised")
+        raise Conflict(
+            _("This member's personal data has already been erased."), code=RegistryErrorCode.ALREADY_ANONYMISED
+        )
 
 
 def erasure_blockers() -> list[Callable[[Worker], str]]:
@@ -109,11 +112,12 @@ def _refuse_unless_erasable(worker: Worker) -> None:
     worker_refuse_if_anonymised(worker)
     if worker.status != WorkerStatus.ACTIVE:
         raise Conflict(
-            _("Only an active record can be erased; erase the record it was merged into."), code="not_active"
+            _("Only an active record can be erased; erase the record it was merged into."),
+            code=RegistryErrorCode.NOT_ACTIVE,
         )
     refusals = worker_erasure_refusals(worker=worker)
     if refusals:
-        raise Conflict(" ".join(refusals), code="erasure_blocked")
+        raise Conflict(" ".join(refusals), code=RegistryErrorCode.ERASURE_BLOCKED)
 
 
 @transaction.atomic
@@ -132,7 +136,10 @@ def worker_erasure_request(*, actor: Any, worker: Worker, reason: str) -> Erasur
     worker = Worker.objects.select_for_update().get(pk=worker.pk)
     _refuse_unless_erasable(worker)
     if ErasureRequest.objects.filter(worker=worker, status=ErasureRequestStatus.PENDING).exists():
-        raise Conflict(_("An erasure of this member already awaits a second administrator."), code="erasure_pending")
+        raise Conflict(
+            _("An erasure of this member already awaits a second administrator."),
+            code=RegistryErrorCode.ERASURE_PENDING,
+        )
     request = ErasureRequest.objects.create(worker=worker, reason=reason[:255], requested_by=Actor.of(actor).user)
     audit_record(
         actor=actor,
@@ -150,7 +157,7 @@ def worker_erasure_confirm(*, actor: Any, erasure_request: ErasureRequest) -> Wo
     _require_permission(actor)
     request = ErasureRequest.objects.select_for_update().get(pk=erasure_request.pk)
     if request.status != ErasureRequestStatus.PENDING:
-        raise Conflict(_("This erasure request has already been decided."), code="erasure_decided")
+        raise Conflict(_("This erasure request has already been decided."), code=RegistryErrorCode.ERASURE_DECIDED)
     if request.requested_by_id == Actor.of(actor).user.pk:
         raise PermissionDenied(_("Another administrator must confirm the erasure you asked for."))
     worker = _anonymise(actor=actor, worker=request.worker, reason=request.reason, request=request)
@@ -167,7 +174,7 @@ def worker_erasure_withdraw(*, actor: Any, erasure_request: ErasureRequest, reas
     _require_permission(actor)
     request = ErasureRequest.objects.select_for_update().get(pk=erasure_request.pk)
     if request.status != ErasureRequestStatus.PENDING:
-        raise Conflict(_("This erasure request has already been decided."), code="erasure_decided")
+        raise Conflict(_("This erasure request has already been decided."), code=RegistryErrorCode.ERASURE_DECIDED)
     request.status = ErasureRequestStatus.WITHDRAWN
     user = Actor.of(actor).user
     request.decided_by = user if user.pk != request.requested_by_id else None

@@ -20,6 +20,7 @@ from rangkul.core.errors import Conflict
 from rangkul.core.tasks import enqueue_on_commit
 from rangkul.registry import identity
 from rangkul.registry.dukcapil import dukcapil_backend
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.membership import membership_number_new
 from rangkul.registry.models import (
     Channel,
@@ -158,7 +159,9 @@ def _worker_insert(worker: Worker) -> None:
             if not Worker.objects.filter(membership_number=worker.membership_number).exists():
                 raise
     # pragma: no cover — 8 collisions in a space of 9×10⁹ numbers
-    raise Conflict(_("Could not allocate a membership number; please try again."), code="number_exhausted")
+    raise Conflict(
+        _("Could not allocate a membership number; please try again."), code=RegistryErrorCode.NUMBER_EXHAUSTED
+    )
 
 
 def _registered_audit(
