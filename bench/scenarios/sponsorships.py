@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from bench.core import Context, Result, scenario
 from bench.scenarios.members import ensure_population
+from rangkul.audit.actors import Actor
 from rangkul.contributions.group_bills import group_bill_pay
 from rangkul.contributions.ledger import Line, journal_post
 from rangkul.contributions.models import Bill, ContributionMonth, JournalEntry, JournalLine, MonthShare
@@ -163,7 +164,7 @@ def sponsorship_group_bill(ctx: Context) -> list[Result]:
     sponsorship = _cohort(members, period, code=f"{PREFIX}BILL")
     setup = time.perf_counter() - started
     start = time.perf_counter()
-    record = sponsorship_bill_issue(actor=None, sponsorship=sponsorship, period=period)
+    record = sponsorship_bill_issue(actor=Actor.system("system"), sponsorship=sponsorship, period=period)
     issue = time.perf_counter() - start
     read = _read_baseline(sponsorship, period)
     start = time.perf_counter()

@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.management import call_command
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.group_bills import group_bill_pay
 from rangkul.contributions.models import Bill
 from rangkul.contributions.services import payment_allocate
@@ -33,8 +34,8 @@ def _texts():
 
 def _active(org, workers, **overrides):
     s = sponsorship(org, **overrides)
-    sponsorship_enrol(actor="test", sponsorship=s, workers=workers, today=TODAY)
-    sponsorship_bill_issue(actor="test", sponsorship=s, period=s.start_month)
+    sponsorship_enrol(actor=Actor.system("test"), sponsorship=s, workers=workers, today=TODAY)
+    sponsorship_bill_issue(actor=Actor.system("test"), sponsorship=s, period=s.start_month)
     return s
 
 
