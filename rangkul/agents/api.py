@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from rangkul.accounts.api_auth import api_key_auth, session_auth
+from rangkul.agents.errors import AgentErrorCode
 from rangkul.agents.models import Agent
 from rangkul.agents.selectors import agent_for_api_key, agent_for_user
 from rangkul.agents.sync import agent_sync
@@ -31,7 +32,7 @@ def _agent(request: HttpRequest) -> Agent:
     # The agent's key (scripts, other apps) or the agent's own session (the offline queue in the pages).
     agent = agent_for_api_key(api_key) if api_key is not None else agent_for_user(request.user)
     if agent is None:
-        raise PermissionDenied(_("This key does not belong to a field agent."), code="not_an_agent")
+        raise PermissionDenied(_("This key does not belong to a field agent."), code=AgentErrorCode.NOT_AN_AGENT)
     return agent
 
 

@@ -19,9 +19,11 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from rangkul.agents.errors import AgentErrorCode
 from rangkul.agents.models import Agent, AgentStatus, Collection, OperationKind, SyncOperation
 from rangkul.agents.selectors import agent_portfolio_get
 from rangkul.agents.services import agent_cash_take
+from rangkul.audit.actors import Actor
 from rangkul.contributions.selectors import paid_months
 from rangkul.core.bulk import insert_unless_conflict
 from rangkul.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -70,7 +72,7 @@ def agent_sync(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any
     from rangkul.agents.sync_collect import COLLECT_RUN, collections_apply
 
     if not agent.is_active:
-        raise PermissionDenied(_("This agent is not active."), code="agent_inactive")
+        raise PermissionDenied(_("This agent is not active."), code=AgentErrorCode.AGENT_INACTIVE)
     if len(operations) > MAX_OPERATIONS:
         raise ValidationFailed(
             _("Send at most %(count)s operations at once.") % {"count": MAX_OPERATIONS},
@@ -314,7 +316,7 @@ def _collect(
         raise Conflict(
             _("Cash held would exceed your limit of %(limit)s; deposit the cash first.")
             % {"limit": format_rupiah(locked.cash_limit_idr)},
-            code="cash_limit",
+            code=AgentErrorCode.CASH_LIMIT,
         )
     notices: list[str] = []
     already: list[str] = []
@@ -336,7 +338,9 @@ def _collect(
         paid_at=recorded_at,
         as_credit=bool(already),
     )
-    agent_cash_take(actor=agent.user, agent=agent, amount_idr=amount, reference=reference, channel=channel.code)
+    agent_cash_take(
+        actor=Actor.for_user(agent.user), agent=agent, amount_idr=amount, reference=reference, channel=channel.code
+    )
     if not already and collected.credit_idr:
         notices.append(
             _("%(amount)s was kept as the member's credit.") % {"amount": format_rupiah(collected.credit_idr)}
@@ -377,7 +381,7 @@ def _collect(
 def _portfolio_worker(run: CollectRun, membership_number: str) -> Worker:
     worker = run.workers.get((membership_number or "").strip())
     if worker is None:
-        raise NotFound(_("Member not found in your portfolio."), code="not_in_portfolio")
+        raise NotFound(_("Member not found in your portfolio."), code=AgentErrorCode.NOT_IN_PORTFOLIO)
     return worker
 
 
@@ -396,7 +400,8 @@ def _membership_number(agent: Agent, data: Mapping[str, Any], registrations: Map
         number = (earlier.result or {}).get("membership_number") if earlier else None
     if not number:
         raise Conflict(
-            _("The registration this collection belongs to was not accepted."), code="registration_not_applied"
+            _("The registration this collection belongs to was not accepted."),
+            code=AgentErrorCode.REGISTRATION_NOT_APPLIED,
         )
     return str(number)
 

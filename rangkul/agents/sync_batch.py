@@ -29,6 +29,7 @@ from rangkul.agents.sync import (
 )
 from rangkul.core.bulk import insert_unless_conflict
 from rangkul.core.errors import ApplicationError, Conflict
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.models import Channel as RegistrationChannel
 from rangkul.registry.models import Worker
 from rangkul.registry.services.bulk import workers_register_many
@@ -95,7 +96,7 @@ def _run(agent: Agent, todo: dict[str, tuple[int, Any]]) -> dict[str, dict[str, 
         )
         created: list[int] = []
         for row, registration, outcome in zip(rows, inputs, outcomes, strict=True):
-            if isinstance(outcome, Conflict) and outcome.code == "nik_registered":
+            if isinstance(outcome, Conflict) and outcome.code == RegistryErrorCode.NIK_REGISTERED:
                 row.result = _duplicate(agent, row.operation_id, registration.nik, outcome)
             elif isinstance(outcome, ApplicationError):
                 row.result = _rejected(row.operation_id, outcome.code, str(outcome.message), outcome.fields)
