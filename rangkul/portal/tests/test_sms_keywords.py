@@ -15,6 +15,7 @@ from rangkul.accounts.models import BranchOffice, User
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import BranchOfficeFactory, UserFactory
 from rangkul.agents.tests.conftest import new_agent
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.models import Bill, BillStatus
 from rangkul.contributions.rules import rulebook_cache_clear
@@ -288,7 +289,7 @@ def test_stop_by_sms_is_honoured_by_campaigns(client, roles):
     stays = verified(member(village_code="33.74.01.1001"))
     leaves = verified(member(village_code="33.74.01.1001"))
     campaign = make(staff("maker"))
-    campaign_approve(actor=staff("checker"), campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(staff("checker")), campaign=campaign, now=DAYTIME)
     assert sms(client, leaves.phone, "Stop")["keyword"] == "stop"
     locmem.clear()
     assert campaigns_dispatch(now=DAYTIME) == {"sent": 1, "opted_out": 1}
