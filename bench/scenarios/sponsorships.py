@@ -149,7 +149,7 @@ def _write_baseline(members: int) -> float:
     ]
     start = time.perf_counter()
     with transaction.atomic():
-        journal_post(actor=None, kind="bench_baseline", reference=str(time.time()), lines=lines)
+        journal_post(actor=Actor.system("system"), kind="bench_baseline", reference=str(time.time()), lines=lines)
         transaction.set_rollback(True)
     return time.perf_counter() - start
 
@@ -169,7 +169,7 @@ def sponsorship_group_bill(ctx: Context) -> list[Result]:
     read = _read_baseline(sponsorship, period)
     start = time.perf_counter()
     shares = group_bill_pay(
-        actor=None,
+        actor=Actor.system("system"),
         bill=record.bill,
         amount_idr=record.amount_idr,
         payment_reference=f"BILL-{int(time.time())}",

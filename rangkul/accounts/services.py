@@ -32,7 +32,7 @@ def user_login_failed(*, user: User) -> None:
         user.failed_login_count = 0
         user.save(update_fields=["locked_until", "failed_login_count"])
         audit_record(
-            actor=None,
+            actor=Actor.system("system"),
             action="accounts.user_locked",
             subject=user,
             after={"locked_until": user.locked_until.isoformat()},

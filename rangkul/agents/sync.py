@@ -241,7 +241,7 @@ def _register(*, agent: Agent, op_id: str, data: Mapping[str, Any]) -> dict[str,
     registration = _registration_input(data)
     try:
         worker = worker_register(
-            actor=agent.user,
+            actor=Actor.for_user(agent.user),
             data=registration,
             channel=RegistrationChannel.AGENT,
             branch=agent.branch,
@@ -330,7 +330,7 @@ def _collect(
         )
     reference = f"{agent.code}:{op_id}"
     collected = payment_record_collected(
-        actor=agent.user,
+        actor=Actor.for_user(agent.user),
         channel=channel,
         external_reference=reference,
         worker=worker,

@@ -27,6 +27,7 @@ from rangkul.agents.sync import (
     operation_apply,
     operations_sorted,
 )
+from rangkul.audit.actors import Actor
 from rangkul.core.bulk import insert_unless_conflict
 from rangkul.core.errors import ApplicationError, Conflict
 from rangkul.registry.errors import RegistryErrorCode
@@ -88,7 +89,7 @@ def _run(agent: Agent, todo: dict[str, tuple[int, Any]]) -> dict[str, dict[str, 
             except ApplicationError as exc:
                 row.result = _rejected(row.operation_id, exc.code, str(exc.message), exc.fields)
         outcomes = workers_register_many(
-            actor=agent.user,
+            actor=Actor.for_user(agent.user),
             rows=inputs,
             channel=RegistrationChannel.AGENT,
             organisation_code=agent.organisation.code,

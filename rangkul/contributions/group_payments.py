@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.errors import ContributionErrorCode
 from rangkul.contributions.group_settle import Share, shares_pay
@@ -76,7 +76,7 @@ def _unpaid_shares(bill: Bill) -> list[tuple[int, list[BillLine]]]:
 @transaction.atomic
 def group_bill_pay_part(
     *,
-    actor: Any,
+    actor: Actor,
     bill: Bill,
     amount_idr: int,
     payment_reference: str,

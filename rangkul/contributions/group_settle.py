@@ -65,7 +65,7 @@ def _period(value: Any) -> Period:
 
 def shares_pay(
     *,
-    actor: Any,
+    actor: Actor,
     shares: Sequence[Share],
     channel: str,
     paid_at: dt.datetime,
@@ -92,7 +92,7 @@ def shares_pay(
 
 def _chunk_pay(
     *,
-    actor: Any,
+    actor: Actor,
     shares: Sequence[Share],
     channel: str,
     paid_at: dt.datetime,
@@ -121,7 +121,7 @@ def _chunk_pay(
     }
     already = _paid_months_of(ids)
     today = timezone.localdate(paid_at)
-    user = Actor.of(actor).user
+    user = actor.user
     zone = timezone.get_current_timezone()  # read once: ``localdate`` looks it up on every call
     ledgers: list[list[Line]] = []
     entries: list[JournalEntry] = []

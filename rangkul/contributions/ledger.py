@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -113,7 +112,7 @@ def _validate(lines: Sequence[Line]) -> None:
 
 def journal_post(
     *,
-    actor: Any,
+    actor: Actor,
     kind: str,
     reference: str,
     lines: Sequence[Line],
@@ -139,7 +138,7 @@ def journal_post(
             kind=kind,
             reference=reference,
             memo=memo[:255],
-            created_by=Actor.of(actor).user,
+            created_by=actor.user,
         )
         if not _entry_insert(entry):
             # Posted before, or by a concurrent post that committed first: return that entry.

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict
 from rangkul.messaging.services import sms_queue
@@ -71,7 +71,7 @@ def linked_notify(*, organisation: Organisation | None, memberships: Sequence[Me
 
 
 @transaction.atomic
-def membership_consent_record(*, actor: Any, membership: Membership, via: str = "branch") -> Membership:
+def membership_consent_record(*, actor: Actor, membership: Membership, via: str = "branch") -> Membership:
     """The member agreed (told the branch): the organisation now sees their record."""
     membership = Membership.objects.select_for_update().select_related("worker", "organisation").get(pk=membership.pk)
     if membership.consent == MemberConsent.GIVEN:

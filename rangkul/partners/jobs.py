@@ -6,14 +6,14 @@ import hashlib
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rangkul.audit.actors import Actor, ActorKind
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
 from rangkul.partners.errors import PartnerErrorCode
@@ -33,14 +33,8 @@ logger = logging.getLogger("rangkul.partners")
 HASH_CHUNK = 1 << 20
 
 
-def _actor_label(actor: Any) -> str:
-    if isinstance(actor, Actor):
-        actor = actor.user if actor.kind == ActorKind.USER else actor.label
-    if getattr(actor, "is_authenticated", False):
-        return str(actor.get_username())[:150]
-    if isinstance(actor, str):
-        return actor[:150]
-    return "system"
+def _actor_label(actor: Actor) -> str:
+    return actor.username[:150]
 
 
 def file_sha256(handle: IO[bytes] | File) -> str:
@@ -61,7 +55,7 @@ def file_sha256(handle: IO[bytes] | File) -> str:
 @transaction.atomic
 def import_job_create(
     *,
-    actor: Any,
+    actor: Actor,
     organisation: Organisation | None,
     upload: File,
     name: str,
@@ -106,7 +100,7 @@ def import_job_create(
         file_sha256=digest,
         skip_phone_verification=skip_phone_verification,
         sponsorship_code=(sponsorship_code or "").strip()[:40],
-        created_by=Actor.of(actor).user,
+        created_by=actor.user,
         created_by_label=_actor_label(actor),
     )
     job.file.save(name, upload, save=False)
@@ -140,7 +134,7 @@ def import_job_enqueue(*, job: ImportJob) -> None:
 
 
 @transaction.atomic
-def import_job_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
+def import_job_cancel(*, actor: Actor, job: ImportJob) -> ImportJob:
     """Stop after the batch in progress; committed rows stay (running the file again continues)."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.is_finished:
@@ -153,7 +147,7 @@ def import_job_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
 
 
 @transaction.atomic
-def import_job_resume(*, actor: Any, job: ImportJob) -> ImportJob:
+def import_job_resume(*, actor: Actor, job: ImportJob) -> ImportJob:
     """Queue again a job that failed, was stopped, or whose process died (stale lease).
 
     Committed batches stay; the run continues after the last one (the same as uploading

@@ -38,7 +38,7 @@ def officer(transactional_db, regions, roles):
     )
     user = UserFactory(username="sponsor", password=PASSWORD)
     user.groups.add(*Group.objects.filter(name=Role.SPONSOR_OFFICER.value))
-    organisation_user_add(actor=None, organisation=organisation, user=user)
+    organisation_user_add(actor=Actor.system("system"), organisation=organisation, user=user)
     return user
 
 

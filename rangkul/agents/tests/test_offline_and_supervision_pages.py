@@ -81,7 +81,7 @@ def test_the_worker_portal_is_installable_and_its_service_worker_may_cover_the_c
 def test_the_card_page_is_marked_for_keeping_and_shows_paid_through_and_last_code(client, regions, roles):
     field = new_agent()
     worker = _registered(field.agent)
-    bill = bill_issue(actor="test", worker=worker, months=1, today=timezone.localdate())
+    bill = bill_issue(actor=Actor.system("test"), worker=worker, months=1, today=timezone.localdate())
     session = client.session
     session[SESSION_KEY] = worker.pk
     session.save()

@@ -103,7 +103,7 @@ def test_a_superuser_post_changes_no_partner_membership_or_organisation_user(cli
     worker = worker_create(full_name="Siti Aminah")
     membership = Membership.objects.create(organisation=organisation, worker=worker, supplied_name="Siti Aminah")
     partner = UserFactory(username="mitra")
-    link = organisation_user_add(actor=None, organisation=organisation, user=partner)
+    link = organisation_user_add(actor=Actor.system("system"), organisation=organisation, user=partner)
 
     url = reverse("admin:partners_membership_change", args=[membership.pk])
     assert client.get(url).status_code == 200  # operators may still look

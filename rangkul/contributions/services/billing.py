@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -143,7 +142,7 @@ def owed_periods(*, worker: Worker, today: dt.date, months: int = 12) -> list[Pe
 @transaction.atomic
 def bill_issue(
     *,
-    actor: Any,
+    actor: Actor,
     worker: Worker,
     months: int,
     today: dt.date | None = None,
@@ -250,7 +249,7 @@ def _ensure_billable(worker: Worker) -> None:
 
 def _bill_create(
     *,
-    actor: Any,
+    actor: Actor,
     worker: Worker | None,
     amount_idr: int,
     expires_at: dt.datetime,
@@ -267,7 +266,7 @@ def _bill_create(
                     sponsor_kind=sponsor_kind,
                     credit_applied_idr=credit_applied_idr,
                     expires_at=expires_at,
-                    created_by=Actor.of(actor).user,
+                    created_by=actor.user,
                 )
         except IntegrityError:
             # A payment code collision: draw another.

@@ -326,7 +326,7 @@ def test_uplift_on_a_scripted_history(maker, checker):
 
     def pay(worker_id: int, when: dt.datetime) -> None:
         payment_allocate(
-            actor="test",
+            actor=Actor.system("test"),
             worker=Worker.objects.get(pk=worker_id),
             amount_idr=amount,
             payment_reference=f"P-{worker_id}",

@@ -90,7 +90,7 @@ def test_registrations_and_payments_are_counted_per_code(officer):
     amount = month_total_idr(declared_income_idr=1_000_000, jht=False, sector="non_transport", period=Period(2026, 1))
     assert amount
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=payer,
         amount_idr=amount,
         payment_reference="P-1",

@@ -79,7 +79,7 @@ def pay(worker_id: int, when: dt.datetime) -> None:
     amount = month_total_idr(declared_income_idr=1_000_000, jht=False, sector="non_transport", period=Period(2026, 1))
     assert amount
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=Worker.objects.get(pk=worker_id),
         amount_idr=amount,
         payment_reference=f"P-{worker_id}",

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from conftest import PASSWORD
 from rangkul.accounts.services import api_key_create
+from rangkul.audit.actors import Actor
 from rangkul.partners.models import ImportJob, ImportStatus, Membership
 from rangkul.partners.services import import_job_create, import_job_run
 from rangkul.partners.tests.conftest import good_row, write_csv
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def _import(path: Path, organisation) -> ImportJob:
     with path.open("rb") as handle:
         job, _ = import_job_create(
-            actor="t", organisation=organisation, upload=File(handle, name=path.name), name=path.name
+            actor=Actor.system("t"), organisation=organisation, upload=File(handle, name=path.name), name=path.name
         )
     return import_job_run(job_id=job.pk)
 
@@ -150,7 +151,7 @@ def test_progress_is_polled_while_running_and_can_be_cancelled(client, partner, 
     path = write_csv(tmp_path / "a.csv", [good_row(n) for n in range(1, 5)])
     with path.open("rb") as handle:
         job, _ = import_job_create(
-            actor="t", organisation=organisation, upload=File(handle, name="a.csv"), name="a.csv"
+            actor=Actor.system("t"), organisation=organisation, upload=File(handle, name="a.csv"), name="a.csv"
         )
     client.force_login(partner)
     url = reverse("partners:import_detail", args=[job.pk])

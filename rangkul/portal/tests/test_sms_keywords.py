@@ -121,7 +121,12 @@ def test_cek_tells_a_new_member_to_pay_and_after_paying_the_paid_through_month(c
     sms(client, worker.phone, "BAYAR 3")
     bill = Bill.objects.get(worker=worker, status=BillStatus.OPEN)
     payment_allocate(
-        actor="test", worker=worker, amount_idr=bill.amount_idr, payment_reference="P-1", channel="sandbox", bill=bill
+        actor=Actor.system("test"),
+        worker=worker,
+        amount_idr=bill.amount_idr,
+        payment_reference="P-1",
+        channel="sandbox",
+        bill=bill,
     )
     through = Period.of(timezone.localdate()) + 2
     assert sms(client, worker.phone, "CEK")["answer"] == (
@@ -169,7 +174,12 @@ def test_bayar_refused_by_the_billing_rules_says_why_and_keeps_the_paid_code(cli
     sms(client, worker.phone, "BAYAR 12")
     bill = Bill.objects.get(worker=worker)
     payment_allocate(
-        actor="test", worker=worker, amount_idr=bill.amount_idr, payment_reference="P-12", channel="sandbox", bill=bill
+        actor=Actor.system("test"),
+        worker=worker,
+        amount_idr=bill.amount_idr,
+        payment_reference="P-12",
+        channel="sandbox",
+        bill=bill,
     )
     answer = sms(client, worker.phone, "BAYAR 1")["answer"]
     assert answer.startswith("Rangkul: ") and "12 bulan" in answer and "BAYAR 1" not in answer

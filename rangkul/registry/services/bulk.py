@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.models import BranchOffice
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record_subjects
 from rangkul.core.crypto import lookup_hash, seal
 from rangkul.core.errors import ApplicationError, Conflict, ValidationFailed
@@ -168,7 +169,7 @@ class _Pending:
 @transaction.atomic
 def workers_register_many(
     *,
-    actor: Any,
+    actor: Actor,
     rows: Sequence[RegistrationInput],
     channel: str,
     phone_verified: bool = False,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -120,12 +120,12 @@ def _duplicate_open(duplicate: PossibleDuplicate) -> PossibleDuplicate:
 
 
 @transaction.atomic
-def duplicate_dismiss(*, actor: Any, duplicate: PossibleDuplicate, note: str = "") -> PossibleDuplicate:
+def duplicate_dismiss(*, actor: Actor, duplicate: PossibleDuplicate, note: str = "") -> PossibleDuplicate:
     """Two different people after all: close the case, keep both records."""
     duplicate = _duplicate_open(duplicate)
     duplicate.status = DuplicateStatus.DISMISSED
     duplicate.note = note.strip()
-    duplicate.resolved_by = Actor.of(actor).user
+    duplicate.resolved_by = actor.user
     duplicate.resolved_at = timezone.now()
     duplicate.save()
     audit_record(
@@ -139,7 +139,7 @@ def duplicate_dismiss(*, actor: Any, duplicate: PossibleDuplicate, note: str = "
 
 
 @transaction.atomic
-def duplicate_merge(*, actor: Any, duplicate: PossibleDuplicate, note: str) -> PossibleDuplicate:
+def duplicate_merge(*, actor: Actor, duplicate: PossibleDuplicate, note: str) -> PossibleDuplicate:
     """One person with two records: the newer record is marked merged into the older one.
 
     Nothing is deleted; payments and history stay on the record they belong to
@@ -155,7 +155,7 @@ def duplicate_merge(*, actor: Any, duplicate: PossibleDuplicate, note: str) -> P
     Worker.objects.filter(pk=newer.pk).update(status=WorkerStatus.MERGED, merged_into=older)
     duplicate.status = DuplicateStatus.MERGED
     duplicate.note = note
-    duplicate.resolved_by = Actor.of(actor).user
+    duplicate.resolved_by = actor.user
     duplicate.resolved_at = timezone.now()
     duplicate.save()
     audit_record(

@@ -103,8 +103,8 @@ def worker_erasure_refusals(*, worker: Worker) -> list[str]:
     return [reason for blocker in erasure_blockers() if (reason := blocker(worker))]
 
 
-def _require_permission(actor: Any) -> None:
-    if not Actor.of(actor).has_perm(PERMISSION):
+def _require_permission(actor: Actor) -> None:
+    if not actor.has_perm(PERMISSION):
         raise PermissionDenied(_("You are not allowed to erase members' personal data."))
 
 
@@ -121,7 +121,7 @@ def _refuse_unless_erasable(worker: Worker) -> None:
 
 
 @transaction.atomic
-def worker_erasure_request(*, actor: Any, worker: Worker, reason: str) -> ErasureRequest:
+def worker_erasure_request(*, actor: Actor, worker: Worker, reason: str) -> ErasureRequest:
     """Record the member's request to erase their personal data; a second administrator confirms it.
 
     Refused at once when the erasure could not be done (already erased, merged, an open claim), so
@@ -140,7 +140,7 @@ def worker_erasure_request(*, actor: Any, worker: Worker, reason: str) -> Erasur
             _("An erasure of this member already awaits a second administrator."),
             code=RegistryErrorCode.ERASURE_PENDING,
         )
-    request = ErasureRequest.objects.create(worker=worker, reason=reason[:255], requested_by=Actor.of(actor).user)
+    request = ErasureRequest.objects.create(worker=worker, reason=reason[:255], requested_by=actor.user)
     audit_record(
         actor=actor,
         action="registry.worker_erasure_requested",
@@ -152,31 +152,31 @@ def worker_erasure_request(*, actor: Any, worker: Worker, reason: str) -> Erasur
 
 
 @transaction.atomic
-def worker_erasure_confirm(*, actor: Any, erasure_request: ErasureRequest) -> Worker:
+def worker_erasure_confirm(*, actor: Actor, erasure_request: ErasureRequest) -> Worker:
     """A second administrator carries out a recorded request: the personal data goes now."""
     _require_permission(actor)
     request = ErasureRequest.objects.select_for_update().get(pk=erasure_request.pk)
     if request.status != ErasureRequestStatus.PENDING:
         raise Conflict(_("This erasure request has already been decided."), code=RegistryErrorCode.ERASURE_DECIDED)
-    if request.requested_by_id == Actor.of(actor).user.pk:
+    if request.requested_by_id == actor.user.pk:
         raise PermissionDenied(_("Another administrator must confirm the erasure you asked for."))
     worker = _anonymise(actor=actor, worker=request.worker, reason=request.reason, request=request)
     request.status = ErasureRequestStatus.DONE
-    request.decided_by = Actor.of(actor).user
+    request.decided_by = actor.user
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at"])
     return worker
 
 
 @transaction.atomic
-def worker_erasure_withdraw(*, actor: Any, erasure_request: ErasureRequest, reason: str) -> ErasureRequest:
+def worker_erasure_withdraw(*, actor: Actor, erasure_request: ErasureRequest, reason: str) -> ErasureRequest:
     """Withdraw a request that waits (the member changed their mind, or it was recorded by mistake)."""
     _require_permission(actor)
     request = ErasureRequest.objects.select_for_update().get(pk=erasure_request.pk)
     if request.status != ErasureRequestStatus.PENDING:
         raise Conflict(_("This erasure request has already been decided."), code=RegistryErrorCode.ERASURE_DECIDED)
     request.status = ErasureRequestStatus.WITHDRAWN
-    user = Actor.of(actor).user
+    user = actor.user
     request.decided_by = user if user.pk != request.requested_by_id else None
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at"])
@@ -190,7 +190,7 @@ def worker_erasure_withdraw(*, actor: Any, erasure_request: ErasureRequest, reas
     return request
 
 
-def _anonymise(*, actor: Any, worker: Worker, reason: str, request: ErasureRequest) -> Worker:
+def _anonymise(*, actor: Actor, worker: Worker, reason: str, request: ErasureRequest) -> Worker:
     """Replace the member's and their heirs' personal data by anonymous values; keep money records.
 
     The audit row names the fields replaced and the rows other apps changed, never their values.

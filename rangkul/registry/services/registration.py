@@ -103,7 +103,7 @@ def _worker_new(
     cleaned: _Cleaned,
     nik_sealed: str,
     nik_hash: str,
-    actor: Any,
+    actor: Actor,
     channel: str,
     phone_verified: bool,
     organisation_code: str,
@@ -133,7 +133,7 @@ def _worker_new(
         "branch": branch,
         "channel": channel,
         "registered_at": now,
-        "registered_by": Actor.of(actor).user,
+        "registered_by": actor.user,
         # Organisation codes are compared case-insensitively everywhere (partners app); store them folded.
         "registered_by_organisation": organisation_code.strip().lower()[:40],
         "identity_warnings": list(cleaned.warnings),
@@ -192,7 +192,7 @@ def _welcome_after_commit(worker_id: int) -> None:
 @transaction.atomic
 def worker_register(
     *,
-    actor: Any,
+    actor: Actor,
     data: RegistrationInput,
     channel: str,
     phone_verified: bool = False,

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rangkul.accounts.services import api_key_create
+from rangkul.audit.actors import Actor
 from rangkul.core.crypto import unseal
 from rangkul.registry.membership import membership_number_is_valid
 from rangkul.registry.models import PossibleDuplicate, Worker
@@ -213,7 +214,7 @@ def test_fuzzed_registration_bodies_never_fail_with_500(client, regions, partner
 def test_a_merged_record_points_to_the_kept_one(client, regions, administrator):
     first = worker_create(full_name="Tini Wahyuni")
     second = worker_create(full_name="Tini Wahyuni", birth_date=first.birth_date)
-    duplicate_merge(actor=administrator, duplicate=PossibleDuplicate.objects.get(), note="KTP sama")
+    duplicate_merge(actor=Actor.for_user(administrator), duplicate=PossibleDuplicate.objects.get(), note="KTP sama")
     client.force_login(administrator)
     out = client.get(f"{URL}/{second.membership_number}").json()
     assert (out["status"], out["merged_into"]) == ("merged", first.membership_number)

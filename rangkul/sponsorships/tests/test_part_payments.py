@@ -40,7 +40,7 @@ def _bill(programs=("JKK", "JKM"), jht=(False, False, False)):
 
 def _pay(record, amount, reference):
     return group_bill_pay_part(
-        actor="test",
+        actor=Actor.system("test"),
         bill=record.bill,
         amount_idr=amount,
         payment_reference=reference,

@@ -129,7 +129,7 @@ def test_the_months_group_bill_pays_each_member_for_that_month(regions):
     assert sorted(record.bill.lines.values_list("program", flat=True)) == ["JKK", "JKK", "JKM", "JKM"]
     assert (record.members, record.amount_idr) == (2, 2 * 16_800)
     group_bill_pay(
-        actor="test",
+        actor=Actor.system("test"),
         bill=record.bill,
         amount_idr=record.amount_idr,
         payment_reference="APBD-JUNE",

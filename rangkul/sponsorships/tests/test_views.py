@@ -99,7 +99,11 @@ def test_the_statement_lists_each_member_month_committed_billed_paid_and_covered
     sponsorship_enrol(actor=Actor.system("test"), sponsorship=s, workers=[worker])
     record = sponsorship_bill_issue(actor=Actor.system("test"), sponsorship=s, period=s.start_month)
     group_bill_pay(
-        actor="test", bill=record.bill, amount_idr=record.amount_idr, payment_reference="P1", channel="sandbox"
+        actor=Actor.system("test"),
+        bill=record.bill,
+        amount_idr=record.amount_idr,
+        payment_reference="P1",
+        channel="sandbox",
     )
     client.force_login(officer)
     response = client.get(f"/sponsor/{s.code}/laporan.csv")
