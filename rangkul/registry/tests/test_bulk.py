@@ -189,7 +189,12 @@ def population(regions, branch, settings) -> dict[str, Any]:
 
 def test_a_mixed_batch_ends_exactly_as_registering_row_by_row(population, branch_officer) -> None:
     rows = _mixed_rows(population["existing"], population["merged"], population["crowd_phone"])
-    options = {"actor": Actor.for_user(branch_officer), "channel": "import", "organisation_code": " KopMaju ", "phone_verified": True}
+    options = {
+        "actor": Actor.for_user(branch_officer),
+        "channel": "import",
+        "organisation_code": " KopMaju ",
+        "phone_verified": True,
+    }
     expected = _one_by_one(rows, **options)
     actual = _in_one_batch(rows, **options)
     assert actual["rows"] == expected["rows"]
