@@ -49,7 +49,7 @@ def _hash_api_key(raw: str) -> str:
 
 
 @transaction.atomic
-def api_key_create(*, actor: User | None, name: str, organisation_code: str = "", user: User | None = None) -> str:
+def api_key_create(*, actor: Actor, name: str, organisation_code: str = "", user: User | None = None) -> str:
     """Create a key and return it in full: the only time it is ever seen."""
     name = name.strip()
     if not name:
@@ -86,7 +86,7 @@ def api_key_authenticate(raw: str) -> ApiKey | None:
 
 
 @transaction.atomic
-def api_key_revoke(*, actor: User | Actor | None, key: ApiKey) -> None:
+def api_key_revoke(*, actor: Actor, key: ApiKey) -> None:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])

@@ -102,7 +102,7 @@ def agent_create(
 
 def agent_key_create(*, actor: Actor, agent: Agent) -> str:
     """An API key bound to the agent's user: it syncs and reads the agent's own portfolio only."""
-    return api_key_create(actor=actor.user, name=f"agent {agent.code}", user=agent.user)
+    return api_key_create(actor=actor, name=f"agent {agent.code}", user=agent.user)
 
 
 @transaction.atomic

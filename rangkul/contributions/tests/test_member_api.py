@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def partner_key(db):
-    return api_key_create(actor=None, name="Koperasi Ojek", organisation_code="KOP-OJEK")
+    return api_key_create(actor=Actor.system("system"), name="Koperasi Ojek", organisation_code="KOP-OJEK")
 
 
 def _auth(key):

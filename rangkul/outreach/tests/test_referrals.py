@@ -107,7 +107,7 @@ def test_registrations_through_the_partner_api_are_attributed_to_the_code(client
     referral_code_create(
         actor=Actor.for_user(officer), kind="community", owner_code="ojol", name="Komunitas Ojol", code="OJOL"
     )
-    key = api_key_create(actor=None, name="Koperasi Maju", organisation_code="KOP-MAJU")
+    key = api_key_create(actor=Actor.system("system"), name="Koperasi Maju", organisation_code="KOP-MAJU")
     for code in ("ojol", "OJ0L!"):  # the second is mistyped: registered all the same, counted nowhere
         response = client.post(
             "/api/v1/workers",

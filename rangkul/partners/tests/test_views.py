@@ -203,7 +203,7 @@ def test_templates_download_without_login(client) -> None:
 def test_api_upload_with_an_organisation_key(
     client, organisation, tmp_path, django_capture_on_commit_callbacks
 ) -> None:
-    key = api_key_create(actor=None, name="kopmaju-app", organisation_code="kopmaju")
+    key = api_key_create(actor=Actor.system("system"), name="kopmaju-app", organisation_code="kopmaju")
     path = write_csv(tmp_path / "a.csv", [good_row(1), good_row(1)])
     with django_capture_on_commit_callbacks(execute=True), path.open("rb") as handle:
         response = client.post("/api/v1/imports", {"file": handle}, HTTP_AUTHORIZATION=f"Bearer {key}")
@@ -221,13 +221,13 @@ def test_api_upload_with_an_organisation_key(
 
 def test_api_scope(client, two_imports, tmp_path) -> None:
     mine, theirs = two_imports
-    key = api_key_create(actor=None, name="kopmaju-app", organisation_code="kopmaju")
+    key = api_key_create(actor=Actor.system("system"), name="kopmaju-app", organisation_code="kopmaju")
     assert client.get(f"/api/v1/imports/{mine.pk}", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
     response = client.get(f"/api/v1/imports/{theirs.pk}", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
 
-    plain = api_key_create(actor=None, name="integration")
+    plain = api_key_create(actor=Actor.system("system"), name="integration")
     path = write_csv(tmp_path / "a.csv", [good_row(9)])
     with path.open("rb") as handle:
         response = client.post("/api/v1/imports", {"file": handle}, HTTP_AUTHORIZATION=f"Bearer {plain}")

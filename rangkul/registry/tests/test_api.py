@@ -35,12 +35,12 @@ def body(**overrides):
 
 @pytest.fixture
 def partner_key(db):
-    return api_key_create(actor=None, name="Koperasi Maju", organisation_code="KOP-MAJU")
+    return api_key_create(actor=Actor.system("system"), name="Koperasi Maju", organisation_code="KOP-MAJU")
 
 
 @pytest.fixture
 def other_key(db):
-    return api_key_create(actor=None, name="Platform Lain", organisation_code="PLAT-LAIN")
+    return api_key_create(actor=Actor.system("system"), name="Platform Lain", organisation_code="PLAT-LAIN")
 
 
 def post(client, data, key=None, raw=None):
@@ -134,7 +134,7 @@ def test_partner_reads_only_its_own_workers(client, regions, partner_key, other_
     assert "•" in mine.json()["nik"]
     theirs = client.get(f"{URL}/{number}", headers={"Authorization": f"Bearer {other_key}"})
     assert theirs.status_code == 404 and theirs.json()["code"] == "not_found"
-    same_org = api_key_create(actor=None, name="Koperasi Maju 2", organisation_code=" kop-maju")
+    same_org = api_key_create(actor=Actor.system("system"), name="Koperasi Maju 2", organisation_code=" kop-maju")
     assert client.get(f"{URL}/{number}", headers={"Authorization": f"Bearer {same_org}"}).status_code == 200
     garbage = client.get(f"{URL}/not-a-number", headers={"Authorization": f"Bearer {partner_key}"})
     assert garbage.status_code == 404

@@ -40,7 +40,7 @@ def test_registered_nik_is_nowhere_in_plaintext(
     birth = dt.date(1987, 11, 2)
     nik = make_nik(birth_date=birth, sex="F", serial=4321)
     heir_nik = make_nik(birth_date=dt.date(1986, 1, 30), sex="M", serial=8765)
-    key = api_key_create(actor=None, name="Koperasi", organisation_code="KOP")
+    key = api_key_create(actor=Actor.system("system"), name="Koperasi", organisation_code="KOP")
     body = {
         "nik": nik,
         "full_name": "Ratna Sari",
@@ -106,7 +106,7 @@ def test_the_mask_hides_the_serial_everywhere_it_is_shown(client, regions, branc
     """
     birth = dt.date(1987, 11, 2)
     nik = make_nik(birth_date=birth, sex="F", serial=4321)
-    key = api_key_create(actor=None, name="Koperasi", organisation_code="KOP")
+    key = api_key_create(actor=Actor.system("system"), name="Koperasi", organisation_code="KOP")
     body = {
         "nik": nik, "full_name": "Ratna Sari", "birth_date": birth.isoformat(), "sex": "F",
         "phone": "081377778888", "village_code": "33.74.01.1001", "occupation": "penjahit",
