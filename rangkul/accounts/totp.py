@@ -62,7 +62,7 @@ def totp_enable(*, user: User, secret: str, code: str) -> None:
     user.totp_confirmed_at = timezone.now()
     user.totp_last_step = step
     user.save(update_fields=["totp_secret_sealed", "totp_confirmed_at", "totp_last_step"])
-    audit_record(actor=user, action="accounts.totp_enabled", subject=user)
+    audit_record(actor=Actor.for_user(user), action="accounts.totp_enabled", subject=user)
 
 
 @transaction.atomic
