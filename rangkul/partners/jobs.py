@@ -33,10 +33,6 @@ logger = logging.getLogger("rangkul.partners")
 HASH_CHUNK = 1 << 20
 
 
-def _actor_label(actor: Actor) -> str:
-    return actor.username[:150]
-
-
 def file_sha256(handle: IO[bytes] | File) -> str:
     digest = hashlib.sha256()
     chunks: Iterable[bytes]
@@ -101,7 +97,7 @@ def import_job_create(
         skip_phone_verification=skip_phone_verification,
         sponsorship_code=(sponsorship_code or "").strip()[:40],
         created_by=actor.user,
-        created_by_label=_actor_label(actor),
+        created_by_label=actor.username[:150],
     )
     job.file.save(name, upload, save=False)
     try:
