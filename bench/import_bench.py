@@ -176,6 +176,7 @@ def run_import_here(path: Path, batch_size: int | None) -> tuple[float, dict[str
     """The same import in this process (the tiny benchmark in tests); no peak memory of its own."""
     from django.core.files import File
 
+    from rangkul.audit.actors import Actor
     from rangkul.core.bulk import collector_relaxed
     from rangkul.core.processes import forked
     from rangkul.partners.services import import_job_create, import_job_run
@@ -184,7 +185,7 @@ def run_import_here(path: Path, batch_size: int | None) -> tuple[float, dict[str
     started = time.perf_counter()
     with path.open("rb") as handle:
         job, _created = import_job_create(
-            actor="bench", organisation=organisation, upload=File(handle, name=path.name), name=path.name
+            actor=Actor.system("bench"), organisation=organisation, upload=File(handle, name=path.name), name=path.name
         )
     with collector_relaxed():
         job = import_job_run(job_id=job.pk, batch_size=batch_size, parts_runner=forked)

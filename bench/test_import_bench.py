@@ -16,6 +16,7 @@ from bench.import_bench import (
     generate,
     run_floor,
 )
+from rangkul.audit.actors import Actor
 from rangkul.core.crypto import unseal
 from rangkul.partners.models import Membership
 from rangkul.partners.services import import_job_create, import_job_run
@@ -43,7 +44,10 @@ def test_the_floor_writes_the_rows_the_import_stores_and_removes_them(branch, tm
 
     with path.open("rb") as handle:
         job, _created = import_job_create(
-            actor="bench", organisation=_organisation(), upload=File(handle, name=path.name), name=path.name
+            actor=Actor.system("bench"),
+            organisation=_organisation(),
+            upload=File(handle, name=path.name),
+            name=path.name,
         )
     assert import_job_run(job_id=job.pk).imported == 40
     columns = floor_columns()

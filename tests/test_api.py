@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from rangkul.accounts.services import api_key_create
+from rangkul.audit.actors import Actor
 
 
 def test_openapi_and_docs_are_served(client, db):
@@ -28,7 +29,7 @@ def test_bearer_key_authentication(db):
     def whoami(request):
         return {"name": request.auth.name}
 
-    raw = api_key_create(actor=None, name="Koperasi")
+    raw = api_key_create(actor=Actor.system("system"), name="Koperasi")
     client = TestClient(api)
     assert client.get("/whoami", headers={"Authorization": f"Bearer {raw}"}).json() == {"name": "Koperasi"}
     denied = client.get("/whoami", headers={"Authorization": "Bearer rk_wrong"})

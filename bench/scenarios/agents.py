@@ -16,6 +16,7 @@ from rangkul.accounts.models import User
 from rangkul.agents.models import Collection, SyncOperation
 from rangkul.agents.services import agent_create
 from rangkul.agents.sync import MAX_OPERATIONS, agent_sync
+from rangkul.audit.actors import Actor
 from rangkul.contributions.selectors import ledger_totals, month_total_idr
 from rangkul.core.periods import Period
 from rangkul.partners.models import Organisation
@@ -115,7 +116,7 @@ def agent_sync_scenario(ctx: Context) -> list[Result]:
         code="bench-wadah", defaults={"name": "Koperasi Bench", "kind": "cooperative"}
     )
     user = User.objects.create(username=f"bench-agent-{tag}")
-    agent = agent_create(actor="bench", user=user, organisation=organisation, cash_limit_idr=10**15)
+    agent = agent_create(actor=Actor.system("bench"), user=user, organisation=organisation, cash_limit_idr=10**15)
     now = timezone.now()
     amount = month_total_idr(
         declared_income_idr=INCOME_IDR, jht=False, sector="non_transport", period=Period.of(timezone.localdate())

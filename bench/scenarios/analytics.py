@@ -12,6 +12,7 @@ from bench.scenarios.members import ensure_population
 from rangkul.analytics.rates import coverage_national, coverage_rate_series, coverage_rates, open_coverage
 from rangkul.analytics.retention import lapse_funnel, retention_cohorts
 from rangkul.analytics.services import coverage_snapshot_take
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import ContributionMonth, MemberStatus
 from rangkul.contributions.retention import cohort_paying_by_month, lapse_funnel_groups
 from rangkul.regions.selectors import province_exists
@@ -26,7 +27,9 @@ def dashboard_rates(ctx: Context) -> list[Result]:
     # The shipped release; rows of provinces a small region tree lacks are left out (the full list has them all).
     header, *lines = default_workforce_file().read_text(encoding="utf-8").splitlines()
     kept = [line for line in lines if line.startswith("national,") or province_exists(line.split(",")[1])]
-    workforce_release_load(actor="bench", text="\n".join([header, *kept]), version=f"bench-shipped-{len(kept)}")
+    workforce_release_load(
+        actor=Actor.system("bench"), text="\n".join([header, *kept]), version=f"bench-shipped-{len(kept)}"
+    )
     if connection.vendor == "postgresql":
         # Autovacuum is off in the bench so that nothing runs mid-measurement; in production it keeps the
         # planner's statistics of these tables, so they are analysed once here, before any timing.

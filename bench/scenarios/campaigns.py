@@ -14,6 +14,7 @@ from bench.core import Context, Result, scenario
 from bench.scenarios.members import ensure_population
 from rangkul.accounts.models import User
 from rangkul.accounts.roles import Role, roles_sync
+from rangkul.audit.actors import Actor
 from rangkul.messaging.backends import locmem
 from rangkul.outreach.campaigns import campaign_approve, campaign_create, campaigns_dispatch
 from rangkul.outreach.models import Campaign, CampaignRecipient, RecipientState
@@ -69,7 +70,7 @@ def campaign_approval(ctx: Context) -> list[Result]:
     counted = segment_count(segment, today=APPROVED_AT.date())
     count_seconds = time.perf_counter() - start
     campaign = campaign_create(
-        actor=maker,
+        actor=Actor.for_user(maker),
         name="Bench",
         segment=segment,
         body_id="Halo {name}, iuran bulan ini {amount}. {link}",
@@ -77,7 +78,7 @@ def campaign_approval(ctx: Context) -> list[Result]:
         control_percent=10,
     )
     start = time.perf_counter()
-    counts = campaign_approve(actor=checker, campaign=campaign, now=APPROVED_AT)
+    counts = campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=APPROVED_AT)
     elapsed = time.perf_counter() - start
     floor_seconds, floor_rows = _plain_copy_seconds()
     waiting = CampaignRecipient.objects.filter(
@@ -88,14 +89,14 @@ def campaign_approval(ctx: Context) -> list[Result]:
     # shown on a small campaign (one regency) approved and sent the next morning, when every zone is awake.
     regency = Worker.objects.order_by("pk").values_list("village_id", flat=True).first() or ""
     small = campaign_create(
-        actor=maker,
+        actor=Actor.for_user(maker),
         name="Bench slice",
         segment=Segment(regions=(regency[:5],)),
         body_id="Halo {name}, iuran bulan ini {amount}. {link}",
         scheduled_for=MORNING,
         control_percent=10,
     )
-    campaign_approve(actor=checker, campaign=small, now=MORNING)
+    campaign_approve(actor=Actor.for_user(checker), campaign=small, now=MORNING)
     with override_settings(SMS_BACKEND="rangkul.messaging.backends.locmem.SmsBackend"):
         start = time.perf_counter()
         sent = campaigns_dispatch(now=MORNING)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bench.core import Context, Result, latency_summary, scenario
 from bench.http_load import json_request, run_load, serve
+from rangkul.audit.actors import Actor
 from rangkul.contributions.demo import FIRST, LAST, nik_for, phone_for
 from rangkul.core.crypto import lookup_hash
 from rangkul.registry.models import Worker
@@ -44,7 +45,7 @@ def registration_api(ctx: Context) -> list[Result]:
     total = 60 if ctx.tiny else 3_000
     rng = random.Random(5 + Worker.objects.count())
     villages = list(Village.objects.values_list("code", flat=True)[:2000])
-    key = api_key_create(actor=None, name="bench registration", organisation_code="BENCH")
+    key = api_key_create(actor=Actor.system("system"), name="bench registration", organisation_code="BENCH")
     used: set[str] = set()
     today = timezone.localdate()
     bodies: list[dict[str, object]] = []

@@ -18,6 +18,7 @@ from django.utils import timezone
 from bench.core import Context, Result, latency_summary, scenario
 from bench.http_load import run_load, serve
 from bench.scenarios.members import ensure_population
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import MemberStatus
 from rangkul.contributions.selectors import ledger_totals
 from rangkul.contributions.services import bill_issue
@@ -38,7 +39,7 @@ def _bills(count: int) -> list[tuple[str, int]]:
     )[: count * 2]
     for worker in candidates:
         try:
-            bill = bill_issue(actor=None, worker=worker, months=1)
+            bill = bill_issue(actor=Actor.system("system"), worker=worker, months=1)
         except ApplicationError:
             continue
         bills.append((bill.payment_code, bill.amount_idr))
@@ -208,7 +209,7 @@ def settlement(ctx: Context) -> list[Result]:
         parse_seconds = time.perf_counter() - start
         start = time.perf_counter()
         with collector_relaxed():  # as the command runs it
-            _file, summary = settlement_reconcile(actor=None, channel=channel, path=path)
+            _file, summary = settlement_reconcile(actor=Actor.system("system"), channel=channel, path=path)
         seconds = time.perf_counter() - start
     lines = len(rows)
     return [

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from bench.core import Context, Result, scenario
 from bench.scenarios.members import ensure_population
+from rangkul.audit.actors import Actor
 from rangkul.contributions.group_bills import group_bill_pay
 from rangkul.contributions.ledger import Line, journal_post
 from rangkul.contributions.models import Bill, ContributionMonth, JournalEntry, JournalLine, MonthShare
@@ -148,7 +149,7 @@ def _write_baseline(members: int) -> float:
     ]
     start = time.perf_counter()
     with transaction.atomic():
-        journal_post(actor=None, kind="bench_baseline", reference=str(time.time()), lines=lines)
+        journal_post(actor=Actor.system("system"), kind="bench_baseline", reference=str(time.time()), lines=lines)
         transaction.set_rollback(True)
     return time.perf_counter() - start
 
@@ -163,12 +164,12 @@ def sponsorship_group_bill(ctx: Context) -> list[Result]:
     sponsorship = _cohort(members, period, code=f"{PREFIX}BILL")
     setup = time.perf_counter() - started
     start = time.perf_counter()
-    record = sponsorship_bill_issue(actor=None, sponsorship=sponsorship, period=period)
+    record = sponsorship_bill_issue(actor=Actor.system("system"), sponsorship=sponsorship, period=period)
     issue = time.perf_counter() - start
     read = _read_baseline(sponsorship, period)
     start = time.perf_counter()
     shares = group_bill_pay(
-        actor=None,
+        actor=Actor.system("system"),
         bill=record.bill,
         amount_idr=record.amount_idr,
         payment_reference=f"BILL-{int(time.time())}",

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 
 from rangkul.accounts.models import ApiKey, BranchOffice, User
 from rangkul.accounts.totp import totp_disable
+from rangkul.audit.actors import Actor
 from rangkul.audit.admin_mixins import AuditedAdminMixin
 
 
@@ -25,7 +26,9 @@ class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     @admin.action(description="Reset two-step login (the user sets up the app again at next login)")
     def reset_totp(self, request: Any, queryset: Any) -> None:
         for user in queryset:
-            totp_disable(actor=request.user, user=user, reason="Reset from the admin after a lost phone")
+            totp_disable(
+                actor=Actor.for_user(request.user), user=user, reason="Reset from the admin after a lost phone"
+            )
 
 
 # A role's permissions decide who sees members' personal data: each change to a group is audited.

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from rangkul.accounts.errors import AccountErrorCode
 from rangkul.accounts.models import OtpChallenge, OtpPurpose
 from rangkul.core.crypto import constant_time_equals, lookup_hash
 from rangkul.core.errors import RateLimited, ValidationFailed
@@ -78,7 +79,7 @@ def otp_issue(
         from_client = OtpChallenge.objects.filter(client_hash=client_hash, created_at__gt=now - dt.timedelta(hours=1))
         if from_client.count() >= settings.OTP_MAX_PER_CLIENT_PER_HOUR:
             message = _("Too many codes were asked for from this connection. Please try again later.")
-            raise RateLimited(message, code="otp_too_many_from_client", fields={"phone": [message]})
+            raise RateLimited(message, code=AccountErrorCode.OTP_TOO_MANY_FROM_CLIENT, fields={"phone": [message]})
     phone_hash = otp_phone_hash(phone)
     recent = OtpChallenge.objects.select_for_update().filter(
         phone_hash=phone_hash, created_at__gt=now - dt.timedelta(hours=1)
@@ -90,7 +91,7 @@ def otp_issue(
             message = _("A code was just sent. Please wait %(seconds)s seconds before asking for a new one.") % {
                 "seconds": math.ceil(wait)
             }
-            raise RateLimited(message, code="otp_resend_too_soon", fields={"phone": [message]})
+            raise RateLimited(message, code=AccountErrorCode.OTP_RESEND_TOO_SOON, fields={"phone": [message]})
     sent_last_hour = list(recent.order_by("created_at").values_list("created_at", flat=True))
     if len(sent_last_hour) >= settings.OTP_MAX_PER_HOUR:
         oldest = sent_last_hour[-settings.OTP_MAX_PER_HOUR]
@@ -98,7 +99,7 @@ def otp_issue(
         message = _("Too many codes were sent to this number. Please try again in %(minutes)s minutes.") % {
             "minutes": minutes
         }
-        raise RateLimited(message, code="otp_too_many_codes", fields={"phone": [message]})
+        raise RateLimited(message, code=AccountErrorCode.OTP_TOO_MANY_CODES, fields={"phone": [message]})
     OtpChallenge.objects.filter(
         phone_hash=phone_hash, purpose=purpose, verified_at__isnull=True, closed_at__isnull=True
     ).update(closed_at=now)
@@ -119,7 +120,7 @@ def otp_issue(
     return challenge
 
 
-def _fail(message: str, code: str) -> ValidationFailed:
+def _fail(message: str, code: AccountErrorCode) -> ValidationFailed:
     return ValidationFailed(message, code=code, fields={"code": [message]})
 
 
@@ -147,21 +148,21 @@ def otp_verify(
         challenges = challenges.filter(pk=challenge_id)
     challenge = challenges.order_by("-created_at").first()
     if challenge is None or (challenge.closed_at is not None and challenge.attempts < challenge.max_attempts):
-        raise _fail(_("There is no active code for this number. Ask for a new code."), "otp_missing")
+        raise _fail(_("There is no active code for this number. Ask for a new code."), AccountErrorCode.OTP_MISSING)
     if challenge.closed_at is not None or challenge.attempts >= challenge.max_attempts:
-        raise _fail(_("Too many wrong tries. Ask for a new code."), "otp_too_many_attempts")
+        raise _fail(_("Too many wrong tries. Ask for a new code."), AccountErrorCode.OTP_TOO_MANY_ATTEMPTS)
     if challenge.expires_at <= now:
-        raise _fail(_("This code has expired. Ask for a new code."), "otp_expired")
+        raise _fail(_("This code has expired. Ask for a new code."), AccountErrorCode.OTP_EXPIRED)
     cleaned = re.sub(r"\s+", "", code or "")
     if not _CODE_RE.match(cleaned):
         # A malformed entry is a typing slip, not a guess: it does not use up a try.
-        raise _fail(_("Enter the 6-digit code from the SMS."), "otp_format")
+        raise _fail(_("Enter the 6-digit code from the SMS."), AccountErrorCode.OTP_FORMAT)
 
     counted = OtpChallenge.objects.filter(
         pk=challenge.pk, attempts__lt=F("max_attempts"), verified_at__isnull=True, closed_at__isnull=True
     ).update(attempts=F("attempts") + 1)
     if not counted:
-        raise _fail(_("Too many wrong tries. Ask for a new code."), "otp_too_many_attempts")
+        raise _fail(_("Too many wrong tries. Ask for a new code."), AccountErrorCode.OTP_TOO_MANY_ATTEMPTS)
     challenge.refresh_from_db(fields=["attempts"])
 
     if constant_time_equals(_code_hash(salt=challenge.salt, code=cleaned), challenge.code_hash):
@@ -169,14 +170,17 @@ def otp_verify(
             verified_at=now
         )
         if not used:
-            raise _fail(_("There is no active code for this number. Ask for a new code."), "otp_missing")
+            raise _fail(_("There is no active code for this number. Ask for a new code."), AccountErrorCode.OTP_MISSING)
         challenge.verified_at = now
         return challenge
 
     left = challenge.attempts_left
     if left <= 0:
         OtpChallenge.objects.filter(pk=challenge.pk, closed_at__isnull=True).update(closed_at=now)
-        raise _fail(_("The code is wrong and that was the last try. Ask for a new code."), "otp_too_many_attempts")
+        raise _fail(
+            _("The code is wrong and that was the last try. Ask for a new code."),
+            AccountErrorCode.OTP_TOO_MANY_ATTEMPTS,
+        )
     raise _fail(
         ngettext(
             "The code is wrong. You have %(count)s try left.",
@@ -184,5 +188,5 @@ def otp_verify(
             left,
         )
         % {"count": left},
-        "otp_wrong",
+        AccountErrorCode.OTP_WRONG,
     )

@@ -32,7 +32,7 @@ def user_login_failed(*, user: User) -> None:
         user.failed_login_count = 0
         user.save(update_fields=["locked_until", "failed_login_count"])
         audit_record(
-            actor=None,
+            actor=Actor.system("system"),
             action="accounts.user_locked",
             subject=user,
             after={"locked_until": user.locked_until.isoformat()},
@@ -49,7 +49,7 @@ def _hash_api_key(raw: str) -> str:
 
 
 @transaction.atomic
-def api_key_create(*, actor: User | None, name: str, organisation_code: str = "", user: User | None = None) -> str:
+def api_key_create(*, actor: Actor, name: str, organisation_code: str = "", user: User | None = None) -> str:
     """Create a key and return it in full: the only time it is ever seen."""
     name = name.strip()
     if not name:
@@ -86,7 +86,7 @@ def api_key_authenticate(raw: str) -> ApiKey | None:
 
 
 @transaction.atomic
-def api_key_revoke(*, actor: User | Actor | None, key: ApiKey) -> None:
+def api_key_revoke(*, actor: Actor, key: ApiKey) -> None:
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from rangkul.accounts.models import User
 from rangkul.accounts.services import user_login_failed, user_login_succeeded
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.crypto import seal, unseal
 from rangkul.core.errors import ValidationFailed
@@ -61,7 +62,7 @@ def totp_enable(*, user: User, secret: str, code: str) -> None:
     user.totp_confirmed_at = timezone.now()
     user.totp_last_step = step
     user.save(update_fields=["totp_secret_sealed", "totp_confirmed_at", "totp_last_step"])
-    audit_record(actor=user, action="accounts.totp_enabled", subject=user)
+    audit_record(actor=Actor.for_user(user), action="accounts.totp_enabled", subject=user)
 
 
 @transaction.atomic
@@ -80,7 +81,7 @@ def totp_verify(*, user: User, code: str) -> bool:
 
 
 @transaction.atomic
-def totp_disable(*, actor: User, user: User, reason: str) -> None:
+def totp_disable(*, actor: Actor, user: User, reason: str) -> None:
     """An administrator resets a lost authenticator; the user sets it up again at next login."""
     if not reason.strip():
         raise ValidationFailed(_("Give a reason."), fields={"reason": [_("This field is required.")]})

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rangkul.agents.models import Agent, AgentRule, CommissionRule, CommissionStatement
 from rangkul.agents.services import agent_activate, agent_deactivate
+from rangkul.audit.actors import Actor
 from rangkul.audit.admin_mixins import AuditedAdminMixin, ReadOnlyAdminMixin
 from rangkul.core.errors import ApplicationError
 
@@ -34,14 +35,14 @@ class AgentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def activate(self, request: HttpRequest, queryset: QuerySet[Agent]) -> None:
         for agent in queryset:
             try:
-                agent_activate(actor=request.user, agent=agent)
+                agent_activate(actor=Actor.for_user(request.user), agent=agent)
             except ApplicationError as exc:
                 self.message_user(request, f"{agent.code}: {exc.message}", level=messages.ERROR)
 
     @admin.action(description=_("Deactivate the selected agents"))
     def deactivate(self, request: HttpRequest, queryset: QuerySet[Agent]) -> None:
         for agent in queryset:
-            agent_deactivate(actor=request.user, agent=agent, reason="deactivated by staff")
+            agent_deactivate(actor=Actor.for_user(request.user), agent=agent, reason="deactivated by staff")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # recruit with create_agent: the role, the code and the key come together

@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema
 from pydantic.config import JsonDict
 
 from rangkul.accounts.api_auth import api_key_auth, session_auth
+from rangkul.agents.errors import AgentErrorCode
 from rangkul.agents.models import Agent
 from rangkul.agents.selectors import agent_for_api_key, agent_for_user
 from rangkul.agents.sync import LOCATION_ACCURACY_MAX_M, MAX_OPERATIONS, agent_sync
@@ -75,7 +76,7 @@ def _agent(request: HttpRequest) -> Agent:
     # The agent's key (scripts, other apps) or the agent's own session (the offline queue in the pages).
     agent = agent_for_api_key(api_key) if api_key is not None else agent_for_user(request.user)
     if agent is None:
-        raise PermissionDenied(_("This key does not belong to a field agent."), code="not_an_agent")
+        raise PermissionDenied(_("This key does not belong to a field agent."), code=AgentErrorCode.NOT_AN_AGENT)
     return agent
 
 

@@ -26,8 +26,10 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.agents.errors import AgentErrorCode
 from rangkul.agents.models import Agent, Collection, CommissionRule, CommissionStatement
 from rangkul.agents.selectors import agent_portfolio
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.ledger import Line, journal_post
 from rangkul.core.errors import NotFound, ValidationFailed
@@ -52,7 +54,7 @@ def organisation_payable_account(agent: Agent) -> str:
 def commission_rule_for(period: Period) -> CommissionRule:
     rule = CommissionRule.objects.filter(effective_from__lte=period.last_day).order_by("-effective_from").first()
     if rule is None:
-        raise NotFound(_("No commission rules are in force for this month."), code="no_commission_rules")
+        raise NotFound(_("No commission rules are in force for this month."), code=AgentErrorCode.NO_COMMISSION_RULES)
     return rule
 
 
@@ -191,7 +193,7 @@ def _statement_post(*, agent: Agent, period: Period, rule: CommissionRule) -> Co
     posted = [line for line in lines if line is not None]
     if len(posted) >= 2:
         entry, _created = journal_post(
-            actor="system",
+            actor=Actor.system("system"),
             kind="agent_commission",
             reference=f"{agent.code}:{period}",
             lines=posted,
@@ -206,7 +208,7 @@ def _statement_post(*, agent: Agent, period: Period, rule: CommissionRule) -> Co
             )
     Collection.objects.filter(pk__in=[c.pk for c in clawed]).update(clawed_back_in=str(period))
     audit_record(
-        actor="system",
+        actor=Actor.system("system"),
         action="agents.commission_posted",
         subject=agent,
         after={

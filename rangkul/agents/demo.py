@@ -7,9 +7,10 @@ from typing import Any
 
 from rangkul.agents.models import Agent
 from rangkul.agents.services import agent_create
+from rangkul.audit.actors import Actor
 from rangkul.partners.models import Organisation
 
-ACTOR = "seed_demo"
+ACTOR = Actor.system("seed_demo")
 
 
 def seed_demo_agent(*, user: Any, organisation_code: str, branch: Any) -> dict[str, int]:

@@ -10,6 +10,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.agents.errors import AgentErrorCode
 from rangkul.agents.models import Agent, Collection, SyncOperation
 from rangkul.contributions.ledger import clearing_account
 from rangkul.contributions.models import JournalLine, MemberStatus
@@ -83,7 +84,7 @@ def agent_portfolio(*, agent: Agent) -> QuerySet[Worker]:
 def agent_portfolio_get(*, agent: Agent, membership_number: str) -> Worker:
     worker = agent_portfolio(agent=agent).filter(membership_number=(membership_number or "").strip()).first()
     if worker is None:
-        raise NotFound(_("Member not found in your portfolio."), code="not_in_portfolio")
+        raise NotFound(_("Member not found in your portfolio."), code=AgentErrorCode.NOT_IN_PORTFOLIO)
     return worker
 
 

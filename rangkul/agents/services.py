@@ -10,7 +10,6 @@ kept as a running balance on the agent's row (``Agent.cash_held_idr``) as each e
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
@@ -21,7 +20,9 @@ from django.utils.translation import gettext as _
 from rangkul.accounts.models import BranchOffice, User
 from rangkul.accounts.roles import Role
 from rangkul.accounts.services import api_key_create
+from rangkul.agents.errors import AgentErrorCode
 from rangkul.agents.models import Agent, AgentRule, AgentStatus
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.ledger import Line, clearing_account, journal_post
 from rangkul.core.errors import Conflict, NotFound, ValidationFailed
@@ -38,7 +39,7 @@ def agent_cash_account(agent: Agent) -> str:
 def agent_rules_on(day: dt.date) -> AgentRule:
     rule = AgentRule.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
     if rule is None:
-        raise NotFound(_("No agent rules are in force on this date."), code="no_agent_rules")
+        raise NotFound(_("No agent rules are in force on this date."), code=AgentErrorCode.NO_AGENT_RULES)
     return rule
 
 
@@ -55,7 +56,7 @@ def _code_next() -> str:
 @transaction.atomic
 def agent_create(
     *,
-    actor: Any,
+    actor: Actor,
     user: User,
     organisation: Organisation,
     branch: BranchOffice | None = None,
@@ -63,7 +64,7 @@ def agent_create(
 ) -> Agent:
     """Recruit a person as an agent of a host organisation; they get the agent role."""
     if Agent.objects.filter(user=user).exists():
-        raise Conflict(_("This user is already an agent."), code="already_agent")
+        raise Conflict(_("This user is already an agent."), code=AgentErrorCode.ALREADY_AGENT)
     if cash_limit_idr is not None and cash_limit_idr < 0:
         raise ValidationFailed(
             _("The cash limit cannot be negative."), fields={"cash_limit_idr": [_("Must be zero or more.")]}
@@ -88,7 +89,7 @@ def agent_create(
         except IntegrityError:
             continue  # another agent took the code at the same moment
     else:
-        raise Conflict(_("Could not give the agent a code; try again."), code="agent_code_taken")
+        raise Conflict(_("Could not give the agent a code; try again."), code=AgentErrorCode.AGENT_CODE_TAKEN)
     user.groups.add(*Group.objects.filter(name=Role.AGENT.value))
     audit_record(
         actor=actor,
@@ -99,13 +100,13 @@ def agent_create(
     return agent
 
 
-def agent_key_create(*, actor: Any, agent: Agent) -> str:
+def agent_key_create(*, actor: Actor, agent: Agent) -> str:
     """An API key bound to the agent's user: it syncs and reads the agent's own portfolio only."""
-    return api_key_create(actor=actor if isinstance(actor, User) else None, name=f"agent {agent.code}", user=agent.user)
+    return api_key_create(actor=actor, name=f"agent {agent.code}", user=agent.user)
 
 
 @transaction.atomic
-def agent_deactivate(*, actor: Any, agent: Agent, reason: str) -> Agent:
+def agent_deactivate(*, actor: Actor, agent: Agent, reason: str) -> Agent:
     if agent.status == AgentStatus.INACTIVE:
         return agent
     agent.status = AgentStatus.INACTIVE
@@ -116,7 +117,7 @@ def agent_deactivate(*, actor: Any, agent: Agent, reason: str) -> Agent:
 
 
 @transaction.atomic
-def agent_activate(*, actor: Any, agent: Agent, today: dt.date | None = None) -> Agent:
+def agent_activate(*, actor: Actor, agent: Agent, today: dt.date | None = None) -> Agent:
     """Take an agent back; one deactivated may return only after the rule's waiting months."""
     if agent.status == AgentStatus.ACTIVE:
         return agent
@@ -128,7 +129,7 @@ def agent_activate(*, actor: Any, agent: Agent, today: dt.date | None = None) ->
         if today < may_return_on:
             raise Conflict(
                 _("A deactivated agent may return from %(date)s.") % {"date": may_return_on.isoformat()},
-                code="agent_may_not_return_yet",
+                code=AgentErrorCode.AGENT_MAY_NOT_RETURN_YET,
             )
     agent.status = AgentStatus.ACTIVE
     agent.deactivated_at = None
@@ -147,13 +148,15 @@ def agents_deactivate_inactive(*, today: dt.date | None = None) -> int:
     stale = Agent.objects.filter(status=AgentStatus.ACTIVE, last_activity_at__date__lt=cutoff)
     for agent in stale:
         agent_deactivate(
-            actor="system", agent=agent, reason=f"no activity for {rule.inactive_after_months} months ({rule.version})"
+            actor=Actor.system("system"),
+            agent=agent,
+            reason=f"no activity for {rule.inactive_after_months} months ({rule.version})",
         )
         count += 1
     return count
 
 
-def agent_cash_take(*, actor: Any, agent: Agent, amount_idr: int, reference: str, channel: str) -> int:
+def agent_cash_take(*, actor: Actor, agent: Agent, amount_idr: int, reference: str, channel: str) -> int:
     """Put collected cash on the agent: the channel's clearing account is now owed by the agent.
 
     The caller holds the agent's row lock (collections are serialised on it); the running
@@ -175,7 +178,7 @@ def agent_cash_take(*, actor: Any, agent: Agent, amount_idr: int, reference: str
 
 
 @transaction.atomic
-def agent_cash_deposit(*, actor: Any, agent: Agent, amount_idr: int, channel: str, reference: str) -> int:
+def agent_cash_deposit(*, actor: Actor, agent: Agent, amount_idr: int, channel: str, reference: str) -> int:
     """The agent paid cash in (payment code or bank transfer): it leaves the agent's account."""
     locked = Agent.objects.select_for_update().get(pk=agent.pk)
     if amount_idr <= 0:

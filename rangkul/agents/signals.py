@@ -17,8 +17,10 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.agents.errors import AgentErrorCode
 from rangkul.agents.models import Agent, AgentStatus, Collection, FraudRule, OperationKind, ReceiptReport, SyncOperation
 from rangkul.agents.selectors import agent_cash_held_idr
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import NotFound, ValidationFailed
 from rangkul.core.money import format_rupiah
@@ -47,7 +49,7 @@ class Signal:
 def fraud_rule_on(day: dt.date) -> FraudRule:
     rule = FraudRule.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
     if rule is None:
-        raise NotFound(_("No fraud signal rules are in force on this date."), code="no_fraud_rules")
+        raise NotFound(_("No fraud signal rules are in force on this date."), code=AgentErrorCode.NO_FRAUD_RULES)
     return rule
 
 
@@ -249,7 +251,7 @@ def _agent_for_report(worker: Worker, receipt_number: str, agent_code: str) -> A
 @transaction.atomic
 def receipt_report_record(
     *,
-    actor: Any,
+    actor: Actor,
     worker: Worker,
     channel: str,
     agent_code: str = "",

@@ -25,6 +25,7 @@ from rangkul.agents.signals import (
     receipt_report_record,
     receipt_reports_for,
 )
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import ApplicationError
 from rangkul.registry.models import Worker
 from rangkul.registry.selectors import worker_get_for_user
@@ -51,7 +52,7 @@ def signals(request: HttpRequest) -> HttpResponse:
         try:
             worker = worker_get_for_user(user=request.user, membership_number=data["membership_number"].strip())
             receipt_report_record(
-                actor=request.user,
+                actor=Actor.for_user(request.user),
                 worker=worker,
                 channel=ReportChannel.BRANCH,
                 agent_code=data["agent_code"],

@@ -19,9 +19,11 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from rangkul.agents.errors import AgentErrorCode
 from rangkul.agents.models import Agent, AgentStatus, Collection, OperationKind, SyncOperation
 from rangkul.agents.selectors import agent_portfolio_get
 from rangkul.agents.services import agent_cash_take
+from rangkul.audit.actors import Actor
 from rangkul.contributions.selectors import paid_months
 from rangkul.core.bulk import insert_unless_conflict
 from rangkul.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -70,7 +72,7 @@ def agent_sync(*, agent: Agent, operations: Sequence[Any]) -> list[dict[str, Any
     from rangkul.agents.sync_collect import COLLECT_RUN, collections_apply
 
     if not agent.is_active:
-        raise PermissionDenied(_("This agent is not active."), code="agent_inactive")
+        raise PermissionDenied(_("This agent is not active."), code=AgentErrorCode.AGENT_INACTIVE)
     if len(operations) > MAX_OPERATIONS:
         raise ValidationFailed(
             _("Send at most %(count)s operations at once.") % {"count": MAX_OPERATIONS},
@@ -252,7 +254,7 @@ def _register(*, agent: Agent, op_id: str, data: Mapping[str, Any]) -> dict[str,
     registration = _registration_input(data)
     try:
         worker = worker_register(
-            actor=agent.user,
+            actor=Actor.for_user(agent.user),
             data=registration,
             channel=RegistrationChannel.AGENT,
             branch=agent.branch,
@@ -321,7 +323,7 @@ def cash_limit_check(locked: Agent, amount: int) -> None:
         raise Conflict(
             _("Cash held would exceed your limit of %(limit)s; deposit the cash first.")
             % {"limit": format_rupiah(locked.cash_limit_idr)},
-            code="cash_limit",
+            code=AgentErrorCode.CASH_LIMIT,
         )
 
 
@@ -372,7 +374,7 @@ def _collect(
         notices.append(already_paid_notice(already))
     reference = f"{agent.code}:{op_id}"
     collected = payment_record_collected(
-        actor=agent.user,
+        actor=Actor.for_user(agent.user),
         channel=channel,
         external_reference=reference,
         worker=worker,
@@ -380,7 +382,9 @@ def _collect(
         paid_at=recorded_at,
         as_credit=bool(already),
     )
-    agent_cash_take(actor=agent.user, agent=agent, amount_idr=amount, reference=reference, channel=channel.code)
+    agent_cash_take(
+        actor=Actor.for_user(agent.user), agent=agent, amount_idr=amount, reference=reference, channel=channel.code
+    )
     if not already and collected.credit_idr:
         notices.append(credit_notice(collected.credit_idr))
     collection = Collection(
@@ -409,7 +413,7 @@ def _collect(
 def _portfolio_worker(run: CollectRun, membership_number: str) -> Worker:
     worker = run.workers.get((membership_number or "").strip())
     if worker is None:
-        raise NotFound(_("Member not found in your portfolio."), code="not_in_portfolio")
+        raise NotFound(_("Member not found in your portfolio."), code=AgentErrorCode.NOT_IN_PORTFOLIO)
     return worker
 
 
@@ -428,7 +432,8 @@ def _membership_number(agent: Agent, data: Mapping[str, Any], registrations: Map
         number = (earlier.result or {}).get("membership_number") if earlier else None
     if not number:
         raise Conflict(
-            _("The registration this collection belongs to was not accepted."), code="registration_not_applied"
+            _("The registration this collection belongs to was not accepted."),
+            code=AgentErrorCode.REGISTRATION_NOT_APPLIED,
         )
     return str(number)
 

@@ -28,8 +28,10 @@ from rangkul.agents.sync import (
     operation_apply,
     operations_sorted,
 )
+from rangkul.audit.actors import Actor
 from rangkul.core.bulk import insert_many_unless_conflict
 from rangkul.core.errors import ApplicationError, Conflict
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.models import Channel as RegistrationChannel
 from rangkul.registry.models import Worker
 from rangkul.registry.services.bulk import workers_register_many
@@ -90,7 +92,7 @@ def _run(agent: Agent, todo: dict[str, tuple[int, Any]]) -> dict[str, dict[str, 
             except ApplicationError as exc:
                 row.result = _rejected(row.operation_id, exc.code, str(exc.message), exc.fields)
         outcomes = workers_register_many(
-            actor=agent.user,
+            actor=Actor.for_user(agent.user),
             rows=inputs,
             channel=RegistrationChannel.AGENT,
             organisation_code=agent.organisation.code,
@@ -98,7 +100,7 @@ def _run(agent: Agent, todo: dict[str, tuple[int, Any]]) -> dict[str, dict[str, 
         )
         created: list[int] = []
         for row, registration, outcome in zip(rows, inputs, outcomes, strict=True):
-            if isinstance(outcome, Conflict) and outcome.code == "nik_registered":
+            if isinstance(outcome, Conflict) and outcome.code == RegistryErrorCode.NIK_REGISTERED:
                 row.result = _duplicate(agent, row.operation_id, registration.nik, outcome)
             elif isinstance(outcome, ApplicationError):
                 row.result = _rejected(row.operation_id, outcome.code, str(outcome.message), outcome.fields)

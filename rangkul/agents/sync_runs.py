@@ -32,6 +32,7 @@ from rangkul.agents.sync import (
     credit_notice,
     receipt_sms,
 )
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record_many
 from rangkul.contributions.allocation_runs import EntrySpec
 from rangkul.contributions.ledger import Line, clearing_account
@@ -85,7 +86,7 @@ def collections_together(
             paid = collected.paid_months(worker)
             already = [str(first_month + i) for i in range(months) if first_month + i in paid]
         collected.plan(
-            actor=agent.user,
+            actor=Actor.for_user(agent.user),
             external_reference=f"{agent.code}:{op_id}",
             worker=worker,
             amount_idr=amount,
@@ -109,7 +110,7 @@ def collections_together(
         for p in planned
     ]
     audit: list[dict[str, Any]] = []
-    written, _cash_ids = collected.write(actor=agent.user, extra=cash, audit=audit)
+    written, _cash_ids = collected.write(actor=Actor.for_user(agent.user), extra=cash, audit=audit)
     audit_record_many(audit)
     Agent.objects.filter(pk=agent.pk).update(cash_held_idr=F("cash_held_idr") + sum(p.amount for p in planned))
     for p, payment in zip(planned, written, strict=True):

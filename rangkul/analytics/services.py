@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +27,7 @@ from rangkul.analytics.sql import (
     snapshot_session_tune,
     sponsorship_paying,
 )
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.models import MemberStatusValue
 from rangkul.contributions.retention import cohort_sizes
@@ -35,6 +35,8 @@ from rangkul.contributions.selectors import member_counts_by_regency_occupation_
 from rangkul.core.periods import Period
 
 INSERT_BATCH = 5_000
+
+SYSTEM = Actor.system("system")
 
 
 NATIONAL = "ID"
@@ -124,7 +126,7 @@ def sponsorship_cliffs(*, snapshot: CoverageSnapshot) -> list[SponsorshipCliff]:
 
 
 @transaction.atomic
-def coverage_snapshot_take(*, actor: Any = "system", day: dt.date | None = None) -> CoverageSnapshot:
+def coverage_snapshot_take(*, actor: Actor = SYSTEM, day: dt.date | None = None) -> CoverageSnapshot:
     """Count every member by regency, occupation and status as of now, filed under ``day``.
 
     Taking a day's snapshot again replaces it. One GROUP BY over the members, one pass over the

@@ -23,6 +23,7 @@ from rangkul.analytics.selectors import (
     snapshot_list,
 )
 from rangkul.analytics.services import coverage_snapshot_take
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import MemberStatusValue
 from rangkul.core.htmx import render_page_or_fragment
 from rangkul.core.spreadsheets import safe_csv_writer
@@ -87,7 +88,7 @@ def coverage_csv(request: HttpRequest) -> HttpResponse:
 @permission_required("accounts.view_analytics", raise_exception=True)
 @require_POST
 def coverage_snapshot(request: HttpRequest) -> HttpResponse:
-    snapshot = coverage_snapshot_take(actor=request.user)
+    snapshot = coverage_snapshot_take(actor=Actor.for_user(request.user))
     messages.success(
         request,
         _("Coverage snapshot for %(day)s taken: %(members)s members in %(seconds)s s.")

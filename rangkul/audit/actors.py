@@ -24,6 +24,15 @@ class Actor:
     label: str  # what the audit log shows
     user: Any = field(default=None, compare=False, repr=False)  # the User, for kind USER
 
+    def has_perm(self, permission: str) -> bool:
+        """Whether a signed-in user acts and holds ``permission``; an API key or a job never does."""
+        return self.user is not None and bool(self.user.has_perm(permission))
+
+    @property
+    def username(self) -> str:
+        """The user's login name, or the label when no user acts (for records that kept the login name)."""
+        return str(self.user.username) if self.user is not None else self.label
+
     @classmethod
     def for_user(cls, user: Any) -> Actor:
         return cls(ActorKind.USER, str(user.pk), str(user), user)

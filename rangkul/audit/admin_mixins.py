@@ -17,6 +17,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.http import HttpRequest
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 
 # Stored on the request between save_model and log_change: the changed fields' values before.
@@ -65,7 +66,7 @@ class AuditedAdminMixin:
 
     def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
         audit_record(
-            actor=request.user,
+            actor=Actor.for_user(request.user),
             action=f"admin.{obj._meta.model_name}_added",
             subject=obj,
             after={"fields": _message_fields(message)},
@@ -78,7 +79,7 @@ class AuditedAdminMixin:
             delattr(request, _BEFORE_ATTRIBUTE)
         fields = changed or _message_fields(message)
         audit_record(
-            actor=request.user,
+            actor=Actor.for_user(request.user),
             action=f"admin.{obj._meta.model_name}_changed",
             subject=obj,
             before=before or None,
@@ -88,7 +89,9 @@ class AuditedAdminMixin:
 
     def log_deletions(self, request: HttpRequest, queryset: Any) -> Any:
         for obj in queryset:
-            audit_record(actor=request.user, action=f"admin.{obj._meta.model_name}_deleted", subject=obj)
+            audit_record(
+                actor=Actor.for_user(request.user), action=f"admin.{obj._meta.model_name}_deleted", subject=obj
+            )
         return super().log_deletions(request, queryset)  # type: ignore[misc]
 
 

@@ -51,7 +51,7 @@ def mask_values(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 def audit_record(
     *,
-    actor: Actor | Any,
+    actor: Actor,
     action: str,
     subject: models.Model | None = None,
     subject_type: str = "",
@@ -110,7 +110,7 @@ _ROW_COLUMNS = (
 
 
 def audit_record_subjects(
-    *, actor: Actor | Any, action: str, subject_type: str, subjects: Iterable[tuple[Any, str, Mapping[str, Any]]]
+    *, actor: Actor, action: str, subject_type: str, subjects: Iterable[tuple[Any, str, Mapping[str, Any]]]
 ) -> int:
     """One audit row per ``(subject id, subject label, after)``: one actor, one action, one kind of subject.
 
@@ -147,7 +147,7 @@ def audit_record_subjects(
 def _event_new(
     ctx: context.RequestContext,
     *,
-    actor: Actor | Any,
+    actor: Actor,
     action: str,
     subject: models.Model | None = None,
     subject_type: str = "",

@@ -13,6 +13,7 @@ from ninja.responses import Status
 from pydantic import ConfigDict, Field, StrictInt, field_validator
 
 from rangkul.accounts.api_auth import KEY_OR_SESSION
+from rangkul.audit.actors import Actor
 from rangkul.claims.benefits import TOTAL_DISABILITY, Child, Event, Program, benefit_lines, jht_projection
 from rangkul.claims.eligibility import CLAIMANT_RELATIONSHIPS
 from rangkul.claims.jht_rates import jht_rates
@@ -166,7 +167,9 @@ def _worker_for(request: HttpRequest, membership_number: str) -> Worker:
 def claim_create(request: HttpRequest, membership_number: str, data: ClaimIn) -> Status[dict[str, Any]]:
     worker = _worker_for(request, membership_number)
     api_key = getattr(request, "api_key", None)
-    actor = request.user if request.user.is_authenticated else f"api:{api_key}"
+    actor = Actor.for_user(request.user)
+    if api_key is not None and not request.user.is_authenticated:
+        actor = Actor.for_api_key(api_key.prefix)
     label = f"partner {api_key.organisation_code}" if api_key is not None else ""
     claim = claim_file(
         actor=actor,

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from rangkul.claims.errors import ClaimErrorCode
 from rangkul.claims.rules import ClaimRules, ClaimTables
 from rangkul.core.errors import ValidationFailed
 from rangkul.core.money import apply_rate, round_idr
@@ -46,7 +47,7 @@ TOTAL_DISABILITY = "total"
 
 
 class BenefitInputInvalid(ValidationFailed):
-    default_code = "benefit_input_invalid"
+    default_code = ClaimErrorCode.BENEFIT_INPUT_INVALID
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,7 @@ class JhtRates:
 
 
 class JhtRateNotDeclared(ValidationFailed):
-    default_code = "jht_rate_not_declared"
+    default_code = ClaimErrorCode.JHT_RATE_NOT_DECLARED
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from rangkul.claims.errors import PayoutRefused
+from rangkul.claims.errors import ClaimErrorCode, PayoutRefused
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ _ADAPTERS: dict[str, DisbursementAdapter] = {"sandbox": SandboxAdapter()}
 
 
 class NoAdapter(PayoutRefused):
-    default_code = "no_disbursement_adapter"
+    default_code = ClaimErrorCode.NO_DISBURSEMENT_ADAPTER
 
 
 def disbursement_adapter(code: str | None = None) -> DisbursementAdapter:

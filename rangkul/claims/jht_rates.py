@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.claims.benefits import DeclaredRate, JhtRates, jht_lines
 from rangkul.claims.errors import ClaimInputInvalid, ClaimWrongStatus, NotAllowed
@@ -89,7 +90,7 @@ def rates_parse(text: str) -> tuple[list[RateRow], list[dict[str, Any]]]:
 
 
 @transaction.atomic
-def jht_rates_load(*, actor: Any, rows: Sequence[RateRow], source: str, replace: bool = False) -> dict[str, int]:
+def jht_rates_load(*, actor: Actor, rows: Sequence[RateRow], source: str, replace: bool = False) -> dict[str, int]:
     """Load declared rates, all or nothing; a changed rate for a year already loaded needs ``replace``."""
     existing = {r.year: r for r in JhtDeclaredRate.objects.select_for_update().filter(year__in=[r.year for r in rows])}
     changed = [r for r in rows if r.year in existing and existing[r.year].rate != r.rate]
@@ -123,9 +124,9 @@ def jht_rates_load(*, actor: Any, rows: Sequence[RateRow], source: str, replace:
 
 
 @transaction.atomic
-def claim_jht_recalculate(*, actor: Any, claim: Claim, note: str) -> Claim:
+def claim_jht_recalculate(*, actor: Actor, claim: Claim, note: str) -> Claim:
     """Recompute a submitted JHT claim's balance with the declared rates now loaded (no estimate left)."""
-    if not getattr(actor, "has_perm", None) or not actor.has_perm("accounts.process_claims"):
+    if not actor.has_perm("accounts.process_claims"):
         raise NotAllowed(_("You may not do this with claims."))
     note = note.strip()
     if not note:

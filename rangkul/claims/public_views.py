@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from rangkul.audit.actors import Actor
 from rangkul.claims.documents import document_check
 from rangkul.claims.errors import ClaimInputInvalid
 from rangkul.claims.forms import DocumentForm, HeirClaimForm, TrackForm
@@ -32,7 +33,7 @@ from rangkul.registry.selectors import worker_get
 from rangkul.registry.sessions import portal_worker
 
 SESSION_KEY = "claims_followed"
-ACTOR = "portal:claimant"
+ACTOR = Actor.system("portal:claimant")
 HEIR_DOCUMENTS = ("death_certificate", "ktp_heir", "family_card", "bank_book")
 
 

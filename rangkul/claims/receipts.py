@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib.utils import simpleSplit
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.claims.models import Payout
 from rangkul.claims.scholarship import payable_lines
@@ -125,7 +126,7 @@ def payout_receipt_pdf(payout: Payout) -> bytes:
     return pdf.pdf_build(pagesize=pdf.RECEIPT_SIZE, title=_("Receipt %(number)s") % {"number": number}, draw=draw)
 
 
-def payout_receipt_response(*, actor: Any, payout: Payout) -> HttpResponse:
+def payout_receipt_response(*, actor: Actor, payout: Payout) -> HttpResponse:
     """The receipt as a download for a reader the caller already authorised; each download is audited."""
     body = payout_receipt_pdf(payout)
     audit_record(

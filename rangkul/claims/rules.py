@@ -25,6 +25,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from rangkul.claims.errors import ClaimErrorCode
 from rangkul.contributions.rules import BenefitSpec, RuleBook, rulebook_for
 from rangkul.core.errors import ValidationFailed
 from rangkul.core.periods import Period
@@ -33,7 +34,7 @@ RULES_DIR = Path(__file__).resolve().parent / "rules"
 
 
 class ClaimRulesMissing(ValidationFailed):
-    default_code = "no_claim_rules"
+    default_code = ClaimErrorCode.NO_CLAIM_RULES
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
-from rangkul.claims.errors import ClaimInputInvalid, ClaimWrongStatus, NotAllowed, PayoutRefused
+from rangkul.claims.errors import ClaimErrorCode, ClaimInputInvalid, ClaimWrongStatus, NotAllowed, PayoutRefused
 from rangkul.claims.models import (
     CheckEvidence,
     ChildSchoolStatus,
@@ -106,13 +107,13 @@ def payable_lines(claim: Claim, instalment: int, *, today: dt.date | None = None
     if today < due:
         raise PayoutRefused(
             _("Scholarship year %(n)s is due on %(day)s.") % {"n": instalment, "day": due.isoformat()},
-            code="scholarship_not_due",
+            code=ClaimErrorCode.SCHOLARSHIP_NOT_DUE,
         )
     check = checks.get(instalment)
     if check is None:
         raise PayoutRefused(
             _("Scholarship year %(n)s is paid after the yearly check: record it first.") % {"n": instalment},
-            code="scholarship_check_missing",
+            code=ClaimErrorCode.SCHOLARSHIP_CHECK_MISSING,
         )
     paying = {int(row["child"]) for row in check.children if row.get("outcome") == PAY}
     return [line for line in lines if line_child(line)[0] in paying]
@@ -138,7 +139,7 @@ def _outcome(claim: Claim, child: int, expected_level: str, finding: ChildFindin
 @transaction.atomic
 def scholarship_check_record(
     *,
-    actor: Any,
+    actor: Actor,
     claim: Claim,
     instalment: int,
     evidence: str,
@@ -148,7 +149,7 @@ def scholarship_check_record(
     today: dt.date | None = None,
 ) -> ScholarshipCheck:
     """Record the yearly check of one later scholarship year (once; audited with its evidence)."""
-    if not getattr(actor, "has_perm", None) or not actor.has_perm("accounts.process_claims"):
+    if not actor.has_perm("accounts.process_claims"):
         raise NotAllowed(_("You may not do this with claims."))
     note = note.strip()
     if not note:
@@ -209,8 +210,8 @@ def scholarship_check_record(
                 children=rows,
                 note=note,
                 checked_at=timezone.now(),
-                checked_by=actor if getattr(actor, "pk", None) else None,
-                checked_by_label=getattr(actor, "username", "") or str(actor),
+                checked_by=actor.user,
+                checked_by_label=actor.username,
             )
     except IntegrityError as exc:
         raise ClaimWrongStatus(_("This year's check is already recorded.")) from exc

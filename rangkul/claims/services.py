@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.claims.bank_accounts import account_columns, account_normalize
 from rangkul.claims.benefits import Child, Event, Program, benefit_lines
@@ -70,14 +71,6 @@ class ClaimantIn:
     bank_account_number: str = ""
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "pk", None) else None
-
-
-def _label(actor: Any) -> str:
-    return getattr(actor, "username", None) or str(actor or "")
-
-
 def _new_number() -> str:
     for _attempt in range(10):
         number = f"KL{timezone.localdate():%y%m}{secrets.randbelow(10**6):06d}"
@@ -86,10 +79,10 @@ def _new_number() -> str:
     raise ClaimWrongStatus(_("No free claim number; try again."))  # pragma: no cover
 
 
-def _status(claim: Claim, status: str, *, actor: Any, note: str = "", sms: str = "") -> None:
+def _status(claim: Claim, status: str, *, actor: Actor, note: str = "", sms: str = "") -> None:
     claim.status = status
     ClaimStatusChange.objects.create(
-        claim=claim, status=status, at=timezone.now(), actor=_user(actor), actor_label=_label(actor), note=note
+        claim=claim, status=status, at=timezone.now(), actor=actor.user, actor_label=actor.username, note=note
     )
     if claim.claimant_phone:
         body = sms or _("Rangkul: your claim %(number)s is now: %(status)s.") % {
@@ -122,7 +115,7 @@ def _earlier_claim(worker: Worker, program: Program, event: Event, event_date: d
 @transaction.atomic
 def claim_file(
     *,
-    actor: Any,
+    actor: Actor,
     worker: Worker,
     program: str,
     event: str,
@@ -224,8 +217,8 @@ def claim_file(
         bank_code=claimant.bank_code.strip(),
         **account_columns(account),
         channel=channel,
-        filed_by=_user(actor),
-        filed_by_label=filed_by_label or _label(actor),
+        filed_by=actor.user,
+        filed_by_label=filed_by_label or actor.username,
         filed_at=timezone.now(),
         declared_income_idr=worker.declared_income_idr,
         months_paid=assessment.months_paid,
@@ -259,8 +252,8 @@ def _locked(claim: Claim) -> Claim:
     return Claim.objects.select_for_update().get(pk=claim.pk)
 
 
-def _require(actor: Any, permission: str) -> None:
-    if not getattr(actor, "has_perm", None) or not actor.has_perm(permission):
+def _require(actor: Actor, permission: str) -> None:
+    if not actor.has_perm(permission):
         raise NotAllowed(_("You may not do this with claims."))
 
 
@@ -272,7 +265,7 @@ def _require_note(note: str) -> str:
 
 
 @transaction.atomic
-def claim_propose(*, actor: Any, claim: Claim, decision: str, note: str) -> Claim:
+def claim_propose(*, actor: Actor, claim: Claim, decision: str, note: str) -> Claim:
     """The claims officer has verified the documents and proposes to approve or reject."""
     _require(actor, "accounts.process_claims")
     note = _require_note(note)
@@ -290,7 +283,7 @@ def claim_propose(*, actor: Any, claim: Claim, decision: str, note: str) -> Clai
                 "load the declared rates, recalculate, then propose."
             )
         )
-    claim.proposed_by = _user(actor)
+    claim.proposed_by = actor.user
     claim.proposed_decision = decision
     _status(claim, ClaimStatus.PROPOSED, actor=actor, note=note)
     claim.save(update_fields=["proposed_by", "proposed_decision", "status"])
@@ -306,21 +299,21 @@ def claim_propose(*, actor: Any, claim: Claim, decision: str, note: str) -> Clai
 
 
 @transaction.atomic
-def claim_approve(*, actor: Any, claim: Claim, note: str) -> Claim:
+def claim_approve(*, actor: Actor, claim: Claim, note: str) -> Claim:
     """A claims approver (not who proposed) approves; above the threshold a second one must too."""
     _require(actor, "accounts.approve_claims")
     note = _require_note(note)
     claim = _locked(claim)
-    if actor.pk in (claim.proposed_by_id, claim.approved_by_id):
+    if actor.user.pk in (claim.proposed_by_id, claim.approved_by_id):
         raise FourEyesRequired(_("Someone other than who verified or approved this claim must decide it."))
     if claim.status == ClaimStatus.PROPOSED:
         if claim.proposed_decision != "approve":
             raise ClaimWrongStatus(_("The officer proposed to reject this claim: reject it or send it back."))
-        claim.approved_by = actor
+        claim.approved_by = actor.user
         above = claim.benefit_idr > settings.CLAIMS_SECOND_APPROVAL_ABOVE_IDR
         _status(claim, ClaimStatus.AWAITING_SECOND if above else ClaimStatus.APPROVED, actor=actor, note=note)
     elif claim.status == ClaimStatus.AWAITING_SECOND:
-        claim.second_approved_by = actor
+        claim.second_approved_by = actor.user
         _status(claim, ClaimStatus.APPROVED, actor=actor, note=note)
     else:
         raise ClaimWrongStatus(_("This claim is not waiting for approval."))
@@ -342,7 +335,7 @@ def claim_approve(*, actor: Any, claim: Claim, note: str) -> Claim:
 REFUND_LINE = "contribution_refund"
 
 
-def _refund_after_death(*, actor: Any, claim: Claim) -> None:
+def _refund_after_death(*, actor: Actor, claim: Claim) -> None:
     """Contributions paid for months after the death (and unused credit) are paid with the claim, once."""
     if claim.event != Event.DEATH or claim.program == Program.JHT:
         return
@@ -361,14 +354,14 @@ def _refund_after_death(*, actor: Any, claim: Claim) -> None:
 
 
 @transaction.atomic
-def claim_reject(*, actor: Any, claim: Claim, note: str) -> Claim:
+def claim_reject(*, actor: Actor, claim: Claim, note: str) -> Claim:
     """A claims approver (not who proposed) rejects, with the reason the claimant will read."""
     _require(actor, "accounts.approve_claims")
     note = _require_note(note)
     claim = _locked(claim)
     if claim.status not in (ClaimStatus.PROPOSED, ClaimStatus.AWAITING_SECOND):
         raise ClaimWrongStatus(_("This claim is not waiting for a decision."))
-    if actor.pk == claim.proposed_by_id:
+    if actor.user.pk == claim.proposed_by_id:
         raise FourEyesRequired(_("Someone other than who verified this claim must decide it."))
     claim.decided_at = timezone.now()
     _status(claim, ClaimStatus.REJECTED, actor=actor, note=note)
@@ -404,7 +397,7 @@ def payout_lines(claim: Claim, instalment: int) -> list[Line]:
 
 
 @transaction.atomic
-def payout_send(*, actor: Any, claim: Claim, instalment: int = 1, adapter_code: str | None = None) -> Payout:
+def payout_send(*, actor: Actor, claim: Claim, instalment: int = 1, adapter_code: str | None = None) -> Payout:
     """Pay one instalment of an approved claim, once.
 
     The (claim, instalment) unique constraint makes a second call — or a concurrent one —
@@ -438,7 +431,7 @@ def payout_send(*, actor: Any, claim: Claim, instalment: int = 1, adapter_code: 
         adapter=adapter.code,
         status=PayoutStatus.FAILED,
         created_at=timezone.now(),
-        created_by=_user(actor),
+        created_by=actor.user,
     )
     try:
         with transaction.atomic():
@@ -449,7 +442,7 @@ def payout_send(*, actor: Any, claim: Claim, instalment: int = 1, adapter_code: 
     return payout
 
 
-def _attempt(*, actor: Any, claim: Claim, payout: Payout) -> None:
+def _attempt(*, actor: Actor, claim: Claim, payout: Payout) -> None:
     """Check the account holder, transfer, and record the outcome (ledger entry only when sent)."""
     adapter = disbursement_adapter(payout.adapter)
     account_number = claim.bank_account_open()  # the plain number lives only for this call
@@ -503,7 +496,7 @@ def _attempt(*, actor: Any, claim: Claim, payout: Payout) -> None:
 
 
 @transaction.atomic
-def payout_retry(*, actor: Any, claim: Claim, bank_code: str, bank_account_number: str, note: str) -> Payout:
+def payout_retry(*, actor: Actor, claim: Claim, bank_code: str, bank_account_number: str, note: str) -> Payout:
     """After a failed transfer (an exception on the staff list): correct the account and send again."""
     _require(actor, "accounts.process_claims")
     note = _require_note(note)
@@ -538,7 +531,7 @@ def payout_retry(*, actor: Any, claim: Claim, bank_code: str, bank_account_numbe
 
 
 @transaction.atomic
-def document_add(*, actor: Any, claim: Claim, kind: str, upload: Any, label: str = "") -> ClaimDocument:
+def document_add(*, actor: Actor, claim: Claim, kind: str, upload: Any, label: str = "") -> ClaimDocument:
     """Store one photographed or scanned document privately, after checking its content and size."""
     if kind not in DocumentKind.values:
         raise ClaimInputInvalid(_("Choose the kind of document."), fields={"kind": [_("Choose the kind of document.")]})
@@ -551,8 +544,8 @@ def document_add(*, actor: Any, claim: Claim, kind: str, upload: Any, label: str
         sha256=sha256,
         specific=kind in SPECIFIC_KINDS,
         uploaded_at=timezone.now(),
-        uploaded_by=_user(actor),
-        uploaded_by_label=label or _label(actor),
+        uploaded_by=actor.user,
+        uploaded_by_label=label or actor.username,
     )
     document.file.save(document_name(claim_number=claim.number, extension=extension), upload, save=False)
     document.save()
@@ -566,7 +559,7 @@ def document_add(*, actor: Any, claim: Claim, kind: str, upload: Any, label: str
     return document
 
 
-def document_open(*, actor: Any, document: ClaimDocument) -> Any:
+def document_open(*, actor: Actor, document: ClaimDocument) -> Any:
     """Open a document for a reader already authorised by the selector; every read is logged."""
     audit_record(
         actor=actor,

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.http import HttpResponse
 from django.utils.formats import date_format
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import simpleSplit
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.claims.benefits import JhtRates, JhtYear, jht_statement
 from rangkul.claims.jht_rates import jht_rates
@@ -138,7 +138,7 @@ def jht_statement_for(*, worker: Worker, today: dt.date) -> JhtStatement:
     )
 
 
-def jht_statement_read(*, actor: Any, worker: Worker, today: dt.date, form: str) -> JhtStatement:
+def jht_statement_read(*, actor: Actor, worker: Worker, today: dt.date, form: str) -> JhtStatement:
     """A staff member reads a member's statement (page or PDF): built, and the reading audited."""
     statement = jht_statement_for(worker=worker, today=today)
     audit_record(

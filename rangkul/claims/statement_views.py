@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from rangkul.audit.actors import Actor
 from rangkul.claims.statement import (
     JhtStatement,
     jht_statement_for,
@@ -53,7 +54,9 @@ def _office_worker(request: HttpRequest, membership_number: str) -> Worker:
 @require_GET
 def office_statement(request: HttpRequest, membership_number: str) -> HttpResponse:
     worker = _office_worker(request, membership_number)
-    statement = jht_statement_read(actor=request.user, worker=worker, today=timezone.localdate(), form="page")
+    statement = jht_statement_read(
+        actor=Actor.for_user(request.user), worker=worker, today=timezone.localdate(), form="page"
+    )
     return render(request, "claims/office_jht_statement.html", _context(statement, office=True))
 
 
@@ -63,5 +66,5 @@ def office_statement(request: HttpRequest, membership_number: str) -> HttpRespon
 def office_statement_pdf(request: HttpRequest, membership_number: str) -> HttpResponse:
     worker = _office_worker(request, membership_number)
     return jht_statement_response(
-        jht_statement_read(actor=request.user, worker=worker, today=timezone.localdate(), form="pdf")
+        jht_statement_read(actor=Actor.for_user(request.user), worker=worker, today=timezone.localdate(), form="pdf")
     )

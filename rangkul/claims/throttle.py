@@ -19,6 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.claims.errors import ClaimErrorCode
 from rangkul.claims.models import FormAttempt
 from rangkul.core.crypto import lookup_hash
 from rangkul.core.errors import RateLimited
@@ -65,7 +66,7 @@ def form_limit_check(*, form: str, keys: Sequence[Key], now: dt.datetime | None 
                     "please try again in %(minutes)s minutes."
                 )
                 % {"minutes": minutes},
-                code="claims_form_too_many_tries",
+                code=ClaimErrorCode.CLAIMS_FORM_TOO_MANY_TRIES,
             )
 
 

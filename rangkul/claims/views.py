@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rangkul.audit.actors import Actor
 from rangkul.claims.forms import (
     ClaimFileForm,
     DecideForm,
@@ -103,7 +104,7 @@ def file_claim(request: HttpRequest, membership_number: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             claim = claim_file(
-                actor=request.user,
+                actor=Actor.for_user(request.user),
                 worker=worker,
                 program=data["program"],
                 event=data["event"],
@@ -176,7 +177,7 @@ def propose(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _back(request, number, _("Choose a decision and give the reason."))
     try:
-        claim_propose(actor=request.user, claim=claim, **form.cleaned_data)
+        claim_propose(actor=Actor.for_user(request.user), claim=claim, **form.cleaned_data)
     except ApplicationError as exc:
         return _back(request, number, str(exc.message))
     return _done(request, claim, _("The proposal waits for a claims approver."))
@@ -192,9 +193,9 @@ def decide(request: HttpRequest, number: str) -> HttpResponse:
         return _back(request, number, _("Choose a decision and give the reason."))
     try:
         if form.cleaned_data["decision"] == "approve":
-            claim = claim_approve(actor=request.user, claim=claim, note=form.cleaned_data["note"])
+            claim = claim_approve(actor=Actor.for_user(request.user), claim=claim, note=form.cleaned_data["note"])
         else:
-            claim = claim_reject(actor=request.user, claim=claim, note=form.cleaned_data["note"])
+            claim = claim_reject(actor=Actor.for_user(request.user), claim=claim, note=form.cleaned_data["note"])
     except ApplicationError as exc:
         return _back(request, number, str(exc.message))
     return _done(request, claim, _("The decision is recorded: %(status)s.") % {"status": claim.get_status_display()})
@@ -218,7 +219,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
     except ValueError:
         instalment = 1
     try:
-        payout = payout_send(actor=request.user, claim=claim, instalment=instalment)
+        payout = payout_send(actor=Actor.for_user(request.user), claim=claim, instalment=instalment)
     except ApplicationError as exc:
         return _back(request, number, str(exc.message))
     return _transfer_outcome(request, claim, payout)
@@ -233,7 +234,7 @@ def retry(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _back(request, number, _("Give the bank, the account number and the reason."))
     try:
-        payout = payout_retry(actor=request.user, claim=claim, **form.cleaned_data)
+        payout = payout_retry(actor=Actor.for_user(request.user), claim=claim, **form.cleaned_data)
     except ApplicationError as exc:
         return _back(request, number, str(exc.message))
     return _transfer_outcome(request, claim, payout)
@@ -257,7 +258,12 @@ def document_upload(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _back(request, number, _("Choose the kind of document and a photo or PDF."))
     try:
-        document_add(actor=request.user, claim=claim, kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"])
+        document_add(
+            actor=Actor.for_user(request.user),
+            claim=claim,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+        )
     except ApplicationError as exc:
         return _back(request, number, str(exc.message))
     return _done(request, claim, _("The document is stored."))
@@ -271,7 +277,9 @@ def document(request: HttpRequest, number: str, document_id: int) -> FileRespons
         doc = document_get_for_user(user=request.user, number=number, document_id=document_id)
     except NotFound as exc:
         raise Http404(str(exc.message)) from exc
-    response = FileResponse(document_open(actor=request.user, document=doc), content_type=doc.content_type)
+    response = FileResponse(
+        document_open(actor=Actor.for_user(request.user), document=doc), content_type=doc.content_type
+    )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"
@@ -288,7 +296,7 @@ def receipt(request: HttpRequest, number: str, instalment: int) -> HttpResponse:
     )
     if payout is None:
         raise Http404(_("No receipt here."))
-    return payout_receipt_response(actor=request.user, payout=payout)
+    return payout_receipt_response(actor=Actor.for_user(request.user), payout=payout)
 
 
 def _check_form(claim: Claim, instalment: int, data: Any = None) -> ScholarshipCheckForm:
@@ -313,7 +321,7 @@ def scholarship_check(request: HttpRequest, number: str) -> HttpResponse:
     document = ClaimDocument.objects.filter(claim=claim, pk=data["document"]).first() if data["document"] else None
     try:
         scholarship_check_record(
-            actor=request.user,
+            actor=Actor.for_user(request.user),
             claim=claim,
             instalment=instalment,
             evidence=data["evidence"],
@@ -338,7 +346,7 @@ def recalculate(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _back(request, number, _("Give the reason."))
     try:
-        claim_jht_recalculate(actor=request.user, claim=claim, note=form.cleaned_data["note"])
+        claim_jht_recalculate(actor=Actor.for_user(request.user), claim=claim, note=form.cleaned_data["note"])
     except ApplicationError as exc:
         return _back(request, number, str(exc.message))
     return _done(request, claim, _("The JHT balance is recalculated with the declared rates."))

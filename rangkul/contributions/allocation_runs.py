@@ -21,6 +21,7 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.ledger import Line, _account_spec, _validate, accounts_get, clearing_account
 from rangkul.contributions.models import (
     ContributionMonth,
@@ -124,7 +125,7 @@ class AllocationRun:
     def plan(
         self,
         *,
-        actor: Any,
+        actor: Actor,
         worker: Worker,
         amount_idr: int,
         channel: str,
@@ -192,7 +193,7 @@ class AllocationRun:
         self.planned.append(_Planned(worker, entry, quotes, starts, paid_now, today, paid_at, False, audit))
         return allocation
 
-    def write(self, *, actor: Any, extra: Sequence[EntrySpec] = ()) -> tuple[list[int], list[int]]:
+    def write(self, *, actor: Actor, extra: Sequence[EntrySpec] = ()) -> tuple[list[int], list[int]]:
         """Write the planned payments (and ``extra`` entries): the payments' entry ids in plan order,
         then the extra entries' ids in order."""
         entry_ids = journal_post_many(actor=actor, entries=[p.entry for p in self.planned] + list(extra))
@@ -251,7 +252,7 @@ class AllocationRun:
         MemberStatusChange.objects.bulk_create(changes, ignore_conflicts=True)
 
 
-def journal_post_many(*, actor: Any, entries: Sequence[EntrySpec]) -> list[int]:
+def journal_post_many(*, actor: Actor, entries: Sequence[EntrySpec]) -> list[int]:
     """Post many balanced entries: one insert of the entries, one of their lines; their ids in order.
 
     Every entry is checked first (nothing is written if one does not balance or names an unknown
@@ -267,7 +268,7 @@ def journal_post_many(*, actor: Any, entries: Sequence[EntrySpec]) -> list[int]:
     for code in codes:
         _account_spec(code)
     now = timezone.now()
-    created_by = actor if getattr(actor, "pk", None) else None
+    created_by = actor.user
     rows = insert_many(
         JournalEntry,
         [

@@ -11,6 +11,7 @@ from ninja.responses import Status
 from pydantic import Field, StrictInt
 
 from rangkul.accounts.api_auth import KEY_OR_SESSION
+from rangkul.audit.actors import Actor
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.selectors import coverage_programs_on, worker_status
 from rangkul.contributions.services import bill_issue
@@ -119,7 +120,10 @@ class BillOut(Schema):
 def bill_create(request: HttpRequest, membership_number: str, data: WorkerBillIn) -> Status[dict[str, Any]]:
     worker = _worker_for(request, membership_number)
     # A partner's key acts for its organisation; the audit row names it.
-    actor = request.user if request.user.is_authenticated else f"api:{getattr(request, 'api_key', '')}"
+    api_key = getattr(request, "api_key", None)
+    actor = Actor.for_user(request.user)
+    if api_key is not None and not request.user.is_authenticated:
+        actor = Actor.for_api_key(api_key.prefix)
     bill = bill_issue(actor=actor, worker=worker, months=data.months)
     return Status(
         201,

@@ -18,8 +18,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
-from rangkul.contributions.errors import InvalidMonths, NothingPayable
+from rangkul.contributions.errors import ContributionErrorCode, InvalidMonths, NothingPayable
 from rangkul.contributions.group_settle import Share, shares_pay
 from rangkul.contributions.models import Bill, BillLine, BillStatus, ContributionMonth
 from rangkul.contributions.quotes import Quote
@@ -59,7 +60,7 @@ class GroupItem:
 
 
 def _bill_with_lines(
-    *, actor: Any, priced: Sequence[tuple[Worker, Quote]], sponsor_kind: str | None, audit_after: dict[str, Any]
+    *, actor: Actor, priced: Sequence[tuple[Worker, Quote]], sponsor_kind: str | None, audit_after: dict[str, Any]
 ) -> Bill:
     total = sum(q.total_idr for _w, q in priced)
     if total <= 0:
@@ -89,7 +90,7 @@ def _bill_with_lines(
 @transaction.atomic
 def group_bill_issue(
     *,
-    actor: Any,
+    actor: Actor,
     workers: Sequence[Worker],
     months: int,
     sponsor_kind: str | None = None,
@@ -124,7 +125,7 @@ def group_bill_issue(
 
 
 @transaction.atomic
-def group_bill_issue_for_months(*, actor: Any, items: Sequence[GroupItem], sponsor_kind: str | None) -> Bill:
+def group_bill_issue_for_months(*, actor: Actor, items: Sequence[GroupItem], sponsor_kind: str | None) -> Bill:
     """One bill for named member-months, each priced for the payer (``sponsor_kind``).
 
     Only the programs in each item are billed (a sponsor paying JKK and JKM leaves a
@@ -184,7 +185,7 @@ def _month(value: Any) -> Period:
 
 
 @transaction.atomic
-def group_bill_cancel(*, actor: Any, bill: Bill) -> None:
+def group_bill_cancel(*, actor: Actor, bill: Bill) -> None:
     """Withdraw an open group bill's payment code (a new bill replaces it)."""
     updated = Bill.objects.filter(pk=bill.pk, worker__isnull=True, status=BillStatus.OPEN).update(
         status=BillStatus.CANCELLED, cancelled_at=timezone.now()
@@ -196,7 +197,7 @@ def group_bill_cancel(*, actor: Any, bill: Bill) -> None:
 @transaction.atomic
 def group_bill_pay(
     *,
-    actor: Any,
+    actor: Actor,
     bill: Bill,
     amount_idr: int,
     payment_reference: str,
@@ -213,7 +214,7 @@ def group_bill_pay(
         raise Conflict(
             _("The amount paid (%(paid)s) differs from the bill (%(billed)s).")
             % {"paid": format_rupiah(amount_idr), "billed": format_rupiah(locked.amount_idr)},
-            code="amount_mismatch",
+            code=ContributionErrorCode.AMOUNT_MISMATCH,
         )
     paid_at = paid_at or timezone.now()
     by_member: dict[int, list[BillLine]] = {}
@@ -242,7 +243,7 @@ def group_bill_pay(
 
 def _member_lines_pay(
     *,
-    actor: Any,
+    actor: Actor,
     worker: Worker,
     lines: Sequence[BillLine],
     reference: str,

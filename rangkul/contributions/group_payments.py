@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
+from rangkul.contributions.errors import ContributionErrorCode
 from rangkul.contributions.group_settle import Share, shares_pay
 from rangkul.contributions.ledger import PAYABLE_PREFIX, Line, clearing_account, journal_post
 from rangkul.contributions.models import Bill, BillLine, BillStatus, JournalLine
@@ -75,7 +76,7 @@ def _unpaid_shares(bill: Bill) -> list[tuple[int, list[BillLine]]]:
 @transaction.atomic
 def group_bill_pay_part(
     *,
-    actor: Any,
+    actor: Actor,
     bill: Bill,
     amount_idr: int,
     payment_reference: str,
@@ -92,9 +93,9 @@ def group_bill_pay_part(
         )
     locked = Bill.objects.select_for_update().get(pk=bill.pk)
     if locked.worker_id is not None:
-        raise Conflict(_("This is a member's own bill, not a group bill."), code="not_a_group_bill")
+        raise Conflict(_("This is a member's own bill, not a group bill."), code=ContributionErrorCode.NOT_A_GROUP_BILL)
     if locked.status == BillStatus.CANCELLED:
-        raise Conflict(_("This bill was withdrawn; pay the newer bill."), code="bill_cancelled")
+        raise Conflict(_("This bill was withdrawn; pay the newer bill."), code=ContributionErrorCode.BILL_CANCELLED)
     paid_at = paid_at or timezone.now()
     account = group_bill_account(locked)
     reference = f"{channel}:{payment_reference}"

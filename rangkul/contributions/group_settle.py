@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record_subjects
 from rangkul.contributions.ledger import Line, _validate, accounts_get, clearing_account, contribution_account
 from rangkul.contributions.models import (
@@ -64,7 +65,7 @@ def _period(value: Any) -> Period:
 
 def shares_pay(
     *,
-    actor: Any,
+    actor: Actor,
     shares: Sequence[Share],
     channel: str,
     paid_at: dt.datetime,
@@ -91,7 +92,7 @@ def shares_pay(
 
 def _chunk_pay(
     *,
-    actor: Any,
+    actor: Actor,
     shares: Sequence[Share],
     channel: str,
     paid_at: dt.datetime,
@@ -120,7 +121,7 @@ def _chunk_pay(
     }
     already = _paid_months_of(ids)
     today = timezone.localdate(paid_at)
-    user = actor if getattr(actor, "pk", None) else None
+    user = actor.user
     zone = timezone.get_current_timezone()  # read once: ``localdate`` looks it up on every call
     ledgers: list[list[Line]] = []
     entries: list[JournalEntry] = []

@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.errors import UnbalancedEntry
 from rangkul.contributions.models import Account, JournalEntry, JournalLine
 from rangkul.core.bulk import insert_unless_conflict
@@ -112,7 +112,7 @@ def _validate(lines: Sequence[Line]) -> None:
 
 def journal_post(
     *,
-    actor: Any,
+    actor: Actor,
     kind: str,
     reference: str,
     lines: Sequence[Line],
@@ -138,7 +138,7 @@ def journal_post(
             kind=kind,
             reference=reference,
             memo=memo[:255],
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor.user,
         )
         if not _entry_insert(entry):
             # Posted before, or by a concurrent post that committed first: return that entry.

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.forms import AdjustmentDecisionForm, AdjustmentForm
 from rangkul.contributions.models import AdjustmentStatus, MemberStatusValue
 from rangkul.contributions.selectors import (
@@ -58,7 +59,7 @@ def member(request: HttpRequest, membership_number: str) -> HttpResponse:
     form = AdjustmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            adjustment_propose(actor=request.user, worker=worker, **form.cleaned_data)
+            adjustment_propose(actor=Actor.for_user(request.user), worker=worker, **form.cleaned_data)
         except ApplicationError as exc:
             exc.add_to_form(form)
         else:
@@ -88,10 +89,12 @@ def adjustment_decide(request: HttpRequest, adjustment_id: int) -> HttpResponse:
         return redirect("contributions_office:adjustments")
     try:
         if form.cleaned_data["decision"] == "approve":
-            adjustment_approve(actor=request.user, adjustment=adjustment, note=form.cleaned_data["note"])
+            adjustment_approve(
+                actor=Actor.for_user(request.user), adjustment=adjustment, note=form.cleaned_data["note"]
+            )
             messages.success(request, _("The adjustment is approved and posted."))
         else:
-            adjustment_reject(actor=request.user, adjustment=adjustment, note=form.cleaned_data["note"])
+            adjustment_reject(actor=Actor.for_user(request.user), adjustment=adjustment, note=form.cleaned_data["note"])
             messages.success(request, _("The adjustment is rejected."))
     except ApplicationError as exc:
         messages.error(request, str(exc.message))

@@ -10,11 +10,11 @@ posted once per member. The claim that pays the heirs then pays the refund out o
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.ledger import Line, contribution_account, journal_post
 from rangkul.contributions.models import ContributionMonth, JournalEntry, JournalLine
@@ -31,7 +31,7 @@ def _refunded(entry: JournalEntry) -> int:
 
 
 @transaction.atomic
-def death_refund(*, actor: Any, worker: Worker, death_date: dt.date) -> tuple[int, bool]:
+def death_refund(*, actor: Actor, worker: Worker, death_date: dt.date) -> tuple[int, bool]:
     """Move months paid after the month of ``death_date`` and unused credit to refunds payable.
 
     Returns ``(amount, created)``. Idempotent per member: a second call (another claim for the

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.ledger import Line, journal_post
 from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalEntry
@@ -33,7 +33,7 @@ class Reversal:
 
 
 @transaction.atomic
-def entries_reverse(*, actor: Any, entry_ids: Sequence[int], reason: str, bill: Bill | None = None) -> Reversal:
+def entries_reverse(*, actor: Actor, entry_ids: Sequence[int], reason: str, bill: Bill | None = None) -> Reversal:
     """Post the mirror of each entry and uncover the months it paid. Idempotent per original entry."""
     mirrors: list[int] = []
     uncovered: list[str] = []

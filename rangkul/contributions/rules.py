@@ -25,7 +25,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rangkul.contributions.errors import NoRulesForMonth
+from rangkul.contributions.errors import ContributionErrorCode, NoRulesForMonth
 from rangkul.contributions.models import RuleSet
 from rangkul.core.errors import Conflict, ValidationFailed
 from rangkul.core.money import apply_rate
@@ -39,11 +39,11 @@ SECTORS = ("transport", "non_transport")
 
 
 class RuleFileInvalid(ValidationFailed):
-    default_code = "rule_file_invalid"
+    default_code = ContributionErrorCode.RULE_FILE_INVALID
 
 
 class RuleVersionLocked(Conflict):
-    default_code = "rule_version_locked"
+    default_code = ContributionErrorCode.RULE_VERSION_LOCKED
 
 
 # --- parsing --------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rangkul.contributions.errors import BillNotFound, IncomeBelowMinimum, UnknownSector
+from rangkul.contributions.errors import BillNotFound, ContributionErrorCode, IncomeBelowMinimum, UnknownSector
 from rangkul.contributions.models import (
     Bill,
     BillStatus,
@@ -215,7 +215,7 @@ def bill_for_payment_code(*, payment_code: str, at: dt.datetime | None = None) -
     if not payment_code_is_valid(code):
         raise BillNotFound(
             _("This payment code is not valid; check the digits."),
-            code="payment_code_invalid",
+            code=ContributionErrorCode.PAYMENT_CODE_INVALID,
             fields={"payment_code": [_("Check the digits of the payment code.")]},
         )
     bill = Bill.objects.select_related("worker", "worker__occupation").filter(payment_code=code).first()
@@ -223,12 +223,16 @@ def bill_for_payment_code(*, payment_code: str, at: dt.datetime | None = None) -
         raise BillNotFound(_("No bill has this payment code."), fields={"payment_code": [_("Unknown payment code.")]})
     if bill.status == BillStatus.CANCELLED:
         raise BillNotFound(
-            _("This payment code was replaced by a newer bill; pay the newest code."), code="payment_code_cancelled"
+            _("This payment code was replaced by a newer bill; pay the newest code."),
+            code=ContributionErrorCode.PAYMENT_CODE_CANCELLED,
         )
     if bill.status == BillStatus.PAID:
-        raise BillNotFound(_("This bill has already been paid."), code="payment_code_paid")
+        raise BillNotFound(_("This bill has already been paid."), code=ContributionErrorCode.PAYMENT_CODE_PAID)
     if bill.expires_at < (at or timezone.now()):
-        raise BillNotFound(_("This payment code has expired; create a new bill to pay."), code="payment_code_expired")
+        raise BillNotFound(
+            _("This payment code has expired; create a new bill to pay."),
+            code=ContributionErrorCode.PAYMENT_CODE_EXPIRED,
+        )
     return bill
 
 

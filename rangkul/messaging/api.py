@@ -11,6 +11,7 @@ from ninja import Router, Schema
 
 from rangkul.core.api_errors import ErrorOut
 from rangkul.core.errors import ApplicationError
+from rangkul.messaging.errors import MessagingErrorCode
 from rangkul.messaging.inbound import inbound_receive
 
 router = Router(tags=["messaging"])
@@ -28,7 +29,7 @@ class InboundOut(Schema):
 
 class BodyTooLarge(ApplicationError):
     status = 413
-    default_code = "too_large"
+    default_code = MessagingErrorCode.TOO_LARGE
 
 
 # The real request, which ninja cannot infer: the view reads the raw body (a signature covers the

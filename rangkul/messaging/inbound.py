@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from rangkul.core.crypto import seal, unseal
 from rangkul.core.errors import ApplicationError, NotFound, ValidationFailed
 from rangkul.core.tasks import enqueue_on_commit
+from rangkul.messaging.errors import MessagingErrorCode
 from rangkul.messaging.models import InboundMessage, MessageChannel
 from rangkul.messaging.optout import sms_inbound_handle
 from rangkul.messaging.queue import message_queue, whatsapp_signature_valid, whatsapp_statuses, whatsapp_statuses_apply
@@ -50,12 +51,12 @@ TEXT_MAX_CHARS = 1600  # ten concatenated SMS parts; longer is not a text messag
 
 class BadSignature(ApplicationError):
     status = 401
-    default_code = "bad_signature"
+    default_code = MessagingErrorCode.BAD_SIGNATURE
 
 
 class MalformedBody(ApplicationError):
     status = 400
-    default_code = "malformed_json"
+    default_code = MessagingErrorCode.MALFORMED_JSON
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ def inbound_receive(
     """Authenticate, read and answer one provider request (one or more messages)."""
     adapter = PROVIDERS.get(provider)
     if adapter is None or not adapter.enabled():
-        raise NotFound(_("There is no such SMS provider."), code="unknown_provider")
+        raise NotFound(_("There is no such SMS provider."), code=MessagingErrorCode.UNKNOWN_PROVIDER)
     adapter.authenticate(headers, body)
     messages = adapter.parse(body, now or timezone.now())
     return [inbound_handle(message) for message in messages]

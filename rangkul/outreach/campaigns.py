@@ -12,7 +12,6 @@ import re
 import secrets
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -20,11 +19,13 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import ApplicationError, ValidationFailed
 from rangkul.messaging.optout import opted_out_phones
 from rangkul.messaging.queue import message_queue, messages_deliver
 from rangkul.outreach.audience import send_after_by_zone
+from rangkul.outreach.errors import OutreachErrorCode
 from rangkul.outreach.member_values import member_values
 from rangkul.outreach.models import (
     Campaign,
@@ -57,18 +58,18 @@ APPROVE_PERMISSION = "accounts.approve_campaigns"
 
 class CampaignNotAllowed(ApplicationError):
     status = 403
-    default_code = "campaign_not_allowed"
+    default_code = OutreachErrorCode.CAMPAIGN_NOT_ALLOWED
 
 
 class CampaignStateError(ApplicationError):
     status = 409
-    default_code = "campaign_state"
+    default_code = OutreachErrorCode.CAMPAIGN_STATE
 
 
 @transaction.atomic
 def campaign_create(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     segment: Segment,
     body_id: str,
@@ -140,7 +141,7 @@ def campaign_create(
         whatsapp_template_b=whatsapp_template_b.strip() if whatsapp and body_b_id else "",
         fallback_channel=fallback_channel,
         email_subject=email_subject,
-        created_by=actor,
+        created_by=actor.user,
         created_at=timezone.now(),
     )
     audit_record(
@@ -159,13 +160,13 @@ def campaign_create(
 
 
 @transaction.atomic
-def campaign_approve(*, actor: Any, campaign: Campaign, now: dt.datetime | None = None) -> dict[str, int]:
+def campaign_approve(*, actor: Actor, campaign: Campaign, now: dt.datetime | None = None) -> dict[str, int]:
     """A second staff member approves: the audience is frozen and the messages scheduled."""
     now = now or timezone.now()
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if not actor.has_perm(APPROVE_PERMISSION):
         raise CampaignNotAllowed(_("You may not approve campaigns."))
-    if campaign.created_by_id == actor.pk:
+    if campaign.created_by_id == actor.user.pk:
         raise CampaignNotAllowed(_("Another staff member must approve a campaign you created."))
     if campaign.status != CampaignStatus.DRAFT:
         raise CampaignStateError(_("This campaign is no longer waiting for approval."))
@@ -191,7 +192,7 @@ def campaign_approve(*, actor: Any, campaign: Campaign, now: dt.datetime | None 
         split=bool(campaign.body_b_id),
     )
     campaign.status = CampaignStatus.SENDING
-    campaign.approved_by = actor
+    campaign.approved_by = actor.user
     campaign.approved_at = now
     campaign.control_seed = seed
     campaign.save(update_fields=["status", "approved_by", "approved_at", "control_seed"])
@@ -221,7 +222,7 @@ def templates_not_approved(campaign: Campaign) -> list[str]:
 
 
 @transaction.atomic
-def campaign_cancel(*, actor: Any, campaign: Campaign) -> None:
+def campaign_cancel(*, actor: Actor, campaign: Campaign) -> None:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if not actor.has_perm(RUN_PERMISSION) and not actor.has_perm(APPROVE_PERMISSION):
         raise CampaignNotAllowed(_("You may not cancel campaigns."))

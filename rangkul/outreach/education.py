@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import ValidationFailed
 from rangkul.core.money import format_rupiah
@@ -141,7 +142,7 @@ def body_render(body: str, facts: Facts | None) -> SafeString:
 # --- Staff: draft and publish ---------------------------------------------------------------------
 
 
-def _check(actor: Any) -> None:
+def _check(actor: Actor) -> None:
     if not actor.has_perm(RUN_PERMISSION):
         raise CampaignNotAllowed(gettext_lazy("You may not edit education pages."))
 
@@ -152,7 +153,7 @@ _FIELDS = ("title_id", "title_en", "body_id", "body_en", "occupation", "position
 @transaction.atomic
 def education_page_save(
     *,
-    actor: Any,
+    actor: Actor,
     slug: str,
     title_id: str,
     body_id: str,
@@ -189,14 +190,14 @@ def education_page_save(
     for name, value in values.items():
         setattr(page, name, value)
     page.updated_at = timezone.now()
-    page.updated_by = actor
+    page.updated_by = actor.user
     page.save()
     audit_record(actor=actor, action="education.save", subject=page, before=before, after=values)
     return page
 
 
 @transaction.atomic
-def education_page_publish(*, actor: Any, page: EducationPage) -> EducationPage:
+def education_page_publish(*, actor: Actor, page: EducationPage) -> EducationPage:
     """The draft becomes what the public reads."""
     _check(actor)
     page = EducationPage.objects.select_for_update().get(pk=page.pk)
@@ -204,7 +205,7 @@ def education_page_publish(*, actor: Any, page: EducationPage) -> EducationPage:
     page.published_title_id, page.published_title_en = page.title_id, page.title_en
     page.published_body_id, page.published_body_en = page.body_id, page.body_en
     page.published_at = timezone.now()
-    page.published_by = actor
+    page.published_by = actor.user
     page.save()
     audit_record(
         actor=actor,
@@ -217,7 +218,7 @@ def education_page_publish(*, actor: Any, page: EducationPage) -> EducationPage:
 
 
 @transaction.atomic
-def education_page_unpublish(*, actor: Any, page: EducationPage) -> None:
+def education_page_unpublish(*, actor: Actor, page: EducationPage) -> None:
     _check(actor)
     EducationPage.objects.filter(pk=page.pk).update(published_at=None, published_by=None)
     audit_record(actor=actor, action="education.unpublish", subject=page)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import ApplicationError
 from rangkul.outreach.campaigns import RUN_PERMISSION
 from rangkul.outreach.education import (
@@ -87,7 +88,7 @@ def education_edit(request: HttpRequest, slug: str = "") -> HttpResponse:
     form = EducationForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            page = education_page_save(actor=request.user, **form.cleaned_data)
+            page = education_page_save(actor=Actor.for_user(request.user), **form.cleaned_data)
         except ApplicationError as exc:
             exc.add_to_form(form)
         else:
@@ -107,10 +108,10 @@ def education_publish(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404(_("Page not found."))
     try:
         if request.POST.get("action") == "unpublish":
-            education_page_unpublish(actor=request.user, page=page)
+            education_page_unpublish(actor=Actor.for_user(request.user), page=page)
             messages.success(request, _("The page is no longer public."))
         else:
-            education_page_publish(actor=request.user, page=page)
+            education_page_publish(actor=Actor.for_user(request.user), page=page)
             messages.success(request, _("Published."))
     except ApplicationError as exc:
         messages.error(request, str(exc.message))

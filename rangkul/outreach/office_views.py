@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import ApplicationError
 from rangkul.outreach.campaign_selectors import (
     campaign_audience_count,
@@ -61,7 +62,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
             else:
                 data = form.cleaned_data
                 campaign = campaign_create(
-                    actor=request.user,
+                    actor=Actor.for_user(request.user),
                     name=data["name"],
                     segment=segment,
                     body_id=data["body_id"],
@@ -111,7 +112,7 @@ def campaign_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Tick the box to confirm you checked the campaign."))
         return redirect("outreach_office:campaign", pk=pk)
     try:
-        counts = campaign_approve(actor=request.user, campaign=campaign)
+        counts = campaign_approve(actor=Actor.for_user(request.user), campaign=campaign)
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -131,7 +132,7 @@ def whatsapp_templates(request: HttpRequest) -> HttpResponse:
     form = WhatsAppTemplateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            template = whatsapp_template_record(actor=request.user, **form.cleaned_data)
+            template = whatsapp_template_record(actor=Actor.for_user(request.user), **form.cleaned_data)
         except ApplicationError as exc:
             exc.add_to_form(form)
         else:

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import ApplicationError
 from rangkul.outreach.campaigns import RUN_PERMISSION
 from rangkul.outreach.facts import facts_current
@@ -25,7 +26,7 @@ def referrals(request: HttpRequest) -> HttpResponse:
     form = ReferralForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            referral = referral_code_create(actor=request.user, **form.cleaned_data)
+            referral = referral_code_create(actor=Actor.for_user(request.user), **form.cleaned_data)
         except ApplicationError as exc:
             exc.add_to_form(form)
         else:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.models import BranchOffice
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.models import ContributionMonth
 from rangkul.core.errors import ValidationFailed
@@ -38,7 +39,7 @@ def _new_code(kind: str) -> str:
 
 
 @transaction.atomic
-def referral_code_create(*, actor: Any, kind: str, owner_code: str, name: str, code: str = "") -> ReferralCode:
+def referral_code_create(*, actor: Actor, kind: str, owner_code: str, name: str, code: str = "") -> ReferralCode:
     """A new code for a community, an agent or a branch; ``code`` is drawn when not given."""
     if not actor.has_perm(RUN_PERMISSION):
         raise CampaignNotAllowed(_("You may not create referral codes."))
@@ -66,7 +67,7 @@ def referral_code_create(*, actor: Any, kind: str, owner_code: str, name: str, c
                     kind=kind,
                     owner_code=owner[:40],
                     name=name.strip()[:120],
-                    created_by=actor,
+                    created_by=actor.user,
                     created_at=timezone.now(),
                 )
         except IntegrityError:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import ValidationFailed
 from rangkul.outreach.campaigns import RUN_PERMISSION, CampaignNotAllowed
@@ -22,7 +23,7 @@ from rangkul.outreach.models import TemplateStatus, WhatsAppTemplate
 
 @transaction.atomic
 def whatsapp_template_record(
-    *, actor: Any, name: str, status: str, language: str = "id", body: str = "", reason: str = ""
+    *, actor: Actor, name: str, status: str, language: str = "id", body: str = "", reason: str = ""
 ) -> WhatsAppTemplate:
     """Register a template or record its new status."""
     if not actor.has_perm(RUN_PERMISSION):
@@ -47,7 +48,7 @@ def whatsapp_template_record(
     template.status = status
     template.reason = reason.strip()[:255]
     template.updated_at = timezone.now()
-    template.updated_by = actor
+    template.updated_by = actor.user
     template.save()
     audit_record(
         actor=actor,

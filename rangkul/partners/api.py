@@ -12,6 +12,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from rangkul.accounts.api_auth import KEY_OR_SESSION
+from rangkul.audit.actors import Actor, ActorKind
 from rangkul.core.api_errors import ErrorOut
 from rangkul.core.errors import PermissionDenied, ValidationFailed
 from rangkul.partners.models import ImportJob, Organisation
@@ -62,15 +63,18 @@ def _status(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
     }
 
 
-def _caller(request: HttpRequest) -> tuple[Any, Organisation | None]:
-    """Who acts and for which organisation: an API key with an organisation code, or a partner's session."""
+def _caller(request: HttpRequest) -> tuple[Actor, Organisation | None]:
+    """Who acts and for which organisation: an API key with an organisation code, or a partner's session.
+
+    An import names the key by its name (``api_key:<name>``), as partners see it in their list of imports.
+    """
     api_key = getattr(request, "api_key", None)
     if api_key is not None:
-        return f"api_key:{api_key.name}", organisation_for_api_key(api_key)
+        return Actor(ActorKind.API_KEY, api_key.prefix, f"api_key:{api_key.name}"), organisation_for_api_key(api_key)
     user = request.user
     if not user.has_perm("accounts.manage_partner"):
-        return user, None
-    return user, organisation_for_user(user)
+        return Actor.for_user(user), None
+    return Actor.for_user(user), organisation_for_user(user)
 
 
 @router.post(

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict
 from rangkul.messaging.services import sms_queue
+from rangkul.partners.errors import PartnerErrorCode
 from rangkul.partners.models import MemberConsent, Membership, Organisation
 from rangkul.registry import identity
 from rangkul.registry.models import Worker
@@ -70,11 +71,11 @@ def linked_notify(*, organisation: Organisation | None, memberships: Sequence[Me
 
 
 @transaction.atomic
-def membership_consent_record(*, actor: Any, membership: Membership, via: str = "branch") -> Membership:
+def membership_consent_record(*, actor: Actor, membership: Membership, via: str = "branch") -> Membership:
     """The member agreed (told the branch): the organisation now sees their record."""
     membership = Membership.objects.select_for_update().select_related("worker", "organisation").get(pk=membership.pk)
     if membership.consent == MemberConsent.GIVEN:
-        raise Conflict(_("The member's consent is already recorded."), code="consent_given")
+        raise Conflict(_("The member's consent is already recorded."), code=PartnerErrorCode.CONSENT_GIVEN)
     membership.consent = MemberConsent.GIVEN
     membership.consent_at = timezone.now()
     membership.save(update_fields=["consent", "consent_at"])

@@ -18,6 +18,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from rangkul.audit.actors import Actor
 from rangkul.core.bulk import collector_relaxed
 from rangkul.core.processes import forked
 from rangkul.partners.importing.parse import TEMPLATE_HEADERS
@@ -31,7 +32,7 @@ from rangkul.partners.services import (
 from rangkul.regions.models import Village
 from rangkul.registry.identity import nik_compose
 
-ACTOR = "seed_demo"
+ACTOR = Actor.system("seed_demo")
 CODE = "kopasar-johar"
 NAME = "Koperasi Pedagang Pasar Johar (demo)"
 REGENCY = "33.74"
@@ -100,7 +101,7 @@ def seed_demo_partner(*, admin: Any, branch: Any) -> dict[str, int]:
         )
         organisation_user_add(actor=ACTOR, organisation=organisation, user=admin)
         job, _created = import_job_create(
-            actor=admin,
+            actor=Actor.for_user(admin),
             organisation=organisation,
             upload=ContentFile(demo_partner_file(villages), name=FILE_NAME),
             name=FILE_NAME,

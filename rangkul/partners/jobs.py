@@ -6,16 +6,17 @@ import hashlib
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rangkul.audit.actors import Actor, ActorKind
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
+from rangkul.partners.errors import PartnerErrorCode
 from rangkul.partners.importing.parse import (
     ImportFileError,
     clean_text,
@@ -30,16 +31,6 @@ from rangkul.partners.models import (
 logger = logging.getLogger("rangkul.partners")
 
 HASH_CHUNK = 1 << 20
-
-
-def _actor_label(actor: Any) -> str:
-    if isinstance(actor, Actor):
-        actor = actor.user if actor.kind == ActorKind.USER else actor.label
-    if getattr(actor, "is_authenticated", False):
-        return str(actor.get_username())[:150]
-    if isinstance(actor, str):
-        return actor[:150]
-    return "system"
 
 
 def file_sha256(handle: IO[bytes] | File) -> str:
@@ -60,7 +51,7 @@ def file_sha256(handle: IO[bytes] | File) -> str:
 @transaction.atomic
 def import_job_create(
     *,
-    actor: Any,
+    actor: Actor,
     organisation: Organisation | None,
     upload: File,
     name: str,
@@ -105,8 +96,8 @@ def import_job_create(
         file_sha256=digest,
         skip_phone_verification=skip_phone_verification,
         sponsorship_code=(sponsorship_code or "").strip()[:40],
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
-        created_by_label=_actor_label(actor),
+        created_by=actor.user,
+        created_by_label=actor.username[:150],
     )
     job.file.save(name, upload, save=False)
     try:
@@ -139,11 +130,11 @@ def import_job_enqueue(*, job: ImportJob) -> None:
 
 
 @transaction.atomic
-def import_job_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
+def import_job_cancel(*, actor: Actor, job: ImportJob) -> ImportJob:
     """Stop after the batch in progress; committed rows stay (running the file again continues)."""
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.is_finished:
-        raise Conflict(_("This import has already finished."), code="import_finished")
+        raise Conflict(_("This import has already finished."), code=PartnerErrorCode.IMPORT_FINISHED)
     job.status = ImportStatus.CANCELLED
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "finished_at"])
@@ -152,7 +143,7 @@ def import_job_cancel(*, actor: Any, job: ImportJob) -> ImportJob:
 
 
 @transaction.atomic
-def import_job_resume(*, actor: Any, job: ImportJob) -> ImportJob:
+def import_job_resume(*, actor: Actor, job: ImportJob) -> ImportJob:
     """Queue again a job that failed, was stopped, or whose process died (stale lease).
 
     Committed batches stay; the run continues after the last one (the same as uploading
@@ -160,9 +151,9 @@ def import_job_resume(*, actor: Any, job: ImportJob) -> ImportJob:
     """
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status == ImportStatus.COMPLETED:
-        raise Conflict(_("This import has already finished."), code="import_finished")
+        raise Conflict(_("This import has already finished."), code=PartnerErrorCode.IMPORT_FINISHED)
     if job.status == ImportStatus.RUNNING and not job.is_stale:
-        raise Conflict(_("This import is still running."), code="import_running")
+        raise Conflict(_("This import is still running."), code=PartnerErrorCode.IMPORT_RUNNING)
     if job.status == ImportStatus.QUEUED and not job.is_stale:
         return job
     before = {"status": job.status}

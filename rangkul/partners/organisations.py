@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.roles import Role
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import ValidationFailed
 from rangkul.partners.models import (
@@ -26,7 +27,7 @@ from rangkul.registry.models import Worker
 @transaction.atomic
 def organisation_create(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str,
     kind: str,
@@ -70,12 +71,12 @@ def organisation_create(
 
 
 @transaction.atomic
-def organisation_set_phone_attestation(*, actor: Any, organisation: Organisation, attests: bool) -> Organisation:
+def organisation_set_phone_attestation(*, actor: Actor, organisation: Organisation, attests: bool) -> Organisation:
     """Record that the organisation vouches for its members' mobile numbers (or withdraws it)."""
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     before = {"attests_phone_verification": organisation.attests_phone_verification}
     organisation.attests_phone_verification = attests
-    organisation.attested_by = actor if attests and getattr(actor, "is_authenticated", False) else None
+    organisation.attested_by = actor.user if attests else None
     organisation.attested_at = timezone.now() if attests else None
     organisation.save(update_fields=["attests_phone_verification", "attested_by", "attested_at"])
     audit_record(
@@ -89,7 +90,7 @@ def organisation_set_phone_attestation(*, actor: Any, organisation: Organisation
 
 
 @transaction.atomic
-def organisation_user_add(*, actor: Any, organisation: Organisation, user: Any) -> OrganisationUser:
+def organisation_user_add(*, actor: Actor, organisation: Organisation, user: Any) -> OrganisationUser:
     """Let a user act for the organisation; they get the partner_admin role."""
     link, _created = OrganisationUser.objects.update_or_create(user=user, defaults={"organisation": organisation})
     user.groups.add(*Group.objects.filter(name=Role.PARTNER_ADMIN.value))
@@ -104,7 +105,7 @@ def organisation_user_add(*, actor: Any, organisation: Organisation, user: Any) 
 
 @transaction.atomic
 def membership_add(
-    *, actor: Any, organisation: Organisation, worker: Worker, source_import: ImportJob | None = None
+    *, actor: Actor, organisation: Organisation, worker: Worker, source_import: ImportJob | None = None
 ) -> tuple[Membership, bool]:
     membership, created = Membership.objects.get_or_create(
         organisation=organisation, worker=worker, defaults={"source_import": source_import}

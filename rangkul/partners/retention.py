@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.partners.models import ImportJob, ImportStatus
 
@@ -28,7 +29,7 @@ def import_file_discard(*, job: ImportJob, reason: str) -> bool:
     name = job.file.name
     job.file.delete(save=False)
     ImportJob.objects.filter(pk=job.pk).update(file="")
-    audit_record(actor="system", action="partners.import_file_deleted", subject=job, reason=reason)
+    audit_record(actor=Actor.system("system"), action="partners.import_file_deleted", subject=job, reason=reason)
     logger.info("Import %s: uploaded file deleted (%s).", job.pk, reason)
     return bool(name)
 

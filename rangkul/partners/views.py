@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.selectors import worker_status
 from rangkul.core.errors import ApplicationError, NotFound
 from rangkul.core.htmx import is_htmx, render_page_or_fragment, search_recall, search_remember
@@ -171,7 +172,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             job, created = import_job_create(
-                actor=request.user,
+                actor=Actor.for_user(request.user),
                 organisation=form.organisation_choice(),
                 upload=form.cleaned_data["file"],
                 name=form.cleaned_data["file"].name,
@@ -205,7 +206,7 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 def import_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
     try:
-        import_job_cancel(actor=request.user, job=job)
+        import_job_cancel(actor=Actor.for_user(request.user), job=job)
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -218,7 +219,7 @@ def import_cancel(request: HttpRequest, job_id: int) -> HttpResponse:
 def import_resume(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
     try:
-        import_job_resume(actor=request.user, job=job)
+        import_job_resume(actor=Actor.for_user(request.user), job=job)
     except ApplicationError as exc:
         messages.error(request, str(exc.message))
     else:
@@ -302,7 +303,7 @@ def organisations(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             organisation = organisation_create(
-                actor=request.user,
+                actor=Actor.for_user(request.user),
                 code=data["code"],
                 name=data["name"],
                 kind=data["kind"],
@@ -338,19 +339,21 @@ def organisation_detail(request: HttpRequest, code: str) -> HttpResponse:
             if user is None:
                 user_form.add_error("username", _("No user with this username."))
             else:
-                organisation_user_add(actor=request.user, organisation=organisation, user=user)
+                organisation_user_add(actor=Actor.for_user(request.user), organisation=organisation, user=user)
                 messages.success(request, _("The user now acts for this organisation."))
                 return redirect("partners:organisation_detail", code=organisation.code)
         elif "consent" in request.POST:
             membership = membership_pending_list(organisation=organisation).filter(pk=request.POST["consent"]).first()
             if membership is None:
                 raise Http404
-            membership_consent_record(actor=request.user, membership=membership, via="branch")
+            membership_consent_record(actor=Actor.for_user(request.user), membership=membership, via="branch")
             messages.success(request, _("The member's consent was recorded."))
             return redirect("partners:organisation_detail", code=organisation.code)
         elif "attestation" in request.POST and attestation_form.is_valid():
             organisation_set_phone_attestation(
-                actor=request.user, organisation=organisation, attests=attestation_form.cleaned_data["attests"]
+                actor=Actor.for_user(request.user),
+                organisation=organisation,
+                attests=attestation_form.cleaned_data["attests"],
             )
             messages.success(request, _("The attestation was recorded."))
             return redirect("partners:organisation_detail", code=organisation.code)

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record_many
 from rangkul.core.bulk import insert_unless_conflict
 from rangkul.payments import contributions_port as port
@@ -29,7 +30,7 @@ class CollectedPayment:
 @transaction.atomic(savepoint=False)
 def payment_record_collected(
     *,
-    actor: Any,
+    actor: Actor,
     channel: Channel,
     external_reference: str,
     worker: Worker,

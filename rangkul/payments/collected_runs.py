@@ -55,7 +55,7 @@ class CollectedRun:
     def plan(
         self,
         *,
-        actor: Any,
+        actor: Actor,
         external_reference: str,
         worker: Worker,
         amount_idr: int,
@@ -86,7 +86,7 @@ class CollectedRun:
         return allocation
 
     def write(
-        self, *, actor: Any, extra: Sequence[port.EntrySpec] = (), audit: list[dict[str, Any]]
+        self, *, actor: Actor, extra: Sequence[port.EntrySpec] = (), audit: list[dict[str, Any]]
     ) -> tuple[list[CollectedPayment], list[int]]:
         """Write the run: one result per planned collection, in order, and the ids of ``extra``'s entries.
         ``audit`` collects the rows (as ``payment_record_collected`` writes them) for the caller."""

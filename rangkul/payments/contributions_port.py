@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import models
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.allocation_runs import AllocationRun, EntrySpec
 from rangkul.contributions.group_bills import group_bill_pay
 from rangkul.contributions.group_payments import (
@@ -89,7 +90,7 @@ def bill_open_for_code(code: str) -> Bill | None:
     return Bill.objects.filter(payment_code=code, status=BillStatus.OPEN).first()
 
 
-def suspense_post(*, actor: Any, channel: str, reference: str, amount_idr: int, occurred_at: dt.datetime) -> int:
+def suspense_post(*, actor: Actor, channel: str, reference: str, amount_idr: int, occurred_at: dt.datetime) -> int:
     """Park money received for review: the channel's clearing account against suspense."""
     entry, _created = journal_post(
         actor=actor,
@@ -106,7 +107,7 @@ def suspense_post(*, actor: Any, channel: str, reference: str, amount_idr: int, 
 
 
 def member_credit_post(
-    *, actor: Any, channel: str, reference: str, worker: Worker, amount_idr: int, occurred_at: dt.datetime
+    *, actor: Actor, channel: str, reference: str, worker: Worker, amount_idr: int, occurred_at: dt.datetime
 ) -> int:
     """Keep a payment whole as the member's credit (its months were paid meanwhile): one payment entry."""
     entry, _created = journal_post(
@@ -123,7 +124,7 @@ def member_credit_post(
     return entry.pk
 
 
-def suspense_release(*, actor: Any, kind: str, reference: str, amount_idr: int, worker: Worker | None) -> int:
+def suspense_release(*, actor: Actor, kind: str, reference: str, amount_idr: int, worker: Worker | None) -> int:
     """Take money out of suspense as a refund (owed back) or a write-off (kept, with a reason)."""
     target = "refunds_payable" if kind == "payment_refund" else "adjustments"
     entry, _created = journal_post(

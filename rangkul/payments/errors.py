@@ -6,4 +6,7 @@ from enum import StrEnum
 
 
 class PaymentErrorCode(StrEnum):
+    MAKER_CHECKER = "maker_checker"
+    UNKNOWN_CHANNEL = "unknown_channel"
+    UNKNOWN_PAYMENT_CODE = "unknown_payment_code"
     UNSUPPORTED_CURRENCY = "unsupported_currency"

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rangkul.payments import contributions_port as port
+from rangkul.payments.errors import PaymentErrorCode
 from rangkul.payments.models import (
     ExceptionReason,
     ExceptionStatus,
@@ -25,14 +25,14 @@ from rangkul.registry.models import Worker
 _REVERSAL_RESOLUTIONS = (Resolution.REVERSE, Resolution.KEEP)
 
 
-def _require(actor: Any, perm: str) -> None:
-    if not getattr(actor, "has_perm", None) or not actor.has_perm(perm):
+def _require(actor: Actor, perm: str) -> None:
+    if not actor.has_perm(perm):
         raise PermissionDenied(_("You do not have permission to do this."))
 
 
 @transaction.atomic
 def exception_propose(
-    *, actor: Any, exception_id: int, action: str, worker: Worker | None = None, note: str = ""
+    *, actor: Actor, exception_id: int, action: str, worker: Worker | None = None, note: str = ""
 ) -> PaymentException:
     """A reviewer proposes how to resolve an exception; another person must approve it."""
     _require(actor, "accounts.handle_payments")
@@ -63,7 +63,7 @@ def exception_propose(
     exc.proposed_action = action
     exc.proposed_worker = worker if action == Resolution.ASSIGN else None
     exc.proposed_note = note.strip()[:255]
-    exc.proposed_by = actor
+    exc.proposed_by = actor.user
     exc.proposed_at = timezone.now()
     exc.save()
     audit_record(
@@ -82,7 +82,7 @@ def exception_propose(
 
 
 @transaction.atomic
-def exception_reject(*, actor: Any, exception_id: int, note: str = "") -> PaymentException:
+def exception_reject(*, actor: Actor, exception_id: int, note: str = "") -> PaymentException:
     """The checker sends a proposal back; the exception is open again."""
     _require(actor, "accounts.approve_payments")
     exc = PaymentException.objects.select_for_update().filter(pk=exception_id).first()
@@ -98,7 +98,7 @@ def exception_reject(*, actor: Any, exception_id: int, note: str = "") -> Paymen
 
 
 @transaction.atomic
-def exception_approve(*, actor: Any, exception_id: int) -> PaymentException:
+def exception_approve(*, actor: Actor, exception_id: int) -> PaymentException:
     """The checker approves the proposal; money moves now, journalled through the ledger."""
     _require(actor, "accounts.approve_payments")
     exc = PaymentException.objects.select_for_update().filter(pk=exception_id).first()
@@ -106,8 +106,10 @@ def exception_approve(*, actor: Any, exception_id: int) -> PaymentException:
         raise NotFound(_("Payment exception not found."))
     if exc.status != ExceptionStatus.PROPOSED:
         raise Conflict(_("There is no proposal waiting for approval."))
-    if exc.proposed_by_id == getattr(actor, "pk", None):
-        raise PermissionDenied(_("Someone else must approve this: you proposed it."), code="maker_checker")
+    if exc.proposed_by_id == getattr(actor.user, "pk", None):
+        raise PermissionDenied(
+            _("Someone else must approve this: you proposed it."), code=PaymentErrorCode.MAKER_CHECKER
+        )
     payment = Payment.objects.select_for_update().get(pk=exc.payment_id)
     reference = f"{payment.channel.code}:{payment.external_reference}"
     if exc.proposed_action in _REVERSAL_RESOLUTIONS:
@@ -144,7 +146,7 @@ def exception_approve(*, actor: Any, exception_id: int) -> PaymentException:
     payment.save(update_fields=["status", "worker", "journal_entry_id"])
     exc.status = ExceptionStatus.RESOLVED
     exc.resolution = exc.proposed_action
-    exc.approved_by = actor
+    exc.approved_by = actor.user
     exc.resolved_at = timezone.now()
     exc.save()
     audit_record(

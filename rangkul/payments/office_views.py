@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from rangkul.audit.actors import Actor
 from rangkul.core.bulk import collector_relaxed
 from rangkul.core.errors import ApplicationError, NotFound
 from rangkul.payments.exceptions import exception_approve, exception_propose, exception_reject
@@ -78,11 +79,13 @@ def exception_detail(request: HttpRequest, exception_id: int) -> HttpResponse:
         _deny_unless(request.user.has_perm(needed))
         try:
             if decision == "approve":
-                exception_approve(actor=request.user, exception_id=exc.pk)
+                exception_approve(actor=Actor.for_user(request.user), exception_id=exc.pk)
                 messages.success(request, _("Approved: the money has been moved."))
                 return redirect("payments_office:exception", exception_id=exc.pk)
             if decision == "reject":
-                exception_reject(actor=request.user, exception_id=exc.pk, note=request.POST.get("note", ""))
+                exception_reject(
+                    actor=Actor.for_user(request.user), exception_id=exc.pk, note=request.POST.get("note", "")
+                )
                 messages.success(request, _("Proposal sent back."))
                 return redirect("payments_office:exception", exception_id=exc.pk)
             form = ProposeForm(request.POST)
@@ -96,7 +99,7 @@ def exception_detail(request: HttpRequest, exception_id: int) -> HttpResponse:
                         fields={"membership_number": [_("No member with this membership number in your region.")]},
                     )
                 exception_propose(
-                    actor=request.user,
+                    actor=Actor.for_user(request.user),
                     exception_id=exc.pk,
                     action=form.cleaned_data["action"],
                     worker=worker,
@@ -138,7 +141,10 @@ def settlement_upload(request: HttpRequest) -> HttpResponse:
         try:
             with collector_relaxed():  # a long bulk run (ADR 0020)
                 file, summary = settlement_reconcile(
-                    actor=request.user, channel=form.cleaned_data["channel"], path=path, filename=upload.name
+                    actor=Actor.for_user(request.user),
+                    channel=form.cleaned_data["channel"],
+                    path=path,
+                    filename=upload.name,
                 )
         except (UnicodeDecodeError, KeyError, ValueError, csv.Error):
             path.unlink(missing_ok=True)

@@ -118,7 +118,7 @@ def reversal_text(payment: Payment) -> str:
         ) % {"amount": format_rupiah(payment.amount_idr), "reference": payment.payment_code or "-"}
 
 
-def reversal_resolve(*, actor: Any, exc: PaymentException, payment: Payment) -> PaymentException:
+def reversal_resolve(*, actor: Actor, exc: PaymentException, payment: Payment) -> PaymentException:
     """Approve a reversal review. Reverse: every entry that brought the money in gets its mirror
     (balanced), the months it paid are uncovered, the bill is open again and each member is told.
     Keep: the money stayed (the gateway's report was withdrawn or partial); nothing moves."""
@@ -137,7 +137,7 @@ def reversal_resolve(*, actor: Any, exc: PaymentException, payment: Payment) -> 
         after |= {"reversal_entries": reversal.entry_ids, "months_uncovered": reversal.months}
     exc.status = ExceptionStatus.RESOLVED
     exc.resolution = exc.proposed_action
-    exc.approved_by = actor
+    exc.approved_by = actor.user
     exc.resolved_at = timezone.now()
     exc.save()
     after["proposed_by"] = exc.proposed_by.get_username() if exc.proposed_by else ""

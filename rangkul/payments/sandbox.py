@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from rangkul.core.errors import NotFound
 from rangkul.payments import contributions_port as port
+from rangkul.payments.errors import PaymentErrorCode
 from rangkul.payments.models import Channel, Payment
 from rangkul.payments.services import CallbackAnswer, callback_receive
 
@@ -32,7 +33,7 @@ def sandbox_bill(payment_code: str) -> port.Bill:
     if bill is None:
         raise NotFound(
             _("No bill is waiting for this payment code. Check the code, or ask for a new one."),
-            code="unknown_payment_code",
+            code=PaymentErrorCode.UNKNOWN_PAYMENT_CODE,
             fields={"payment_code": [_("No bill is waiting for this payment code.")]},
         )
     return bill

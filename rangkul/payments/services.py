@@ -82,7 +82,7 @@ def _error(status: int, code: str, message: str, fields: Mapping[str, list[str]]
 def channel_get(code: str) -> Channel:
     channel = Channel.objects.filter(code=code, is_active=True).first()
     if channel is None or (channel.kind == ChannelKind.SANDBOX and not settings.PAYMENTS_SANDBOX_ENABLED):
-        raise NotFound(_("Unknown payment channel."), code="unknown_channel")
+        raise NotFound(_("Unknown payment channel."), code=PaymentErrorCode.UNKNOWN_CHANNEL)
     return channel
 
 
@@ -313,7 +313,7 @@ def _callback_act(
 
 
 @transaction.atomic(savepoint=False)
-def payment_record(*, actor: Any, channel: Channel, data: CallbackData, source: str) -> tuple[Payment, bool]:
+def payment_record(*, actor: Actor, channel: Channel, data: CallbackData, source: str) -> tuple[Payment, bool]:
     """Record money once per (channel, external reference); allocate it or hold it for review.
 
     Returns ``(payment, created)``. A repeated delivery returns the first payment and moves no money.
@@ -421,7 +421,7 @@ def _payment_insert(payment: Payment) -> bool:
     return insert_unless_conflict(payment, conflict=["channel", "external_reference"])
 
 
-def _suspense_park(*, actor: Any, payment: Payment) -> int:
+def _suspense_park(*, actor: Actor, payment: Payment) -> int:
     return port.suspense_post(
         actor=actor,
         channel=payment.channel.code,

@@ -37,6 +37,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.core.bulk import atomic_unflushed, insert_rows
 from rangkul.core.processes import read_ahead
 from rangkul.core.spreadsheets import safe_csv_writer
@@ -211,7 +212,7 @@ def _callbacks_by_code(
     return found
 
 
-def _lines_match(lines: list[_Line], channel: Channel, actor: Any) -> list[_Paid]:
+def _lines_match(lines: list[_Line], channel: Channel, actor: Actor) -> list[_Paid]:
     """Decide each parsed line in file order; returns the payments settled by this batch."""
     parsed = [line for line in lines if line.parsed is not None]
     by_reference = _payments_by_reference(channel, {line.parsed.external_reference for line in parsed if line.parsed})
@@ -331,7 +332,7 @@ def _flag_unsettled(file: SettlementFile) -> int:
 
 def settlement_reconcile(
     *,
-    actor: Any,
+    actor: Actor,
     channel: Channel,
     path: Path,
     filename: str = "",
@@ -382,7 +383,7 @@ def _file_failed(file: SettlementFile, exc: Exception) -> None:
 
 
 def _file_get_or_create(
-    *, actor: Any, channel: Channel, sha: str, filename: str, stored_path: str
+    *, actor: Actor, channel: Channel, sha: str, filename: str, stored_path: str
 ) -> tuple[SettlementFile, bool]:
     try:
         with transaction.atomic():
@@ -392,14 +393,14 @@ def _file_get_or_create(
                 filename=filename[:255],
                 stored_path=stored_path[:500],
                 created_at=timezone.now(),
-                created_by=actor if getattr(actor, "pk", None) else None,
+                created_by=actor.user,
             )
             return file, True
     except IntegrityError:
         return SettlementFile.objects.get(channel=channel, sha256=sha), False
 
 
-def _batch_process(file: SettlementFile, batch: list[Row], channel: Channel, actor: Any) -> None:
+def _batch_process(file: SettlementFile, batch: list[Row], channel: Channel, actor: Actor) -> None:
     """One batch in one transaction: skip the lines an earlier run stored, decide the rest, write them."""
     # Only reconciliation writes ``Payment.settled_by``, and a batch decides from the values it
     # read: holding the channel's lock while it reads and writes them is what row locks on every

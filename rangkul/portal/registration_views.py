@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from rangkul.accounts.otp import otp_issue, otp_verify
+from rangkul.audit.actors import Actor
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.selectors import pay_options_for_worker
 from rangkul.core.crypto import mask_nik, mask_phone
@@ -443,7 +444,7 @@ def _step_review(request: HttpRequest, wizard: wz.Wizard) -> HttpResponse:
         branch = branch_office_find(code=branch_code, active_only=True)
         try:
             worker = worker_register(
-                actor="portal",
+                actor=Actor.system("portal"),
                 data=_registration_input(wizard),
                 channel="portal",
                 phone_verified=True,

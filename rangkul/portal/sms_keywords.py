@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rangkul.agents.nearby import agents_near
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.models import MemberStatusValue
 from rangkul.contributions.payment_codes import payment_code_format
@@ -53,6 +54,8 @@ KEYWORDS: dict[str, str] = {
 FILLER = frozenset({"STATUS", "IURAN", "BPJS"})
 SMS_LENGTH = 160  # one GSM-7 message
 _SPLIT = re.compile(r"(?<=[A-Z])(?=\d)|(?<=\d)(?=[A-Z])")
+
+SMS = Actor.system("sms")
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,7 @@ def answer_pay(phone: str, command: Command) -> str:
     try:
         # The member asked from their own verified number: the audit row names the SMS channel. A refusal
         # (nothing payable, credit covers it, a merged record) rolls back only the bill's savepoint.
-        bill = bill_issue(actor=f"sms {worker.membership_number}", worker=worker, months=months)
+        bill = bill_issue(actor=Actor.system(f"sms {worker.membership_number}"), worker=worker, months=months)
     except ApplicationError as exc:
         return _("Rangkul: %(reason)s") % {"reason": str(exc.message)}
     expires = timezone.localtime(bill.expires_at)
@@ -225,7 +228,7 @@ def answer_stop(phone: str, command: Command) -> str:
     if not is_opted_out(phone):
         optout = optout_record(phone=phone, source=OptOutSource.SMS_STOP)
         audit_record(
-            actor="sms",
+            actor=SMS,
             action="messaging.opted_out",
             subject=optout,
             subject_label="sms_stop",
@@ -238,7 +241,7 @@ def answer_stop(phone: str, command: Command) -> str:
 def answer_start(phone: str, command: Command) -> str:
     if optout_cancel(phone=phone):
         audit_record(
-            actor="sms",
+            actor=SMS,
             action="messaging.opted_in",
             subject_type="messaging.optout",
             subject_label="sms_start",

@@ -6,6 +6,7 @@ from ninja import Router, Schema
 
 from rangkul.core.api_errors import ErrorOut
 from rangkul.core.errors import NotFound
+from rangkul.regions.errors import RegionErrorCode
 from rangkul.regions.selectors import region_children
 
 router = Router(tags=["regions"])
@@ -29,7 +30,7 @@ def list_regions(request: HttpRequest, parent: str | None = None) -> list[dict[s
     if children is None:
         raise NotFound(
             _("The parent region was not found."),
-            code="region_not_found",
+            code=RegionErrorCode.REGION_NOT_FOUND,
             fields={"parent": [_("Unknown region code.")]},
         )
     return list(children)

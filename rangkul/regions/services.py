@@ -11,6 +11,7 @@ from typing import IO
 
 from django.db import transaction
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.regions.models import District, Province, Regency, Village
 
@@ -111,7 +112,9 @@ def regions_load(*, stream: IO[str], remote_codes: Iterable[str] = ()) -> LoadSu
             "villages": Village.objects.count(),
         }
         if summary.created or summary.updated:
-            audit_record(actor=None, action="regions.loaded", subject_type="regions", after=summary.as_dict())
+            audit_record(
+                actor=Actor.system("system"), action="regions.loaded", subject_type="regions", after=summary.as_dict()
+            )
     return summary
 
 

@@ -20,8 +20,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import ValidationFailed
+from rangkul.regions.errors import RegionErrorCode
 from rangkul.regions.models import (
     Province,
     Regency,
@@ -57,7 +59,7 @@ def default_workforce_file() -> Path:
 
 
 class WorkforceFileError(ValidationFailed):
-    default_code = "workforce_file_invalid"
+    default_code = RegionErrorCode.WORKFORCE_FILE_INVALID
 
 
 @dataclass
@@ -187,7 +189,7 @@ def _parse(text: str) -> tuple[list[WorkforceFigure], list[str]]:
 
 @transaction.atomic
 def workforce_release_load(
-    *, actor: Any, text: str, version: str, title: str = "", source_file: str = "", make_current: bool = True
+    *, actor: Actor, text: str, version: str, title: str = "", source_file: str = "", make_current: bool = True
 ) -> WorkforceLoadSummary:
     """Load one release of figures; all rows or none. Older releases are kept.
 

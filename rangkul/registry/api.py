@@ -212,13 +212,13 @@ def register_worker(request: HttpRequest, data: WorkerIn) -> Status[dict[str, An
     key = _api_key(request)
     user = request.user
     if key is not None:
-        actor: Any = key.user if key.user_id else Actor.for_api_key(key.prefix)
+        actor = Actor.for_user(key.user) if key.user_id else Actor.for_api_key(key.prefix)
         organisation = key.organisation_code
         branch = None
     else:
         if not user.has_perm("accounts.register_worker"):
             raise PermissionDenied(_("You are not allowed to register workers."))
-        actor, organisation, branch = user, "", getattr(user, "branch", None)
+        actor, organisation, branch = Actor.for_user(user), "", getattr(user, "branch", None)
     registration = RegistrationInput(
         nik=data.nik,
         full_name=data.full_name,

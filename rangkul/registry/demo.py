@@ -15,13 +15,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import Conflict
 from rangkul.regions.models import Village
 from rangkul.registry.identity import nik_compose
 from rangkul.registry.models import Channel, Occupation, PossibleDuplicate, Worker
 from rangkul.registry.services import HeirInput, RegistrationInput, worker_register
 
-ACTOR = "seed_demo"
+ACTOR = Actor.system("seed_demo")
 HOME_REGENCY = "33.74"
 OTHER_REGENCIES = ["33.22", "33.21", "33.24", "31.71", "32.73", "35.78", "34.71", "51.71", "73.71", "94.01", "91.71"]
 HOME_SHARE = 0.75

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.selectors import audit_events_for
 from rangkul.core.errors import ApplicationError, NotFound
 from rangkul.core.htmx import is_htmx, render_page_or_fragment, search_recall, search_remember
@@ -155,7 +156,7 @@ def worker_detail_view(request: HttpRequest, membership_number: str) -> HttpResp
 def worker_reveal_nik_view(request: HttpRequest, membership_number: str) -> HttpResponse:
     """Shows the full NIK once, in this response only: never in a URL, never cached."""
     worker = _worker(request, membership_number)
-    nik = services.worker_reveal_nik(actor=request.user, worker=worker)
+    nik = services.worker_reveal_nik(actor=Actor.for_user(request.user), worker=worker)
     response = render(request, "registry/office_detail.html", _detail_context(request, worker, revealed_nik=nik))
     response["Cache-Control"] = "no-store"
     return response
@@ -167,7 +168,7 @@ def worker_reveal_nik_view(request: HttpRequest, membership_number: str) -> Http
 def worker_export_view(request: HttpRequest, membership_number: str) -> HttpResponse:
     """All of one person's data as JSON, for an access request made at the branch (UU 27/2022)."""
     worker = _worker(request, membership_number)
-    data = services.worker_export_data(actor=request.user, worker=worker)
+    data = services.worker_export_data(actor=Actor.for_user(request.user), worker=worker)
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Disposition"] = f'attachment; filename="rangkul-{worker.membership_number}.json"'
     response["Cache-Control"] = "no-store"
@@ -194,7 +195,10 @@ def worker_edit_view(request: HttpRequest, membership_number: str) -> HttpRespon
                 return redirect("registry:detail", membership_number=worker.membership_number)
             try:
                 services.worker_update(
-                    actor=request.user, worker=worker, changes=changes, reason=form.cleaned_data["reason"]
+                    actor=Actor.for_user(request.user),
+                    worker=worker,
+                    changes=changes,
+                    reason=form.cleaned_data["reason"],
                 )
             except ApplicationError as exc:
                 add_service_error(form, exc)
@@ -215,7 +219,7 @@ def worker_register_view(request: HttpRequest) -> HttpResponse:
         if REFRESH_FIELD not in request.POST and form.is_valid():
             try:
                 worker = services.worker_register(
-                    actor=request.user,
+                    actor=Actor.for_user(request.user),
                     data=form.registration_input(),
                     channel=Channel.OFFICE,
                     phone_verified=form.cleaned_data.get("phone_verified", False),
@@ -253,9 +257,11 @@ def heir_edit_view(request: HttpRequest, membership_number: str, heir_id: int | 
     if request.method == "POST" and form.is_valid():
         try:
             if heir is None:
-                services.heir_add(actor=request.user, worker=worker, data=form.heir_input())
+                services.heir_add(actor=Actor.for_user(request.user), worker=worker, data=form.heir_input())
             else:
-                services.heir_update(actor=request.user, worker=worker, heir=heir, data=form.heir_input())
+                services.heir_update(
+                    actor=Actor.for_user(request.user), worker=worker, heir=heir, data=form.heir_input()
+                )
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
@@ -269,7 +275,7 @@ def heir_edit_view(request: HttpRequest, membership_number: str, heir_id: int | 
 def heir_remove_view(request: HttpRequest, membership_number: str, heir_id: int) -> HttpResponse:
     worker = _worker(request, membership_number)
     heir = heir_get(worker=worker, heir_id=heir_id)
-    services.heir_remove(actor=request.user, worker=worker, heir=heir)
+    services.heir_remove(actor=Actor.for_user(request.user), worker=worker, heir=heir)
     messages.success(request, _("The heir was removed."))
     return redirect("registry:detail", membership_number=worker.membership_number)
 
@@ -298,7 +304,9 @@ def duplicate_merge_view(request: HttpRequest, duplicate_id: int) -> HttpRespons
     form = DuplicateMergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.duplicate_merge(actor=request.user, duplicate=duplicate, note=form.cleaned_data["note"])
+            services.duplicate_merge(
+                actor=Actor.for_user(request.user), duplicate=duplicate, note=form.cleaned_data["note"]
+            )
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
@@ -320,7 +328,7 @@ def duplicate_dismiss_view(request: HttpRequest, duplicate_id: int) -> HttpRespo
     form = DuplicateResolveForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
-        services.duplicate_dismiss(actor=request.user, duplicate=duplicate, note=note)
+        services.duplicate_dismiss(actor=Actor.for_user(request.user), duplicate=duplicate, note=note)
         messages.success(request, _("Marked as two different people."))
     except ApplicationError as exc:
         detail = "; ".join(m for msgs in exc.fields.values() for m in msgs) or str(exc.message)

@@ -13,6 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from rangkul.audit.actors import Actor
 from rangkul.registry.models import Worker, WorkerStatus
 
 SESSION_KEY = "portal_worker_id"
@@ -53,6 +54,6 @@ def worker_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     return wrapper
 
 
-def worker_actor(worker: Worker) -> str:
-    """How a worker acting for themselves appears in the audit log."""
-    return f"peserta {worker.membership_number}"
+def worker_actor(worker: Worker) -> Actor:
+    """A worker acting for themselves, named as the audit log shows them."""
+    return Actor.system(f"peserta {worker.membership_number}")

@@ -16,6 +16,7 @@ from ninja.responses import Status
 from pydantic import ConfigDict, StrictBool, StrictInt
 
 from rangkul.accounts.api_auth import KEY_OR_SESSION
+from rangkul.audit.actors import Actor
 from rangkul.core.api_errors import ErrorOut
 from rangkul.core.api_types import MONTH_PATTERN
 from rangkul.core.errors import PermissionDenied, ValidationFailed
@@ -150,14 +151,14 @@ class BillOut(Schema):
     expires_at: str
 
 
-def _caller(request: HttpRequest) -> tuple[Any, Organisation]:
+def _caller(request: HttpRequest) -> tuple[Actor, Organisation]:
     key = getattr(request, "api_key", None)
     if key is not None:
         organisation = organisation_for_api_key(key)
-        actor: Any = key.user if key.user_id else f"api_key:{key.prefix}"
+        actor = Actor.for_user(key.user) if key.user_id else Actor.for_api_key(key.prefix)
     else:
         organisation = sponsor_for_user(request.user)
-        actor = request.user
+        actor = Actor.for_user(request.user)
     if organisation is None:
         raise PermissionDenied(_("Only a sponsor organisation's key or its officers may manage sponsorships."))
     return actor, organisation

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import ApplicationError
 from rangkul.core.periods import Period
 from rangkul.partners.models import Organisation, OrganisationKind
@@ -19,7 +20,7 @@ CODE = "pemkot-semarang-demo"
 NAME = "Pemerintah Kota Semarang (demo)"
 REGENCY = "33.74"
 SPONSORSHIP_CODE = "SMG-RENTAN-DEMO"
-ACTOR = "seed_demo"
+ACTOR = Actor.system("seed_demo")
 
 
 def seed_demo_sponsor(*, officer: Any, branch: Any) -> dict[str, int]:
@@ -41,7 +42,7 @@ def seed_demo_sponsor(*, officer: Any, branch: Any) -> dict[str, int]:
         start = Period.of(timezone.localdate()) + 1
         try:
             sponsorship_create(
-                actor=officer,
+                actor=Actor.for_user(officer),
                 organisation=organisation,
                 data=SponsorshipInput(
                     code=SPONSORSHIP_CODE,

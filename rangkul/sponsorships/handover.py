@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import ContributionMonth
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.quotes import price_month
@@ -148,7 +149,9 @@ def _own_bill(worker: Worker, *, until: Period, today: dt.date, expires_at: dt.d
     try:
         # A savepoint: a member who cannot be billed must not undo the other members' texts.
         with transaction.atomic():
-            bill = bill_issue(actor="handover", worker=worker, months=months, today=today, expires_at=expires_at)
+            bill = bill_issue(
+                actor=Actor.system("handover"), worker=worker, months=months, today=today, expires_at=expires_at
+            )
     except ApplicationError:
         return None
     return bill.payment_code, bill.amount_idr

@@ -23,6 +23,7 @@ from rangkul.analytics.selectors import snapshot_latest
 from rangkul.core.errors import NotFound
 from rangkul.core.periods import Period
 from rangkul.regions.selectors import region_names
+from rangkul.sponsorships.errors import SponsorshipErrorCode
 from rangkul.sponsorships.models import PayerKind, SponsoredMonth
 
 SERIES_MONTHS = 12
@@ -111,7 +112,7 @@ def regency_incentive(*, regency_code: str, today: dt.date) -> IncentiveView:
     province_code = code[:2]
     regencies = region_names(level="regency", parent=province_code) if len(code) == 5 else {}
     if code not in regencies:
-        raise NotFound(_("No regency or city with this code."), code="regency_not_found")
+        raise NotFound(_("No regency or city with this code."), code=SponsorshipErrorCode.REGENCY_NOT_FOUND)
     month = Period.of(today)
     snapshot = snapshot_latest()
     sponsored = _sponsored_by_regency(province_code=province_code, month=month)

@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import ApplicationError, NotFound
 from rangkul.core.money import format_rupiah
 from rangkul.sponsorships.forms import TransferDecisionForm, TransferRecordForm, add_service_errors
@@ -58,7 +59,7 @@ def transfers(request: HttpRequest) -> HttpResponseBase:
             try:
                 record = sponsorship_bill_by_payment_code(payment_code=data["payment_code"])
                 transfer = budget_transfer_record(
-                    actor=request.user,
+                    actor=Actor.for_user(request.user),
                     sponsorship_bill=record,
                     amount_idr=data["amount_idr"],
                     reference=data["reference"],
@@ -109,14 +110,16 @@ def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponseBase:
         if form.is_valid():
             try:
                 if form.cleaned_data["decision"] == "approve":
-                    payment = budget_transfer_approve(actor=request.user, transfer=transfer)
+                    payment = budget_transfer_approve(actor=Actor.for_user(request.user), transfer=transfer)
                     messages.success(
                         request,
                         _("Approved: %(paid)s members paid, %(unpaid)s still unpaid.")
                         % {"paid": payment.members_paid, "unpaid": payment.unpaid_members},
                     )
                 else:
-                    budget_transfer_reject(actor=request.user, transfer=transfer, note=form.cleaned_data["note"])
+                    budget_transfer_reject(
+                        actor=Actor.for_user(request.user), transfer=transfer, note=form.cleaned_data["note"]
+                    )
                     messages.success(request, _("Transfer rejected."))
             except ApplicationError as error:
                 add_service_errors(form, error)

@@ -18,6 +18,7 @@ from rangkul.core.errors import NotFound
 from rangkul.partners.models import Organisation
 from rangkul.partners.selectors import organisation_for_user, organisation_workers
 from rangkul.registry.models import Worker, WorkerStatus
+from rangkul.sponsorships.errors import SponsorshipErrorCode
 from rangkul.sponsorships.models import (
     BudgetTransfer,
     SponsoredMonth,
@@ -53,7 +54,7 @@ def sponsorship_get(*, organisation: Organisation | None, code: str) -> Sponsors
         else None
     )
     if sponsorship is None:
-        raise NotFound(_("No sponsorship with this code."), code="sponsorship_not_found")
+        raise NotFound(_("No sponsorship with this code."), code=SponsorshipErrorCode.SPONSORSHIP_NOT_FOUND)
     return sponsorship
 
 

@@ -18,6 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.errors import NothingPayable
 from rangkul.contributions.group_bills import GroupItem, group_bill_cancel, group_bill_issue_for_months
@@ -31,6 +32,7 @@ from rangkul.partners.models import ImportJob, ImportStatus, Organisation, Organ
 from rangkul.partners.selectors import import_job_worker_ids, organisation_worker_ids
 from rangkul.registry.identity import age_on
 from rangkul.registry.models import MANDATORY_PROGRAMS, OPTIONAL_PROGRAMS, Worker, WorkerStatus
+from rangkul.sponsorships.errors import SponsorshipErrorCode
 from rangkul.sponsorships.models import (
     PayerKind,
     SponsoredMonth,
@@ -139,14 +141,14 @@ def share_source(sponsorship: Sponsorship) -> str:
     return f"sponsorship:{sponsorship.code}"
 
 
-def _actor_label(actor: Any) -> tuple[Any, str]:
-    if getattr(actor, "pk", None):
-        return actor, ""
-    return None, str(actor)[:150]
+def _actor_label(actor: Actor) -> tuple[Any, str]:
+    if actor.user is not None:
+        return actor.user, ""
+    return None, actor.label[:150]
 
 
 @transaction.atomic
-def sponsorship_create(*, actor: Any, organisation: Organisation, data: SponsorshipInput) -> Sponsorship:
+def sponsorship_create(*, actor: Actor, organisation: Organisation, data: SponsorshipInput) -> Sponsorship:
     """A new sponsorship (draft) of ``organisation``; raises ``ValidationFailed`` with field errors."""
     fields, errors = _validated(data)
     allowed = payer_kinds_for(organisation)
@@ -220,7 +222,7 @@ def _enrollable_periods(sponsorship: Sponsorship, today: dt.date) -> list[Period
 @transaction.atomic
 def sponsorship_enrol(
     *,
-    actor: Any,
+    actor: Actor,
     sponsorship: Sponsorship,
     workers: Sequence[Worker],
     unknown: Sequence[str] = (),
@@ -238,7 +240,9 @@ def sponsorship_enrol(
     today = today or timezone.localdate()
     locked = Sponsorship.objects.select_for_update().select_related("organisation").get(pk=sponsorship.pk)
     if locked.status == SponsorshipStatus.ENDED:
-        raise Conflict(_("This sponsorship has ended; no members can be added."), code="sponsorship_ended")
+        raise Conflict(
+            _("This sponsorship has ended; no members can be added."), code=SponsorshipErrorCode.SPONSORSHIP_ENDED
+        )
     if locked.cohort_welfare_list and not welfare_attested:
         raise ValidationFailed(
             _("This sponsorship is for members on the welfare list: confirm that they are on it."),
@@ -248,7 +252,7 @@ def sponsorship_enrol(
     result = EnrolmentResult()
     result.refused += [Refusal(number, "not_found", _("No member with this membership number.")) for number in unknown]
     if not periods:
-        raise Conflict(_("The sponsorship's last month has passed."), code="sponsorship_over")
+        raise Conflict(_("The sponsorship's last month has passed."), code=SponsorshipErrorCode.SPONSORSHIP_OVER)
     ordered = list(dict.fromkeys(workers))
     ids = [w.pk for w in ordered]
     # Lock the members in key order (as payments do) so a member-month cannot be taken twice at once.
@@ -374,7 +378,7 @@ def sponsorship_enrol(
 
 def sponsorship_enrol_import(
     *,
-    actor: Any,
+    actor: Actor,
     sponsorship: Sponsorship,
     job: ImportJob,
     welfare_attested: bool = False,
@@ -382,9 +386,9 @@ def sponsorship_enrol_import(
 ) -> EnrolmentResult:
     """Enrol the members of one of the sponsor's finished imports, in the file's row order."""
     if job.organisation_id != sponsorship.organisation_id:
-        raise NotFound(_("No import with this number."), code="import_not_found")
+        raise NotFound(_("No import with this number."), code=SponsorshipErrorCode.IMPORT_NOT_FOUND)
     if job.status != ImportStatus.COMPLETED:
-        raise Conflict(_("The import has not finished yet."), code="import_not_finished")
+        raise Conflict(_("The import has not finished yet."), code=SponsorshipErrorCode.IMPORT_NOT_FINISHED)
     ids = import_job_worker_ids(job=job)
     total = EnrolmentResult()
     # In chunks (SQLite bounds the parameters of one statement), in the file's order, in one transaction.
@@ -409,7 +413,7 @@ def sponsorship_enrol_import(
 
 
 @transaction.atomic
-def sponsorship_bill_issue(*, actor: Any, sponsorship: Sponsorship, period: Period) -> SponsorshipBill:
+def sponsorship_bill_issue(*, actor: Actor, sponsorship: Sponsorship, period: Period) -> SponsorshipBill:
     """The month's group bill for every enrolled member not yet paid for that month.
 
     An earlier open bill for the month is withdrawn (its code no longer accepted).
@@ -417,7 +421,9 @@ def sponsorship_bill_issue(*, actor: Any, sponsorship: Sponsorship, period: Peri
     """
     locked = Sponsorship.objects.select_for_update().get(pk=sponsorship.pk)
     if locked.status == SponsorshipStatus.ENDED:
-        raise Conflict(_("This sponsorship has ended; no bills can be issued."), code="sponsorship_ended")
+        raise Conflict(
+            _("This sponsorship has ended; no bills can be issued."), code=SponsorshipErrorCode.SPONSORSHIP_ENDED
+        )
     if period not in locked.periods:
         raise ValidationFailed(
             _("The month is outside the sponsorship (%(start)s to %(end)s).")
@@ -435,7 +441,7 @@ def sponsorship_bill_issue(*, actor: Any, sponsorship: Sponsorship, period: Peri
     positions = dict(SponsorshipMember.objects.filter(sponsorship=locked).values_list("worker_id", "position"))
     rows.sort(key=lambda row: (positions.get(row.worker_id, 0), row.worker_id))
     if not rows:
-        raise Conflict(_("No member is sponsored for this month."), code="no_members")
+        raise Conflict(_("No member is sponsored for this month."), code=SponsorshipErrorCode.NO_MEMBERS)
     previous = list(
         SponsorshipBill.objects.filter(sponsorship=locked, period=month, bill__status=BillStatus.OPEN).select_related(
             "bill"
@@ -454,7 +460,9 @@ def sponsorship_bill_issue(*, actor: Any, sponsorship: Sponsorship, period: Peri
     try:
         bill = group_bill_issue_for_months(actor=actor, items=items, sponsor_kind=locked.payer_kind)
     except NothingPayable as error:
-        raise Conflict(_("Every member is already paid for this month."), code="already_paid") from error
+        raise Conflict(
+            _("Every member is already paid for this month."), code=SponsorshipErrorCode.ALREADY_PAID
+        ) from error
     billed = (
         SponsorshipBill.objects.filter(sponsorship=locked)
         .exclude(bill__status=BillStatus.CANCELLED)
@@ -465,7 +473,7 @@ def sponsorship_bill_issue(*, actor: Any, sponsorship: Sponsorship, period: Peri
         raise Conflict(
             _("This bill (%(amount)s) would take the sponsorship over its budget.")
             % {"amount": format_rupiah(bill.amount_idr)},
-            code="budget_exceeded",
+            code=SponsorshipErrorCode.BUDGET_EXCEEDED,
         )
     members = bill.lines.values("worker_id").distinct().count()
     record = SponsorshipBill.objects.create(
@@ -489,10 +497,10 @@ def sponsorship_bill_issue(*, actor: Any, sponsorship: Sponsorship, period: Peri
 
 
 @transaction.atomic
-def sponsorship_end(*, actor: Any, sponsorship: Sponsorship) -> Sponsorship:
+def sponsorship_end(*, actor: Actor, sponsorship: Sponsorship) -> Sponsorship:
     locked = Sponsorship.objects.select_for_update().get(pk=sponsorship.pk)
     if locked.status == SponsorshipStatus.ENDED:
-        raise Conflict(_("This sponsorship has already ended."), code="sponsorship_ended")
+        raise Conflict(_("This sponsorship has already ended."), code=SponsorshipErrorCode.SPONSORSHIP_ENDED)
     before = locked.status
     locked.status = SponsorshipStatus.ENDED
     locked.save(update_fields=["status"])

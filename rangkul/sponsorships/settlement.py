@@ -9,16 +9,17 @@ allocated to the bill's members (in the bill's order, ADR 0030). Both steps are 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.group_payments import GroupPayment, group_bill_pay_part
 from rangkul.contributions.models import BillStatus
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
+from rangkul.sponsorships.errors import SponsorshipErrorCode
 from rangkul.sponsorships.models import BudgetTransfer, SponsorshipBill, TransferStatus
 
 # The channel a budget transfer is received through: its own clearing account in the ledger.
@@ -27,15 +28,15 @@ RECORD_PERMISSION = "accounts.handle_payments"
 APPROVE_PERMISSION = "accounts.approve_payments"
 
 
-def _require(actor: Any, permission: str) -> None:
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm(permission):
-        raise PermissionDenied(_("You may not do this."), code="permission_denied")
+def _require(actor: Actor, permission: str) -> None:
+    if not actor.has_perm(permission):
+        raise PermissionDenied(_("You may not do this."))
 
 
 @transaction.atomic
 def budget_transfer_record(
     *,
-    actor: Any,
+    actor: Actor,
     sponsorship_bill: SponsorshipBill,
     amount_idr: int,
     reference: str,
@@ -54,16 +55,18 @@ def budget_transfer_record(
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     if sponsorship_bill.bill.status != BillStatus.OPEN:
-        raise Conflict(_("This bill is not open for payment."), code="bill_not_open")
+        raise Conflict(_("This bill is not open for payment."), code=SponsorshipErrorCode.BILL_NOT_OPEN)
     if BudgetTransfer.objects.filter(reference=reference).exists():
-        raise Conflict(_("A transfer with this reference is already recorded."), code="transfer_duplicate")
+        raise Conflict(
+            _("A transfer with this reference is already recorded."), code=SponsorshipErrorCode.TRANSFER_DUPLICATE
+        )
     transfer = BudgetTransfer.objects.create(
         sponsorship_id=sponsorship_bill.sponsorship_id,
         sponsorship_bill=sponsorship_bill,
         amount_idr=amount_idr,
         reference=reference,
         transferred_on=transferred_on,
-        proposed_by=actor,
+        proposed_by=actor.user,
         proposed_at=timezone.now(),
     )
     audit_record(
@@ -81,18 +84,20 @@ def budget_transfer_record(
     return transfer
 
 
-def _decidable(actor: Any, transfer: BudgetTransfer) -> BudgetTransfer:
+def _decidable(actor: Actor, transfer: BudgetTransfer) -> BudgetTransfer:
     _require(actor, APPROVE_PERMISSION)
     locked = BudgetTransfer.objects.select_for_update().select_related("sponsorship_bill__bill").get(pk=transfer.pk)
     if locked.status != TransferStatus.PROPOSED:
-        raise Conflict(_("This transfer has already been decided."), code="transfer_decided")
-    if locked.proposed_by_id == actor.pk:
-        raise PermissionDenied(_("Another officer must approve a transfer you recorded."), code="same_person")
+        raise Conflict(_("This transfer has already been decided."), code=SponsorshipErrorCode.TRANSFER_DECIDED)
+    if locked.proposed_by_id == actor.user.pk:
+        raise PermissionDenied(
+            _("Another officer must approve a transfer you recorded."), code=SponsorshipErrorCode.SAME_PERSON
+        )
     return locked
 
 
 @transaction.atomic
-def budget_transfer_approve(*, actor: Any, transfer: BudgetTransfer) -> GroupPayment:
+def budget_transfer_approve(*, actor: Actor, transfer: BudgetTransfer) -> GroupPayment:
     """A second officer approves: the transfer pays the group bill's members in the bill's order."""
     locked = _decidable(actor, transfer)
     now = timezone.now()
@@ -104,7 +109,9 @@ def budget_transfer_approve(*, actor: Any, transfer: BudgetTransfer) -> GroupPay
         channel=TRANSFER_CHANNEL,
         paid_at=now,
     )
-    BudgetTransfer.objects.filter(pk=locked.pk).update(status=TransferStatus.APPROVED, decided_by=actor, decided_at=now)
+    BudgetTransfer.objects.filter(pk=locked.pk).update(
+        status=TransferStatus.APPROVED, decided_by=actor.user, decided_at=now
+    )
     audit_record(
         actor=actor,
         action="sponsorships.transfer_approved",
@@ -123,13 +130,13 @@ def budget_transfer_approve(*, actor: Any, transfer: BudgetTransfer) -> GroupPay
 
 
 @transaction.atomic
-def budget_transfer_reject(*, actor: Any, transfer: BudgetTransfer, note: str) -> BudgetTransfer:
+def budget_transfer_reject(*, actor: Actor, transfer: BudgetTransfer, note: str) -> BudgetTransfer:
     locked = _decidable(actor, transfer)
     note = (note or "").strip()
     if not note:
         raise ValidationFailed(_("Say why the transfer is rejected."), fields={"note": [_("This field is required.")]})
     locked.status = TransferStatus.REJECTED
-    locked.decided_by = actor
+    locked.decided_by = actor.user
     locked.decided_at = timezone.now()
     locked.decision_note = note[:255]
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import ApplicationError, NotFound
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period
@@ -94,7 +95,7 @@ def create(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST" and form.is_valid():
         try:
             sponsorship = sponsorship_create(
-                actor=request.user, organisation=_organisation(request), data=form.to_input()
+                actor=Actor.for_user(request.user), organisation=_organisation(request), data=form.to_input()
             )
         except ApplicationError as error:
             add_service_errors(form, error)
@@ -134,7 +135,9 @@ def bill(request: HttpRequest, code: str) -> HttpResponseBase:
     if form.is_valid():
         try:
             record = sponsorship_bill_issue(
-                actor=request.user, sponsorship=sponsorship, period=Period.parse(form.cleaned_data["month"])
+                actor=Actor.for_user(request.user),
+                sponsorship=sponsorship,
+                period=Period.parse(form.cleaned_data["month"]),
             )
         except ApplicationError as error:
             add_service_errors(form, error)
@@ -175,14 +178,14 @@ def enrol(request: HttpRequest, code: str) -> HttpResponseBase:
     try:
         if from_file and import_form.is_valid():
             result = sponsorship_enrol_import(
-                actor=request.user,
+                actor=Actor.for_user(request.user),
                 sponsorship=sponsorship,
                 job=jobs[import_form.cleaned_data["job"]],
                 welfare_attested=import_form.cleaned_data.get("welfare_attested", False),
             )
         elif request.method == "POST" and not from_file and form.is_valid():
             result = sponsorship_enrol(
-                actor=request.user,
+                actor=Actor.for_user(request.user),
                 sponsorship=sponsorship,
                 workers=[by_id[pk] for pk in form.cleaned_data["workers"]],
                 welfare_attested=form.cleaned_data.get("welfare_attested", False),
@@ -233,7 +236,7 @@ def payers(request: HttpRequest, code: str) -> StreamingHttpResponse:
 def end(request: HttpRequest, code: str) -> HttpResponseBase:
     sponsorship = _sponsorship(request, code)
     try:
-        sponsorship_end(actor=request.user, sponsorship=sponsorship)
+        sponsorship_end(actor=Actor.for_user(request.user), sponsorship=sponsorship)
     except ApplicationError as error:
         messages.error(request, str(error.message))
     else:

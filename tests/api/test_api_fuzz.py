@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from rangkul.accounts.services import api_key_create
+from rangkul.audit.actors import Actor
 from rangkul.contributions.tests.factories import member
 from rangkul.core.api_types import MONTH_PATTERN
 
@@ -49,7 +50,7 @@ CHECKS = [
 def partner_key(db, regions):
     """A partner's key, with one member it may see, so that reads reach real data."""
     member(organisation_code="fuzz")
-    return api_key_create(actor=None, name="Fuzz partner", organisation_code="fuzz")
+    return api_key_create(actor=Actor.system("system"), name="Fuzz partner", organisation_code="fuzz")
 
 
 @pytest.fixture(autouse=True)
@@ -142,7 +143,7 @@ def test_the_api_refuses_values_the_document_forbids(client, regions, field, val
         body["heirs"][0]["birth_date"] = value
     elif field is not None:
         body[field] = value
-    key = api_key_create(actor=None, name="Strict", organisation_code="strict")
+    key = api_key_create(actor=Actor.system("system"), name="Strict", organisation_code="strict")
     response = client.post(
         "/api/v1/workers", body, content_type="application/json", headers={"Authorization": f"Bearer {key}"}
     )

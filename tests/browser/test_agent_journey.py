@@ -18,6 +18,7 @@ from rangkul.accounts.tests.factories import UserFactory
 from rangkul.agents.models import Agent, AgentRule, Collection, SyncOperation
 from rangkul.agents.services import agent_create
 from rangkul.agents.sync import agent_sync
+from rangkul.audit.actors import Actor
 from rangkul.contributions.selectors import coverage_on, month_total_idr
 from rangkul.core.periods import Period
 from rangkul.messaging.backends import locmem
@@ -41,7 +42,7 @@ def agent_user(transactional_db, regions, roles, settings):
     settings.SMS_BACKEND = "rangkul.messaging.backends.locmem.SmsBackend"
     locmem.clear()
     user = UserFactory(username="perisai", password=PASSWORD)
-    agent_create(actor="test", user=user, organisation=OrganisationFactory(code="koperasi-tani"))
+    agent_create(actor=Actor.system("test"), user=user, organisation=OrganisationFactory(code="koperasi-tani"))
     return user
 
 

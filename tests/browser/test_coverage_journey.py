@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from conftest import PASSWORD
 from rangkul.analytics.services import coverage_snapshot_take
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import MemberStatus
 from rangkul.regions.workforce import COLUMNS, workforce_release_load
 from rangkul.registry.tests.factories import worker_create
@@ -82,7 +83,7 @@ def test_analyst_opens_the_map_drills_into_a_province_and_the_public_reads_the_o
     for village in ["33.22.01.2001"] * 10 + ["31.71.01.1001"] * 10:
         worker = worker_create(village_code=village)
         MemberStatus.objects.create(worker=worker, status="active", since=dt.date(2026, 11, 1))
-    workforce_release_load(actor="test", text=RELEASE, version="uji-2024-08", title="Uji")
+    workforce_release_load(actor=Actor.system("test"), text=RELEASE, version="uji-2024-08", title="Uji")
     coverage_snapshot_take()
 
     page = analyst_page

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD
 from rangkul.analytics.services import coverage_snapshot_take
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import MemberStatus
 from rangkul.regions.workforce import COLUMNS, workforce_release_load
 from rangkul.registry.tests.factories import worker_create
@@ -35,7 +36,7 @@ def published(regions):
         worker = worker_create(village_code="33.74.01.1001")
         MemberStatus.objects.create(worker=worker, status="active", since=dt.date(2026, 11, 1))
     worker_create(village_code="94.01.01.1001")
-    workforce_release_load(actor="test", text=RELEASE, version="uji-2024-08", title="Uji")
+    workforce_release_load(actor=Actor.system("test"), text=RELEASE, version="uji-2024-08", title="Uji")
     coverage_snapshot_take()
 
 

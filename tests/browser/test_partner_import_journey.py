@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from conftest import PASSWORD
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.partners.models import ImportJob, ImportStatus
 from rangkul.partners.services import import_job_run, organisation_user_add
 from rangkul.partners.tests.conftest import good_row, write_csv
@@ -37,7 +38,7 @@ def partner_user(transactional_db, regions, roles):
     organisation = OrganisationFactory(code="kopmaju", name="Koperasi Maju")
     user = UserFactory(username="mitra", password=PASSWORD)
     user.groups.add(*Group.objects.filter(name=Role.PARTNER_ADMIN.value))
-    organisation_user_add(actor=None, organisation=organisation, user=user)
+    organisation_user_add(actor=Actor.system("system"), organisation=organisation, user=user)
     return user
 
 

@@ -15,6 +15,7 @@ from conftest import PASSWORD
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
 from rangkul.analytics.services import coverage_snapshot_take
+from rangkul.audit.actors import Actor
 from rangkul.contributions.selectors import coverage_on
 from rangkul.contributions.tests.factories import member
 from rangkul.core.periods import Period
@@ -37,7 +38,7 @@ def officer(transactional_db, regions, roles):
     )
     user = UserFactory(username="sponsor", password=PASSWORD)
     user.groups.add(*Group.objects.filter(name=Role.SPONSOR_OFFICER.value))
-    organisation_user_add(actor=None, organisation=organisation, user=user)
+    organisation_user_add(actor=Actor.system("system"), organisation=organisation, user=user)
     return user
 
 
@@ -107,7 +108,7 @@ def test_a_regents_officer_reads_the_regency_view_on_a_phone(live_server, no_js_
     Organisation.objects.filter(pk=organisation.pk).update(region_id="33.74")
     workers = [member(organisation_code="pemkot-smg", registered_on=timezone.localdate()) for _ in range(2)]
     sponsorship = sponsorship_create(
-        actor="test",
+        actor=Actor.system("test"),
         organisation=organisation,
         data=SponsorshipInput(
             code="APBD-SMG",
@@ -118,7 +119,7 @@ def test_a_regents_officer_reads_the_regency_view_on_a_phone(live_server, no_js_
             budget_idr=200_000,
         ),
     )
-    sponsorship_enrol(actor="test", sponsorship=sponsorship, workers=workers)
+    sponsorship_enrol(actor=Actor.system("test"), sponsorship=sponsorship, workers=workers)
     coverage_snapshot_take()
 
     page.goto(live_server.url + "/akun/masuk/")

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.services import bill_issue
 from rangkul.messaging.backends import locmem
@@ -43,7 +44,7 @@ def paying_member(transactional_db, regions, settings):
     locmem.clear()
     worker, bill = billed_member(months=1, phone=PHONE_E164)
     assert post_callback(Client(), sandbox_body(bill)).status_code == 200
-    latest = bill_issue(actor="test", worker=worker, months=1, today=timezone.localdate())
+    latest = bill_issue(actor=Actor.system("test"), worker=worker, months=1, today=timezone.localdate())
     return worker, latest
 
 

@@ -10,6 +10,7 @@ from conftest import PASSWORD
 from rangkul.accounts.models import ApiKey
 from rangkul.accounts.roles import ROLE_PERMISSIONS, Role, roles_sync
 from rangkul.accounts.services import api_key_authenticate, api_key_create, api_key_revoke
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 
 
@@ -92,7 +93,7 @@ def test_office_requires_login(client, db):
 
 
 def test_api_key_is_stored_hashed_and_authenticates(db):
-    raw = api_key_create(actor=None, name="Koperasi Maju", organisation_code="KOP-01")
+    raw = api_key_create(actor=Actor.system("system"), name="Koperasi Maju", organisation_code="KOP-01")
     key = ApiKey.objects.get()
     assert raw.startswith("rk_")
     assert raw not in (key.key_hash, key.prefix)
@@ -100,7 +101,7 @@ def test_api_key_is_stored_hashed_and_authenticates(db):
     assert api_key_authenticate(raw) == key
     assert api_key_authenticate(raw + "x") is None
     assert api_key_authenticate("") is None
-    api_key_revoke(actor=None, key=key)
+    api_key_revoke(actor=Actor.system("system"), key=key)
     assert api_key_authenticate(raw) is None
     actions = list(AuditEvent.objects.order_by("id").values_list("action", flat=True))
     assert actions == ["accounts.api_key_created", "accounts.api_key_revoked"]
@@ -132,7 +133,7 @@ def test_revoke_api_key_command_stops_the_key_once(db) -> None:
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    raw = api_key_create(actor=None, name="kopmaju")
+    raw = api_key_create(actor=Actor.system("system"), name="kopmaju")
     out = StringIO()
     call_command("revoke_api_key", raw[:12], stdout=out)
     assert json.loads(out.getvalue()) == {"revoked": raw[:12]}

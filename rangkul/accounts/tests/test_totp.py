@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from conftest import PASSWORD
 from rangkul.accounts.totp import STEP_SECONDS, totp_enable, totp_secret_new
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -120,7 +121,7 @@ def test_new_secrets_are_random_base32():
 def test_an_administrator_can_reset_a_lost_authenticator(officer_with_totp, administrator):
     from rangkul.accounts.totp import totp_disable
 
-    totp_disable(actor=administrator, user=officer_with_totp, reason="lost phone")
+    totp_disable(actor=Actor.for_user(administrator), user=officer_with_totp, reason="lost phone")
     officer_with_totp.refresh_from_db()
     assert not officer_with_totp.has_totp
     assert AuditEvent.objects.get(action="accounts.totp_reset").reason == "lost phone"

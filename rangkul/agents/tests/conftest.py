@@ -14,6 +14,7 @@ from rangkul.accounts.models import User
 from rangkul.accounts.tests.factories import UserFactory
 from rangkul.agents.models import Agent
 from rangkul.agents.services import agent_create, agent_key_create
+from rangkul.audit.actors import Actor
 from rangkul.partners.models import Organisation
 from rangkul.partners.tests.factories import OrganisationFactory
 from rangkul.registry.tests.factories import _letters, make_nik
@@ -32,8 +33,10 @@ class AgentWithKey:
 def new_agent(*, cash_limit_idr: int | None = None, username: str | None = None) -> AgentWithKey:
     organisation = cast(Organisation, OrganisationFactory(code="koperasi-tani"))
     user = cast(User, UserFactory(username=username or f"agent{next(_people)}"))
-    agent = agent_create(actor="test", user=user, organisation=organisation, cash_limit_idr=cash_limit_idr)
-    return AgentWithKey(agent=agent, key=agent_key_create(actor="test", agent=agent))
+    agent = agent_create(
+        actor=Actor.system("test"), user=user, organisation=organisation, cash_limit_idr=cash_limit_idr
+    )
+    return AgentWithKey(agent=agent, key=agent_key_create(actor=Actor.system("test"), agent=agent))
 
 
 @pytest.fixture

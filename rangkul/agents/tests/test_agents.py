@@ -15,6 +15,7 @@ from rangkul.accounts.services import api_key_authenticate
 from rangkul.agents.models import Agent, AgentRule, AgentStatus
 from rangkul.agents.services import agent_activate, agents_deactivate_inactive
 from rangkul.agents.tests.conftest import new_agent
+from rangkul.audit.actors import Actor
 from rangkul.contributions.tests.factories import at
 from rangkul.core.errors import Conflict
 from rangkul.partners.tests.factories import OrganisationFactory
@@ -66,9 +67,9 @@ def test_a_deactivated_agent_may_return_only_after_six_months(regions, roles):
     Agent.objects.filter(pk=agent.pk).update(status=AgentStatus.INACTIVE, deactivated_at=at(dt.date(2026, 3, 10), 9))
     agent.refresh_from_db()
     with pytest.raises(Conflict) as excinfo:
-        agent_activate(actor="test", agent=agent, today=dt.date(2026, 9, 9))
+        agent_activate(actor=Actor.system("test"), agent=agent, today=dt.date(2026, 9, 9))
     assert excinfo.value.code == "agent_may_not_return_yet"
-    agent_activate(actor="test", agent=agent, today=dt.date(2026, 9, 10))
+    agent_activate(actor=Actor.system("test"), agent=agent, today=dt.date(2026, 9, 10))
     agent.refresh_from_db()
     assert agent.status == AgentStatus.ACTIVE
 

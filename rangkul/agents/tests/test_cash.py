@@ -12,6 +12,7 @@ from django.utils import timezone
 from rangkul.agents.selectors import agent_cash_held_idr
 from rangkul.agents.services import agent_cash_deposit
 from rangkul.agents.tests.conftest import collect_op, new_agent, register_op, sync
+from rangkul.audit.actors import Actor
 from rangkul.contributions.selectors import account_balance, ledger_totals, month_total_idr
 from rangkul.core.errors import ValidationFailed
 from rangkul.core.periods import Period
@@ -78,11 +79,15 @@ def test_a_deposit_cannot_exceed_the_cash_held_and_is_recorded_once_per_referenc
     sync(client, field_agent.key, [collect_op(worker.membership_number, amount_idr=month)])
     with pytest.raises(ValidationFailed):
         agent_cash_deposit(
-            actor="test", agent=field_agent.agent, amount_idr=month + 1, channel="sandbox", reference="A"
+            actor=Actor.system("test"), agent=field_agent.agent, amount_idr=month + 1, channel="sandbox", reference="A"
         )
-    agent_cash_deposit(actor="test", agent=field_agent.agent, amount_idr=month, channel="sandbox", reference="B")
+    agent_cash_deposit(
+        actor=Actor.system("test"), agent=field_agent.agent, amount_idr=month, channel="sandbox", reference="B"
+    )
     with pytest.raises(ValidationFailed):  # nothing left to deposit
-        agent_cash_deposit(actor="test", agent=field_agent.agent, amount_idr=month, channel="sandbox", reference="B")
+        agent_cash_deposit(
+            actor=Actor.system("test"), agent=field_agent.agent, amount_idr=month, channel="sandbox", reference="B"
+        )
     assert agent_cash_held_idr(agent=field_agent.agent) == 0
     assert _balanced()
     with pytest.raises(CommandError):

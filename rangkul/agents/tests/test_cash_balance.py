@@ -17,6 +17,7 @@ from rangkul.agents.selectors import agent_cash_held_idr, agent_cash_ledger_idr,
 from rangkul.agents.services import agent_cash_deposit
 from rangkul.agents.sync import agent_sync
 from rangkul.agents.tests.conftest import collect_op, new_agent, register_op
+from rangkul.audit.actors import Actor
 from rangkul.contributions.selectors import month_total_idr
 from rangkul.core.errors import ValidationFailed
 from rangkul.core.periods import Period
@@ -72,7 +73,9 @@ def _run(sequence):
             amount = month * value
             reference = f"DEP-{len(deposits)}"
             try:
-                agent_cash_deposit(actor="test", agent=agent, amount_idr=amount, channel="sandbox", reference=reference)
+                agent_cash_deposit(
+                    actor=Actor.system("test"), agent=agent, amount_idr=amount, channel="sandbox", reference=reference
+                )
             except ValidationFailed:
                 assert amount > expected
             else:
@@ -81,7 +84,9 @@ def _run(sequence):
         elif action == "deposit_again" and deposits:
             reference, amount = deposits[value % len(deposits)]
             try:  # the same transfer again moves nothing
-                agent_cash_deposit(actor="test", agent=agent, amount_idr=amount, channel="sandbox", reference=reference)
+                agent_cash_deposit(
+                    actor=Actor.system("test"), agent=agent, amount_idr=amount, channel="sandbox", reference=reference
+                )
             except ValidationFailed:
                 assert amount > expected
         assert agent_cash_held_idr(agent=agent) == expected == agent_cash_ledger_idr(agent=agent)

@@ -15,6 +15,7 @@ from rangkul.agents.selectors import agent_portfolio_snapshot
 from rangkul.agents.signals import receipt_report_record
 from rangkul.agents.sync import agent_sync
 from rangkul.agents.tests.conftest import collect_op, new_agent, register_op
+from rangkul.audit.actors import Actor
 from rangkul.contributions.selectors import month_total_idr
 from rangkul.contributions.services import bill_issue
 from rangkul.core.periods import Period
@@ -80,7 +81,7 @@ def test_the_worker_portal_is_installable_and_its_service_worker_may_cover_the_c
 def test_the_card_page_is_marked_for_keeping_and_shows_paid_through_and_last_code(client, regions, roles):
     field = new_agent()
     worker = _registered(field.agent)
-    bill = bill_issue(actor="test", worker=worker, months=1, today=timezone.localdate())
+    bill = bill_issue(actor=Actor.system("test"), worker=worker, months=1, today=timezone.localdate())
     session = client.session
     session[SESSION_KEY] = worker.pk
     session.save()
@@ -124,7 +125,7 @@ def test_supervisors_see_signals_of_their_branch_and_record_reports(client, regi
     response = client.post(url, {"membership_number": worker.membership_number, "note": "Telepon"})
     assert response.status_code == 302
     assert ReceiptReport.objects.get().agent == mine.agent
-    receipt_report_record(actor="test", worker=other_worker, channel="branch")
+    receipt_report_record(actor=Actor.system("test"), worker=other_worker, channel="branch")
     page = client.get(url).content.decode()
     assert mine.agent.code in page and elsewhere.agent.code not in page  # another branch's agent
     assert 'data-testid="signals-receipt_reports"' in page and "(1)" in page

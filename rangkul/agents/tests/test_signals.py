@@ -22,6 +22,7 @@ from rangkul.agents.signals import (
 )
 from rangkul.agents.sync import agent_sync
 from rangkul.agents.tests.conftest import AgentWithKey, collect_op, new_agent, register_op
+from rangkul.audit.actors import Actor
 from rangkul.contributions.selectors import month_total_idr
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
@@ -160,7 +161,9 @@ def test_cash_above_the_limit_and_cash_held_too_long_show_until_deposited(region
     assert over.facts == {"held_idr": 2 * month, "limit_idr": month}
 
     # Depositing one collection's worth pays in the oldest cash first: nothing is held too long.
-    agent_cash_deposit(actor="test", agent=field.agent, amount_idr=month, channel="sandbox", reference="DEP-1")
+    agent_cash_deposit(
+        actor=Actor.system("test"), agent=field.agent, amount_idr=month, channel="sandbox", reference="DEP-1"
+    )
     signals = fraud_signals()
     assert not _kinds(signals, CASH_HELD_LONG) and not _kinds(signals, CASH_OVER_LIMIT)
 
@@ -172,9 +175,13 @@ def test_missing_receipt_reports_are_counted_for_the_agent_who_collected(regions
     worker = Worker.objects.get(membership_number=number)
     result = _collect(other, number, recorded_at=now - dt.timedelta(days=1), amount=_month(worker))
     # By receipt number, by the agent's code, and with neither (the last agent who collected).
-    receipt_report_record(actor="test", worker=worker, channel="branch", receipt_number=result["receipt_number"])
-    receipt_report_record(actor="test", worker=worker, channel="portal", agent_code=field.agent.code.lower())
-    receipt_report_record(actor="test", worker=worker, channel="portal")
+    receipt_report_record(
+        actor=Actor.system("test"), worker=worker, channel="branch", receipt_number=result["receipt_number"]
+    )
+    receipt_report_record(
+        actor=Actor.system("test"), worker=worker, channel="portal", agent_code=field.agent.code.lower()
+    )
+    receipt_report_record(actor=Actor.system("test"), worker=worker, channel="portal")
     signals = _kinds(fraud_signals(), RECEIPT_REPORTS)
     assert {(s.agents, s.count) for s in signals} == {((other.agent.code,), 2), ((field.agent.code,), 1)}
 

@@ -14,6 +14,7 @@ from rangkul.agents.models import Agent, AgentStatus, Collection, SyncOperation
 from rangkul.agents.selectors import agent_cash_held_idr
 from rangkul.agents.sync import agent_sync
 from rangkul.agents.tests.conftest import collect_op, new_agent, register_op, sync
+from rangkul.audit.actors import Actor
 from rangkul.contributions.selectors import coverage_on, ledger_totals, member_credit_idr, month_total_idr, paid_months
 from rangkul.core.periods import Period
 from rangkul.messaging.backends import locmem
@@ -163,7 +164,7 @@ def test_the_agent_key_reads_only_its_own_portfolio_through_the_worker_endpoints
 
 
 def test_sync_needs_an_active_agents_key(client, field_agent):
-    partner_key = api_key_create(actor=None, name="partner", organisation_code="koperasi-tani")
+    partner_key = api_key_create(actor=Actor.system("system"), name="partner", organisation_code="koperasi-tani")
     response = sync(client, partner_key, [register_op()])
     assert response.status_code == 403 and response.json()["code"] == "not_an_agent"
     assert sync(client, "rk_wrong", [register_op()]).status_code == 401

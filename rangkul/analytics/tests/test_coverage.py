@@ -14,6 +14,7 @@ from conftest import PASSWORD
 from rangkul.analytics.models import CoverageCount, CoverageSnapshot
 from rangkul.analytics.selectors import coverage_by_area, coverage_by_occupation, coverage_by_province_occupation
 from rangkul.analytics.services import coverage_snapshot_take
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.models import MemberStatus
 from rangkul.registry import services as registry_services
@@ -190,6 +191,6 @@ def test_a_merge_after_the_snapshot_shows_in_the_next_one(members, branch_office
     second = coverage_snapshot_take(day=DAY + dt.timedelta(days=1))
     assert second.members == first.members + 1
     pending = duplicate.possible_duplicates.get()
-    registry_services.duplicate_merge(actor=branch_officer, duplicate=pending, note="Orang yang sama")
+    registry_services.duplicate_merge(actor=Actor.for_user(branch_officer), duplicate=pending, note="Orang yang sama")
     third = coverage_snapshot_take(day=DAY + dt.timedelta(days=2))
     assert third.members == first.members

@@ -15,6 +15,7 @@ from conftest import PASSWORD
 from rangkul.analytics.models import CoverageAreaCount
 from rangkul.analytics.rates import coverage_national, coverage_rate_series, coverage_rates
 from rangkul.analytics.services import coverage_snapshot_take
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import MemberStatus
 from rangkul.regions.workforce import COLUMNS, workforce_release_load
 from rangkul.registry.models import Worker
@@ -50,7 +51,7 @@ def population(regions):
     for _ in range(3):
         _member("94.01.01.1001", "active")
     _member("94.01.01.1001", None)
-    workforce_release_load(actor="test", text=RELEASE, version="test-2024-08", title="Uji")
+    workforce_release_load(actor=Actor.system("test"), text=RELEASE, version="test-2024-08", title="Uji")
 
 
 @pytest.fixture

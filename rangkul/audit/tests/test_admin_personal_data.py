@@ -12,6 +12,7 @@ from django.urls import reverse
 from rangkul.accounts.tests.factories import UserFactory
 from rangkul.agents.models import Agent
 from rangkul.agents.services import agent_create
+from rangkul.audit.actors import Actor
 from rangkul.audit.admin_mixins import AuditedAdminMixin, ReadOnlyAdminMixin
 from rangkul.audit.models import AuditEvent
 from rangkul.audit.services import audit_record
@@ -102,7 +103,7 @@ def test_a_superuser_post_changes_no_partner_membership_or_organisation_user(cli
     worker = worker_create(full_name="Siti Aminah")
     membership = Membership.objects.create(organisation=organisation, worker=worker, supplied_name="Siti Aminah")
     partner = UserFactory(username="mitra")
-    link = organisation_user_add(actor=None, organisation=organisation, user=partner)
+    link = organisation_user_add(actor=Actor.system("system"), organisation=organisation, user=partner)
 
     url = reverse("admin:partners_membership_change", args=[membership.pk])
     assert client.get(url).status_code == 200  # operators may still look
@@ -143,7 +144,10 @@ def _form_data(response: Any) -> dict[str, Any]:
 def test_an_agent_changed_in_admin_writes_an_audit_row_and_cannot_be_deleted(client, root, regions, roles):
     organisation = cast(Organisation, OrganisationFactory(code="koperasi-tani"))
     agent = agent_create(
-        actor="test", user=UserFactory(username="agen1"), organisation=organisation, cash_limit_idr=500_000
+        actor=Actor.system("test"),
+        user=UserFactory(username="agen1"),
+        organisation=organisation,
+        cash_limit_idr=500_000,
     )
     url = reverse("admin:agents_agent_change", args=[agent.pk])
     data = _form_data(client.get(url))

@@ -174,3 +174,17 @@ def test_typed_actors_write_the_rows_their_untyped_forms_wrote(branch_officer):
     assert Actor.of(branch_officer).kind == ActorKind.USER
     assert Actor.of("api_key:ab12cd").kind == ActorKind.API_KEY
     assert AuditEvent.objects.get(action="test.typed", actor=branch_officer).actor_label == str(branch_officer)
+
+
+@pytest.mark.django_db
+def test_an_actor_answers_permission_checks_and_names_its_user(branch_officer):
+    from rangkul.audit.actors import Actor
+
+    branch_officer.full_name = "Dewi Lestari"
+    officer = Actor.for_user(branch_officer)
+    assert officer.has_perm("accounts.register_worker")
+    assert not officer.has_perm("accounts.approve_payments")
+    assert (officer.label, officer.username) == ("Dewi Lestari", branch_officer.username)
+    for other in (Actor.for_api_key("ab12cd"), Actor.system("command:import_workers")):
+        assert not other.has_perm("accounts.register_worker")
+        assert other.username == other.label

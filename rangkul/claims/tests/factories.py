@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.claims.models import JhtDeclaredRate
 from rangkul.claims.services import ClaimantIn, claim_file
 from rangkul.contributions.services import payment_allocate
@@ -32,7 +33,7 @@ def insured(
     monthly = 36_800 if worker.jht else 16_800
     # Discounted months (PP 50/2025) cost less: pay generously, the rest stays as credit.
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=monthly * months,
         payment_reference=f"P-{worker.pk}-{paid_on}",
@@ -60,7 +61,7 @@ def file(worker: Worker, **overrides: Any):
         "channel": "office",
     }
     values.update(overrides)
-    return claim_file(actor="test", worker=worker, claimant=claimant, **values)
+    return claim_file(actor=Actor.system("test"), worker=worker, claimant=claimant, **values)
 
 
 def declared_jht_rates(*years: int, rate: str = "0.05") -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rangkul.accounts.services import api_key_create
+from rangkul.audit.actors import Actor
 from rangkul.claims.models import Claim
 from rangkul.claims.tests.factories import SPOUSE, insured
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def partner_key(db):
-    return api_key_create(actor=None, name="Koperasi Ojek", organisation_code="KOP-OJEK")
+    return api_key_create(actor=Actor.system("system"), name="Koperasi Ojek", organisation_code="KOP-OJEK")
 
 
 def _auth(key):
@@ -80,7 +81,7 @@ def test_another_organisations_member_and_claim_are_not_found(client, regions, p
         headers=_auth(partner_key),
     )
     assert response.status_code == 404
-    other = api_key_create(actor=None, name="Other", organisation_code="OTHER")
+    other = api_key_create(actor=Actor.system("system"), name="Other", organisation_code="OTHER")
     number = client.post(
         f"/api/v1/workers/{worker.membership_number}/claims",
         _body(),

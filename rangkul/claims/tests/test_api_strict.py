@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rangkul.accounts.services import api_key_create
+from rangkul.audit.actors import Actor
 from rangkul.claims.api import DISABILITIES
 from rangkul.claims.eligibility import CLAIMANT_RELATIONSHIPS
 from rangkul.claims.models import Claim
@@ -49,7 +50,7 @@ def _claimant(**overrides):
     ],
 )
 def test_a_claim_the_document_forbids_is_a_422_in_the_error_shape(client, regions, overrides, field):
-    key = api_key_create(actor=None, name="Koperasi Ojek", organisation_code="KOP-OJEK")
+    key = api_key_create(actor=Actor.system("system"), name="Koperasi Ojek", organisation_code="KOP-OJEK")
     worker = insured(organisation_code="KOP-OJEK")
     response = client.post(
         f"/api/v1/workers/{worker.membership_number}/claims",

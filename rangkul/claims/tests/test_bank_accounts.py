@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.claims.bank_accounts import account_hash
 from rangkul.claims.disbursement import _ADAPTERS, SandboxAdapter, TransferResult
@@ -28,8 +29,8 @@ def _raw_row(claim: Claim) -> str:
 
 
 def _approved(claim, officer, approver):
-    claim_propose(actor=officer, claim=claim, decision="approve", note="checked")
-    return claim_approve(actor=approver, claim=claim, note="ok")
+    claim_propose(actor=Actor.for_user(officer), claim=claim, decision="approve", note="checked")
+    return claim_approve(actor=Actor.for_user(approver), claim=claim, note="ok")
 
 
 class RecordingAdapter(SandboxAdapter):
@@ -79,7 +80,7 @@ def test_an_account_number_is_digits(regions):
 def test_the_adapter_gets_the_plain_number_only_when_sending(regions, officer, approver, recording):
     claim = _approved(file(insured()), officer, approver)
     assert recording.seen == []
-    payout = payout_send(actor=approver, claim=claim)
+    payout = payout_send(actor=Actor.for_user(approver), claim=claim)
     assert payout.status == PayoutStatus.SENT
     assert recording.seen == [ACCOUNT, ACCOUNT]  # the holder inquiry, then the transfer
     assert ACCOUNT not in _raw_row(claim)
@@ -89,8 +90,10 @@ def test_a_corrected_account_is_sealed_too_and_the_audit_shows_it_masked(regions
     claim = _approved(
         file(insured(), claimant=ClaimantIn(SPOUSE, "spouse", "", "", "BRI", "9990001111")), officer, approver
     )
-    assert payout_send(actor=approver, claim=claim).status == PayoutStatus.FAILED
-    payout = payout_retry(actor=officer, claim=claim, bank_code="BNI", bank_account_number="5550004444", note="new")
+    assert payout_send(actor=Actor.for_user(approver), claim=claim).status == PayoutStatus.FAILED
+    payout = payout_retry(
+        actor=Actor.for_user(officer), claim=claim, bank_code="BNI", bank_account_number="5550004444", note="new"
+    )
     assert payout.status == PayoutStatus.SENT
     claim.refresh_from_db()
     raw = _raw_row(claim)
@@ -109,9 +112,9 @@ def test_retry_refuses_an_empty_account(regions, officer, approver):
     claim = _approved(
         file(insured(), claimant=ClaimantIn(SPOUSE, "spouse", "", "", "BRI", "9990001111")), officer, approver
     )
-    payout_send(actor=approver, claim=claim)
+    payout_send(actor=Actor.for_user(approver), claim=claim)
     with pytest.raises(ClaimInputInvalid):
-        payout_retry(actor=officer, claim=claim, bank_code="BNI", bank_account_number=" ", note="new")
+        payout_retry(actor=Actor.for_user(officer), claim=claim, bank_code="BNI", bank_account_number=" ", note="new")
 
 
 @pytest.mark.django_db(transaction=True)

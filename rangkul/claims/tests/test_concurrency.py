@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 
 from rangkul.accounts.roles import Role, roles_sync
+from rangkul.audit.actors import Actor
 from rangkul.claims.errors import ClaimWrongStatus, FourEyesRequired
 from rangkul.claims.models import Claim, ClaimStatus, Payout
 from rangkul.claims.services import claim_approve, claim_propose, payout_send
@@ -49,13 +50,13 @@ def test_concurrent_approvals_and_payouts_pay_once(regions, branch):
     officer = staff(Role.CLAIMS_OFFICER, "officer", branch)
     approvers = [staff(Role.CLAIMS_APPROVER, f"approver{i}", branch) for i in range(3)]
     claim = file(insured(paid_on=dt.date(2026, 1, 5)))
-    claim_propose(actor=officer, claim=claim, decision="approve", note="documents checked")
+    claim_propose(actor=Actor.for_user(officer), claim=claim, decision="approve", note="documents checked")
 
     def approve_and_pay(user):
         def go():
             with contextlib.suppress(ClaimWrongStatus, FourEyesRequired):  # another approver decided first
-                claim_approve(actor=user, claim=Claim.objects.get(pk=claim.pk), note="approve")
-            payout_send(actor=user, claim=Claim.objects.get(pk=claim.pk))
+                claim_approve(actor=Actor.for_user(user), claim=Claim.objects.get(pk=claim.pk), note="approve")
+            payout_send(actor=Actor.for_user(user), claim=Claim.objects.get(pk=claim.pk))
 
         return go
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.claims.errors import ClaimInputInvalid
 from rangkul.claims.models import ClaimDocument
@@ -26,7 +27,9 @@ def private_root(settings, tmp_path):
 
 def test_photo_is_stored_outside_media_under_a_random_name(regions, private_root, settings):
     claim = file(insured())
-    doc = document_add(actor="test", claim=claim, kind="death_certificate", upload=SimpleUploadedFile("akta.jpg", JPEG))
+    doc = document_add(
+        actor=Actor.system("test"), claim=claim, kind="death_certificate", upload=SimpleUploadedFile("akta.jpg", JPEG)
+    )
     assert doc.content_type == "image/jpeg" and doc.size_bytes == len(JPEG)
     path = private_root / doc.file.name
     assert path.read_bytes() == JPEG
@@ -39,10 +42,10 @@ def test_photo_is_stored_outside_media_under_a_random_name(regions, private_root
 def test_family_card_and_medical_documents_are_specific_data(regions):
     claim = file(insured())
     assert document_add(
-        actor="test", claim=claim, kind="family_card", upload=SimpleUploadedFile("kk.pdf", PDF)
+        actor=Actor.system("test"), claim=claim, kind="family_card", upload=SimpleUploadedFile("kk.pdf", PDF)
     ).specific
     assert not document_add(
-        actor="test", claim=claim, kind="bank_book", upload=SimpleUploadedFile("b.pdf", PDF)
+        actor=Actor.system("test"), claim=claim, kind="bank_book", upload=SimpleUploadedFile("b.pdf", PDF)
     ).specific
 
 
@@ -53,7 +56,9 @@ def test_family_card_and_medical_documents_are_specific_data(regions):
 def test_only_images_and_pdf_by_content(regions, content):
     claim = file(insured())
     with pytest.raises(ClaimInputInvalid) as error:
-        document_add(actor="test", claim=claim, kind="other", upload=SimpleUploadedFile("photo.jpg", content))
+        document_add(
+            actor=Actor.system("test"), claim=claim, kind="other", upload=SimpleUploadedFile("photo.jpg", content)
+        )
     assert "file" in error.value.fields
     assert not ClaimDocument.objects.exists()
 
@@ -61,7 +66,9 @@ def test_only_images_and_pdf_by_content(regions, content):
 def test_size_is_limited(regions, settings):
     settings.CLAIMS_DOCUMENT_MAX_BYTES = 100
     with pytest.raises(ClaimInputInvalid):
-        document_add(actor="test", claim=file(insured()), kind="other", upload=SimpleUploadedFile("a.jpg", JPEG))
+        document_add(
+            actor=Actor.system("test"), claim=file(insured()), kind="other", upload=SimpleUploadedFile("a.jpg", JPEG)
+        )
 
 
 def test_staff_upload_and_read_with_an_access_log(client, regions, officer):
@@ -81,7 +88,7 @@ def test_staff_upload_and_read_with_an_access_log(client, regions, officer):
 
 def test_documents_are_not_for_other_staff(client, regions, branch_officer):
     claim = file(insured())
-    doc = document_add(actor="test", claim=claim, kind="medical", upload=SimpleUploadedFile("m.pdf", PDF))
+    doc = document_add(actor=Actor.system("test"), claim=claim, kind="medical", upload=SimpleUploadedFile("m.pdf", PDF))
     client.force_login(branch_officer)
     assert client.get(f"/office/klaim/{claim.number}/dokumen/{doc.pk}/").status_code == 403
     client.logout()

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from rangkul.audit.actors import Actor
 from rangkul.claims.errors import ClaimInputInvalid
 from rangkul.claims.models import Claim, ClaimStatus
 from rangkul.claims.services import ClaimantIn, claim_approve, claim_propose
@@ -106,8 +107,8 @@ def test_funeral_arranger_only_without_heirs(regions):
 def test_no_second_claim_for_an_approved_death(regions, officer, approver):
     worker = insured()
     first = file(worker)
-    claim_propose(actor=officer, claim=first, decision="approve", note="documents complete")
-    claim_approve(actor=approver, claim=first, note="ok")
+    claim_propose(actor=Actor.for_user(officer), claim=first, decision="approve", note="documents complete")
+    claim_approve(actor=Actor.for_user(approver), claim=first, note="ok")
     again = file(worker, event_date=dt.date(2026, 3, 11))
     assert _codes(again) == ["already_claimed"]
     assert again.reasons[0]["facts"] == {"claim_number": first.number}

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.claims.benefits import DeclaredRate, JhtRateNotDeclared, JhtRates, jht_statement
 from rangkul.claims.errors import ClaimWrongStatus, PayoutRefused
@@ -82,21 +83,21 @@ def test_an_estimated_claim_is_not_approved_until_recalculated_on_declared_rates
     returns = next(line for line in claim.lines if line["benefit"] == "jht_returns")
     assert returns["estimate"] is True and "2026" in returns["detail"]
     with pytest.raises(ClaimWrongStatus):
-        claim_propose(actor=officer, claim=claim, decision="approve", note="checked")
+        claim_propose(actor=Actor.for_user(officer), claim=claim, decision="approve", note="checked")
     with pytest.raises(JhtRateNotDeclared):  # still nothing declared
-        claim_jht_recalculate(actor=officer, claim=claim, note="rates?")
+        claim_jht_recalculate(actor=Actor.for_user(officer), claim=claim, note="rates?")
 
     summary = _load(tmp_path, "year,rate,citation\n2026,6.5%,Pengumuman Direksi BPJS TK hasil pengembangan JHT 2026\n")
     assert summary == {"rows": 1, "loaded": 1, "updated": 0, "unchanged": 0, "rejected": 0}
-    claim = claim_jht_recalculate(actor=officer, claim=claim, note="declared rate for 2026 loaded")
+    claim = claim_jht_recalculate(actor=Actor.for_user(officer), claim=claim, note="declared rate for 2026 loaded")
     assert not has_estimate(claim.lines)
     returns = next(line for line in claim.lines if line["benefit"] == "jht_returns")
     assert "hasil pengembangan JHT 2026" in returns["citation"]
     assert claim.benefit_idr == sum(line["amount_idr"] for line in claim.lines)
     assert AuditEvent.objects.filter(action="claim.jht_recalculate", subject_label=claim.number).exists()
-    claim_propose(actor=officer, claim=claim, decision="approve", note="checked")
-    claim = claim_approve(actor=approver, claim=claim, note="ok")
-    assert payout_send(actor=approver, claim=claim).status == "sent"
+    claim_propose(actor=Actor.for_user(officer), claim=claim, decision="approve", note="checked")
+    claim = claim_approve(actor=Actor.for_user(approver), claim=claim, note="ok")
+    assert payout_send(actor=Actor.for_user(approver), claim=claim).status == "sent"
 
 
 def test_an_estimate_is_never_paid_even_if_it_got_past_approval(regions, officer, approver):
@@ -105,7 +106,7 @@ def test_an_estimate_is_never_paid_even_if_it_got_past_approval(regions, officer
     claim.status = "approved"
     claim.save(update_fields=["status"])
     with pytest.raises(PayoutRefused):
-        payout_send(actor=approver, claim=claim)
+        payout_send(actor=Actor.for_user(approver), claim=claim)
     assert not claim.payouts.exists()
 
 

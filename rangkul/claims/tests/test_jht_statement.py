@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import PASSWORD
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.claims.models import Claim, ClaimStatus
 from rangkul.claims.statement import jht_statement_for, jht_statement_pdf
@@ -24,7 +25,7 @@ def _history(**overrides):
     """JHT paid Oct 2024 – Apr 2026 at Rp20.000 a month: 15 months on 7 Oct 2024, 4 more on 6 Jan 2026."""
     worker = insured(paid_on=dt.date(2024, 10, 7), months=15, jht=True, **overrides)
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=36_800 * 4,
         payment_reference=f"P-{worker.pk}-2026",

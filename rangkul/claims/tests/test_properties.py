@@ -10,6 +10,7 @@ from django.db.models import Sum
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rangkul.audit.actors import Actor
 from rangkul.claims.benefits import Child
 from rangkul.claims.errors import ClaimWrongStatus, PayoutRefused
 from rangkul.claims.models import Payout, PayoutStatus
@@ -50,19 +51,25 @@ def test_ledger_stays_balanced_across_claim_histories(regions, officer, approver
             claimant=claimant,
         )
         if not claim.eligible:
-            claim_propose(actor=officer, claim=claim, decision="reject", note="ineligible")
-            claim_reject(actor=approver, claim=claim, note="ineligible")
+            claim_propose(actor=Actor.for_user(officer), claim=claim, decision="reject", note="ineligible")
+            claim_reject(actor=Actor.for_user(approver), claim=claim, note="ineligible")
             continue
-        claim_propose(actor=officer, claim=claim, decision=item["decision"], note="checked")
+        claim_propose(actor=Actor.for_user(officer), claim=claim, decision=item["decision"], note="checked")
         if item["decision"] == "reject":
-            claim_reject(actor=approver, claim=claim, note="no")
+            claim_reject(actor=Actor.for_user(approver), claim=claim, note="no")
             continue
-        claim_approve(actor=approver, claim=claim, note="yes")
+        claim_approve(actor=Actor.for_user(approver), claim=claim, note="yes")
         for _ in range(item["payouts"]):
             with contextlib.suppress(PayoutRefused, ClaimWrongStatus):  # NPWP missing; refused before any transfer
-                payout_send(actor=approver, claim=claim)
+                payout_send(actor=Actor.for_user(approver), claim=claim)
         if item["retry"] and Payout.objects.filter(claim=claim, status=PayoutStatus.FAILED).exists():
-            payout_retry(actor=officer, claim=claim, bank_code="BNI", bank_account_number="1234567890", note="fixed")
+            payout_retry(
+                actor=Actor.for_user(officer),
+                claim=claim,
+                bank_code="BNI",
+                bank_account_number="1234567890",
+                note="fixed",
+            )
 
     totals = ledger_totals()
     assert totals["debit_idr"] == totals["credit_idr"]
@@ -92,11 +99,11 @@ def test_later_scholarship_years_pay_only_what_the_checks_passed(
     worker = insured(paid_on=dt.date(2024, 1, 5), months=12)
     children = [Child("Ani", dt.date(2010, 3, 1), "smp", 2), Child("Budi", dt.date(2016, 8, 1), "tk_sd", 3)]
     claim = file(worker, program="JKK", event="scholarship", event_date=dt.date(2024, 6, 10), children=children)
-    claim_propose(actor=officer, claim=claim, decision="approve", note="checked")
-    claim = claim_approve(actor=approver, claim=claim, note="yes")
+    claim_propose(actor=Actor.for_user(officer), claim=claim, decision="approve", note="checked")
+    claim = claim_approve(actor=Actor.for_user(approver), claim=claim, note="yes")
     if claim.status == "awaiting_second":
-        claim = claim_approve(actor=second_approver, claim=claim, note="yes too")
-    payout_send(actor=approver, claim=claim)
+        claim = claim_approve(actor=Actor.for_user(second_approver), claim=claim, note="yes too")
+    payout_send(actor=Actor.for_user(approver), claim=claim)
     ended: set[int] = set()
     for instalment, findings in enumerate(years, start=2):
         expected_levels = {
@@ -112,10 +119,10 @@ def test_later_scholarship_years_pay_only_what_the_checks_passed(
         }
         if not expected_levels:  # every child left the schedule: no check, nothing to pay
             with pytest.raises(PayoutRefused):
-                payout_send(actor=approver, claim=claim, instalment=instalment)
+                payout_send(actor=Actor.for_user(approver), claim=claim, instalment=instalment)
             continue
         scholarship_check_record(
-            actor=officer,
+            actor=Actor.for_user(officer),
             claim=claim,
             instalment=instalment,
             evidence="confirmation",
@@ -131,7 +138,7 @@ def test_later_scholarship_years_pay_only_what_the_checks_passed(
         )
         for _ in range(attempts + 1):
             with contextlib.suppress(PayoutRefused):  # nobody to pay this year
-                payout_send(actor=approver, claim=claim, instalment=instalment)
+                payout_send(actor=Actor.for_user(approver), claim=claim, instalment=instalment)
         paid = Payout.objects.filter(claim=claim, instalment=instalment).first()
         assert (paid.amount_idr if paid else 0) == expected
     totals = ledger_totals()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from rangkul.audit.actors import Actor
 from rangkul.claims.models import Claim, ClaimStatus
 from rangkul.claims.services import claim_approve, claim_propose, payout_send
 from rangkul.claims.tests.factories import SPOUSE, insured
@@ -50,9 +51,9 @@ def test_heir_files_follows_and_sees_the_payment(client, regions, officer, appro
     assert "Buku nikah" in page or "Marriage book" in page  # a spouse still owes the marriage book
     assert "Akta kematian" not in page.split('data-testid="missing"')[1].split("</ul>")[0]
 
-    claim_propose(actor=officer, claim=claim, decision="approve", note="lengkap")
-    claim_approve(actor=approver, claim=claim, note="ok")
-    payout_send(actor=approver, claim=claim)
+    claim_propose(actor=Actor.for_user(officer), claim=claim, decision="approve", note="lengkap")
+    claim_approve(actor=Actor.for_user(approver), claim=claim, note="ok")
+    payout_send(actor=Actor.for_user(approver), claim=claim)
     page = client.get(f"/klaim/{claim.number}/").content.decode()
     assert 'data-testid="receipt"' in page and f"SBX-{claim.number}-1" in page
     claim.refresh_from_db()

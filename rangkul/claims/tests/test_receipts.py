@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.claims.receipts import payout_receipt_pdf
 from rangkul.claims.services import ClaimantIn, claim_approve, claim_propose, payout_send
@@ -19,9 +20,9 @@ PHONE = "+6281299990000"
 
 
 def _paid(officer, approver, claim):
-    claim_propose(actor=officer, claim=claim, decision="approve", note="checked")
-    claim = claim_approve(actor=approver, claim=claim, note="ok")
-    payout = payout_send(actor=approver, claim=claim)
+    claim_propose(actor=Actor.for_user(officer), claim=claim, decision="approve", note="checked")
+    claim = claim_approve(actor=Actor.for_user(approver), claim=claim, note="ok")
+    payout = payout_send(actor=Actor.for_user(approver), claim=claim)
     assert payout.status == "sent"
     return payout
 

@@ -10,6 +10,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.claims.benefits import Child
 from rangkul.claims.errors import ClaimInputInvalid, ClaimWrongStatus, NotAllowed, PayoutRefused
@@ -39,17 +40,17 @@ def claim(regions, officer, approver, second_approver) -> Claim:
     worker = insured(paid_on=dt.date(2024, 1, 5), months=12)
     claim = file(worker, program="JKK", event="scholarship", event_date=dt.date(2024, 6, 10), children=[ANI, BUDI])
     assert claim.eligible, claim.reasons
-    claim_propose(actor=officer, claim=claim, decision="approve", note="documents checked")
-    claim = claim_approve(actor=approver, claim=claim, note="approved")
+    claim_propose(actor=Actor.for_user(officer), claim=claim, decision="approve", note="documents checked")
+    claim = claim_approve(actor=Actor.for_user(approver), claim=claim, note="approved")
     if claim.status == "awaiting_second":  # the whole schedule is above the second-approval threshold
-        claim = claim_approve(actor=second_approver, claim=claim, note="approved too")
-    assert payout_send(actor=approver, claim=claim).amount_idr == 2_000_000 + 1_500_000
+        claim = claim_approve(actor=Actor.for_user(second_approver), claim=claim, note="approved too")
+    assert payout_send(actor=Actor.for_user(approver), claim=claim).amount_idr == 2_000_000 + 1_500_000
     return claim
 
 
 def _check(officer, claim, instalment, findings, **kwargs):
     return scholarship_check_record(
-        actor=officer,
+        actor=Actor.for_user(officer),
         claim=claim,
         instalment=instalment,
         evidence=kwargs.pop("evidence", "confirmation"),
@@ -67,7 +68,7 @@ def _future_instalment(claim) -> int:
 def test_a_due_year_is_not_paid_before_its_check(claim, approver):
     assert due_on(claim, 2) == dt.date(2025, 7, 1)  # the rule table's school year starts in July
     with pytest.raises(PayoutRefused) as error:
-        payout_send(actor=approver, claim=claim, instalment=2)
+        payout_send(actor=Actor.for_user(approver), claim=claim, instalment=2)
     assert error.value.code == "scholarship_check_missing"
     assert not claim.payouts.filter(instalment=2).exists()
 
@@ -75,7 +76,7 @@ def test_a_due_year_is_not_paid_before_its_check(claim, approver):
 def test_a_year_not_yet_started_is_neither_checked_nor_paid(claim, officer, approver):
     later = _future_instalment(claim)
     with pytest.raises(PayoutRefused) as error:
-        payout_send(actor=approver, claim=claim, instalment=later)
+        payout_send(actor=Actor.for_user(approver), claim=claim, instalment=later)
     assert error.value.code == "scholarship_not_due"
     with pytest.raises(ClaimWrongStatus):
         _check(officer, claim, later, {1: ChildFinding(IN_SCHOOL, "sma"), 2: ChildFinding(IN_SCHOOL, "tk_sd")})
@@ -84,7 +85,7 @@ def test_a_year_not_yet_started_is_neither_checked_nor_paid(claim, officer, appr
 def test_after_the_check_the_year_is_paid_balanced_with_a_receipt(claim, officer, approver):
     check = _check(officer, claim, 2, {1: ChildFinding(IN_SCHOOL, "smp"), 2: ChildFinding(IN_SCHOOL, "tk_sd")})
     assert [row["outcome"] for row in check.children] == ["pay", "pay"]
-    payout = payout_send(actor=approver, claim=claim, instalment=2)
+    payout = payout_send(actor=Actor.for_user(approver), claim=claim, instalment=2)
     assert payout.status == PayoutStatus.SENT and payout.amount_idr == 2_000_000 + 1_500_000
     lines = JournalLine.objects.filter(entry__reference=f"{claim.number}:2")
     assert lines.aggregate(d=Sum("debit_idr"), c=Sum("credit_idr")) == {"d": 3_500_000, "c": 3_500_000}
@@ -100,12 +101,12 @@ def test_after_the_check_the_year_is_paid_balanced_with_a_receipt(claim, officer
 
 def test_a_child_who_married_leaves_the_schedule_for_good(claim, officer, approver):
     _check(officer, claim, 2, {1: ChildFinding("married"), 2: ChildFinding(IN_SCHOOL, "tk_sd")})
-    assert payout_send(actor=approver, claim=claim, instalment=2).amount_idr == 1_500_000
+    assert payout_send(actor=Actor.for_user(approver), claim=claim, instalment=2).amount_idr == 1_500_000
     # The next year asks about the second child only.
     with pytest.raises(ClaimInputInvalid):
         _check(officer, claim, 3, {1: ChildFinding(IN_SCHOOL, "sma"), 2: ChildFinding(IN_SCHOOL, "tk_sd")})
     _check(officer, claim, 3, {2: ChildFinding(IN_SCHOOL, "tk_sd")})
-    assert payout_send(actor=approver, claim=claim, instalment=3).amount_idr == 1_500_000
+    assert payout_send(actor=Actor.for_user(approver), claim=claim, instalment=3).amount_idr == 1_500_000
     rows = {row.instalment: row for row in scholarship_schedule(claim)}
     assert rows[4].scheduled_idr == 1_500_000  # Ani's SMA years are gone from the schedule
 
@@ -113,7 +114,7 @@ def test_a_child_who_married_leaves_the_schedule_for_good(claim, officer, approv
 def test_a_child_at_another_level_is_held_for_the_year(claim, officer, approver):
     check = _check(officer, claim, 2, {1: ChildFinding(IN_SCHOOL, "smp"), 2: ChildFinding(IN_SCHOOL, "smp")})
     assert check.children[1]["outcome"] == "hold" and check.children[1]["reason"] == "level_differs"
-    assert payout_send(actor=approver, claim=claim, instalment=2).amount_idr == 2_000_000
+    assert payout_send(actor=Actor.for_user(approver), claim=claim, instalment=2).amount_idr == 2_000_000
     rows = {row.instalment: row for row in scholarship_schedule(claim)}
     assert rows[3].scheduled_idr == 3_000_000 + 1_500_000  # held, not ended
 
@@ -126,16 +127,20 @@ def test_the_age_limit_of_the_rule_table_ends_it(claim, officer, approver):
     claim.refresh_from_db()
     check = _check(officer, claim, 2, {1: ChildFinding(IN_SCHOOL, "smp"), 2: ChildFinding(IN_SCHOOL, "tk_sd")})
     assert (check.children[0]["outcome"], check.children[0]["reason"]) == ("end", "age_limit")
-    assert payout_send(actor=approver, claim=claim, instalment=2).amount_idr == 1_500_000
+    assert payout_send(actor=Actor.for_user(approver), claim=claim, instalment=2).amount_idr == 1_500_000
 
 
 def test_a_check_by_document_needs_a_proof_of_enrolment_on_the_claim(claim, officer):
     findings = {1: ChildFinding(IN_SCHOOL, "smp"), 2: ChildFinding(IN_SCHOOL, "tk_sd")}
     jpeg = b"\xff\xd8\xff\xe0" + b"\x00" * 200
-    ktp = document_add(actor=officer, claim=claim, kind="ktp_heir", upload=SimpleUploadedFile("k.jpg", jpeg))
+    ktp = document_add(
+        actor=Actor.for_user(officer), claim=claim, kind="ktp_heir", upload=SimpleUploadedFile("k.jpg", jpeg)
+    )
     with pytest.raises(ClaimInputInvalid):
         _check(officer, claim, 2, findings, evidence="document", document=ktp)
-    proof = document_add(actor=officer, claim=claim, kind="school_enrolment", upload=SimpleUploadedFile("s.jpg", jpeg))
+    proof = document_add(
+        actor=Actor.for_user(officer), claim=claim, kind="school_enrolment", upload=SimpleUploadedFile("s.jpg", jpeg)
+    )
     check = _check(officer, claim, 2, findings, evidence="document", document=proof)
     assert check.document == proof
     with pytest.raises(ClaimWrongStatus):  # once per year
@@ -179,7 +184,7 @@ def test_the_queue_lists_the_years_due(client, claim, officer, approver):
     assert f"{claim.number}</a> · #2" in due and f"{claim.number}</a> · #3" in due
     assert "#" + str(_future_instalment(claim)) not in due  # not started yet
     _check(officer, claim, 2, {1: ChildFinding(IN_SCHOOL, "smp"), 2: ChildFinding(IN_SCHOOL, "tk_sd")})
-    payout_send(actor=approver, claim=claim, instalment=2)
+    payout_send(actor=Actor.for_user(approver), claim=claim, instalment=2)
     due = client.get("/office/klaim/").content.decode().split('data-testid="scholarship-due"')[1]
     assert f"{claim.number}</a> · #2" not in due.split("</section>")[0]
 

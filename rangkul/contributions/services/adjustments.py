@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
+from rangkul.contributions.errors import ContributionErrorCode
 from rangkul.contributions.ledger import Line, journal_post
 from rangkul.contributions.models import (
     AdjustmentKind,
@@ -29,9 +29,9 @@ _ADJUSTMENT_LINES = {
 
 
 @transaction.atomic
-def adjustment_propose(*, actor: Any, worker: Worker, kind: str, amount_idr: int, reason: str) -> LedgerAdjustment:
+def adjustment_propose(*, actor: Actor, worker: Worker, kind: str, amount_idr: int, reason: str) -> LedgerAdjustment:
     """Propose a manual ledger correction; nothing moves until another person approves it."""
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm("accounts.access_office"):
+    if not actor.has_perm("accounts.access_office"):
         raise PermissionDenied(_("Only back-office staff can propose ledger adjustments."))
     errors: dict[str, list[str]] = {}
     if kind not in AdjustmentKind.values:
@@ -43,7 +43,7 @@ def adjustment_propose(*, actor: Any, worker: Worker, kind: str, amount_idr: int
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     adjustment = LedgerAdjustment.objects.create(
-        worker=worker, kind=kind, amount_idr=amount_idr, reason=reason.strip(), proposed_by=actor
+        worker=worker, kind=kind, amount_idr=amount_idr, reason=reason.strip(), proposed_by=actor.user
     )
     audit_record(
         actor=actor,
@@ -55,19 +55,19 @@ def adjustment_propose(*, actor: Any, worker: Worker, kind: str, amount_idr: int
     return adjustment
 
 
-def _adjustment_for_decision(*, actor: Any, adjustment: LedgerAdjustment) -> LedgerAdjustment:
-    if not getattr(actor, "is_authenticated", False) or not actor.has_perm("accounts.approve_adjustments"):
+def _adjustment_for_decision(*, actor: Actor, adjustment: LedgerAdjustment) -> LedgerAdjustment:
+    if not actor.has_perm("accounts.approve_adjustments"):
         raise PermissionDenied(_("You may not approve ledger adjustments."))
     locked = LedgerAdjustment.objects.select_for_update().select_related("worker").get(pk=adjustment.pk)
     if locked.status != AdjustmentStatus.PENDING:
-        raise Conflict(_("This adjustment has already been decided."), code="adjustment_decided")
-    if locked.proposed_by_id == actor.pk:
+        raise Conflict(_("This adjustment has already been decided."), code=ContributionErrorCode.ADJUSTMENT_DECIDED)
+    if locked.proposed_by_id == actor.user.pk:
         raise PermissionDenied(_("Another person must approve an adjustment you proposed."))
     return locked
 
 
 @transaction.atomic
-def adjustment_approve(*, actor: Any, adjustment: LedgerAdjustment, note: str = "") -> LedgerAdjustment:
+def adjustment_approve(*, actor: Actor, adjustment: LedgerAdjustment, note: str = "") -> LedgerAdjustment:
     """Approve and post the adjustment as one balanced journal entry."""
     adjustment = _adjustment_for_decision(actor=actor, adjustment=adjustment)
     worker = adjustment.worker
@@ -77,7 +77,7 @@ def adjustment_approve(*, actor: Any, adjustment: LedgerAdjustment, note: str = 
         if adjustment.amount_idr > credit:
             raise Conflict(
                 _("The member's credit is only %(credit)s.") % {"credit": format_rupiah(credit)},
-                code="credit_too_small",
+                code=ContributionErrorCode.CREDIT_TOO_SMALL,
             )
     debit_account, credit_account = _ADJUSTMENT_LINES[AdjustmentKind(adjustment.kind)]
     entry, _created = journal_post(
@@ -91,7 +91,7 @@ def adjustment_approve(*, actor: Any, adjustment: LedgerAdjustment, note: str = 
         memo=adjustment.reason[:255],
     )
     adjustment.status = AdjustmentStatus.APPROVED
-    adjustment.decided_by = actor
+    adjustment.decided_by = actor.user
     adjustment.decided_at = timezone.now()
     adjustment.decision_note = note
     adjustment.entry = entry
@@ -108,14 +108,14 @@ def adjustment_approve(*, actor: Any, adjustment: LedgerAdjustment, note: str = 
 
 
 @transaction.atomic
-def adjustment_reject(*, actor: Any, adjustment: LedgerAdjustment, note: str) -> LedgerAdjustment:
+def adjustment_reject(*, actor: Actor, adjustment: LedgerAdjustment, note: str) -> LedgerAdjustment:
     adjustment = _adjustment_for_decision(actor=actor, adjustment=adjustment)
     if not note.strip():
         raise ValidationFailed(
             _("Explain why the adjustment is rejected."), fields={"note": [_("This field is required.")]}
         )
     adjustment.status = AdjustmentStatus.REJECTED
-    adjustment.decided_by = actor
+    adjustment.decided_by = actor.user
     adjustment.decided_at = timezone.now()
     adjustment.decision_note = note.strip()
     adjustment.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.ledger import Line, clearing_account, contribution_account, journal_post
 from rangkul.contributions.models import (
@@ -81,7 +82,7 @@ def _allocation_from_lines(entry_id: int, lines: Sequence[Line]) -> Allocation:
 
 def payment_allocate(
     *,
-    actor: Any,
+    actor: Actor,
     worker: Worker,
     amount_idr: int,
     payment_reference: str,
@@ -134,7 +135,7 @@ def payment_allocate(
 
 
 @transaction.atomic
-def credit_apply(*, actor: Any, worker: Worker, at: dt.datetime | None = None) -> Allocation | None:
+def credit_apply(*, actor: Actor, worker: Worker, at: dt.datetime | None = None) -> Allocation | None:
     """Pay the next payable months from the member's credit alone (whole months only).
 
     Returns ``None`` when the credit does not cover the next month. Each run is
@@ -158,7 +159,7 @@ def credit_apply(*, actor: Any, worker: Worker, at: dt.datetime | None = None) -
 
 def _allocate(
     *,
-    actor: Any,
+    actor: Actor,
     worker: Worker,
     amount_idr: int,
     kind: str,
@@ -234,7 +235,7 @@ def _allocate(
     # fraction of a millisecond, and it is by construction what a full refresh stores.
     _status_store(worker=worker, paid=paid_now, today=today, rules_for=rules_for)
     allocation = _allocation_from_lines(entry.pk, lines)
-    entry_audit = {
+    entry_audit: dict[str, Any] = {
         "actor": actor,
         "action": "contributions.payment_allocated" if debit_account else "contributions.credit_applied",
         "subject": worker,
@@ -332,7 +333,7 @@ def _covered_from(
 
 
 @transaction.atomic
-def paid_months_reprice(*, actor: Any, worker: Worker) -> int:
+def paid_months_reprice(*, actor: Actor, worker: Worker) -> int:
     """Turn into member credit what was overpaid for months a later rule version discounts.
 
     DOMAIN (PP 50/2025): money already prepaid for discounted months becomes

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
-from rangkul.contributions.errors import InvalidMonths, NothingPayable
+from rangkul.contributions.errors import ContributionErrorCode, InvalidMonths, NothingPayable
 from rangkul.contributions.models import (
     Bill,
     BillLine,
@@ -142,7 +142,7 @@ def owed_periods(*, worker: Worker, today: dt.date, months: int = 12) -> list[Pe
 @transaction.atomic
 def bill_issue(
     *,
-    actor: Any,
+    actor: Actor,
     worker: Worker,
     months: int,
     today: dt.date | None = None,
@@ -183,7 +183,8 @@ def bill_issue(
     credit = min(member_credit_idr(worker_id=worker.pk), total)
     if credit >= total:
         raise NothingPayable(
-            _("Your credit already pays for these months; no payment is needed."), code="credit_covers"
+            _("Your credit already pays for these months; no payment is needed."),
+            code=ContributionErrorCode.CREDIT_COVERS,
         )
     now = timezone.now()
     previous = list(Bill.objects.select_for_update().filter(worker=worker, status=BillStatus.OPEN))
@@ -242,13 +243,13 @@ def _ensure_billable(worker: Worker) -> None:
     if worker.status == WorkerStatus.MERGED:
         raise Conflict(
             _("This membership record was merged into another one; use the other membership number."),
-            code="worker_merged",
+            code=ContributionErrorCode.WORKER_MERGED,
         )
 
 
 def _bill_create(
     *,
-    actor: Any,
+    actor: Actor,
     worker: Worker | None,
     amount_idr: int,
     expires_at: dt.datetime,
@@ -265,7 +266,7 @@ def _bill_create(
                     sponsor_kind=sponsor_kind,
                     credit_applied_idr=credit_applied_idr,
                     expires_at=expires_at,
-                    created_by=actor if getattr(actor, "pk", None) else None,
+                    created_by=actor.user,
                 )
         except IntegrityError:
             # A payment code collision: draw another.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import ContributionMonth, MonthShare
 from rangkul.core.periods import Period
 
@@ -23,7 +23,7 @@ class ShareItem:
 
 
 @transaction.atomic
-def month_shares_take(*, actor: Any, source: str, payer_kind: str, items: Sequence[ShareItem]) -> int:
+def month_shares_take(*, actor: Actor, source: str, payer_kind: str, items: Sequence[ShareItem]) -> int:
     """Record that ``source`` pays ``programs`` of each member-month; returns the rows written.
 
     One share per member-month (a unique constraint): the caller (the sponsorship's
@@ -45,7 +45,7 @@ def month_shares_take(*, actor: Any, source: str, payer_kind: str, items: Sequen
 
 
 @transaction.atomic
-def month_shares_release(*, actor: Any, source: str) -> int:
+def month_shares_release(*, actor: Actor, source: str) -> int:
     """Give back to the members the months ``source`` took and has not paid (a sponsorship ended early).
 
     A month the sponsor paid any program of stays shared: the member owes only the rest.

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.rules import rules_load
 from rangkul.registry.models import Occupation, Worker
 from rangkul.registry.services import worker_register
@@ -16,7 +17,10 @@ def member(*, registered_on: dt.date = dt.date(2026, 1, 5), organisation_code: s
     if organisation_code:
         # Through the registration service, so the organisation is stored as the registry keeps it.
         worker = worker_register(
-            actor="test", data=registration_input(**overrides), channel="api", organisation_code=organisation_code
+            actor=Actor.system("test"),
+            data=registration_input(**overrides),
+            channel="api",
+            organisation_code=organisation_code,
         )
     else:
         worker = worker_create(**overrides)

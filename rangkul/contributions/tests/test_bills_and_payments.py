@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.errors import BillNotFound, InvalidMonths, NothingPayable
 from rangkul.contributions.ledger import Line, journal_post
@@ -39,7 +40,7 @@ def test_payment_codes_have_a_valid_check_digit():
 
 def test_bill_for_three_months_from_the_current_month(regions):
     worker = member()
-    bill = bill_issue(actor="test", worker=worker, months=3, today=dt.date(2026, 2, 10))
+    bill = bill_issue(actor=Actor.system("test"), worker=worker, months=3, today=dt.date(2026, 2, 10))
     # Non-transport (pedagang): February and March in full, April discounted (PP 50/2025).
     assert bill.amount_idr == 16_800 + 16_800 + 8_400
     lines = [(str(line.period), line.program, line.amount_idr, line.discount_idr) for line in bill.lines.all()]
@@ -59,8 +60,8 @@ def test_bill_for_three_months_from_the_current_month(regions):
 
 def test_a_new_bill_cancels_the_old_code(regions):
     worker = member()
-    first = bill_issue(actor="test", worker=worker, months=1, today=dt.date(2026, 2, 10))
-    second = bill_issue(actor="test", worker=worker, months=6, today=dt.date(2026, 2, 10))
+    first = bill_issue(actor=Actor.system("test"), worker=worker, months=1, today=dt.date(2026, 2, 10))
+    second = bill_issue(actor=Actor.system("test"), worker=worker, months=6, today=dt.date(2026, 2, 10))
     first.refresh_from_db()
     assert first.status == BillStatus.CANCELLED and first.replaced_by_id == second.pk
     assert second.status == BillStatus.OPEN
@@ -70,13 +71,13 @@ def test_a_new_bill_cancels_the_old_code(regions):
 @pytest.mark.parametrize("months", [0, 13])
 def test_bill_length_is_one_to_twelve(regions, months):
     with pytest.raises(InvalidMonths):
-        bill_issue(actor="test", worker=member(), months=months, today=dt.date(2026, 2, 10))
+        bill_issue(actor=Actor.system("test"), worker=member(), months=months, today=dt.date(2026, 2, 10))
 
 
 def test_cannot_bill_beyond_twelve_months_ahead(regions):
     worker = member()
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=12 * 16_800,
         payment_reference="P1",
@@ -84,27 +85,27 @@ def test_cannot_bill_beyond_twelve_months_ahead(regions):
         paid_at=at(dt.date(2027, 4, 1)),
     )
     with pytest.raises(NothingPayable):
-        bill_issue(actor="test", worker=worker, months=1, today=dt.date(2027, 4, 2))
+        bill_issue(actor=Actor.system("test"), worker=worker, months=1, today=dt.date(2027, 4, 2))
 
 
 def test_bill_starts_with_arrears_inside_the_window(regions):
     worker = member()
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=16_800,
         payment_reference="P1",
         channel="sandbox",
         paid_at=at(dt.date(2026, 1, 10)),
     )
-    bill = bill_issue(actor="test", worker=worker, months=2, today=dt.date(2026, 3, 20))
+    bill = bill_issue(actor=Actor.system("test"), worker=worker, months=2, today=dt.date(2026, 3, 20))
     assert sorted({str(line.period) for line in bill.lines.all()}) == ["2026-02", "2026-03"]
 
 
 def test_payment_allocates_whole_months_and_keeps_the_rest_as_credit(regions):
     worker = member()
     allocation = payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=40_000,
         payment_reference="EXT-1",
@@ -117,7 +118,7 @@ def test_payment_allocates_whole_months_and_keeps_the_rest_as_credit(regions):
     assert member_credit_idr(worker_id=worker.pk) == 6_400
     # The credit pays the next month with the next payment (April is discounted: 8,400).
     second = payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=2_000,
         payment_reference="EXT-2",
@@ -134,7 +135,7 @@ def test_payment_allocates_whole_months_and_keeps_the_rest_as_credit(regions):
 def test_payment_is_idempotent_per_reference(regions):
     worker = member()
     kwargs = {
-        "actor": "test",
+        "actor": Actor.system("test"),
         "worker": worker,
         "amount_idr": 16_800,
         "payment_reference": "DUP",
@@ -151,9 +152,9 @@ def test_payment_is_idempotent_per_reference(regions):
 
 def test_paying_a_bill_marks_it_paid(regions):
     worker = member()
-    bill = bill_issue(actor="test", worker=worker, months=3, today=dt.date(2026, 2, 10))
+    bill = bill_issue(actor=Actor.system("test"), worker=worker, months=3, today=dt.date(2026, 2, 10))
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=bill.amount_idr,
         payment_reference="B1",
@@ -169,7 +170,7 @@ def test_paying_a_bill_marks_it_paid(regions):
 def test_coverage_is_one_query_and_follows_paid_months(regions):
     worker = member()
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=16_800,
         payment_reference="C1",
@@ -191,7 +192,7 @@ def test_on_time_payment_after_a_covered_month_covers_the_whole_month(regions):
     worker = member()
     for reference, day in (("J", dt.date(2026, 1, 10)), ("F", dt.date(2026, 2, 12))):
         payment_allocate(
-            actor="test",
+            actor=Actor.system("test"),
             worker=worker,
             amount_idr=16_800,
             payment_reference=reference,
@@ -205,7 +206,7 @@ def test_on_time_payment_after_a_covered_month_covers_the_whole_month(regions):
 def test_months_paid_ahead_cover_from_their_first_day(regions):
     worker = member()
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=3 * 16_800,
         payment_reference="A",
@@ -219,7 +220,7 @@ def test_months_paid_ahead_cover_from_their_first_day(regions):
 def test_late_payment_covers_only_from_the_payment_day(regions):
     worker = member()
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=16_800,
         payment_reference="L0",
@@ -228,7 +229,7 @@ def test_late_payment_covers_only_from_the_payment_day(regions):
     )
     # February is paid on 25 February, after its due date (16 February 2026, Monday).
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=16_800,
         payment_reference="L1",
@@ -243,7 +244,7 @@ def test_status_moves_with_payments_and_time(regions):
     worker = member()
     assert worker_status(worker=worker, today=dt.date(2026, 1, 20)).status == Status.REGISTERED
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=16_800,
         payment_reference="S1",
@@ -258,8 +259,8 @@ def test_status_moves_with_payments_and_time(regions):
 
 def test_channels_find_the_open_bill_by_its_code(regions):
     worker = member()
-    old = bill_issue(actor="test", worker=worker, months=1, today=dt.date(2026, 2, 10))
-    bill = bill_issue(actor="test", worker=worker, months=2, today=dt.date(2026, 2, 10))
+    old = bill_issue(actor=Actor.system("test"), worker=worker, months=1, today=dt.date(2026, 2, 10))
+    bill = bill_issue(actor=Actor.system("test"), worker=worker, months=2, today=dt.date(2026, 2, 10))
     spaced = " ".join(bill.payment_code[i : i + 4] for i in range(0, 16, 4))
     assert bill_for_payment_code(payment_code=spaced, at=bill.created_at).pk == bill.pk
     with pytest.raises(BillNotFound) as exc:
@@ -275,7 +276,7 @@ def test_channels_find_the_open_bill_by_its_code(regions):
     with pytest.raises(BillNotFound):
         bill_for_payment_code(payment_code=payment_code_generate())
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=bill.amount_idr,
         payment_reference="PC",
@@ -296,7 +297,7 @@ def test_months_prepaid_before_a_discount_turn_into_credit(regions):
     DiscountRule.objects.filter(ruleset=ruleset).delete()
     rulebook_cache_clear()
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=6 * 16_800,
         payment_reference="PRE",
@@ -306,9 +307,9 @@ def test_months_prepaid_before_a_discount_turn_into_credit(regions):
     # The discount arrives (April–December 2026 for non-transport): April–July were overpaid by 8,400 each.
     DiscountRule.objects.bulk_create([DiscountRule(**row) for row in saved])
     rulebook_cache_clear()
-    assert paid_months_reprice(actor="test", worker=worker) == 4 * 8_400
+    assert paid_months_reprice(actor=Actor.system("test"), worker=worker) == 4 * 8_400
     assert member_credit_idr(worker_id=worker.pk) == 4 * 8_400
-    assert paid_months_reprice(actor="test", worker=worker) == 0
+    assert paid_months_reprice(actor=Actor.system("test"), worker=worker) == 0
     april = ContributionMonth.objects.get(worker=worker, period=Period(2026, 4), program="JKK")
     assert (april.amount_idr, april.discount_idr) == (5_000, 5_000)
     totals = ledger_totals()
@@ -318,7 +319,7 @@ def test_months_prepaid_before_a_discount_turn_into_credit(regions):
 def test_bill_deducts_the_members_credit(regions):
     worker = member()
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=20_000,
         payment_reference="CR",
@@ -326,11 +327,11 @@ def test_bill_deducts_the_members_credit(regions):
         paid_at=at(dt.date(2026, 2, 10)),
     )
     assert member_credit_idr(worker_id=worker.pk) == 3_200
-    bill = bill_issue(actor="test", worker=worker, months=2, today=dt.date(2026, 2, 11))
+    bill = bill_issue(actor=Actor.system("test"), worker=worker, months=2, today=dt.date(2026, 2, 11))
     # March in full, April discounted: 25,200, less the 3,200 credit.
     assert (bill.amount_idr, bill.credit_applied_idr) == (22_000, 3_200)
     allocation = payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=bill.amount_idr,
         payment_reference="CR2",
@@ -345,7 +346,7 @@ def test_bill_deducts_the_members_credit(regions):
 def test_credit_alone_pays_whole_months(regions):
     worker = member()
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=16_800 + 8_500,
         payment_reference="BIG",
@@ -353,10 +354,10 @@ def test_credit_alone_pays_whole_months(regions):
         paid_at=at(dt.date(2026, 2, 10)),
     )
     # February paid, 8,500 credit: not enough for March (16,800) on its own.
-    assert credit_apply(actor="test", worker=worker, at=at(dt.date(2026, 3, 1))) is None
+    assert credit_apply(actor=Actor.system("test"), worker=worker, at=at(dt.date(2026, 3, 1))) is None
     # A small payment plus the credit pays March; April (8,400, discounted) too.
     assert payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=16_700,
         payment_reference="MAR",
@@ -365,7 +366,7 @@ def test_credit_alone_pays_whole_months(regions):
     ).months == (Period(2026, 3), Period(2026, 4))
     # Credit granted later (e.g. an approved adjustment) pays May and June by itself.
     journal_post(
-        actor=None,
+        actor=Actor.system("system"),
         kind="test_credit",
         reference="1",
         lines=[
@@ -374,9 +375,9 @@ def test_credit_alone_pays_whole_months(regions):
         ],
     )
     with pytest.raises(NothingPayable) as exc:
-        bill_issue(actor="test", worker=worker, months=2, today=dt.date(2026, 3, 3))
+        bill_issue(actor=Actor.system("test"), worker=worker, months=2, today=dt.date(2026, 3, 3))
     assert exc.value.code == "credit_covers"
-    applied = credit_apply(actor="test", worker=worker, at=at(dt.date(2026, 3, 3)))
+    applied = credit_apply(actor=Actor.system("test"), worker=worker, at=at(dt.date(2026, 3, 3)))
     assert applied is not None and applied.months == (Period(2026, 5), Period(2026, 6))
     assert member_credit_idr(worker_id=worker.pk) == 0
     totals = ledger_totals()
@@ -395,7 +396,7 @@ def test_reprice_paid_months_command_credits_once_and_spends_the_credit(regions)
     DiscountRule.objects.filter(ruleset=ruleset).delete()
     rulebook_cache_clear()
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=6 * 16_800,
         payment_reference="PRE",

@@ -12,6 +12,7 @@ import threading
 import pytest
 from django.db import connection
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalEntry
 from rangkul.contributions.selectors import ledger_totals, member_credit_idr
 from rangkul.contributions.services import bill_issue, payment_allocate
@@ -47,7 +48,7 @@ def test_same_payment_delivered_concurrently_is_allocated_once(regions):
 
     def pay():
         payment_allocate(
-            actor="test",
+            actor=Actor.system("test"),
             worker=worker,
             amount_idr=40_000,
             payment_reference="RACE-1",
@@ -73,7 +74,7 @@ def test_different_payments_at_once_never_pay_a_month_twice(regions):
         with lock:
             ref = next(refs)
         payment_allocate(
-            actor="test",
+            actor=Actor.system("test"),
             worker=worker,
             amount_idr=16_800,
             payment_reference=f"P-{ref}",
@@ -95,6 +96,6 @@ def test_different_payments_at_once_never_pay_a_month_twice(regions):
 def test_concurrent_bills_leave_one_open_code(regions):
     ensure_reference_data()
     worker = member()
-    errors = _race(lambda: bill_issue(actor="test", worker=worker, months=3, today=dt.date(2026, 2, 10)))
+    errors = _race(lambda: bill_issue(actor=Actor.system("test"), worker=worker, months=3, today=dt.date(2026, 2, 10)))
     assert errors == []
     assert Bill.objects.filter(worker=worker, status=BillStatus.OPEN).count() == 1

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.group_bills import group_bill_issue, group_bill_pay
 from rangkul.contributions.models import (
@@ -27,13 +28,13 @@ pytestmark = pytest.mark.django_db
 def test_one_code_pays_for_many_members(regions):
     driver = member(occupation_code="ojek_online")
     trader = member()
-    bill = group_bill_issue(actor="test", workers=[driver, trader], months=3, today=dt.date(2026, 3, 2))
+    bill = group_bill_issue(actor=Actor.system("test"), workers=[driver, trader], months=3, today=dt.date(2026, 3, 2))
     assert bill.worker is None
     # Transport: March–May discounted (8,400). Non-transport: March in full, April and May discounted.
     assert bill.amount_idr == 3 * 8_400 + (16_800 + 2 * 8_400)
     assert {line.worker_id for line in bill.lines.all()} == {driver.pk, trader.pk}
     allocations = group_bill_pay(
-        actor="test",
+        actor=Actor.system("test"),
         bill=bill,
         amount_idr=bill.amount_idr,
         payment_reference="GRP-1",
@@ -46,7 +47,7 @@ def test_one_code_pays_for_many_members(regions):
     assert member_credit_idr(worker_id=driver.pk) == member_credit_idr(worker_id=trader.pk) == 0
     # Paying again moves nothing.
     again = group_bill_pay(
-        actor="test", bill=bill, amount_idr=bill.amount_idr, payment_reference="GRP-1", channel="sandbox"
+        actor=Actor.system("test"), bill=bill, amount_idr=bill.amount_idr, payment_reference="GRP-1", channel="sandbox"
     )
     assert not any(a.created for a in again)
     assert ContributionMonth.objects.count() == 12
@@ -57,11 +58,15 @@ def test_one_code_pays_for_many_members(regions):
 def test_regional_budget_pays_in_full(regions):
     trader = member()
     bill = group_bill_issue(
-        actor="test", workers=[trader], months=2, sponsor_kind="regional_budget", today=dt.date(2026, 5, 2)
+        actor=Actor.system("test"),
+        workers=[trader],
+        months=2,
+        sponsor_kind="regional_budget",
+        today=dt.date(2026, 5, 2),
     )
     assert bill.amount_idr == 2 * 16_800 and bill.sponsor_kind == "regional_budget"
     group_bill_pay(
-        actor="test",
+        actor=Actor.system("test"),
         bill=bill,
         amount_idr=bill.amount_idr,
         payment_reference="APBD",
@@ -74,24 +79,28 @@ def test_regional_budget_pays_in_full(regions):
 
 
 def test_group_payment_must_match_the_bill(regions):
-    bill = group_bill_issue(actor="test", workers=[member()], months=1, today=dt.date(2026, 3, 2))
+    bill = group_bill_issue(actor=Actor.system("test"), workers=[member()], months=1, today=dt.date(2026, 3, 2))
     with pytest.raises(Conflict):
         group_bill_pay(
-            actor="test", bill=bill, amount_idr=bill.amount_idr - 1, payment_reference="X", channel="sandbox"
+            actor=Actor.system("test"),
+            bill=bill,
+            amount_idr=bill.amount_idr - 1,
+            payment_reference="X",
+            channel="sandbox",
         )
 
 
 def test_a_month_the_member_already_paid_is_skipped(regions):
     trader = member()
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=trader,
         amount_idr=16_800,
         payment_reference="SELF",
         channel="sandbox",
         paid_at=at(dt.date(2026, 3, 1)),
     )
-    bill = group_bill_issue(actor="test", workers=[trader], months=1, today=dt.date(2026, 3, 2))
+    bill = group_bill_issue(actor=Actor.system("test"), workers=[trader], months=1, today=dt.date(2026, 3, 2))
     assert [str(line.period) for line in bill.lines.all()] == ["2026-04", "2026-04"]
 
 
@@ -105,7 +114,7 @@ def test_paying_many_shares_at_once_leaves_each_member_as_paying_them_one_by_one
     )
     # The regular member paid Sep 2025–Feb 2026; the lapsed one paid Jun–Jul 2025 only.
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=regular,
         amount_idr=16_800 * 6,
         payment_reference="R",
@@ -113,7 +122,7 @@ def test_paying_many_shares_at_once_leaves_each_member_as_paying_them_one_by_one
         paid_at=at(dt.date(2025, 9, 2)),
     )
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=lapsed,
         amount_idr=16_800 * 2,
         payment_reference="L",
@@ -121,9 +130,9 @@ def test_paying_many_shares_at_once_leaves_each_member_as_paying_them_one_by_one
         paid_at=at(dt.date(2025, 6, 2)),
     )
     workers = [fresh, regular, lapsed]
-    bill = group_bill_issue(actor="test", workers=workers, months=2, today=day)
+    bill = group_bill_issue(actor=Actor.system("test"), workers=workers, months=2, today=day)
     group_bill_pay(
-        actor="test",
+        actor=Actor.system("test"),
         bill=bill,
         amount_idr=bill.amount_idr,
         payment_reference="G",

@@ -6,6 +6,7 @@ from django.db.models import F, Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.errors import UnbalancedEntry
 from rangkul.contributions.ledger import Line, clearing_account, journal_post
 from rangkul.contributions.models import Account, JournalEntry, JournalLine
@@ -28,15 +29,17 @@ def test_balanced_entry_is_posted_once_per_reference(administrator):
         Line("contribution:JKK", credit_idr=10_000, period=Period(2026, 3), program="JKK"),
         Line("contribution:JKM", credit_idr=6_800, period=Period(2026, 3), program="JKM"),
     ]
-    entry, created = journal_post(actor=administrator, kind="payment", reference="PAY-1", lines=lines)
+    entry, created = journal_post(actor=Actor.for_user(administrator), kind="payment", reference="PAY-1", lines=lines)
     assert created and entry.created_by == administrator
-    again, created_again = journal_post(actor=administrator, kind="payment", reference="PAY-1", lines=lines)
+    again, created_again = journal_post(
+        actor=Actor.for_user(administrator), kind="payment", reference="PAY-1", lines=lines
+    )
     assert again.pk == entry.pk and not created_again
     assert JournalLine.objects.filter(entry=entry).count() == 3
     assert JournalLine.objects.get(entry=entry, program="JKK").period == Period(2026, 3)
     assert account_balance(code=clearing_account("sandbox")) == 16_800
     # The same reference under another kind is a different entry.
-    _other, created_other = journal_post(actor=None, kind="refund", reference="PAY-1", lines=lines)
+    _other, created_other = journal_post(actor=Actor.system("system"), kind="refund", reference="PAY-1", lines=lines)
     assert created_other
 
 
@@ -52,20 +55,23 @@ def test_balanced_entry_is_posted_once_per_reference(administrator):
 )
 def test_unbalanced_or_malformed_entries_are_refused(lines):
     with pytest.raises(UnbalancedEntry):
-        journal_post(actor=None, kind="test", reference="X", lines=lines)
+        journal_post(actor=Actor.system("system"), kind="test", reference="X", lines=lines)
     assert not JournalEntry.objects.filter(reference="X").exists()
 
 
 def test_unknown_account_is_refused():
     with pytest.raises(UnbalancedEntry):
         journal_post(
-            actor=None, kind="t", reference="Y", lines=[Line("nope", debit_idr=1), Line("member_credit", credit_idr=1)]
+            actor=Actor.system("system"),
+            kind="t",
+            reference="Y",
+            lines=[Line("nope", debit_idr=1), Line("member_credit", credit_idr=1)],
         )
 
 
 def test_database_refuses_a_line_with_both_sides():
     entry, _ = journal_post(
-        actor=None,
+        actor=Actor.system("system"),
         kind="t",
         reference="Z",
         lines=[Line("member_credit", debit_idr=1), Line("contribution:JKK", credit_idr=1)],
@@ -102,7 +108,7 @@ def entries(draw):
 @given(batch=st.lists(st.tuples(entries(), st.text("ABC123", min_size=1, max_size=3)), min_size=1, max_size=5))
 def test_ledger_always_balances(db, batch):
     for lines, reference in batch:
-        journal_post(actor=None, kind="property", reference=reference, lines=lines)
+        journal_post(actor=Actor.system("system"), kind="property", reference=reference, lines=lines)
     totals = ledger_totals()
     assert totals["debit_idr"] == totals["credit_idr"]
     # Per entry as well: a query that finds no unbalanced entry.

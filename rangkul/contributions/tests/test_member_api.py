@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from rangkul.accounts.services import api_key_create
+from rangkul.audit.actors import Actor
 from rangkul.contributions.payment_codes import payment_code_is_valid
 from rangkul.contributions.services import payment_allocate
 from rangkul.contributions.tests.factories import at, member
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def partner_key(db):
-    return api_key_create(actor=None, name="Koperasi Ojek", organisation_code="KOP-OJEK")
+    return api_key_create(actor=Actor.system("system"), name="Koperasi Ojek", organisation_code="KOP-OJEK")
 
 
 def _auth(key):
@@ -73,7 +74,7 @@ def test_bills_need_authentication(client, regions):
 def test_coverage_endpoint(client, regions, partner_key):
     worker = member(organisation_code="KOP-OJEK", registered_on=dt.date(2026, 1, 5))
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=16_800,
         payment_reference="X1",

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import Bill, BillStatus
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.services import payment_allocate
@@ -69,7 +70,9 @@ def test_no_open_bill_sends_to_the_pay_page(member_client):
 
 
 def test_card_shows_number_and_a_qr_code(member_client, worker):
-    payment_allocate(actor="test", worker=worker, amount_idr=50_000, payment_reference="C", channel="sandbox")
+    payment_allocate(
+        actor=Actor.system("test"), worker=worker, amount_idr=50_000, payment_reference="C", channel="sandbox"
+    )
     body = member_client.get(reverse("contributions:my_card")).content.decode()
     assert worker.membership_number in body
     assert "<svg" in body
@@ -77,7 +80,9 @@ def test_card_shows_number_and_a_qr_code(member_client, worker):
 
 
 def test_status_after_paying_shows_paid_months(member_client, worker):
-    payment_allocate(actor="test", worker=worker, amount_idr=50_000, payment_reference="P", channel="sandbox")
+    payment_allocate(
+        actor=Actor.system("test"), worker=worker, amount_idr=50_000, payment_reference="P", channel="sandbox"
+    )
     response = member_client.get(reverse("contributions:my_status"))
     assert response.context["status"].status == "active"
     assert any(m["paid"] for m in response.context["months"])

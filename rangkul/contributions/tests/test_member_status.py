@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import MemberStatus, MemberStatusChange
 from rangkul.contributions.schedule import Status, next_status_review
 from rangkul.contributions.selectors import rules_for_memo
@@ -32,7 +33,7 @@ def test_next_review_is_the_day_after_the_next_due_date():
 def test_payment_stores_status_and_history(regions):
     worker = member()
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=16_800,
         payment_reference="S1",
@@ -52,7 +53,7 @@ def test_payment_stores_status_and_history(regions):
 def test_daily_review_moves_statuses_forward_and_is_idempotent(regions):
     worker = member()
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=16_800,
         payment_reference="S1",

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import AdjustmentStatus, LedgerAdjustment
 from rangkul.contributions.selectors import member_credit_idr
 from rangkul.contributions.services import payment_allocate
@@ -17,7 +18,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.urls("rangkul.contributions.tes
 def paid_member(regions):
     worker = member()
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=20_000,
         payment_reference="OFF-1",

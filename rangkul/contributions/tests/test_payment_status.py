@@ -15,6 +15,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import MemberStatus, MemberStatusChange
 from rangkul.contributions.services import member_status_refresh, payment_allocate
 from rangkul.contributions.tests.factories import at, member
@@ -47,7 +48,7 @@ def test_a_payment_stores_the_status_a_full_refresh_would(regions, history):
         for index, (gap_days, amount) in enumerate(history):
             day += dt.timedelta(days=gap_days)
             payment_allocate(
-                actor="test",
+                actor=Actor.system("test"),
                 worker=worker,
                 amount_idr=amount,
                 payment_reference=f"P{index}",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.errors import NothingPayable
 from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalLine
 from rangkul.contributions.schedule import member_status
@@ -61,7 +62,7 @@ def _run(sequence, *, transport, jht):
             today += dt.timedelta(days=value)
         elif action == "bill":
             try:
-                bill = bill_issue(actor="test", worker=worker, months=value, today=today)
+                bill = bill_issue(actor=Actor.system("test"), worker=worker, months=value, today=today)
             except NothingPayable:
                 bill = None
         elif action in {"pay", "pay_bill"}:
@@ -69,7 +70,7 @@ def _run(sequence, *, transport, jht):
             if action == "pay_bill" and not bill:
                 continue
             kwargs = {
-                "actor": "test",
+                "actor": Actor.system("test"),
                 "worker": worker,
                 "amount_idr": amount,
                 "payment_reference": f"R{len(payments)}",
@@ -86,7 +87,7 @@ def _run(sequence, *, transport, jht):
                 assert bill.status == BillStatus.PAID
         elif action == "use_credit":
             before = member_credit_idr(worker_id=worker.pk)
-            applied = credit_apply(actor="test", worker=worker, at=at(today, hour=11))
+            applied = credit_apply(actor=Actor.system("test"), worker=worker, at=at(today, hour=11))
             assert applied is None or 0 < applied.credit_used_idr <= before
         elif action == "duplicate" and payments:
             before = ledger_totals()

@@ -12,6 +12,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import MemberStatus, MemberStatusChange, RuleSet
 from rangkul.contributions.rules import RULES_DIR, rules_load
 from rangkul.contributions.schedule import Status
@@ -134,7 +135,12 @@ def _check_review_against_refresh(
 
 def _pay(worker: Worker, amount: int, reference: str, paid_at: dt.datetime) -> None:
     payment_allocate(
-        actor="test", worker=worker, amount_idr=amount, payment_reference=reference, channel="sandbox", paid_at=paid_at
+        actor=Actor.system("test"),
+        worker=worker,
+        amount_idr=amount,
+        payment_reference=reference,
+        channel="sandbox",
+        paid_at=paid_at,
     )
 
 
@@ -197,7 +203,7 @@ def _regular_payers(count: int, months: int) -> list[Worker]:
         worker = member(registered_on=dt.date(2026, 1, 2))
         for month in range(months):
             payment_allocate(
-                actor="test",
+                actor=Actor.system("test"),
                 worker=worker,
                 amount_idr=MONTH_IDR * (1 + index % 2),
                 payment_reference=f"R{index}-{month}",

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import MemberStatus, MemberStatusChange
 from rangkul.contributions.schedule import Status
 from rangkul.contributions.services import member_status_refresh, member_statuses_review, payment_allocate
@@ -35,7 +36,7 @@ def _random_members(rng: random.Random, count: int) -> list[Worker]:
             if day > dt.date(2026, 9, 30):
                 break
             payment_allocate(
-                actor="test",
+                actor=Actor.system("test"),
                 worker=worker,
                 # Sometimes a little more or less than whole months: credit kept or used.
                 amount_idr=MONTH_IDR * rng.randrange(1, 4) + rng.choice([0, 0, 0, 5_000]),
@@ -102,7 +103,7 @@ def test_review_counts_what_changed(regions):
 def _paid_january(count: int) -> None:
     for index in range(count):
         payment_allocate(
-            actor="test",
+            actor=Actor.system("test"),
             worker=member(),
             amount_idr=MONTH_IDR,
             payment_reference=f"Q{count}-{index}",
@@ -139,7 +140,7 @@ def test_review_and_payments_at_once_leave_the_status_a_refresh_would_store(regi
     workers = [member() for _ in range(12)]
     for index, worker in enumerate(workers):
         payment_allocate(
-            actor="test",
+            actor=Actor.system("test"),
             worker=worker,
             amount_idr=MONTH_IDR,
             payment_reference=f"JAN-{index}",
@@ -162,7 +163,7 @@ def test_review_and_payments_at_once_leave_the_status_a_refresh_would_store(regi
     def pay_february() -> None:
         for index, worker in enumerate(workers[::2]):
             payment_allocate(
-                actor="test",
+                actor=Actor.system("test"),
                 worker=worker,
                 amount_idr=MONTH_IDR,
                 payment_reference=f"FEB-{index}",

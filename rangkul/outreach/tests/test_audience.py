@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from rangkul.accounts.models import User
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.contributions.tests.factories import member
 from rangkul.outreach.audience import RankKey, control_rank, control_size, control_split, variant_of
 from rangkul.outreach.campaigns import campaign_approve, campaign_create
@@ -100,7 +101,7 @@ def test_set_based_approval_matches_the_python_definition(
             member(village_code=villages[village], sex=person_sex, birth_date=dt.date(2026 - age, 1, 2))
         segment = Segment(sex=sex, max_age=max_age)
         campaign = campaign_create(
-            actor=maker,
+            actor=Actor.for_user(maker),
             name="Uji",
             segment=segment,
             body_id="Halo {name}",
@@ -108,7 +109,7 @@ def test_set_based_approval_matches_the_python_definition(
             control_percent=percent,
             body_b_id="Apa kabar {name}" if split else "",
         )
-        counts = campaign_approve(actor=checker, campaign=campaign, now=now)
+        counts = campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=now)
         campaign.refresh_from_db()
         assert campaign.control_seed is not None
         written = set(
@@ -147,9 +148,14 @@ def test_each_zone_is_scheduled_out_of_its_own_night(people: Any) -> None:
     now = dt.datetime(2026, 3, 10, 13, 30, tzinfo=UTC)
     workers = {v[:2]: member(village_code=v) for v in villages}
     campaign = campaign_create(
-        actor=maker, name="Malam", segment=Segment(), body_id="Halo {name}", scheduled_for=now, control_percent=0
+        actor=Actor.for_user(maker),
+        name="Malam",
+        segment=Segment(),
+        body_id="Halo {name}",
+        scheduled_for=now,
+        control_percent=0,
     )
-    campaign_approve(actor=checker, campaign=campaign, now=now)
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=now)
     times = dict(CampaignRecipient.objects.values_list("worker_id", "send_after"))
     morning_wita = dt.datetime(2026, 3, 10, 23, 0, tzinfo=UTC)  # 07:00 WITA on the 11th
     morning_wit = dt.datetime(2026, 3, 10, 22, 0, tzinfo=UTC)  # 07:00 WIT on the 11th

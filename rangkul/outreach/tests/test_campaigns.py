@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from rangkul.accounts.models import User
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.models import MemberStatus
 from rangkul.contributions.rules import rulebook_cache_clear
@@ -97,7 +98,7 @@ def make(maker, segment: Segment | None = None, **kwargs: Any) -> Campaign:
         "control_percent": 0,
     }
     values.update(kwargs)
-    return campaign_create(actor=maker, **values)
+    return campaign_create(actor=Actor.for_user(maker), **values)
 
 
 # --- Segments -----------------------------------------------------------------------------------
@@ -168,20 +169,20 @@ def test_the_maker_cannot_approve_and_approval_is_audited(maker, checker, roles)
     member(village_code="33.74.01.1001")
     campaign = make(maker)
     with pytest.raises(CampaignNotAllowed):
-        campaign_approve(actor=maker, campaign=campaign, now=DAYTIME)
+        campaign_approve(actor=Actor.for_user(maker), campaign=campaign, now=DAYTIME)
     outsider = UserFactory(username="outsider")
     with pytest.raises(CampaignNotAllowed):
-        campaign_approve(actor=outsider, campaign=campaign, now=DAYTIME)
+        campaign_approve(actor=Actor.for_user(outsider), campaign=campaign, now=DAYTIME)
     with pytest.raises(CampaignNotAllowed):
         make(outsider)
-    counts = campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    counts = campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
     assert counts == {"audience": 1, "to_send": 1, "control": 0}
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENDING and campaign.approved_by == checker
     actions = list(AuditEvent.objects.filter(subject_id=str(campaign.pk)).values_list("action", flat=True))
     assert "campaign.create" in actions and "campaign.approve" in actions
     with pytest.raises(CampaignStateError):
-        campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+        campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
 
 
 # --- Quiet hours --------------------------------------------------------------------------------
@@ -194,7 +195,7 @@ def test_quiet_hours_follow_the_members_time_zone(maker, checker):
     # 13:30 UTC: 20:30 WIB (allowed), 21:30 WITA and 22:30 WIT (quiet).
     evening = dt.datetime(2026, 3, 10, 13, 30, tzinfo=UTC)
     campaign = make(maker, scheduled_for=evening)
-    campaign_approve(actor=checker, campaign=campaign, now=evening - dt.timedelta(hours=1))
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=evening - dt.timedelta(hours=1))
     send_after = dict(CampaignRecipient.objects.values_list("worker_id", "send_after"))
     assert send_after[java.pk] == evening
     # Moved to 07:00 the next morning, local time: 23:00 UTC for WITA, 22:00 UTC for WIT.
@@ -214,7 +215,7 @@ def test_quiet_hours_follow_the_members_time_zone(maker, checker):
 def test_a_late_dispatch_does_not_send_at_night(maker, checker):
     java = member(village_code="33.74.01.1001")
     campaign = make(maker)
-    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
     night = dt.datetime(2026, 3, 10, 16, 0, tzinfo=UTC)  # 23:00 WIB: the worker queue ran late
     counts = campaigns_dispatch(now=night)
     assert counts == {"quiet_hours": 1} and campaign_sent() == []
@@ -241,14 +242,14 @@ def test_weekly_cap_counts_campaigns_and_reminders_together(maker, checker):
         worker=quiet, period=Period(2026, 2), kind="due_soon", channel="sms", created_at=old, sent_at=old
     )
     first = make(maker)
-    campaign_approve(actor=checker, campaign=first, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=first, now=DAYTIME)
     counts = campaigns_dispatch(now=DAYTIME)
     assert counts == {"sent": 2, "capped": 1}
     assert {m.to for m in campaign_sent()} == {one_reminder.phone, quiet.phone}
 
     second = make(maker, name="Kedua")
     later = DAYTIME + dt.timedelta(hours=1)
-    campaign_approve(actor=checker, campaign=second, now=later)
+    campaign_approve(actor=Actor.for_user(checker), campaign=second, now=later)
     counts = campaigns_dispatch(now=later)
     # one_reminder now has a reminder and the first campaign: capped; quiet had one campaign message.
     assert counts == {"sent": 1, "capped": 2}
@@ -261,7 +262,7 @@ def test_opt_out_by_stop_text_between_approval_and_sending(maker, checker):
     stays = member(village_code="33.74.01.1001")
     leaves = member(village_code="33.74.01.1001")
     campaign = make(maker)
-    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
     assert sms_inbound_handle(sender=leaves.phone, body="  stop ") is True
     assert sms_inbound_handle(sender=stays.phone, body="Terima kasih") is False
     counts = campaigns_dispatch(now=DAYTIME)
@@ -273,7 +274,7 @@ def test_opt_out_by_stop_text_between_approval_and_sending(maker, checker):
 def test_a_refused_message_is_retried_by_the_queue(maker, checker, monkeypatch):
     member(village_code="33.74.01.1001")
     campaign = make(maker)
-    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
 
     def refuse(self, **kwargs):
         raise SmsDeliveryError("refused")
@@ -302,7 +303,7 @@ def test_control_split_is_exact_and_random():
 def test_control_group_gets_nothing_and_has_the_right_size(maker, checker):
     workers = [member(village_code="33.74.01.1001") for _ in range(20)]
     campaign = make(maker, control_percent=25)
-    counts = campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    counts = campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
     assert counts == {"audience": 20, "to_send": 15, "control": 5}
     campaigns_dispatch(now=DAYTIME)
     control = set(CampaignRecipient.objects.filter(is_control=True).values_list("worker_id", flat=True))
@@ -314,7 +315,7 @@ def test_control_group_gets_nothing_and_has_the_right_size(maker, checker):
 def test_uplift_on_a_scripted_history(maker, checker):
     workers = [member(village_code="33.74.01.1001") for _ in range(10)]
     campaign = make(maker, control_percent=50, conversion_days=30)
-    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
     campaigns_dispatch(now=DAYTIME)
     treated = list(CampaignRecipient.objects.filter(is_control=False).values_list("worker_id", flat=True))
     control = list(CampaignRecipient.objects.filter(is_control=True).values_list("worker_id", flat=True))
@@ -325,7 +326,7 @@ def test_uplift_on_a_scripted_history(maker, checker):
 
     def pay(worker_id: int, when: dt.datetime) -> None:
         payment_allocate(
-            actor="test",
+            actor=Actor.system("test"),
             worker=Worker.objects.get(pk=worker_id),
             amount_idr=amount,
             payment_reference=f"P-{worker_id}",
@@ -360,9 +361,9 @@ def test_whatsapp_campaign_sends_the_template_with_the_members_values(maker, che
     worker = member(village_code="33.74.01.1001", full_name="Siti Rahayu")
     with pytest.raises(ValidationFailed):
         make(maker, channel="whatsapp", whatsapp_template="Bukan Nama!")
-    whatsapp_template_record(actor=maker, name="ajakan_iuran", status="approved")
+    whatsapp_template_record(actor=Actor.for_user(maker), name="ajakan_iuran", status="approved")
     campaign = make(maker, channel="whatsapp", whatsapp_template="ajakan_iuran", body_id="Halo {name}, {link}")
-    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
     assert campaigns_dispatch(now=DAYTIME) == {"sent": 1}
     [sent] = LocmemWhatsAppBackend.outbox
     assert sent.template == "ajakan_iuran" and sent.to == worker.phone

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.rules import rulebook_cache_clear
 from rangkul.core.errors import ValidationFailed
@@ -81,22 +82,28 @@ def test_markup_is_escaped_and_unknown_placeholders_are_refused(editor):
     assert "{price}" not in html
     assert "…" in body_render("{price}", None)  # no rules loaded: no invented amount
     with pytest.raises(ValidationFailed) as refused:
-        education_page_save(actor=editor, slug="uji", title_id="Uji", body_id="Hanya {harga}")
+        education_page_save(actor=Actor.for_user(editor), slug="uji", title_id="Uji", body_id="Hanya {harga}")
     assert "body_id" in refused.value.fields and "{harga}" in str(refused.value.fields["body_id"][0])
     with pytest.raises(CampaignNotAllowed):
-        education_page_save(actor=UserFactory(username="tamu"), slug="uji", title_id="Uji", body_id="Halo")
+        education_page_save(
+            actor=Actor.for_user(UserFactory(username="tamu")), slug="uji", title_id="Uji", body_id="Halo"
+        )
 
 
 @pytest.mark.django_db
 def test_the_public_sees_the_draft_only_once_published_and_every_step_is_audited(client, editor):
-    page = education_page_save(actor=editor, slug="pedagang", title_id="Bu Sri, pedagang", body_id="Versi satu")
+    page = education_page_save(
+        actor=Actor.for_user(editor), slug="pedagang", title_id="Bu Sri, pedagang", body_id="Versi satu"
+    )
     assert client.get("/edukasi/pedagang/").status_code == 404  # a draft is not public
-    education_page_publish(actor=editor, page=page)
+    education_page_publish(actor=Actor.for_user(editor), page=page)
     assert "Versi satu" in client.get("/edukasi/pedagang/").content.decode()
-    page = education_page_save(actor=editor, slug="pedagang", title_id="Bu Sri, pedagang", body_id="Versi dua")
+    page = education_page_save(
+        actor=Actor.for_user(editor), slug="pedagang", title_id="Bu Sri, pedagang", body_id="Versi dua"
+    )
     assert page.has_draft_changes
     assert "Versi satu" in client.get("/edukasi/pedagang/").content.decode()  # still the published text
-    education_page_publish(actor=editor, page=page)
+    education_page_publish(actor=Actor.for_user(editor), page=page)
     assert "Versi dua" in client.get("/edukasi/pedagang/").content.decode()
     actions = list(AuditEvent.objects.filter(action__startswith="education.").values_list("action", flat=True))
     assert sorted(actions) == ["education.publish", "education.publish", "education.save", "education.save"]

@@ -16,6 +16,7 @@ from django.urls import reverse
 from rangkul.accounts.models import User
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.contributions.rules import rulebook_cache_clear
 from rangkul.contributions.tests.factories import member
 from rangkul.core.errors import ValidationFailed
@@ -81,7 +82,7 @@ def make(maker, **kwargs: Any) -> Campaign:
         "email_subject": "{name}, perlindungan Anda",
     }
     values.update(kwargs)
-    return campaign_create(actor=maker, **values)
+    return campaign_create(actor=Actor.for_user(maker), **values)
 
 
 def sent_sms() -> list[str]:
@@ -93,7 +94,7 @@ def test_email_campaign_mails_members_with_an_address_and_skips_the_others(maker
     with_address = member(email="budi@example.id", nik=nik)
     without = member()
     campaign = make(maker)
-    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
 
     assert campaigns_dispatch(now=DAYTIME) == {"sent": 1, "no_address": 1}
 
@@ -120,7 +121,7 @@ def test_members_without_an_address_get_the_fallback_channel(maker, checker):
     member(email="siti@example.id")
     by_sms = member()
     campaign = make(maker, fallback_channel="sms")
-    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
 
     assert campaigns_dispatch(now=DAYTIME) == {"sent": 2}
     assert [m.to for m in mail.outbox] == [["siti@example.id"]]
@@ -136,12 +137,14 @@ def test_whatsapp_fallback_needs_an_approved_template(maker, checker, roles):
         make(maker, fallback_channel="whatsapp")
     assert "whatsapp_template" in refused.value.fields
     admin = staff("admin")
-    whatsapp_template_record(actor=admin, name="ajakan_iuran", status="approved", body="Halo {{1}}, iuran {{2}}.")
+    whatsapp_template_record(
+        actor=Actor.for_user(admin), name="ajakan_iuran", status="approved", body="Halo {{1}}, iuran {{2}}."
+    )
     by_whatsapp = member()
     campaign = make(
         maker, fallback_channel="whatsapp", whatsapp_template="ajakan_iuran", body_id="Halo {name}, {amount}"
     )
-    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
     assert campaigns_dispatch(now=DAYTIME) == {"sent": 1}
     [sent] = LocmemWhatsAppBackend.outbox
     assert sent.to == by_whatsapp.phone and sent.template == "ajakan_iuran"
@@ -170,7 +173,7 @@ def test_the_preview_shows_the_subject_masked(maker):
 def test_opting_out_through_the_emails_link_stops_later_emails(client, maker, checker):
     worker = member(email="budi@example.id")
     first = make(maker)
-    campaign_approve(actor=checker, campaign=first, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=first, now=DAYTIME)
     campaigns_dispatch(now=DAYTIME)
     stop_link = mail.outbox[0].extra_headers["List-Unsubscribe"].strip("<>")
     path = stop_link.removeprefix("https://rangkul.test")
@@ -182,7 +185,7 @@ def test_opting_out_through_the_emails_link_stops_later_emails(client, maker, ch
     assert is_opted_out(worker.phone)
 
     second = make(maker, name="Lagi")
-    campaign_approve(actor=checker, campaign=second, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=second, now=DAYTIME)
     mail.outbox = []
     campaigns_dispatch(now=DAYTIME + dt.timedelta(hours=1))
     assert mail.outbox == []
@@ -195,7 +198,7 @@ def test_opt_out_between_approval_and_sending_is_honoured_for_email(maker, check
 
     worker = member(email="budi@example.id")
     campaign = make(maker)
-    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
     optout_record(phone=worker.phone, source="portal")
     assert campaigns_dispatch(now=DAYTIME) == {"opted_out": 1}
     assert mail.outbox == []
@@ -204,7 +207,7 @@ def test_opt_out_between_approval_and_sending_is_honoured_for_email(maker, check
 def test_a_refused_email_is_retried_with_backoff_then_reported(maker, checker, monkeypatch, caplog):
     member(email="budi@example.id")
     campaign = make(maker)
-    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
 
     def refuse(self, messages):
         raise smtplib.SMTPServerDisconnected("gone")
@@ -230,7 +233,7 @@ def test_a_refused_email_is_retried_with_backoff_then_reported(maker, checker, m
 def test_an_address_refused_for_good_fails_at_once(maker, checker, monkeypatch):
     member(email="nobody@example.id")
     campaign = make(maker)
-    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
 
     def refuse(self, messages):
         raise smtplib.SMTPRecipientsRefused({"nobody@example.id": (550, b"no such user")})
@@ -245,7 +248,7 @@ def test_an_address_refused_for_good_fails_at_once(maker, checker, monkeypatch):
 def test_a_temporary_refusal_of_the_address_is_retried(maker, checker, monkeypatch):
     member(email="full@example.id")
     campaign = make(maker)
-    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
 
     def refuse(self, messages):
         raise smtplib.SMTPRecipientsRefused({"full@example.id": (452, b"mailbox full")})

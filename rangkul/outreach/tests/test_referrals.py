@@ -13,6 +13,7 @@ from django.urls import reverse
 from rangkul.accounts.roles import Role
 from rangkul.accounts.services import api_key_create
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.rules import rulebook_cache_clear
 from rangkul.contributions.selectors import month_total_idr
@@ -41,19 +42,25 @@ def officer(roles, regions):
 
 
 def test_codes_are_drawn_checked_and_audited(officer, branch):
-    drawn = referral_code_create(actor=officer, kind="community", owner_code="kop-nelayan", name="Koperasi Nelayan")
+    drawn = referral_code_create(
+        actor=Actor.for_user(officer), kind="community", owner_code="kop-nelayan", name="Koperasi Nelayan"
+    )
     assert drawn.code.startswith("K") and len(drawn.code) == 7 and referral_code_clean(drawn.code) == drawn.code
-    chosen = referral_code_create(actor=officer, kind="branch", owner_code=branch.code, name="Cabang", code="smg-1")
+    chosen = referral_code_create(
+        actor=Actor.for_user(officer), kind="branch", owner_code=branch.code, name="Cabang", code="smg-1"
+    )
     assert chosen.code == "SMG-1" and chosen.kind == ReferralKind.BRANCH
     assert AuditEvent.objects.filter(action="referral.create").count() == 2
     with pytest.raises(ValidationFailed) as taken:
-        referral_code_create(actor=officer, kind="agent", owner_code="AG1", name="Agen", code="SMG-1")
+        referral_code_create(actor=Actor.for_user(officer), kind="agent", owner_code="AG1", name="Agen", code="SMG-1")
     assert "code" in taken.value.fields
     with pytest.raises(ValidationFailed) as unknown:
-        referral_code_create(actor=officer, kind="branch", owner_code="NOPE", name="Cabang")
+        referral_code_create(actor=Actor.for_user(officer), kind="branch", owner_code="NOPE", name="Cabang")
     assert "owner_code" in unknown.value.fields
     with pytest.raises(CampaignNotAllowed):
-        referral_code_create(actor=UserFactory(username="lain"), kind="agent", owner_code="AG1", name="Agen")
+        referral_code_create(
+            actor=Actor.for_user(UserFactory(username="lain")), kind="agent", owner_code="AG1", name="Agen"
+        )
     assert ReferralCode.objects.count() == 2
 
 
@@ -72,14 +79,18 @@ def test_the_flyer_link_carries_the_code_into_the_registration(client, regions):
 
 
 def test_registrations_and_payments_are_counted_per_code(officer):
-    ours = referral_code_create(actor=officer, kind="agent", owner_code="AG-01", name="Agen Budi", code="AGBUDI")
-    referral_code_create(actor=officer, kind="community", owner_code="ojol", name="Komunitas Ojol", code="OJOL")
+    ours = referral_code_create(
+        actor=Actor.for_user(officer), kind="agent", owner_code="AG-01", name="Agen Budi", code="AGBUDI"
+    )
+    referral_code_create(
+        actor=Actor.for_user(officer), kind="community", owner_code="ojol", name="Komunitas Ojol", code="OJOL"
+    )
     payer, _idle = member(referral_code="AGBUDI"), member(referral_code="agbudi")
     member()  # no code: counted nowhere
     amount = month_total_idr(declared_income_idr=1_000_000, jht=False, sector="non_transport", period=Period(2026, 1))
     assert amount
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=payer,
         amount_idr=amount,
         payment_reference="P-1",
@@ -93,8 +104,10 @@ def test_registrations_and_payments_are_counted_per_code(officer):
 
 
 def test_registrations_through_the_partner_api_are_attributed_to_the_code(client, officer):
-    referral_code_create(actor=officer, kind="community", owner_code="ojol", name="Komunitas Ojol", code="OJOL")
-    key = api_key_create(actor=None, name="Koperasi Maju", organisation_code="KOP-MAJU")
+    referral_code_create(
+        actor=Actor.for_user(officer), kind="community", owner_code="ojol", name="Komunitas Ojol", code="OJOL"
+    )
+    key = api_key_create(actor=Actor.system("system"), name="Koperasi Maju", organisation_code="KOP-MAJU")
     for code in ("ojol", "OJ0L!"):  # the second is mistyped: registered all the same, counted nowhere
         response = client.post(
             "/api/v1/workers",
@@ -121,7 +134,9 @@ def test_registrations_through_the_partner_api_are_attributed_to_the_code(client
 
 
 def test_the_flyer_shows_the_price_and_benefits_from_the_rules_and_the_link(officer):
-    referral = referral_code_create(actor=officer, kind="community", owner_code="nelayan", name="Nelayan Sejahtera")
+    referral = referral_code_create(
+        actor=Actor.for_user(officer), kind="community", owner_code="nelayan", name="Nelayan Sejahtera"
+    )
     facts = facts_current()
     assert facts is not None
     document = flyer_pdf(referral, facts=facts)

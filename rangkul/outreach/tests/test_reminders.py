@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import MemberStatus
 from rangkul.contributions.rules import rulebook_cache_clear
 from rangkul.contributions.selectors import month_total_idr, paid_pairs
@@ -59,7 +60,7 @@ def paid_member(*, through: Period | None, paid_on: dt.date = dt.date(2026, 1, 1
             for i in months
         )
         payment_allocate(
-            actor="test",
+            actor=Actor.system("test"),
             worker=worker,
             amount_idr=amount,
             payment_reference=f"P-{worker.pk}",
@@ -156,7 +157,7 @@ def test_a_month_paid_since_the_status_was_stored_gets_no_reminder(regions):
     worker = paid_member(through=Period(2026, 4))
     member_status_refresh(worker=worker, today=dt.date(2026, 5, 1))
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=8_400,
         payment_reference="MAY",

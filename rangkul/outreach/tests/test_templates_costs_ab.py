@@ -13,6 +13,7 @@ from django.urls import reverse
 from rangkul.accounts.models import User
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.rules import rulebook_cache_clear
 from rangkul.contributions.selectors import month_total_idr
@@ -71,14 +72,14 @@ def make(maker: User, **kwargs: Any):
         "control_percent": 0,
     }
     values.update(kwargs)
-    return campaign_create(actor=maker, **values)
+    return campaign_create(actor=Actor.for_user(maker), **values)
 
 
 def pay(worker_id: int, when: dt.datetime) -> None:
     amount = month_total_idr(declared_income_idr=1_000_000, jht=False, sector="non_transport", period=Period(2026, 1))
     assert amount
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=Worker.objects.get(pk=worker_id),
         amount_idr=amount,
         payment_reference=f"P-{worker_id}",
@@ -91,20 +92,22 @@ def test_only_approved_templates_are_sendable(maker, checker):
     member(village_code="33.74.01.1001")
     with pytest.raises(ValidationFailed):  # an unregistered template is refused when saving
         make(maker, channel="whatsapp", whatsapp_template="ajakan_iuran")
-    whatsapp_template_record(actor=maker, name="ajakan_iuran", status="pending", body="Halo {{1}}, {{2}}")
+    whatsapp_template_record(
+        actor=Actor.for_user(maker), name="ajakan_iuran", status="pending", body="Halo {{1}}, {{2}}"
+    )
     campaign = make(maker, channel="whatsapp", whatsapp_template="ajakan_iuran")
     with pytest.raises(CampaignStateError):
-        campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+        campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
     with pytest.raises(ValidationFailed):  # a rejection carries Meta's reason
-        whatsapp_template_record(actor=maker, name="ajakan_iuran", status="rejected")
-    whatsapp_template_record(actor=maker, name="ajakan_iuran", status="approved")
-    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+        whatsapp_template_record(actor=Actor.for_user(maker), name="ajakan_iuran", status="rejected")
+    whatsapp_template_record(actor=Actor.for_user(maker), name="ajakan_iuran", status="approved")
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
     # Paused by Meta after approval: nothing goes out, the messages wait.
-    whatsapp_template_record(actor=maker, name="ajakan_iuran", status="paused")
+    whatsapp_template_record(actor=Actor.for_user(maker), name="ajakan_iuran", status="paused")
     assert campaigns_dispatch(now=DAYTIME) == {"template_not_approved": 1}
     assert LocmemWhatsAppBackend.outbox == [] and locmem.outbox == []
     assert CampaignRecipient.objects.get().state == RecipientState.PENDING
-    whatsapp_template_record(actor=maker, name="ajakan_iuran", status="approved")
+    whatsapp_template_record(actor=Actor.for_user(maker), name="ajakan_iuran", status="approved")
     assert campaigns_dispatch(now=DAYTIME) == {"sent": 1}
     assert len(LocmemWhatsAppBackend.outbox) == 1
     assert AuditEvent.objects.filter(action="whatsapp_template.status").count() == 4
@@ -137,7 +140,7 @@ def test_ab_versions_split_the_message_group_and_are_compared(maker, checker):
     campaign = make(maker, body_id="Versi A {name}", body_b_id="Versi B {name}", control_percent=0)
     preview = campaign_preview(campaign, today=DAYTIME.date())
     assert preview is not None and preview["b"].startswith("Versi B ") and "Budi" not in preview["b"]  # masked
-    campaign_approve(actor=checker, campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(checker), campaign=campaign, now=DAYTIME)
     variants = dict(CampaignRecipient.objects.values_list("worker_id", "variant"))
     a = [w for w, v in variants.items() if v == "a"]
     b = [w for w, v in variants.items() if v == "b"]

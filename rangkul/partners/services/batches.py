@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from rangkul.audit.actors import Actor
 from rangkul.core.bulk import atomic_unflushed, insert_rows
 from rangkul.core.crypto import mask_nik
 from rangkul.core.errors import ApplicationError, Conflict, ValidationFailed
@@ -64,7 +65,7 @@ class _Stop(Exception):
 @dataclass
 class _BatchState:
     job: ImportJob
-    actor: Any
+    actor: Actor
     columns: dict[str, str]
     occupations: dict[str, str]
     places: PlaceIndex | None = None

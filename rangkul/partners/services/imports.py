@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.processes import PartsRunner
 from rangkul.partners.importing.parse import (
@@ -91,7 +92,7 @@ def import_job_run(*, job_id: int, batch_size: int | None = None, parts_runner: 
             job.rows = source.estimated_rows
         state = _BatchState(
             job=job,
-            actor=job.created_by or job.created_by_label or "system",
+            actor=Actor.of(job.created_by or job.created_by_label or "system"),
             columns=source.columns,
             occupations=_occupation_index(),
             places=_places(job, source),

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import translation
 
+from rangkul.audit.actors import Actor
 from rangkul.core.processes import PartsRunner, in_turn
 from rangkul.partners.importing.parse import (
     ImportFileError,
@@ -103,7 +104,7 @@ def _run_part(job_id: int, number: int, parts: int, size: int) -> None:
         raise _Stop from None
     state = _BatchState(
         job=job,
-        actor=job.created_by or job.created_by_label or "system",
+        actor=Actor.of(job.created_by or job.created_by_label or "system"),
         columns=source.columns,
         occupations=_occupation_index(),
         places=_places(job, source),

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from conftest import PASSWORD
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.partners.models import Organisation
 from rangkul.partners.services import organisation_user_add
 from rangkul.partners.tests.factories import OrganisationFactory
@@ -73,7 +74,7 @@ def organisation(regions) -> Organisation:
 @pytest.fixture
 def registered(regions) -> Worker:
     return worker_register(
-        actor=None,
+        actor=Actor.system("system"),
         data=RegistrationInput(
             nik="3374011708900099",
             full_name="Sudah Terdaftar",
@@ -96,7 +97,7 @@ def other_organisation(regions) -> Organisation:
 
 @pytest.fixture
 def partner(partner_admin, organisation):
-    organisation_user_add(actor=None, organisation=organisation, user=partner_admin)
+    organisation_user_add(actor=Actor.system("system"), organisation=organisation, user=partner_admin)
     return partner_admin
 
 
@@ -104,5 +105,5 @@ def partner(partner_admin, organisation):
 def other_partner(roles, other_organisation):
     user = UserFactory(username="other_partner", password=PASSWORD)
     user.groups.add(*Group.objects.filter(name=Role.PARTNER_ADMIN.value))
-    organisation_user_add(actor=None, organisation=other_organisation, user=user)
+    organisation_user_add(actor=Actor.system("system"), organisation=other_organisation, user=user)
     return user

@@ -8,6 +8,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import Bill
 from rangkul.partners.services import membership_add
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_one_bill_for_every_member_of_the_organisation(organisation, registered) -> None:
-    membership_add(actor="test", organisation=organisation, worker=registered)
+    membership_add(actor=Actor.system("test"), organisation=organisation, worker=registered)
     out = StringIO()
     call_command("issue_group_bill", "kopmaju", "--months", "2", stdout=out)
     summary = json.loads(out.getvalue())

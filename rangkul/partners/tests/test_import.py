@@ -14,6 +14,7 @@ from django.core.files import File
 from django.core.management import call_command
 from django.utils import translation
 
+from rangkul.audit.actors import Actor
 from rangkul.core.bulk import BULK_GC_THRESHOLD
 from rangkul.core.errors import Conflict, PermissionDenied
 from rangkul.core.processes import forked
@@ -41,7 +42,11 @@ def msg(text: str) -> str:
 def run(path: Path, organisation=None, *, batch_size: int = 3, **options) -> ImportJob:
     with path.open("rb") as handle:
         job, _created = import_job_create(
-            actor="test", organisation=organisation, upload=File(handle, name=path.name), name=path.name, **options
+            actor=Actor.system("test"),
+            organisation=organisation,
+            upload=File(handle, name=path.name),
+            name=path.name,
+            **options,
         )
     return import_job_run(job_id=job.pk, batch_size=batch_size, parts_runner=forked)
 
@@ -292,7 +297,7 @@ def test_failed_task_marks_the_job_and_the_same_file_resumes(tmp_path, organisat
     path = write_csv(tmp_path / "a.csv", [good_row(n) for n in range(1, 5)])
     with path.open("rb") as handle:
         job, _ = import_job_create(
-            actor="t", organisation=organisation, upload=File(handle, name="a.csv"), name="a.csv"
+            actor=Actor.system("t"), organisation=organisation, upload=File(handle, name="a.csv"), name="a.csv"
         )
 
     def boom(job, batch) -> None:
@@ -321,16 +326,16 @@ def test_cancel_stops_between_batches(tmp_path, organisation, monkeypatch) -> No
     assert job.status == ImportStatus.CANCELLED
     assert job.processed == 2
     with pytest.raises(Conflict):
-        import_job_cancel(actor=None, job=job)
+        import_job_cancel(actor=Actor.system("system"), job=job)
 
 
 def test_cancel_service(tmp_path, organisation) -> None:
     path = write_csv(tmp_path / "a.csv", [good_row(1)])
     with path.open("rb") as handle:
         job, _ = import_job_create(
-            actor="t", organisation=organisation, upload=File(handle, name="a.csv"), name="a.csv"
+            actor=Actor.system("t"), organisation=organisation, upload=File(handle, name="a.csv"), name="a.csv"
         )
-    job = import_job_cancel(actor=None, job=job)
+    job = import_job_cancel(actor=Actor.system("system"), job=job)
     assert job.status == ImportStatus.CANCELLED
     assert import_job_run(job_id=job.pk).processed == 0
 
@@ -339,7 +344,7 @@ def test_skipping_phone_verification_needs_an_attestation(tmp_path, organisation
     path = write_csv(tmp_path / "a.csv", [good_row(1)])
     with pytest.raises(PermissionDenied):
         run(path, organisation, skip_phone_verification=True)
-    services.organisation_set_phone_attestation(actor=None, organisation=organisation, attests=True)
+    services.organisation_set_phone_attestation(actor=Actor.system("system"), organisation=organisation, attests=True)
     organisation.refresh_from_db()
     job = run(path, organisation, skip_phone_verification=True)
     assert job.skip_phone_verification is True

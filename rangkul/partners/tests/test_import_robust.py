@@ -15,6 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import Conflict
 from rangkul.partners.importing.parse import CONTROL_REMOVED, ImportFileError, open_source
 from rangkul.partners.importing.parse import NIK_HIDDEN as NIK_HIDDEN_MESSAGE
@@ -169,7 +170,7 @@ def _upload(path: Path, organisation) -> ImportJob:
         from django.core.files import File
 
         job, _created = import_job_create(
-            actor="test", organisation=organisation, upload=File(handle, name=path.name), name=path.name
+            actor=Actor.system("test"), organisation=organisation, upload=File(handle, name=path.name), name=path.name
         )
     return job
 
@@ -188,11 +189,11 @@ def test_a_job_whose_process_died_is_stale_and_resumes(
     job = _upload(write_csv(tmp_path / "a.csv", [good_row(1), good_row(2)]), organisation)
     assert not _died_while_running(job, minutes_ago=1).is_stale  # the lease still holds
     with pytest.raises(Conflict):
-        import_job_resume(actor="test", job=job)
+        import_job_resume(actor=Actor.system("test"), job=job)
     job = _died_while_running(job, minutes_ago=11)
     assert job.is_stale
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        resumed = import_job_resume(actor="test", job=job)
+        resumed = import_job_resume(actor=Actor.system("test"), job=job)
     assert resumed.status == ImportStatus.QUEUED
     assert not resumed.is_stale
     assert callbacks  # the run is queued with the commit
@@ -246,7 +247,10 @@ def test_a_file_name_with_control_characters_is_stored_clean(tmp_path, organisat
 
     with path.open("rb") as handle:
         job, _created = import_job_create(
-            actor="test", organisation=organisation, upload=File(handle, name="a.csv"), name="da\x00ta\x1b.csv"
+            actor=Actor.system("test"),
+            organisation=organisation,
+            upload=File(handle, name="a.csv"),
+            name="da\x00ta\x1b.csv",
         )
     assert job.original_name == "data.csv"
 

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group
 from rangkul.accounts.models import User
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.core.errors import NotFound, ValidationFailed
 from rangkul.partners.models import ImportJob, OrganisationKind
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 def test_organisation_create_validates_and_audits(regions, administrator) -> None:
     organisation = organisation_create(
-        actor=administrator,
+        actor=Actor.for_user(administrator),
         code=" Ojol-Smg ",
         name="Ojol Semarang",
         kind=OrganisationKind.PLATFORM,
@@ -42,7 +43,9 @@ def test_organisation_create_validates_and_audits(regions, administrator) -> Non
     assert organisation.code == "ojol-smg"
     assert AuditEvent.objects.filter(action="partners.organisation_created", subject_id=str(organisation.pk)).exists()
     with pytest.raises(ValidationFailed) as caught:
-        organisation_create(actor=administrator, code="ojol-smg", name="", kind="alien", region_code="99.99")
+        organisation_create(
+            actor=Actor.for_user(administrator), code="ojol-smg", name="", kind="alien", region_code="99.99"
+        )
     assert set(caught.value.fields) == {"code", "name", "kind", "region"}
 
 
@@ -54,17 +57,21 @@ def test_every_kind_is_available() -> None:
 
 
 def test_attestation_is_recorded(organisation, administrator) -> None:
-    organisation = organisation_set_phone_attestation(actor=administrator, organisation=organisation, attests=True)
+    organisation = organisation_set_phone_attestation(
+        actor=Actor.for_user(administrator), organisation=organisation, attests=True
+    )
     assert organisation.attests_phone_verification
     assert organisation.attested_by == administrator and organisation.attested_at is not None
-    organisation = organisation_set_phone_attestation(actor=administrator, organisation=organisation, attests=False)
+    organisation = organisation_set_phone_attestation(
+        actor=Actor.for_user(administrator), organisation=organisation, attests=False
+    )
     assert organisation.attested_at is None
     assert AuditEvent.objects.filter(action="partners.phone_attestation_changed").count() == 2
 
 
 def test_organisation_user_gets_the_partner_admin_role(organisation, roles) -> None:
     user = cast(User, UserFactory(username="new-partner"))
-    organisation_user_add(actor=None, organisation=organisation, user=user)
+    organisation_user_add(actor=Actor.system("system"), organisation=organisation, user=user)
     assert user.groups.filter(name=Role.PARTNER_ADMIN.value).exists()
     assert user.has_perm("accounts.manage_partner")
     assert Group.objects.get(name=Role.PARTNER_ADMIN.value).user_set.filter(pk=user.pk).exists()
@@ -74,12 +81,14 @@ def test_memberships_are_scoped(partner, other_partner, organisation, other_orga
     mine = worker_create()
     theirs = worker_create()
     both = worker_create()
-    membership_add(actor=None, organisation=organisation, worker=mine)
-    membership_add(actor=None, organisation=other_organisation, worker=theirs)
-    membership_add(actor=None, organisation=organisation, worker=both)
-    _m, created = membership_add(actor=None, organisation=other_organisation, worker=both)
+    membership_add(actor=Actor.system("system"), organisation=organisation, worker=mine)
+    membership_add(actor=Actor.system("system"), organisation=other_organisation, worker=theirs)
+    membership_add(actor=Actor.system("system"), organisation=organisation, worker=both)
+    _m, created = membership_add(actor=Actor.system("system"), organisation=other_organisation, worker=both)
     assert created
-    assert not membership_add(actor=None, organisation=organisation, worker=both)[1]  # once per organisation
+    assert not membership_add(actor=Actor.system("system"), organisation=organisation, worker=both)[
+        1
+    ]  # once per organisation
     assert {m.worker for m in membership_list_for_user(user=partner)} == {mine, both}
     assert {m.worker for m in membership_list_for_user(user=other_partner)} == {theirs, both}
 

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.urls import Resolver404, clear_url_caches, resolve, set_urlconf
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.partners.models import ImportJob, ImportStatus
 from rangkul.partners.retention import import_files_purge
 from rangkul.partners.services import import_job_create, import_job_fail, import_job_run
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 def _upload(path: Path, organisation) -> ImportJob:
     with path.open("rb") as handle:
         job, _created = import_job_create(
-            actor="test", organisation=organisation, upload=File(handle, name=path.name), name=path.name
+            actor=Actor.system("test"), organisation=organisation, upload=File(handle, name=path.name), name=path.name
         )
     return job
 

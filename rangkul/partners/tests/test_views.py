@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from conftest import PASSWORD
 from rangkul.accounts.services import api_key_create
+from rangkul.audit.actors import Actor
 from rangkul.partners.models import ImportJob, ImportStatus, Membership
 from rangkul.partners.services import import_job_create, import_job_run
 from rangkul.partners.tests.conftest import good_row, write_csv
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def _import(path: Path, organisation) -> ImportJob:
     with path.open("rb") as handle:
         job, _ = import_job_create(
-            actor="t", organisation=organisation, upload=File(handle, name=path.name), name=path.name
+            actor=Actor.system("t"), organisation=organisation, upload=File(handle, name=path.name), name=path.name
         )
     return import_job_run(job_id=job.pk)
 
@@ -150,7 +151,7 @@ def test_progress_is_polled_while_running_and_can_be_cancelled(client, partner, 
     path = write_csv(tmp_path / "a.csv", [good_row(n) for n in range(1, 5)])
     with path.open("rb") as handle:
         job, _ = import_job_create(
-            actor="t", organisation=organisation, upload=File(handle, name="a.csv"), name="a.csv"
+            actor=Actor.system("t"), organisation=organisation, upload=File(handle, name="a.csv"), name="a.csv"
         )
     client.force_login(partner)
     url = reverse("partners:import_detail", args=[job.pk])
@@ -202,7 +203,7 @@ def test_templates_download_without_login(client) -> None:
 def test_api_upload_with_an_organisation_key(
     client, organisation, tmp_path, django_capture_on_commit_callbacks
 ) -> None:
-    key = api_key_create(actor=None, name="kopmaju-app", organisation_code="kopmaju")
+    key = api_key_create(actor=Actor.system("system"), name="kopmaju-app", organisation_code="kopmaju")
     path = write_csv(tmp_path / "a.csv", [good_row(1), good_row(1)])
     with django_capture_on_commit_callbacks(execute=True), path.open("rb") as handle:
         response = client.post("/api/v1/imports", {"file": handle}, HTTP_AUTHORIZATION=f"Bearer {key}")
@@ -220,13 +221,13 @@ def test_api_upload_with_an_organisation_key(
 
 def test_api_scope(client, two_imports, tmp_path) -> None:
     mine, theirs = two_imports
-    key = api_key_create(actor=None, name="kopmaju-app", organisation_code="kopmaju")
+    key = api_key_create(actor=Actor.system("system"), name="kopmaju-app", organisation_code="kopmaju")
     assert client.get(f"/api/v1/imports/{mine.pk}", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
     response = client.get(f"/api/v1/imports/{theirs.pk}", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
 
-    plain = api_key_create(actor=None, name="integration")
+    plain = api_key_create(actor=Actor.system("system"), name="integration")
     path = write_csv(tmp_path / "a.csv", [good_row(9)])
     with path.open("rb") as handle:
         response = client.post("/api/v1/imports", {"file": handle}, HTTP_AUTHORIZATION=f"Bearer {plain}")

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import Bill, RuleSet
 from rangkul.contributions.rules import rulebook_cache_clear
 from rangkul.contributions.services import bill_issue
@@ -44,7 +45,7 @@ def billed_member(*, months: int = 1, **overrides: Any) -> tuple[Worker, Bill]:
     """A member registered today with an open bill (needs the ``regions`` fixture)."""
     today = timezone.localdate()
     worker = member(registered_on=today, **overrides)
-    return worker, bill_issue(actor="test", worker=worker, months=months, today=today)
+    return worker, bill_issue(actor=Actor.system("test"), worker=worker, months=months, today=today)
 
 
 def sandbox_body(

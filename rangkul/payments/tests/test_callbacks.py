@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.group_bills import group_bill_issue
 from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalEntry, MemberStatus
@@ -269,7 +270,7 @@ def test_callback_event_keeps_the_raw_body_as_evidence(client, regions):
 def test_a_group_bill_is_shared_among_its_members(client, regions, django_capture_on_commit_callbacks):
     first, _bill1 = billed_member()
     second, _bill2 = billed_member()
-    group = group_bill_issue(actor="test", workers=[first, second], months=1, today=timezone.localdate())
+    group = group_bill_issue(actor=Actor.system("test"), workers=[first, second], months=1, today=timezone.localdate())
     with django_capture_on_commit_callbacks(execute=True):
         response = post_callback(client, sandbox_body(group))
     assert response.json()["result"] == "recorded"
@@ -349,16 +350,16 @@ def test_a_first_callback_costs_a_fixed_number_of_statements(client, regions):
     for month in range(12):
         # A year of monthly payments, each on its own day.
         paid_at = timezone.now() - dt.timedelta(days=365 - 30 * month)
-        earlier = bill_issue(actor="test", worker=worker, months=1, today=timezone.localdate(paid_at))
+        earlier = bill_issue(actor=Actor.system("test"), worker=worker, months=1, today=timezone.localdate(paid_at))
         payment_allocate(
-            actor="test",
+            actor=Actor.system("test"),
             worker=worker,
             amount_idr=earlier.amount_idr,
             payment_reference=f"HISTORY-{month}",
             channel="sandbox",
             paid_at=paid_at,
         )
-    bill = bill_issue(actor="test", worker=worker, months=1)
+    bill = bill_issue(actor=Actor.system("test"), worker=worker, months=1)
     with_history = _first_callback_statements(client, bill)
     # 23: one of them reads the months a sponsor shares with the member (split payers, ADR 0030).
     assert with_history <= new_member <= 23

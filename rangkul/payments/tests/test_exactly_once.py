@@ -13,6 +13,7 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import ContributionMonth, JournalEntry
 from rangkul.contributions.selectors import ledger_totals
 from rangkul.payments.models import Channel, Payment, PaymentStatus, Receipt, SettlementLine
@@ -181,7 +182,7 @@ def test_many_payments_with_duplicates_disorder_and_settlement_in_between(region
         if step < 4:
             group, path = files[step]
             expected_unmatched = sum(1 for i in group if members[i][2]["external_id"] not in delivered)
-            _file, summary = settlement_reconcile(actor="test", channel=sandbox, path=path)
+            _file, summary = settlement_reconcile(actor=Actor.system("test"), channel=sandbox, path=path)
             assert summary["lines"] == len(group) + 3
             assert summary["duplicates"] == 3
             assert summary["mismatched"] == 0 and summary["invalid"] == 0
@@ -192,7 +193,7 @@ def test_many_payments_with_duplicates_disorder_and_settlement_in_between(region
     # Running every file again changes nothing.
     before = (Payment.objects.count(), JournalEntry.objects.count(), SettlementLine.objects.count())
     for k, (_group, path) in enumerate(files):
-        assert settlement_reconcile(actor="test", channel=sandbox, path=path)[1] == summaries[k]
+        assert settlement_reconcile(actor=Actor.system("test"), channel=sandbox, path=path)[1] == summaries[k]
     assert (Payment.objects.count(), JournalEntry.objects.count(), SettlementLine.objects.count()) == before
 
     assert Payment.objects.count() == count

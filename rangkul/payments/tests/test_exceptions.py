@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import PASSWORD
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.selectors import account_balance, coverage_on, ledger_totals
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -26,13 +27,17 @@ def test_assign_to_a_member_after_a_second_persons_approval(
     worker, _bill = billed_member()
     exc = _exception(client, amount_idr=16_800)
     exception_propose(
-        actor=payments_officer, exception_id=exc.pk, action=Resolution.ASSIGN, worker=worker, note="code mistyped"
+        actor=Actor.for_user(payments_officer),
+        exception_id=exc.pk,
+        action=Resolution.ASSIGN,
+        worker=worker,
+        note="code mistyped",
     )
     with pytest.raises(PermissionDenied):
         # A payments officer cannot approve at all; the administrator could, but not their own proposal.
-        exception_approve(actor=payments_officer, exception_id=exc.pk)
+        exception_approve(actor=Actor.for_user(payments_officer), exception_id=exc.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        exception_approve(actor=administrator, exception_id=exc.pk)
+        exception_approve(actor=Actor.for_user(administrator), exception_id=exc.pk)
     exc.refresh_from_db()
     assert exc.status == ExceptionStatus.RESOLVED and exc.resolution == Resolution.ASSIGN
     assert exc.payment.status == PaymentStatus.ALLOCATED and exc.payment.worker == worker
@@ -43,14 +48,16 @@ def test_assign_to_a_member_after_a_second_persons_approval(
     assert AuditEvent.objects.filter(action="payments.exception_proposed").count() == 1
     assert AuditEvent.objects.filter(action="payments.exception_resolved").count() == 1
     with pytest.raises(Conflict):
-        exception_approve(actor=administrator, exception_id=exc.pk)
+        exception_approve(actor=Actor.for_user(administrator), exception_id=exc.pk)
 
 
 def test_the_proposer_cannot_approve_their_own_proposal(client, regions, administrator):
     exc = _exception(client)
-    exception_propose(actor=administrator, exception_id=exc.pk, action=Resolution.WRITE_OFF, note="test payment")
+    exception_propose(
+        actor=Actor.for_user(administrator), exception_id=exc.pk, action=Resolution.WRITE_OFF, note="test payment"
+    )
     with pytest.raises(PermissionDenied) as raised:
-        exception_approve(actor=administrator, exception_id=exc.pk)
+        exception_approve(actor=Actor.for_user(administrator), exception_id=exc.pk)
     assert raised.value.code == "maker_checker"
     exc.refresh_from_db()
     assert exc.status == ExceptionStatus.PROPOSED
@@ -58,8 +65,10 @@ def test_the_proposer_cannot_approve_their_own_proposal(client, regions, adminis
 
 def test_refund_is_journalled_and_balanced(client, regions, payments_officer, administrator):
     exc = _exception(client, amount_idr=50_000)
-    exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.REFUND, note="payer asked")
-    exception_approve(actor=administrator, exception_id=exc.pk)
+    exception_propose(
+        actor=Actor.for_user(payments_officer), exception_id=exc.pk, action=Resolution.REFUND, note="payer asked"
+    )
+    exception_approve(actor=Actor.for_user(administrator), exception_id=exc.pk)
     exc.refresh_from_db()
     assert exc.payment.status == PaymentStatus.REFUNDED
     assert account_balance(code="refunds_payable") == -50_000
@@ -71,15 +80,19 @@ def test_refund_is_journalled_and_balanced(client, regions, payments_officer, ad
 def test_write_off_and_refund_need_a_reason(client, regions, payments_officer):
     exc = _exception(client)
     with pytest.raises(ValidationFailed):
-        exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.WRITE_OFF, note=" ")
+        exception_propose(
+            actor=Actor.for_user(payments_officer), exception_id=exc.pk, action=Resolution.WRITE_OFF, note=" "
+        )
     with pytest.raises(ValidationFailed):
-        exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.ASSIGN)
+        exception_propose(actor=Actor.for_user(payments_officer), exception_id=exc.pk, action=Resolution.ASSIGN)
 
 
 def test_rejected_proposal_reopens_the_exception(client, regions, payments_officer, administrator):
     exc = _exception(client)
-    exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.WRITE_OFF, note="test")
-    exception_reject(actor=administrator, exception_id=exc.pk, note="find the member first")
+    exception_propose(
+        actor=Actor.for_user(payments_officer), exception_id=exc.pk, action=Resolution.WRITE_OFF, note="test"
+    )
+    exception_reject(actor=Actor.for_user(administrator), exception_id=exc.pk, note="find the member first")
     exc.refresh_from_db()
     assert exc.status == ExceptionStatus.OPEN
     assert account_balance(code="clearing:suspense") == -16_800

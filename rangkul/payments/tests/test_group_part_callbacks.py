@@ -9,6 +9,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.group_bills import group_bill_issue
 from rangkul.contributions.group_payments import group_bill_account, group_bill_unpaid
 from rangkul.contributions.models import Bill, BillLine, BillStatus, ContributionMonth, JournalEntry, JournalLine
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def _group(size: int = 3) -> tuple[list, Bill]:
     workers = [billed_member()[0] for _ in range(size)]
-    bill = group_bill_issue(actor="test", workers=workers, months=1, today=timezone.localdate())
+    bill = group_bill_issue(actor=Actor.system("test"), workers=workers, months=1, today=timezone.localdate())
     return workers, bill
 
 
@@ -137,7 +138,7 @@ def test_reversing_a_part_payment_takes_back_the_held_money_and_the_members_mont
     assert _covered(workers[0]) and _held(bill) == 500
     entries = port.entries_for_payment(channel="sandbox", reference="PART-R")
     assert len(entries) == 2  # received onto the bill, then the first member's share
-    port.entries_reverse(actor="test", entry_ids=entries, reason="gateway refund", bill=bill)
+    port.entries_reverse(actor=Actor.system("test"), entry_ids=entries, reason="gateway refund", bill=bill)
     assert not _covered(workers[0])
     assert _held(bill) == 0
     assert account_balance(code="clearing:sandbox") == 0

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import PASSWORD
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import PermissionDenied
 from rangkul.payments.exceptions import exception_approve, exception_propose
 from rangkul.payments.models import ExceptionStatus, PaymentException, Resolution, SettlementFile
@@ -48,7 +49,7 @@ def test_staff_without_a_payments_role_get_403(client, regions, persona, request
     exc.refresh_from_db()
     assert exc.status == ExceptionStatus.OPEN and SettlementFile.objects.count() == 1
     with pytest.raises(PermissionDenied):
-        exception_propose(actor=user, exception_id=exc.pk, action=Resolution.WRITE_OFF, note="x")
+        exception_propose(actor=Actor.for_user(user), exception_id=exc.pk, action=Resolution.WRITE_OFF, note="x")
 
 
 def test_officer_proposes_approver_approves_never_the_same_person(client, regions, payments_officer, payments_approver):
@@ -68,9 +69,11 @@ def test_officer_proposes_approver_approves_never_the_same_person(client, region
     # An approver may propose too, but never approve their own proposal.
     post_callback(client, sandbox_body(payment_code="8800000000000001", amount_idr=16_800))
     second = PaymentException.objects.exclude(pk=exc.pk).get()
-    exception_propose(actor=payments_approver, exception_id=second.pk, action=Resolution.WRITE_OFF, note="test")
+    exception_propose(
+        actor=Actor.for_user(payments_approver), exception_id=second.pk, action=Resolution.WRITE_OFF, note="test"
+    )
     with pytest.raises(PermissionDenied):
-        exception_approve(actor=payments_approver, exception_id=second.pk)
+        exception_approve(actor=Actor.for_user(payments_approver), exception_id=second.pk)
 
 
 def test_a_member_outside_the_staff_members_region_cannot_be_named(
@@ -88,7 +91,9 @@ def test_a_member_outside_the_staff_members_region_cannot_be_named(
     assert exc.status == ExceptionStatus.OPEN
 
     # Once an exception names a Jakarta member, Semarang's payments staff neither see nor approve it.
-    exception_propose(actor=administrator, exception_id=exc.pk, action=Resolution.ASSIGN, worker=jakarta)
+    exception_propose(
+        actor=Actor.for_user(administrator), exception_id=exc.pk, action=Resolution.ASSIGN, worker=jakarta
+    )
     client.logout()
     client.login(username=payments_approver.username, password=PASSWORD)
     assert str(exc.pk) not in [str(e.pk) for e in client.get(reverse("payments_office:exceptions")).context["page"]]

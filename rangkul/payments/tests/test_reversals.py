@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import PASSWORD
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.models import BillStatus, ContributionMonth, JournalEntry
 from rangkul.contributions.selectors import account_balance, coverage_on, ledger_totals
@@ -107,13 +108,17 @@ def test_reverse_undoes_the_allocation_uncovers_and_tells_the_member(
     _post(client, _reversal(bill, "chargeback"))
     exc = PaymentException.objects.get()
     with pytest.raises(ValidationFailed):  # a reversal is not assigned, refunded or written off
-        exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.WRITE_OFF, note="x")
-    exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.REVERSE, note="chargeback won")
+        exception_propose(
+            actor=Actor.for_user(payments_officer), exception_id=exc.pk, action=Resolution.WRITE_OFF, note="x"
+        )
+    exception_propose(
+        actor=Actor.for_user(payments_officer), exception_id=exc.pk, action=Resolution.REVERSE, note="chargeback won"
+    )
     with pytest.raises(PermissionDenied):
-        exception_approve(actor=payments_officer, exception_id=exc.pk)
+        exception_approve(actor=Actor.for_user(payments_officer), exception_id=exc.pk)
     locmem.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        exception_approve(actor=payments_approver, exception_id=exc.pk)
+        exception_approve(actor=Actor.for_user(payments_approver), exception_id=exc.pk)
     payment = Payment.objects.get()
     assert payment.status == PaymentStatus.REVERSED
     assert not ContributionMonth.objects.filter(worker=worker).exists()
@@ -137,8 +142,10 @@ def test_keep_moves_nothing(client, regions, payments_officer, payments_approver
     _post(client, _reversal(bill, "cancel"))
     exc = PaymentException.objects.get()
     totals = ledger_totals()
-    exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.KEEP, note="cancel withdrawn")
-    exception_approve(actor=payments_approver, exception_id=exc.pk)
+    exception_propose(
+        actor=Actor.for_user(payments_officer), exception_id=exc.pk, action=Resolution.KEEP, note="cancel withdrawn"
+    )
+    exception_approve(actor=Actor.for_user(payments_approver), exception_id=exc.pk)
     assert Payment.objects.get().status == PaymentStatus.ALLOCATED
     assert coverage_on(worker, timezone.localdate())
     assert ledger_totals() == totals
@@ -156,8 +163,10 @@ def test_a_refund_of_money_held_for_review_reverses_the_suspense(client, regions
     _post(client, refund)
     exc = PaymentException.objects.get()  # the same review, now a reversal
     assert exc.reason == ExceptionReason.REVERSAL
-    exception_propose(actor=payments_officer, exception_id=exc.pk, action=Resolution.REVERSE, note="refunded")
-    exception_approve(actor=payments_approver, exception_id=exc.pk)
+    exception_propose(
+        actor=Actor.for_user(payments_officer), exception_id=exc.pk, action=Resolution.REVERSE, note="refunded"
+    )
+    exception_approve(actor=Actor.for_user(payments_approver), exception_id=exc.pk)
     assert account_balance(code="clearing:suspense") == 0
     assert account_balance(code="clearing:midtrans") == 0
     assert Payment.objects.get().status == PaymentStatus.REVERSED

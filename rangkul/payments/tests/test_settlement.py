@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from conftest import PASSWORD
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import ContributionMonth, JournalEntry
 from rangkul.contributions.selectors import ledger_totals
 from rangkul.payments import settlement as settlement_module
@@ -89,7 +90,7 @@ def test_summary_counts_each_kind_of_line(client, regions, tmp_path):
             ["", "", "abc", ""],  # unreadable
         ],
     )
-    file, summary = settlement_reconcile(actor="test", channel=sandbox, path=path)
+    file, summary = settlement_reconcile(actor=Actor.system("test"), channel=sandbox, path=path)
     assert summary == {
         "lines": 7,
         "matched": 3,
@@ -111,9 +112,9 @@ def test_rerunning_a_file_changes_nothing(client, regions, tmp_path):
     sandbox = Channel.objects.get(code="sandbox")
     _worker, bill = billed_member()
     path = write_csv(tmp_path / "s.csv", [_row(sandbox_body(bill))])
-    _file, first = settlement_reconcile(actor="test", channel=sandbox, path=path)
+    _file, first = settlement_reconcile(actor=Actor.system("test"), channel=sandbox, path=path)
     before = _state()
-    _file, second = settlement_reconcile(actor="test", channel=sandbox, path=path)
+    _file, second = settlement_reconcile(actor=Actor.system("test"), channel=sandbox, path=path)
     assert first == second
     assert _state() == before
     assert SettlementFile.objects.count() == 1
@@ -123,9 +124,9 @@ def test_a_line_in_a_later_file_is_a_duplicate(client, regions, tmp_path):
     sandbox = Channel.objects.get(code="sandbox")
     _worker, bill = billed_member()
     body = sandbox_body(bill)
-    settlement_reconcile(actor="test", channel=sandbox, path=write_csv(tmp_path / "a.csv", [_row(body)]))
+    settlement_reconcile(actor=Actor.system("test"), channel=sandbox, path=write_csv(tmp_path / "a.csv", [_row(body)]))
     _file, summary = settlement_reconcile(
-        actor="test", channel=sandbox, path=write_csv(tmp_path / "b.csv", [_row(body), _row(body)])
+        actor=Actor.system("test"), channel=sandbox, path=write_csv(tmp_path / "b.csv", [_row(body), _row(body)])
     )
     assert summary["duplicates"] == 2 and summary["unmatched"] == 0
     assert Payment.objects.count() == 1
@@ -149,7 +150,7 @@ def test_a_killed_reconciliation_resumes_to_the_same_state(client, regions, tmp_
 
     # The same world reconciled in one clean run, then rolled back.
     savepoint = transaction.savepoint()
-    _file, clean_summary = settlement_reconcile(actor="test", channel=sandbox, path=path, batch_size=3)
+    _file, clean_summary = settlement_reconcile(actor=Actor.system("test"), channel=sandbox, path=path, batch_size=3)
     clean_state = _state()
     transaction.savepoint_rollback(savepoint)
     assert not SettlementLine.objects.exists()
@@ -165,10 +166,10 @@ def test_a_killed_reconciliation_resumes_to_the_same_state(client, regions, tmp_
 
     monkeypatch.setattr(settlement_module, "_batch_process", dies_on_third_batch)
     with pytest.raises(KeyboardInterrupt):
-        settlement_reconcile(actor="test", channel=sandbox, path=path, batch_size=3)
+        settlement_reconcile(actor=Actor.system("test"), channel=sandbox, path=path, batch_size=3)
     assert SettlementLine.objects.count() == 6  # two whole batches committed, the third rolled back
     monkeypatch.setattr(settlement_module, "_batch_process", real)
-    _file, resumed_summary = settlement_reconcile(actor="test", channel=sandbox, path=path, batch_size=3)
+    _file, resumed_summary = settlement_reconcile(actor=Actor.system("test"), channel=sandbox, path=path, batch_size=3)
 
     assert resumed_summary == clean_summary
     assert _state() == clean_state
@@ -195,7 +196,7 @@ def test_callbacks_missing_from_the_settlement_are_flagged(client, regions, tmp_
     post_callback(client, settled)
     post_callback(client, missing)
     _file, summary = settlement_reconcile(
-        actor="test", channel=sandbox, path=write_csv(tmp_path / "s.csv", [_row(settled)])
+        actor=Actor.system("test"), channel=sandbox, path=write_csv(tmp_path / "s.csv", [_row(settled)])
     )
     assert summary["unsettled_callbacks"] == 1
     assert Payment.objects.get(external_reference=missing["external_id"]).unsettled_flagged_at is not None
@@ -263,7 +264,9 @@ def test_office_lists_callbacks_missing_from_settlement(client, regions, payment
     _w2, other = billed_member()
     missing = sandbox_body(bill)
     post_callback(client, missing)
-    settlement_reconcile(actor="test", channel=sandbox, path=write_csv(tmp_path / "s.csv", [_row(sandbox_body(other))]))
+    settlement_reconcile(
+        actor=Actor.system("test"), channel=sandbox, path=write_csv(tmp_path / "s.csv", [_row(sandbox_body(other))])
+    )
     client.login(username=payments_officer.username, password=PASSWORD)
     page = client.get(reverse("payments_office:settlements")).content.decode()
     assert missing["external_id"] in page

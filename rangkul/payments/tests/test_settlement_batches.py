@@ -23,6 +23,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import ContributionMonth, JournalEntry
 from rangkul.contributions.selectors import ledger_totals
 from rangkul.payments import settlement as settlement_module
@@ -45,7 +46,7 @@ pytestmark = pytest.mark.django_db
 HEADER = ["external_id", "payment_code", "amount_idr", "paid_at"]
 
 
-def _oracle_line(file: SettlementFile, row: Row, channel: Channel, actor: Any) -> None:
+def _oracle_line(file: SettlementFile, row: Row, channel: Channel, actor: Actor) -> None:
     """One line at a time, as before (``select_for_update`` per payment, one insert per line)."""
     try:
         with transaction.atomic():
@@ -112,7 +113,7 @@ def _oracle_line(file: SettlementFile, row: Row, channel: Channel, actor: Any) -
     line.save()
 
 
-def _oracle_batch(file: SettlementFile, batch: list[Row], channel: Channel, actor: Any) -> None:
+def _oracle_batch(file: SettlementFile, batch: list[Row], channel: Channel, actor: Actor) -> None:
     with transaction.atomic():
         for row in batch:
             _oracle_line(file, row, channel, actor)
@@ -197,7 +198,9 @@ def test_batches_decide_every_line_as_one_line_at_a_time_would(world, tmp_path, 
             savepoint = transaction.savepoint()
             with monkeypatch.context() as patch:
                 patch.setattr(settlement_module, "_batch_process", batch)
-                _file, summary = settlement_reconcile(actor="test", channel=sandbox, path=path, batch_size=batch_size)
+                _file, summary = settlement_reconcile(
+                    actor=Actor.system("test"), channel=sandbox, path=path, batch_size=batch_size
+                )
             states.append(_state(summary))
             transaction.savepoint_rollback(savepoint)
         assert states[1] == states[0]

@@ -15,6 +15,7 @@ from rangkul.accounts.models import BranchOffice, User
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import BranchOfficeFactory, UserFactory
 from rangkul.agents.tests.conftest import new_agent
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.models import Bill, BillStatus
 from rangkul.contributions.rules import rulebook_cache_clear
@@ -120,7 +121,12 @@ def test_cek_tells_a_new_member_to_pay_and_after_paying_the_paid_through_month(c
     sms(client, worker.phone, "BAYAR 3")
     bill = Bill.objects.get(worker=worker, status=BillStatus.OPEN)
     payment_allocate(
-        actor="test", worker=worker, amount_idr=bill.amount_idr, payment_reference="P-1", channel="sandbox", bill=bill
+        actor=Actor.system("test"),
+        worker=worker,
+        amount_idr=bill.amount_idr,
+        payment_reference="P-1",
+        channel="sandbox",
+        bill=bill,
     )
     through = Period.of(timezone.localdate()) + 2
     assert sms(client, worker.phone, "CEK")["answer"] == (
@@ -168,7 +174,12 @@ def test_bayar_refused_by_the_billing_rules_says_why_and_keeps_the_paid_code(cli
     sms(client, worker.phone, "BAYAR 12")
     bill = Bill.objects.get(worker=worker)
     payment_allocate(
-        actor="test", worker=worker, amount_idr=bill.amount_idr, payment_reference="P-12", channel="sandbox", bill=bill
+        actor=Actor.system("test"),
+        worker=worker,
+        amount_idr=bill.amount_idr,
+        payment_reference="P-12",
+        channel="sandbox",
+        bill=bill,
     )
     answer = sms(client, worker.phone, "BAYAR 1")["answer"]
     assert answer.startswith("Rangkul: ") and "12 bulan" in answer and "BAYAR 1" not in answer
@@ -288,7 +299,7 @@ def test_stop_by_sms_is_honoured_by_campaigns(client, roles):
     stays = verified(member(village_code="33.74.01.1001"))
     leaves = verified(member(village_code="33.74.01.1001"))
     campaign = make(staff("maker"))
-    campaign_approve(actor=staff("checker"), campaign=campaign, now=DAYTIME)
+    campaign_approve(actor=Actor.for_user(staff("checker")), campaign=campaign, now=DAYTIME)
     assert sms(client, leaves.phone, "Stop")["keyword"] == "stop"
     locmem.clear()
     assert campaigns_dispatch(now=DAYTIME) == {"sent": 1, "opted_out": 1}

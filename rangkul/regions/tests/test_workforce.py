@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.regions.models import Province, Regency, WorkforceFigure, WorkforceRelease
 from rangkul.regions.selectors import workforce_figures, workforce_release_current
@@ -26,7 +27,7 @@ def provinces(regions):
 
 
 def _load(text: str, version: str, **kwargs):
-    return workforce_release_load(actor="test", text=text, version=version, **kwargs)
+    return workforce_release_load(actor=Actor.system("test"), text=text, version=version, **kwargs)
 
 
 def test_the_shipped_release_loads_with_its_citations_and_no_invented_counts(provinces):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.models import BranchOffice
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record_subjects
 from rangkul.core.crypto import lookup_hash, seal
 from rangkul.core.errors import ApplicationError, Conflict, ValidationFailed
@@ -20,6 +21,7 @@ from rangkul.core.tasks import enqueue_on_commit
 from rangkul.regions.models import Village
 from rangkul.registry import sql
 from rangkul.registry.dukcapil import dukcapil_backend
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.membership import membership_number_new
 from rangkul.registry.models import (
     Channel,
@@ -167,7 +169,7 @@ class _Pending:
 @transaction.atomic
 def workers_register_many(
     *,
-    actor: Any,
+    actor: Actor,
     rows: Sequence[RegistrationInput],
     channel: str,
     phone_verified: bool = False,
@@ -353,7 +355,9 @@ def _membership_numbers_assign(workers: Sequence[NewWorker], *, issued: set[str]
             if worker.membership_number in used:
                 worker.membership_number = _number_not_in(numbers)
     # pragma: no cover — 8 collisions in a row in a space of 9×10⁹ numbers
-    raise Conflict(_("Could not allocate a membership number; please try again."), code="number_exhausted")
+    raise Conflict(
+        _("Could not allocate a membership number; please try again."), code=RegistryErrorCode.NUMBER_EXHAUSTED
+    )
 
 
 def _number_not_in(numbers: set[str]) -> str:

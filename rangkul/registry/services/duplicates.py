@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import Conflict, ValidationFailed
 from rangkul.registry import sql
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.models import (
     DuplicateReason,
     DuplicateStatus,
@@ -113,17 +115,17 @@ def _duplicate_open(duplicate: PossibleDuplicate) -> PossibleDuplicate:
         PossibleDuplicate.objects.select_for_update(of=("self",)).select_related("worker", "other").get(pk=duplicate.pk)
     )
     if locked.status != DuplicateStatus.OPEN:
-        raise Conflict(_("This possible duplicate was already resolved."), code="duplicate_resolved")
+        raise Conflict(_("This possible duplicate was already resolved."), code=RegistryErrorCode.DUPLICATE_RESOLVED)
     return locked
 
 
 @transaction.atomic
-def duplicate_dismiss(*, actor: Any, duplicate: PossibleDuplicate, note: str = "") -> PossibleDuplicate:
+def duplicate_dismiss(*, actor: Actor, duplicate: PossibleDuplicate, note: str = "") -> PossibleDuplicate:
     """Two different people after all: close the case, keep both records."""
     duplicate = _duplicate_open(duplicate)
     duplicate.status = DuplicateStatus.DISMISSED
     duplicate.note = note.strip()
-    duplicate.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
+    duplicate.resolved_by = actor.user
     duplicate.resolved_at = timezone.now()
     duplicate.save()
     audit_record(
@@ -137,7 +139,7 @@ def duplicate_dismiss(*, actor: Any, duplicate: PossibleDuplicate, note: str = "
 
 
 @transaction.atomic
-def duplicate_merge(*, actor: Any, duplicate: PossibleDuplicate, note: str) -> PossibleDuplicate:
+def duplicate_merge(*, actor: Actor, duplicate: PossibleDuplicate, note: str) -> PossibleDuplicate:
     """One person with two records: the newer record is marked merged into the older one.
 
     Nothing is deleted; payments and history stay on the record they belong to
@@ -149,11 +151,11 @@ def duplicate_merge(*, actor: Any, duplicate: PossibleDuplicate, note: str) -> P
     duplicate = _duplicate_open(duplicate)
     older, newer = duplicate.merge_order()
     if older.status != WorkerStatus.ACTIVE or newer.status != WorkerStatus.ACTIVE:
-        raise Conflict(_("One of these records was already merged."), code="already_merged")
+        raise Conflict(_("One of these records was already merged."), code=RegistryErrorCode.ALREADY_MERGED)
     Worker.objects.filter(pk=newer.pk).update(status=WorkerStatus.MERGED, merged_into=older)
     duplicate.status = DuplicateStatus.MERGED
     duplicate.note = note
-    duplicate.resolved_by = actor if getattr(actor, "is_authenticated", False) else None
+    duplicate.resolved_by = actor.user
     duplicate.resolved_at = timezone.now()
     duplicate.save()
     audit_record(

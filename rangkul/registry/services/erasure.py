@@ -39,10 +39,12 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.crypto import seal
 from rangkul.core.errors import Conflict, PermissionDenied, ValidationFailed
 from rangkul.messaging.erasure import messages_erase_number
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.models import ErasureRequest, ErasureRequestStatus, Heir, Worker, WorkerStatus
 
 ANONYMOUS_NAME = "Anonim"
@@ -68,7 +70,9 @@ def worker_refuse_if_anonymised(worker: Worker) -> None:
     """
     status = Worker.objects.filter(pk=worker.pk).values_list("status", flat=True).first()
     if status == WorkerStatus.ANONYMISED:
-        raise Conflict(_("This member's personal data has already been erased."), code="already_anonymised")
+        raise Conflict(
+            _("This member's personal data has already been erased."), code=RegistryErrorCode.ALREADY_ANONYMISED
+        )
 
 
 def erasure_blockers() -> list[Callable[[Worker], str]]:
@@ -99,8 +103,8 @@ def worker_erasure_refusals(*, worker: Worker) -> list[str]:
     return [reason for blocker in erasure_blockers() if (reason := blocker(worker))]
 
 
-def _require_permission(actor: Any) -> None:
-    if not getattr(actor, "has_perm", None) or not actor.has_perm(PERMISSION):
+def _require_permission(actor: Actor) -> None:
+    if not actor.has_perm(PERMISSION):
         raise PermissionDenied(_("You are not allowed to erase members' personal data."))
 
 
@@ -108,15 +112,16 @@ def _refuse_unless_erasable(worker: Worker) -> None:
     worker_refuse_if_anonymised(worker)
     if worker.status != WorkerStatus.ACTIVE:
         raise Conflict(
-            _("Only an active record can be erased; erase the record it was merged into."), code="not_active"
+            _("Only an active record can be erased; erase the record it was merged into."),
+            code=RegistryErrorCode.NOT_ACTIVE,
         )
     refusals = worker_erasure_refusals(worker=worker)
     if refusals:
-        raise Conflict(" ".join(refusals), code="erasure_blocked")
+        raise Conflict(" ".join(refusals), code=RegistryErrorCode.ERASURE_BLOCKED)
 
 
 @transaction.atomic
-def worker_erasure_request(*, actor: Any, worker: Worker, reason: str) -> ErasureRequest:
+def worker_erasure_request(*, actor: Actor, worker: Worker, reason: str) -> ErasureRequest:
     """Record the member's request to erase their personal data; a second administrator confirms it.
 
     Refused at once when the erasure could not be done (already erased, merged, an open claim), so
@@ -131,8 +136,11 @@ def worker_erasure_request(*, actor: Any, worker: Worker, reason: str) -> Erasur
     worker = Worker.objects.select_for_update().get(pk=worker.pk)
     _refuse_unless_erasable(worker)
     if ErasureRequest.objects.filter(worker=worker, status=ErasureRequestStatus.PENDING).exists():
-        raise Conflict(_("An erasure of this member already awaits a second administrator."), code="erasure_pending")
-    request = ErasureRequest.objects.create(worker=worker, reason=reason[:255], requested_by=actor)
+        raise Conflict(
+            _("An erasure of this member already awaits a second administrator."),
+            code=RegistryErrorCode.ERASURE_PENDING,
+        )
+    request = ErasureRequest.objects.create(worker=worker, reason=reason[:255], requested_by=actor.user)
     audit_record(
         actor=actor,
         action="registry.worker_erasure_requested",
@@ -144,31 +152,32 @@ def worker_erasure_request(*, actor: Any, worker: Worker, reason: str) -> Erasur
 
 
 @transaction.atomic
-def worker_erasure_confirm(*, actor: Any, erasure_request: ErasureRequest) -> Worker:
+def worker_erasure_confirm(*, actor: Actor, erasure_request: ErasureRequest) -> Worker:
     """A second administrator carries out a recorded request: the personal data goes now."""
     _require_permission(actor)
     request = ErasureRequest.objects.select_for_update().get(pk=erasure_request.pk)
     if request.status != ErasureRequestStatus.PENDING:
-        raise Conflict(_("This erasure request has already been decided."), code="erasure_decided")
-    if request.requested_by_id == actor.pk:
+        raise Conflict(_("This erasure request has already been decided."), code=RegistryErrorCode.ERASURE_DECIDED)
+    if request.requested_by_id == actor.user.pk:
         raise PermissionDenied(_("Another administrator must confirm the erasure you asked for."))
     worker = _anonymise(actor=actor, worker=request.worker, reason=request.reason, request=request)
     request.status = ErasureRequestStatus.DONE
-    request.decided_by = actor
+    request.decided_by = actor.user
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at"])
     return worker
 
 
 @transaction.atomic
-def worker_erasure_withdraw(*, actor: Any, erasure_request: ErasureRequest, reason: str) -> ErasureRequest:
+def worker_erasure_withdraw(*, actor: Actor, erasure_request: ErasureRequest, reason: str) -> ErasureRequest:
     """Withdraw a request that waits (the member changed their mind, or it was recorded by mistake)."""
     _require_permission(actor)
     request = ErasureRequest.objects.select_for_update().get(pk=erasure_request.pk)
     if request.status != ErasureRequestStatus.PENDING:
-        raise Conflict(_("This erasure request has already been decided."), code="erasure_decided")
+        raise Conflict(_("This erasure request has already been decided."), code=RegistryErrorCode.ERASURE_DECIDED)
     request.status = ErasureRequestStatus.WITHDRAWN
-    request.decided_by = actor if actor.pk != request.requested_by_id else None
+    user = actor.user
+    request.decided_by = user if user.pk != request.requested_by_id else None
     request.decided_at = timezone.now()
     request.save(update_fields=["status", "decided_by", "decided_at"])
     audit_record(
@@ -181,7 +190,7 @@ def worker_erasure_withdraw(*, actor: Any, erasure_request: ErasureRequest, reas
     return request
 
 
-def _anonymise(*, actor: Any, worker: Worker, reason: str, request: ErasureRequest) -> Worker:
+def _anonymise(*, actor: Actor, worker: Worker, reason: str, request: ErasureRequest) -> Worker:
     """Replace the member's and their heirs' personal data by anonymous values; keep money records.
 
     The audit row names the fields replaced and the rows other apps changed, never their values.

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.crypto import lookup_hash, seal, unseal
 from rangkul.core.errors import NotFound, ValidationFailed
@@ -70,7 +71,7 @@ def _heir_of(worker: Worker, heir: Heir) -> Heir:
 
 
 @transaction.atomic
-def heir_add(*, actor: Any, worker: Worker, data: HeirInput) -> Heir:
+def heir_add(*, actor: Actor, worker: Worker, data: HeirInput) -> Heir:
     worker_refuse_if_anonymised(worker)
     cleaned = _heir_clean_one(data)
     if Heir.objects.filter(worker_id=worker.pk).count() >= MAX_HEIRS:
@@ -81,7 +82,7 @@ def heir_add(*, actor: Any, worker: Worker, data: HeirInput) -> Heir:
 
 
 @transaction.atomic
-def heir_update(*, actor: Any, worker: Worker, heir: Heir, data: HeirInput) -> Heir:
+def heir_update(*, actor: Actor, worker: Worker, heir: Heir, data: HeirInput) -> Heir:
     """Replace an heir's data. An empty NIK in ``data`` keeps the NIK already recorded."""
     worker_refuse_if_anonymised(worker)
     heir = _heir_of(worker, heir)
@@ -100,7 +101,7 @@ def heir_update(*, actor: Any, worker: Worker, heir: Heir, data: HeirInput) -> H
 
 
 @transaction.atomic
-def heir_remove(*, actor: Any, worker: Worker, heir: Heir) -> None:
+def heir_remove(*, actor: Actor, worker: Worker, heir: Heir) -> None:
     heir = _heir_of(worker, heir)
     before = _heir_audit(heir)
     heir.delete()

@@ -7,10 +7,9 @@ Each batch is one transaction; a run that stops is simply run again.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models, transaction
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.crypto import needs_reseal, reseal
 from rangkul.registry.models import Heir, Worker
@@ -19,7 +18,7 @@ from rangkul.registry.models import Heir, Worker
 _SEALED: tuple[tuple[type[models.Model], str], ...] = ((Worker, "nik"), (Heir, "heir_nik"))
 
 
-def niks_reseal(*, actor: Any, batch_size: int = 1000) -> dict[str, int]:
+def niks_reseal(*, actor: Actor, batch_size: int = 1000) -> dict[str, int]:
     """Seal again every NIK not sealed with the current key; ``{"workers", "heirs"}`` resealed."""
     summary = {"workers": 0, "heirs": 0}
     for model, purpose in _SEALED:

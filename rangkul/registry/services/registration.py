@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rangkul.accounts.models import BranchOffice
+from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.core.crypto import lookup_hash, seal
 from rangkul.core.errors import Conflict
 from rangkul.core.tasks import enqueue_on_commit
 from rangkul.registry import identity
 from rangkul.registry.dukcapil import dukcapil_backend
+from rangkul.registry.errors import RegistryErrorCode
 from rangkul.registry.membership import membership_number_new
 from rangkul.registry.models import (
     Channel,
@@ -101,7 +103,7 @@ def _worker_new(
     cleaned: _Cleaned,
     nik_sealed: str,
     nik_hash: str,
-    actor: Any,
+    actor: Actor,
     channel: str,
     phone_verified: bool,
     organisation_code: str,
@@ -131,7 +133,7 @@ def _worker_new(
         "branch": branch,
         "channel": channel,
         "registered_at": now,
-        "registered_by": actor if getattr(actor, "is_authenticated", False) else None,
+        "registered_by": actor.user,
         # Organisation codes are compared case-insensitively everywhere (partners app); store them folded.
         "registered_by_organisation": organisation_code.strip().lower()[:40],
         "identity_warnings": list(cleaned.warnings),
@@ -157,7 +159,9 @@ def _worker_insert(worker: Worker) -> None:
             if not Worker.objects.filter(membership_number=worker.membership_number).exists():
                 raise
     # pragma: no cover — 8 collisions in a space of 9×10⁹ numbers
-    raise Conflict(_("Could not allocate a membership number; please try again."), code="number_exhausted")
+    raise Conflict(
+        _("Could not allocate a membership number; please try again."), code=RegistryErrorCode.NUMBER_EXHAUSTED
+    )
 
 
 def _registered_audit(
@@ -188,7 +192,7 @@ def _welcome_after_commit(worker_id: int) -> None:
 @transaction.atomic
 def worker_register(
     *,
-    actor: Any,
+    actor: Actor,
     data: RegistrationInput,
     channel: str,
     phone_verified: bool = False,

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.selectors import audit_events_for
 from rangkul.audit.services import audit_record
 from rangkul.core.errors import PermissionDenied, ValidationFailed
@@ -73,7 +74,7 @@ def worker_update_check(*, worker: Worker, changes: Mapping[str, Any]) -> None:
 
 
 @transaction.atomic
-def worker_update(*, actor: Any, worker: Worker, changes: Mapping[str, Any], reason: str) -> Worker:
+def worker_update(*, actor: Actor, worker: Worker, changes: Mapping[str, Any], reason: str) -> Worker:
     """Change a worker's data with a mandatory reason; the NIK itself is never edited here.
 
     The same rules as registration apply (date of birth and sex must still agree
@@ -134,7 +135,7 @@ def worker_update(*, actor: Any, worker: Worker, changes: Mapping[str, Any], rea
 
 
 @transaction.atomic
-def worker_change_phone(*, actor: Any, worker: Worker, phone: str) -> Worker:
+def worker_change_phone(*, actor: Actor, worker: Worker, phone: str) -> Worker:
     """Set a new, verified mobile number. The caller has checked the one-time code sent to it."""
     normalized, messages = identity.phone_errors(phone)
     if messages:
@@ -158,9 +159,9 @@ def worker_change_phone(*, actor: Any, worker: Worker, phone: str) -> Worker:
 
 
 @transaction.atomic
-def worker_reveal_nik(*, actor: Any, worker: Worker) -> str:
+def worker_reveal_nik(*, actor: Actor, worker: Worker) -> str:
     """The full NIK, for staff allowed to see it; every reveal leaves an audit row."""
-    if not getattr(actor, "has_perm", None) or not actor.has_perm("accounts.reveal_nik"):
+    if not actor.has_perm("accounts.reveal_nik"):
         raise PermissionDenied(_("You are not allowed to see full NIKs."))
     nik = worker.nik
     audit_record(actor=actor, action="registry.worker_nik_revealed", subject=worker)
@@ -168,7 +169,7 @@ def worker_reveal_nik(*, actor: Any, worker: Worker) -> str:
 
 
 @transaction.atomic
-def worker_export_data(*, actor: Any, worker: Worker) -> dict[str, Any]:
+def worker_export_data(*, actor: Actor, worker: Worker) -> dict[str, Any]:
     """Everything Rangkul holds about one person, for the access right of UU 27/2022.
 
     Includes the person's own NIK in full (it is their data), their heirs and

@@ -395,7 +395,7 @@ def _nik_conflict() -> Conflict:
 
 def _identity_not_verified() -> ValidationFailed:
     message = _("The civil registry (Dukcapil) could not confirm this identity.")
-    return ValidationFailed(message, code="identity_not_verified", fields={"nik": [message]})
+    return ValidationFailed(message, code=RegistryErrorCode.IDENTITY_NOT_VERIFIED, fields={"nik": [message]})
 
 
 def registration_problems(data: RegistrationInput, *, lookups: BatchLookups) -> dict[str, list[str]]:

@@ -4,6 +4,7 @@ import datetime as dt
 import itertools
 from typing import Any
 
+from rangkul.audit.actors import Actor
 from rangkul.registry.identity import nik_compose
 from rangkul.registry.models import Worker
 from rangkul.registry.services import HeirInput, RegistrationInput, worker_register
@@ -47,8 +48,9 @@ def registration_input(**overrides: Any) -> RegistrationInput:
 
 
 def worker_create(*, actor: Any = "test", channel: str = "office", referral_code: str = "", **overrides: Any) -> Worker:
+    """A registered member; ``actor`` is an ``Actor``, a user or a label (read as ``Actor.of`` reads it)."""
     return worker_register(
-        actor=actor, data=registration_input(**overrides), channel=channel, referral_code=referral_code
+        actor=Actor.of(actor), data=registration_input(**overrides), channel=channel, referral_code=referral_code
     )
 
 

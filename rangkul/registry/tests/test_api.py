@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rangkul.accounts.services import api_key_create
+from rangkul.audit.actors import Actor
 from rangkul.core.crypto import unseal
 from rangkul.registry.membership import membership_number_is_valid
 from rangkul.registry.models import PossibleDuplicate, Worker
@@ -34,12 +35,12 @@ def body(**overrides):
 
 @pytest.fixture
 def partner_key(db):
-    return api_key_create(actor=None, name="Koperasi Maju", organisation_code="KOP-MAJU")
+    return api_key_create(actor=Actor.system("system"), name="Koperasi Maju", organisation_code="KOP-MAJU")
 
 
 @pytest.fixture
 def other_key(db):
-    return api_key_create(actor=None, name="Platform Lain", organisation_code="PLAT-LAIN")
+    return api_key_create(actor=Actor.system("system"), name="Platform Lain", organisation_code="PLAT-LAIN")
 
 
 def post(client, data, key=None, raw=None):
@@ -133,7 +134,7 @@ def test_partner_reads_only_its_own_workers(client, regions, partner_key, other_
     assert "•" in mine.json()["nik"]
     theirs = client.get(f"{URL}/{number}", headers={"Authorization": f"Bearer {other_key}"})
     assert theirs.status_code == 404 and theirs.json()["code"] == "not_found"
-    same_org = api_key_create(actor=None, name="Koperasi Maju 2", organisation_code=" kop-maju")
+    same_org = api_key_create(actor=Actor.system("system"), name="Koperasi Maju 2", organisation_code=" kop-maju")
     assert client.get(f"{URL}/{number}", headers={"Authorization": f"Bearer {same_org}"}).status_code == 200
     garbage = client.get(f"{URL}/not-a-number", headers={"Authorization": f"Bearer {partner_key}"})
     assert garbage.status_code == 404
@@ -213,7 +214,7 @@ def test_fuzzed_registration_bodies_never_fail_with_500(client, regions, partner
 def test_a_merged_record_points_to_the_kept_one(client, regions, administrator):
     first = worker_create(full_name="Tini Wahyuni")
     second = worker_create(full_name="Tini Wahyuni", birth_date=first.birth_date)
-    duplicate_merge(actor=administrator, duplicate=PossibleDuplicate.objects.get(), note="KTP sama")
+    duplicate_merge(actor=Actor.for_user(administrator), duplicate=PossibleDuplicate.objects.get(), note="KTP sama")
     client.force_login(administrator)
     out = client.get(f"{URL}/{second.membership_number}").json()
     assert (out["status"], out["merged_into"]) == ("merged", first.membership_number)

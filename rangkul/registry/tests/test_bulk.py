@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.core.crypto import lookup_hash, unseal
 from rangkul.core.errors import ApplicationError, Conflict, ValidationFailed
@@ -188,7 +189,12 @@ def population(regions, branch, settings) -> dict[str, Any]:
 
 def test_a_mixed_batch_ends_exactly_as_registering_row_by_row(population, branch_officer) -> None:
     rows = _mixed_rows(population["existing"], population["merged"], population["crowd_phone"])
-    options = {"actor": branch_officer, "channel": "import", "organisation_code": " KopMaju ", "phone_verified": True}
+    options = {
+        "actor": Actor.for_user(branch_officer),
+        "channel": "import",
+        "organisation_code": " KopMaju ",
+        "phone_verified": True,
+    }
     expected = _one_by_one(rows, **options)
     actual = _in_one_batch(rows, **options)
     assert actual["rows"] == expected["rows"]
@@ -212,21 +218,23 @@ def test_the_batch_returns_errors_in_place_and_registers_the_rest(population) ->
     existing = population["existing"]
     first = registration_input()
     rows = [first, registration_input(nik="1"), dataclasses.replace(registration_input(), nik=existing_nik(existing))]
-    outcomes = workers_register_many(actor="test", rows=rows, channel="import")
+    outcomes = workers_register_many(actor=Actor.system("test"), rows=rows, channel="import")
     assert isinstance(outcomes[0], NewWorker) and outcomes[0].pk
     assert Worker.objects.get(nik_hash=lookup_hash(first.nik)).pk == outcomes[0].pk
     assert isinstance(outcomes[1], ValidationFailed) and "nik" in outcomes[1].fields
     assert isinstance(outcomes[2], Conflict) and outcomes[2].code == "nik_registered"
-    assert workers_register_many(actor="test", rows=[], channel="import") == []
+    assert workers_register_many(actor=Actor.system("test"), rows=[], channel="import") == []
     with pytest.raises(ValueError, match="channel"):
-        workers_register_many(actor="test", rows=rows, channel="carrier pigeon")
+        workers_register_many(actor=Actor.system("test"), rows=rows, channel="carrier pigeon")
 
 
 def test_a_taken_membership_number_is_drawn_again(population, monkeypatch) -> None:
     taken = population["existing"].membership_number
     numbers = iter([taken, taken, "10000000016", "10000000024"])
     monkeypatch.setattr(bulk_services, "membership_number_new", lambda: next(numbers))
-    outcomes = workers_register_many(actor="test", rows=[registration_input(), registration_input()], channel="import")
+    outcomes = workers_register_many(
+        actor=Actor.system("test"), rows=[registration_input(), registration_input()], channel="import"
+    )
     assert sorted(w.membership_number for w in outcomes if isinstance(w, NewWorker)) == ["10000000016", "10000000024"]
 
 
@@ -253,7 +261,9 @@ def test_a_batch_whose_drawn_number_is_taken_draws_again_before_the_insert(popul
     numbers = iter([taken, "10000000016", "10000000024"])
     monkeypatch.setattr(bulk_services, "membership_number_new", lambda: next(numbers))
     monkeypatch.setattr(bulk_services, "_worker_insert", lambda worker: pytest.fail("fell back to row by row"))
-    outcomes = workers_register_many(actor="test", rows=[registration_input(), registration_input()], channel="import")
+    outcomes = workers_register_many(
+        actor=Actor.system("test"), rows=[registration_input(), registration_input()], channel="import"
+    )
     assert sorted(w.membership_number for w in outcomes if isinstance(w, NewWorker)) == ["10000000016", "10000000024"]
 
 
@@ -264,10 +274,10 @@ def test_a_nik_taken_after_the_check_falls_back_to_row_by_row(population, monkey
 
     def meanwhile(workers: Sequence[NewWorker], **kwargs: Any) -> None:
         original(workers, **kwargs)
-        worker_register(actor="elsewhere", data=rows[1], channel="portal", welcome=False)
+        worker_register(actor=Actor.system("elsewhere"), data=rows[1], channel="portal", welcome=False)
 
     monkeypatch.setattr(bulk_services, "_membership_numbers_assign", meanwhile)
-    outcomes = workers_register_many(actor="bulk", rows=rows, channel="import")
+    outcomes = workers_register_many(actor=Actor.system("bulk"), rows=rows, channel="import")
     assert isinstance(outcomes[0], NewWorker)
     assert Worker.objects.filter(pk=outcomes[0].pk).exists()
     assert isinstance(outcomes[1], Conflict) and outcomes[1].code == "nik_registered"
@@ -276,12 +286,14 @@ def test_a_nik_taken_after_the_check_falls_back_to_row_by_row(population, monkey
 
 def test_welcome_messages_are_sent_after_commit_when_asked(population, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks() as callbacks:
-        workers_register_many(actor="test", rows=[registration_input(), registration_input()], channel="import")
+        workers_register_many(
+            actor=Actor.system("test"), rows=[registration_input(), registration_input()], channel="import"
+        )
     assert callbacks == []
     clear_outbox()
     rows = [registration_input(), registration_input(nik="1"), registration_input()]
     with django_capture_on_commit_callbacks(execute=True):
-        outcomes = workers_register_many(actor="test", rows=rows, channel="import", welcome=True)
+        outcomes = workers_register_many(actor=Actor.system("test"), rows=rows, channel="import", welcome=True)
     welcomed = sorted(m.to for m in outbox if m.purpose == "welcome")
     assert welcomed == sorted(w.phone for w in outcomes if isinstance(w, NewWorker))
     assert len(welcomed) == 2
@@ -298,7 +310,7 @@ def _statements(size: int) -> int:
         rows.append(data)
     rows.append(dataclasses.replace(registration_input(), nik=rows[0].nik))
     with transaction.atomic(), CaptureQueriesContext(connection) as captured:
-        outcomes = workers_register_many(actor="test", rows=rows, channel="import")
+        outcomes = workers_register_many(actor=Actor.system("test"), rows=rows, channel="import")
         transaction.set_rollback(True)
     assert sum(isinstance(o, NewWorker) for o in outcomes) == size - size // 5
     return len(captured.captured_queries)

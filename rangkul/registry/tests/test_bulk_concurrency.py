@@ -12,6 +12,7 @@ import threading
 import pytest
 from django.db import connection, transaction
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.core.crypto import lookup_hash
 from rangkul.core.errors import Conflict
@@ -35,7 +36,9 @@ def test_a_nik_registered_while_the_batch_is_copied_gives_exactly_one_member():
     def register_alone() -> None:
         try:
             with transaction.atomic():
-                outcome["alone"] = worker_register(actor="portal", data=shared, channel="portal", welcome=False)
+                outcome["alone"] = worker_register(
+                    actor=Actor.system("portal"), data=shared, channel="portal", welcome=False
+                )
                 inserted.set()
                 # Still uncommitted while the batch checks (sees nothing) and then inserts (waits).
                 with connection.cursor() as cursor:
@@ -47,7 +50,7 @@ def test_a_nik_registered_while_the_batch_is_copied_gives_exactly_one_member():
     thread = threading.Thread(target=register_alone)
     thread.start()
     assert inserted.wait(timeout=20)
-    outcomes = workers_register_many(actor="bulk", rows=rows, channel="import")
+    outcomes = workers_register_many(actor=Actor.system("bulk"), rows=rows, channel="import")
     thread.join(timeout=30)
 
     assert isinstance(outcome["alone"], Worker)
@@ -62,12 +65,12 @@ def test_copied_rows_read_back_as_saved():
     small_region_tree()
     occupations_load()
     rows = [registration_input(), registration_input()]
-    outcomes = workers_register_many(actor="bulk", rows=rows, channel="import")
+    outcomes = workers_register_many(actor=Actor.system("bulk"), rows=rows, channel="import")
     for data, worker in zip(rows, outcomes, strict=True):
         assert isinstance(worker, NewWorker)
         stored = Worker.objects.get(pk=worker.pk)
         assert stored.nik == data.nik and stored.membership_number == worker.membership_number
         assert stored.identity_warnings == worker.identity_warnings and stored.registered_at == worker.registered_at
     # The table's sequence moved past the keys the COPY used: a later single insert does not collide.
-    later = worker_register(actor="portal", data=registration_input(), channel="portal", welcome=False)
+    later = worker_register(actor=Actor.system("portal"), data=registration_input(), channel="portal", welcome=False)
     assert later.pk > max(w.pk for w in outcomes)

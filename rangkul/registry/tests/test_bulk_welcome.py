@@ -9,6 +9,7 @@ from django.db import transaction
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
+from rangkul.audit.actors import Actor
 from rangkul.core.crypto import unseal
 from rangkul.messaging.backends import SmsDeliveryError, locmem
 from rangkul.messaging.backends.locmem import clear as clear_outbox
@@ -43,7 +44,7 @@ def test_one_task_per_batch_carries_every_welcome_sealed(regions, monkeypatch, d
     monkeypatch.setattr(bulk_services, "workers_send_welcome", FakeTask)
     rows = [registration_input(), registration_input(nik="1"), registration_input(), registration_input()]
     with django_capture_on_commit_callbacks(execute=True):
-        outcomes = workers_register_many(actor="test", rows=rows, channel="import", welcome=True)
+        outcomes = workers_register_many(actor=Actor.system("test"), rows=rows, channel="import", welcome=True)
     workers = [o for o in outcomes if isinstance(o, NewWorker)]
     assert len(workers) == 3
     [arguments] = queued  # one task for the batch, not one per member
@@ -60,7 +61,7 @@ def test_the_batch_task_sends_each_welcome_in_indonesian(regions, django_capture
     clear_outbox()
     rows = [registration_input(), registration_input(phone="bukan nomor"), registration_input()]
     with django_capture_on_commit_callbacks(execute=True):
-        outcomes = workers_register_many(actor="test", rows=rows, channel="import", welcome=True)
+        outcomes = workers_register_many(actor=Actor.system("test"), rows=rows, channel="import", welcome=True)
     workers = [o for o in outcomes if isinstance(o, NewWorker)]
     assert sorted((m.to, m.body) for m in _welcomes()) == sorted(
         (
@@ -75,8 +76,10 @@ def test_the_batch_task_sends_each_welcome_in_indonesian(regions, django_capture
 @pytest.mark.django_db
 def test_no_welcome_when_not_asked_or_nobody_registered(regions, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
-        workers_register_many(actor="test", rows=[registration_input()], channel="import")
-        workers_register_many(actor="test", rows=[registration_input(nik="1")], channel="import", welcome=True)
+        workers_register_many(actor=Actor.system("test"), rows=[registration_input()], channel="import")
+        workers_register_many(
+            actor=Actor.system("test"), rows=[registration_input(nik="1")], channel="import", welcome=True
+        )
     assert callbacks == []
 
 
@@ -105,7 +108,10 @@ def test_with_database_tasks_a_rolled_back_batch_leaves_no_task(regions):
     clear_outbox()
     with transaction.atomic():
         workers_register_many(
-            actor="test", rows=[registration_input(), registration_input()], channel="import", welcome=True
+            actor=Actor.system("test"),
+            rows=[registration_input(), registration_input()],
+            channel="import",
+            welcome=True,
         )
         transaction.set_rollback(True)
     assert not DBTaskResult.objects.filter(task_path=TASK_PATH).exists()
@@ -113,7 +119,9 @@ def test_with_database_tasks_a_rolled_back_batch_leaves_no_task(regions):
 
     def crash_before_commit() -> None:
         with transaction.atomic():
-            workers_register_many(actor="test", rows=[registration_input()], channel="import", welcome=True)
+            workers_register_many(
+                actor=Actor.system("test"), rows=[registration_input()], channel="import", welcome=True
+            )
             raise RuntimeError("crash before the batch commits")
 
     with pytest.raises(RuntimeError):
@@ -122,7 +130,10 @@ def test_with_database_tasks_a_rolled_back_batch_leaves_no_task(regions):
 
     with transaction.atomic():
         workers_register_many(
-            actor="test", rows=[registration_input(), registration_input()], channel="import", welcome=True
+            actor=Actor.system("test"),
+            rows=[registration_input(), registration_input()],
+            channel="import",
+            welcome=True,
         )
     [task] = DBTaskResult.objects.filter(task_path=TASK_PATH)
     assert task.args_kwargs["kwargs"]["count"] == 2

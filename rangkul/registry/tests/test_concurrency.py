@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import Conflict
 from rangkul.regions.tests.factories import small_region_tree
 from rangkul.registry.models import Worker
@@ -24,7 +25,7 @@ def _race(data_per_thread, threads: int = 2):
     def run(data):
         try:
             barrier.wait(timeout=10)
-            worker = worker_register(actor="test", data=data, channel="api", welcome=False)
+            worker = worker_register(actor=Actor.system("test"), data=data, channel="api", welcome=False)
             result: object = worker.membership_number
         except Conflict as exc:
             result = exc

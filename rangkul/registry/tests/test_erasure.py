@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from rangkul.accounts.models import User
 from rangkul.accounts.roles import Role
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.claims.tests.factories import file
 from rangkul.contributions.models import JournalLine
@@ -46,8 +47,8 @@ def other_administrator() -> User:
 
 def worker_anonymise(*, actor: User, worker: Worker, reason: str) -> Worker:
     """The whole erasure: another administrator records the member's request, ``actor`` confirms it."""
-    request = worker_erasure_request(actor=other_administrator(), worker=worker, reason=reason)
-    return worker_erasure_confirm(actor=actor, erasure_request=request)
+    request = worker_erasure_request(actor=Actor.for_user(other_administrator()), worker=worker, reason=reason)
+    return worker_erasure_confirm(actor=Actor.for_user(actor), erasure_request=request)
 
 
 def _member() -> tuple[Worker, list[str]]:
@@ -75,7 +76,7 @@ def _member() -> tuple[Worker, list[str]]:
         ],
     )
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=16_800 * 6,
         payment_reference=f"P-{worker.pk}",
@@ -169,29 +170,29 @@ def test_an_open_claim_stops_the_erasure(administrator, regions):
 def test_only_permitted_staff_with_a_reason_may_erase_and_only_once(administrator, branch_officer, regions):
     worker = worker_create()
     with pytest.raises(PermissionDenied):
-        worker_erasure_request(actor=branch_officer, worker=worker, reason=REASON)
+        worker_erasure_request(actor=Actor.for_user(branch_officer), worker=worker, reason=REASON)
     with pytest.raises(PermissionDenied):
-        worker_erasure_request(actor="system", worker=worker, reason=REASON)
+        worker_erasure_request(actor=Actor.system("system"), worker=worker, reason=REASON)
     with pytest.raises(ValidationFailed):
-        worker_erasure_request(actor=administrator, worker=worker, reason="  ")
-    request = worker_erasure_request(actor=administrator, worker=worker, reason=REASON)
+        worker_erasure_request(actor=Actor.for_user(administrator), worker=worker, reason="  ")
+    request = worker_erasure_request(actor=Actor.for_user(administrator), worker=worker, reason=REASON)
     with pytest.raises(PermissionDenied):
-        worker_erasure_confirm(actor=branch_officer, erasure_request=request)
-    worker_erasure_confirm(actor=other_administrator(), erasure_request=request)
+        worker_erasure_confirm(actor=Actor.for_user(branch_officer), erasure_request=request)
+    worker_erasure_confirm(actor=Actor.for_user(other_administrator()), erasure_request=request)
     with pytest.raises(Conflict):
-        worker_erasure_request(actor=administrator, worker=worker, reason=REASON)
+        worker_erasure_request(actor=Actor.for_user(administrator), worker=worker, reason=REASON)
     with pytest.raises(Conflict):
-        worker_erasure_confirm(actor=other_administrator(), erasure_request=request)
+        worker_erasure_confirm(actor=Actor.for_user(other_administrator()), erasure_request=request)
 
 
 def test_the_administrator_who_asked_cannot_confirm_and_nothing_is_erased_until_another_does(administrator, regions):
     worker, _secrets = _member()
-    request = worker_erasure_request(actor=administrator, worker=worker, reason=REASON)
+    request = worker_erasure_request(actor=Actor.for_user(administrator), worker=worker, reason=REASON)
     assert request.status == ErasureRequestStatus.PENDING
     with pytest.raises(PermissionDenied):
-        worker_erasure_confirm(actor=administrator, erasure_request=request)
+        worker_erasure_confirm(actor=Actor.for_user(administrator), erasure_request=request)
     with pytest.raises(Conflict) as twice:
-        worker_erasure_request(actor=other_administrator(), worker=worker, reason=REASON)
+        worker_erasure_request(actor=Actor.for_user(other_administrator()), worker=worker, reason=REASON)
     assert twice.value.code == "erasure_pending"
     worker.refresh_from_db()
     assert worker.status == WorkerStatus.ACTIVE and worker.full_name == "Rahmawati Kusumaningrum"
@@ -199,7 +200,7 @@ def test_the_administrator_who_asked_cannot_confirm_and_nothing_is_erased_until_
     assert requested.actor == administrator and requested.reason == REASON
 
     checker = other_administrator()
-    worker_erasure_confirm(actor=checker, erasure_request=request)
+    worker_erasure_confirm(actor=Actor.for_user(checker), erasure_request=request)
     request.refresh_from_db()
     assert (request.status, request.requested_by, request.decided_by) == (
         ErasureRequestStatus.DONE,
@@ -212,21 +213,21 @@ def test_the_administrator_who_asked_cannot_confirm_and_nothing_is_erased_until_
 
 
 def test_the_database_refuses_a_request_decided_by_its_maker(administrator, regions):
-    request = worker_erasure_request(actor=administrator, worker=worker_create(), reason=REASON)
+    request = worker_erasure_request(actor=Actor.for_user(administrator), worker=worker_create(), reason=REASON)
     with pytest.raises(IntegrityError), transaction.atomic():
         ErasureRequest.objects.filter(pk=request.pk).update(decided_by=administrator)
 
 
 def test_a_withdrawn_request_erases_nothing_and_a_new_one_may_follow(administrator, regions):
     worker = worker_create(full_name="Siti Aminah")
-    request = worker_erasure_request(actor=administrator, worker=worker, reason=REASON)
-    worker_erasure_withdraw(actor=administrator, erasure_request=request, reason="Peserta membatalkan")
+    request = worker_erasure_request(actor=Actor.for_user(administrator), worker=worker, reason=REASON)
+    worker_erasure_withdraw(actor=Actor.for_user(administrator), erasure_request=request, reason="Peserta membatalkan")
     request.refresh_from_db()
     assert request.status == ErasureRequestStatus.WITHDRAWN
     with pytest.raises(Conflict):
-        worker_erasure_confirm(actor=other_administrator(), erasure_request=request)
+        worker_erasure_confirm(actor=Actor.for_user(other_administrator()), erasure_request=request)
     assert Worker.objects.get(pk=worker.pk).full_name == "Siti Aminah"
-    assert worker_erasure_request(actor=administrator, worker=worker, reason=REASON).status == "pending"
+    assert worker_erasure_request(actor=Actor.for_user(administrator), worker=worker, reason=REASON).status == "pending"
 
 
 def test_the_person_may_register_again_with_the_same_nik(administrator, regions):
@@ -264,11 +265,13 @@ def test_erased_data_is_not_written_back_by_an_edit_an_heir_or_a_new_number(admi
     worker = worker_create()
     worker_anonymise(actor=administrator, worker=worker, reason=REASON)
     with pytest.raises(Conflict):
-        worker_update(actor=administrator, worker=worker, changes={"address": "Jl. Baru 1"}, reason="Pindah")
+        worker_update(
+            actor=Actor.for_user(administrator), worker=worker, changes={"address": "Jl. Baru 1"}, reason="Pindah"
+        )
     with pytest.raises(Conflict):
-        heir_add(actor=administrator, worker=worker, data=heir_input(full_name="Budi Baru"))
+        heir_add(actor=Actor.for_user(administrator), worker=worker, data=heir_input(full_name="Budi Baru"))
     with pytest.raises(Conflict):
-        worker_change_phone(actor=administrator, worker=worker, phone="081355556666")
+        worker_change_phone(actor=Actor.for_user(administrator), worker=worker, phone="081355556666")
     worker.refresh_from_db()
     assert (worker.address, worker.phone) == ("", "")
     assert not Heir.objects.filter(worker=worker, full_name="Budi Baru").exists()

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 
 from rangkul.accounts.services import api_key_create
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.core.errors import Conflict
 from rangkul.registry import services
@@ -39,7 +40,7 @@ def test_registered_nik_is_nowhere_in_plaintext(
     birth = dt.date(1987, 11, 2)
     nik = make_nik(birth_date=birth, sex="F", serial=4321)
     heir_nik = make_nik(birth_date=dt.date(1986, 1, 30), sex="M", serial=8765)
-    key = api_key_create(actor=None, name="Koperasi", organisation_code="KOP")
+    key = api_key_create(actor=Actor.system("system"), name="Koperasi", organisation_code="KOP")
     body = {
         "nik": nik,
         "full_name": "Ratna Sari",
@@ -61,10 +62,14 @@ def test_registered_nik_is_nowhere_in_plaintext(
     worker = worker_get(membership_number=response.json()["membership_number"])
 
     # Every service that touches the NIK runs once: update, reveal, heir changes, export, a refused duplicate.
-    services.worker_update(actor=branch_officer, worker=worker, changes={"address": "Jl. Kauman 3"}, reason="KTP")
-    assert services.worker_reveal_nik(actor=branch_officer, worker=worker) == nik
-    services.heir_add(actor=branch_officer, worker=worker, data=heir_input(nik=heir_nik, relationship="parent"))
-    services.worker_export_data(actor=branch_officer, worker=worker)
+    services.worker_update(
+        actor=Actor.for_user(branch_officer), worker=worker, changes={"address": "Jl. Kauman 3"}, reason="KTP"
+    )
+    assert services.worker_reveal_nik(actor=Actor.for_user(branch_officer), worker=worker) == nik
+    services.heir_add(
+        actor=Actor.for_user(branch_officer), worker=worker, data=heir_input(nik=heir_nik, relationship="parent")
+    )
+    services.worker_export_data(actor=Actor.for_user(branch_officer), worker=worker)
     duplicate = client.post(
         "/api/v1/workers", data=json.dumps(body), content_type="application/json",
         headers={"Authorization": f"Bearer {key}"},
@@ -72,7 +77,7 @@ def test_registered_nik_is_nowhere_in_plaintext(
     assert duplicate.status_code == 409 and nik not in duplicate.content.decode()
     with pytest.raises(Conflict) as excinfo:
         services.worker_register(
-            actor="test", data=registration_input(nik=nik, birth_date=birth, sex="F"), channel="office"
+            actor=Actor.system("test"), data=registration_input(nik=nik, birth_date=birth, sex="F"), channel="office"
         )
     assert nik not in str(excinfo.value.as_dict())
 
@@ -101,7 +106,7 @@ def test_the_mask_hides_the_serial_everywhere_it_is_shown(client, regions, branc
     """
     birth = dt.date(1987, 11, 2)
     nik = make_nik(birth_date=birth, sex="F", serial=4321)
-    key = api_key_create(actor=None, name="Koperasi", organisation_code="KOP")
+    key = api_key_create(actor=Actor.system("system"), name="Koperasi", organisation_code="KOP")
     body = {
         "nik": nik, "full_name": "Ratna Sari", "birth_date": birth.isoformat(), "sex": "F",
         "phone": "081377778888", "village_code": "33.74.01.1001", "occupation": "penjahit",
@@ -123,9 +128,11 @@ def test_the_mask_hides_the_serial_everywhere_it_is_shown(client, regions, branc
     assert not _serial_shown(page, nik) and "4321" not in page and "8765" not in page
 
     worker = worker_get(membership_number=number)
-    services.worker_update(actor=branch_officer, worker=worker, changes={"address": "Jl. Kauman 3"}, reason="KTP")
+    services.worker_update(
+        actor=Actor.for_user(branch_officer), worker=worker, changes={"address": "Jl. Kauman 3"}, reason="KTP"
+    )
     for event in AuditEvent.objects.all():
         row = json.dumps([event.before, event.after], ensure_ascii=False)
         assert not _serial_shown(row, nik), row
-    history = json.dumps(services.worker_export_data(actor=branch_officer, worker=worker)["history"])
+    history = json.dumps(services.worker_export_data(actor=Actor.for_user(branch_officer), worker=worker)["history"])
     assert "4321" not in history and "8765" not in history

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection
 
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import NotFound
 from rangkul.registry.models import Worker
 from rangkul.registry.selectors import worker_get_for_api_key, worker_scope_for_api_key, worker_search
@@ -33,7 +34,9 @@ def test_name_search_uses_the_trigram_index(regions, administrator):
 def test_a_partner_key_finds_its_member_through_the_membership_number_index(regions):
     # The organisation code has no index of its own (registry migration 0008): the unique
     # membership number must find the row, the code only confirms it belongs to the partner.
-    worker = worker_register(actor="test", data=registration_input(), channel="api", organisation_code="KopMaju")
+    worker = worker_register(
+        actor=Actor.system("test"), data=registration_input(), channel="api", organisation_code="KopMaju"
+    )
     key = SimpleNamespace(organisation_code="KopMaju")
     assert worker_get_for_api_key(api_key=key, membership_number=worker.membership_number) == worker
     other = SimpleNamespace(organisation_code="lain")

@@ -7,6 +7,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.core.crypto import lookup_hash, unseal
 from rangkul.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -44,7 +45,7 @@ def test_register_stores_a_sealed_nik_and_a_check_digit_number(regions, django_c
     clear_outbox()
     data = registration_input(full_name="  siti   RAHAYU ", sex="F", phone="0812 3456 7890", jht=True)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        worker = services.worker_register(actor="test", data=data, channel="portal", phone_verified=True)
+        worker = services.worker_register(actor=Actor.system("test"), data=data, channel="portal", phone_verified=True)
     assert membership_number_is_valid(worker.membership_number)
     assert worker.full_name == "Siti Rahayu"
     assert worker.name_normalized == "siti rahayu"
@@ -85,7 +86,7 @@ def test_all_field_errors_are_reported_at_once(regions):
     )
     data = dataclasses.replace(data, occupation_code="pedagang")
     with pytest.raises(ValidationFailed) as excinfo:
-        services.worker_register(actor="test", data=data, channel="office")
+        services.worker_register(actor=Actor.system("test"), data=data, channel="office")
     assert set(fields_of(excinfo)) == {
         "nik", "full_name", "sex", "phone", "village_code", "second_occupation", "declared_income_idr",
         "payment_period_months", "email", "postal_code",
@@ -98,7 +99,7 @@ def test_dob_and_sex_mismatch_are_named(regions):
     nik = make_nik(birth_date=dt.date(1990, 5, 17), sex="M")
     data = registration_input(nik=nik, birth_date=dt.date(1990, 5, 18), sex="F")
     with pytest.raises(ValidationFailed) as excinfo:
-        services.worker_register(actor="test", data=data, channel="office")
+        services.worker_register(actor=Actor.system("test"), data=data, channel="office")
     assert fields_of(excinfo) == {
         "birth_date": ["Tanggal lahir tidak sesuai dengan NIK."],
         "sex": ["Jenis kelamin tidak sesuai dengan NIK."],
@@ -110,7 +111,7 @@ def test_women_register_with_day_plus_forty(regions):
     nik = make_nik(birth_date=birth, sex="F")
     assert nik[6:8] == "49"
     worker = services.worker_register(
-        actor="test", data=registration_input(nik=nik, birth_date=birth, sex="F"), channel="office"
+        actor=Actor.system("test"), data=registration_input(nik=nik, birth_date=birth, sex="F"), channel="office"
     )
     assert worker.sex == "F"
 
@@ -146,7 +147,7 @@ def test_duplicate_nik_is_a_conflict_that_reveals_nothing(regions):
     first = worker_create(full_name="Agus Salim")
     data = registration_input(nik=unseal(first.nik_sealed), full_name="Orang Lain")
     with pytest.raises(Conflict) as excinfo:
-        services.worker_register(actor="test", data=data, channel="api")
+        services.worker_register(actor=Actor.system("test"), data=data, channel="api")
     error = excinfo.value
     assert error.code == "nik_registered"
     assert str(error.message) == "NIK sudah terdaftar"
@@ -170,7 +171,7 @@ def test_duplicate_nik_found_by_the_constraint_when_the_precheck_misses(regions,
 
     monkeypatch.setattr(Worker.objects, "filter", racing_filter)
     with pytest.raises(Conflict):
-        services.worker_register(actor="test", data=registration_input(nik=nik), channel="api")
+        services.worker_register(actor=Actor.system("test"), data=registration_input(nik=nik), channel="api")
     monkeypatch.undo()
     assert Worker.objects.count() == 1
 
@@ -199,9 +200,13 @@ def test_an_edit_queues_new_possible_duplicates_but_never_a_pair_twice(regions):
     second = worker_create(full_name="Joko Widodo", birth_date=dt.date(1980, 6, 21))
     third = worker_create()
     # The second record now also shares the third's phone: one new pair; the name pair stays single.
-    services.worker_update(actor="test", worker=second, changes={"phone": third.phone}, reason="Nomor baru")
+    services.worker_update(
+        actor=Actor.system("test"), worker=second, changes={"phone": third.phone}, reason="Nomor baru"
+    )
     # And the first record shares it too: pairs with the second (by phone) and the third.
-    services.worker_update(actor="test", worker=first, changes={"phone": third.phone}, reason="Nomor baru")
+    services.worker_update(
+        actor=Actor.system("test"), worker=first, changes={"phone": third.phone}, reason="Nomor baru"
+    )
     expected = sorted(
         [
             (second.pk, first.pk, "name_birth_village"),
@@ -225,7 +230,7 @@ def test_heirs_are_recorded_with_a_sealed_nik(regions):
             heir_input(full_name="Putri", relationship="child", birth_date=dt.date(2010, 1, 2), nik=heir_nik),
         ]
     )
-    worker = services.worker_register(actor="test", data=data, channel="office")
+    worker = services.worker_register(actor=Actor.system("test"), data=data, channel="office")
     heirs = list(worker.heirs.order_by("id"))
     assert [h.full_name for h in heirs] == ["Siti Aminah", "Putri"]
     assert heirs[1].nik_sealed and heir_nik not in heirs[1].nik_sealed
@@ -238,21 +243,24 @@ def test_heir_errors_are_reported_per_heir(regions):
         heirs=[heir_input(), heir_input(full_name="", relationship="cousin", nik="123", phone="12")]
     )
     with pytest.raises(ValidationFailed) as excinfo:
-        services.worker_register(actor="test", data=data, channel="office")
+        services.worker_register(actor=Actor.system("test"), data=data, channel="office")
     assert set(fields_of(excinfo)) == {"heirs.1.full_name", "heirs.1.relationship", "heirs.1.nik", "heirs.1.phone"}
 
 
 def test_heir_add_update_remove_are_audited(regions):
     worker = worker_create()
-    heir = services.heir_add(actor="test", worker=worker, data=heir_input(relationship="parent"))
+    heir = services.heir_add(actor=Actor.system("test"), worker=worker, data=heir_input(relationship="parent"))
     heir = services.heir_update(
-        actor="test", worker=worker, heir=heir, data=heir_input(full_name="Siti Aminah Putri", relationship="parent")
+        actor=Actor.system("test"),
+        worker=worker,
+        heir=heir,
+        data=heir_input(full_name="Siti Aminah Putri", relationship="parent"),
     )
     assert heir.full_name == "Siti Aminah Putri"
     other = worker_create()
     with pytest.raises(NotFound):
-        services.heir_remove(actor="test", worker=other, heir=heir)
-    services.heir_remove(actor="test", worker=worker, heir=heir)
+        services.heir_remove(actor=Actor.system("test"), worker=other, heir=heir)
+    services.heir_remove(actor=Actor.system("test"), worker=worker, heir=heir)
     assert not Heir.objects.exists()
     actions = list(
         AuditEvent.objects.filter(subject_id=str(worker.pk), action__startswith="registry.heir").values_list(
@@ -265,19 +273,23 @@ def test_heir_add_update_remove_are_audited(regions):
 def test_update_needs_a_reason_and_keeps_the_nik_rules(regions):
     worker = worker_create()
     with pytest.raises(ValidationFailed) as excinfo:
-        services.worker_update(actor="test", worker=worker, changes={"address": "Jl. Pemuda 1"}, reason=" ")
+        services.worker_update(
+            actor=Actor.system("test"), worker=worker, changes={"address": "Jl. Pemuda 1"}, reason=" "
+        )
     assert list(fields_of(excinfo)) == ["reason"]
     with pytest.raises(ValidationFailed) as excinfo:
-        services.worker_update(actor="test", worker=worker, changes={"sex": "F"}, reason="KTP")
+        services.worker_update(actor=Actor.system("test"), worker=worker, changes={"sex": "F"}, reason="KTP")
     assert list(fields_of(excinfo)) == ["sex"]
     with pytest.raises(ValidationFailed):
-        services.worker_update(actor="test", worker=worker, changes={"nik": "3374011705900001"}, reason="x")
+        services.worker_update(
+            actor=Actor.system("test"), worker=worker, changes={"nik": "3374011705900001"}, reason="x"
+        )
 
 
 def test_update_audits_masked_before_and_after(regions):
     worker = worker_create(phone="081211112222")
     services.worker_update(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         changes={"phone": "081233334444", "address": "Jl. Pemuda 1", "village_code": "33.74.02.1001"},
         reason="Pindah alamat",
@@ -293,17 +305,17 @@ def test_update_audits_masked_before_and_after(regions):
 
 def test_change_phone_marks_it_verified(regions):
     worker = worker_create()
-    worker = services.worker_change_phone(actor="test", worker=worker, phone="0857 1234 5678")
+    worker = services.worker_change_phone(actor=Actor.system("test"), worker=worker, phone="0857 1234 5678")
     assert worker.phone == "+6285712345678" and worker.phone_verified
     with pytest.raises(ValidationFailed):
-        services.worker_change_phone(actor="test", worker=worker, phone="021 555")
+        services.worker_change_phone(actor=Actor.system("test"), worker=worker, phone="021 555")
 
 
 def test_reveal_nik_needs_the_permission_and_is_audited(regions, branch_officer, analyst):
     worker = worker_create()
     with pytest.raises(PermissionDenied):
-        services.worker_reveal_nik(actor=analyst, worker=worker)
-    assert services.worker_reveal_nik(actor=branch_officer, worker=worker) == unseal(worker.nik_sealed)
+        services.worker_reveal_nik(actor=Actor.for_user(analyst), worker=worker)
+    assert services.worker_reveal_nik(actor=Actor.for_user(branch_officer), worker=worker) == unseal(worker.nik_sealed)
     assert AuditEvent.objects.filter(action="registry.worker_nik_revealed", actor=branch_officer).count() == 1
 
 
@@ -311,15 +323,19 @@ def test_duplicates_dismiss_and_merge(regions, branch_officer):
     first = worker_create(full_name="Dewi Lestari", birth_date=dt.date(1991, 2, 3))
     second = worker_create(full_name="Dewi Lestari", birth_date=dt.date(1991, 2, 3), phone=first.phone)
     by_reason = {d.reason: d for d in PossibleDuplicate.objects.all()}
-    services.duplicate_dismiss(actor=branch_officer, duplicate=by_reason["phone"], note="Satu keluarga")
+    services.duplicate_dismiss(actor=Actor.for_user(branch_officer), duplicate=by_reason["phone"], note="Satu keluarga")
     with pytest.raises(ValidationFailed):
-        services.duplicate_merge(actor=branch_officer, duplicate=by_reason["name_birth_village"], note="")
-    services.duplicate_merge(actor=branch_officer, duplicate=by_reason["name_birth_village"], note="KTP sama")
+        services.duplicate_merge(
+            actor=Actor.for_user(branch_officer), duplicate=by_reason["name_birth_village"], note=""
+        )
+    services.duplicate_merge(
+        actor=Actor.for_user(branch_officer), duplicate=by_reason["name_birth_village"], note="KTP sama"
+    )
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status, second.merged_into) == ("active", "merged", first)
     with pytest.raises(Conflict):
-        services.duplicate_dismiss(actor=branch_officer, duplicate=by_reason["phone"])
+        services.duplicate_dismiss(actor=Actor.for_user(branch_officer), duplicate=by_reason["phone"])
     assert set(AuditEvent.objects.values_list("action", flat=True)) >= {
         "registry.duplicate_dismissed",
         "registry.worker_merged",
@@ -329,8 +345,8 @@ def test_duplicates_dismiss_and_merge(regions, branch_officer):
 
 def test_export_contains_all_personal_data_and_history(regions):
     worker = worker_create(heirs=[heir_input()])
-    services.worker_update(actor="test", worker=worker, changes={"address": "Jl. Baru"}, reason="Pindah")
-    data = services.worker_export_data(actor="test", worker=worker)
+    services.worker_update(actor=Actor.system("test"), worker=worker, changes={"address": "Jl. Baru"}, reason="Pindah")
+    data = services.worker_export_data(actor=Actor.system("test"), worker=worker)
     assert data["nik"] == unseal(worker.nik_sealed)
     assert data["membership_number"] == worker.membership_number
     assert data["programs"] == ["JKK", "JKM"]
@@ -356,8 +372,12 @@ def test_dukcapil_backend_is_chosen_by_setting(regions, settings):
 def test_a_pair_is_queued_once_whichever_record_changes(regions):
     first = worker_create(phone="081355556666")
     second = worker_create(phone="081355556666")
-    services.worker_update(actor="test", worker=first, changes={"phone": "081377776666"}, reason="HP baru")
-    services.worker_update(actor="test", worker=first, changes={"phone": "081355556666"}, reason="HP lama lagi")
+    services.worker_update(
+        actor=Actor.system("test"), worker=first, changes={"phone": "081377776666"}, reason="HP baru"
+    )
+    services.worker_update(
+        actor=Actor.system("test"), worker=first, changes={"phone": "081355556666"}, reason="HP lama lagi"
+    )
     assert list(PossibleDuplicate.objects.values_list("worker_id", "other_id")) == [(second.pk, first.pk)]
 
 
@@ -367,14 +387,14 @@ def test_with_database_tasks_the_welcome_is_queued_in_the_registration_transacti
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     data = registration_input()
-    worker = services.worker_register(actor="test", data=data, channel="portal")
+    worker = services.worker_register(actor=Actor.system("test"), data=data, channel="portal")
     queued = DBTaskResult.objects.get()
     assert queued.task_path == "rangkul.registry.tasks.worker_send_welcome"
     assert queued.args_kwargs["args"] == [worker.pk]
 
     def register_then_fail() -> None:
         with transaction.atomic():
-            services.worker_register(actor="test", data=registration_input(), channel="portal")
+            services.worker_register(actor=Actor.system("test"), data=registration_input(), channel="portal")
             raise RuntimeError("a later step of the caller failed")
 
     with pytest.raises(RuntimeError):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
+from rangkul.audit.actors import Actor
 from rangkul.partners.models import Organisation, OrganisationKind
 from rangkul.partners.tests.factories import OrganisationFactory
 from rangkul.sponsorships.models import Sponsorship
@@ -27,4 +28,4 @@ def sponsorship(organisation: Organisation, **overrides: Any) -> Sponsorship:
         "document_reference": "Perwali 12/2026",
     }
     values.update(overrides)
-    return sponsorship_create(actor="test", organisation=organisation, data=SponsorshipInput(**values))
+    return sponsorship_create(actor=Actor.system("test"), organisation=organisation, data=SponsorshipInput(**values))

@@ -4,6 +4,7 @@ import pytest
 from django.utils import timezone
 
 from rangkul.accounts.services import api_key_create
+from rangkul.audit.actors import Actor
 from rangkul.contributions.selectors import coverage_on, ledger_totals
 from rangkul.contributions.tests.factories import member
 from rangkul.core.periods import Period
@@ -18,7 +19,8 @@ def _this_month() -> Period:
 
 
 def _key(code: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {api_key_create(actor=None, name=f'{code}-app', organisation_code=code)}"}
+    key = api_key_create(actor=Actor.system("system"), name=f"{code}-app", organisation_code=code)
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
 def _create(client, auth, **overrides):
@@ -118,6 +120,6 @@ def test_a_sponsor_never_sees_another_sponsors_sponsorship(client, regions):
     )
     assert enrol.status_code == 404
     # A key without an organisation is no sponsor.
-    plain = {"HTTP_AUTHORIZATION": f"Bearer {api_key_create(actor=None, name='plain')}"}
+    plain = {"HTTP_AUTHORIZATION": f"Bearer {api_key_create(actor=Actor.system('system'), name='plain')}"}
     assert _create(client, plain, code="X-1").status_code == 403
     assert client.get("/api/v1/sponsorships/APBD-SMG").status_code == 401

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from rangkul.accounts.services import api_key_create
+from rangkul.audit.actors import Actor
 from rangkul.core.api_types import MONTH_PATTERN
 from rangkul.core.periods import Period
 from rangkul.sponsorships.models import PayerKind, Sponsorship
@@ -16,7 +17,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _auth(code: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {api_key_create(actor=None, name=f'{code}-app', organisation_code=code)}"}
+    key = api_key_create(actor=Actor.system("system"), name=f"{code}-app", organisation_code=code)
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
 
 def _body(**overrides):

@@ -7,6 +7,7 @@ import threading
 import pytest
 from django.db import connection
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.tests.factories import ensure_reference_data, member
 from rangkul.sponsorships.models import SponsoredMonth, Sponsorship, SponsorshipMember
 from rangkul.sponsorships.services import sponsorship_enrol
@@ -28,7 +29,9 @@ def test_concurrent_enrolments_never_overspend_the_budget(regions):
     def enrol(batch):
         try:
             barrier.wait()
-            sponsorship_enrol(actor="test", sponsorship=Sponsorship.objects.get(pk=s.pk), workers=batch, today=TODAY)
+            sponsorship_enrol(
+                actor=Actor.system("test"), sponsorship=Sponsorship.objects.get(pk=s.pk), workers=batch, today=TODAY
+            )
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -61,7 +64,7 @@ def test_one_member_enrolled_at_once_in_two_sponsorships_gets_each_month_once(re
     def enrol(target):
         try:
             barrier.wait()
-            sponsorship_enrol(actor="test", sponsorship=target, workers=[worker], today=TODAY)
+            sponsorship_enrol(actor=Actor.system("test"), sponsorship=target, workers=[worker], today=TODAY)
         except BaseException as exc:
             errors.append(exc)
         finally:

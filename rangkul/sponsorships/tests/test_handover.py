@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.management import call_command
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.group_bills import group_bill_pay
 from rangkul.contributions.models import Bill
 from rangkul.contributions.services import payment_allocate
@@ -33,8 +34,8 @@ def _texts():
 
 def _active(org, workers, **overrides):
     s = sponsorship(org, **overrides)
-    sponsorship_enrol(actor="test", sponsorship=s, workers=workers, today=TODAY)
-    sponsorship_bill_issue(actor="test", sponsorship=s, period=s.start_month)
+    sponsorship_enrol(actor=Actor.system("test"), sponsorship=s, workers=workers, today=TODAY)
+    sponsorship_bill_issue(actor=Actor.system("test"), sponsorship=s, period=s.start_month)
     return s
 
 
@@ -70,7 +71,7 @@ def test_the_continuation_rate_counts_own_payments_within_three_months_after_the
     s = _active(org, [stays, leaves, late], months=1)  # May 2026 only
     bill = s.bills.get().bill
     group_bill_pay(
-        actor="test",
+        actor=Actor.system("test"),
         bill=bill,
         amount_idr=bill.amount_idr,
         payment_reference="MAY",
@@ -80,7 +81,7 @@ def test_the_continuation_rate_counts_own_payments_within_three_months_after_the
     assert continuation_rate(sponsorship=s, today=dt.date(2026, 5, 31)) is None
     # One member pays June on their own; another pays only in October, too late to count.
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=stays,
         amount_idr=8_400,
         payment_reference="JUNE",
@@ -88,7 +89,7 @@ def test_the_continuation_rate_counts_own_payments_within_three_months_after_the
         paid_at=at(dt.date(2026, 6, 10)),
     )
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=late,
         amount_idr=8_400,
         payment_reference="OCT",
@@ -142,7 +143,7 @@ def test_a_win_back_text_goes_once_after_the_end_to_members_who_did_not_continue
     s = _active(org, [stays, leaves], months=1)  # May 2026 only: the last day is 31 May
     bill = s.bills.get().bill
     group_bill_pay(
-        actor="test",
+        actor=Actor.system("test"),
         bill=bill,
         amount_idr=bill.amount_idr,
         payment_reference="MAY",
@@ -150,7 +151,7 @@ def test_a_win_back_text_goes_once_after_the_end_to_members_who_did_not_continue
         paid_at=at(dt.date(2026, 5, 3)),
     )
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=stays,
         amount_idr=8_400,
         payment_reference="JUN",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
 from rangkul.analytics.models import CoverageAreaCount, CoverageSnapshot
+from rangkul.audit.actors import Actor
 from rangkul.contributions.tests.factories import member
 from rangkul.core.errors import NotFound
 from rangkul.core.periods import Period
@@ -62,9 +63,11 @@ def sponsored_city(regions):
     in_city = [member(organisation_code=city.code, registered_on=timezone.localdate()) for _ in range(2)]
     by_company = member(organisation_code=company.code, registered_on=timezone.localdate())
     outside = member(organisation_code=company.code, registered_on=timezone.localdate(), village_code="33.22.01.2001")
-    sponsorship_enrol(actor="test", sponsorship=sponsorship(city, start_month=this_month), workers=in_city)
     sponsorship_enrol(
-        actor="test",
+        actor=Actor.system("test"), sponsorship=sponsorship(city, start_month=this_month), workers=in_city
+    )
+    sponsorship_enrol(
+        actor=Actor.system("test"),
         sponsorship=sponsorship(company, code="CSR-JAYA", payer_kind="csr", start_month=this_month),
         workers=[by_company, outside],
     )

@@ -10,6 +10,7 @@ from django.db.models import Sum
 
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.group_payments import group_bill_account, group_bill_pay_part, group_bill_unpaid
 from rangkul.contributions.models import BillStatus, ContributionMonth, JournalLine
@@ -33,13 +34,13 @@ def _bill(programs=("JKK", "JKM"), jht=(False, False, False)):
     workers = [member(organisation_code=org.code, registered_on=dt.date(2026, 5, 1), jht=j) for j in jht]
     # Enrolled in the reverse of their member ids: the order of payment is the enrolment order.
     enrolled = list(reversed(workers))
-    sponsorship_enrol(actor="test", sponsorship=s, workers=enrolled, today=TODAY)
-    return sponsorship_bill_issue(actor="test", sponsorship=s, period=MAY), enrolled
+    sponsorship_enrol(actor=Actor.system("test"), sponsorship=s, workers=enrolled, today=TODAY)
+    return sponsorship_bill_issue(actor=Actor.system("test"), sponsorship=s, period=MAY), enrolled
 
 
 def _pay(record, amount, reference):
     return group_bill_pay_part(
-        actor="test",
+        actor=Actor.system("test"),
         bill=record.bill,
         amount_idr=amount,
         payment_reference=reference,
@@ -109,7 +110,7 @@ def test_a_budget_transfer_pays_the_bill_only_once_a_second_officer_approves(reg
     maker, checker = officers
     record, enrolled = _bill()
     transfer = budget_transfer_record(
-        actor=maker,
+        actor=Actor.for_user(maker),
         sponsorship_bill=record,
         amount_idr=record.amount_idr,
         reference="SP2D-0412",
@@ -118,8 +119,8 @@ def test_a_budget_transfer_pays_the_bill_only_once_a_second_officer_approves(reg
     assert transfer.status == TransferStatus.PROPOSED
     assert not any(_paid(w) for w in enrolled)  # recorded, not yet paid
     with pytest.raises(PermissionDenied):
-        budget_transfer_approve(actor=maker, transfer=transfer)  # no approval rights
-    payment = budget_transfer_approve(actor=checker, transfer=transfer)
+        budget_transfer_approve(actor=Actor.for_user(maker), transfer=transfer)  # no approval rights
+    payment = budget_transfer_approve(actor=Actor.for_user(checker), transfer=transfer)
     assert payment.bill_paid and payment.members_paid == 3
     transfer.refresh_from_db()
     assert (transfer.status, transfer.decided_by) == (TransferStatus.APPROVED, checker)
@@ -133,17 +134,21 @@ def test_a_budget_transfer_pays_the_bill_only_once_a_second_officer_approves(reg
     )
     assert sorted(actions) == ["sponsorships.transfer_approved", "sponsorships.transfer_recorded"]
     with pytest.raises(Conflict):
-        budget_transfer_approve(actor=checker, transfer=transfer)
+        budget_transfer_approve(actor=Actor.for_user(checker), transfer=transfer)
 
 
 def test_whoever_records_a_transfer_cannot_approve_it(regions, officers):
     _maker, checker = officers
     record, enrolled = _bill()
     transfer = budget_transfer_record(
-        actor=checker, sponsorship_bill=record, amount_idr=30_000, reference="SP2D-1", transferred_on=TODAY
+        actor=Actor.for_user(checker),
+        sponsorship_bill=record,
+        amount_idr=30_000,
+        reference="SP2D-1",
+        transferred_on=TODAY,
     )
     with pytest.raises(PermissionDenied) as raised:
-        budget_transfer_approve(actor=checker, transfer=transfer)
+        budget_transfer_approve(actor=Actor.for_user(checker), transfer=transfer)
     assert raised.value.code == "same_person"
     assert not any(_paid(w) for w in enrolled)
 
@@ -152,15 +157,23 @@ def test_a_rejected_transfer_pays_nothing_and_references_are_unique(regions, off
     maker, checker = officers
     record, enrolled = _bill()
     transfer = budget_transfer_record(
-        actor=maker, sponsorship_bill=record, amount_idr=30_000, reference="SP2D-2", transferred_on=TODAY
+        actor=Actor.for_user(maker),
+        sponsorship_bill=record,
+        amount_idr=30_000,
+        reference="SP2D-2",
+        transferred_on=TODAY,
     )
     with pytest.raises(ValidationFailed):
-        budget_transfer_reject(actor=checker, transfer=transfer, note="")
-    budget_transfer_reject(actor=checker, transfer=transfer, note="Not on the bank statement")
+        budget_transfer_reject(actor=Actor.for_user(checker), transfer=transfer, note="")
+    budget_transfer_reject(actor=Actor.for_user(checker), transfer=transfer, note="Not on the bank statement")
     transfer.refresh_from_db()
     assert transfer.status == TransferStatus.REJECTED
     assert not any(_paid(w) for w in enrolled)
     with pytest.raises(Conflict):
         budget_transfer_record(
-            actor=maker, sponsorship_bill=record, amount_idr=30_000, reference="SP2D-2", transferred_on=TODAY
+            actor=Actor.for_user(maker),
+            sponsorship_bill=record,
+            amount_idr=30_000,
+            reference="SP2D-2",
+            transferred_on=TODAY,
         )

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.group_bills import group_bill_pay
 from rangkul.contributions.models import BillStatus, ContributionMonth
 from rangkul.contributions.selectors import coverage_on, ledger_totals
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _enrol(s, workers, **kwargs):
-    return sponsorship_enrol(actor="test", sponsorship=s, workers=workers, today=TODAY, **kwargs)
+    return sponsorship_enrol(actor=Actor.system("test"), sponsorship=s, workers=workers, today=TODAY, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -109,10 +110,10 @@ def test_months_before_enrolment_are_not_committed(regions):
     org = sponsor()
     s = sponsorship(org)
     worker = member(organisation_code=org.code)
-    result = sponsorship_enrol(actor="test", sponsorship=s, workers=[worker], today=dt.date(2026, 6, 20))
+    result = sponsorship_enrol(actor=Actor.system("test"), sponsorship=s, workers=[worker], today=dt.date(2026, 6, 20))
     assert result.committed_idr == 2 * 16_800
     with pytest.raises(Conflict):
-        sponsorship_enrol(actor="test", sponsorship=s, workers=[worker], today=dt.date(2026, 8, 1))
+        sponsorship_enrol(actor=Actor.system("test"), sponsorship=s, workers=[worker], today=dt.date(2026, 8, 1))
 
 
 def test_the_months_group_bill_pays_each_member_for_that_month(regions):
@@ -121,14 +122,14 @@ def test_the_months_group_bill_pays_each_member_for_that_month(regions):
     saver = member(organisation_code=org.code, jht=True)
     plain = member(organisation_code=org.code)
     _enrol(s, [saver, plain])
-    record = sponsorship_bill_issue(actor="test", sponsorship=s, period=Period(2026, 6))
+    record = sponsorship_bill_issue(actor=Actor.system("test"), sponsorship=s, period=Period(2026, 6))
     s.refresh_from_db()
     assert s.status == SponsorshipStatus.ACTIVE
     # The sponsor pays JKK and JKM only: the saver's JHT stays the saver's to pay.
     assert sorted(record.bill.lines.values_list("program", flat=True)) == ["JKK", "JKK", "JKM", "JKM"]
     assert (record.members, record.amount_idr) == (2, 2 * 16_800)
     group_bill_pay(
-        actor="test",
+        actor=Actor.system("test"),
         bill=record.bill,
         amount_idr=record.amount_idr,
         payment_reference="APBD-JUNE",
@@ -145,20 +146,20 @@ def test_the_months_group_bill_pays_each_member_for_that_month(regions):
     assert totals["debit_idr"] == totals["credit_idr"]
     # Paid: the month cannot be billed again.
     with pytest.raises(Conflict):
-        sponsorship_bill_issue(actor="test", sponsorship=s, period=Period(2026, 6))
+        sponsorship_bill_issue(actor=Actor.system("test"), sponsorship=s, period=Period(2026, 6))
 
 
 def test_a_new_bill_for_the_month_withdraws_the_open_one(regions):
     org = sponsor()
     s = sponsorship(org)
     _enrol(s, [member(organisation_code=org.code)])
-    first = sponsorship_bill_issue(actor="test", sponsorship=s, period=Period(2026, 5))
-    second = sponsorship_bill_issue(actor="test", sponsorship=s, period=Period(2026, 5))
+    first = sponsorship_bill_issue(actor=Actor.system("test"), sponsorship=s, period=Period(2026, 5))
+    second = sponsorship_bill_issue(actor=Actor.system("test"), sponsorship=s, period=Period(2026, 5))
     first.bill.refresh_from_db()
     assert first.bill.status == BillStatus.CANCELLED and second.bill.status == BillStatus.OPEN
     assert sponsorship_figures(sponsorship=s).billed_idr == 16_800
     with pytest.raises(ValidationFailed):
-        sponsorship_bill_issue(actor="test", sponsorship=s, period=Period(2026, 9))
+        sponsorship_bill_issue(actor=Actor.system("test"), sponsorship=s, period=Period(2026, 9))
 
 
 def test_a_sponsor_cannot_name_a_cheaper_payer_than_it_is(regions):
@@ -186,11 +187,11 @@ def test_an_ended_sponsorship_takes_no_members_and_issues_no_bills(regions):
     s = sponsorship(org)
     worker = member(organisation_code=org.code)
     _enrol(s, [worker])
-    ended = sponsorship_end(actor="test", sponsorship=s)
+    ended = sponsorship_end(actor=Actor.system("test"), sponsorship=s)
     assert ended.status == SponsorshipStatus.ENDED
     with pytest.raises(Conflict):
         _enrol(s, [member(organisation_code=org.code)])
     with pytest.raises(Conflict):
-        sponsorship_bill_issue(actor="test", sponsorship=s, period=Period(2026, 6))
+        sponsorship_bill_issue(actor=Actor.system("test"), sponsorship=s, period=Period(2026, 6))
     with pytest.raises(Conflict):
-        sponsorship_end(actor="test", sponsorship=s)
+        sponsorship_end(actor=Actor.system("test"), sponsorship=s)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.contributions.errors import NothingPayable
 from rangkul.contributions.group_bills import group_bill_pay
 from rangkul.contributions.models import BillStatus, ContributionMonth, JournalEntry, JournalLine
@@ -37,14 +38,14 @@ def _sponsored_member(*, jht=True, months=3):
     org = sponsor()
     s = sponsorship(org, months=months)
     worker = member(organisation_code=org.code, registered_on=dt.date(2026, 5, 1), jht=jht)
-    assert sponsorship_enrol(actor="test", sponsorship=s, workers=[worker], today=TODAY).added
+    assert sponsorship_enrol(actor=Actor.system("test"), sponsorship=s, workers=[worker], today=TODAY).added
     return s, worker
 
 
 def _sponsor_pays(s, period, reference):
-    record = sponsorship_bill_issue(actor="test", sponsorship=s, period=period)
+    record = sponsorship_bill_issue(actor=Actor.system("test"), sponsorship=s, period=period)
     group_bill_pay(
-        actor="test",
+        actor=Actor.system("test"),
         bill=record.bill,
         amount_idr=record.amount_idr,
         payment_reference=reference,
@@ -56,7 +57,7 @@ def _sponsor_pays(s, period, reference):
 
 def test_the_members_own_bill_for_a_sponsored_month_carries_only_jht(regions):
     s, worker = _sponsored_member()
-    bill = bill_issue(actor="test", worker=worker, months=4, today=TODAY)
+    bill = bill_issue(actor=Actor.system("test"), worker=worker, months=4, today=TODAY)
     lines = sorted((str(line.period), line.program) for line in bill.lines.all())
     # May to July: only JHT (the sponsor pays JKK and JKM); August is the member's own, whole.
     assert lines == [
@@ -68,17 +69,17 @@ def test_the_members_own_bill_for_a_sponsored_month_carries_only_jht(regions):
         ("2026-08", "JKM"),
     ]
     # The sponsor's bill carries only the sponsor's programs, at the regional budget's price.
-    record = sponsorship_bill_issue(actor="test", sponsorship=s, period=MAY)
+    record = sponsorship_bill_issue(actor=Actor.system("test"), sponsorship=s, period=MAY)
     assert sorted(record.bill.lines.values_list("program", flat=True)) == ["JKK", "JKM"]
     assert record.amount_idr == 16_800
 
 
 def test_sponsor_and_member_post_separate_balanced_entries_and_the_report_names_each_payer(regions):
     s, worker = _sponsored_member()
-    bill = bill_issue(actor="test", worker=worker, months=1, today=TODAY)
+    bill = bill_issue(actor=Actor.system("test"), worker=worker, months=1, today=TODAY)
     assert bill.amount_idr == JHT_IDR
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=bill.amount_idr,
         payment_reference="OWN-1",
@@ -112,15 +113,15 @@ def test_sponsor_and_member_post_separate_balanced_entries_and_the_report_names_
 
 def test_a_member_without_jht_owes_nothing_for_a_sponsored_month(regions):
     _s, worker = _sponsored_member(jht=False)
-    bill = bill_issue(actor="test", worker=worker, months=1, today=TODAY)
+    bill = bill_issue(actor=Actor.system("test"), worker=worker, months=1, today=TODAY)
     assert {(str(line.period), line.program) for line in bill.lines.all()} == {("2026-08", "JKK"), ("2026-08", "JKM")}
 
 
 def test_ending_a_sponsorship_gives_its_unpaid_months_back_to_the_member_whole(regions):
     s, worker = _sponsored_member()
     _sponsor_pays(s, MAY, "SP-1")
-    sponsorship_end(actor="test", sponsorship=s)
-    bill = bill_issue(actor="test", worker=worker, months=2, today=TODAY)
+    sponsorship_end(actor=Actor.system("test"), sponsorship=s)
+    bill = bill_issue(actor=Actor.system("test"), worker=worker, months=2, today=TODAY)
     assert sorted((str(line.period), line.program) for line in bill.lines.all()) == [
         ("2026-05", "JHT"),
         ("2026-06", "JHT"),
@@ -184,7 +185,7 @@ def _run(sequence, *, jht):
             paid_in += record.amount_idr
         elif action == "own_bill":
             try:
-                bill = bill_issue(actor="test", worker=worker, months=value, today=TODAY)
+                bill = bill_issue(actor=Actor.system("test"), worker=worker, months=value, today=TODAY)
             except NothingPayable:
                 continue
             if not ended:
@@ -193,7 +194,7 @@ def _run(sequence, *, jht):
                     period__in=[p.first_day for p in sponsored], program__in=["JKK", "JKM"]
                 ).exists()
             payment_allocate(
-                actor="test",
+                actor=Actor.system("test"),
                 worker=worker,
                 amount_idr=bill.amount_idr,
                 payment_reference=f"OWN-{number}",
@@ -206,7 +207,7 @@ def _run(sequence, *, jht):
             paid_in += bill.amount_idr
         elif action == "cash":
             payment_allocate(
-                actor="test",
+                actor=Actor.system("test"),
                 worker=worker,
                 amount_idr=value,
                 payment_reference=f"CASH-{number}",
@@ -215,7 +216,7 @@ def _run(sequence, *, jht):
             )
             paid_in += value
         elif action == "end" and not ended:
-            sponsorship_end(actor="test", sponsorship=s)
+            sponsorship_end(actor=Actor.system("test"), sponsorship=s)
             ended = True
         _check(worker, paid_in, sponsored, ended=ended)
 

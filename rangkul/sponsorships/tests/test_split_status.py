@@ -11,6 +11,7 @@ import datetime as dt
 
 import pytest
 
+from rangkul.audit.actors import Actor
 from rangkul.contributions.models import MemberStatus
 from rangkul.contributions.schedule import Status
 from rangkul.contributions.selectors import coverage_on, protected_months, worker_status
@@ -27,10 +28,10 @@ DAY = dt.date(2026, 5, 20)
 
 
 def _pays_own_jht(worker, months=1):
-    bill = bill_issue(actor="test", worker=worker, months=months, today=TODAY)
+    bill = bill_issue(actor=Actor.system("test"), worker=worker, months=months, today=TODAY)
     assert {line.program for line in bill.lines.all()} == {"JHT"}
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=bill.amount_idr,
         payment_reference=f"OWN-{worker.pk}-{months}",
@@ -80,9 +81,9 @@ def test_jht_paid_ahead_does_not_extend_the_paid_through_month(regions):
 
 def test_a_member_paying_every_program_is_active_as_before(regions):
     worker = member(registered_on=dt.date(2026, 5, 1), jht=True)
-    bill = bill_issue(actor="test", worker=worker, months=1, today=TODAY)
+    bill = bill_issue(actor=Actor.system("test"), worker=worker, months=1, today=TODAY)
     payment_allocate(
-        actor="test",
+        actor=Actor.system("test"),
         worker=worker,
         amount_idr=bill.amount_idr,
         payment_reference="ALL-1",

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.models import BillStatus, ContributionMonth
 from rangkul.contributions.tests.factories import member
@@ -41,8 +42,8 @@ def group_bill(regions):
     org = sponsor()
     s = sponsorship(org, budget_idr=5_000_000)
     workers = [member(organisation_code=org.code, registered_on=dt.date(2026, 5, 1)) for _ in range(3)]
-    sponsorship_enrol(actor="test", sponsorship=s, workers=workers, today=TODAY)
-    return sponsorship_bill_issue(actor="test", sponsorship=s, period=MAY), workers
+    sponsorship_enrol(actor=Actor.system("test"), sponsorship=s, workers=workers, today=TODAY)
+    return sponsorship_bill_issue(actor=Actor.system("test"), sponsorship=s, period=MAY), workers
 
 
 def _record(client, record, amount, reference="SP2D-0001/2026", day="2026-05-02"):

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from rangkul.accounts.roles import Role
 from rangkul.accounts.tests.factories import UserFactory
+from rangkul.audit.actors import Actor
 from rangkul.contributions.group_bills import group_bill_pay
 from rangkul.contributions.models import BillStatus
 from rangkul.contributions.tests.factories import member
@@ -95,10 +96,14 @@ def test_the_statement_lists_each_member_month_committed_billed_paid_and_covered
     org = officer.partner_link.organisation
     s = sponsorship(org, start_month=_this_month(), months=2)
     worker = member(organisation_code=org.code, registered_on=timezone.localdate(), full_name="=HYPERLINK Budi")
-    sponsorship_enrol(actor="test", sponsorship=s, workers=[worker])
-    record = sponsorship_bill_issue(actor="test", sponsorship=s, period=s.start_month)
+    sponsorship_enrol(actor=Actor.system("test"), sponsorship=s, workers=[worker])
+    record = sponsorship_bill_issue(actor=Actor.system("test"), sponsorship=s, period=s.start_month)
     group_bill_pay(
-        actor="test", bill=record.bill, amount_idr=record.amount_idr, payment_reference="P1", channel="sandbox"
+        actor=Actor.system("test"),
+        bill=record.bill,
+        amount_idr=record.amount_idr,
+        payment_reference="P1",
+        channel="sandbox",
     )
     client.force_login(officer)
     response = client.get(f"/sponsor/{s.code}/laporan.csv")

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rangkul.agents.selectors import agent_cash_held_idr, agent_get
 from rangkul.agents.services import agent_cash_deposit
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import ApplicationError
 from rangkul.payments.services import channel_get
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             if channel.kind == "agent_cash":
                 raise CommandError("A deposit comes in through a bank or payment-code channel, not agent cash.")
             agent_cash_deposit(
-                actor="command:agent_deposit",
+                actor=Actor.system("command:agent_deposit"),
                 agent=agent,
                 amount_idr=options["amount"],
                 channel=channel.code,

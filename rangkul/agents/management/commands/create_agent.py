@@ -8,6 +8,7 @@ from django.db import transaction
 
 from rangkul.accounts.models import User
 from rangkul.agents.services import agent_create, agent_key_create
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import ApplicationError
 from rangkul.partners.selectors import organisation_get
 
@@ -31,12 +32,12 @@ class Command(BaseCommand):
                 if user is None:
                     user = User.objects.create_user(username=username)  # no password: key or OTP later
                 agent = agent_create(
-                    actor="command:create_agent",
+                    actor=Actor.system("command:create_agent"),
                     user=user,
                     organisation=organisation,
                     cash_limit_idr=options["cash_limit"],
                 )
-                key = agent_key_create(actor="command:create_agent", agent=agent)
+                key = agent_key_create(actor=Actor.system("command:create_agent"), agent=agent)
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(json.dumps({"agent_code": agent.code, "key": key}))

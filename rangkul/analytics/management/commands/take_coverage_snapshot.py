@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rangkul.analytics.services import coverage_snapshot_take
+from rangkul.audit.actors import Actor
 
 
 class Command(BaseCommand):
@@ -27,7 +28,7 @@ class Command(BaseCommand):
                 day = dt.date.fromisoformat(options["date"])
             except ValueError as exc:
                 raise CommandError("--date must be YYYY-MM-DD") from exc
-        snapshot = coverage_snapshot_take(actor="take_coverage_snapshot", day=day)
+        snapshot = coverage_snapshot_take(actor=Actor.system("take_coverage_snapshot"), day=day)
         summary = {
             "day": snapshot.day.isoformat(),
             "members": snapshot.members,

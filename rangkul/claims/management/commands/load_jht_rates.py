@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rangkul.audit.actors import Actor
 from rangkul.claims.jht_rates import jht_rates_load, rates_parse
 from rangkul.core.errors import ApplicationError
 
@@ -47,7 +48,7 @@ class Command(BaseCommand):
             raise CommandError("Nothing was loaded: correct the lines above.")
         try:
             summary = jht_rates_load(
-                actor="command:load_jht_rates", rows=rows, source=path.name, replace=options["replace"]
+                actor=Actor.system("command:load_jht_rates"), rows=rows, source=path.name, replace=options["replace"]
             )
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc

@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from rangkul.accounts.services import api_key_create
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import ApplicationError
 from rangkul.partners.selectors import organisation_get
 
@@ -23,7 +24,9 @@ class Command(BaseCommand):
             if organisation_code:
                 # The key acts for this organisation: it must exist (create it with create_organisation).
                 organisation_code = organisation_get(code=organisation_code).code
-            raw = api_key_create(actor=None, name=options["name"], organisation_code=organisation_code)
+            raw = api_key_create(
+                actor=Actor.system("system"), name=options["name"], organisation_code=organisation_code
+            )
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(json.dumps({"key": raw}))

@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import ApplicationError
 from rangkul.partners.models import OrganisationKind
 from rangkul.partners.services import organisation_create, organisation_set_phone_attestation, organisation_user_add
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = "command:create_organisation"
+        actor = Actor.system("command:create_organisation")
         try:
             organisation = organisation_create(
                 actor=actor,

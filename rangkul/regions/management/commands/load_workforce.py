@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rangkul.audit.actors import Actor
 from rangkul.regions.workforce import WorkforceFileError, default_workforce_file, workforce_release_load
 
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
             raise CommandError("The workforce file must be UTF-8 CSV.") from exc
         try:
             summary = workforce_release_load(
-                actor="load_workforce",
+                actor=Actor.system("load_workforce"),
                 text=text,
                 version=options["release"] or path.stem,
                 title=options["title"],

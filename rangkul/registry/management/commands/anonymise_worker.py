@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import ApplicationError
 from rangkul.registry.models import ErasureRequest, ErasureRequestStatus, Worker
 from rangkul.registry.services import worker_erasure_confirm, worker_erasure_request, worker_erasure_withdraw
@@ -30,9 +31,10 @@ class Command(BaseCommand):
         action.add_argument("--withdraw", action="store_true", help="Withdraw the request that waits.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = get_user_model().objects.filter(username=options["actor"], is_active=True).first()
-        if actor is None:
+        user = get_user_model().objects.filter(username=options["actor"], is_active=True).first()
+        if user is None:
             raise CommandError("No active user with that username.")
+        actor = Actor.for_user(user)
         worker = Worker.objects.filter(membership_number=options["membership_number"].strip()).first()
         if worker is None:
             raise CommandError("No member with that membership number.")

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import ApplicationError
 from rangkul.partners.models import ImportJob
 from rangkul.sponsorships.models import Sponsorship
@@ -38,7 +39,7 @@ class Command(BaseCommand):
             raise CommandError(_("No sponsorship with this code."))
         try:
             result = sponsorship_enrol_import(
-                actor="command:enrol_import",
+                actor=Actor.system("command:enrol_import"),
                 sponsorship=sponsorship,
                 job=job,
                 welfare_attested=options["welfare_list_confirmed"],

@@ -19,6 +19,7 @@ from django.core.files import File
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from rangkul.audit.actors import Actor
 from rangkul.core.errors import ApplicationError
 from rangkul.partners.importing.report import report_csv_write
 from rangkul.partners.management.commands.import_workers import Command as ImportCommand
@@ -51,7 +52,7 @@ class Command(ImportCommand):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        actor = "command:import_workers"
+        actor = Actor.system("command:import_workers")
         try:
             organisation = organisation_get(code=options["partner"]) if options["partner"] else None
         except ApplicationError as exc:

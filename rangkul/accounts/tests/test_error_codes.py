@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from rangkul.accounts.errors import AccountErrorCode
+from rangkul.core.tests.error_codes import bare_codes, error_classes
+
+
+def test_the_accounts_app_raises_and_compares_enumerated_codes_only():
+    assert bare_codes("accounts") == []
+
+
+def test_every_accounts_error_class_answers_with_a_member_of_the_enum():
+    unlisted = {
+        cls.__name__: cls.default_code
+        for cls in error_classes("accounts")
+        if cls.default_code not in set(AccountErrorCode)
+    }
+    assert unlisted == {}

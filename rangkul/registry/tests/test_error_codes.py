@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from rangkul.core.tests.error_codes import bare_codes, error_classes
+from rangkul.registry.errors import RegistryErrorCode
+
+
+def test_the_registry_app_raises_and_compares_enumerated_codes_only():
+    assert bare_codes("registry") == []
+
+
+def test_every_registry_error_class_answers_with_a_member_of_the_enum():
+    unlisted = {
+        cls.__name__: cls.default_code
+        for cls in error_classes("registry")
+        if cls.default_code not in set(RegistryErrorCode)
+    }
+    assert unlisted == {}
