@@ -236,7 +236,10 @@ def group_bill_pay(
     )
     if locked.status == BillStatus.OPEN:
         Bill.objects.filter(pk=locked.pk).update(status=BillStatus.PAID, paid_at=paid_at)
-    locked.lines.filter(settled_at__isnull=True).update(settled_at=paid_at)
+    # The lines of members with nothing to pay (no entry of their own); the others were paid above.
+    free = [line.pk for lines in by_member.values() if sum(line.amount_idr for line in lines) <= 0 for line in lines]
+    if free:
+        BillLine.objects.filter(pk__in=free, settled_at__isnull=True).update(settled_at=paid_at)
     return allocations
 
 

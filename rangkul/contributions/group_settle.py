@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from rangkul.audit.services import audit_record_subjects
@@ -35,6 +36,7 @@ from rangkul.contributions.services.allocation import (
     _covered_from,
 )
 from rangkul.contributions.services.status import _paid_months_of
+from rangkul.contributions.sql import review_sql
 from rangkul.contributions.status_memo import StatusMemo
 from rangkul.core.bulk import insert_many, insert_rows
 from rangkul.core.periods import Period
@@ -51,6 +53,17 @@ class Share:
     worker: Worker
     lines: Sequence[BillLine]
     reference: str
+
+
+def lines_settle(*, pairs: Sequence[tuple[int, int]], settled_at: dt.datetime) -> None:
+    """Mark bill lines paid, each ``(line id, entry id)`` by its entry, in set statements."""
+    with connection.cursor() as cursor:
+        review_sql().lines_settle(
+            cursor,
+            table=BillLine._meta.db_table,
+            pairs=pairs,
+            settled_at=connection.ops.adapt_datetimefield_value(settled_at),
+        )
 
 
 def _day(value: Any) -> Any:
@@ -167,6 +180,11 @@ def _chunk_pay(
         plans.append((share, new, starts, amount, allocated))
     # No other payment of these references can run now: the bill's row is locked by the caller.
     insert_many(JournalEntry, entries)
+    # Each share's lines are paid by its entry (a reversal of the entry opens exactly these again).
+    lines_settle(
+        pairs=[(line.pk, entry.pk) for entry, share in zip(entries, todo, strict=True) for line in share.lines],
+        settled_at=paid_at,
+    )
     accounts = accounts_get({line.account for ledger in ledgers for line in ledger})
     insert_rows(
         JournalLine,

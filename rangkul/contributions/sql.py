@@ -34,6 +34,10 @@ class ReviewSql(Protocol):
         """Run the review's update for ``steps``: ``(members moved, members whose status changed)``."""
         ...
 
+    def lines_settle(self, cursor: Any, *, table: str, pairs: Sequence[tuple[int, int]], settled_at: Any) -> None:
+        """Mark bill lines paid: each ``(line id, entry id)`` pair's line by that entry, at ``settled_at``."""
+        ...
+
 
 def _within(column: str) -> str:
     # The key range first: it lets the planner read the batch through the primary key.
@@ -59,6 +63,16 @@ class _PostgreSQL:
         moved, moved_changed = cursor.fetchone()
         return int(moved), int(moved_changed)
 
+    def lines_settle(self, cursor: Any, *, table: str, pairs: Sequence[tuple[int, int]], settled_at: Any) -> None:
+        if not pairs:
+            return
+        # One statement for the whole chunk: the pairs as two arrays.
+        cursor.execute(
+            f"UPDATE {table} AS l SET settled_at = %s, settled_entry_id = p.entry "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS p(line, entry) WHERE l.id = p.line",
+            [settled_at, array_literal([line for line, _entry in pairs]), array_literal([e for _line, e in pairs])],
+        )
+
 
 class _Portable:
     def placeholders(self) -> tuple[str, str, str]:
@@ -78,6 +92,18 @@ class _Portable:
             if group[0].changed:
                 changed += cursor.rowcount
         return reviewed, changed
+
+    def lines_settle(self, cursor: Any, *, table: str, pairs: Sequence[tuple[int, int]], settled_at: Any) -> None:
+        # One statement per entry (a member's share): SQLite has no arrays to join against.
+        by_entry: dict[int, list[int]] = {}
+        for line, entry in pairs:
+            by_entry.setdefault(entry, []).append(line)
+        for entry, lines in by_entry.items():
+            cursor.execute(
+                f"UPDATE {table} SET settled_at = %s, settled_entry_id = %s "  # noqa: S608
+                f"WHERE id IN ({', '.join(['%s'] * len(lines))})",
+                [settled_at, entry, *lines],
+            )
 
 
 @cache
