@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from rangkul.audit.services import audit_record
 from rangkul.contributions.errors import InvalidMonths, NothingPayable
-from rangkul.contributions.group_settle import Share, shares_pay
+from rangkul.contributions.group_settle import Share, bill_shares_read, shares_pay
 from rangkul.contributions.models import Bill, BillLine, BillStatus, ContributionMonth
 from rangkul.contributions.quotes import Quote
 from rangkul.contributions.schedule import payable_periods
@@ -44,7 +44,6 @@ from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 
 HELD_CHUNK = 5000
-SHARE_FIELDS = ("id", "membership_number", "registered_at")
 
 __all__ = ["GroupItem", "group_bill_cancel", "group_bill_issue", "group_bill_issue_for_months", "group_bill_pay"]
 
@@ -216,11 +215,8 @@ def group_bill_pay(
             code="amount_mismatch",
         )
     paid_at = paid_at or timezone.now()
-    by_member: dict[int, list[BillLine]] = {}
-    for line in locked.lines.order_by("worker_id", "period", "program"):
-        by_member.setdefault(line.worker_id, []).append(line)
-    # Only what a member's share needs (the day they registered, the number in memos and audit).
-    workers = Worker.objects.only(*SHARE_FIELDS).in_bulk(list(by_member))
+    # Plain rows, and of each member only what a share needs (the number, the day they registered).
+    by_member, workers = bill_shares_read(locked.pk)
     rules_for = _rules_for_preloaded()
     allocations = shares_pay(
         actor=actor,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.utils import timezone
@@ -46,13 +46,62 @@ CHUNK = 2000
 STATUS_COLUMNS = ("status", "since", "paid_through", "arrears_months", "pay_arrears_by", "next_review_on")
 
 
+class LineRow(NamedTuple):
+    """A bill line as a plain row (a bill of 100,000 members need not build a model object per line)."""
+
+    pk: int
+    worker_id: int
+    period: Period
+    program: str
+    amount_idr: int
+    discount_idr: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShareMember:
+    """What a member's share needs of the member: the key, the number (memos, audit) and the registration."""
+
+    pk: int
+    membership_number: str
+    registered_at: dt.datetime
+
+    def audit_label(self) -> str:
+        return self.membership_number
+
+
 @dataclass(frozen=True)
 class Share:
     """One member's lines on a group bill and the reference their payment entry is posted under."""
 
-    worker: Worker
-    lines: Sequence[BillLine]
+    worker: Worker | ShareMember
+    lines: Sequence[BillLine | LineRow]
     reference: str
+
+
+def bill_shares_read(bill_id: int) -> tuple[dict[int, list[LineRow]], dict[int, ShareMember]]:
+    """A group bill's lines by member (members in key order, each member's lines by month and
+    program) and those members, as plain rows: two statements whatever the bill's size."""
+    by_member: dict[int, list[LineRow]] = {}
+    months: dict[Any, Period] = {}
+    for pk, worker_id, period, program, amount, discount in _rows(
+        f"SELECT id, worker_id, period, program, amount_idr, discount_idr FROM {BillLine._meta.db_table} "  # noqa: S608
+        "WHERE bill_id = %s ORDER BY worker_id, period, program",
+        [bill_id],
+    ):
+        month = months.get(period)
+        if month is None:
+            month = months[period] = _month(period)
+        by_member.setdefault(worker_id, []).append(LineRow(pk, worker_id, month, program, amount, discount))
+    members: dict[int, ShareMember] = {}
+    if by_member:
+        ids = sorted(by_member)
+        in_ids, params = review_sql().ids_in("id", ids)
+        for pk, number, registered_at in _rows(
+            f"SELECT id, membership_number, registered_at FROM {Worker._meta.db_table} WHERE {in_ids}",  # noqa: S608
+            params,
+        ):
+            members[pk] = ShareMember(pk, number, _as_aware(registered_at))
+    return by_member, members
 
 
 def lines_settle(*, pairs: Sequence[tuple[int, int]], settled_at: dt.datetime) -> None:
@@ -64,6 +113,28 @@ def lines_settle(*, pairs: Sequence[tuple[int, int]], settled_at: dt.datetime) -
             pairs=pairs,
             settled_at=connection.ops.adapt_datetimefield_value(settled_at),
         )
+
+
+def _rows(query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall()
+
+
+def _as_day(value: Any) -> dt.date:
+    """A date column as the cursor returns it (SQLite: ISO text)."""
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _month(value: Any) -> Period:
+    return Period.of(_as_day(value))
+
+
+def _as_aware(value: Any) -> dt.datetime:
+    """A timestamp as the cursor returns it (SQLite: ISO text in UTC), made aware."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
 
 
 def _day(value: Any) -> Any:
@@ -113,22 +184,41 @@ def _chunk_pay(
     debit_account: str,
     status_memo: StatusMemo,
 ) -> list[Allocation]:
-    existing = {
-        e.reference: e
-        for e in JournalEntry.objects.filter(kind=PAYMENT_KIND, reference__in=[s.reference for s in shares])
-    }
-    done = [_allocation_from_entry(existing[s.reference], created=False) for s in shares if s.reference in existing]
-    todo = [s for s in shares if s.reference not in existing]
+    sql = review_sql()
+    references = [s.reference for s in shares]
+    condition, params = sql.texts_in("reference", references)
+    posted = dict(
+        _rows(
+            f"SELECT reference, id FROM {JournalEntry._meta.db_table} WHERE kind = %s AND {condition}",  # noqa: S608
+            [PAYMENT_KIND, *params],
+        )
+    )
+    if posted:
+        existing = JournalEntry.objects.in_bulk(list(posted.values()))
+        done = [
+            _allocation_from_entry(existing[posted[s.reference]], created=False)
+            for s in shares
+            if s.reference in posted
+        ]
+    else:
+        done = []
+    todo = [s for s in shares if s.reference not in posted]
     if not todo:
         return done
     ids = sorted({s.worker.pk for s in todo})
     # Each member's payments are serialised on the member's row, locked in key order as elsewhere.
-    list(Worker.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-    periods = {_period(line.period).first_day for s in todo for line in s.lines}
+    # Plain statements with the chunk's members as one array (PostgreSQL): no model or IN list per chunk.
+    in_ids, id_params = sql.ids_in("id", ids)
+    _rows(f"SELECT id FROM {Worker._meta.db_table} WHERE {in_ids} ORDER BY id{sql.for_update()}", id_params)  # noqa: S608
+    periods = sorted({_period(line.period).first_day for s in todo for line in s.lines})
+    in_workers, worker_params = sql.ids_in("worker_id", ids)
+    months = ", ".join(["%s"] * len(periods))
     held = {
-        (w, _period(p), prog)
-        for w, p, prog in ContributionMonth.objects.filter(worker_id__in=ids, period__in=periods).values_list(
-            "worker_id", "period", "program"
+        (w, _month(p), prog)
+        for w, p, prog in _rows(
+            f"SELECT worker_id, period, program FROM {ContributionMonth._meta.db_table} "  # noqa: S608
+            f"WHERE {in_workers} AND period IN ({months})",
+            [*worker_params, *periods],
         )
     }
     already = _paid_months_of(ids)
@@ -137,7 +227,7 @@ def _chunk_pay(
     zone = timezone.get_current_timezone()  # read once: ``localdate`` looks it up on every call
     ledgers: list[list[Line]] = []
     entries: list[JournalEntry] = []
-    plans: list[tuple[Share, list[BillLine], dict[Period, dt.date], int, int]] = []
+    plans: list[tuple[Share, list[BillLine | LineRow], dict[Period, dt.date], int, int]] = []
     for share in todo:
         worker = share.worker
         amount = sum(line.amount_idr for line in share.lines)
@@ -257,15 +347,22 @@ def _chunk_pay(
 
 def _statuses_store(
     *,
-    plans: Sequence[tuple[Share, list[BillLine], dict[Period, dt.date], int, int]],
+    plans: Sequence[tuple[Share, list[BillLine | LineRow], dict[Period, dt.date], int, int]],
     already: dict[int, dict[Period, dt.date]],
     today: dt.date,
     rules_for: Any,
     memo: StatusMemo,
 ) -> None:
     """Each member's status from the months held before plus those just paid, as ``_status_store`` stores it."""
-    ids = [share.worker.pk for share, *_rest in plans]
-    known = set(MemberStatusChange.objects.filter(worker_id__in=ids).values_list("worker_id", "status", "since"))
+    ids = sorted(share.worker.pk for share, *_rest in plans)
+    in_workers, params = review_sql().ids_in("worker_id", ids)
+    known = {
+        (w, status, _as_day(since))
+        for w, status, since in _rows(
+            f"SELECT worker_id, status, since FROM {MemberStatusChange._meta.db_table} WHERE {in_workers}",  # noqa: S608
+            params,
+        )
+    }
     now = timezone.now()
     zone = timezone.get_current_timezone()
     registered = {share.worker.pk: timezone.localtime(share.worker.registered_at, zone).date() for share, *_r in plans}
@@ -285,6 +382,7 @@ def _statuses_store(
         ]
     # The chunk's stored rows are replaced by their new values in two statements (the members'
     # rows are locked): one UPDATE per distinct status would be hundreds of statements a chunk.
-    MemberStatus.objects.filter(worker_id__in=ids).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {MemberStatus._meta.db_table} WHERE {in_workers}", params)  # noqa: S608
     insert_rows(MemberStatus, ("worker_id", *STATUS_COLUMNS, "updated_at"), rows)
     MemberStatusChange.objects.bulk_create(changes, batch_size=CHUNK, ignore_conflicts=True)

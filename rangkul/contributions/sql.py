@@ -38,6 +38,18 @@ class ReviewSql(Protocol):
         """Mark bill lines paid: each ``(line id, entry id)`` pair's line by that entry, at ``settled_at``."""
         ...
 
+    def local_day(self, column: str, zone: str) -> tuple[str, list[Any]]:
+        """A timestamp column as its day in ``zone`` (the portable one leaves the timestamp to the caller)."""
+        ...
+
+    def texts_in(self, column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
+        """``column`` is one of ``values``, as a condition and its parameters."""
+        ...
+
+    def for_update(self) -> str:
+        """The clause locking the rows a SELECT reads (none where the database locks otherwise)."""
+        ...
+
 
 def _within(column: str) -> str:
     # The key range first: it lets the planner read the batch through the primary key.
@@ -73,6 +85,15 @@ class _PostgreSQL:
             [settled_at, array_literal([line for line, _entry in pairs]), array_literal([e for _line, e in pairs])],
         )
 
+    def local_day(self, column: str, zone: str) -> tuple[str, list[Any]]:
+        return f"(({column}) AT TIME ZONE %s)::date", [zone]
+
+    def texts_in(self, column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
+        return f"{column} = ANY(%s::varchar[])", [array_literal(values)]
+
+    def for_update(self) -> str:
+        return " FOR UPDATE"
+
 
 class _Portable:
     def placeholders(self) -> tuple[str, str, str]:
@@ -105,6 +126,15 @@ class _Portable:
                 [settled_at, entry, *lines],
             )
 
+    def local_day(self, column: str, zone: str) -> tuple[str, list[Any]]:
+        return column, []
+
+    def texts_in(self, column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
+        return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+    def for_update(self) -> str:
+        return ""  # SQLite: the transaction holds the database's write lock
+
 
 @cache
 def review_sql() -> ReviewSql:
@@ -126,5 +156,27 @@ def first_paid_rows(
                 f"SELECT worker_id, period, program, MIN(paid_at) FROM {table} "  # noqa: S608
                 f"WHERE {in_ids} AND program IN ({among}) GROUP BY worker_id, period, program",
                 [*params, *programs],
+            )
+            yield from cursor.fetchall()
+
+
+def protected_rows(
+    table: str, worker_ids: Sequence[int], *, programs: Sequence[str], chunk: int, zone: str
+) -> Iterator[tuple[Any, Any, Any]]:
+    """``(worker_id, period, day)`` per member-month of ``table`` in which every one of ``programs`` is
+    paid, ``day`` being when the last of them was first paid: its day in ``zone`` on PostgreSQL (a
+    date), the timestamp itself on the portable path (for the caller to convert). One row per
+    protected month instead of one per program, the members sent ``chunk`` at a time."""
+    among = ", ".join(["%s"] * len(programs))
+    day, day_params = review_sql().local_day("MAX(first_paid)", zone)
+    with connection.cursor() as cursor:
+        for start in range(0, len(worker_ids), chunk):
+            in_ids, params = review_sql().ids_in("worker_id", worker_ids[start : start + chunk])
+            cursor.execute(
+                f"SELECT worker_id, period, {day} FROM ("  # noqa: S608
+                f"SELECT worker_id, period, program, MIN(paid_at) AS first_paid FROM {table} "
+                f"WHERE {in_ids} AND program IN ({among}) GROUP BY worker_id, period, program"
+                f") AS firsts GROUP BY worker_id, period HAVING COUNT(*) = %s",
+                [*day_params, *params, *programs, len(programs)],
             )
             yield from cursor.fetchall()
