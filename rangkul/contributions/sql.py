@@ -50,6 +50,10 @@ class ReviewSql(Protocol):
         """The clause locking the rows a SELECT reads (none where the database locks otherwise)."""
         ...
 
+    def keys_set(self, cursor: Any, *, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> None:
+        """Set ``column`` of each ``(row id, value)`` pair's row to its value."""
+        ...
+
 
 def _within(column: str) -> str:
     # The key range first: it lets the planner read the batch through the primary key.
@@ -94,6 +98,15 @@ class _PostgreSQL:
     def for_update(self) -> str:
         return " FOR UPDATE"
 
+    def keys_set(self, cursor: Any, *, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> None:
+        if not pairs:
+            return
+        cursor.execute(
+            f"UPDATE {table} AS t SET {column} = p.value "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS p(key, value) WHERE t.id = p.key",
+            [array_literal([key for key, _value in pairs]), array_literal([value for _key, value in pairs])],
+        )
+
 
 class _Portable:
     def placeholders(self) -> tuple[str, str, str]:
@@ -134,6 +147,16 @@ class _Portable:
 
     def for_update(self) -> str:
         return ""  # SQLite: the transaction holds the database's write lock
+
+    def keys_set(self, cursor: Any, *, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> None:
+        by_value: dict[int, list[int]] = {}
+        for key, value in pairs:
+            by_value.setdefault(value, []).append(key)
+        for value, keys in by_value.items():
+            cursor.execute(
+                f"UPDATE {table} SET {column} = %s WHERE id IN ({', '.join(['%s'] * len(keys))})",  # noqa: S608
+                [value, *keys],
+            )
 
 
 @cache

@@ -11,7 +11,9 @@ their own within 3 months after the end — is the sponsor's headline figure.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from rangkul.contributions.member_bills import member_bills_issue_until
 from rangkul.contributions.models import ContributionMonth
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.quotes import price_month
@@ -43,6 +46,7 @@ from rangkul.sponsorships.models import (
 from rangkul.sponsorships.pricing import member_programs
 
 CONTINUATION_MONTHS = 3
+CHUNK = 2000
 
 
 def handover_threshold(*, last_day: dt.date, today: dt.date, thresholds: list[int]) -> int | None:
@@ -93,45 +97,67 @@ def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSu
         with translation.override(settings.LANGUAGE_CODE):
             last_month = date_format(sponsorship.end_month.first_day, "F Y")
             next_month = date_format(following.first_day, "F Y")
-            for member in members.iterator(chunk_size=2000):
-                worker = member.worker
-                values = {
-                    "sponsor": sponsorship.organisation.name,
-                    "month": last_month,
-                    "next": next_month,
-                    "number": worker.membership_number,
-                    "amount": _own_price(worker, following, rules_for, prices),
-                }
-                body = (
-                    _(
-                        "Rangkul: your social security contributions are paid by %(sponsor)s until %(month)s. "
-                        "From %(next)s continue on your own: %(amount)s a month, membership no. %(number)s, "
-                        "at a bank, minimarket or e-wallet."
-                    )
-                    % values
+            valid_until = date_format(following.last_day, "j F Y")
+            for chunk in _member_chunks(members):
+                # The members' own bills, a chunk at a time in set statements (``member_bills``).
+                codes = member_bills_issue_until(
+                    actor="handover",
+                    workers=[m.worker for m in chunk],
+                    until=following,
+                    today=today,
+                    expires_at=expires,
+                    rules_for=rules_for,
                 )
-                code = _own_bill(worker, until=following, today=today, expires_at=expires)
-                if code is not None:
-                    body += " " + _("Payment code %(code)s (%(total)s), valid until %(day)s.") % {
-                        "code": payment_code_format(code[0]),
-                        "total": format_rupiah(code[1]),
-                        "day": date_format(following.last_day, "j F Y"),
+                for member in chunk:
+                    worker = member.worker
+                    values = {
+                        "sponsor": sponsorship.organisation.name,
+                        "month": last_month,
+                        "next": next_month,
+                        "number": worker.membership_number,
+                        "amount": _own_price(worker, following, rules_for, prices),
                     }
-                texts.append((worker.phone, body))
-                notices.append(
-                    HandoverNotice(
-                        sponsorship=sponsorship,
-                        worker=worker,
-                        days_before=threshold,
-                        sent_on=today,
-                        payment_code=code[0] if code else "",
+                    body = (
+                        _(
+                            "Rangkul: your social security contributions are paid by %(sponsor)s until %(month)s. "
+                            "From %(next)s continue on your own: %(amount)s a month, membership no. %(number)s, "
+                            "at a bank, minimarket or e-wallet."
+                        )
+                        % values
                     )
-                )
+                    code = codes.get(worker.pk)
+                    if code is not None:
+                        body += " " + _("Payment code %(code)s (%(total)s), valid until %(day)s.") % {
+                            "code": payment_code_format(code.payment_code),
+                            "total": format_rupiah(code.amount_idr),
+                            "day": valid_until,
+                        }
+                    texts.append((worker.phone, body))
+                    notices.append(
+                        HandoverNotice(
+                            sponsorship=sponsorship,
+                            worker=worker,
+                            days_before=threshold,
+                            sent_on=today,
+                            payment_code=code.payment_code if code else "",
+                        )
+                    )
         messages_queue_many(channel=MessageChannel.SMS, items=texts, purpose="sponsorship_handover")
         HandoverNotice.objects.bulk_create(notices, batch_size=2000)
         touched += 1
         sent += len(notices)
     return HandoverSummary(touched, sent)
+
+
+def _member_chunks(members: Any) -> Iterator[list[SponsorshipMember]]:
+    chunk: list[SponsorshipMember] = []
+    for member in members.iterator(chunk_size=CHUNK):
+        chunk.append(member)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _own_bill(worker: Worker, *, until: Period, today: dt.date, expires_at: dt.datetime) -> tuple[str, int] | None:

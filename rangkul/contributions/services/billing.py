@@ -88,6 +88,8 @@ def _owed_quotes(
     rules_for: RulesFor,
     months: int,
     sponsor_kind: str | None = None,
+    shares: dict[Period, set[str]] | None = None,
+    held: dict[Period, set[str]] | None = None,
 ) -> list[Quote]:
     """The member's next ``months`` owed months, in order, each priced for what the member owes.
 
@@ -95,11 +97,14 @@ def _owed_quotes(
     orders them. A month a sponsor has taken programs of (a ``MonthShare``) is the
     split payer's: the member owes only the other programs of it, at the member's own
     price, and a month whose programs are all taken or paid is not owed at all.
+    ``shares`` and ``held`` (the programs paid of the shared months), when given, are the
+    member's as read in bulk (``member_bills``); otherwise they are read here.
     """
-    shares = {
-        Period.of(p): set(programs)
-        for p, programs in MonthShare.objects.filter(worker_id=worker.pk).values_list("period", "programs")
-    }
+    if shares is None:
+        shares = {
+            Period.of(p): set(programs)
+            for p, programs in MonthShare.objects.filter(worker_id=worker.pk).values_list("period", "programs")
+        }
     registered_on = _registered_on(worker)
     if not shares:
         periods = payable_periods(
@@ -115,12 +120,13 @@ def _owed_quotes(
     current = Period.of(today)
     first = max(arrears_window_start(today=today, rules=rules_for(current)), Period.of(registered_on))
     limit = current + rules_for(current).prepay_max_months
-    held: dict[Period, set[str]] = {}
-    for month, program in ContributionMonth.objects.filter(
-        worker_id=worker.pk,
-        period__in=[s.first_day for s in shares],  # PeriodField lookups take the month's first day
-    ).values_list("period", "program"):
-        held.setdefault(Period.of(month), set()).add(program)
+    if held is None:
+        held = {}
+        for month, program in ContributionMonth.objects.filter(
+            worker_id=worker.pk,
+            period__in=[s.first_day for s in shares],  # PeriodField lookups take the month's first day
+        ).values_list("period", "program"):
+            held.setdefault(Period.of(month), set()).add(program)
     for p, taken in shares.items():
         if not first <= p < limit:
             continue
