@@ -272,4 +272,7 @@ def _bills_write(
             for bill, (worker, quotes, total, used) in zip(bills, planned, strict=True)
         ),
     )
-    return {bill.worker_id: IssuedBill(bill.payment_code, bill.amount_idr) for bill in bills}
+    return {
+        worker.pk: IssuedBill(bill.payment_code, bill.amount_idr)
+        for bill, (worker, *_r) in zip(bills, planned, strict=True)
+    }

@@ -182,7 +182,8 @@ def _paid_state(workers: list, bill) -> list[tuple]:
             for line in BillLine.objects.filter(bill=bill, worker=worker)
         )
         audit = AuditEvent.objects.filter(action="contributions.payment_allocated", subject_id=str(worker.pk))
-        audits = sorted((a.after["amount_idr"], tuple(a.after["months"]), a.after["credit_added_idr"]) for a in audit)
+        afters = [a.after or {} for a in audit]
+        audits = sorted((a["amount_idr"], tuple(a["months"]), a["credit_added_idr"]) for a in afters)
         state.append((place, months, ledger, list(status), changes, lines, audits))
     return state
 

@@ -50,9 +50,9 @@ def _state(workers, codes: dict[int, str | None]) -> list[tuple]:
         new = None
         if bill is not None:
             lines = sorted(bill.lines.values_list("period", "program", "amount_idr", "discount_idr"))
-            audit = AuditEvent.objects.get(action="contributions.bill_issued", subject_id=str(bill.pk))
-            after = {k: v for k, v in audit.after.items() if k not in ("cancelled", "worker")}
-            after["own_number"] = audit.after["worker"] == worker.membership_number
+            audit = AuditEvent.objects.get(action="contributions.bill_issued", subject_id=str(bill.pk)).after or {}
+            after = {k: v for k, v in audit.items() if k not in ("cancelled", "worker")}
+            after["own_number"] = audit["worker"] == worker.membership_number
             new = (
                 bill.amount_idr,
                 bill.credit_applied_idr,
@@ -60,7 +60,7 @@ def _state(workers, codes: dict[int, str | None]) -> list[tuple]:
                 bill.expires_at,
                 lines,
                 after,
-                len(audit.after["cancelled"]),
+                len(audit["cancelled"]),
             )
         older = sorted(
             (b.status, b.replaced_by_id == (bill.pk if bill else None))
