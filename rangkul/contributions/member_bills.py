@@ -140,6 +140,7 @@ def _chunk_issue(
             if Period.of(period) in shares[worker_id]:
                 held.setdefault(worker_id, {}).setdefault(Period.of(period), set()).add(program)
     credit = _credits(in_workers, params)
+    prices: dict[tuple[Any, ...], Quote] = {}
     prepay = rules_for(Period.of(today)).prepay_lengths
     planned: list[tuple[Worker, list[Quote], int, int]] = []  # member, quotes, total, credit used
     for worker in workers:
@@ -151,6 +152,7 @@ def _chunk_issue(
             months=OWED_MONTHS,
             shares=shares.get(worker.pk, {}),
             held=held.get(worker.pk, {}),
+            prices=prices,
         )
         months_to = next((i + 1 for i, q in enumerate(owed) if q.period >= until), None)
         if months_to is None or months_to not in prepay:

@@ -30,6 +30,7 @@ from rangkul.contributions.rules import rules_memo_for_run
 from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.selectors import rules_for_memo
 from rangkul.contributions.services import bill_issue, owed_periods
+from rangkul.core.bulk import insert_many
 from rangkul.core.errors import ApplicationError
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period, period_range
@@ -143,7 +144,7 @@ def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSu
                         )
                     )
         messages_queue_many(channel=MessageChannel.SMS, items=texts, purpose="sponsorship_handover")
-        HandoverNotice.objects.bulk_create(notices, batch_size=2000)
+        insert_many(HandoverNotice, notices)
         touched += 1
         sent += len(notices)
     return HandoverSummary(touched, sent)
