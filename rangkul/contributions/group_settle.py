@@ -36,9 +36,9 @@ from rangkul.contributions.services.allocation import (
     _covered_from,
 )
 from rangkul.contributions.services.status import _paid_months_of
-from rangkul.contributions.sql import review_sql
+from rangkul.contributions.sql import EntryFixed, review_sql
 from rangkul.contributions.status_memo import StatusMemo
-from rangkul.core.bulk import insert_many, insert_rows
+from rangkul.core.bulk import insert_rows
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 
@@ -185,26 +185,7 @@ def _chunk_pay(
     status_memo: StatusMemo,
 ) -> list[Allocation]:
     sql = review_sql()
-    references = [s.reference for s in shares]
-    condition, params = sql.texts_in("reference", references)
-    posted = dict(
-        _rows(
-            f"SELECT reference, id FROM {JournalEntry._meta.db_table} WHERE kind = %s AND {condition}",  # noqa: S608
-            [PAYMENT_KIND, *params],
-        )
-    )
-    if posted:
-        existing = JournalEntry.objects.in_bulk(list(posted.values()))
-        done = [
-            _allocation_from_entry(existing[posted[s.reference]], created=False)
-            for s in shares
-            if s.reference in posted
-        ]
-    else:
-        done = []
-    todo = [s for s in shares if s.reference not in posted]
-    if not todo:
-        return done
+    todo = list(shares)
     ids = sorted({s.worker.pk for s in todo})
     # Each member's payments are serialised on the member's row, locked in key order as elsewhere.
     # Plain statements with the chunk's members as one array (PostgreSQL): no model or IN list per chunk.
@@ -226,7 +207,7 @@ def _chunk_pay(
     user = actor if getattr(actor, "pk", None) else None
     zone = timezone.get_current_timezone()  # read once: ``localdate`` looks it up on every call
     ledgers: list[list[Line]] = []
-    entries: list[JournalEntry] = []
+    entries: list[tuple[str, str]] = []  # (reference, memo) of each share's entry
     plans: list[tuple[Share, list[BillLine | LineRow], dict[Period, dt.date], int, int]] = []
     for share in todo:
         worker = share.worker
@@ -258,21 +239,31 @@ def _chunk_pay(
             )
             covered.add(period)
         ledgers.append(ledger)
-        entries.append(
-            JournalEntry(
-                occurred_at=paid_at,
-                kind=PAYMENT_KIND,
-                reference=share.reference,
-                memo=f"{worker.membership_number} group bill via {channel}"[:255],
-                created_by=user,
-            )
-        )
+        entries.append((share.reference, f"{worker.membership_number} group bill via {channel}"[:255]))
         plans.append((share, new, starts, amount, allocated))
-    # No other payment of these references can run now: the bill's row is locked by the caller.
-    insert_many(JournalEntry, entries)
+    # Each share's entry, unless its reference was posted before (then that share is done, and
+    # only its first allocation is returned). No other payment of these references can run now:
+    # the bill's row is locked by the caller.
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        created = sql.entries_insert(
+            cursor,
+            table=JournalEntry._meta.db_table,
+            fixed=EntryFixed(adapt(paid_at), PAYMENT_KIND, user.pk if user else None, adapt(timezone.now())),
+            rows=entries,
+        )
+    done = _done(todo, created)
+    if len(created) < len(todo):
+        keep = [i for i, share in enumerate(todo) if share.reference in created]
+        todo = [todo[i] for i in keep]
+        ledgers = [ledgers[i] for i in keep]
+        plans = [plans[i] for i in keep]
+        if not todo:
+            return done
+    entry_ids = [created[share.reference] for share in todo]
     # Each share's lines are paid by its entry (a reversal of the entry opens exactly these again).
     lines_settle(
-        pairs=[(line.pk, entry.pk) for entry, share in zip(entries, todo, strict=True) for line in share.lines],
+        pairs=[(line.pk, entry_id) for entry_id, share in zip(entry_ids, todo, strict=True) for line in share.lines],
         settled_at=paid_at,
     )
     accounts = accounts_get({line.account for ledger in ledgers for line in ledger})
@@ -281,7 +272,7 @@ def _chunk_pay(
         ("entry_id", "account_id", "worker_id", "period", "program", "debit_idr", "credit_idr"),
         [
             (
-                entry.pk,
+                entry_id,
                 accounts[line.account],
                 line.worker_id,
                 line.period.first_day if line.period is not None else None,
@@ -289,7 +280,7 @@ def _chunk_pay(
                 line.debit_idr,
                 line.credit_idr,
             )
-            for entry, ledger in zip(entries, ledgers, strict=True)
+            for entry_id, ledger in zip(entry_ids, ledgers, strict=True)
             for line in ledger
         ],
     )
@@ -315,10 +306,10 @@ def _chunk_pay(
                 line.discount_idr,
                 paid_at,
                 starts[_period(line.period)],
-                entry.pk,
+                entry_id,
                 payer_kind,
             )
-            for entry, (share, new, starts, _amount, _allocated) in zip(entries, plans, strict=True)
+            for entry_id, (share, new, starts, _amount, _allocated) in zip(entry_ids, plans, strict=True)
             for line in new
         ],
     )
@@ -342,7 +333,18 @@ def _chunk_pay(
             for share, _new, starts, amount, allocated in plans
         ),
     )
-    return done + [_allocation_from_lines(entry.pk, ledger) for entry, ledger in zip(entries, ledgers, strict=True)]
+    return done + [
+        _allocation_from_lines(entry_id, ledger) for entry_id, ledger in zip(entry_ids, ledgers, strict=True)
+    ]
+
+
+def _done(shares: Sequence[Share], created: dict[str, int]) -> list[Allocation]:
+    """The first allocation of each share whose reference was posted before (a repeated payment)."""
+    posted = [share.reference for share in shares if share.reference not in created]
+    if not posted:
+        return []
+    existing = {e.reference: e for e in JournalEntry.objects.filter(kind=PAYMENT_KIND, reference__in=posted)}
+    return [_allocation_from_entry(existing[reference], created=False) for reference in posted]
 
 
 def _statuses_store(

@@ -9,12 +9,24 @@ per group of outcomes).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
 
 from django.db import connection
 
 from rangkul.core.bulk import array_literal
+
+
+@dataclass(frozen=True)
+class EntryFixed:
+    """What every journal entry of one ``entries_insert`` shares (timestamps as the database takes them)."""
+
+    occurred_at: Any
+    kind: str
+    created_by_id: int | None
+    created_at: Any
+
 
 # Builds the review's UPDATE … FROM for some steps: (SQL, parameters); with ``counted`` the
 # derived table also carries each step's ``changed`` (0 or 1).
@@ -52,6 +64,13 @@ class ReviewSql(Protocol):
 
     def keys_set(self, cursor: Any, *, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> None:
         """Set ``column`` of each ``(row id, value)`` pair's row to its value."""
+        ...
+
+    def entries_insert(
+        self, cursor: Any, *, table: str, fixed: EntryFixed, rows: Sequence[tuple[str, str]]
+    ) -> dict[str, int]:
+        """Journal entries, one per ``(reference, memo)``, each unless one of its kind and reference
+        exists: the new ones' ids by reference (a reference posted before is left out)."""
         ...
 
 
@@ -107,6 +126,28 @@ class _PostgreSQL:
             [array_literal([key for key, _value in pairs]), array_literal([value for _key, value in pairs])],
         )
 
+    def entries_insert(
+        self, cursor: Any, *, table: str, fixed: EntryFixed, rows: Sequence[tuple[str, str]]
+    ) -> dict[str, int]:
+        if not rows:
+            return {}
+        # One statement: the rows as arrays, the unique (kind, reference) deciding what is new.
+        cursor.execute(
+            f"INSERT INTO {table} (occurred_at, kind, reference, memo, created_by_id, created_at) "  # noqa: S608
+            "SELECT %s, %s, r.reference, r.memo, %s, %s "
+            "FROM unnest(%s::varchar[], %s::varchar[]) AS r(reference, memo) "
+            "ON CONFLICT (kind, reference) DO NOTHING RETURNING reference, id",
+            [
+                fixed.occurred_at,
+                fixed.kind,
+                fixed.created_by_id,
+                fixed.created_at,
+                array_literal([reference for reference, _memo in rows]),
+                array_literal([memo for _reference, memo in rows]),
+            ],
+        )
+        return dict(cursor.fetchall())
+
 
 class _Portable:
     def placeholders(self) -> tuple[str, str, str]:
@@ -157,6 +198,28 @@ class _Portable:
                 f"UPDATE {table} SET {column} = %s WHERE id IN ({', '.join(['%s'] * len(keys))})",  # noqa: S608
                 [value, *keys],
             )
+
+    def entries_insert(
+        self, cursor: Any, *, table: str, fixed: EntryFixed, rows: Sequence[tuple[str, str]]
+    ) -> dict[str, int]:
+        if not rows:
+            return {}
+        references = [reference for reference, _memo in rows]
+        condition, params = self.texts_in("reference", references)
+        query = f"SELECT reference FROM {table} WHERE kind = %s AND {condition}"  # noqa: S608
+        cursor.execute(query, [fixed.kind, *params])
+        posted = {reference for (reference,) in cursor.fetchall()}
+        new = [(reference, memo) for reference, memo in rows if reference not in posted]
+        if not new:
+            return {}
+        cursor.executemany(
+            f"INSERT INTO {table} (occurred_at, kind, reference, memo, created_by_id, created_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            [(fixed.occurred_at, fixed.kind, r, m, fixed.created_by_id, fixed.created_at) for r, m in new],
+        )
+        condition, params = self.texts_in("reference", [reference for reference, _memo in new])
+        cursor.execute(f"SELECT reference, id FROM {table} WHERE kind = %s AND {condition}", [fixed.kind, *params])  # noqa: S608
+        return dict(cursor.fetchall())
 
 
 @cache
