@@ -29,7 +29,6 @@ from rangkul.contributions.quotes import price_month
 from rangkul.contributions.rules import rules_memo_for_run
 from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.selectors import rules_for_memo
-from rangkul.contributions.services import bill_issue, owed_periods
 from rangkul.core.bulk import insert_many
 from rangkul.core.errors import ApplicationError
 from rangkul.core.money import format_rupiah
@@ -161,26 +160,6 @@ def _member_chunks(members: Any) -> Iterator[list[SponsorshipMember]]:
         yield chunk
 
 
-def _own_bill(worker: Worker, *, until: Period, today: dt.date, expires_at: dt.datetime) -> tuple[str, int] | None:
-    """A bill for what the member owes up to and including ``until`` (the first month on their own).
-
-    Any JHT still owed for the sponsored months comes first, as on any bill of theirs.
-    ``None`` when nothing is owed by then or the member cannot be billed (the text then
-    gives the membership number alone).
-    """
-    owed = owed_periods(worker=worker, today=today)
-    months = next((i + 1 for i, p in enumerate(owed) if p >= until), None)
-    if months is None:
-        return None
-    try:
-        # A savepoint: a member who cannot be billed must not undo the other members' texts.
-        with transaction.atomic():
-            bill = bill_issue(actor="handover", worker=worker, months=months, today=today, expires_at=expires_at)
-    except ApplicationError:
-        return None
-    return bill.payment_code, bill.amount_idr
-
-
 def _own_price(worker: Worker, period: Period, rules_for: RulesFor, memo: dict[tuple[object, ...], str]) -> str:
     """The member's own price for the month after the end (with any discount they have).
 
@@ -262,6 +241,7 @@ def winback_run(*, today: dt.date, days_after: int | None = None) -> HandoverSum
 
 def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
     days_after = days_after if days_after is not None else settings.SPONSORSHIP_WINBACK_DAYS
+    rules_for = rules_for_memo()
     touched = sent = 0
     expires = timezone.make_aware(dt.datetime.combine(Period.of(today).last_day, dt.time(23, 59)))
     for sponsorship in Sponsorship.objects.exclude(status=SponsorshipStatus.DRAFT).select_related("organisation"):
@@ -283,32 +263,42 @@ def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
         texts: list[tuple[str, str]] = []
         with translation.override(settings.LANGUAGE_CODE):
             ended = date_format(sponsorship.end_month.first_day, "F Y")
-            for member in members.iterator(chunk_size=2000):
-                worker = member.worker
-                code = _own_bill(worker, until=Period.of(today), today=today, expires_at=expires)
-                body = _(
-                    "Rangkul: the contributions %(sponsor)s paid for you ended in %(month)s and you are no longer "
-                    "protected against work accidents and death. Continue on your own, membership no. %(number)s."
-                ) % {"sponsor": sponsorship.organisation.name, "month": ended, "number": worker.membership_number}
-                if code is not None:
-                    body += " " + _("Payment code %(code)s (%(total)s), valid until %(day)s.") % {
-                        "code": payment_code_format(code[0]),
-                        "total": format_rupiah(code[1]),
-                        "day": date_format(Period.of(today).last_day, "j F Y"),
-                    }
-                texts.append((worker.phone, body))
-                notices.append(
-                    HandoverNotice(
-                        sponsorship=sponsorship,
-                        worker=worker,
-                        kind=HandoverNotice.Kind.WIN_BACK,
-                        days_before=days_after,
-                        sent_on=today,
-                        payment_code=code[0] if code else "",
-                    )
+            valid_until = date_format(Period.of(today).last_day, "j F Y")
+            for chunk in _member_chunks(members):
+                codes = member_bills_issue_until(
+                    actor="handover",
+                    workers=[m.worker for m in chunk],
+                    until=Period.of(today),
+                    today=today,
+                    expires_at=expires,
+                    rules_for=rules_for,
                 )
+                for member in chunk:
+                    worker = member.worker
+                    code = codes.get(worker.pk)
+                    body = _(
+                        "Rangkul: the contributions %(sponsor)s paid for you ended in %(month)s and you are no longer "
+                        "protected against work accidents and death. Continue on your own, membership no. %(number)s."
+                    ) % {"sponsor": sponsorship.organisation.name, "month": ended, "number": worker.membership_number}
+                    if code is not None:
+                        body += " " + _("Payment code %(code)s (%(total)s), valid until %(day)s.") % {
+                            "code": payment_code_format(code.payment_code),
+                            "total": format_rupiah(code.amount_idr),
+                            "day": valid_until,
+                        }
+                    texts.append((worker.phone, body))
+                    notices.append(
+                        HandoverNotice(
+                            sponsorship=sponsorship,
+                            worker=worker,
+                            kind=HandoverNotice.Kind.WIN_BACK,
+                            days_before=days_after,
+                            sent_on=today,
+                            payment_code=code.payment_code if code else "",
+                        )
+                    )
         messages_queue_many(channel=MessageChannel.SMS, items=texts, purpose="sponsorship_win_back")
-        HandoverNotice.objects.bulk_create(notices, batch_size=2000)
+        insert_many(HandoverNotice, notices)
         touched += 1
         sent += len(notices)
     return HandoverSummary(touched, sent)
