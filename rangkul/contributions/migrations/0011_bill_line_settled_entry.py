@@ -2,6 +2,25 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.models import OuterRef, Subquery
+
+
+def settled_entries_fill(apps, schema_editor):
+    """Lines marked paid before the column existed: the entry that paid each is the one whose
+    coverage row holds the same member, month and program, paid at the same instant (a group
+    bill's payment writes both with one ``paid_at``). A line left without one (it became the
+    member's credit, or nothing was owed) is not reopened by a reversal, as before."""
+    BillLine = apps.get_model("contributions", "BillLine")
+    ContributionMonth = apps.get_model("contributions", "ContributionMonth")
+    paying = ContributionMonth.objects.filter(
+        worker_id=OuterRef("worker_id"),
+        period=OuterRef("period"),
+        program=OuterRef("program"),
+        paid_at=OuterRef("settled_at"),
+    ).values("entry_id")[:1]
+    BillLine.objects.filter(settled_at__isnull=False, settled_entry__isnull=True).update(
+        settled_entry=Subquery(paying)
+    )
 
 
 class Migration(migrations.Migration):
@@ -16,4 +35,5 @@ class Migration(migrations.Migration):
             name='settled_entry',
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contributions.journalentry', verbose_name='paid by'),
         ),
+        migrations.RunPython(settled_entries_fill, migrations.RunPython.noop, elidable=True),
     ]

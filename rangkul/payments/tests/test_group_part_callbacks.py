@@ -249,3 +249,19 @@ def test_reversing_a_whole_group_payment_reopens_every_line(client, regions, pay
     assert ContributionMonth.objects.aggregate(s=Sum("amount_idr"))["s"] == bill.amount_idr
     totals = ledger_totals()
     assert totals["debit_idr"] == totals["credit_idr"]
+
+
+def test_lines_paid_before_they_recorded_their_entry_get_it_from_the_coverage_rows(client, regions):
+    """The migration that added ``BillLine.settled_entry`` fills it for lines already marked paid."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("rangkul.contributions.migrations.0011_bill_line_settled_entry")
+    _workers, bill = _group(2)
+    post_callback(client, sandbox_body(bill, external_id="OLD"))
+    paid_by = dict(BillLine.objects.filter(bill=bill).values_list("pk", "settled_entry_id"))
+    assert all(paid_by.values())
+    BillLine.objects.filter(bill=bill).update(settled_entry=None)  # as lines paid before the column
+    migration.settled_entries_fill(apps, None)
+    assert dict(BillLine.objects.filter(bill=bill).values_list("pk", "settled_entry_id")) == paid_by
