@@ -20,7 +20,7 @@ from bench.scenarios.members import ensure_population
 from rangkul.audit.actors import Actor
 from rangkul.contributions.group_bills import group_bill_pay
 from rangkul.contributions.ledger import Line, journal_post
-from rangkul.contributions.models import Bill, ContributionMonth, JournalEntry, JournalLine, MonthShare
+from rangkul.contributions.models import Bill, BillLine, ContributionMonth, JournalEntry, JournalLine, MonthShare
 from rangkul.contributions.selectors import ledger_totals, rules_for_memo
 from rangkul.core.periods import Period
 from rangkul.partners.models import Organisation, OrganisationKind
@@ -45,6 +45,7 @@ def _clean() -> None:
     """Remove what earlier runs left: the bench sponsorships, their bills and the months they paid."""
     entries = JournalEntry.objects.filter(reference__startswith=f"{CHANNEL}:")
     with transaction.atomic():
+        BillLine.objects.filter(settled_entry__in=entries).update(settled_entry=None)
         ContributionMonth.objects.filter(entry__in=entries).delete()
         JournalLine.objects.filter(entry__in=entries).delete()
         entries.delete()

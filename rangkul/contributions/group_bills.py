@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.errors import ContributionErrorCode, InvalidMonths, NothingPayable
-from rangkul.contributions.group_settle import Share, shares_pay
+from rangkul.contributions.group_settle import Share, bill_shares_read, shares_pay
 from rangkul.contributions.models import Bill, BillLine, BillStatus, ContributionMonth
 from rangkul.contributions.quotes import Quote
 from rangkul.contributions.schedule import payable_periods
@@ -45,7 +45,6 @@ from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 
 HELD_CHUNK = 5000
-SHARE_FIELDS = ("id", "membership_number", "registered_at")
 
 __all__ = ["GroupItem", "group_bill_cancel", "group_bill_issue", "group_bill_issue_for_months", "group_bill_pay"]
 
@@ -217,11 +216,8 @@ def group_bill_pay(
             code=ContributionErrorCode.AMOUNT_MISMATCH,
         )
     paid_at = paid_at or timezone.now()
-    by_member: dict[int, list[BillLine]] = {}
-    for line in locked.lines.order_by("worker_id", "period", "program"):
-        by_member.setdefault(line.worker_id, []).append(line)
-    # Only what a member's share needs (the day they registered, the number in memos and audit).
-    workers = Worker.objects.only(*SHARE_FIELDS).in_bulk(list(by_member))
+    # Plain rows, and of each member only what a share needs (the number, the day they registered).
+    by_member, workers = bill_shares_read(locked.pk)
     rules_for = _rules_for_preloaded()
     allocations = shares_pay(
         actor=actor,
@@ -237,7 +233,10 @@ def group_bill_pay(
     )
     if locked.status == BillStatus.OPEN:
         Bill.objects.filter(pk=locked.pk).update(status=BillStatus.PAID, paid_at=paid_at)
-    locked.lines.filter(settled_at__isnull=True).update(settled_at=paid_at)
+    # The lines of members with nothing to pay (no entry of their own); the others were paid above.
+    free = [line.pk for lines in by_member.values() if sum(line.amount_idr for line in lines) <= 0 for line in lines]
+    if free:
+        BillLine.objects.filter(pk__in=free, settled_at__isnull=True).update(settled_at=paid_at)
     return allocations
 
 

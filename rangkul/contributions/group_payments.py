@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record
 from rangkul.contributions.errors import ContributionErrorCode
-from rangkul.contributions.group_settle import Share, shares_pay
+from rangkul.contributions.group_settle import Share, lines_settle, shares_pay
 from rangkul.contributions.ledger import PAYABLE_PREFIX, Line, clearing_account, journal_post
 from rangkul.contributions.models import Bill, BillLine, BillStatus, JournalLine
 from rangkul.contributions.services.billing import _rules_for_preloaded
@@ -116,7 +116,7 @@ def group_bill_pay_part(
         shares = _unpaid_shares(locked)
         workers = Worker.objects.in_bulk([worker_id for worker_id, _lines in shares])
         rules_for = _rules_for_preloaded()
-        settled: list[int] = []
+        free: list[int] = []  # lines with nothing to pay: settled by the entry that received the money
         chosen: list[Share] = []
         for number, (worker_id, lines) in enumerate(shares):
             share = sum(line.amount_idr for line in lines)
@@ -124,10 +124,11 @@ def group_bill_pay_part(
                 break  # strict order: nobody after an unpaid member is paid first
             if share > 0:
                 chosen.append(Share(workers[worker_id], lines, f"{reference}/{number}/{worker_id}"))
+            else:
+                free += [line.pk for line in lines]
             held -= share
             allocated += share
             paid_members += 1
-            settled += [line.pk for line in lines]
         shares_pay(
             actor=actor,
             shares=chosen,
@@ -137,7 +138,7 @@ def group_bill_pay_part(
             payer_kind=locked.sponsor_kind,
             debit_account=account,
         )
-        BillLine.objects.filter(pk__in=settled).update(settled_at=paid_at)
+        lines_settle(pairs=[(line, entry.pk) for line in free], settled_at=paid_at)
     unpaid = _unpaid_shares(locked)
     unpaid_idr = sum(line.amount_idr for _w, lines in unpaid for line in lines)
     bill_paid = not unpaid

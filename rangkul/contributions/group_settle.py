@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.db import connection
 from django.utils import timezone
 
 from rangkul.audit.actors import Actor
@@ -36,8 +37,9 @@ from rangkul.contributions.services.allocation import (
     _covered_from,
 )
 from rangkul.contributions.services.status import _paid_months_of
+from rangkul.contributions.sql import EntryFixed, review_sql
 from rangkul.contributions.status_memo import StatusMemo
-from rangkul.core.bulk import insert_many, insert_rows
+from rangkul.core.bulk import insert_rows
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 
@@ -45,13 +47,95 @@ CHUNK = 2000
 STATUS_COLUMNS = ("status", "since", "paid_through", "arrears_months", "pay_arrears_by", "next_review_on")
 
 
+class LineRow(NamedTuple):
+    """A bill line as a plain row (a bill of 100,000 members need not build a model object per line)."""
+
+    pk: int
+    worker_id: int
+    period: Period
+    program: str
+    amount_idr: int
+    discount_idr: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShareMember:
+    """What a member's share needs of the member: the key, the number (memos, audit) and the registration."""
+
+    pk: int
+    membership_number: str
+    registered_at: dt.datetime
+
+    def audit_label(self) -> str:
+        return self.membership_number
+
+
 @dataclass(frozen=True)
 class Share:
     """One member's lines on a group bill and the reference their payment entry is posted under."""
 
-    worker: Worker
-    lines: Sequence[BillLine]
+    worker: Worker | ShareMember
+    lines: Sequence[BillLine | LineRow]
     reference: str
+
+
+def bill_shares_read(bill_id: int) -> tuple[dict[int, list[LineRow]], dict[int, ShareMember]]:
+    """A group bill's lines by member (members in key order, each member's lines by month and
+    program) and those members, as plain rows: two statements whatever the bill's size."""
+    by_member: dict[int, list[LineRow]] = {}
+    months: dict[Any, Period] = {}
+    for pk, worker_id, period, program, amount, discount in _rows(
+        f"SELECT id, worker_id, period, program, amount_idr, discount_idr FROM {BillLine._meta.db_table} "  # noqa: S608
+        "WHERE bill_id = %s ORDER BY worker_id, period, program",
+        [bill_id],
+    ):
+        month = months.get(period)
+        if month is None:
+            month = months[period] = _month(period)
+        by_member.setdefault(worker_id, []).append(LineRow(pk, worker_id, month, program, amount, discount))
+    members: dict[int, ShareMember] = {}
+    if by_member:
+        ids = sorted(by_member)
+        in_ids, params = review_sql().ids_in("id", ids)
+        for pk, number, registered_at in _rows(
+            f"SELECT id, membership_number, registered_at FROM {Worker._meta.db_table} WHERE {in_ids}",  # noqa: S608
+            params,
+        ):
+            members[pk] = ShareMember(pk, number, _as_aware(registered_at))
+    return by_member, members
+
+
+def lines_settle(*, pairs: Sequence[tuple[int, int]], settled_at: dt.datetime) -> None:
+    """Mark bill lines paid, each ``(line id, entry id)`` by its entry, in set statements."""
+    with connection.cursor() as cursor:
+        review_sql().lines_settle(
+            cursor,
+            table=BillLine._meta.db_table,
+            pairs=pairs,
+            settled_at=connection.ops.adapt_datetimefield_value(settled_at),
+        )
+
+
+def _rows(query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall()
+
+
+def _as_day(value: Any) -> dt.date:
+    """A date column as the cursor returns it (SQLite: ISO text)."""
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _month(value: Any) -> Period:
+    return Period.of(_as_day(value))
+
+
+def _as_aware(value: Any) -> dt.datetime:
+    """A timestamp as the cursor returns it (SQLite: ISO text in UTC), made aware."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, dt.UTC)
 
 
 def _day(value: Any) -> Any:
@@ -101,22 +185,22 @@ def _chunk_pay(
     debit_account: str,
     status_memo: StatusMemo,
 ) -> list[Allocation]:
-    existing = {
-        e.reference: e
-        for e in JournalEntry.objects.filter(kind=PAYMENT_KIND, reference__in=[s.reference for s in shares])
-    }
-    done = [_allocation_from_entry(existing[s.reference], created=False) for s in shares if s.reference in existing]
-    todo = [s for s in shares if s.reference not in existing]
-    if not todo:
-        return done
+    sql = review_sql()
+    todo = list(shares)
     ids = sorted({s.worker.pk for s in todo})
     # Each member's payments are serialised on the member's row, locked in key order as elsewhere.
-    list(Worker.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
-    periods = {_period(line.period).first_day for s in todo for line in s.lines}
+    # Plain statements with the chunk's members as one array (PostgreSQL): no model or IN list per chunk.
+    in_ids, id_params = sql.ids_in("id", ids)
+    _rows(f"SELECT id FROM {Worker._meta.db_table} WHERE {in_ids} ORDER BY id{sql.for_update()}", id_params)  # noqa: S608
+    periods = sorted({_period(line.period).first_day for s in todo for line in s.lines})
+    in_workers, worker_params = sql.ids_in("worker_id", ids)
+    months = ", ".join(["%s"] * len(periods))
     held = {
-        (w, _period(p), prog)
-        for w, p, prog in ContributionMonth.objects.filter(worker_id__in=ids, period__in=periods).values_list(
-            "worker_id", "period", "program"
+        (w, _month(p), prog)
+        for w, p, prog in _rows(
+            f"SELECT worker_id, period, program FROM {ContributionMonth._meta.db_table} "  # noqa: S608
+            f"WHERE {in_workers} AND period IN ({months})",
+            [*worker_params, *periods],
         )
     }
     already = _paid_months_of(ids)
@@ -124,8 +208,8 @@ def _chunk_pay(
     user = actor.user
     zone = timezone.get_current_timezone()  # read once: ``localdate`` looks it up on every call
     ledgers: list[list[Line]] = []
-    entries: list[JournalEntry] = []
-    plans: list[tuple[Share, list[BillLine], dict[Period, dt.date], int, int]] = []
+    entries: list[tuple[str, str]] = []  # (reference, memo) of each share's entry
+    plans: list[tuple[Share, list[BillLine | LineRow], dict[Period, dt.date], int, int]] = []
     for share in todo:
         worker = share.worker
         amount = sum(line.amount_idr for line in share.lines)
@@ -156,25 +240,40 @@ def _chunk_pay(
             )
             covered.add(period)
         ledgers.append(ledger)
-        entries.append(
-            JournalEntry(
-                occurred_at=paid_at,
-                kind=PAYMENT_KIND,
-                reference=share.reference,
-                memo=f"{worker.membership_number} group bill via {channel}"[:255],
-                created_by=user,
-            )
-        )
+        entries.append((share.reference, f"{worker.membership_number} group bill via {channel}"[:255]))
         plans.append((share, new, starts, amount, allocated))
-    # No other payment of these references can run now: the bill's row is locked by the caller.
-    insert_many(JournalEntry, entries)
+    # Each share's entry, unless its reference was posted before (then that share is done, and
+    # only its first allocation is returned). No other payment of these references can run now:
+    # the bill's row is locked by the caller.
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        created = sql.entries_insert(
+            cursor,
+            table=JournalEntry._meta.db_table,
+            fixed=EntryFixed(adapt(paid_at), PAYMENT_KIND, user.pk if user else None, adapt(timezone.now())),
+            rows=entries,
+        )
+    done = _done(todo, created)
+    if len(created) < len(todo):
+        keep = [i for i, share in enumerate(todo) if share.reference in created]
+        todo = [todo[i] for i in keep]
+        ledgers = [ledgers[i] for i in keep]
+        plans = [plans[i] for i in keep]
+        if not todo:
+            return done
+    entry_ids = [created[share.reference] for share in todo]
+    # Each share's lines are paid by its entry (a reversal of the entry opens exactly these again).
+    lines_settle(
+        pairs=[(line.pk, entry_id) for entry_id, share in zip(entry_ids, todo, strict=True) for line in share.lines],
+        settled_at=paid_at,
+    )
     accounts = accounts_get({line.account for ledger in ledgers for line in ledger})
     insert_rows(
         JournalLine,
         ("entry_id", "account_id", "worker_id", "period", "program", "debit_idr", "credit_idr"),
         [
             (
-                entry.pk,
+                entry_id,
                 accounts[line.account],
                 line.worker_id,
                 line.period.first_day if line.period is not None else None,
@@ -182,7 +281,7 @@ def _chunk_pay(
                 line.debit_idr,
                 line.credit_idr,
             )
-            for entry, ledger in zip(entries, ledgers, strict=True)
+            for entry_id, ledger in zip(entry_ids, ledgers, strict=True)
             for line in ledger
         ],
     )
@@ -208,10 +307,10 @@ def _chunk_pay(
                 line.discount_idr,
                 paid_at,
                 starts[_period(line.period)],
-                entry.pk,
+                entry_id,
                 payer_kind,
             )
-            for entry, (share, new, starts, _amount, _allocated) in zip(entries, plans, strict=True)
+            for entry_id, (share, new, starts, _amount, _allocated) in zip(entry_ids, plans, strict=True)
             for line in new
         ],
     )
@@ -235,20 +334,38 @@ def _chunk_pay(
             for share, _new, starts, amount, allocated in plans
         ),
     )
-    return done + [_allocation_from_lines(entry.pk, ledger) for entry, ledger in zip(entries, ledgers, strict=True)]
+    return done + [
+        _allocation_from_lines(entry_id, ledger) for entry_id, ledger in zip(entry_ids, ledgers, strict=True)
+    ]
+
+
+def _done(shares: Sequence[Share], created: dict[str, int]) -> list[Allocation]:
+    """The first allocation of each share whose reference was posted before (a repeated payment)."""
+    posted = [share.reference for share in shares if share.reference not in created]
+    if not posted:
+        return []
+    existing = {e.reference: e for e in JournalEntry.objects.filter(kind=PAYMENT_KIND, reference__in=posted)}
+    return [_allocation_from_entry(existing[reference], created=False) for reference in posted]
 
 
 def _statuses_store(
     *,
-    plans: Sequence[tuple[Share, list[BillLine], dict[Period, dt.date], int, int]],
+    plans: Sequence[tuple[Share, list[BillLine | LineRow], dict[Period, dt.date], int, int]],
     already: dict[int, dict[Period, dt.date]],
     today: dt.date,
     rules_for: Any,
     memo: StatusMemo,
 ) -> None:
     """Each member's status from the months held before plus those just paid, as ``_status_store`` stores it."""
-    ids = [share.worker.pk for share, *_rest in plans]
-    known = set(MemberStatusChange.objects.filter(worker_id__in=ids).values_list("worker_id", "status", "since"))
+    ids = sorted(share.worker.pk for share, *_rest in plans)
+    in_workers, params = review_sql().ids_in("worker_id", ids)
+    known = {
+        (w, status, _as_day(since))
+        for w, status, since in _rows(
+            f"SELECT worker_id, status, since FROM {MemberStatusChange._meta.db_table} WHERE {in_workers}",  # noqa: S608
+            params,
+        )
+    }
     now = timezone.now()
     zone = timezone.get_current_timezone()
     registered = {share.worker.pk: timezone.localtime(share.worker.registered_at, zone).date() for share, *_r in plans}
@@ -268,6 +385,7 @@ def _statuses_store(
         ]
     # The chunk's stored rows are replaced by their new values in two statements (the members'
     # rows are locked): one UPDATE per distinct status would be hundreds of statements a chunk.
-    MemberStatus.objects.filter(worker_id__in=ids).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {MemberStatus._meta.db_table} WHERE {in_workers}", params)  # noqa: S608
     insert_rows(MemberStatus, ("worker_id", *STATUS_COLUMNS, "updated_at"), rows)
     MemberStatusChange.objects.bulk_create(changes, batch_size=CHUNK, ignore_conflicts=True)

@@ -262,6 +262,11 @@ class BillLine(models.Model):
     ruleset = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="+")
     # When a group bill's payment paid this member's share (empty: not yet, or a member's own bill).
     settled_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # The journal entry that paid this line (the member's share entry; for a line with nothing to
+    # pay, the entry that received the part payment). A reversal of that entry opens the line again.
+    settled_entry = models.ForeignKey(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("paid by")
+    )
 
     class Meta:
         ordering = ["period", "id"]

@@ -9,12 +9,24 @@ per group of outcomes).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
 
 from django.db import connection
 
 from rangkul.core.bulk import array_literal
+
+
+@dataclass(frozen=True)
+class EntryFixed:
+    """What every journal entry of one ``entries_insert`` shares (timestamps as the database takes them)."""
+
+    occurred_at: Any
+    kind: str
+    created_by_id: int | None
+    created_at: Any
+
 
 # Builds the review's UPDATE … FROM for some steps: (SQL, parameters); with ``counted`` the
 # derived table also carries each step's ``changed`` (0 or 1).
@@ -32,6 +44,33 @@ class ReviewSql(Protocol):
 
     def steps_update(self, cursor: Any, *, steps: Sequence[Any], update_for: UpdateFor) -> tuple[int, int]:
         """Run the review's update for ``steps``: ``(members moved, members whose status changed)``."""
+        ...
+
+    def lines_settle(self, cursor: Any, *, table: str, pairs: Sequence[tuple[int, int]], settled_at: Any) -> None:
+        """Mark bill lines paid: each ``(line id, entry id)`` pair's line by that entry, at ``settled_at``."""
+        ...
+
+    def local_day(self, column: str, zone: str) -> tuple[str, list[Any]]:
+        """A timestamp column as its day in ``zone`` (the portable one leaves the timestamp to the caller)."""
+        ...
+
+    def texts_in(self, column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
+        """``column`` is one of ``values``, as a condition and its parameters."""
+        ...
+
+    def for_update(self) -> str:
+        """The clause locking the rows a SELECT reads (none where the database locks otherwise)."""
+        ...
+
+    def keys_set(self, cursor: Any, *, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> None:
+        """Set ``column`` of each ``(row id, value)`` pair's row to its value."""
+        ...
+
+    def entries_insert(
+        self, cursor: Any, *, table: str, fixed: EntryFixed, rows: Sequence[tuple[str, str]]
+    ) -> dict[str, int]:
+        """Journal entries, one per ``(reference, memo)``, each unless one of its kind and reference
+        exists: the new ones' ids by reference (a reference posted before is left out)."""
         ...
 
 
@@ -59,6 +98,56 @@ class _PostgreSQL:
         moved, moved_changed = cursor.fetchone()
         return int(moved), int(moved_changed)
 
+    def lines_settle(self, cursor: Any, *, table: str, pairs: Sequence[tuple[int, int]], settled_at: Any) -> None:
+        if not pairs:
+            return
+        # One statement for the whole chunk: the pairs as two arrays.
+        cursor.execute(
+            f"UPDATE {table} AS l SET settled_at = %s, settled_entry_id = p.entry "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS p(line, entry) WHERE l.id = p.line",
+            [settled_at, array_literal([line for line, _entry in pairs]), array_literal([e for _line, e in pairs])],
+        )
+
+    def local_day(self, column: str, zone: str) -> tuple[str, list[Any]]:
+        return f"(({column}) AT TIME ZONE %s)::date", [zone]
+
+    def texts_in(self, column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
+        return f"{column} = ANY(%s::varchar[])", [array_literal(values)]
+
+    def for_update(self) -> str:
+        return " FOR UPDATE"
+
+    def keys_set(self, cursor: Any, *, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> None:
+        if not pairs:
+            return
+        cursor.execute(
+            f"UPDATE {table} AS t SET {column} = p.value "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS p(key, value) WHERE t.id = p.key",
+            [array_literal([key for key, _value in pairs]), array_literal([value for _key, value in pairs])],
+        )
+
+    def entries_insert(
+        self, cursor: Any, *, table: str, fixed: EntryFixed, rows: Sequence[tuple[str, str]]
+    ) -> dict[str, int]:
+        if not rows:
+            return {}
+        # One statement: the rows as arrays, the unique (kind, reference) deciding what is new.
+        cursor.execute(
+            f"INSERT INTO {table} (occurred_at, kind, reference, memo, created_by_id, created_at) "  # noqa: S608
+            "SELECT %s, %s, r.reference, r.memo, %s, %s "
+            "FROM unnest(%s::varchar[], %s::varchar[]) AS r(reference, memo) "
+            "ON CONFLICT (kind, reference) DO NOTHING RETURNING reference, id",
+            [
+                fixed.occurred_at,
+                fixed.kind,
+                fixed.created_by_id,
+                fixed.created_at,
+                array_literal([reference for reference, _memo in rows]),
+                array_literal([memo for _reference, memo in rows]),
+            ],
+        )
+        return dict(cursor.fetchall())
+
 
 class _Portable:
     def placeholders(self) -> tuple[str, str, str]:
@@ -78,6 +167,59 @@ class _Portable:
             if group[0].changed:
                 changed += cursor.rowcount
         return reviewed, changed
+
+    def lines_settle(self, cursor: Any, *, table: str, pairs: Sequence[tuple[int, int]], settled_at: Any) -> None:
+        # One statement per entry (a member's share): SQLite has no arrays to join against.
+        by_entry: dict[int, list[int]] = {}
+        for line, entry in pairs:
+            by_entry.setdefault(entry, []).append(line)
+        for entry, lines in by_entry.items():
+            cursor.execute(
+                f"UPDATE {table} SET settled_at = %s, settled_entry_id = %s "  # noqa: S608
+                f"WHERE id IN ({', '.join(['%s'] * len(lines))})",
+                [settled_at, entry, *lines],
+            )
+
+    def local_day(self, column: str, zone: str) -> tuple[str, list[Any]]:
+        return column, []
+
+    def texts_in(self, column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
+        return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+    def for_update(self) -> str:
+        return ""  # SQLite: the transaction holds the database's write lock
+
+    def keys_set(self, cursor: Any, *, table: str, column: str, pairs: Sequence[tuple[int, int]]) -> None:
+        by_value: dict[int, list[int]] = {}
+        for key, value in pairs:
+            by_value.setdefault(value, []).append(key)
+        for value, keys in by_value.items():
+            cursor.execute(
+                f"UPDATE {table} SET {column} = %s WHERE id IN ({', '.join(['%s'] * len(keys))})",  # noqa: S608
+                [value, *keys],
+            )
+
+    def entries_insert(
+        self, cursor: Any, *, table: str, fixed: EntryFixed, rows: Sequence[tuple[str, str]]
+    ) -> dict[str, int]:
+        if not rows:
+            return {}
+        references = [reference for reference, _memo in rows]
+        condition, params = self.texts_in("reference", references)
+        query = f"SELECT reference FROM {table} WHERE kind = %s AND {condition}"  # noqa: S608
+        cursor.execute(query, [fixed.kind, *params])
+        posted = {reference for (reference,) in cursor.fetchall()}
+        new = [(reference, memo) for reference, memo in rows if reference not in posted]
+        if not new:
+            return {}
+        cursor.executemany(
+            f"INSERT INTO {table} (occurred_at, kind, reference, memo, created_by_id, created_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            [(fixed.occurred_at, fixed.kind, r, m, fixed.created_by_id, fixed.created_at) for r, m in new],
+        )
+        condition, params = self.texts_in("reference", [reference for reference, _memo in new])
+        cursor.execute(f"SELECT reference, id FROM {table} WHERE kind = %s AND {condition}", [fixed.kind, *params])  # noqa: S608
+        return dict(cursor.fetchall())
 
 
 @cache
@@ -100,5 +242,27 @@ def first_paid_rows(
                 f"SELECT worker_id, period, program, MIN(paid_at) FROM {table} "  # noqa: S608
                 f"WHERE {in_ids} AND program IN ({among}) GROUP BY worker_id, period, program",
                 [*params, *programs],
+            )
+            yield from cursor.fetchall()
+
+
+def protected_rows(
+    table: str, worker_ids: Sequence[int], *, programs: Sequence[str], chunk: int, zone: str
+) -> Iterator[tuple[Any, Any, Any]]:
+    """``(worker_id, period, day)`` per member-month of ``table`` in which every one of ``programs`` is
+    paid, ``day`` being when the last of them was first paid: its day in ``zone`` on PostgreSQL (a
+    date), the timestamp itself on the portable path (for the caller to convert). One row per
+    protected month instead of one per program, the members sent ``chunk`` at a time."""
+    among = ", ".join(["%s"] * len(programs))
+    day, day_params = review_sql().local_day("MAX(first_paid)", zone)
+    with connection.cursor() as cursor:
+        for start in range(0, len(worker_ids), chunk):
+            in_ids, params = review_sql().ids_in("worker_id", worker_ids[start : start + chunk])
+            cursor.execute(
+                f"SELECT worker_id, period, {day} FROM ("  # noqa: S608
+                f"SELECT worker_id, period, program, MIN(paid_at) AS first_paid FROM {table} "
+                f"WHERE {in_ids} AND program IN ({among}) GROUP BY worker_id, period, program"
+                f") AS firsts GROUP BY worker_id, period HAVING COUNT(*) = %s",
+                [*day_params, *params, *programs, len(programs)],
             )
             yield from cursor.fetchall()

@@ -11,7 +11,9 @@ their own within 3 months after the end — is the sponsor's headline figure.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -21,13 +23,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rangkul.audit.actors import Actor
+from rangkul.contributions.member_bills import member_bills_issue_until
 from rangkul.contributions.models import ContributionMonth
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.quotes import price_month
 from rangkul.contributions.rules import rules_memo_for_run
 from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.selectors import rules_for_memo
-from rangkul.contributions.services import bill_issue, owed_periods
+from rangkul.core.bulk import insert_many
 from rangkul.core.errors import ApplicationError
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period, period_range
@@ -44,6 +47,7 @@ from rangkul.sponsorships.models import (
 from rangkul.sponsorships.pricing import member_programs
 
 CONTINUATION_MONTHS = 3
+CHUNK = 2000
 
 
 def handover_threshold(*, last_day: dt.date, today: dt.date, thresholds: list[int]) -> int | None:
@@ -94,67 +98,67 @@ def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSu
         with translation.override(settings.LANGUAGE_CODE):
             last_month = date_format(sponsorship.end_month.first_day, "F Y")
             next_month = date_format(following.first_day, "F Y")
-            for member in members.iterator(chunk_size=2000):
-                worker = member.worker
-                values = {
-                    "sponsor": sponsorship.organisation.name,
-                    "month": last_month,
-                    "next": next_month,
-                    "number": worker.membership_number,
-                    "amount": _own_price(worker, following, rules_for, prices),
-                }
-                body = (
-                    _(
-                        "Rangkul: your social security contributions are paid by %(sponsor)s until %(month)s. "
-                        "From %(next)s continue on your own: %(amount)s a month, membership no. %(number)s, "
-                        "at a bank, minimarket or e-wallet."
-                    )
-                    % values
+            valid_until = date_format(following.last_day, "j F Y")
+            for chunk in _member_chunks(members):
+                # The members' own bills, a chunk at a time in set statements (``member_bills``).
+                codes = member_bills_issue_until(
+                    actor=Actor.system("handover"),
+                    workers=[m.worker for m in chunk],
+                    until=following,
+                    today=today,
+                    expires_at=expires,
+                    rules_for=rules_for,
                 )
-                code = _own_bill(worker, until=following, today=today, expires_at=expires)
-                if code is not None:
-                    body += " " + _("Payment code %(code)s (%(total)s), valid until %(day)s.") % {
-                        "code": payment_code_format(code[0]),
-                        "total": format_rupiah(code[1]),
-                        "day": date_format(following.last_day, "j F Y"),
+                for member in chunk:
+                    worker = member.worker
+                    values = {
+                        "sponsor": sponsorship.organisation.name,
+                        "month": last_month,
+                        "next": next_month,
+                        "number": worker.membership_number,
+                        "amount": _own_price(worker, following, rules_for, prices),
                     }
-                texts.append((worker.phone, body))
-                notices.append(
-                    HandoverNotice(
-                        sponsorship=sponsorship,
-                        worker=worker,
-                        days_before=threshold,
-                        sent_on=today,
-                        payment_code=code[0] if code else "",
+                    body = (
+                        _(
+                            "Rangkul: your social security contributions are paid by %(sponsor)s until %(month)s. "
+                            "From %(next)s continue on your own: %(amount)s a month, membership no. %(number)s, "
+                            "at a bank, minimarket or e-wallet."
+                        )
+                        % values
                     )
-                )
+                    code = codes.get(worker.pk)
+                    if code is not None:
+                        body += " " + _("Payment code %(code)s (%(total)s), valid until %(day)s.") % {
+                            "code": payment_code_format(code.payment_code),
+                            "total": format_rupiah(code.amount_idr),
+                            "day": valid_until,
+                        }
+                    texts.append((worker.phone, body))
+                    notices.append(
+                        HandoverNotice(
+                            sponsorship=sponsorship,
+                            worker=worker,
+                            days_before=threshold,
+                            sent_on=today,
+                            payment_code=code.payment_code if code else "",
+                        )
+                    )
         messages_queue_many(channel=MessageChannel.SMS, items=texts, purpose="sponsorship_handover")
-        HandoverNotice.objects.bulk_create(notices, batch_size=2000)
+        insert_many(HandoverNotice, notices)
         touched += 1
         sent += len(notices)
     return HandoverSummary(touched, sent)
 
 
-def _own_bill(worker: Worker, *, until: Period, today: dt.date, expires_at: dt.datetime) -> tuple[str, int] | None:
-    """A bill for what the member owes up to and including ``until`` (the first month on their own).
-
-    Any JHT still owed for the sponsored months comes first, as on any bill of theirs.
-    ``None`` when nothing is owed by then or the member cannot be billed (the text then
-    gives the membership number alone).
-    """
-    owed = owed_periods(worker=worker, today=today)
-    months = next((i + 1 for i, p in enumerate(owed) if p >= until), None)
-    if months is None:
-        return None
-    try:
-        # A savepoint: a member who cannot be billed must not undo the other members' texts.
-        with transaction.atomic():
-            bill = bill_issue(
-                actor=Actor.system("handover"), worker=worker, months=months, today=today, expires_at=expires_at
-            )
-    except ApplicationError:
-        return None
-    return bill.payment_code, bill.amount_idr
+def _member_chunks(members: Any) -> Iterator[list[SponsorshipMember]]:
+    chunk: list[SponsorshipMember] = []
+    for member in members.iterator(chunk_size=CHUNK):
+        chunk.append(member)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _own_price(worker: Worker, period: Period, rules_for: RulesFor, memo: dict[tuple[object, ...], str]) -> str:
@@ -238,6 +242,7 @@ def winback_run(*, today: dt.date, days_after: int | None = None) -> HandoverSum
 
 def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
     days_after = days_after if days_after is not None else settings.SPONSORSHIP_WINBACK_DAYS
+    rules_for = rules_for_memo()
     touched = sent = 0
     expires = timezone.make_aware(dt.datetime.combine(Period.of(today).last_day, dt.time(23, 59)))
     for sponsorship in Sponsorship.objects.exclude(status=SponsorshipStatus.DRAFT).select_related("organisation"):
@@ -259,32 +264,42 @@ def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
         texts: list[tuple[str, str]] = []
         with translation.override(settings.LANGUAGE_CODE):
             ended = date_format(sponsorship.end_month.first_day, "F Y")
-            for member in members.iterator(chunk_size=2000):
-                worker = member.worker
-                code = _own_bill(worker, until=Period.of(today), today=today, expires_at=expires)
-                body = _(
-                    "Rangkul: the contributions %(sponsor)s paid for you ended in %(month)s and you are no longer "
-                    "protected against work accidents and death. Continue on your own, membership no. %(number)s."
-                ) % {"sponsor": sponsorship.organisation.name, "month": ended, "number": worker.membership_number}
-                if code is not None:
-                    body += " " + _("Payment code %(code)s (%(total)s), valid until %(day)s.") % {
-                        "code": payment_code_format(code[0]),
-                        "total": format_rupiah(code[1]),
-                        "day": date_format(Period.of(today).last_day, "j F Y"),
-                    }
-                texts.append((worker.phone, body))
-                notices.append(
-                    HandoverNotice(
-                        sponsorship=sponsorship,
-                        worker=worker,
-                        kind=HandoverNotice.Kind.WIN_BACK,
-                        days_before=days_after,
-                        sent_on=today,
-                        payment_code=code[0] if code else "",
-                    )
+            valid_until = date_format(Period.of(today).last_day, "j F Y")
+            for chunk in _member_chunks(members):
+                codes = member_bills_issue_until(
+                    actor=Actor.system("handover"),
+                    workers=[m.worker for m in chunk],
+                    until=Period.of(today),
+                    today=today,
+                    expires_at=expires,
+                    rules_for=rules_for,
                 )
+                for member in chunk:
+                    worker = member.worker
+                    code = codes.get(worker.pk)
+                    body = _(
+                        "Rangkul: the contributions %(sponsor)s paid for you ended in %(month)s and you are no longer "
+                        "protected against work accidents and death. Continue on your own, membership no. %(number)s."
+                    ) % {"sponsor": sponsorship.organisation.name, "month": ended, "number": worker.membership_number}
+                    if code is not None:
+                        body += " " + _("Payment code %(code)s (%(total)s), valid until %(day)s.") % {
+                            "code": payment_code_format(code.payment_code),
+                            "total": format_rupiah(code.amount_idr),
+                            "day": valid_until,
+                        }
+                    texts.append((worker.phone, body))
+                    notices.append(
+                        HandoverNotice(
+                            sponsorship=sponsorship,
+                            worker=worker,
+                            kind=HandoverNotice.Kind.WIN_BACK,
+                            days_before=days_after,
+                            sent_on=today,
+                            payment_code=code.payment_code if code else "",
+                        )
+                    )
         messages_queue_many(channel=MessageChannel.SMS, items=texts, purpose="sponsorship_win_back")
-        HandoverNotice.objects.bulk_create(notices, batch_size=2000)
+        insert_many(HandoverNotice, notices)
         touched += 1
         sent += len(notices)
     return HandoverSummary(touched, sent)

@@ -57,7 +57,7 @@ def transfers(request: HttpRequest) -> HttpResponseBase:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                record = sponsorship_bill_by_payment_code(payment_code=data["payment_code"])
+                record = sponsorship_bill_by_payment_code(payment_code=data["payment_code"], user=request.user)
                 transfer = budget_transfer_record(
                     actor=Actor.for_user(request.user),
                     sponsorship_bill=record,
@@ -77,7 +77,7 @@ def transfers(request: HttpRequest) -> HttpResponseBase:
     status = request.GET.get("status", TransferStatus.PROPOSED)
     if status not in TransferStatus.values:
         status = ""
-    page = Paginator(budget_transfers(status=status or None), 50).get_page(request.GET.get("page"))
+    page = Paginator(budget_transfers(status=status or None, user=request.user), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "sponsorships/office/transfers.html",
@@ -95,7 +95,7 @@ def transfers(request: HttpRequest) -> HttpResponseBase:
 @require_http_methods(["GET", "POST"])
 def transfer_detail(request: HttpRequest, transfer_id: int) -> HttpResponseBase:
     try:
-        transfer = budget_transfer_get(transfer_id=transfer_id)
+        transfer = budget_transfer_get(transfer_id=transfer_id, user=request.user)
     except NotFound as error:
         raise Http404(str(error.message)) from error
     can_decide = (

@@ -134,31 +134,50 @@ def _years_before(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year - years, day=28)
 
 
-def sponsorship_bill_by_payment_code(*, payment_code: str) -> SponsorshipBill:
-    """The group bill a treasurer's transfer names (by the bill's payment code)."""
-    record = (
-        SponsorshipBill.objects.select_related("sponsorship", "bill")
-        .filter(bill__payment_code=(payment_code or "").strip())
-        .first()
+def _office_scope(queryset: QuerySet[Any], user: Any, sponsorship: str) -> QuerySet[Any]:
+    """What a payments officer may see: a sponsor's records are its region's (the sponsor
+    organisation's regency), seen by the staff of a branch serving that regency or with
+    ``accounts.view_all_regions``. A sponsor with no region (a national company, a zakat body)
+    is any payments staff's, as a group payment naming no member is. ``sponsorship`` is the
+    lookup path from the queryset's model to its sponsorship."""
+    if user is None or user.has_perm("accounts.view_all_regions"):
+        return queryset
+    region = f"{sponsorship}__organisation__region"
+    no_region = Q(**{f"{region}__isnull": True})
+    branch = getattr(user, "branch", None)
+    if branch is None:
+        return queryset.filter(no_region)
+    return queryset.filter(no_region | Q(**{f"{region}_id": branch.regency_id}))
+
+
+def sponsorship_bill_by_payment_code(*, payment_code: str, user: Any = None) -> SponsorshipBill:
+    """The group bill a treasurer's transfer names (by the bill's payment code); with ``user``,
+    only a bill of a sponsor in that officer's region (another region's is not found)."""
+    queryset = SponsorshipBill.objects.select_related("sponsorship", "bill").filter(
+        bill__payment_code=(payment_code or "").strip()
     )
+    record = _office_scope(queryset, user, "sponsorship").first()
     if record is None:
         message = _("No sponsorship bill has this payment code.")
         raise NotFound(message, fields={"payment_code": [message]})
     return record
 
 
-def budget_transfers(*, status: str | None = None) -> QuerySet[BudgetTransfer]:
-    """Budget transfers for payments staff, newest first (pending ones when ``status`` is proposed)."""
+def budget_transfers(*, status: str | None = None, user: Any = None) -> QuerySet[BudgetTransfer]:
+    """Budget transfers for payments staff, newest first (pending ones when ``status`` is proposed);
+    with ``user``, only those of sponsors in that officer's region."""
     queryset = BudgetTransfer.objects.select_related(
         "sponsorship", "sponsorship_bill__bill", "proposed_by", "decided_by"
     )
+    queryset = _office_scope(queryset, user, "sponsorship")
     if status:
         queryset = queryset.filter(status=status)
     return queryset.order_by("-proposed_at", "-id")
 
 
-def budget_transfer_get(*, transfer_id: int) -> BudgetTransfer:
-    transfer = budget_transfers().filter(pk=transfer_id).first()
+def budget_transfer_get(*, transfer_id: int, user: Any = None) -> BudgetTransfer:
+    """One transfer; not found when its sponsor is outside ``user``'s region."""
+    transfer = budget_transfers(user=user).filter(pk=transfer_id).first()
     if transfer is None:
         raise NotFound(_("No such budget transfer."))
     return transfer

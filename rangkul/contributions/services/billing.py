@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -88,6 +89,9 @@ def _owed_quotes(
     rules_for: RulesFor,
     months: int,
     sponsor_kind: str | None = None,
+    shares: dict[Period, set[str]] | None = None,
+    held: dict[Period, set[str]] | None = None,
+    prices: dict[tuple[Any, ...], Quote] | None = None,
 ) -> list[Quote]:
     """The member's next ``months`` owed months, in order, each priced for what the member owes.
 
@@ -95,36 +99,50 @@ def _owed_quotes(
     orders them. A month a sponsor has taken programs of (a ``MonthShare``) is the
     split payer's: the member owes only the other programs of it, at the member's own
     price, and a month whose programs are all taken or paid is not owed at all.
+    ``shares`` and ``held`` (the programs paid of the shared months), when given, are the
+    member's as read in bulk (``member_bills``); otherwise they are read here. ``prices``: a memo
+    shared by many members' calls (a price depends only on income, JHT, sector, month and payer).
     """
-    shares = {
-        Period.of(p): set(programs)
-        for p, programs in MonthShare.objects.filter(worker_id=worker.pk).values_list("period", "programs")
-    }
+    memo: dict[tuple[Any, ...], Quote] = {} if prices is None else prices
+
+    def price(p: Period, kind: str | None = None) -> Quote:
+        key = (worker.declared_income_idr, worker.jht, worker.occupation.sector, p, kind)
+        quote = memo.get(key)
+        if quote is None:
+            quote = memo[key] = _price(worker, p, rules_for, sponsor_kind=kind)
+        return quote
+
+    if shares is None:
+        shares = {
+            Period.of(p): set(programs)
+            for p, programs in MonthShare.objects.filter(worker_id=worker.pk).values_list("period", "programs")
+        }
     registered_on = _registered_on(worker)
     if not shares:
         periods = payable_periods(
             registered_on=registered_on, paid=already_paid, today=today, rules_for=rules_for, months=months
         )
-        return [_price(worker, p, rules_for, sponsor_kind=sponsor_kind) for p in periods]
+        return [price(p, sponsor_kind) for p in periods]
     paid = dict(already_paid) if isinstance(already_paid, dict) else {p: min(p.first_day, today) for p in already_paid}
     # A shared month is skipped by the whole-month schedule (as if paid on its first day) ...
     skipped = {**{p: p.first_day for p in shares}, **paid}
     whole = payable_periods(registered_on=registered_on, paid=skipped, today=today, rules_for=rules_for, months=months)
-    quotes = {p: _price(worker, p, rules_for, sponsor_kind=sponsor_kind) for p in whole}
+    quotes = {p: price(p, sponsor_kind) for p in whole}
     # ... and owed for the programs nobody has taken or paid, within the months payable now.
     current = Period.of(today)
     first = max(arrears_window_start(today=today, rules=rules_for(current)), Period.of(registered_on))
     limit = current + rules_for(current).prepay_max_months
-    held: dict[Period, set[str]] = {}
-    for month, program in ContributionMonth.objects.filter(
-        worker_id=worker.pk,
-        period__in=[s.first_day for s in shares],  # PeriodField lookups take the month's first day
-    ).values_list("period", "program"):
-        held.setdefault(Period.of(month), set()).add(program)
+    if held is None:
+        held = {}
+        for month, program in ContributionMonth.objects.filter(
+            worker_id=worker.pk,
+            period__in=[s.first_day for s in shares],  # PeriodField lookups take the month's first day
+        ).values_list("period", "program"):
+            held.setdefault(Period.of(month), set()).add(program)
     for p, taken in shares.items():
         if not first <= p < limit:
             continue
-        quote = _price(worker, p, rules_for)
+        quote = price(p)
         lines = tuple(line for line in quote.lines if line.program not in taken | held.get(p, set()))
         if lines:
             quotes[p] = Quote(**{**quote.__dict__, "lines": lines})

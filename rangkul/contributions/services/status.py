@@ -21,9 +21,9 @@ from rangkul.contributions.schedule import (
     StatusChange,
     member_status_and_review,
 )
-from rangkul.contributions.selectors import protected_months, protected_of
+from rangkul.contributions.selectors import protected_months
 from rangkul.contributions.services.billing import _registered_on, _rules_for_preloaded
-from rangkul.contributions.sql import first_paid_rows
+from rangkul.contributions.sql import protected_rows
 from rangkul.contributions.status_review import (
     TimeStep,
     apply_time_steps,
@@ -99,21 +99,26 @@ def _paid_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.date
     """The months counting for many members' status (``selectors.protected_months_of``): member →
     month → day its protection was paid. Also what a paid month's continuity is judged on.
 
-    Read as plain rows through ``sql.first_paid_rows`` (a cohort's members hold about ten paid
-    months each: no model field conversion per row), the members as one array on PostgreSQL.
+    Read as plain rows through ``sql.protected_rows``: the database keeps only the months whose
+    every mandatory program is paid, one row each (on PostgreSQL already as the local day), the
+    members as one array on PostgreSQL. ``protected_of`` over every program's first payment gives
+    the same (the differential test in ``test_review_set_based``).
     """
-    mandatory: dict[int, dict[Period, dict[str, dt.date]]] = {pk: {} for pk in worker_ids}
+    protected: dict[int, dict[Period, dt.date]] = {pk: {} for pk in worker_ids}
     table = ContributionMonth._meta.db_table
     zone = timezone.get_current_timezone()
     months: dict[Any, Period] = {}
-    rows = first_paid_rows(table, sorted(mandatory), programs=MANDATORY_PROGRAMS, chunk=PAID_CHUNK)
-    for worker_id, period, program, first_paid in rows:
+    rows = protected_rows(table, sorted(protected), programs=MANDATORY_PROGRAMS, chunk=PAID_CHUNK, zone=str(zone))
+    for worker_id, period, last_first_paid in rows:
         month = months.get(period)
         if month is None:
             month = months[period] = Period.of(_as_date(period))
-        day = timezone.localtime(_as_aware(first_paid), zone).date()
-        mandatory[worker_id].setdefault(month, {})[program] = day
-    return {pk: dict(sorted(protected_of(held).items())) for pk, held in mandatory.items()}
+        if isinstance(last_first_paid, dt.datetime | str):
+            day = timezone.localtime(_as_aware(last_first_paid), zone).date()
+        else:
+            day = last_first_paid
+        protected[worker_id][month] = day
+    return {pk: dict(sorted(held.items())) for pk, held in protected.items()}
 
 
 def _as_date(value: Any) -> dt.date:

@@ -4,6 +4,8 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
@@ -162,3 +164,118 @@ def test_paying_many_shares_at_once_leaves_each_member_as_paying_them_one_by_one
         )
     totals = ledger_totals()
     assert totals["debit_idr"] == totals["credit_idr"]
+
+
+def _paid_state(workers: list, bill) -> list[tuple]:
+    """Everything a group payment leaves per member, keyed by the member's place (not their key)."""
+    from rangkul.contributions.models import BillLine, JournalLine
+
+    state = []
+    for place, worker in enumerate(workers):
+        months = sorted(
+            ContributionMonth.objects.filter(worker=worker).values_list(
+                "period", "program", "amount_idr", "discount_idr", "covered_from", "payer_kind"
+            )
+        )
+        ledger = sorted(
+            JournalLine.objects.filter(worker=worker, entry__reference__startswith="sandbox:G").values_list(
+                "account__code", "period", "program", "debit_idr", "credit_idr"
+            )
+        )
+        status = MemberStatus.objects.filter(worker=worker).values_list(
+            "status", "since", "paid_through", "arrears_months", "pay_arrears_by", "next_review_on"
+        )
+        changes = sorted(MemberStatusChange.objects.filter(worker=worker).values_list("status", "since"))
+        lines = sorted(
+            (str(line.period), line.program, line.settled_at is not None, line.settled_entry_id is not None)
+            for line in BillLine.objects.filter(bill=bill, worker=worker)
+        )
+        audit = AuditEvent.objects.filter(action="contributions.payment_allocated", subject_id=str(worker.pk))
+        afters = [a.after or {} for a in audit]
+        audits = sorted((a["amount_idr"], tuple(a["months"]), a["credit_added_idr"]) for a in afters)
+        state.append((place, months, ledger, list(status), changes, lines, audits))
+    return state
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    members=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=8),  # registered this many months before the bill
+            st.integers(min_value=0, max_value=4),  # months the member paid on their own
+            st.integers(min_value=0, max_value=27),  # the day of the month they paid them
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    months=st.integers(min_value=1, max_value=3),
+    pay_day=st.integers(min_value=1, max_value=27),
+)
+def test_the_bills_plain_row_payment_is_paying_each_member_one_by_one(regions, members, months, pay_day):
+    """Differential: ``group_bill_pay`` (the bill read as plain rows, members in set statements)
+    leaves exactly what paying each member's share alone, from model objects, leaves."""
+    from django.db import transaction
+
+    from rangkul.contributions.group_bills import _member_lines_pay
+    from rangkul.contributions.models import BillLine
+    from rangkul.contributions.services.billing import _rules_for_preloaded
+    from rangkul.registry.models import Worker
+
+    day = dt.date(2026, 3, pay_day)
+
+    def scenario() -> tuple[list, object]:
+        workers = []
+        for registered_before, own, own_day in members:
+            registered = (Period.of(day) - registered_before).first_day + dt.timedelta(days=2)
+            worker = member(registered_on=registered)
+            if own:
+                payment_allocate(
+                    actor=Actor.system("test"),
+                    worker=worker,
+                    amount_idr=16_800 * own,
+                    payment_reference=f"own-{worker.pk}",
+                    channel="sandbox",
+                    paid_at=at(registered + dt.timedelta(days=own_day)),
+                )
+            workers.append(worker)
+        try:
+            bill = group_bill_issue(actor=Actor.system("test"), workers=workers, months=months, today=day)
+        except Exception:  # nothing payable for anyone: nothing to compare
+            return workers, None
+        return workers, bill
+
+    states = []
+    for one_by_one in (False, True):
+        with transaction.atomic():
+            workers, bill = scenario()
+            if bill is not None:
+                if one_by_one:
+                    rules_for = _rules_for_preloaded()
+                    for worker in sorted(workers, key=lambda w: w.pk):
+                        lines = list(BillLine.objects.filter(bill=bill, worker=worker).order_by("period", "program"))
+                        if sum(line.amount_idr for line in lines):
+                            _member_lines_pay(
+                                actor=Actor.system("test"),
+                                worker=Worker.objects.get(pk=worker.pk),
+                                lines=lines,
+                                reference=f"sandbox:G/{worker.pk}",
+                                channel="sandbox",
+                                paid_at=at(day),
+                                rules_for=rules_for,
+                                payer_kind=bill.sponsor_kind,
+                            )
+                else:
+                    group_bill_pay(
+                        actor=Actor.system("test"),
+                        bill=bill,
+                        amount_idr=bill.amount_idr,
+                        payment_reference="G",
+                        channel="sandbox",
+                        paid_at=at(day),
+                    )
+                states.append(_paid_state(workers, bill))
+                totals = ledger_totals()
+                assert totals["debit_idr"] == totals["credit_idr"]
+            transaction.set_rollback(True)
+    if states:
+        assert states[0] == states[1]

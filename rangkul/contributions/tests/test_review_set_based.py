@@ -238,3 +238,54 @@ def test_a_member_who_paid_after_the_review_day_is_simulated(regions, monkeypatc
         1,
     )
     assert MemberStatus.objects.get(worker=worker).status == Status.IN_ARREARS
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    histories=st.lists(
+        st.lists(
+            st.tuples(
+                st.integers(min_value=0, max_value=5),  # the month, from January 2026
+                st.sampled_from(["JKK", "JKM", "JHT"]),
+                st.integers(min_value=0, max_value=60),  # days after the month's first day
+                st.integers(min_value=0, max_value=23),  # UTC hour: late hours are the next local day
+            ),
+            max_size=10,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_the_protected_months_read_in_sql_are_those_of_every_programs_first_payment(regions, histories):
+    """``_paid_months_of`` (the months with every mandatory program paid, kept and dated by the
+    database) against ``protected_months_of`` (every program's first payment, then ``protected_of``)."""
+    from django.utils import timezone
+
+    from rangkul.contributions.models import ContributionMonth, JournalEntry
+    from rangkul.contributions.selectors import protected_months_of
+    from rangkul.core.periods import Period
+
+    with transaction.atomic():
+        entry = JournalEntry.objects.create(occurred_at=timezone.now(), kind="test", reference=f"t{id(histories)}")
+        ids = []
+        for history in histories:
+            worker = member(registered_on=START)
+            ids.append(worker.pk)
+            seen = set()
+            for month, program, days, hour in history:
+                period = Period(2026, 1) + month
+                if (period, program) in seen:
+                    continue
+                seen.add((period, program))
+                paid_at = dt.datetime.combine(period.first_day + dt.timedelta(days=days), dt.time(hour), dt.UTC)
+                ContributionMonth.objects.create(
+                    worker=worker,
+                    period=period,
+                    program=program,
+                    amount_idr=1,
+                    paid_at=paid_at,
+                    covered_from=period.first_day,
+                    entry=entry,
+                )
+        assert services._paid_months_of(ids) == protected_months_of(ids)
+        transaction.set_rollback(True)

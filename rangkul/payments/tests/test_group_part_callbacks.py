@@ -144,3 +144,125 @@ def test_reversing_a_part_payment_takes_back_the_held_money_and_the_members_mont
     assert account_balance(code="clearing:sandbox") == 0
     totals = ledger_totals()
     assert totals["debit_idr"] == totals["credit_idr"]
+
+
+def _reverse_through_review(payment: Payment, officer, approver) -> None:
+    """The payments reversal flow: a reversal review, proposed by one officer, approved by another."""
+    from rangkul.payments.exceptions import exception_approve, exception_propose
+    from rangkul.payments.models import Resolution
+
+    exc = PaymentException.objects.create(
+        payment=payment, reason=ExceptionReason.REVERSAL, detail="gateway reports refund", created_at=timezone.now()
+    )
+    exception_propose(actor=Actor.for_user(officer), exception_id=exc.pk, action=Resolution.REVERSE, note="refund confirmed")
+    exception_approve(actor=Actor.for_user(approver), exception_id=exc.pk)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.REVERSED
+
+
+def _settled(bill: Bill) -> dict[int, bool]:
+    """Per member on the bill: whether every line of theirs is marked paid."""
+    settled: dict[int, bool] = {}
+    for line in BillLine.objects.filter(bill=bill):
+        settled[line.worker_id] = settled.get(line.worker_id, True) and line.settled_at is not None
+    return settled
+
+
+def test_reversing_a_part_payment_reopens_exactly_the_lines_it_paid(
+    client, regions, payments_officer, payments_approver
+):
+    from rangkul.contributions.group_payments import group_bill_outstanding
+
+    workers, bill = _group(3)
+    first, second, third = (_share(bill, w) for w in workers)
+    post_callback(client, sandbox_body(bill, amount_idr=first, external_id="PART-A"))
+    post_callback(client, sandbox_body(bill, amount_idr=second, external_id="PART-B"))
+    assert [_covered(w) for w in workers] == [True, True, False]
+    assert group_bill_outstanding(bill=bill) == third
+
+    _reverse_through_review(Payment.objects.get(external_reference="PART-A"), payments_officer, payments_approver)
+
+    # Only the first member's lines (those PART-A paid) are open again; PART-B's stay paid.
+    assert _settled(bill) == {workers[0].pk: False, workers[1].pk: True, workers[2].pk: False}
+    assert [worker_id for worker_id, _ in group_bill_unpaid(bill=bill)] == [workers[0].pk, workers[2].pk]
+    assert group_bill_outstanding(bill=bill) == first + third
+    assert [_covered(w) for w in workers] == [False, True, False]
+    assert _held(bill) == 0
+    bill.refresh_from_db()
+    assert bill.status == BillStatus.OPEN
+    totals = ledger_totals()
+    assert totals["debit_idr"] == totals["credit_idr"]
+
+    # What the bill still owes pays the two open members, in the bill's order, and closes it.
+    post_callback(client, sandbox_body(bill, amount_idr=first + third, external_id="PART-C"))
+    assert all(_covered(w) for w in workers)
+    assert all(_settled(bill).values())
+    bill.refresh_from_db()
+    assert bill.status == BillStatus.PAID
+    assert ContributionMonth.objects.aggregate(s=Sum("amount_idr"))["s"] == bill.amount_idr
+    assert account_balance(code="clearing:sandbox") == first + second + third  # PART-A is gone
+    totals = ledger_totals()
+    assert totals["debit_idr"] == totals["credit_idr"]
+
+
+def test_reversing_the_payment_that_completed_a_bill_reopens_its_lines(
+    client, regions, payments_officer, payments_approver
+):
+    from rangkul.contributions.group_payments import group_bill_outstanding
+
+    workers, bill = _group(2)
+    first, second = (_share(bill, w) for w in workers)
+    post_callback(client, sandbox_body(bill, amount_idr=first + 700, external_id="PART-1"))
+    post_callback(client, sandbox_body(bill, amount_idr=second - 700, external_id="PART-2"))
+    bill.refresh_from_db()
+    assert bill.status == BillStatus.PAID
+
+    _reverse_through_review(Payment.objects.get(external_reference="PART-2"), payments_officer, payments_approver)
+
+    assert _settled(bill) == {workers[0].pk: True, workers[1].pk: False}
+    bill.refresh_from_db()
+    assert bill.status == BillStatus.OPEN and bill.paid_at is None
+    # The 700 PART-1 left on the bill is still there, so the bill owes the second share less it.
+    assert _held(bill) == 700 and group_bill_outstanding(bill=bill) == second - 700
+    assert [_covered(w) for w in workers] == [True, False]
+    totals = ledger_totals()
+    assert totals["debit_idr"] == totals["credit_idr"]
+
+
+def test_reversing_a_whole_group_payment_reopens_every_line(client, regions, payments_officer, payments_approver):
+    from rangkul.contributions.group_payments import group_bill_outstanding
+
+    workers, bill = _group(2)
+    post_callback(client, sandbox_body(bill, external_id="WHOLE-1"))
+    bill.refresh_from_db()
+    assert bill.status == BillStatus.PAID and all(_settled(bill).values())
+
+    _reverse_through_review(Payment.objects.get(external_reference="WHOLE-1"), payments_officer, payments_approver)
+
+    assert not any(_settled(bill).values())
+    assert group_bill_outstanding(bill=bill) == bill.amount_idr
+    assert not any(_covered(w) for w in workers)
+    bill.refresh_from_db()
+    assert bill.status == BillStatus.OPEN
+    # Paid again, whole, it covers everyone once more.
+    post_callback(client, sandbox_body(bill, external_id="WHOLE-2"))
+    assert all(_covered(w) for w in workers) and all(_settled(bill).values())
+    assert ContributionMonth.objects.aggregate(s=Sum("amount_idr"))["s"] == bill.amount_idr
+    totals = ledger_totals()
+    assert totals["debit_idr"] == totals["credit_idr"]
+
+
+def test_lines_paid_before_they_recorded_their_entry_get_it_from_the_coverage_rows(client, regions):
+    """The migration that added ``BillLine.settled_entry`` fills it for lines already marked paid."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("rangkul.contributions.migrations.0011_bill_line_settled_entry")
+    _workers, bill = _group(2)
+    post_callback(client, sandbox_body(bill, external_id="OLD"))
+    paid_by = dict(BillLine.objects.filter(bill=bill).values_list("pk", "settled_entry_id"))
+    assert all(paid_by.values())
+    BillLine.objects.filter(bill=bill).update(settled_entry=None)  # as lines paid before the column
+    migration.settled_entries_fill(apps, None)
+    assert dict(BillLine.objects.filter(bill=bill).values_list("pk", "settled_entry_id")) == paid_by

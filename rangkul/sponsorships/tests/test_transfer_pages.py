@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from rangkul.accounts.roles import Role
-from rangkul.accounts.tests.factories import UserFactory
+from rangkul.accounts.tests.factories import BranchOfficeFactory, UserFactory
 from rangkul.audit.actors import Actor
 from rangkul.audit.models import AuditEvent
 from rangkul.contributions.models import BillStatus, ContributionMonth
@@ -26,12 +26,13 @@ LIST = "/office/transfer-anggaran/"
 
 
 @pytest.fixture
-def staff(roles):
-    maker = UserFactory(username="maker")
+def staff(roles, branch):
+    # Officers of the branch serving the sponsor's regency (Kota Semarang).
+    maker = UserFactory(username="maker", branch=branch)
     maker.groups.add(Group.objects.get(name=Role.PAYMENTS_OFFICER.value))
-    checker = UserFactory(username="checker")
+    checker = UserFactory(username="checker", branch=branch)
     checker.groups.add(Group.objects.get(name=Role.PAYMENTS_APPROVER.value))
-    both = UserFactory(username="both")
+    both = UserFactory(username="both", branch=branch)
     both.groups.add(Group.objects.get(name=Role.PAYMENTS_OFFICER.value))
     both.groups.add(Group.objects.get(name=Role.PAYMENTS_APPROVER.value))
     return maker, checker, both
@@ -163,3 +164,37 @@ def test_the_pages_are_for_payments_staff_only(client, roles, group_bill):
     client.force_login(clerk)
     assert client.get(LIST).status_code == 403
     assert client.post(LIST, {}).status_code == 403
+
+
+def test_officers_of_another_region_neither_see_nor_act_on_a_transfer(client, staff, group_bill):
+    maker, _checker, _both = staff
+    record, _workers = group_bill
+    client.force_login(maker)
+    _record(client, record, 10_000, reference="SP2D-SMG-1")
+    transfer = BudgetTransfer.objects.get()
+    client.get(f"{LIST}{transfer.pk}/")  # shows (and uses up) the "recorded" message
+    jakarta = BranchOfficeFactory(code="JKT-GMB", name="Jakarta Gambir", regency_id="31.71")
+    officer = UserFactory(username="jkt-officer", branch=jakarta)
+    officer.groups.add(Group.objects.get(name=Role.PAYMENTS_OFFICER.value))
+    approver = UserFactory(username="jkt-approver", branch=jakarta)
+    approver.groups.add(Group.objects.get(name=Role.PAYMENTS_APPROVER.value))
+
+    for user in (officer, approver):
+        client.force_login(user)
+        for status in ("", TransferStatus.PROPOSED):
+            page = client.get(LIST, {"status": status})
+            assert page.status_code == 200 and b"SP2D-SMG-1" not in page.content
+        assert client.get(f"{LIST}{transfer.pk}/").status_code == 404
+        # Nor can they record a transfer against the bill (it is not found for them).
+        response = _record(client, record, 10_000, reference=f"SP2D-{user.username}")
+        assert response.status_code == 422 and 'href="#id_payment_code"' in response.content.decode()
+    assert client.post(f"{LIST}{transfer.pk}/", {"decision": "approve"}).status_code == 404
+    transfer.refresh_from_db()
+    assert transfer.status == TransferStatus.PROPOSED and BudgetTransfer.objects.count() == 1
+    assert not ContributionMonth.objects.exists()
+
+    # The region's own approver sees and approves it.
+    _maker, checker, _both = staff
+    client.force_login(checker)
+    assert b"SP2D-SMG-1" in client.get(LIST).content
+    assert client.post(f"{LIST}{transfer.pk}/", {"decision": "approve"}).status_code == 302
