@@ -154,7 +154,9 @@ def _reverse_through_review(payment: Payment, officer, approver) -> None:
     exc = PaymentException.objects.create(
         payment=payment, reason=ExceptionReason.REVERSAL, detail="gateway reports refund", created_at=timezone.now()
     )
-    exception_propose(actor=Actor.for_user(officer), exception_id=exc.pk, action=Resolution.REVERSE, note="refund confirmed")
+    exception_propose(
+        actor=Actor.for_user(officer), exception_id=exc.pk, action=Resolution.REVERSE, note="refund confirmed"
+    )
     exception_approve(actor=Actor.for_user(approver), exception_id=exc.pk)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.REVERSED
