@@ -41,12 +41,13 @@ from rangkul.contributions.services.allocation import (
     _allocation_from_lines,
     allocation_lines,
     covered_starts,
+    paid_days_split,
 )
 from rangkul.contributions.services.billing import _lock_versions, _price, _registered_on, _rules_for_preloaded
 from rangkul.contributions.services.status import _status_fields
 from rangkul.core.bulk import insert_many
 from rangkul.core.periods import Period
-from rangkul.registry.models import MANDATORY_PROGRAMS, Worker
+from rangkul.registry.models import Worker
 
 # As ``_allocate``: every owed month is a candidate; the money decides how many are paid.
 _CANDIDATE_MONTHS = 10**3
@@ -156,11 +157,7 @@ class AllocationRun:
         rules_for = _rules_for_preloaded(self.rulesets)
         funds = amount_idr + self.credit[worker.pk]
         paid_programs = self.paid[worker.pk]
-        already_paid = {period: min(days.values()) for period, days in paid_programs.items()}
-        mandatory = {
-            period: {program: day for program, day in days.items() if program in MANDATORY_PROGRAMS}
-            for period, days in paid_programs.items()
-        }
+        already_paid, mandatory = paid_days_split(paid_programs)
         registered_on = _registered_on(worker)
         periods = payable_periods(
             registered_on=registered_on, paid=already_paid, today=today, rules_for=rules_for, months=_CANDIDATE_MONTHS

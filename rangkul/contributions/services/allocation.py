@@ -182,11 +182,7 @@ def _allocate(
     # One read of the member's paid months serves the billing order (any program paid) and the
     # status and continuity (protected months: JKK and JKM paid).
     paid_programs = paid_programs_of([worker.pk])[worker.pk]
-    already_paid = {period: min(days.values()) for period, days in paid_programs.items()}
-    mandatory = {
-        period: {program: day for program, day in days.items() if program in MANDATORY_PROGRAMS}
-        for period, days in paid_programs.items()
-    }
+    already_paid, mandatory = paid_days_split(paid_programs)
     registered_on = _registered_on(worker)
     candidates = _owed_quotes(
         worker, already_paid=already_paid, today=today, rules_for=rules_for, months=10**3, sponsor_kind=sponsor_kind
@@ -252,6 +248,19 @@ def _allocate(
     else:
         audit.append(entry_audit)
     return allocation
+
+
+def paid_days_split(
+    paid_programs: dict[Period, dict[str, dt.date]],
+) -> tuple[dict[Period, dt.date], dict[Period, dict[str, dt.date]]]:
+    """From a member's paid programs per month: the day each month was first paid (the billing
+    order), and each month's protected programs (JKK, JKM) with their days (status, continuity)."""
+    already_paid = {period: min(days.values()) for period, days in paid_programs.items()}
+    mandatory = {
+        period: {program: day for program, day in days.items() if program in MANDATORY_PROGRAMS}
+        for period, days in paid_programs.items()
+    }
+    return already_paid, mandatory
 
 
 def allocation_lines(worker_id: int, debit_account: str | None, amount_idr: int, quotes: Sequence[Quote]) -> list[Line]:
