@@ -37,6 +37,7 @@ from rangkul.contributions.quotes import Quote
 from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.services.billing import _lock_versions, _owed_quotes
 from rangkul.contributions.sql import review_sql
+from rangkul.contributions.status_memo import StatusMemo
 from rangkul.core.bulk import insert_many, insert_rows
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker, WorkerStatus
@@ -61,18 +62,28 @@ def member_bills_issue_until(
     today: dt.date,
     expires_at: dt.datetime,
     rules_for: RulesFor,
+    memo: StatusMemo | None = None,
 ) -> dict[int, IssuedBill]:
     """Each member's own bill for what they owe up to and including ``until``, valid to ``expires_at``.
 
     For each member, what ``bill_issue(worker=…, months=n)`` gives, ``n`` being how many of the
     member's owed months (``owed_periods``) reach ``until``; a member's earlier open bill is withdrawn
     and points at the new one. In the caller's transaction. Members left out of the answer got no bill.
+    Members with the same shape of history share one simulation of it (``memo``: one per run, for
+    ``today`` and ``rules_for``, may be passed to share it between calls).
     """
     issued: dict[int, IssuedBill] = {}
     billable = sorted((w for w in workers if w.status != WorkerStatus.MERGED), key=lambda w: w.pk)
+    memo = memo or StatusMemo(today=today, rules_for=rules_for)
     for chunk in _chunks(billable):
         issued |= _chunk_issue(
-            actor=actor, workers=chunk, until=until, today=today, expires_at=expires_at, rules_for=rules_for
+            actor=actor,
+            workers=chunk,
+            until=until,
+            today=today,
+            expires_at=expires_at,
+            rules_for=rules_for,
+            memo=memo,
         )
     return issued
 
@@ -111,6 +122,7 @@ def _chunk_issue(
     today: dt.date,
     expires_at: dt.datetime,
     rules_for: RulesFor,
+    memo: StatusMemo,
 ) -> dict[int, IssuedBill]:
     sql = review_sql()
     ids = [w.pk for w in workers]
@@ -154,6 +166,7 @@ def _chunk_issue(
             shares=shares.get(worker.pk, {}),
             held=held.get(worker.pk, {}),
             prices=prices,
+            payable=memo.payable_periods,
         )
         months_to = next((i + 1 for i, q in enumerate(owed) if q.period >= until), None)
         if months_to is None or months_to not in prepay:

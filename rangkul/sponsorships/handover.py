@@ -30,6 +30,7 @@ from rangkul.contributions.quotes import price_month
 from rangkul.contributions.rules import rules_memo_for_run
 from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.selectors import rules_for_memo
+from rangkul.contributions.status_memo import StatusMemo
 from rangkul.core.bulk import insert_many
 from rangkul.core.errors import ApplicationError
 from rangkul.core.money import format_rupiah
@@ -75,6 +76,8 @@ def handover_run(*, today: dt.date, thresholds: list[int] | None = None) -> Hand
 def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSummary:
     thresholds = sorted(thresholds if thresholds is not None else settings.SPONSORSHIP_HANDOVER_DAYS)
     rules_for = rules_for_memo()
+    # Sponsored members mostly share the shape of their history: one simulation per shape.
+    memo = StatusMemo(today=today, rules_for=rules_for)
     prices: dict[tuple[object, ...], str] = {}
     touched = sent = 0
     for sponsorship in Sponsorship.objects.filter(status=SponsorshipStatus.ACTIVE).select_related("organisation"):
@@ -108,6 +111,7 @@ def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSu
                     today=today,
                     expires_at=expires,
                     rules_for=rules_for,
+                    memo=memo,
                 )
                 for member in chunk:
                     worker = member.worker
@@ -243,6 +247,7 @@ def winback_run(*, today: dt.date, days_after: int | None = None) -> HandoverSum
 def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
     days_after = days_after if days_after is not None else settings.SPONSORSHIP_WINBACK_DAYS
     rules_for = rules_for_memo()
+    memo = StatusMemo(today=today, rules_for=rules_for)
     touched = sent = 0
     expires = timezone.make_aware(dt.datetime.combine(Period.of(today).last_day, dt.time(23, 59)))
     for sponsorship in Sponsorship.objects.exclude(status=SponsorshipStatus.DRAFT).select_related("organisation"):
@@ -273,6 +278,7 @@ def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
                     today=today,
                     expires_at=expires,
                     rules_for=rules_for,
+                    memo=memo,
                 )
                 for member in chunk:
                     worker = member.worker
