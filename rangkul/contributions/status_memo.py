@@ -112,7 +112,7 @@ class StatusMemo:
         first = min(opened, first_paid, Period.of(min(counted.values())))
         stand_in = self._shape(first, counted)
         shaped = {p: stand_in.get(day, day) for p, day in paid.items()}
-        key = (opened, tuple(sorted(shaped.items())))
+        key = (opened, frozenset(shaped.items()))
         outcome = self._outcomes.get(key)
         if outcome is None:
             self.simulated += 1
@@ -141,7 +141,7 @@ class StatusMemo:
             first = min(min(counted), Period.of(min(counted.values())))
             stand_in = self._shape(first, counted)
             shaped = {p: stand_in.get(day, day) for p, day in dated.items()}
-        key = (registered_month, tuple(sorted(shaped.items())), months)
+        key = (registered_month, frozenset(shaped.items()), months)
         periods = self._payable.get(key)
         if periods is None:
             self.simulated += 1

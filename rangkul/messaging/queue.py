@@ -26,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from rangkul.core.bulk import insert_many
 from rangkul.core.crypto import seal, unseal
 from rangkul.messaging.backends import SmsDeliveryError
 from rangkul.messaging.mail import EmailDeliveryError, email_connection, email_send
@@ -104,7 +105,8 @@ def messages_queue_many(
     now = now or timezone.now()
     queued = 0
     for start in range(0, len(items), batch_size):
-        rows = OutboundMessage.objects.bulk_create(
+        rows = insert_many(
+            OutboundMessage,
             [
                 OutboundMessage(
                     channel=channel,
@@ -119,7 +121,7 @@ def messages_queue_many(
                     updated_at=now,
                 )
                 for to, body in items[start : start + batch_size]
-            ]
+            ],
         )
         ids = [row.pk for row in rows]
         transaction.on_commit(lambda ids=ids: messages_deliver_now.enqueue(ids=ids))  # type: ignore[misc]
