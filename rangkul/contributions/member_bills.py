@@ -63,6 +63,7 @@ def member_bills_issue_until(
     expires_at: dt.datetime,
     rules_for: RulesFor,
     memo: StatusMemo | None = None,
+    prices: dict[tuple[Any, ...], Quote] | None = None,
 ) -> dict[int, IssuedBill]:
     """Each member's own bill for what they owe up to and including ``until``, valid to ``expires_at``.
 
@@ -70,11 +71,13 @@ def member_bills_issue_until(
     member's owed months (``owed_periods``) reach ``until``; a member's earlier open bill is withdrawn
     and points at the new one. In the caller's transaction. Members left out of the answer got no bill.
     Members with the same shape of history share one simulation of it (``memo``: one per run, for
-    ``today`` and ``rules_for``, may be passed to share it between calls).
+    ``today`` and ``rules_for``, may be passed to share it between calls), and members with the
+    same income, JHT, sector and month one price (``prices``, likewise).
     """
     issued: dict[int, IssuedBill] = {}
     billable = sorted((w for w in workers if w.status != WorkerStatus.MERGED), key=lambda w: w.pk)
     memo = memo or StatusMemo(today=today, rules_for=rules_for)
+    prices = {} if prices is None else prices
     for chunk in _chunks(billable):
         issued |= _chunk_issue(
             actor=actor,
@@ -84,6 +87,7 @@ def member_bills_issue_until(
             expires_at=expires_at,
             rules_for=rules_for,
             memo=memo,
+            prices=prices,
         )
     return issued
 
@@ -123,6 +127,7 @@ def _chunk_issue(
     expires_at: dt.datetime,
     rules_for: RulesFor,
     memo: StatusMemo,
+    prices: dict[tuple[Any, ...], Quote],
 ) -> dict[int, IssuedBill]:
     sql = review_sql()
     ids = [w.pk for w in workers]
@@ -153,7 +158,6 @@ def _chunk_issue(
             if Period.of(period) in shares[worker_id]:
                 held.setdefault(worker_id, {}).setdefault(Period.of(period), set()).add(program)
     credit = _credits(in_workers, params)
-    prices: dict[tuple[Any, ...], Quote] = {}
     prepay = rules_for(Period.of(today)).prepay_lengths
     planned: list[tuple[Worker, list[Quote], int, int]] = []  # member, quotes, total, credit used
     for worker in workers:

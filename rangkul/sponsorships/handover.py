@@ -26,7 +26,7 @@ from rangkul.audit.actors import Actor
 from rangkul.contributions.member_bills import member_bills_issue_until
 from rangkul.contributions.models import ContributionMonth
 from rangkul.contributions.payment_codes import payment_code_format
-from rangkul.contributions.quotes import price_month
+from rangkul.contributions.quotes import Quote, price_month
 from rangkul.contributions.rules import rules_memo_for_run
 from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.selectors import rules_for_memo
@@ -78,6 +78,7 @@ def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSu
     rules_for = rules_for_memo()
     # Sponsored members mostly share the shape of their history: one simulation per shape.
     memo = StatusMemo(today=today, rules_for=rules_for)
+    quotes: dict[tuple[Any, ...], Quote] = {}  # the members' bills' prices, shared by the run
     prices: dict[tuple[object, ...], str] = {}
     touched = sent = 0
     for sponsorship in Sponsorship.objects.filter(status=SponsorshipStatus.ACTIVE).select_related("organisation"):
@@ -112,6 +113,7 @@ def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSu
                     expires_at=expires,
                     rules_for=rules_for,
                     memo=memo,
+                    prices=quotes,
                 )
                 for member in chunk:
                     worker = member.worker
@@ -248,6 +250,7 @@ def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
     days_after = days_after if days_after is not None else settings.SPONSORSHIP_WINBACK_DAYS
     rules_for = rules_for_memo()
     memo = StatusMemo(today=today, rules_for=rules_for)
+    quotes: dict[tuple[Any, ...], Quote] = {}
     touched = sent = 0
     expires = timezone.make_aware(dt.datetime.combine(Period.of(today).last_day, dt.time(23, 59)))
     for sponsorship in Sponsorship.objects.exclude(status=SponsorshipStatus.DRAFT).select_related("organisation"):
@@ -279,6 +282,7 @@ def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
                     expires_at=expires,
                     rules_for=rules_for,
                     memo=memo,
+                    prices=quotes,
                 )
                 for member in chunk:
                     worker = member.worker

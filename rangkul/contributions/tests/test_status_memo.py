@@ -55,6 +55,11 @@ def test_shared_simulation_gives_each_member_their_own_status(today, members):
     for registered_on, paid in members:
         expected = _status_fields(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
         assert memo.fields(registered_on=registered_on, paid=paid) == expected
+        # The same payment days again, registered another day of the same month: the exact lookup.
+        again = registered_on.replace(day=1)
+        assert memo.fields(registered_on=again, paid=paid) == _status_fields(
+            registered_on=again, paid=paid, today=today, rules_for=rules_for
+        )
     event(f"simulations shared: {memo.simulated < len(members)}")
 
 
