@@ -40,6 +40,12 @@ _DAY = dt.timedelta(days=1)
 _UNSHARED = object()  # a member with nothing paid by today: simulated alone (nothing to share)
 
 
+def _key(paid: dict[Period, dt.date]) -> tuple[Any, ...]:
+    """A history as a plain key: months as numbers (no ``Period`` hashed); in the dict's own order, so
+    the same months listed in another order are only another key (a simulation more, never a wrong one)."""
+    return tuple((p.year, p.month, day) for p, day in paid.items())
+
+
 class StatusMemo:
     """``_status_fields`` for many members on one ``today`` under one ``rules_for``."""
 
@@ -49,9 +55,7 @@ class StatusMemo:
         self._outcomes: dict[Any, tuple[dict[str, Any], tuple[StatusChange, ...]]] = {}
         self._events: list[dt.date] = []
         self._from: Period | None = None
-        self._exact: dict[Any, Any] = {}
         self._payable: dict[Any, tuple[Period, ...]] = {}
-        self._payable_exact: dict[Any, tuple[Period, ...]] = {}
         self.simulated = 0
 
     def _event_days(self, first: Period) -> list[dt.date]:
@@ -86,15 +90,9 @@ class StatusMemo:
         self, *, registered_on: dt.date, paid: dict[Period, dt.date]
     ) -> tuple[dict[str, Any], tuple[StatusChange, ...]]:
         """What ``_status_fields`` gives for this member on the memo's ``today``."""
-        today = self.today
-        registered_month = Period.of(registered_on)
-        # Members paid by the same payments on the same days: one lookup, no shaping.
-        exact = (registered_month, frozenset(paid.items()))
-        known = self._exact.get(exact)
-        if known is None:
-            known = self._exact[exact] = self._shared(registered_month, paid)
+        known = self._shared(Period.of(registered_on), paid)
         if known is _UNSHARED:
-            return _status_fields(registered_on=registered_on, paid=paid, today=today, rules_for=self.rules_for)
+            return _status_fields(registered_on=registered_on, paid=paid, today=self.today, rules_for=self.rules_for)
         fields, changes = known
         moved = (StatusChange(Status.REGISTERED, registered_on), *changes)
         return {**fields, "since": moved[-1].since}, moved
@@ -112,7 +110,7 @@ class StatusMemo:
         first = min(opened, first_paid, Period.of(min(counted.values())))
         stand_in = self._shape(first, counted)
         shaped = {p: stand_in.get(day, day) for p, day in paid.items()}
-        key = (opened, frozenset(shaped.items()))
+        key = (opened, _key(shaped))
         outcome = self._outcomes.get(key)
         if outcome is None:
             self.simulated += 1
@@ -131,17 +129,13 @@ class StatusMemo:
         today = self.today
         dated = _paid_dates(paid, today)
         registered_month = Period.of(registered_on)
-        exact = (registered_month, frozenset(dated.items()), months)
-        known = self._payable_exact.get(exact)
-        if known is not None:
-            return list(known)
         counted = {p: day for p, day in dated.items() if day <= today}
         shaped = dated
         if counted:
             first = min(min(counted), Period.of(min(counted.values())))
             stand_in = self._shape(first, counted)
             shaped = {p: stand_in.get(day, day) for p, day in dated.items()}
-        key = (registered_month, frozenset(shaped.items()), months)
+        key = (registered_month, _key(shaped), months)
         periods = self._payable.get(key)
         if periods is None:
             self.simulated += 1
@@ -154,5 +148,4 @@ class StatusMemo:
                     months=months,
                 )
             )
-        self._payable_exact[exact] = periods
         return list(periods)

@@ -55,7 +55,7 @@ def test_shared_simulation_gives_each_member_their_own_status(today, members):
     for registered_on, paid in members:
         expected = _status_fields(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for)
         assert memo.fields(registered_on=registered_on, paid=paid) == expected
-        # The same payment days again, registered another day of the same month: the exact lookup.
+        # The same payment days again, registered another day of the same month: one shape, own days.
         again = registered_on.replace(day=1)
         assert memo.fields(registered_on=again, paid=paid) == _status_fields(
             registered_on=again, paid=paid, today=today, rules_for=rules_for
@@ -100,7 +100,7 @@ def test_shared_payable_months_are_each_members_own(today, members, months):
             registered_on=registered_on, paid=paid, today=today, rules_for=rules_for, months=months
         )
         assert memo.payable_periods(registered_on=registered_on, paid=paid, months=months) == expected
-        # Asked again (the exact lookup), the same answer.
+        # Asked again (the shared answer), the same.
         assert memo.payable_periods(registered_on=registered_on, paid=paid, months=months) == expected
     event(f"simulations shared: {memo.simulated < len(members)}")
 
