@@ -85,14 +85,10 @@ def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSu
         threshold = handover_threshold(last_day=sponsorship.end_month.last_day, today=today, thresholds=thresholds)
         if threshold is None:
             continue
-        members = (
-            SponsorshipMember.objects.filter(sponsorship=sponsorship)
-            .exclude(
-                worker_id__in=HandoverNotice.objects.filter(
-                    sponsorship=sponsorship, kind=HandoverNotice.Kind.HANDOVER, days_before=threshold
-                ).values("worker_id")
-            )
-            .select_related("worker__occupation")
+        members = SponsorshipMember.objects.filter(sponsorship=sponsorship).exclude(
+            worker_id__in=HandoverNotice.objects.filter(
+                sponsorship=sponsorship, kind=HandoverNotice.Kind.HANDOVER, days_before=threshold
+            ).values("worker_id")
         )
         notices = []
         texts: list[tuple[str, str]] = []
@@ -107,7 +103,7 @@ def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSu
                 # The members' own bills, a chunk at a time in set statements (``member_bills``).
                 codes = member_bills_issue_until(
                     actor=Actor.system("handover"),
-                    workers=[m.worker for m in chunk],
+                    workers=chunk,
                     until=following,
                     today=today,
                     expires_at=expires,
@@ -115,8 +111,7 @@ def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSu
                     memo=memo,
                     prices=quotes,
                 )
-                for member in chunk:
-                    worker = member.worker
+                for worker in chunk:
                     values = {
                         "sponsor": sponsorship.organisation.name,
                         "month": last_month,
@@ -156,15 +151,13 @@ def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSu
     return HandoverSummary(touched, sent)
 
 
-def _member_chunks(members: Any) -> Iterator[list[SponsorshipMember]]:
-    chunk: list[SponsorshipMember] = []
-    for member in members.iterator(chunk_size=CHUNK):
-        chunk.append(member)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _member_chunks(members: Any) -> Iterator[list[Worker]]:
+    """The members' rows (with their occupation), ``CHUNK`` at a time, in the members' order."""
+    ids = list(members.values_list("worker_id", flat=True))
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        workers = Worker.objects.select_related("occupation").in_bulk(part)
+        yield [workers[pk] for pk in part]
 
 
 def _own_price(worker: Worker, period: Period, rules_for: RulesFor, memo: dict[tuple[object, ...], str]) -> str:
@@ -266,7 +259,6 @@ def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
                     sponsorship=sponsorship, kind=HandoverNotice.Kind.WIN_BACK
                 ).values("worker_id")
             )
-            .select_related("worker__occupation")
         )
         notices = []
         texts: list[tuple[str, str]] = []
@@ -276,7 +268,7 @@ def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
             for chunk in _member_chunks(members):
                 codes = member_bills_issue_until(
                     actor=Actor.system("handover"),
-                    workers=[m.worker for m in chunk],
+                    workers=chunk,
                     until=Period.of(today),
                     today=today,
                     expires_at=expires,
@@ -284,8 +276,7 @@ def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
                     memo=memo,
                     prices=quotes,
                 )
-                for member in chunk:
-                    worker = member.worker
+                for worker in chunk:
                     code = codes.get(worker.pk)
                     body = _(
                         "Rangkul: the contributions %(sponsor)s paid for you ended in %(month)s and you are no longer "
