@@ -41,9 +41,8 @@ _UNSHARED = object()  # a member with nothing paid by today: simulated alone (no
 
 
 def _key(paid: dict[Period, dt.date]) -> tuple[Any, ...]:
-    """A history as a plain key: months as numbers (no ``Period`` hashed); in the dict's own order, so
-    the same months listed in another order are only another key (a simulation more, never a wrong one)."""
-    return tuple((p.year, p.month, day) for p, day in paid.items())
+    """A history as a plain key: months as numbers, in order (sorting and hashing numbers, not ``Period``s)."""
+    return tuple(sorted((p.year, p.month, day) for p, day in paid.items()))
 
 
 class StatusMemo:

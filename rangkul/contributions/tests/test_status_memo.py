@@ -121,3 +121,19 @@ def test_members_paying_on_different_days_of_the_same_gap_share_one_payable_simu
     # Another registration month is another shape.
     memo.payable_periods(registered_on=dt.date(2025, 12, 3), paid={Period(2026, 2): dt.date(2026, 2, 5)}, months=12)
     assert memo.simulated == 2
+
+
+@pytest.mark.django_db
+def test_the_same_months_read_in_another_order_share_one_simulation():
+    today = dt.date(2026, 4, 20)
+    memo = StatusMemo(today=today, rules_for=rules_for)
+    months = {Period(2026, 1): dt.date(2026, 1, 5), Period(2026, 2): dt.date(2026, 2, 5)}
+    backwards = dict(reversed(list(months.items())))
+    registered_on = dt.date(2025, 12, 3)
+    assert memo.payable_periods(registered_on=registered_on, paid=months, months=6) == memo.payable_periods(
+        registered_on=registered_on, paid=backwards, months=6
+    )
+    assert memo.fields(registered_on=registered_on, paid=months) == memo.fields(
+        registered_on=registered_on, paid=backwards
+    )
+    assert memo.simulated == 2  # one for the months payable, one for the status
