@@ -16,6 +16,10 @@ representatives share one simulation; the changes dated on a representative are 
 to the member's own payment day, and the registration day (which only opens the history,
 in ``REGISTERED``) to the member's own. The differential tests compare this with a
 simulation per member.
+
+``payable_periods`` (the months a member's next bill carries, what the hand-over's bills need)
+is shared the same way: its answer holds no day at all and sees the registration only through
+its month, so members with the same registration month and the same shape share it outright.
 """
 
 from __future__ import annotations
