@@ -13,6 +13,7 @@ where ``bill_issue`` raises. The differential test compares the two member by me
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,7 @@ from rangkul.contributions.quotes import Quote
 from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.services.billing import _lock_versions, _owed_quotes
 from rangkul.contributions.sql import review_sql
+from rangkul.contributions.status_memo import StatusMemo
 from rangkul.core.bulk import insert_many, insert_rows
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker, WorkerStatus
@@ -61,18 +63,32 @@ def member_bills_issue_until(
     today: dt.date,
     expires_at: dt.datetime,
     rules_for: RulesFor,
+    memo: StatusMemo | None = None,
+    prices: dict[tuple[Any, ...], Quote] | None = None,
 ) -> dict[int, IssuedBill]:
     """Each member's own bill for what they owe up to and including ``until``, valid to ``expires_at``.
 
     For each member, what ``bill_issue(worker=…, months=n)`` gives, ``n`` being how many of the
     member's owed months (``owed_periods``) reach ``until``; a member's earlier open bill is withdrawn
     and points at the new one. In the caller's transaction. Members left out of the answer got no bill.
+    Members with the same shape of history share one simulation of it (``memo``: one per run, for
+    ``today`` and ``rules_for``, may be passed to share it between calls), and members with the
+    same income, JHT, sector and month one price (``prices``, likewise).
     """
     issued: dict[int, IssuedBill] = {}
     billable = sorted((w for w in workers if w.status != WorkerStatus.MERGED), key=lambda w: w.pk)
+    memo = memo or StatusMemo(today=today, rules_for=rules_for)
+    prices = {} if prices is None else prices
     for chunk in _chunks(billable):
         issued |= _chunk_issue(
-            actor=actor, workers=chunk, until=until, today=today, expires_at=expires_at, rules_for=rules_for
+            actor=actor,
+            workers=chunk,
+            until=until,
+            today=today,
+            expires_at=expires_at,
+            rules_for=rules_for,
+            memo=memo,
+            prices=prices,
         )
     return issued
 
@@ -111,6 +127,8 @@ def _chunk_issue(
     today: dt.date,
     expires_at: dt.datetime,
     rules_for: RulesFor,
+    memo: StatusMemo,
+    prices: dict[tuple[Any, ...], Quote],
 ) -> dict[int, IssuedBill]:
     sql = review_sql()
     ids = [w.pk for w in workers]
@@ -127,21 +145,37 @@ def _chunk_issue(
         [*day_params, *params],
     ):
         paid[worker_id][Period.of(_as_day(period))] = _local_day(day, zone)
+    # Plain rows with the chunk's members as one array (PostgreSQL), as above: no model or IN list.
+    months: dict[Any, Period] = {}
+
+    def month(value: Any) -> Period:
+        found = months.get(value)
+        if found is None:
+            found = months[value] = Period.of(_as_day(value))
+        return found
+
     shares: dict[int, dict[Period, set[str]]] = {}
-    for worker_id, period, programs in MonthShare.objects.filter(worker_id__in=ids).values_list(
-        "worker_id", "period", "programs"
+    for worker_id, period, programs in _rows(
+        f"SELECT worker_id, period, programs FROM {MonthShare._meta.db_table} WHERE {in_workers}",  # noqa: S608
+        params,
     ):
-        shares.setdefault(worker_id, {})[Period.of(period)] = set(programs)
+        shares.setdefault(worker_id, {})[month(period)] = set(
+            json.loads(programs) if isinstance(programs, str) else programs
+        )
     held: dict[int, dict[Period, set[str]]] = {}
     if shares:
-        months = {p.first_day for member_shares in shares.values() for p in member_shares}
-        for worker_id, period, program in ContributionMonth.objects.filter(
-            worker_id__in=list(shares), period__in=months
-        ).values_list("worker_id", "period", "program"):
-            if Period.of(period) in shares[worker_id]:
-                held.setdefault(worker_id, {}).setdefault(Period.of(period), set()).add(program)
+        shared_ids = sorted(shares)
+        in_shared, shared_params = sql.ids_in("worker_id", shared_ids)
+        days = sorted({p.first_day for member_shares in shares.values() for p in member_shares})
+        for worker_id, period, program in _rows(
+            f"SELECT worker_id, period, program FROM {ContributionMonth._meta.db_table} "  # noqa: S608
+            f"WHERE {in_shared} AND period IN ({', '.join(['%s'] * len(days))})",
+            [*shared_params, *days],
+        ):
+            paid_month = month(period)
+            if paid_month in shares[worker_id]:
+                held.setdefault(worker_id, {}).setdefault(paid_month, set()).add(program)
     credit = _credits(in_workers, params)
-    prices: dict[tuple[Any, ...], Quote] = {}
     prepay = rules_for(Period.of(today)).prepay_lengths
     planned: list[tuple[Worker, list[Quote], int, int]] = []  # member, quotes, total, credit used
     for worker in workers:
@@ -154,6 +188,7 @@ def _chunk_issue(
             shares=shares.get(worker.pk, {}),
             held=held.get(worker.pk, {}),
             prices=prices,
+            payable=memo.payable_periods,
         )
         months_to = next((i + 1 for i, q in enumerate(owed) if q.period >= until), None)
         if months_to is None or months_to not in prepay:
@@ -208,9 +243,12 @@ def _bills_write(
     )
     now = timezone.now()
     if previous:
-        Bill.objects.filter(pk__in=[pk for pk, _w, _c in previous]).update(
-            status=BillStatus.CANCELLED, cancelled_at=now
-        )
+        in_bills, bill_params = sql.ids_in("id", sorted(pk for pk, _w, _c in previous))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Bill._meta.db_table} SET status = %s, cancelled_at = %s WHERE {in_bills}",  # noqa: S608
+                [BillStatus.CANCELLED, connection.ops.adapt_datetimefield_value(now), *bill_params],
+            )
     user = actor.user
     bills = [
         Bill(

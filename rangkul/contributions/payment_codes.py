@@ -15,8 +15,12 @@ PREFIX = "88"
 LENGTH = 16
 
 
+_RANDOM_DIGITS = LENGTH - len(PREFIX) - 1
+
+
 def payment_code_generate() -> str:
-    body = PREFIX + "".join(secrets.choice("0123456789") for _ in range(LENGTH - len(PREFIX) - 1))
+    # One draw for all the random digits (uniform over them, as one draw per digit is).
+    body = PREFIX + str(secrets.randbelow(10**_RANDOM_DIGITS)).zfill(_RANDOM_DIGITS)
     return body + luhn.calc_check_digit(body)
 
 

@@ -36,8 +36,14 @@ def next_working_day(day: dt.date, *, calendar: str = "ID") -> dt.date:
     return day
 
 
+@lru_cache(maxsize=4096)
+def _due_day(day: dt.date, calendar: str) -> dt.date:
+    """``next_working_day`` remembered: every member's simulation asks for the same months' due dates."""
+    return next_working_day(day, calendar=calendar)
+
+
 def due_date_for(period: Period, rules: RuleBook) -> dt.date:
-    return next_working_day(period.day(rules.due_day), calendar=rules.holiday_calendar)
+    return _due_day(period.day(rules.due_day), rules.holiday_calendar)
 
 
 def due_date(period: Period, *, rules: RuleBook | None = None) -> dt.date:
@@ -98,19 +104,25 @@ class _State:
             return Status.REGISTERED
         if self.ended:
             return Status.ENDED
+        unpaid = [p for p in self.late if p not in self.paid]
+        if not unpaid:
+            return Status.ACTIVE  # nothing late and unpaid: no run, no arrears
         current = Period.of(day)
-        lapse = self.rules_for(current).lapse_after_unpaid_months
+        rules = self.rules_for(current)
+        lapse = rules.lapse_after_unpaid_months
         # The longest run of consecutive months late and unpaid since resuming, up to now
         # (month numbers as integers: this runs for every event of every member simulated).
         first, last = self.resume_from.index, current.index
         run, previous = 0, None
-        for month in sorted(p.index for p in self.late if p not in self.paid and first <= p.index <= last):
+        for month in sorted(p.index for p in unpaid if first <= p.index <= last):
             run = run + 1 if previous == month - 1 else 1
             previous = month
             if run > lapse:
                 self.ended = True
                 return Status.ENDED
-        return Status.IN_ARREARS if self.arrears(day) else Status.ACTIVE
+        # In arrears while a late month unpaid is still payable (what ``arrears`` lists).
+        oldest = max(self.resume_from, arrears_window_start(today=day, rules=rules))
+        return Status.IN_ARREARS if any(p >= oldest for p in unpaid) else Status.ACTIVE
 
     def arrears(self, day: dt.date) -> list[Period]:
         if self.resume_from is None or self.ended:

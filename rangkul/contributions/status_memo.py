@@ -16,6 +16,10 @@ representatives share one simulation; the changes dated on a representative are 
 to the member's own payment day, and the registration day (which only opens the history,
 in ``REGISTERED``) to the member's own. The differential tests compare this with a
 simulation per member.
+
+``payable_periods`` (the months a member's next bill carries, what the hand-over's bills need)
+is shared the same way: its answer holds no day at all and sees the registration only through
+its month, so members with the same registration month and the same shape share it outright.
 """
 
 from __future__ import annotations
@@ -24,11 +28,25 @@ import bisect
 import datetime as dt
 from typing import Any
 
-from rangkul.contributions.schedule import RulesFor, Status, StatusChange, due_date_for
+from rangkul.contributions.schedule import (
+    PaidMonths,
+    RulesFor,
+    Status,
+    StatusChange,
+    _paid_dates,
+    due_date_for,
+    payable_periods,
+)
 from rangkul.contributions.services.status import _status_fields
 from rangkul.core.periods import Period
 
 _DAY = dt.timedelta(days=1)
+_UNSHARED = object()  # a member with nothing paid by today: simulated alone (nothing to share)
+
+
+def _key(paid: dict[Period, dt.date]) -> tuple[Any, ...]:
+    """A history as a plain key: months as numbers, in order (sorting and hashing numbers, not ``Period``s)."""
+    return tuple(sorted((p.year, p.month, day) for p, day in paid.items()))
 
 
 class StatusMemo:
@@ -40,6 +58,7 @@ class StatusMemo:
         self._outcomes: dict[Any, tuple[dict[str, Any], tuple[StatusChange, ...]]] = {}
         self._events: list[dt.date] = []
         self._from: Period | None = None
+        self._payable: dict[Any, tuple[Period, ...]] = {}
         self.simulated = 0
 
     def _event_days(self, first: Period) -> list[dt.date]:
@@ -55,19 +74,8 @@ class StatusMemo:
             self._events, self._from = sorted(days), first
         return self._events
 
-    def fields(
-        self, *, registered_on: dt.date, paid: dict[Period, dt.date]
-    ) -> tuple[dict[str, Any], tuple[StatusChange, ...]]:
-        """What ``_status_fields`` gives for this member on the memo's ``today``."""
-        today = self.today
-        counted = {p: day for p, day in paid.items() if day <= today}
-        if not counted:
-            return _status_fields(registered_on=registered_on, paid=paid, today=today, rules_for=self.rules_for)
-        first_paid = min(counted)
-        registered_month = Period.of(registered_on)
-        # Paid from the registration month on: the simulation starts at the first paid month.
-        opened = first_paid if first_paid >= registered_month else registered_month
-        first = min(opened, first_paid, Period.of(min(counted.values())))
+    def _shape(self, first: Period, counted: dict[Period, dt.date]) -> dict[dt.date, dt.date]:
+        """Each counted payment day's representative (days that are event days stand for themselves)."""
         events = self._event_days(first)
         # Each gap between event days: its distinct payment days, in order.
         gaps: dict[int, list[dt.date]] = {}
@@ -79,8 +87,33 @@ class StatusMemo:
         for at, days in gaps.items():
             for rank, day in enumerate(sorted(days), start=1):
                 stand_in[day] = events[at] + dt.timedelta(days=rank)
+        return stand_in
+
+    def fields(
+        self, *, registered_on: dt.date, paid: dict[Period, dt.date]
+    ) -> tuple[dict[str, Any], tuple[StatusChange, ...]]:
+        """What ``_status_fields`` gives for this member on the memo's ``today``."""
+        known = self._shared(Period.of(registered_on), paid)
+        if known is _UNSHARED:
+            return _status_fields(registered_on=registered_on, paid=paid, today=self.today, rules_for=self.rules_for)
+        fields, changes = known
+        moved = (StatusChange(Status.REGISTERED, registered_on), *changes)
+        return {**fields, "since": moved[-1].since}, moved
+
+    def _shared(self, registered_month: Period, paid: dict[Period, dt.date]) -> Any:
+        """The fields and the changes after registration of every member with this registration month and these
+        payment days, from the simulation shared by their shape; ``_UNSHARED`` when nothing was paid by today."""
+        today = self.today
+        counted = {p: day for p, day in paid.items() if day <= today}
+        if not counted:
+            return _UNSHARED
+        first_paid = min(counted)
+        # Paid from the registration month on: the simulation starts at the first paid month.
+        opened = first_paid if first_paid >= registered_month else registered_month
+        first = min(opened, first_paid, Period.of(min(counted.values())))
+        stand_in = self._shape(first, counted)
         shaped = {p: stand_in.get(day, day) for p, day in paid.items()}
-        key = (opened, tuple(sorted(shaped.items())))
+        key = (opened, _key(shaped))
         outcome = self._outcomes.get(key)
         if outcome is None:
             self.simulated += 1
@@ -88,7 +121,34 @@ class StatusMemo:
             self._outcomes[key] = outcome
         fields, history = outcome
         own = {shape: day for day, shape in stand_in.items()}
-        moved = [StatusChange(Status.REGISTERED, registered_on)] + [
-            StatusChange(change.status, own.get(change.since, change.since)) for change in history[1:]
-        ]
-        return {**fields, "since": moved[-1].since}, tuple(moved)
+        return fields, tuple(StatusChange(change.status, own.get(change.since, change.since)) for change in history[1:])
+
+    def payable_periods(self, *, registered_on: dt.date, paid: PaidMonths, months: int) -> list[Period]:
+        """What ``schedule.payable_periods`` gives for this member on the memo's ``today``.
+
+        Its answer is months only, and the simulation under it sees the registration only through
+        its month: members with the same registration month and the same shape of payment days share it.
+        """
+        today = self.today
+        dated = _paid_dates(paid, today)
+        registered_month = Period.of(registered_on)
+        counted = {p: day for p, day in dated.items() if day <= today}
+        shaped = dated
+        if counted:
+            first = min(min(counted), Period.of(min(counted.values())))
+            stand_in = self._shape(first, counted)
+            shaped = {p: stand_in.get(day, day) for p, day in dated.items()}
+        key = (registered_month, _key(shaped), months)
+        periods = self._payable.get(key)
+        if periods is None:
+            self.simulated += 1
+            periods = self._payable[key] = tuple(
+                payable_periods(
+                    registered_on=registered_month.first_day,
+                    paid=shaped,
+                    today=today,
+                    rules_for=self.rules_for,
+                    months=months,
+                )
+            )
+        return list(periods)

@@ -26,10 +26,11 @@ from rangkul.audit.actors import Actor
 from rangkul.contributions.member_bills import member_bills_issue_until
 from rangkul.contributions.models import ContributionMonth
 from rangkul.contributions.payment_codes import payment_code_format
-from rangkul.contributions.quotes import price_month
+from rangkul.contributions.quotes import Quote, price_month
 from rangkul.contributions.rules import rules_memo_for_run
 from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.selectors import rules_for_memo
+from rangkul.contributions.status_memo import StatusMemo
 from rangkul.core.bulk import insert_many
 from rangkul.core.errors import ApplicationError
 from rangkul.core.money import format_rupiah
@@ -75,20 +76,19 @@ def handover_run(*, today: dt.date, thresholds: list[int] | None = None) -> Hand
 def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSummary:
     thresholds = sorted(thresholds if thresholds is not None else settings.SPONSORSHIP_HANDOVER_DAYS)
     rules_for = rules_for_memo()
+    # Sponsored members mostly share the shape of their history: one simulation per shape.
+    memo = StatusMemo(today=today, rules_for=rules_for)
+    quotes: dict[tuple[Any, ...], Quote] = {}  # the members' bills' prices, shared by the run
     prices: dict[tuple[object, ...], str] = {}
     touched = sent = 0
     for sponsorship in Sponsorship.objects.filter(status=SponsorshipStatus.ACTIVE).select_related("organisation"):
         threshold = handover_threshold(last_day=sponsorship.end_month.last_day, today=today, thresholds=thresholds)
         if threshold is None:
             continue
-        members = (
-            SponsorshipMember.objects.filter(sponsorship=sponsorship)
-            .exclude(
-                worker_id__in=HandoverNotice.objects.filter(
-                    sponsorship=sponsorship, kind=HandoverNotice.Kind.HANDOVER, days_before=threshold
-                ).values("worker_id")
-            )
-            .select_related("worker__occupation")
+        members = SponsorshipMember.objects.filter(sponsorship=sponsorship).exclude(
+            worker_id__in=HandoverNotice.objects.filter(
+                sponsorship=sponsorship, kind=HandoverNotice.Kind.HANDOVER, days_before=threshold
+            ).values("worker_id")
         )
         notices = []
         texts: list[tuple[str, str]] = []
@@ -103,14 +103,15 @@ def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSu
                 # The members' own bills, a chunk at a time in set statements (``member_bills``).
                 codes = member_bills_issue_until(
                     actor=Actor.system("handover"),
-                    workers=[m.worker for m in chunk],
+                    workers=chunk,
                     until=following,
                     today=today,
                     expires_at=expires,
                     rules_for=rules_for,
+                    memo=memo,
+                    prices=quotes,
                 )
-                for member in chunk:
-                    worker = member.worker
+                for worker in chunk:
                     values = {
                         "sponsor": sponsorship.organisation.name,
                         "month": last_month,
@@ -150,15 +151,13 @@ def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSu
     return HandoverSummary(touched, sent)
 
 
-def _member_chunks(members: Any) -> Iterator[list[SponsorshipMember]]:
-    chunk: list[SponsorshipMember] = []
-    for member in members.iterator(chunk_size=CHUNK):
-        chunk.append(member)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _member_chunks(members: Any) -> Iterator[list[Worker]]:
+    """The members' rows (with their occupation), ``CHUNK`` at a time, in the members' order."""
+    ids = list(members.values_list("worker_id", flat=True))
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        workers = Worker.objects.select_related("occupation").in_bulk(part)
+        yield [workers[pk] for pk in part]
 
 
 def _own_price(worker: Worker, period: Period, rules_for: RulesFor, memo: dict[tuple[object, ...], str]) -> str:
@@ -243,6 +242,8 @@ def winback_run(*, today: dt.date, days_after: int | None = None) -> HandoverSum
 def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
     days_after = days_after if days_after is not None else settings.SPONSORSHIP_WINBACK_DAYS
     rules_for = rules_for_memo()
+    memo = StatusMemo(today=today, rules_for=rules_for)
+    quotes: dict[tuple[Any, ...], Quote] = {}
     touched = sent = 0
     expires = timezone.make_aware(dt.datetime.combine(Period.of(today).last_day, dt.time(23, 59)))
     for sponsorship in Sponsorship.objects.exclude(status=SponsorshipStatus.DRAFT).select_related("organisation"):
@@ -258,7 +259,6 @@ def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
                     sponsorship=sponsorship, kind=HandoverNotice.Kind.WIN_BACK
                 ).values("worker_id")
             )
-            .select_related("worker__occupation")
         )
         notices = []
         texts: list[tuple[str, str]] = []
@@ -268,14 +268,15 @@ def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
             for chunk in _member_chunks(members):
                 codes = member_bills_issue_until(
                     actor=Actor.system("handover"),
-                    workers=[m.worker for m in chunk],
+                    workers=chunk,
                     until=Period.of(today),
                     today=today,
                     expires_at=expires,
                     rules_for=rules_for,
+                    memo=memo,
+                    prices=quotes,
                 )
-                for member in chunk:
-                    worker = member.worker
+                for worker in chunk:
                     code = codes.get(worker.pk)
                     body = _(
                         "Rangkul: the contributions %(sponsor)s paid for you ended in %(month)s and you are no longer "

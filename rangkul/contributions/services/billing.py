@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -92,6 +92,7 @@ def _owed_quotes(
     shares: dict[Period, set[str]] | None = None,
     held: dict[Period, set[str]] | None = None,
     prices: dict[tuple[Any, ...], Quote] | None = None,
+    payable: Callable[..., list[Period]] | None = None,
 ) -> list[Quote]:
     """The member's next ``months`` owed months, in order, each priced for what the member owes.
 
@@ -102,6 +103,8 @@ def _owed_quotes(
     ``shares`` and ``held`` (the programs paid of the shared months), when given, are the
     member's as read in bulk (``member_bills``); otherwise they are read here. ``prices``: a memo
     shared by many members' calls (a price depends only on income, JHT, sector, month and payer).
+    ``payable``: ``payable_periods`` for the same ``today`` and rules, shared by many members'
+    calls (``StatusMemo.payable_periods``); by default each call simulates the member's history.
     """
     memo: dict[tuple[Any, ...], Quote] = {} if prices is None else prices
 
@@ -118,15 +121,20 @@ def _owed_quotes(
             for p, programs in MonthShare.objects.filter(worker_id=worker.pk).values_list("period", "programs")
         }
     registered_on = _registered_on(worker)
+    if payable is None:
+
+        def payable(*, registered_on: dt.date, paid: PaidMonths, months: int) -> list[Period]:
+            return payable_periods(
+                registered_on=registered_on, paid=paid, today=today, rules_for=rules_for, months=months
+            )
+
     if not shares:
-        periods = payable_periods(
-            registered_on=registered_on, paid=already_paid, today=today, rules_for=rules_for, months=months
-        )
+        periods = payable(registered_on=registered_on, paid=already_paid, months=months)
         return [price(p, sponsor_kind) for p in periods]
     paid = dict(already_paid) if isinstance(already_paid, dict) else {p: min(p.first_day, today) for p in already_paid}
     # A shared month is skipped by the whole-month schedule (as if paid on its first day) ...
     skipped = {**{p: p.first_day for p in shares}, **paid}
-    whole = payable_periods(registered_on=registered_on, paid=skipped, today=today, rules_for=rules_for, months=months)
+    whole = payable(registered_on=registered_on, paid=skipped, months=months)
     quotes = {p: price(p, sponsor_kind) for p in whole}
     # ... and owed for the programs nobody has taken or paid, within the months payable now.
     current = Period.of(today)
