@@ -23,7 +23,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from rangkul.audit.actors import Actor
-from rangkul.contributions.member_bills import member_bills_issue_until
+from rangkul.contributions.member_bills import IssuedBill, member_bills_issue_until
 from rangkul.contributions.models import ContributionMonth
 from rangkul.contributions.payment_codes import payment_code_format
 from rangkul.contributions.quotes import Quote, price_month
@@ -128,12 +128,7 @@ def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSu
                         % values
                     )
                     code = codes.get(worker.pk)
-                    if code is not None:
-                        body += " " + _("Payment code %(code)s (%(total)s), valid until %(day)s.") % {
-                            "code": payment_code_format(code.payment_code),
-                            "total": format_rupiah(code.amount_idr),
-                            "day": valid_until,
-                        }
+                    body += _code_sentence(code, valid_until)
                     texts.append((worker.phone, body))
                     notices.append(
                         HandoverNotice(
@@ -149,6 +144,17 @@ def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSu
         touched += 1
         sent += len(notices)
     return HandoverSummary(touched, sent)
+
+
+def _code_sentence(code: IssuedBill | None, valid_until: str) -> str:
+    """The sentence giving the member's own payment code, or nothing when no bill could be issued."""
+    if code is None:
+        return ""
+    return " " + _("Payment code %(code)s (%(total)s), valid until %(day)s.") % {
+        "code": payment_code_format(code.payment_code),
+        "total": format_rupiah(code.amount_idr),
+        "day": valid_until,
+    }
 
 
 def _member_chunks(members: Any) -> Iterator[list[Worker]]:
@@ -282,12 +288,7 @@ def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
                         "Rangkul: the contributions %(sponsor)s paid for you ended in %(month)s and you are no longer "
                         "protected against work accidents and death. Continue on your own, membership no. %(number)s."
                     ) % {"sponsor": sponsorship.organisation.name, "month": ended, "number": worker.membership_number}
-                    if code is not None:
-                        body += " " + _("Payment code %(code)s (%(total)s), valid until %(day)s.") % {
-                            "code": payment_code_format(code.payment_code),
-                            "total": format_rupiah(code.amount_idr),
-                            "day": valid_until,
-                        }
+                    body += _code_sentence(code, valid_until)
                     texts.append((worker.phone, body))
                     notices.append(
                         HandoverNotice(
