@@ -16,10 +16,13 @@ from __future__ import annotations
 import json
 
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from rangkul.core.crypto import seal
 from rangkul.messaging.models import InboundMessage, MessageStatus, OutboundMessage
-from rangkul.messaging.services import SEAL_PURPOSE
+from rangkul.messaging.services import SEAL_PURPOSE, sms_seal, sms_task_key
+
+SMS_TASK_PATH = "rangkul.messaging.tasks.sms_deliver"
 
 ERASED_NOTE = "erased at the holder's request"
 ERASED_OUTBOUND_FIELDS = ("body_sealed", "to")
@@ -50,9 +53,19 @@ def messages_erase_number(*, phone: str, keep_number: bool) -> dict[str, dict[st
     if not keep_number:
         inbound_changes["phone"] = ""
     received = InboundMessage.objects.filter(phone=phone).update(**inbound_changes)
+    # Texts sent straight through a task (one-time codes, receipts) live in the task's sealed
+    # arguments: found by the number's keyed hash, emptied, and never sent if still waiting.
+    erased_task = {
+        "args": [],
+        "kwargs": {"sealed": sms_seal(to="", body="", purpose="erased"), "purpose": "erased", "to_key": ""},
+    }
+    tasks = DBTaskResult.objects.filter(
+        task_path=SMS_TASK_PATH, args_kwargs__kwargs__to_key=sms_task_key(phone)
+    ).update(args_kwargs=erased_task)
     fields_out = [f for f in ERASED_OUTBOUND_FIELDS if f != "to" or not keep_number]
     fields_in = [f for f in ERASED_INBOUND_FIELDS if f != "phone" or not keep_number]
     return {
         "messaging.outboundmessage": {"rows": sent, "fields": fields_out},
         "messaging.inboundmessage": {"rows": received, "fields": fields_in},
+        "django_tasks_db.dbtaskresult": {"rows": tasks, "fields": ["args_kwargs"]},
     }

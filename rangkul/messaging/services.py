@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from rangkul.core.crypto import seal, unseal
+from rangkul.core.crypto import lookup_hash, seal, unseal
 from rangkul.messaging.backends import SmsBackend
 
 logger = logging.getLogger(__name__)
@@ -46,9 +46,16 @@ def sms_unseal(sealed: str) -> dict[str, str]:
     return data
 
 
+def sms_task_key(to: str) -> str:
+    """The keyed hash an ``sms_deliver`` task carries of its number (never the number itself)."""
+    return lookup_hash(to, purpose="sms_task")
+
+
 def sms_queue(*, to: str, body: str, purpose: str) -> None:
     """Send after the current transaction commits (immediately when there is none)."""
     from rangkul.messaging.tasks import sms_deliver
 
     sealed = sms_seal(to=to, body=body, purpose=purpose)
-    transaction.on_commit(lambda: sms_deliver.enqueue(sealed=sealed, purpose=purpose))
+    # The keyed hash of the number lets an erasure find the queued task without unsealing every task.
+    to_key = sms_task_key(to)
+    transaction.on_commit(lambda: sms_deliver.enqueue(sealed=sealed, purpose=purpose, to_key=to_key))

@@ -7,9 +7,12 @@ from rangkul.messaging.services import sms_send_now, sms_unseal
 
 
 @task()
-def sms_deliver(*, sealed: str, purpose: str) -> None:
-    """Deliver one sealed message. ``purpose`` is repeated in clear only to label the task."""
+def sms_deliver(*, sealed: str, purpose: str, to_key: str = "") -> None:
+    """Deliver one sealed message. ``purpose`` is repeated in clear only to label the task; ``to_key``
+    (the number's keyed hash) lets an erasure find the task. An erased task has no number: nothing is sent."""
     message = sms_unseal(sealed)
+    if not message.get("to"):
+        return
     sms_send_now(to=message["to"], body=message["body"], purpose=message.get("purpose", purpose))
 
 

@@ -15,7 +15,7 @@ from django.utils.module_loading import import_string
 from rangkul.core.crypto import SealError
 from rangkul.messaging import tasks as tasks_module
 from rangkul.messaging.backends import SmsDeliveryError, console, file, http, locmem
-from rangkul.messaging.services import sms_backend_get, sms_queue, sms_seal, sms_unseal
+from rangkul.messaging.services import sms_backend_get, sms_queue, sms_seal, sms_task_key, sms_unseal
 
 PHONE = "+6281234567890"
 
@@ -143,8 +143,9 @@ def test_task_arguments_are_sealed(monkeypatch, django_capture_on_commit_callbac
     monkeypatch.setattr(tasks_module, "sms_deliver", FakeTask)
     with django_capture_on_commit_callbacks(execute=True):
         sms_queue(to=PHONE, body="Kode 111222", purpose="otp_register")
-    assert set(seen) == {"sealed", "purpose"}
-    assert PHONE not in json.dumps(seen) and "111222" not in json.dumps(seen)
+    assert set(seen) == {"sealed", "purpose", "to_key"}
+    assert seen["to_key"] == sms_task_key(PHONE)  # a keyed hash, for an erasure to find the task
+    assert PHONE not in json.dumps(seen) and PHONE[3:] not in json.dumps(seen) and "111222" not in json.dumps(seen)
 
 
 def test_paths_written_before_sending_moved_still_work():
