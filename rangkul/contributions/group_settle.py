@@ -20,7 +20,14 @@ from django.utils import timezone
 
 from rangkul.audit.actors import Actor
 from rangkul.audit.services import audit_record_subjects
-from rangkul.contributions.ledger import Line, _validate, accounts_get, clearing_account, contribution_account
+from rangkul.contributions.ledger import (
+    CLEARING_PREFIX,
+    Line,
+    _validate,
+    accounts_get,
+    clearing_account,
+    contribution_account,
+)
 from rangkul.contributions.models import (
     BillLine,
     ContributionMonth,
@@ -33,18 +40,15 @@ from rangkul.contributions.services.allocation import (
     PAYMENT_KIND,
     Allocation,
     _allocation_from_entry,
-    _allocation_from_lines,
     _covered_from,
 )
 from rangkul.contributions.services.status import _paid_months_of
-from rangkul.contributions.sql import EntryFixed, review_sql
+from rangkul.contributions.sql import STATUS_COLUMNS, EntryFixed, PostedLine, ShareTables, review_sql
 from rangkul.contributions.status_memo import StatusMemo
-from rangkul.core.bulk import insert_rows
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
 
 CHUNK = 2000
-STATUS_COLUMNS = ("status", "since", "paid_through", "arrears_months", "pay_arrears_by", "next_review_on")
 
 
 class LineRow(NamedTuple):
@@ -207,30 +211,15 @@ def _chunk_pay(
     today = timezone.localdate(paid_at)
     user = actor.user
     zone = timezone.get_current_timezone()  # read once: ``localdate`` looks it up on every call
-    ledgers: list[list[Line]] = []
     entries: list[tuple[str, str]] = []  # (reference, memo) of each share's entry
     plans: list[tuple[Share, list[BillLine | LineRow], dict[Period, dt.date], int, int]] = []
     for share in todo:
         worker = share.worker
         amount = sum(line.amount_idr for line in share.lines)
+        if amount <= 0:
+            _validate([Line(debit_account, debit_idr=amount, worker_id=worker.pk)])  # refused as its entry would be
         new = [line for line in share.lines if (worker.pk, _period(line.period), line.program) not in held]
         allocated = sum(line.amount_idr for line in new)
-        ledger = [Line(debit_account, debit_idr=amount, worker_id=worker.pk)]
-        ledger += [
-            Line(
-                contribution_account(line.program),
-                credit_idr=line.amount_idr,
-                worker_id=worker.pk,
-                period=_period(line.period),
-                program=line.program,
-            )
-            for line in new
-            if line.amount_idr > 0
-        ]
-        if amount > allocated:
-            # A line the member already paid: that money is the member's credit.
-            ledger.append(Line("member_credit", credit_idr=amount - allocated, worker_id=worker.pk))
-        _validate(ledger)
         registered_on = timezone.localtime(worker.registered_at, zone).date()
         covered = set(already[worker.pk])
         starts: dict[Period, dt.date] = {}
@@ -239,7 +228,6 @@ def _chunk_pay(
                 period, today, rules_for, continuous=period - 1 in covered, registered_on=registered_on
             )
             covered.add(period)
-        ledgers.append(ledger)
         entries.append((share.reference, f"{worker.membership_number} group bill via {channel}"[:255]))
         plans.append((share, new, starts, amount, allocated))
     # Each share's entry, unless its reference was posted before (then that share is done, and
@@ -255,65 +243,11 @@ def _chunk_pay(
         )
     done = _done(todo, created)
     if len(created) < len(todo):
-        keep = [i for i, share in enumerate(todo) if share.reference in created]
-        todo = [todo[i] for i in keep]
-        ledgers = [ledgers[i] for i in keep]
-        plans = [plans[i] for i in keep]
-        if not todo:
+        plans = [plan for plan in plans if plan[0].reference in created]
+        if not plans:
             return done
-    entry_ids = [created[share.reference] for share in todo]
-    # Each share's lines are paid by its entry (a reversal of the entry opens exactly these again).
-    lines_settle(
-        pairs=[(line.pk, entry_id) for entry_id, share in zip(entry_ids, todo, strict=True) for line in share.lines],
-        settled_at=paid_at,
-    )
-    accounts = accounts_get({line.account for ledger in ledgers for line in ledger})
-    insert_rows(
-        JournalLine,
-        ("entry_id", "account_id", "worker_id", "period", "program", "debit_idr", "credit_idr"),
-        [
-            (
-                entry_id,
-                accounts[line.account],
-                line.worker_id,
-                line.period.first_day if line.period is not None else None,
-                line.program,
-                line.debit_idr,
-                line.credit_idr,
-            )
-            for entry_id, ledger in zip(entry_ids, ledgers, strict=True)
-            for line in ledger
-        ],
-    )
-    insert_rows(
-        ContributionMonth,
-        (
-            "worker_id",
-            "period",
-            "program",
-            "amount_idr",
-            "discount_idr",
-            "paid_at",
-            "covered_from",
-            "entry_id",
-            "payer_kind",
-        ),
-        [
-            (
-                share.worker.pk,
-                _period(line.period).first_day,
-                line.program,
-                line.amount_idr,
-                line.discount_idr,
-                paid_at,
-                starts[_period(line.period)],
-                entry_id,
-                payer_kind,
-            )
-            for entry_id, (share, new, starts, _amount, _allocated) in zip(entry_ids, plans, strict=True)
-            for line in new
-        ],
-    )
+    entry_ids = [created[share.reference] for share, *_rest in plans]
+    _shares_post(plans=plans, entry_ids=entry_ids, debit_account=debit_account, paid_at=paid_at, payer_kind=payer_kind)
     _statuses_store(plans=plans, already=already, today=today, rules_for=rules_for, memo=status_memo)
     # One audit row per member's payment, written as plain rows (no model object per member).
     audit_record_subjects(
@@ -335,8 +269,77 @@ def _chunk_pay(
         ),
     )
     return done + [
-        _allocation_from_lines(entry_id, ledger) for entry_id, ledger in zip(entry_ids, ledgers, strict=True)
+        _share_allocation(entry_id, debit_account=debit_account, amount=amount, new=new, allocated=allocated)
+        for entry_id, (_share, new, _starts, amount, allocated) in zip(entry_ids, plans, strict=True)
     ]
+
+
+def _share_allocation(
+    entry_id: int, *, debit_account: str, amount: int, new: Sequence[BillLine | LineRow], allocated: int
+) -> Allocation:
+    """``_allocation_from_lines`` of a share's entry, from what the entry was posted from."""
+    return Allocation(
+        entry_id,
+        True,
+        amount if debit_account.startswith(CLEARING_PREFIX) else 0,
+        tuple(sorted({_period(line.period) for line in new if line.amount_idr > 0})),
+        allocated,
+        amount if debit_account == "member_credit" else 0,
+        amount - allocated,
+    )
+
+
+def _shares_post(
+    *,
+    plans: Sequence[tuple[Share, list[BillLine | LineRow], dict[Period, dt.date], int, int]],
+    entry_ids: Sequence[int],
+    debit_account: str,
+    paid_at: dt.datetime,
+    payer_kind: str,
+) -> None:
+    """Each share's entry's lines, its bill lines marked paid by it and its months' coverage rows.
+
+    Per share: the debit of the whole share, a credit of each newly paid line's program, and the
+    rest (lines the member paid meanwhile) as the member's credit. Each bill line is settled by
+    its share's entry (a reversal of the entry opens exactly these again); a newly paid line gets
+    a coverage row from its ``covered_from``.
+    """
+    programs = sorted({line.program for _share, new, *_rest in plans for line in new})
+    accounts = accounts_get({debit_account, "member_credit", *(contribution_account(program) for program in programs)})
+    lines: list[PostedLine] = []
+    extra: list[tuple[int, int, int, int, int]] = []
+    credits: list[tuple[int, int, int, int, int]] = []
+    for entry_id, (share, new, starts, amount, allocated) in zip(entry_ids, plans, strict=True):
+        worker_id = share.worker.pk
+        fresh = {line.pk for line in new}
+        lines += [
+            PostedLine(
+                line.pk,
+                entry_id,
+                worker_id,
+                _day(line.period),
+                line.program,
+                line.amount_idr,
+                line.discount_idr,
+                starts[_period(line.period)] if line.pk in fresh else None,
+            )
+            for line in share.lines
+        ]
+        extra.append((entry_id, accounts[debit_account], worker_id, amount, 0))
+        if amount > allocated:
+            # A line the member already paid: that money is the member's credit.
+            credits.append((entry_id, accounts["member_credit"], worker_id, 0, amount - allocated))
+    with connection.cursor() as cursor:
+        review_sql().shares_post(
+            cursor,
+            tables=ShareTables(BillLine._meta.db_table, ContributionMonth._meta.db_table, JournalLine._meta.db_table),
+            lines=lines,
+            debits=extra,
+            credits=credits,
+            accounts={program: accounts[contribution_account(program)] for program in programs},
+            paid_at=connection.ops.adapt_datetimefield_value(paid_at),
+            payer_kind=payer_kind,
+        )
 
 
 def _done(shares: Sequence[Share], created: dict[str, int]) -> list[Allocation]:
@@ -370,22 +373,22 @@ def _statuses_store(
     zone = timezone.get_current_timezone()
     registered = {share.worker.pk: timezone.localtime(share.worker.registered_at, zone).date() for share, *_r in plans}
     rows: list[tuple[Any, ...]] = []
-    changes: list[MemberStatusChange] = []
+    changes: list[tuple[int, str, dt.date]] = []
     for share, _new, starts, _amount, _allocated in plans:
         worker = share.worker
         paid_now = dict(already[worker.pk])
         for period in starts:
             paid_now.setdefault(period, today)
         fields, history = memo.fields(registered_on=registered[worker.pk], paid=paid_now)
-        rows.append((worker.pk, *(_day(fields[name]) for name in STATUS_COLUMNS), now))
+        rows.append((worker.pk, *(_day(fields[name]) for name in STATUS_COLUMNS)))
         changes += [
-            MemberStatusChange(worker_id=worker.pk, status=change.status, since=change.since)
+            (worker.pk, change.status, change.since)
             for change in history
             if (worker.pk, change.status, change.since) not in known
         ]
-    # The chunk's stored rows are replaced by their new values in two statements (the members'
+    # The chunk's stored rows written over with their new values in one statement (the members'
     # rows are locked): one UPDATE per distinct status would be hundreds of statements a chunk.
+    stamp = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {MemberStatus._meta.db_table} WHERE {in_workers}", params)  # noqa: S608
-    insert_rows(MemberStatus, ("worker_id", *STATUS_COLUMNS, "updated_at"), rows)
-    MemberStatusChange.objects.bulk_create(changes, batch_size=CHUNK, ignore_conflicts=True)
+        review_sql().statuses_upsert(cursor, table=MemberStatus._meta.db_table, rows=rows, updated_at=stamp)
+        review_sql().changes_insert(cursor, table=MemberStatusChange._meta.db_table, rows=changes, recorded_at=stamp)

@@ -184,8 +184,11 @@ class JournalEntry(models.Model):
 class JournalLine(models.Model):
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
-    # The member a member-keyed line belongs to (receivable, credit, JHT, payments).
-    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # The member a member-keyed line belongs to (receivable, credit, JHT, payments). Looked up
+    # through the (worker, account) index: a second index on the member alone would only slow writes.
+    worker = models.ForeignKey(
+        "registry.Worker", on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     period = PeriodField(null=True, blank=True)
     program = models.CharField(max_length=8, blank=True)
     debit_idr = models.BigIntegerField(default=0)
@@ -253,7 +256,8 @@ class Bill(models.Model):
 
 
 class BillLine(models.Model):
-    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines")
+    # Looked up through the unique (bill, worker, period, program) index, which starts with the bill.
+    bill = models.ForeignKey(Bill, on_delete=models.CASCADE, related_name="lines", db_index=False)
     worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
     period = PeriodField(_("month"))
     program = models.CharField(_("program"), max_length=8)
@@ -289,7 +293,10 @@ class ContributionMonth(models.Model):
     from the payment day only, unless the rule version allows retroactive cover.
     """
 
-    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="contribution_months")
+    # Looked up through the unique (worker, period, program) index, which starts with the member.
+    worker = models.ForeignKey(
+        "registry.Worker", on_delete=models.PROTECT, related_name="contribution_months", db_index=False
+    )
     period = PeriodField(_("month"))
     program = models.CharField(_("program"), max_length=8)
     amount_idr = models.BigIntegerField(_("amount (Rp)"))
@@ -352,7 +359,8 @@ class MemberStatus(models.Model):
 
 
 class MemberStatusChange(models.Model):
-    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+")
+    # Looked up through the unique (worker, status, since) index, which starts with the member.
+    worker = models.ForeignKey("registry.Worker", on_delete=models.PROTECT, related_name="+", db_index=False)
     status = models.CharField(_("status"), max_length=12, choices=MemberStatusValue.choices)
     since = models.DateField(_("since"))
     recorded_at = models.DateTimeField(auto_now_add=True)

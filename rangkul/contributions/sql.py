@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from django.db import connection
 
@@ -26,6 +26,32 @@ class EntryFixed:
     kind: str
     created_by_id: int | None
     created_at: Any
+
+
+class PostedLine(NamedTuple):
+    """A bill line a share's entry pays: ``covered_from`` is ``None`` for a line paid before (its money is credit)."""
+
+    line_id: int
+    entry_id: int
+    worker_id: int
+    period: Any  # the month's first day
+    program: str
+    amount_idr: int
+    discount_idr: int
+    covered_from: Any
+
+
+@dataclass(frozen=True)
+class ShareTables:
+    """The tables ``shares_post`` writes: bill lines, paid months (coverage) and journal lines."""
+
+    bill_lines: str
+    months: str
+    journal_lines: str
+
+
+# A journal line written as it is: (entry id, account id, worker id, debit, credit).
+PlainLine = tuple[int, int, int, int, int]
 
 
 # Builds the review's UPDATE … FROM for some steps: (SQL, parameters); with ``counted`` the
@@ -72,6 +98,37 @@ class ReviewSql(Protocol):
         """Journal entries, one per ``(reference, memo)``, each unless one of its kind and reference
         exists: the new ones' ids by reference (a reference posted before is left out)."""
         ...
+
+    def shares_post(
+        self,
+        cursor: Any,
+        *,
+        tables: ShareTables,
+        lines: Sequence[PostedLine],
+        debits: Sequence[PlainLine],
+        credits: Sequence[PlainLine],
+        accounts: dict[str, int],
+        paid_at: Any,
+        payer_kind: str,
+    ) -> None:
+        """Post the lines of shares' entries: each bill line settled by its entry; each newly paid one
+        (``covered_from`` set) a paid month and, when not free, a credit of its program's account
+        (``accounts``); ``debits`` and ``credits`` (the member's credit) as they are."""
+        ...
+
+    def changes_insert(self, cursor: Any, *, table: str, rows: Sequence[tuple[Any, ...]], recorded_at: Any) -> None:
+        """Record status changes, each row ``(worker_id, status, since)``, unless recorded before."""
+        ...
+
+    def statuses_upsert(self, cursor: Any, *, table: str, rows: Sequence[tuple[Any, ...]], updated_at: Any) -> None:
+        """Store members' statuses: each row ``(worker_id, *STATUS_COLUMNS)`` inserted, or written over
+        the member's stored row (the member's key never changes, so nothing else need be checked)."""
+        ...
+
+
+# A member's stored status columns (``MemberStatus``), in the order ``statuses_upsert`` takes them.
+STATUS_COLUMNS = ("status", "since", "paid_through", "arrears_months", "pay_arrears_by", "next_review_on")
+_EXCLUDED = ", ".join(f"{column} = EXCLUDED.{column}" for column in (*STATUS_COLUMNS, "updated_at"))
 
 
 def _within(column: str) -> str:
@@ -148,6 +205,84 @@ class _PostgreSQL:
         )
         return dict(cursor.fetchall())
 
+    def statuses_upsert(self, cursor: Any, *, table: str, rows: Sequence[tuple[Any, ...]], updated_at: Any) -> None:
+        if not rows:
+            return
+        # One statement: each column as an array; a stored row is updated in place.
+        cursor.execute(
+            f"INSERT INTO {table} (worker_id, {', '.join(STATUS_COLUMNS)}, updated_at) "  # noqa: S608
+            "SELECT r.*, %s FROM unnest(%s::bigint[], %s::varchar[], %s::date[], %s::date[], %s::integer[], "
+            "%s::date[], %s::date[]) AS r "
+            f"ON CONFLICT (worker_id) DO UPDATE SET {_EXCLUDED}",
+            [updated_at, *(array_literal(column) for column in zip(*rows, strict=True))],
+        )
+
+    def shares_post(
+        self,
+        cursor: Any,
+        *,
+        tables: ShareTables,
+        lines: Sequence[PostedLine],
+        debits: Sequence[PlainLine],
+        credits: Sequence[PlainLine],
+        accounts: dict[str, int],
+        paid_at: Any,
+        payer_kind: str,
+    ) -> None:
+        if not lines:
+            return
+        # One statement: the bill lines are settled and return what the paid months and the
+        # credits are written from, so only each line's key, entry and cover start are sent.
+        plain = ("entry", "account", "worker", "debit", "credit")
+        cursor.execute(
+            f"""WITH p AS (
+                SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::date[]) AS p(line, entry, covered_from)
+            ),
+            settled AS (
+                UPDATE {tables.bill_lines} AS l SET settled_at = %s, settled_entry_id = p.entry FROM p
+                WHERE l.id = p.line
+                RETURNING l.worker_id, l.period, l.program, l.amount_idr, l.discount_idr, p.entry, p.covered_from
+            ),
+            months AS (
+                INSERT INTO {tables.months}
+                    (worker_id, period, program, amount_idr, discount_idr, paid_at, covered_from, entry_id, payer_kind)
+                SELECT worker_id, period, program, amount_idr, discount_idr, %s, covered_from, entry, %s
+                FROM settled WHERE covered_from IS NOT NULL
+            )
+            INSERT INTO {tables.journal_lines} (entry_id, account_id, worker_id, period, program, debit_idr, credit_idr)
+            SELECT d.entry, d.account, d.worker, NULL, '', d.debit, d.credit
+            FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) AS d({", ".join(plain)})
+            UNION ALL
+            SELECT s.entry, a.account, s.worker_id, s.period, s.program, 0, s.amount_idr
+            FROM settled AS s JOIN unnest(%s::varchar[], %s::bigint[]) AS a(program, account) ON a.program = s.program
+            WHERE s.covered_from IS NOT NULL AND s.amount_idr > 0
+            UNION ALL
+            SELECT c.entry, c.account, c.worker, NULL, '', c.debit, c.credit
+            FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]) AS c({", ".join(plain)})
+            """,  # noqa: S608
+            [
+                array_literal([line.line_id for line in lines]),
+                array_literal([line.entry_id for line in lines]),
+                array_literal([line.covered_from for line in lines]),
+                paid_at,
+                paid_at,
+                payer_kind,
+                *_columns(debits, 5),
+                array_literal(list(accounts)),
+                array_literal(list(accounts.values())),
+                *_columns(credits, 5),
+            ],
+        )
+
+    def changes_insert(self, cursor: Any, *, table: str, rows: Sequence[tuple[Any, ...]], recorded_at: Any) -> None:
+        if not rows:
+            return
+        cursor.execute(
+            f"INSERT INTO {table} (worker_id, status, since, recorded_at) "  # noqa: S608
+            "SELECT r.*, %s FROM unnest(%s::bigint[], %s::varchar[], %s::date[]) AS r ON CONFLICT DO NOTHING",
+            [recorded_at, *(array_literal(column) for column in zip(*rows, strict=True))],
+        )
+
 
 class _Portable:
     def placeholders(self) -> tuple[str, str, str]:
@@ -221,6 +356,68 @@ class _Portable:
         cursor.execute(f"SELECT reference, id FROM {table} WHERE kind = %s AND {condition}", [fixed.kind, *params])  # noqa: S608
         return dict(cursor.fetchall())
 
+    def shares_post(
+        self,
+        cursor: Any,
+        *,
+        tables: ShareTables,
+        lines: Sequence[PostedLine],
+        debits: Sequence[PlainLine],
+        credits: Sequence[PlainLine],
+        accounts: dict[str, int],
+        paid_at: Any,
+        payer_kind: str,
+    ) -> None:
+        if not lines:
+            return
+        self.lines_settle(
+            cursor, table=tables.bill_lines, pairs=[(line.line_id, line.entry_id) for line in lines], settled_at=paid_at
+        )
+        fresh = [line for line in lines if line.covered_from is not None]
+        kind, at = payer_kind, paid_at
+        cursor.executemany(
+            f"INSERT INTO {tables.months} (worker_id, period, program, amount_idr, discount_idr, paid_at, "  # noqa: S608
+            "covered_from, entry_id, payer_kind) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (m.worker_id, m.period, m.program, m.amount_idr, m.discount_idr, at, m.covered_from, m.entry_id, kind)
+                for m in fresh
+            ],
+        )
+        journal = [(e, account, worker, None, "", debit, credit) for e, account, worker, debit, credit in debits]
+        journal += [
+            (m.entry_id, accounts[m.program], m.worker_id, m.period, m.program, 0, m.amount_idr)
+            for m in fresh
+            if m.amount_idr > 0
+        ]
+        journal += [(e, account, worker, None, "", debit, credit) for e, account, worker, debit, credit in credits]
+        cursor.executemany(
+            f"INSERT INTO {tables.journal_lines} (entry_id, account_id, worker_id, period, program, debit_idr, "  # noqa: S608
+            "credit_idr) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            journal,
+        )
+
+    def changes_insert(self, cursor: Any, *, table: str, rows: Sequence[tuple[Any, ...]], recorded_at: Any) -> None:
+        cursor.executemany(
+            f"INSERT INTO {table} (worker_id, status, since, recorded_at) VALUES (%s, %s, %s, %s) "  # noqa: S608
+            "ON CONFLICT DO NOTHING",
+            [(*row, recorded_at) for row in rows],
+        )
+
+    def statuses_upsert(self, cursor: Any, *, table: str, rows: Sequence[tuple[Any, ...]], updated_at: Any) -> None:
+        columns = ("worker_id", *STATUS_COLUMNS, "updated_at")
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "  # noqa: S608
+            f"ON CONFLICT (worker_id) DO UPDATE SET {_EXCLUDED}",
+            [(*row, updated_at) for row in rows],
+        )
+
+
+def _columns(rows: Sequence[tuple[int, ...]], width: int) -> list[str]:
+    """Each of the ``width`` columns of ``rows`` as one array literal (empty arrays for no rows)."""
+    if not rows:
+        return ["{}"] * width
+    return [array_literal(column) for column in zip(*rows, strict=True)]
+
 
 @cache
 def review_sql() -> ReviewSql:
@@ -249,20 +446,21 @@ def first_paid_rows(
 def protected_rows(
     table: str, worker_ids: Sequence[int], *, programs: Sequence[str], chunk: int, zone: str
 ) -> Iterator[tuple[Any, Any, Any]]:
-    """``(worker_id, period, day)`` per member-month of ``table`` in which every one of ``programs`` is
-    paid, ``day`` being when the last of them was first paid: its day in ``zone`` on PostgreSQL (a
-    date), the timestamp itself on the portable path (for the caller to convert). One row per
-    protected month instead of one per program, the members sent ``chunk`` at a time."""
+    """``(worker_id, period, day)`` per member-month of ``table`` (one row per member, month and
+    program) in which every one of ``programs`` is paid, ``day`` being when the last of them was
+    paid: its day in ``zone`` on PostgreSQL (a date), the timestamp itself on the portable path
+    (for the caller to convert). One row per protected month instead of one per program, the
+    members sent ``chunk`` at a time."""
     among = ", ".join(["%s"] * len(programs))
-    day, day_params = review_sql().local_day("MAX(first_paid)", zone)
+    # ``table`` holds one row per member, month and program (its unique constraint): a program's
+    # row is its first payment, so one grouping by month is enough.
+    day, day_params = review_sql().local_day("MAX(paid_at)", zone)
     with connection.cursor() as cursor:
         for start in range(0, len(worker_ids), chunk):
             in_ids, params = review_sql().ids_in("worker_id", worker_ids[start : start + chunk])
             cursor.execute(
-                f"SELECT worker_id, period, {day} FROM ("  # noqa: S608
-                f"SELECT worker_id, period, program, MIN(paid_at) AS first_paid FROM {table} "
-                f"WHERE {in_ids} AND program IN ({among}) GROUP BY worker_id, period, program"
-                f") AS firsts GROUP BY worker_id, period HAVING COUNT(*) = %s",
+                f"SELECT worker_id, period, {day} FROM {table} "  # noqa: S608
+                f"WHERE {in_ids} AND program IN ({among}) GROUP BY worker_id, period HAVING COUNT(*) = %s",
                 [*day_params, *params, *programs, len(programs)],
             )
             yield from cursor.fetchall()

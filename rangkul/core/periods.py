@@ -38,7 +38,9 @@ class Period:
 
     @classmethod
     def of(cls, day: dt.date) -> Period:
-        return cls(day.year, day.month)
+        # Months are few and immutable: each is built once and shared (hot in bulk runs).
+        found = _KNOWN.get(day.year * 12 + day.month - 1)
+        return found if found is not None else cls.from_index(day.year * 12 + day.month - 1)
 
     @property
     def first_day(self) -> dt.date:
@@ -55,7 +57,12 @@ class Period:
 
     @classmethod
     def from_index(cls, index: int) -> Period:
-        return cls(index // 12, index % 12 + 1)
+        found = _KNOWN.get(index)
+        if found is None:
+            found = cls(index // 12, index % 12 + 1)
+            if len(_KNOWN) < _KNOWN_MAX:
+                _KNOWN[index] = found
+        return found
 
     def __add__(self, months: int) -> Period:
         return Period.from_index(self.index + months)
@@ -70,6 +77,10 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
+
+
+_KNOWN: dict[int, Period] = {}
+_KNOWN_MAX = 12 * 400  # every month of four centuries: far more than any run meets
 
 
 def period_range(start: Period, count: int) -> Iterator[Period]:

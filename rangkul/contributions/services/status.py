@@ -104,21 +104,25 @@ def _paid_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.date
     members as one array on PostgreSQL. ``protected_of`` over every program's first payment gives
     the same (the differential test in ``test_review_set_based``).
     """
-    protected: dict[int, dict[Period, dt.date]] = {pk: {} for pk in worker_ids}
+    # Keyed by the month as the cursor returns it (a date, or ISO text on SQLite: both sort in
+    # order without a Python comparison), then by ``Period`` in month order.
+    protected: dict[int, dict[Any, dt.date]] = {pk: {} for pk in worker_ids}
     table = ContributionMonth._meta.db_table
     zone = timezone.get_current_timezone()
-    months: dict[Any, Period] = {}
     rows = protected_rows(table, sorted(protected), programs=MANDATORY_PROGRAMS, chunk=PAID_CHUNK, zone=str(zone))
     for worker_id, period, last_first_paid in rows:
-        month = months.get(period)
-        if month is None:
-            month = months[period] = Period.of(_as_date(period))
         if isinstance(last_first_paid, dt.datetime | str):
-            day = timezone.localtime(_as_aware(last_first_paid), zone).date()
-        else:
-            day = last_first_paid
-        protected[worker_id][month] = day
-    return {pk: dict(sorted(held.items())) for pk, held in protected.items()}
+            last_first_paid = timezone.localtime(_as_aware(last_first_paid), zone).date()
+        protected[worker_id][period] = last_first_paid
+    months: dict[Any, Period] = {}
+
+    def month(value: Any) -> Period:
+        found = months.get(value)
+        if found is None:
+            found = months[value] = Period.of(_as_date(value))
+        return found
+
+    return {pk: {month(p): day for p, day in sorted(held.items())} for pk, held in protected.items()}
 
 
 def _as_date(value: Any) -> dt.date:
