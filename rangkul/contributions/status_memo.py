@@ -41,6 +41,7 @@ from rangkul.contributions.services.status import _status_fields
 from rangkul.core.periods import Period
 
 _DAY = dt.timedelta(days=1)
+_ON_EVENT = -2  # a payment day that is itself an event day (stands for itself)
 _UNSHARED = object()  # a member with nothing paid by today: simulated alone (nothing to share)
 
 
@@ -58,6 +59,7 @@ class StatusMemo:
         self._outcomes: dict[Any, tuple[dict[str, Any], tuple[StatusChange, ...]]] = {}
         self._events: list[dt.date] = []
         self._from: Period | None = None
+        self._gap_of: dict[dt.date, int] = {}  # a payment day's gap among ``_events``, or ``_ON_EVENT``
         self._payable: dict[Any, tuple[Period, ...]] = {}
         self.simulated = 0
 
@@ -72,6 +74,7 @@ class StatusMemo:
                 days.add(due_date_for(month, self.rules_for(month)) + _DAY)
                 month += 1
             self._events, self._from = sorted(days), first
+            self._gap_of = {}
         return self._events
 
     def _shape(self, first: Period, counted: dict[Period, dt.date]) -> dict[dt.date, dt.date]:
@@ -79,9 +82,13 @@ class StatusMemo:
         events = self._event_days(first)
         # Each gap between event days: its distinct payment days, in order.
         gaps: dict[int, list[dt.date]] = {}
+        gap_of = self._gap_of  # members share most of their payment days: each is placed once
         for day in set(counted.values()):
-            at = bisect.bisect_right(events, day) - 1
-            if events[at] != day:
+            at = gap_of.get(day)
+            if at is None:
+                at = bisect.bisect_right(events, day) - 1
+                at = gap_of[day] = _ON_EVENT if events[at] == day else at
+            if at != _ON_EVENT:
                 gaps.setdefault(at, []).append(day)
         stand_in: dict[dt.date, dt.date] = {}
         for at, days in gaps.items():

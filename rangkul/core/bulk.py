@@ -333,6 +333,12 @@ def array_literal(values: Iterable[str | int | dt.date | None]) -> str:
     any other character arrive as they are;
     ``None`` is NULL. Integers and dates only otherwise (never a bool).
     """
+    values = values if isinstance(values, list | tuple) else list(values)
+    # The common arrays (keys, amounts, months) are of one plain type: joined in one call.
+    if all(type(value) is int for value in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    if all(type(value) is dt.date for value in values):
+        return "{" + ",".join(map(dt.date.isoformat, values)) + "}"
     parts = []
     for value in values:
         if isinstance(value, str):
