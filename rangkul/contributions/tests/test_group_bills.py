@@ -57,6 +57,59 @@ def test_one_code_pays_for_many_members(regions):
     assert totals["debit_idr"] == totals["credit_idr"]
 
 
+def test_a_month_paid_between_the_bill_and_its_payment_becomes_the_members_credit(regions):
+    """The share's line the member paid meanwhile is settled by the share's entry, covered once
+    (by the member's own payment) and its money kept as the member's credit; the other member's
+    share pays as usual, and every entry balances."""
+    from rangkul.contributions.models import BillLine, JournalLine
+
+    driver = member(occupation_code="ojek_online")
+    trader = member()
+    bill = group_bill_issue(actor=Actor.system("test"), workers=[driver, trader], months=1, today=dt.date(2026, 3, 2))
+    trader_share = sum(line.amount_idr for line in bill.lines.filter(worker=trader))
+    payment_allocate(
+        actor=Actor.system("test"),
+        worker=trader,
+        amount_idr=trader_share,
+        payment_reference="OWN",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 3, 2)),
+    )
+    allocations = group_bill_pay(
+        actor=Actor.system("test"),
+        bill=bill,
+        amount_idr=bill.amount_idr,
+        payment_reference="GRP-2",
+        channel="sandbox",
+        paid_at=at(dt.date(2026, 3, 3)),
+    )
+    by_member = {
+        JournalLine.objects.filter(entry_id=a.entry_id).exclude(worker=None)[0].worker_id: a for a in allocations
+    }
+    assert by_member[trader.pk].months == ()
+    assert by_member[trader.pk].allocated_idr == 0
+    assert by_member[trader.pk].credit_added_idr == trader_share
+    assert by_member[driver.pk].months == (Period(2026, 3),)
+    assert by_member[driver.pk].credit_added_idr == 0
+    assert member_credit_idr(worker_id=trader.pk) == trader_share
+    assert member_credit_idr(worker_id=driver.pk) == 0
+    # Covered once, by the member's own payment; the group entry wrote no second month.
+    assert ContributionMonth.objects.filter(worker=trader, period=Period(2026, 3)).count() == 2
+    assert not ContributionMonth.objects.filter(worker=trader, entry_id=by_member[trader.pk].entry_id).exists()
+    assert ContributionMonth.objects.filter(worker=driver, entry_id=by_member[driver.pk].entry_id).count() == 2
+    # Every line of the bill is settled by its member's share entry (a reversal reopens exactly these).
+    for line in BillLine.objects.filter(bill=bill):
+        assert line.settled_at is not None
+        assert line.settled_entry_id == by_member[line.worker_id].entry_id
+    entry = JournalLine.objects.filter(entry_id=by_member[trader.pk].entry_id)
+    assert sorted(entry.values_list("account__code", "debit_idr", "credit_idr")) == [
+        ("clearing:sandbox", trader_share, 0),
+        ("member_credit", 0, trader_share),
+    ]
+    totals = ledger_totals()
+    assert totals["debit_idr"] == totals["credit_idr"]
+
+
 def test_regional_budget_pays_in_full(regions):
     trader = member()
     bill = group_bill_issue(
