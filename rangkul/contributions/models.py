@@ -263,7 +263,8 @@ class BillLine(models.Model):
     program = models.CharField(_("program"), max_length=8)
     amount_idr = models.BigIntegerField(_("amount (Rp)"))
     discount_idr = models.BigIntegerField(_("discount (Rp)"), default=0)
-    ruleset = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: rule versions are never deleted, and no page looks lines up by version.
+    ruleset = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="+", db_index=False)
     # When a group bill's payment paid this member's share (empty: not yet, or a member's own bill).
     settled_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     # The journal entry that paid this line (the member's share entry; for a line with nothing to
