@@ -6,13 +6,18 @@ texted for the smallest threshold that D has reached, so a day the run did not h
 caught up by the next run and nobody gets the same text twice (unique per member and
 threshold). The continuation rate — the share of members who paid at least one month of
 their own within 3 months after the end — is the sponsor's headline figure.
+
+A run works a chunk of members at a time, each chunk in its own transaction: the chunk's
+members are locked only while their bills are written, a failure keeps the chunks done
+before it (their texts go out), and the next run texts only those not yet texted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -66,8 +71,8 @@ class HandoverSummary:
     sent: int
 
 
-@transaction.atomic
 def handover_run(*, today: dt.date, thresholds: list[int] | None = None) -> HandoverSummary:
+    """Text the members due a hand-over text on ``today``; each chunk of members is its own transaction."""
     # Each member's bill looks the same months' rule versions up: read them once for the run.
     with rules_memo_for_run():
         return _handover_run(today=today, thresholds=thresholds)
@@ -75,75 +80,130 @@ def handover_run(*, today: dt.date, thresholds: list[int] | None = None) -> Hand
 
 def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSummary:
     thresholds = sorted(thresholds if thresholds is not None else settings.SPONSORSHIP_HANDOVER_DAYS)
-    rules_for = rules_for_memo()
-    # Sponsored members mostly share the shape of their history: one simulation per shape.
-    memo = StatusMemo(today=today, rules_for=rules_for)
-    quotes: dict[tuple[Any, ...], Quote] = {}  # the members' bills' prices, shared by the run
+    run = _Run.start(today)
     prices: dict[tuple[object, ...], str] = {}
     touched = sent = 0
     for sponsorship in Sponsorship.objects.filter(status=SponsorshipStatus.ACTIVE).select_related("organisation"):
         threshold = handover_threshold(last_day=sponsorship.end_month.last_day, today=today, thresholds=thresholds)
         if threshold is None:
             continue
-        members = SponsorshipMember.objects.filter(sponsorship=sponsorship).exclude(
-            worker_id__in=HandoverNotice.objects.filter(
-                sponsorship=sponsorship, kind=HandoverNotice.Kind.HANDOVER, days_before=threshold
-            ).values("worker_id")
-        )
-        notices = []
-        texts: list[tuple[str, str]] = []
+        texted = HandoverNotice.objects.filter(
+            sponsorship=sponsorship, kind=HandoverNotice.Kind.HANDOVER, days_before=threshold
+        ).values("worker_id")
         following = sponsorship.end_month + 1
-        # The code stays valid to the end of the first month the member pays alone.
-        expires = timezone.make_aware(dt.datetime.combine(following.last_day, dt.time(23, 59)))
         with translation.override(settings.LANGUAGE_CODE):
-            last_month = date_format(sponsorship.end_month.first_day, "F Y")
-            next_month = date_format(following.first_day, "F Y")
+            values = {
+                "sponsor": sponsorship.organisation.name,
+                "month": date_format(sponsorship.end_month.first_day, "F Y"),
+                "next": date_format(following.first_day, "F Y"),
+            }
             valid_until = date_format(following.last_day, "j F Y")
-            for chunk in _member_chunks(members):
-                # The members' own bills, a chunk at a time in set statements (``member_bills``).
-                codes = member_bills_issue_until(
-                    actor=Actor.system("handover"),
-                    workers=chunk,
-                    until=following,
-                    today=today,
-                    expires_at=expires,
-                    rules_for=rules_for,
-                    memo=memo,
-                    prices=quotes,
-                )
-                for worker in chunk:
-                    values = {
-                        "sponsor": sponsorship.organisation.name,
-                        "month": last_month,
-                        "next": next_month,
-                        "number": worker.membership_number,
-                        "amount": _own_price(worker, following, rules_for, prices),
-                    }
-                    body = (
-                        _(
-                            "Rangkul: your social security contributions are paid by %(sponsor)s until %(month)s. "
-                            "From %(next)s continue on your own: %(amount)s a month, membership no. %(number)s, "
-                            "at a bank, minimarket or e-wallet."
-                        )
-                        % values
-                    )
-                    code = codes.get(worker.pk)
-                    body += _code_sentence(code, valid_until)
-                    texts.append((worker.phone, body))
-                    notices.append(
-                        HandoverNotice(
-                            sponsorship=sponsorship,
-                            worker=worker,
-                            days_before=threshold,
-                            sent_on=today,
-                            payment_code=code.payment_code if code else "",
-                        )
-                    )
-        messages_queue_many(channel=MessageChannel.SMS, items=texts, purpose="sponsorship_handover")
-        insert_many(HandoverNotice, notices)
+            text_for = partial(
+                _handover_text, values=values, following=following, valid_until=valid_until, run=run, prices=prices
+            )
+            sent += _text_members(
+                run,
+                sponsorship=sponsorship,
+                members=SponsorshipMember.objects.filter(sponsorship=sponsorship).exclude(worker_id__in=texted),
+                texted=texted,
+                until=following,  # the code stays valid to the end of the first month the member pays alone
+                notice=(HandoverNotice.Kind.HANDOVER, threshold),
+                purpose="sponsorship_handover",
+                text_for=text_for,
+            )
         touched += 1
-        sent += len(notices)
     return HandoverSummary(touched, sent)
+
+
+def _handover_text(
+    worker: Worker,
+    code: IssuedBill | None,
+    *,
+    values: dict[str, str],
+    following: Period,
+    valid_until: str,
+    run: _Run,
+    prices: dict[tuple[object, ...], str],
+) -> str:
+    body = _(
+        "Rangkul: your social security contributions are paid by %(sponsor)s until %(month)s. "
+        "From %(next)s continue on your own: %(amount)s a month, membership no. %(number)s, "
+        "at a bank, minimarket or e-wallet."
+    ) % {**values, "number": worker.membership_number, "amount": _own_price(worker, following, run.rules_for, prices)}
+    return body + _code_sentence(code, valid_until)
+
+
+def _winback_text(worker: Worker, code: IssuedBill | None, *, values: dict[str, str], valid_until: str) -> str:
+    body = _(
+        "Rangkul: the contributions %(sponsor)s paid for you ended in %(month)s and you are no longer "
+        "protected against work accidents and death. Continue on your own, membership no. %(number)s."
+    ) % {**values, "number": worker.membership_number}
+    return body + _code_sentence(code, valid_until)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What a run's members share: the day, the rule versions, one simulation per shape and one price per kind."""
+
+    today: dt.date
+    rules_for: RulesFor
+    memo: StatusMemo
+    quotes: dict[tuple[Any, ...], Quote]
+
+    @classmethod
+    def start(cls, today: dt.date) -> _Run:
+        rules_for = rules_for_memo()
+        return cls(today, rules_for, StatusMemo(today=today, rules_for=rules_for), {})
+
+
+def _text_members(
+    run: _Run,
+    *,
+    sponsorship: Sponsorship,
+    members: Any,
+    texted: Any,
+    until: Period,
+    notice: tuple[str, int],
+    purpose: str,
+    text_for: Callable[[Worker, IssuedBill | None], str],
+) -> int:
+    """Text ``members`` a chunk at a time, each chunk in its own transaction: the members' own bills
+    up to ``until`` (set statements, ``member_bills``), their texts and their notices. Returns how many."""
+    kind, days = notice
+    expires = timezone.make_aware(dt.datetime.combine(until.last_day, dt.time(23, 59)))
+    sent = 0
+    for part in _id_chunks(members):
+        with transaction.atomic():
+            chunk = _chunk_members(part, texted)
+            codes = member_bills_issue_until(
+                actor=Actor.system("handover"),
+                workers=chunk,
+                until=until,
+                today=run.today,
+                expires_at=expires,
+                rules_for=run.rules_for,
+                memo=run.memo,
+                prices=run.quotes,
+            )
+            texts: list[tuple[str, str]] = []
+            notices: list[HandoverNotice] = []
+            for worker in chunk:
+                code = codes.get(worker.pk)
+                texts.append((worker.phone, text_for(worker, code)))
+                notices.append(
+                    HandoverNotice(
+                        sponsorship=sponsorship,
+                        worker=worker,
+                        kind=kind,
+                        days_before=days,
+                        sent_on=run.today,
+                        payment_code=code.payment_code if code else "",
+                    )
+                )
+            messages_queue_many(channel=MessageChannel.SMS, items=texts, purpose=purpose)
+            insert_many(HandoverNotice, notices)
+            sent += len(notices)
+    return sent
 
 
 def _code_sentence(code: IssuedBill | None, valid_until: str) -> str:
@@ -157,13 +217,18 @@ def _code_sentence(code: IssuedBill | None, valid_until: str) -> str:
     }
 
 
-def _member_chunks(members: Any) -> Iterator[list[Worker]]:
-    """The members' rows (with their occupation), ``CHUNK`` at a time, in the members' order."""
+def _id_chunks(members: Any) -> Iterator[list[int]]:
+    """The members' keys, ``CHUNK`` at a time, in the members' order (each chunk is worked in its own transaction)."""
     ids = list(members.values_list("worker_id", flat=True))
     for start in range(0, len(ids), CHUNK):
-        part = ids[start : start + CHUNK]
-        workers = Worker.objects.select_related("occupation").in_bulk(part)
-        yield [workers[pk] for pk in part]
+        yield ids[start : start + CHUNK]
+
+
+def _chunk_members(part: list[int], texted: Any) -> list[Worker]:
+    """The chunk's member rows (with their occupation), leaving out any texted since the run began (by another run)."""
+    done = set(texted.filter(worker_id__in=part).values_list("worker_id", flat=True))
+    workers = Worker.objects.select_related("occupation").in_bulk([pk for pk in part if pk not in done])
+    return [workers[pk] for pk in part if pk in workers]
 
 
 def _own_price(worker: Worker, period: Period, rules_for: RulesFor, memo: dict[tuple[object, ...], str]) -> str:
@@ -232,14 +297,13 @@ def _own_month(sponsorship: Sponsorship) -> Exists:
     )
 
 
-@transaction.atomic
 def winback_run(*, today: dt.date, days_after: int | None = None) -> HandoverSummary:
     """Text the members of a finished sponsorship who have not paid on their own: once, ``days_after`` its end.
 
     From that day until the continuation window closes (3 months after the end) a run texts
     the members not yet texted, so a missed day is caught up; a member who has paid a month
     of their own since the end is left alone. Each text carries a payment code for the
-    member's next month at their own price.
+    member's next month at their own price. Each chunk of members is its own transaction.
     """
     with rules_memo_for_run():
         return _winback_run(today=today, days_after=days_after)
@@ -247,61 +311,34 @@ def winback_run(*, today: dt.date, days_after: int | None = None) -> HandoverSum
 
 def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
     days_after = days_after if days_after is not None else settings.SPONSORSHIP_WINBACK_DAYS
-    rules_for = rules_for_memo()
-    memo = StatusMemo(today=today, rules_for=rules_for)
-    quotes: dict[tuple[Any, ...], Quote] = {}
+    run = _Run.start(today)
     touched = sent = 0
-    expires = timezone.make_aware(dt.datetime.combine(Period.of(today).last_day, dt.time(23, 59)))
     for sponsorship in Sponsorship.objects.exclude(status=SponsorshipStatus.DRAFT).select_related("organisation"):
         last_day = sponsorship.end_month.last_day
         window_end = (sponsorship.end_month + CONTINUATION_MONTHS).last_day
         if not last_day + dt.timedelta(days=days_after) <= today <= window_end:
             continue
-        members = (
-            SponsorshipMember.objects.filter(sponsorship=sponsorship)
-            .exclude(_own_month(sponsorship))
-            .exclude(
-                worker_id__in=HandoverNotice.objects.filter(
-                    sponsorship=sponsorship, kind=HandoverNotice.Kind.WIN_BACK
-                ).values("worker_id")
-            )
+        texted = HandoverNotice.objects.filter(sponsorship=sponsorship, kind=HandoverNotice.Kind.WIN_BACK).values(
+            "worker_id"
         )
-        notices = []
-        texts: list[tuple[str, str]] = []
         with translation.override(settings.LANGUAGE_CODE):
-            ended = date_format(sponsorship.end_month.first_day, "F Y")
+            values = {
+                "sponsor": sponsorship.organisation.name,
+                "month": date_format(sponsorship.end_month.first_day, "F Y"),
+            }
             valid_until = date_format(Period.of(today).last_day, "j F Y")
-            for chunk in _member_chunks(members):
-                codes = member_bills_issue_until(
-                    actor=Actor.system("handover"),
-                    workers=chunk,
-                    until=Period.of(today),
-                    today=today,
-                    expires_at=expires,
-                    rules_for=rules_for,
-                    memo=memo,
-                    prices=quotes,
-                )
-                for worker in chunk:
-                    code = codes.get(worker.pk)
-                    body = _(
-                        "Rangkul: the contributions %(sponsor)s paid for you ended in %(month)s and you are no longer "
-                        "protected against work accidents and death. Continue on your own, membership no. %(number)s."
-                    ) % {"sponsor": sponsorship.organisation.name, "month": ended, "number": worker.membership_number}
-                    body += _code_sentence(code, valid_until)
-                    texts.append((worker.phone, body))
-                    notices.append(
-                        HandoverNotice(
-                            sponsorship=sponsorship,
-                            worker=worker,
-                            kind=HandoverNotice.Kind.WIN_BACK,
-                            days_before=days_after,
-                            sent_on=today,
-                            payment_code=code.payment_code if code else "",
-                        )
-                    )
-        messages_queue_many(channel=MessageChannel.SMS, items=texts, purpose="sponsorship_win_back")
-        insert_many(HandoverNotice, notices)
+            text_for = partial(_winback_text, values=values, valid_until=valid_until)
+            sent += _text_members(
+                run,
+                sponsorship=sponsorship,
+                members=SponsorshipMember.objects.filter(sponsorship=sponsorship)
+                .exclude(_own_month(sponsorship))
+                .exclude(worker_id__in=texted),
+                texted=texted,
+                until=Period.of(today),
+                notice=(HandoverNotice.Kind.WIN_BACK, days_after),
+                purpose="sponsorship_win_back",
+                text_for=text_for,
+            )
         touched += 1
-        sent += len(notices)
     return HandoverSummary(touched, sent)

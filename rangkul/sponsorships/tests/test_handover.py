@@ -173,3 +173,40 @@ def test_a_win_back_text_goes_once_after_the_end_to_members_who_did_not_continue
     late = _active(org, [other], code="LATE", months=1)
     assert winback_run(today=dt.date(2026, 9, 1), days_after=14).sent == 0
     assert late.pk
+
+
+def test_a_failure_keeps_the_chunks_done_before_it_and_the_next_run_texts_the_rest(
+    regions, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Each chunk of members is its own transaction: a failure in one leaves the chunks before it
+    whole (bills, texts, notices) and nothing of its own; the next run texts only the rest."""
+    from rangkul.sponsorships import handover
+    from rangkul.sponsorships.models import HandoverNotice
+
+    monkeypatch.setattr(handover, "CHUNK", 2)
+    org = sponsor()
+    workers = [member(organisation_code=org.code) for _ in range(5)]
+    cohort = _active(org, workers)
+    queue = handover.messages_queue_many
+    calls: list[int] = []
+
+    def queue_failing_second(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("queue unavailable")
+        return queue(**kwargs)
+
+    monkeypatch.setattr(handover, "messages_queue_many", queue_failing_second)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        handover_run(today=dt.date(2026, 7, 1), thresholds=[30])
+    first = {w.pk for w in workers[:2]}
+    assert set(HandoverNotice.objects.filter(sponsorship=cohort).values_list("worker_id", flat=True)) == first
+    assert set(Bill.objects.filter(worker__in=workers).values_list("worker_id", flat=True)) == first
+    assert sorted(m.to for m in _texts()) == sorted(w.phone for w in workers[:2])
+
+    monkeypatch.setattr(handover, "messages_queue_many", queue)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert handover_run(today=dt.date(2026, 7, 1), thresholds=[30]).sent == 3
+    assert HandoverNotice.objects.filter(sponsorship=cohort).count() == 5
+    assert sorted(m.to for m in _texts()) == sorted(w.phone for w in workers)
+    assert Bill.objects.filter(worker__in=workers, status="open").count() == 5
