@@ -336,8 +336,13 @@ if any(d < 0 for d in SPONSORSHIP_HANDOVER_DAYS):
     raise ImproperlyConfigured("RANGKUL_SPONSORSHIP_HANDOVER_DAYS must not be negative.")
 # The win-back text: this many days after a sponsorship's last day, to members who have not paid on their own.
 SPONSORSHIP_WINBACK_DAYS = env_int("RANGKUL_SPONSORSHIP_WINBACK_DAYS", 14)
+# PostgreSQL: the daily hand-over and win-back runs text a sponsorship's members in this many
+# sessions at once, each member in one part by their key; 1 runs them in one. SQLite always uses one.
+SPONSORSHIP_HANDOVER_PARTS = env_int("RANGKUL_SPONSORSHIP_HANDOVER_PARTS", 2)
 if SPONSORSHIP_WINBACK_DAYS < 1:
     raise ImproperlyConfigured("RANGKUL_SPONSORSHIP_WINBACK_DAYS must be at least 1.")
+if SPONSORSHIP_HANDOVER_PARTS < 1:
+    raise ImproperlyConfigured("RANGKUL_SPONSORSHIP_HANDOVER_PARTS must be at least 1.")
 if REMINDER_DAYS_BEFORE_DUE < 0 or REMINDER_LAPSED_WITHIN_DAYS < 0 or REMINDER_BATCH_SIZE < 1:
     raise ImproperlyConfigured("RANGKUL_REMINDER_* days must not be negative and the batch size must be positive.")
 

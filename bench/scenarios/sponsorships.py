@@ -12,6 +12,7 @@ import datetime as dt
 import time
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from rangkul.contributions.ledger import Line, journal_post
 from rangkul.contributions.models import Bill, BillLine, ContributionMonth, JournalEntry, JournalLine, MonthShare
 from rangkul.contributions.selectors import ledger_totals, rules_for_memo
 from rangkul.core.periods import Period
+from rangkul.core.processes import PartsRunner, forked
 from rangkul.partners.models import Organisation, OrganisationKind
 from rangkul.registry.models import Worker, WorkerStatus
 from rangkul.sponsorships.handover import handover_run
@@ -215,6 +217,21 @@ def sponsorship_group_bill(ctx: Context) -> list[Result]:
 
 @scenario("sponsorship_handover")
 def sponsorship_handover(ctx: Context) -> list[Result]:
+    """The hand-over run in one session (as a run inside a transaction, or on SQLite, always runs)."""
+    return _handover(ctx, parts_runner=None, label="sponsorship hand-over run")
+
+
+@scenario("sponsorship_handover_parts")
+def sponsorship_handover_parts(ctx: Context) -> list[Result]:
+    """The hand-over run as the daily command runs it: PostgreSQL, its parts in forked sessions at once."""
+    return _handover(
+        ctx,
+        parts_runner=forked,
+        label=f"sponsorship hand-over run, {settings.SPONSORSHIP_HANDOVER_PARTS} parts at once",
+    )
+
+
+def _handover(ctx: Context, *, parts_runner: PartsRunner | None, label: str) -> list[Result]:
     population = ensure_population(ctx)
     _clean()
     period = Period.of(timezone.localdate()) + 1
@@ -222,7 +239,7 @@ def sponsorship_handover(ctx: Context) -> list[Result]:
     sponsorship = _cohort(members, period, code=f"{PREFIX}HANDOVER")
     day = period.last_day - dt.timedelta(days=7)
     start = time.perf_counter()
-    summary = handover_run(today=day, thresholds=[7])
+    summary = handover_run(today=day, thresholds=[7], parts_runner=parts_runner)
     elapsed = time.perf_counter() - start
     # Baseline: one pass over the members to hand over, with their member rows.
     start = time.perf_counter()
@@ -237,7 +254,7 @@ def sponsorship_handover(ctx: Context) -> list[Result]:
     coded = sponsorship.handover_notices.exclude(payment_code="").count()
     return [
         Result(
-            scenario="sponsorship hand-over run",
+            scenario=label,
             figure=elapsed,
             unit="s",
             baseline=scan,

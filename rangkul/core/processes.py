@@ -20,12 +20,19 @@ import threading
 from collections.abc import Callable, Generator, Iterable
 from typing import Any, Protocol, TypeVar
 
-from django.db import connections
+from django.db import connection, connections
 from django.utils import timezone
 
 T = TypeVar("T")
 
 logger = logging.getLogger("rangkul")
+
+
+def parallel_writers() -> bool:
+    """Whether parts may run in several sessions at once: the database takes several writers
+    (PostgreSQL; SQLite one at a time), and this session is in no transaction whose writes the
+    other sessions could not see."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 class PartsRunner(Protocol):

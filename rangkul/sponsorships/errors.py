@@ -15,6 +15,7 @@ class SponsorshipErrorCode(StrEnum):
     IMPORT_NOT_FOUND = "import_not_found"
     NO_MEMBERS = "no_members"
     REGENCY_NOT_FOUND = "regency_not_found"
+    RUN_STOPPED = "run_stopped"
     SAME_PERSON = "same_person"
     SPONSORSHIP_ENDED = "sponsorship_ended"
     SPONSORSHIP_NOT_FOUND = "sponsorship_not_found"

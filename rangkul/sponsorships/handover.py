@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -37,12 +37,14 @@ from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.selectors import rules_for_memo
 from rangkul.contributions.status_memo import StatusMemo
 from rangkul.core.bulk import insert_many
-from rangkul.core.errors import ApplicationError
+from rangkul.core.errors import ApplicationError, Conflict
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period, period_range
+from rangkul.core.processes import PartsRunner, parallel_writers
 from rangkul.messaging.models import MessageChannel
 from rangkul.messaging.queue import messages_queue_many
 from rangkul.registry.models import Worker
+from rangkul.sponsorships.errors import SponsorshipErrorCode
 from rangkul.sponsorships.models import (
     HandoverNotice,
     SponsoredMonth,
@@ -71,48 +73,87 @@ class HandoverSummary:
     sent: int
 
 
-def handover_run(*, today: dt.date, thresholds: list[int] | None = None) -> HandoverSummary:
-    """Text the members due a hand-over text on ``today``; each chunk of members is its own transaction."""
-    # Each member's bill looks the same months' rule versions up: read them once for the run.
-    with rules_memo_for_run():
-        return _handover_run(today=today, thresholds=thresholds)
+def handover_run(
+    *, today: dt.date, thresholds: list[int] | None = None, parts_runner: PartsRunner | None = None
+) -> HandoverSummary:
+    """Text the members due a hand-over text on ``today``; each chunk of members is its own transaction.
 
-
-def _handover_run(*, today: dt.date, thresholds: list[int] | None) -> HandoverSummary:
+    With a ``parts_runner`` (the entry point's choice, ``core.processes``) and a database that
+    takes several writing sessions at once, the members are split by their key among
+    ``SPONSORSHIP_HANDOVER_PARTS`` parts run at once.
+    """
     thresholds = sorted(thresholds if thresholds is not None else settings.SPONSORSHIP_HANDOVER_DAYS)
-    run = _Run.start(today)
-    prices: dict[tuple[object, ...], str] = {}
-    touched = sent = 0
+    due = []
     for sponsorship in Sponsorship.objects.filter(status=SponsorshipStatus.ACTIVE).select_related("organisation"):
         threshold = handover_threshold(last_day=sponsorship.end_month.last_day, today=today, thresholds=thresholds)
-        if threshold is None:
-            continue
-        texted = HandoverNotice.objects.filter(
-            sponsorship=sponsorship, kind=HandoverNotice.Kind.HANDOVER, days_before=threshold
-        ).values("worker_id")
-        following = sponsorship.end_month + 1
-        with translation.override(settings.LANGUAGE_CODE):
-            values = {
-                "sponsor": sponsorship.organisation.name,
-                "month": date_format(sponsorship.end_month.first_day, "F Y"),
-                "next": date_format(following.first_day, "F Y"),
-            }
-            valid_until = date_format(following.last_day, "j F Y")
-            text_for = partial(
-                _handover_text, values=values, following=following, valid_until=valid_until, run=run, prices=prices
+        if threshold is not None:
+            due.append((sponsorship, threshold))
+    work = partial(_handover_part, today=today, due=due)
+    return _in_parts(due, kind=HandoverNotice.Kind.HANDOVER, work=work, parts_runner=parts_runner, name="handover")
+
+
+def _in_parts(
+    due: list[tuple[Sponsorship, int]],
+    *,
+    kind: str,
+    work: Callable[..., None],
+    parts_runner: PartsRunner | None,
+    name: str,
+) -> HandoverSummary:
+    """Run ``work(number, parts=…)`` for each part (one part without a runner); how many were texted."""
+    before = _texted_count(due, kind)
+    parts = max(1, settings.SPONSORSHIP_HANDOVER_PARTS) if parts_runner and parallel_writers() else 1
+    if parts == 1 or parts_runner is None:
+        work(0, parts=1)
+    else:
+        failed = parts_runner(partial(work, parts=parts), parts, name=name)
+        if failed:
+            raise Conflict(
+                _("The run stopped in %(parts)s; run it again to text the members not yet texted.")
+                % {"parts": ", ".join(failed)},
+                code=SponsorshipErrorCode.RUN_STOPPED,
             )
-            sent += _text_members(
-                run,
-                sponsorship=sponsorship,
-                members=SponsorshipMember.objects.filter(sponsorship=sponsorship).exclude(worker_id__in=texted),
-                texted=texted,
-                until=following,  # the code stays valid to the end of the first month the member pays alone
-                notice=(HandoverNotice.Kind.HANDOVER, threshold),
-                purpose="sponsorship_handover",
-                text_for=text_for,
-            )
-        touched += 1
-    return HandoverSummary(touched, sent)
+    return HandoverSummary(len(due), _texted_count(due, kind) - before)
+
+
+def _texted_count(due: list[tuple[Sponsorship, int]], kind: str) -> int:
+    return sum(
+        HandoverNotice.objects.filter(sponsorship=sponsorship, kind=kind, days_before=days).count()
+        for sponsorship, days in due
+    )
+
+
+def _handover_part(number: int, *, parts: int, today: dt.date, due: list[tuple[Sponsorship, int]]) -> None:
+    """Part ``number`` of ``parts`` of a hand-over run: the due sponsorships' members whose key falls in it."""
+    # Each member's bill looks the same months' rule versions up: read them once for the run.
+    with rules_memo_for_run():
+        run = _Run.start(today, part=(number, parts))
+        prices: dict[tuple[object, ...], str] = {}
+        for sponsorship, threshold in due:
+            texted = HandoverNotice.objects.filter(
+                sponsorship=sponsorship, kind=HandoverNotice.Kind.HANDOVER, days_before=threshold
+            ).values("worker_id")
+            following = sponsorship.end_month + 1
+            with translation.override(settings.LANGUAGE_CODE):
+                values = {
+                    "sponsor": sponsorship.organisation.name,
+                    "month": date_format(sponsorship.end_month.first_day, "F Y"),
+                    "next": date_format(following.first_day, "F Y"),
+                }
+                valid_until = date_format(following.last_day, "j F Y")
+                text_for = partial(
+                    _handover_text, values=values, following=following, valid_until=valid_until, run=run, prices=prices
+                )
+                _text_members(
+                    run,
+                    sponsorship=sponsorship,
+                    members=SponsorshipMember.objects.filter(sponsorship=sponsorship).exclude(worker_id__in=texted),
+                    texted=texted,
+                    until=following,  # the code stays valid to the end of the first month the member pays alone
+                    notice=(HandoverNotice.Kind.HANDOVER, threshold),
+                    purpose="sponsorship_handover",
+                    text_for=text_for,
+                )
 
 
 def _handover_text(
@@ -143,17 +184,26 @@ def _winback_text(worker: Worker, code: IssuedBill | None, *, values: dict[str, 
 
 @dataclass(frozen=True)
 class _Run:
-    """What a run's members share: the day, the rule versions, one simulation per shape and one price per kind."""
+    """What a run's members share: the day, the rule versions, one simulation per shape and one price
+    per kind; and which part of the members this process texts (``(number, parts)``, by member key)."""
 
     today: dt.date
     rules_for: RulesFor
     memo: StatusMemo
     quotes: dict[tuple[Any, ...], Quote]
+    part: tuple[int, int]
 
     @classmethod
-    def start(cls, today: dt.date) -> _Run:
+    def start(cls, today: dt.date, *, part: tuple[int, int]) -> _Run:
         rules_for = rules_for_memo()
-        return cls(today, rules_for, StatusMemo(today=today, rules_for=rules_for), {})
+        return cls(today, rules_for, StatusMemo(today=today, rules_for=rules_for), {}, part)
+
+    def own(self, members: Any) -> Any:
+        """The members of this part: each member falls in one part by their key, whenever it runs."""
+        number, parts = self.part
+        if parts == 1:
+            return members
+        return members.annotate(part=F("worker_id") % parts).filter(part=number)
 
 
 def _text_members(
@@ -166,13 +216,12 @@ def _text_members(
     notice: tuple[str, int],
     purpose: str,
     text_for: Callable[[Worker, IssuedBill | None], str],
-) -> int:
-    """Text ``members`` a chunk at a time, each chunk in its own transaction: the members' own bills
-    up to ``until`` (set statements, ``member_bills``), their texts and their notices. Returns how many."""
+) -> None:
+    """Text the run's part of ``members`` a chunk at a time, each chunk in its own transaction: the
+    members' own bills up to ``until`` (set statements, ``member_bills``), their texts and notices."""
     kind, days = notice
     expires = timezone.make_aware(dt.datetime.combine(until.last_day, dt.time(23, 59)))
-    sent = 0
-    for part in _id_chunks(members):
+    for part in _id_chunks(run.own(members)):
         with transaction.atomic():
             chunk = _chunk_members(part, texted)
             codes = member_bills_issue_until(
@@ -202,8 +251,6 @@ def _text_members(
                 )
             messages_queue_many(channel=MessageChannel.SMS, items=texts, purpose=purpose)
             insert_many(HandoverNotice, notices)
-            sent += len(notices)
-    return sent
 
 
 def _code_sentence(code: IssuedBill | None, valid_until: str) -> str:
@@ -297,48 +344,50 @@ def _own_month(sponsorship: Sponsorship) -> Exists:
     )
 
 
-def winback_run(*, today: dt.date, days_after: int | None = None) -> HandoverSummary:
+def winback_run(
+    *, today: dt.date, days_after: int | None = None, parts_runner: PartsRunner | None = None
+) -> HandoverSummary:
     """Text the members of a finished sponsorship who have not paid on their own: once, ``days_after`` its end.
 
     From that day until the continuation window closes (3 months after the end) a run texts
     the members not yet texted, so a missed day is caught up; a member who has paid a month
     of their own since the end is left alone. Each text carries a payment code for the
-    member's next month at their own price. Each chunk of members is its own transaction.
+    member's next month at their own price. Each chunk of members is its own transaction;
+    ``parts_runner`` as for ``handover_run``.
     """
-    with rules_memo_for_run():
-        return _winback_run(today=today, days_after=days_after)
-
-
-def _winback_run(*, today: dt.date, days_after: int | None) -> HandoverSummary:
     days_after = days_after if days_after is not None else settings.SPONSORSHIP_WINBACK_DAYS
-    run = _Run.start(today)
-    touched = sent = 0
+    due = []
     for sponsorship in Sponsorship.objects.exclude(status=SponsorshipStatus.DRAFT).select_related("organisation"):
         last_day = sponsorship.end_month.last_day
         window_end = (sponsorship.end_month + CONTINUATION_MONTHS).last_day
-        if not last_day + dt.timedelta(days=days_after) <= today <= window_end:
-            continue
-        texted = HandoverNotice.objects.filter(sponsorship=sponsorship, kind=HandoverNotice.Kind.WIN_BACK).values(
-            "worker_id"
-        )
-        with translation.override(settings.LANGUAGE_CODE):
-            values = {
-                "sponsor": sponsorship.organisation.name,
-                "month": date_format(sponsorship.end_month.first_day, "F Y"),
-            }
-            valid_until = date_format(Period.of(today).last_day, "j F Y")
-            text_for = partial(_winback_text, values=values, valid_until=valid_until)
-            sent += _text_members(
-                run,
-                sponsorship=sponsorship,
-                members=SponsorshipMember.objects.filter(sponsorship=sponsorship)
-                .exclude(_own_month(sponsorship))
-                .exclude(worker_id__in=texted),
-                texted=texted,
-                until=Period.of(today),
-                notice=(HandoverNotice.Kind.WIN_BACK, days_after),
-                purpose="sponsorship_win_back",
-                text_for=text_for,
+        if last_day + dt.timedelta(days=days_after) <= today <= window_end:
+            due.append((sponsorship, days_after))
+    work = partial(_winback_part, today=today, due=due)
+    return _in_parts(due, kind=HandoverNotice.Kind.WIN_BACK, work=work, parts_runner=parts_runner, name="win-back")
+
+
+def _winback_part(number: int, *, parts: int, today: dt.date, due: list[tuple[Sponsorship, int]]) -> None:
+    with rules_memo_for_run():
+        run = _Run.start(today, part=(number, parts))
+        for sponsorship, days_after in due:
+            texted = HandoverNotice.objects.filter(sponsorship=sponsorship, kind=HandoverNotice.Kind.WIN_BACK).values(
+                "worker_id"
             )
-        touched += 1
-    return HandoverSummary(touched, sent)
+            with translation.override(settings.LANGUAGE_CODE):
+                values = {
+                    "sponsor": sponsorship.organisation.name,
+                    "month": date_format(sponsorship.end_month.first_day, "F Y"),
+                }
+                valid_until = date_format(Period.of(today).last_day, "j F Y")
+                _text_members(
+                    run,
+                    sponsorship=sponsorship,
+                    members=SponsorshipMember.objects.filter(sponsorship=sponsorship)
+                    .exclude(_own_month(sponsorship))
+                    .exclude(worker_id__in=texted),
+                    texted=texted,
+                    until=Period.of(today),
+                    notice=(HandoverNotice.Kind.WIN_BACK, days_after),
+                    purpose="sponsorship_win_back",
+                    text_for=partial(_winback_text, values=values, valid_until=valid_until),
+                )

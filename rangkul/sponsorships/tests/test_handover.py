@@ -210,3 +210,89 @@ def test_a_failure_keeps_the_chunks_done_before_it_and_the_next_run_texts_the_re
     assert HandoverNotice.objects.filter(sponsorship=cohort).count() == 5
     assert sorted(m.to for m in _texts()) == sorted(w.phone for w in workers)
     assert Bill.objects.filter(worker__in=workers, status="open").count() == 5
+
+
+def test_parts_split_the_members_by_key_and_text_each_once(regions, monkeypatch, settings):
+    """Run in parts (one after the other here), every member falls in exactly one part, each part
+    texts only its own members, and the summary counts every text once."""
+    from rangkul.core.processes import in_turn
+    from rangkul.sponsorships import handover
+    from rangkul.sponsorships.models import HandoverNotice
+
+    settings.SPONSORSHIP_HANDOVER_PARTS = 3
+    monkeypatch.setattr(handover, "parallel_writers", lambda: True)
+    org = sponsor()
+    workers = [member(organisation_code=org.code) for _ in range(7)]
+    cohort = _active(org, workers)
+    texted_by_part: list[set[int]] = []
+    part = handover._handover_part
+
+    def recorded(number, **kwargs):
+        before = set(HandoverNotice.objects.values_list("worker_id", flat=True))
+        part(number, **kwargs)
+        texted_by_part.append(set(HandoverNotice.objects.values_list("worker_id", flat=True)) - before)
+
+    monkeypatch.setattr(handover, "_handover_part", recorded)
+    summary = handover_run(today=dt.date(2026, 7, 1), thresholds=[30], parts_runner=in_turn)
+    assert summary.sent == 7
+    assert [sorted(texted) for texted in texted_by_part] == [
+        sorted(w.pk for w in workers if w.pk % 3 == number) for number in range(3)
+    ]
+    assert HandoverNotice.objects.filter(sponsorship=cohort).count() == 7
+
+
+def test_a_part_that_stops_is_reported_and_the_others_finish(regions, monkeypatch, settings):
+    from rangkul.core.errors import Conflict
+    from rangkul.core.processes import in_turn
+    from rangkul.sponsorships import handover
+    from rangkul.sponsorships.errors import SponsorshipErrorCode
+    from rangkul.sponsorships.models import HandoverNotice
+
+    settings.SPONSORSHIP_HANDOVER_PARTS = 2
+    monkeypatch.setattr(handover, "parallel_writers", lambda: True)
+    org = sponsor()
+    workers = [member(organisation_code=org.code) for _ in range(4)]
+    _active(org, workers)
+    part = handover._handover_part
+
+    def second_fails(number, **kwargs):
+        if number == 1:
+            raise RuntimeError("connection lost")
+        part(number, **kwargs)
+
+    monkeypatch.setattr(handover, "_handover_part", second_fails)
+    with pytest.raises(Conflict) as stopped:
+        handover_run(today=dt.date(2026, 7, 1), thresholds=[30], parts_runner=in_turn)
+    assert stopped.value.code == SponsorshipErrorCode.RUN_STOPPED
+    assert set(HandoverNotice.objects.values_list("worker_id", flat=True)) == {w.pk for w in workers if w.pk % 2 == 0}
+    # The next run texts the members of the part that stopped, and nobody twice.
+    monkeypatch.setattr(handover, "_handover_part", part)
+    assert handover_run(today=dt.date(2026, 7, 1), thresholds=[30], parts_runner=in_turn).sent == sum(
+        1 for w in workers if w.pk % 2 == 1
+    )
+    assert HandoverNotice.objects.count() == 4
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_command_texts_a_cohort_in_forked_sessions_each_member_once(regions, settings):
+    """PostgreSQL: the daily command's parts run at once in forked processes, each with its own connection."""
+    from django.db import connection
+
+    from rangkul.contributions.tests.factories import ensure_reference_data
+    from rangkul.sponsorships.models import HandoverNotice
+
+    if connection.vendor != "postgresql":
+        pytest.skip("several writing sessions need PostgreSQL")
+    ensure_reference_data()
+    settings.SPONSORSHIP_HANDOVER_DAYS = [30]
+    settings.SPONSORSHIP_HANDOVER_PARTS = 2
+    org = sponsor()
+    workers = [member(organisation_code=org.code) for _ in range(6)]
+    cohort = _active(org, workers)
+    out = io.StringIO()
+    call_command("send_sponsorship_handovers", "--date", "2026-07-01", stdout=out)
+    assert json.loads(out.getvalue()) == {"sponsorships": 1, "sent": 6, "win_back": 0}
+    texted = list(HandoverNotice.objects.filter(sponsorship=cohort).values_list("worker_id", flat=True))
+    assert sorted(texted) == sorted(w.pk for w in workers)
+    assert Bill.objects.filter(worker__in=workers, status="open").count() == 6

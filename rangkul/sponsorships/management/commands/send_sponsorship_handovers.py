@@ -1,6 +1,8 @@
 """Daily: text each sponsored member before the sponsorship's last day (30 and 7 days before, configurable).
 
-Prints ``{"sponsorships", "sent"}``. Running it again the same day texts nobody twice.
+Prints ``{"sponsorships", "sent", "win_back"}``. Running it again the same day texts nobody twice.
+On PostgreSQL a cohort's members are texted in ``RANGKUL_SPONSORSHIP_HANDOVER_PARTS`` forked
+sessions at once (``core.processes.forked``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rangkul.core.errors import ApplicationError
+from rangkul.core.processes import forked
 from rangkul.sponsorships.handover import handover_run, winback_run
 
 
@@ -29,8 +33,11 @@ class Command(BaseCommand):
                 today = dt.date.fromisoformat(options["date"].strip())
             except ValueError:
                 raise CommandError(_("--date must be a day written YYYY-MM-DD, for example 2026-03-12.")) from None
-        summary = handover_run(today=today)
-        win_back = winback_run(today=today)
+        try:
+            summary = handover_run(today=today, parts_runner=forked)
+            win_back = winback_run(today=today, parts_runner=forked)
+        except ApplicationError as exc:
+            raise CommandError(str(exc.message)) from exc
         self.stdout.write(
             json.dumps({"sponsorships": summary.sponsorships, "sent": summary.sent, "win_back": win_back.sent})
         )
