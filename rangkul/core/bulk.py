@@ -334,11 +334,14 @@ def array_literal(values: Iterable[str | int | dt.date | None]) -> str:
     ``None`` is NULL. Integers and dates only otherwise (never a bool).
     """
     values = values if isinstance(values, list | tuple) else list(values)
-    # The common arrays (keys, amounts, months) are of one plain type: joined in one call.
-    if all(type(value) is int for value in values):
+    # The common arrays (keys, amounts, months, codes) are of one plain type: joined in one call.
+    kinds = {type(value) for value in values}
+    if kinds <= {int}:
         return "{" + ",".join(map(str, values)) + "}"
-    if all(type(value) is dt.date for value in values):
-        return "{" + ",".join(map(dt.date.isoformat, values)) + "}"
+    if kinds <= {dt.date, type(None)}:
+        return "{" + ",".join("NULL" if value is None else value.isoformat() for value in values) + "}"
+    if kinds == {str} and not any('"' in value or "\\" in value for value in values):
+        return '{"' + '","'.join(values) + '"}'
     parts = []
     for value in values:
         if isinstance(value, str):
