@@ -37,7 +37,7 @@ from rangkul.contributions.payment_codes import payment_code_generate
 from rangkul.contributions.quotes import Quote
 from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.services.billing import _lock_versions, _owed_quotes
-from rangkul.contributions.sql import review_sql
+from rangkul.contributions.sql import month_reader, review_sql
 from rangkul.contributions.status_memo import StatusMemo
 from rangkul.core.bulk import insert_many, insert_rows
 from rangkul.core.periods import Period
@@ -146,13 +146,7 @@ def _chunk_issue(
     ):
         paid[worker_id][Period.of(_as_day(period))] = _local_day(day, zone)
     # Plain rows with the chunk's members as one array (PostgreSQL), as above: no model or IN list.
-    months: dict[Any, Period] = {}
-
-    def month(value: Any) -> Period:
-        found = months.get(value)
-        if found is None:
-            found = months[value] = Period.of(_as_day(value))
-        return found
+    month = month_reader()
 
     shares: dict[int, dict[Period, set[str]]] = {}
     for worker_id, period, programs in _rows(

@@ -8,6 +8,7 @@ per group of outcomes).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -16,6 +17,7 @@ from typing import Any, NamedTuple, Protocol
 from django.db import connection
 
 from rangkul.core.bulk import array_literal
+from rangkul.core.periods import Period
 
 
 @dataclass(frozen=True)
@@ -410,6 +412,21 @@ class _Portable:
             f"ON CONFLICT (worker_id) DO UPDATE SET {_EXCLUDED}",
             [(*row, updated_at) for row in rows],
         )
+
+
+def month_reader() -> Callable[[Any], Period]:
+    """A month column's value as the cursor returns it (a date; ISO text on SQLite) as its ``Period``,
+    each distinct value converted once (a chunk's rows repeat a few months many times)."""
+    months: dict[Any, Period] = {}
+
+    def month(value: Any) -> Period:
+        found = months.get(value)
+        if found is None:
+            day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+            found = months[value] = Period.of(day)
+        return found
+
+    return month
 
 
 def _columns(rows: Sequence[tuple[int, ...]], width: int) -> list[str]:

@@ -23,7 +23,7 @@ from rangkul.contributions.schedule import (
 )
 from rangkul.contributions.selectors import protected_months
 from rangkul.contributions.services.billing import _registered_on, _rules_for_preloaded
-from rangkul.contributions.sql import protected_rows
+from rangkul.contributions.sql import month_reader, protected_rows
 from rangkul.contributions.status_review import (
     TimeStep,
     apply_time_steps,
@@ -114,20 +114,8 @@ def _paid_months_of(worker_ids: Sequence[int]) -> dict[int, dict[Period, dt.date
         if isinstance(last_first_paid, dt.datetime | str):
             last_first_paid = timezone.localtime(_as_aware(last_first_paid), zone).date()
         protected[worker_id][period] = last_first_paid
-    months: dict[Any, Period] = {}
-
-    def month(value: Any) -> Period:
-        found = months.get(value)
-        if found is None:
-            found = months[value] = Period.of(_as_date(value))
-        return found
-
+    month = month_reader()
     return {pk: {month(p): day for p, day in sorted(held.items())} for pk, held in protected.items()}
-
-
-def _as_date(value: Any) -> dt.date:
-    """A date column as the cursor returns it (SQLite: ISO text)."""
-    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
 def _as_aware(value: Any) -> dt.datetime:
