@@ -307,7 +307,7 @@ def _shares_post(
     programs = sorted({line.program for _share, new, *_rest in plans for line in new})
     accounts = accounts_get({debit_account, "member_credit", *(contribution_account(program) for program in programs)})
     lines: list[PostedLine] = []
-    extra: list[tuple[int, int, int, int, int]] = []
+    debits: list[tuple[int, int, int, int, int]] = []
     credits: list[tuple[int, int, int, int, int]] = []
     for entry_id, (share, new, starts, amount, allocated) in zip(entry_ids, plans, strict=True):
         worker_id = share.worker.pk
@@ -325,7 +325,7 @@ def _shares_post(
             )
             for line in share.lines
         ]
-        extra.append((entry_id, accounts[debit_account], worker_id, amount, 0))
+        debits.append((entry_id, accounts[debit_account], worker_id, amount, 0))
         if amount > allocated:
             # A line the member already paid: that money is the member's credit.
             credits.append((entry_id, accounts["member_credit"], worker_id, 0, amount - allocated))
@@ -334,7 +334,7 @@ def _shares_post(
             cursor,
             tables=ShareTables(BillLine._meta.db_table, ContributionMonth._meta.db_table, JournalLine._meta.db_table),
             lines=lines,
-            debits=extra,
+            debits=debits,
             credits=credits,
             accounts={program: accounts[contribution_account(program)] for program in programs},
             paid_at=connection.ops.adapt_datetimefield_value(paid_at),

@@ -1,9 +1,9 @@
-"""The database mechanics of the set-based status review behind one interface.
+"""The database mechanics of the set-based status review and of bulk payments behind one interface.
 
 ``review_sql()`` gives the implementation for the project's database, chosen once:
 PostgreSQL (typed parameters, a batch's members as one array, the plain members moved
-and counted in one statement) or the portable one (plain placeholders, one statement
-per group of outcomes).
+and counted in one statement, a group payment's lines posted in one statement) or the
+portable one (plain placeholders, one statement per group of outcomes or per table).
 """
 
 from __future__ import annotations
