@@ -15,7 +15,8 @@ before it (their texts go out), and the next run texts only those not yet texted
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -55,6 +56,7 @@ from rangkul.sponsorships.models import (
 from rangkul.sponsorships.pricing import member_programs
 
 CONTINUATION_MONTHS = 3
+logger = logging.getLogger("rangkul")
 CHUNK = 2000
 
 
@@ -221,7 +223,13 @@ def _text_members(
     members' own bills up to ``until`` (set statements, ``member_bills``), their texts and notices."""
     kind, days = notice
     expires = timezone.make_aware(dt.datetime.combine(until.last_day, dt.time(23, 59)))
-    for part in _id_chunks(run.own(members)):
+    ids = list(run.own(members).values_list("worker_id", flat=True))
+    number, parts = run.part
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        if start:  # a long run's progress in the log: counts and the sponsorship's code, no personal data
+            progress = (purpose, sponsorship.code, number + 1, parts, start, len(ids))
+            logger.info("%s %s part %s/%s: %s of %s members", *progress)
         with transaction.atomic():
             chunk = _chunk_members(part, texted)
             codes = member_bills_issue_until(
@@ -262,13 +270,6 @@ def _code_sentence(code: IssuedBill | None, valid_until: str) -> str:
         "total": format_rupiah(code.amount_idr),
         "day": valid_until,
     }
-
-
-def _id_chunks(members: Any) -> Iterator[list[int]]:
-    """The members' keys, ``CHUNK`` at a time, in the members' order (each chunk is worked in its own transaction)."""
-    ids = list(members.values_list("worker_id", flat=True))
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
 
 
 def _chunk_members(part: list[int], texted: Any) -> list[Worker]:

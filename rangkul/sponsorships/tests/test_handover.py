@@ -296,3 +296,21 @@ def test_the_command_texts_a_cohort_in_forked_sessions_each_member_once(regions,
     texted = list(HandoverNotice.objects.filter(sponsorship=cohort).values_list("worker_id", flat=True))
     assert sorted(texted) == sorted(w.pk for w in workers)
     assert Bill.objects.filter(worker__in=workers, status="open").count() == 6
+
+
+def test_a_long_run_logs_its_progress_without_personal_data(regions, monkeypatch, caplog):
+    from rangkul.sponsorships import handover
+
+    monkeypatch.setattr(handover, "CHUNK", 2)
+    org = sponsor()
+    workers = [member(organisation_code=org.code) for _ in range(5)]
+    cohort = _active(org, workers)
+    with caplog.at_level("INFO", logger="rangkul"):
+        assert handover_run(today=dt.date(2026, 7, 1), thresholds=[30]).sent == 5
+    progress = [r.getMessage() for r in caplog.records if "members" in r.getMessage()]
+    assert progress == [
+        f"sponsorship_handover {cohort.code} part 1/1: 2 of 5 members",
+        f"sponsorship_handover {cohort.code} part 1/1: 4 of 5 members",
+    ]
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert not any(w.phone in logged or w.membership_number in logged or w.nik in logged for w in workers)
