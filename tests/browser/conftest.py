@@ -35,6 +35,24 @@ MIN_TAP_TARGET_PX = 44
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """On SQLite, the journeys' database is a file, not a shared in-memory one.
+
+    The live server answers in threads while tasks and the test itself use the database: an
+    in-memory database shared between threads locks whole tables and fails at once ("database
+    table is locked"), where a file in WAL mode lets readers through and makes a writer wait
+    (the settings' busy timeout), as the demo's database does.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("journeys") / "test.sqlite3")
+
+
+@pytest.fixture(scope="session")
 def playwright_instance() -> Iterator[Playwright]:
     # Playwright's sync API runs an event loop in this thread; Django's ORM then refuses
     # synchronous queries from the test unless told that this is deliberate.
