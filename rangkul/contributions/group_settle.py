@@ -43,7 +43,15 @@ from rangkul.contributions.services.allocation import (
     _covered_from,
 )
 from rangkul.contributions.services.status import _paid_months_of
-from rangkul.contributions.sql import STATUS_COLUMNS, EntryFixed, PostedLine, ShareTables, review_sql
+from rangkul.contributions.sql import (
+    STATUS_COLUMNS,
+    EntryFixed,
+    PostedLine,
+    ShareTables,
+    as_day,
+    fetch_rows,
+    review_sql,
+)
 from rangkul.contributions.status_memo import StatusMemo
 from rangkul.core.periods import Period
 from rangkul.registry.models import Worker
@@ -88,7 +96,7 @@ def bill_shares_read(bill_id: int) -> tuple[dict[int, list[LineRow]], dict[int, 
     program) and those members, as plain rows: two statements whatever the bill's size."""
     by_member: dict[int, list[LineRow]] = {}
     months: dict[Any, Period] = {}
-    for pk, worker_id, period, program, amount, discount in _rows(
+    for pk, worker_id, period, program, amount, discount in fetch_rows(
         f"SELECT id, worker_id, period, program, amount_idr, discount_idr FROM {BillLine._meta.db_table} "  # noqa: S608
         "WHERE bill_id = %s ORDER BY worker_id, period, program",
         [bill_id],
@@ -101,7 +109,7 @@ def bill_shares_read(bill_id: int) -> tuple[dict[int, list[LineRow]], dict[int, 
     if by_member:
         ids = sorted(by_member)
         in_ids, params = review_sql().ids_in("id", ids)
-        for pk, number, registered_at in _rows(
+        for pk, number, registered_at in fetch_rows(
             f"SELECT id, membership_number, registered_at FROM {Worker._meta.db_table} WHERE {in_ids}",  # noqa: S608
             params,
         ):
@@ -120,19 +128,8 @@ def lines_settle(*, pairs: Sequence[tuple[int, int]], settled_at: dt.datetime) -
         )
 
 
-def _rows(query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return cursor.fetchall()
-
-
-def _as_day(value: Any) -> dt.date:
-    """A date column as the cursor returns it (SQLite: ISO text)."""
-    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
-
-
 def _month(value: Any) -> Period:
-    return Period.of(_as_day(value))
+    return Period.of(as_day(value))
 
 
 def _as_aware(value: Any) -> dt.datetime:
@@ -195,13 +192,13 @@ def _chunk_pay(
     # Each member's payments are serialised on the member's row, locked in key order as elsewhere.
     # Plain statements with the chunk's members as one array (PostgreSQL): no model or IN list per chunk.
     in_ids, id_params = sql.ids_in("id", ids)
-    _rows(f"SELECT id FROM {Worker._meta.db_table} WHERE {in_ids} ORDER BY id{sql.for_update()}", id_params)  # noqa: S608
+    fetch_rows(f"SELECT id FROM {Worker._meta.db_table} WHERE {in_ids} ORDER BY id{sql.for_update()}", id_params)  # noqa: S608
     periods = sorted({_period(line.period).first_day for s in todo for line in s.lines})
     in_workers, worker_params = sql.ids_in("worker_id", ids)
     months = ", ".join(["%s"] * len(periods))
     held = {
         (w, _month(p), prog)
-        for w, p, prog in _rows(
+        for w, p, prog in fetch_rows(
             f"SELECT worker_id, period, program FROM {ContributionMonth._meta.db_table} "  # noqa: S608
             f"WHERE {in_workers} AND period IN ({months})",
             [*worker_params, *periods],
@@ -363,8 +360,8 @@ def _statuses_store(
     ids = sorted(share.worker.pk for share, *_rest in plans)
     in_workers, params = review_sql().ids_in("worker_id", ids)
     known = {
-        (w, status, _as_day(since))
-        for w, status, since in _rows(
+        (w, status, as_day(since))
+        for w, status, since in fetch_rows(
             f"SELECT worker_id, status, since FROM {MemberStatusChange._meta.db_table} WHERE {in_workers}",  # noqa: S608
             params,
         )

@@ -37,7 +37,7 @@ from rangkul.contributions.payment_codes import payment_code_generate
 from rangkul.contributions.quotes import Quote
 from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.services.billing import _lock_versions, _owed_quotes
-from rangkul.contributions.sql import month_reader, review_sql
+from rangkul.contributions.sql import as_day, fetch_rows, month_reader, review_sql
 from rangkul.contributions.status_memo import StatusMemo
 from rangkul.core.bulk import insert_many, insert_rows
 from rangkul.core.periods import Period
@@ -98,17 +98,6 @@ def _chunks(workers: Sequence[Worker]) -> Iterator[Sequence[Worker]]:
         yield workers[start : start + CHUNK]
 
 
-def _rows(query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return cursor.fetchall()
-
-
-def _as_day(value: Any) -> dt.date:
-    """A date column as the cursor returns it (SQLite: ISO text)."""
-    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
-
-
 def _local_day(value: Any, zone: Any) -> dt.date:
     """A day as ``local_day`` gives it: a date on PostgreSQL, the timestamp on the portable path."""
     if isinstance(value, str):
@@ -135,21 +124,21 @@ def _chunk_issue(
     in_ids, id_params = sql.ids_in("id", ids)
     in_workers, params = sql.ids_in("worker_id", ids)
     # Each member's bills and payments are serialised on the member's row, locked in key order.
-    _rows(f"SELECT id FROM {Worker._meta.db_table} WHERE {in_ids} ORDER BY id{sql.for_update()}", id_params)  # noqa: S608
+    fetch_rows(f"SELECT id FROM {Worker._meta.db_table} WHERE {in_ids} ORDER BY id{sql.for_update()}", id_params)  # noqa: S608
     zone = timezone.get_current_timezone()
     first_paid, day_params = sql.local_day("MIN(paid_at)", str(zone))
     paid: dict[int, dict[Period, dt.date]] = {pk: {} for pk in ids}
-    for worker_id, period, day in _rows(
+    for worker_id, period, day in fetch_rows(
         f"SELECT worker_id, period, {first_paid} FROM {ContributionMonth._meta.db_table} "  # noqa: S608
         f"WHERE {in_workers} GROUP BY worker_id, period",
         [*day_params, *params],
     ):
-        paid[worker_id][Period.of(_as_day(period))] = _local_day(day, zone)
+        paid[worker_id][Period.of(as_day(period))] = _local_day(day, zone)
     # Plain rows with the chunk's members as one array (PostgreSQL), as above: no model or IN list.
     month = month_reader()
 
     shares: dict[int, dict[Period, set[str]]] = {}
-    for worker_id, period, programs in _rows(
+    for worker_id, period, programs in fetch_rows(
         f"SELECT worker_id, period, programs FROM {MonthShare._meta.db_table} WHERE {in_workers}",  # noqa: S608
         params,
     ):
@@ -161,7 +150,7 @@ def _chunk_issue(
         shared_ids = sorted(shares)
         in_shared, shared_params = sql.ids_in("worker_id", shared_ids)
         days = sorted({p.first_day for member_shares in shares.values() for p in member_shares})
-        for worker_id, period, program in _rows(
+        for worker_id, period, program in fetch_rows(
             f"SELECT worker_id, period, program FROM {ContributionMonth._meta.db_table} "  # noqa: S608
             f"WHERE {in_shared} AND period IN ({', '.join(['%s'] * len(days))})",
             [*shared_params, *days],
@@ -205,7 +194,7 @@ def _credits(in_workers: str, params: list[Any]) -> dict[int, int]:
         return {}
     return {
         worker_id: int(balance)
-        for worker_id, balance in _rows(
+        for worker_id, balance in fetch_rows(
             f"SELECT worker_id, SUM(credit_idr) - SUM(debit_idr) FROM {JournalLine._meta.db_table} "  # noqa: S608
             f"WHERE account_id = %s AND {in_workers} GROUP BY worker_id",
             [account, *params],
@@ -219,7 +208,8 @@ def _codes_draw(count: int) -> list[str]:
     while len(codes) < count:
         drawn = {payment_code_generate() for _ in range(count - len(codes))} - codes
         condition, params = review_sql().texts_in("payment_code", sorted(drawn))
-        taken = {code for (code,) in _rows(f"SELECT payment_code FROM {Bill._meta.db_table} WHERE {condition}", params)}  # noqa: S608
+        query = f"SELECT payment_code FROM {Bill._meta.db_table} WHERE {condition}"  # noqa: S608
+        taken = {code for (code,) in fetch_rows(query, params)}
         codes |= drawn - taken
     return sorted(codes)
 
@@ -230,7 +220,7 @@ def _bills_write(
     sql = review_sql()
     ids = sorted(worker.pk for worker, *_rest in planned)
     in_workers, params = sql.ids_in("worker_id", ids)
-    previous = _rows(
+    previous = fetch_rows(
         f"SELECT id, worker_id, payment_code FROM {Bill._meta.db_table} "  # noqa: S608
         f"WHERE {in_workers} AND status = %s ORDER BY id{sql.for_update()}",
         [*params, BillStatus.OPEN],

@@ -414,6 +414,18 @@ class _Portable:
         )
 
 
+def fetch_rows(query: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """A query's rows as the cursor returns them (plain tuples, no model objects)."""
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall()
+
+
+def as_day(value: Any) -> dt.date:
+    """A date column as the cursor returns it (a date; ISO text on SQLite) as a date."""
+    return dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
 def month_reader() -> Callable[[Any], Period]:
     """A month column's value as the cursor returns it (a date; ISO text on SQLite) as its ``Period``,
     each distinct value converted once (a chunk's rows repeat a few months many times)."""
@@ -422,8 +434,7 @@ def month_reader() -> Callable[[Any], Period]:
     def month(value: Any) -> Period:
         found = months.get(value)
         if found is None:
-            day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
-            found = months[value] = Period.of(day)
+            found = months[value] = Period.of(as_day(value))
         return found
 
     return month
