@@ -16,10 +16,6 @@ representatives share one simulation; the changes dated on a representative are 
 to the member's own payment day, and the registration day (which only opens the history,
 in ``REGISTERED``) to the member's own. The differential tests compare this with a
 simulation per member.
-
-``payable_periods`` (the months a member's next bill carries, what the hand-over's bills need)
-is shared the same way: its answer holds no day at all and sees the registration only through
-its month, so members with the same registration month and the same shape share it outright.
 """
 
 from __future__ import annotations
@@ -29,13 +25,10 @@ import datetime as dt
 from typing import Any
 
 from rangkul.contributions.schedule import (
-    PaidMonths,
     RulesFor,
     Status,
     StatusChange,
-    _paid_dates,
     due_date_for,
-    payable_periods,
 )
 from rangkul.contributions.services.status import _status_fields
 from rangkul.core.periods import Period
@@ -60,7 +53,6 @@ class StatusMemo:
         self._events: list[dt.date] = []
         self._from: Period | None = None
         self._gap_of: dict[dt.date, int] = {}  # a payment day's gap among ``_events``, or ``_ON_EVENT``
-        self._payable: dict[Any, tuple[Period, ...]] = {}
         self.simulated = 0
 
     def _event_days(self, first: Period) -> list[dt.date]:
@@ -129,33 +121,3 @@ class StatusMemo:
         fields, history = outcome
         own = {shape: day for day, shape in stand_in.items()}
         return fields, tuple(StatusChange(change.status, own.get(change.since, change.since)) for change in history[1:])
-
-    def payable_periods(self, *, registered_on: dt.date, paid: PaidMonths, months: int) -> list[Period]:
-        """What ``schedule.payable_periods`` gives for this member on the memo's ``today``.
-
-        Its answer is months only, and the simulation under it sees the registration only through
-        its month: members with the same registration month and the same shape of payment days share it.
-        """
-        today = self.today
-        dated = _paid_dates(paid, today)
-        registered_month = Period.of(registered_on)
-        counted = {p: day for p, day in dated.items() if day <= today}
-        shaped = dated
-        if counted:
-            first = min(min(counted), Period.of(min(counted.values())))
-            stand_in = self._shape(first, counted)
-            shaped = {p: stand_in.get(day, day) for p, day in dated.items()}
-        key = (registered_month, _key(shaped), months)
-        periods = self._payable.get(key)
-        if periods is None:
-            self.simulated += 1
-            periods = self._payable[key] = tuple(
-                payable_periods(
-                    registered_on=registered_month.first_day,
-                    paid=shaped,
-                    today=today,
-                    rules_for=self.rules_for,
-                    months=months,
-                )
-            )
-        return list(periods)

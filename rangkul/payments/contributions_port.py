@@ -28,10 +28,11 @@ from rangkul.contributions.group_payments import (
 )
 from rangkul.contributions.ledger import Line, clearing_account, journal_post
 from rangkul.contributions.models import Bill, BillStatus, ContributionMonth, JournalEntry, JournalLine
+from rangkul.contributions.payment_codes import membership_number_of_code
 from rangkul.contributions.reversals import Reversal, entries_reverse
 from rangkul.contributions.selectors import coverage_on, ledger_totals, paid_months, worker_status
-from rangkul.contributions.services import Allocation, payment_allocate
-from rangkul.registry.models import Worker
+from rangkul.contributions.services import Allocation, month_due, payment_allocate
+from rangkul.registry.models import Worker, WorkerStatus
 
 __all__ = [
     "SUSPENSE_CHANNEL",
@@ -54,6 +55,9 @@ __all__ = [
     "group_bill_pay_part",
     "ledger_totals",
     "member_credit_post",
+    "member_for_code",
+    "member_for_code_locked",
+    "month_due",
     "month_lines_for_entry",
     "months_for_entry",
     "paid_months",
@@ -84,6 +88,32 @@ def bill_for_code_locked(code: str) -> Bill | None:
     if bill is None:
         bill = Bill.objects.select_for_update(of=("self",)).filter(payment_code=code).first()
     return bill
+
+
+def member_for_code_locked(code: str) -> Worker | None:
+    """The member whose standing code this is (ADR 0047), their row locked; ``None`` for any other code.
+
+    Only an active record takes money: a merged or erased record's code goes to review.
+    """
+    number = membership_number_of_code(code)
+    if number is None:
+        return None
+    return (
+        Worker.objects.select_for_update(of=("self",))
+        .select_related("occupation")
+        .filter(membership_number=number, status=WorkerStatus.ACTIVE)
+        .first()
+    )
+
+
+def member_for_code(code: str) -> Worker | None:
+    """As ``member_for_code_locked``, without the lock (a cashier's look-up)."""
+    number = membership_number_of_code(code)
+    if number is None:
+        return None
+    return (
+        Worker.objects.select_related("occupation").filter(membership_number=number, status=WorkerStatus.ACTIVE).first()
+    )
 
 
 def bill_open_for_code(code: str) -> Bill | None:

@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import json
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -27,16 +28,36 @@ SANDBOX = "sandbox"
 PLACES = {"minimarket": "MM", "bank": "BANK"}
 
 
-def sandbox_bill(payment_code: str) -> port.Bill:
-    """The open bill a sandbox cashier would find for this code."""
-    bill = port.bill_open_for_code(payment_code.replace(" ", "").strip())
-    if bill is None:
+@dataclass(frozen=True)
+class ToPay:
+    """What a sandbox cashier asks for a code: a bill's amount, or one month on a member's standing code."""
+
+    payment_code: str
+    amount_idr: int
+    expires_at: dt.datetime | None  # a standing code never expires
+
+
+def sandbox_bill(payment_code: str) -> ToPay:
+    """What a sandbox cashier would ask for this code: the open bill, or a member's month due (ADR 0047)."""
+    code = payment_code.replace(" ", "").strip()
+    bill = port.bill_open_for_code(code)
+    if bill is not None:
+        return ToPay(bill.payment_code, bill.amount_idr, bill.expires_at)
+    member = port.member_for_code(code)
+    if member is not None:
+        amount = port.month_due(worker=member)
+        if amount > 0:
+            return ToPay(code, amount, None)
         raise NotFound(
-            _("No bill is waiting for this payment code. Check the code, or ask for a new one."),
+            _("Nothing is owed on this code now: the member's months are paid as far ahead as the rules allow."),
             code=PaymentErrorCode.UNKNOWN_PAYMENT_CODE,
-            fields={"payment_code": [_("No bill is waiting for this payment code.")]},
+            fields={"payment_code": [_("Nothing is owed on this code now.")]},
         )
-    return bill
+    raise NotFound(
+        _("No bill is waiting for this payment code. Check the code, or ask for a new one."),
+        code=PaymentErrorCode.UNKNOWN_PAYMENT_CODE,
+        fields={"payment_code": [_("No bill is waiting for this payment code.")]},
+    )
 
 
 def sandbox_callback(

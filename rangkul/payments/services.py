@@ -335,9 +335,28 @@ def payment_record(*, actor: Actor, channel: Channel, data: CallbackData, source
         return Payment.objects.get(channel=channel, external_reference=data.external_reference), False
 
     bill = port.bill_for_code_locked(data.payment_code)
-    reason, detail, whole = _exception_reason(bill, data)
+    # No bill: perhaps a member's standing code (ADR 0047), which takes any amount like a fixed account.
+    member = port.member_for_code_locked(data.payment_code) if bill is None else None
+    reason, detail, whole = _exception_reason(bill, data, standing=member is not None)
     audit: list[dict[str, Any]] = []
-    if reason is None and bill is not None:
+    if reason is None and member is not None:
+        allocation = port.payment_allocate(
+            actor=actor,
+            worker=member,
+            amount_idr=data.amount_idr,
+            payment_reference=data.external_reference,
+            channel=channel.code,
+            paid_at=data.paid_at,
+            member_locked=True,  # locked as its code was read
+            first_delivery=True,
+            audit=audit,
+        )
+        payment.status = PaymentStatus.ALLOCATED
+        payment.worker = member
+        payment.journal_entry_id = allocation.entry_id
+        payment.save(update_fields=["status", "worker", "journal_entry_id"])
+        _receipt_task_enqueue(payment.pk)
+    elif reason is None and bill is not None:
         if bill.worker is not None:
             allocation = port.payment_allocate(
                 actor=actor,
@@ -431,15 +450,20 @@ def _suspense_park(*, actor: Actor, payment: Payment) -> int:
     )
 
 
-def _exception_reason(bill: port.Bill | None, data: CallbackData) -> tuple[str | None, str, bool]:
+def _exception_reason(
+    bill: port.Bill | None, data: CallbackData, *, standing: bool = False
+) -> tuple[str | None, str, bool]:
     """Why a payment goes to review (None when it can be allocated), a detail, and whether it pays the bill whole.
 
     A member's bill must be paid to the rupiah. A group bill may be paid in part: up to what it
     still owes, the money pays whole shares in the bill's order; more than that goes to review.
+    A member's standing code (``standing``) takes any amount up to the ceiling.
     """
     ceiling = settings.PAYMENTS_PAYMENT_CEILING_IDR
     if data.amount_idr > ceiling:
         return ExceptionReason.OVER_CEILING, f"paid {data.amount_idr}, ceiling {ceiling}", False
+    if standing:
+        return None, "", False
     if bill is None:
         return ExceptionReason.UNKNOWN_CODE, "", False
     if data.paid_at < bill.created_at - PAID_BEFORE_BILL_TOLERANCE:

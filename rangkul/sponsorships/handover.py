@@ -7,9 +7,10 @@ caught up by the next run and nobody gets the same text twice (unique per member
 threshold). The continuation rate — the share of members who paid at least one month of
 their own within 3 months after the end — is the sponsor's headline figure.
 
-A run works a chunk of members at a time, each chunk in its own transaction: the chunk's
-members are locked only while their bills are written, a failure keeps the chunks done
-before it (their texts go out), and the next run texts only those not yet texted.
+Each text carries the member's standing payment code (ADR 0047): the same code every month,
+taking any amount, so a run writes no bill. A run works a chunk of members at a time, each
+chunk's texts and notices in one transaction: a failure keeps the chunks done before it (their
+texts go out), and the next run texts only those not yet texted.
 """
 
 from __future__ import annotations
@@ -19,24 +20,21 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from rangkul.audit.actors import Actor
-from rangkul.contributions.member_bills import IssuedBill, member_bills_issue_until
 from rangkul.contributions.models import ContributionMonth
-from rangkul.contributions.payment_codes import payment_code_format
-from rangkul.contributions.quotes import Quote, price_month
+from rangkul.contributions.payment_codes import member_payment_code, payment_code_format
+from rangkul.contributions.quotes import price_month
 from rangkul.contributions.rules import rules_memo_for_run
 from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.selectors import rules_for_memo
-from rangkul.contributions.status_memo import StatusMemo
 from rangkul.core.bulk import insert_many
 from rangkul.core.errors import ApplicationError, Conflict
 from rangkul.core.money import format_rupiah
@@ -44,7 +42,7 @@ from rangkul.core.periods import Period, period_range
 from rangkul.core.processes import PartsRunner, parallel_writers
 from rangkul.messaging.models import MessageChannel
 from rangkul.messaging.queue import messages_queue_many
-from rangkul.registry.models import Worker
+from rangkul.registry.models import Worker, WorkerStatus, programs_for
 from rangkul.sponsorships.errors import SponsorshipErrorCode
 from rangkul.sponsorships.models import (
     HandoverNotice,
@@ -53,7 +51,6 @@ from rangkul.sponsorships.models import (
     SponsorshipMember,
     SponsorshipStatus,
 )
-from rangkul.sponsorships.pricing import member_programs
 
 CONTINUATION_MONTHS = 3
 logger = logging.getLogger("rangkul")
@@ -127,7 +124,7 @@ def _texted_count(due: list[tuple[Sponsorship, int]], kind: str) -> int:
 
 def _handover_part(number: int, *, parts: int, today: dt.date, due: list[tuple[Sponsorship, int]]) -> None:
     """Part ``number`` of ``parts`` of a hand-over run: the due sponsorships' members whose key falls in it."""
-    # Each member's bill looks the same months' rule versions up: read them once for the run.
+    # Each member's price looks the same months' rule versions up: read them once for the run.
     with rules_memo_for_run():
         run = _Run.start(today, part=(number, parts))
         prices: dict[tuple[object, ...], str] = {}
@@ -142,29 +139,35 @@ def _handover_part(number: int, *, parts: int, today: dt.date, due: list[tuple[S
                     "month": date_format(sponsorship.end_month.first_day, "F Y"),
                     "next": date_format(following.first_day, "F Y"),
                 }
-                valid_until = date_format(following.last_day, "j F Y")
-                text_for = partial(
-                    _handover_text, values=values, following=following, valid_until=valid_until, run=run, prices=prices
-                )
+                text_for = partial(_handover_text, values=values, period=following, run=run, prices=prices)
                 _text_members(
                     run,
                     sponsorship=sponsorship,
                     members=SponsorshipMember.objects.filter(sponsorship=sponsorship).exclude(worker_id__in=texted),
                     texted=texted,
-                    until=following,  # the code stays valid to the end of the first month the member pays alone
                     notice=(HandoverNotice.Kind.HANDOVER, threshold),
                     purpose="sponsorship_handover",
                     text_for=text_for,
                 )
 
 
+class _Member(NamedTuple):
+    """What a text needs of a member, read as a plain row."""
+
+    id: int
+    membership_number: str
+    phone: str
+    declared_income_idr: int
+    jht: bool
+    sector: str
+
+
 def _handover_text(
-    worker: Worker,
-    code: IssuedBill | None,
+    member: _Member,
+    code: str,
     *,
     values: dict[str, str],
-    following: Period,
-    valid_until: str,
+    period: Period,
     run: _Run,
     prices: dict[tuple[object, ...], str],
 ) -> str:
@@ -172,33 +175,39 @@ def _handover_text(
         "Rangkul: your social security contributions are paid by %(sponsor)s until %(month)s. "
         "From %(next)s continue on your own: %(amount)s a month, membership no. %(number)s, "
         "at a bank, minimarket or e-wallet."
-    ) % {**values, "number": worker.membership_number, "amount": _own_price(worker, following, run.rules_for, prices)}
-    return body + _code_sentence(code, valid_until)
+    ) % {**values, "number": member.membership_number, "amount": _own_price(member, period, run.rules_for, prices)}
+    return body + _code_sentence(code)
 
 
-def _winback_text(worker: Worker, code: IssuedBill | None, *, values: dict[str, str], valid_until: str) -> str:
+def _winback_text(
+    member: _Member,
+    code: str,
+    *,
+    values: dict[str, str],
+    period: Period,
+    run: _Run,
+    prices: dict[tuple[object, ...], str],
+) -> str:
     body = _(
         "Rangkul: the contributions %(sponsor)s paid for you ended in %(month)s and you are no longer "
-        "protected against work accidents and death. Continue on your own, membership no. %(number)s."
-    ) % {**values, "number": worker.membership_number}
-    return body + _code_sentence(code, valid_until)
+        "protected against work accidents and death. Continue on your own: %(amount)s a month, "
+        "membership no. %(number)s."
+    ) % {**values, "number": member.membership_number, "amount": _own_price(member, period, run.rules_for, prices)}
+    return body + _code_sentence(code)
 
 
 @dataclass(frozen=True)
 class _Run:
-    """What a run's members share: the day, the rule versions, one simulation per shape and one price
-    per kind; and which part of the members this process texts (``(number, parts)``, by member key)."""
+    """What a run's members share: the day and the rule versions; and which part of the members this
+    process texts (``(number, parts)``, by member key)."""
 
     today: dt.date
     rules_for: RulesFor
-    memo: StatusMemo
-    quotes: dict[tuple[Any, ...], Quote]
     part: tuple[int, int]
 
     @classmethod
     def start(cls, today: dt.date, *, part: tuple[int, int]) -> _Run:
-        rules_for = rules_for_memo()
-        return cls(today, rules_for, StatusMemo(today=today, rules_for=rules_for), {}, part)
+        return cls(today, rules_for_memo(), part)
 
     def own(self, members: Any) -> Any:
         """The members of this part: each member falls in one part by their key, whenever it runs."""
@@ -214,15 +223,13 @@ def _text_members(
     sponsorship: Sponsorship,
     members: Any,
     texted: Any,
-    until: Period,
     notice: tuple[str, int],
     purpose: str,
-    text_for: Callable[[Worker, IssuedBill | None], str],
+    text_for: Callable[[_Member, str], str],
 ) -> None:
-    """Text the run's part of ``members`` a chunk at a time, each chunk in its own transaction: the
-    members' own bills up to ``until`` (set statements, ``member_bills``), their texts and notices."""
+    """Text the run's part of ``members`` a chunk at a time, each chunk's texts and notices in one
+    transaction; each text carries the member's standing payment code."""
     kind, days = notice
-    expires = timezone.make_aware(dt.datetime.combine(until.last_day, dt.time(23, 59)))
     ids = list(run.own(members).values_list("worker_id", flat=True))
     number, parts = run.part
     for start in range(0, len(ids), CHUNK):
@@ -231,72 +238,60 @@ def _text_members(
             progress = (purpose, sponsorship.code, number + 1, parts, start, len(ids))
             logger.info("%s %s part %s/%s: %s of %s members", *progress)
         with transaction.atomic():
-            chunk = _chunk_members(part, texted)
-            codes = member_bills_issue_until(
-                actor=Actor.system("handover"),
-                workers=chunk,
-                until=until,
-                today=run.today,
-                expires_at=expires,
-                rules_for=run.rules_for,
-                memo=run.memo,
-                prices=run.quotes,
-            )
             texts: list[tuple[str, str]] = []
             notices: list[HandoverNotice] = []
-            for worker in chunk:
-                code = codes.get(worker.pk)
-                texts.append((worker.phone, text_for(worker, code)))
+            for member in _chunk_members(part, texted):
+                code = member_payment_code(member.membership_number)
+                texts.append((member.phone, text_for(member, code)))
                 notices.append(
                     HandoverNotice(
-                        sponsorship=sponsorship,
-                        worker=worker,
+                        sponsorship_id=sponsorship.pk,
+                        worker_id=member.id,
                         kind=kind,
                         days_before=days,
                         sent_on=run.today,
-                        payment_code=code.payment_code if code else "",
+                        payment_code=code,
                     )
                 )
             messages_queue_many(channel=MessageChannel.SMS, items=texts, purpose=purpose)
             insert_many(HandoverNotice, notices)
 
 
-def _code_sentence(code: IssuedBill | None, valid_until: str) -> str:
-    """The sentence giving the member's own payment code, or nothing when no bill could be issued."""
-    if code is None:
-        return ""
-    return " " + _("Payment code %(code)s (%(total)s), valid until %(day)s.") % {
-        "code": payment_code_format(code.payment_code),
-        "total": format_rupiah(code.amount_idr),
-        "day": valid_until,
-    }
+def _code_sentence(code: str) -> str:
+    """The sentence giving the member's standing payment code."""
+    return " " + _("Your own payment code, the same every month: %(code)s.") % {"code": payment_code_format(code)}
 
 
-def _chunk_members(part: list[int], texted: Any) -> list[Worker]:
-    """The chunk's member rows (with their occupation), leaving out any texted since the run began (by another run)."""
+def _chunk_members(part: list[int], texted: Any) -> list[_Member]:
+    """The chunk's active members as plain rows, leaving out any texted since the run began (by another run)."""
     done = set(texted.filter(worker_id__in=part).values_list("worker_id", flat=True))
-    workers = Worker.objects.select_related("occupation").in_bulk([pk for pk in part if pk not in done])
-    return [workers[pk] for pk in part if pk in workers]
+    rows = (
+        Worker.objects.filter(pk__in=[pk for pk in part if pk not in done], status=WorkerStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", "membership_number", "phone", "declared_income_idr", "jht", "occupation__sector")
+    )
+    return [_Member(*row) for row in rows]
 
 
-def _own_price(worker: Worker, period: Period, rules_for: RulesFor, memo: dict[tuple[object, ...], str]) -> str:
-    """The member's own price for the month after the end (with any discount they have).
+def _own_price(member: _Member, period: Period, rules_for: RulesFor, memo: dict[tuple[object, ...], str]) -> str:
+    """The member's own price for ``period`` (with any discount they have).
 
-    Priced once per distinct (income, sector, programs, month) in a run: a cohort shares a few levels.
+    Priced once per distinct (income, sector, JHT, month) in a run: a cohort shares a few levels.
     """
-    key = (worker.declared_income_idr, worker.occupation.sector, tuple(member_programs(worker)), period)
-    if key not in memo:
-        memo[key] = _price_text(worker, period, rules_for)
-    return memo[key]
+    key = (member.declared_income_idr, member.sector, member.jht, period)
+    text = memo.get(key)
+    if text is None:
+        text = memo[key] = _price_text(member, period, rules_for)
+    return text
 
 
-def _price_text(worker: Worker, period: Period, rules_for: RulesFor) -> str:
+def _price_text(member: _Member, period: Period, rules_for: RulesFor) -> str:
     try:
         quote = price_month(
             rules=rules_for(period),
-            declared_income_idr=worker.declared_income_idr,
-            programs=member_programs(worker),
-            sector=worker.occupation.sector,
+            declared_income_idr=member.declared_income_idr,
+            programs=programs_for(jht=member.jht),
+            sector=member.sector,
             period=period,
         )
     except ApplicationError:
@@ -370,6 +365,7 @@ def winback_run(
 def _winback_part(number: int, *, parts: int, today: dt.date, due: list[tuple[Sponsorship, int]]) -> None:
     with rules_memo_for_run():
         run = _Run.start(today, part=(number, parts))
+        prices: dict[tuple[object, ...], str] = {}
         for sponsorship, days_after in due:
             texted = HandoverNotice.objects.filter(sponsorship=sponsorship, kind=HandoverNotice.Kind.WIN_BACK).values(
                 "worker_id"
@@ -379,7 +375,7 @@ def _winback_part(number: int, *, parts: int, today: dt.date, due: list[tuple[Sp
                     "sponsor": sponsorship.organisation.name,
                     "month": date_format(sponsorship.end_month.first_day, "F Y"),
                 }
-                valid_until = date_format(Period.of(today).last_day, "j F Y")
+                text_for = partial(_winback_text, values=values, period=Period.of(today), run=run, prices=prices)
                 _text_members(
                     run,
                     sponsorship=sponsorship,
@@ -387,8 +383,7 @@ def _winback_part(number: int, *, parts: int, today: dt.date, due: list[tuple[Sp
                     .exclude(_own_month(sponsorship))
                     .exclude(worker_id__in=texted),
                     texted=texted,
-                    until=Period.of(today),
                     notice=(HandoverNotice.Kind.WIN_BACK, days_after),
                     purpose="sponsorship_win_back",
-                    text_for=partial(_winback_text, values=values, valid_until=valid_until),
+                    text_for=text_for,
                 )

@@ -15,7 +15,7 @@ from rangkul.contributions.services.allocation import (
     paid_months_reprice,
     payment_allocate,
 )
-from rangkul.contributions.services.billing import bill_issue, owed_periods, payment_code_ttl
+from rangkul.contributions.services.billing import bill_issue, month_due, owed_periods, payment_code_ttl
 from rangkul.contributions.services.shares import ShareItem, month_shares_release, month_shares_take
 from rangkul.contributions.services.status import member_status_refresh, member_statuses_review
 
@@ -30,6 +30,7 @@ __all__ = [
     "credit_apply",
     "member_status_refresh",
     "member_statuses_review",
+    "month_due",
     "month_shares_release",
     "month_shares_take",
     "owed_periods",

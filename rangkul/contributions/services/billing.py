@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -89,10 +89,6 @@ def _owed_quotes(
     rules_for: RulesFor,
     months: int,
     sponsor_kind: str | None = None,
-    shares: dict[Period, set[str]] | None = None,
-    held: dict[Period, set[str]] | None = None,
-    prices: dict[tuple[Any, ...], Quote] | None = None,
-    payable: Callable[..., list[Period]] | None = None,
 ) -> list[Quote]:
     """The member's next ``months`` owed months, in order, each priced for what the member owes.
 
@@ -100,53 +96,41 @@ def _owed_quotes(
     orders them. A month a sponsor has taken programs of (a ``MonthShare``) is the
     split payer's: the member owes only the other programs of it, at the member's own
     price, and a month whose programs are all taken or paid is not owed at all.
-    ``shares`` and ``held`` (the programs paid of the shared months), when given, are the
-    member's as read in bulk (``member_bills``); otherwise they are read here. ``prices``: a memo
-    shared by many members' calls (a price depends only on income, JHT, sector, month and payer).
-    ``payable``: ``payable_periods`` for the same ``today`` and rules, shared by many members'
-    calls (``StatusMemo.payable_periods``); by default each call simulates the member's history.
     """
-    memo: dict[tuple[Any, ...], Quote] = {} if prices is None else prices
+    memo: dict[tuple[Any, ...], Quote] = {}
 
     def price(p: Period, kind: str | None = None) -> Quote:
-        key = (worker.declared_income_idr, worker.jht, worker.occupation.sector, p, kind)
+        key = (p, kind)
         quote = memo.get(key)
         if quote is None:
             quote = memo[key] = _price(worker, p, rules_for, sponsor_kind=kind)
         return quote
 
-    if shares is None:
-        shares = {
-            Period.of(p): set(programs)
-            for p, programs in MonthShare.objects.filter(worker_id=worker.pk).values_list("period", "programs")
-        }
+    shares = {
+        Period.of(p): set(programs)
+        for p, programs in MonthShare.objects.filter(worker_id=worker.pk).values_list("period", "programs")
+    }
     registered_on = _registered_on(worker)
-    if payable is None:
 
-        def payable(*, registered_on: dt.date, paid: PaidMonths, months: int) -> list[Period]:
-            return payable_periods(
-                registered_on=registered_on, paid=paid, today=today, rules_for=rules_for, months=months
-            )
+    def payable(*, paid: PaidMonths) -> list[Period]:
+        return payable_periods(registered_on=registered_on, paid=paid, today=today, rules_for=rules_for, months=months)
 
     if not shares:
-        periods = payable(registered_on=registered_on, paid=already_paid, months=months)
-        return [price(p, sponsor_kind) for p in periods]
+        return [price(p, sponsor_kind) for p in payable(paid=already_paid)]
     paid = dict(already_paid) if isinstance(already_paid, dict) else {p: min(p.first_day, today) for p in already_paid}
     # A shared month is skipped by the whole-month schedule (as if paid on its first day) ...
     skipped = {**{p: p.first_day for p in shares}, **paid}
-    whole = payable(registered_on=registered_on, paid=skipped, months=months)
-    quotes = {p: price(p, sponsor_kind) for p in whole}
+    quotes = {p: price(p, sponsor_kind) for p in payable(paid=skipped)}
     # ... and owed for the programs nobody has taken or paid, within the months payable now.
     current = Period.of(today)
     first = max(arrears_window_start(today=today, rules=rules_for(current)), Period.of(registered_on))
     limit = current + rules_for(current).prepay_max_months
-    if held is None:
-        held = {}
-        for month, program in ContributionMonth.objects.filter(
-            worker_id=worker.pk,
-            period__in=[s.first_day for s in shares],  # PeriodField lookups take the month's first day
-        ).values_list("period", "program"):
-            held.setdefault(Period.of(month), set()).add(program)
+    held: dict[Period, set[str]] = {}
+    for month, program in ContributionMonth.objects.filter(
+        worker_id=worker.pk,
+        period__in=[s.first_day for s in shares],  # PeriodField lookups take the month's first day
+    ).values_list("period", "program"):
+        held.setdefault(Period.of(month), set()).add(program)
     for p, taken in shares.items():
         if not first <= p < limit:
             continue
@@ -163,6 +147,19 @@ def owed_periods(*, worker: Worker, today: dt.date, months: int = 12) -> list[Pe
         worker, already_paid=paid_months(worker_id=worker.pk), today=today, rules_for=rules_for_memo(), months=months
     )
     return [q.period for q in quotes]
+
+
+def month_due(*, worker: Worker, today: dt.date | None = None) -> int:
+    """What one month of the member's own bill would ask for now (their oldest owed month, less credit).
+
+    A cashier paying a member's standing code (ADR 0047) offers this amount; 0 when nothing is owed.
+    """
+    today = today or timezone.localdate()
+    quotes = _owed_quotes(
+        worker, already_paid=paid_months(worker_id=worker.pk), today=today, rules_for=rules_for_memo(), months=1
+    )
+    total = sum(q.total_idr for q in quotes)
+    return max(0, total - member_credit_idr(worker_id=worker.pk))
 
 
 @transaction.atomic

@@ -10,7 +10,8 @@ from django.core.management import call_command
 from rangkul.audit.actors import Actor
 from rangkul.contributions.group_bills import group_bill_pay
 from rangkul.contributions.models import Bill
-from rangkul.contributions.services import payment_allocate
+from rangkul.contributions.payment_codes import member_payment_code, payment_code_format
+from rangkul.contributions.services import month_due, payment_allocate
 from rangkul.contributions.tests.factories import at, member
 from rangkul.messaging.backends import locmem
 from rangkul.sponsorships.handover import continuation_rate, handover_run, winback_run
@@ -102,37 +103,54 @@ def test_the_continuation_rate_counts_own_payments_within_three_months_after_the
     assert result.rate == pytest.approx(1 / 3)
 
 
-def test_the_hand_over_text_carries_a_payment_code_for_the_first_month_on_their_own(
+def _pay_code(code: str, amount_idr: int, reference: str, day: dt.date):
+    """Pay a code through the sandbox channel's signed callback, as a minimarket would."""
+    from rangkul.payments.sandbox import sandbox_callback
+    from rangkul.payments.services import callback_receive
+
+    headers, body = sandbox_callback(payment_code=code, amount_idr=amount_idr, place="minimarket", paid_at=at(day))
+    body = json.dumps({**json.loads(body), "external_id": reference}).encode()
+    return callback_receive(channel_code="sandbox", headers=headers, body=body, remote_addr=None)
+
+
+def test_the_hand_over_text_carries_the_members_standing_code_and_writes_no_bill(
     regions, django_capture_on_commit_callbacks
 ):
+    from rangkul.contributions.models import ContributionMonth
+    from rangkul.sponsorships.models import HandoverNotice
+
     org = sponsor()
     plain = member(organisation_code=org.code)
     saver = member(organisation_code=org.code, jht=True)
     _active(org, [plain, saver])  # May–July 2026, the sponsor pays JKK and JKM
+    bills_before = Bill.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
         assert handover_run(today=dt.date(2026, 7, 1), thresholds=[7, 30]).sent == 2
+    assert Bill.objects.count() == bills_before  # no bill per member: the code is the member's own
     texts = {m.to: m.body for m in _texts()}
-    plain_bill = Bill.objects.get(worker=plain)
-    # August 2026 at the member's own price (PP 50/2025 discount): JKK + JKM = Rp8,400.
-    assert [(str(line.period), line.program) for line in plain_bill.lines.order_by("program")] == [
-        ("2026-08", "JKK"),
-        ("2026-08", "JKM"),
-    ]
-    assert plain_bill.amount_idr == 8_400
-    assert plain_bill.expires_at.date() == dt.date(2026, 8, 31)
-    spaced = " ".join(plain_bill.payment_code[i : i + 4] for i in range(0, 16, 4))
-    assert spaced in texts[plain.phone]
-    # The saver still owes JHT for May to July (the sponsor does not pay it): it comes first, then August whole.
-    saver_bill = Bill.objects.get(worker=saver)
-    assert sorted({(str(line.period), line.program) for line in saver_bill.lines.all()}) == [
-        ("2026-05", "JHT"),
-        ("2026-06", "JHT"),
-        ("2026-07", "JHT"),
-        ("2026-08", "JHT"),
-        ("2026-08", "JKK"),
-        ("2026-08", "JKM"),
-    ]
-    assert saver_bill.payment_code[:4] in texts[saver.phone]
+    code = member_payment_code(plain.membership_number)
+    assert payment_code_format(code) in texts[plain.phone]
+    assert HandoverNotice.objects.get(worker=plain).payment_code == code
+    # August 2026 at the member's own price (PP 50/2025 discount): JKK + JKM = Rp8,400 a month.
+    assert "Rp8.400 per bulan" in texts[plain.phone]
+    saver_code = member_payment_code(saver.membership_number)
+    assert payment_code_format(saver_code) in texts[saver.phone] and saver_code != code
+    assert "Rp8.400 " not in texts[saver.phone]  # the saver's own price includes JHT
+
+    # Paid at a minimarket in July, the month's price covers August: the sponsor still holds July.
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = _pay_code(payment_code_format(code).replace(" ", ""), 8_400, "MM-AUG", dt.date(2026, 7, 20))
+    assert answer.payment is not None and answer.payment.status == "allocated"
+    assert answer.payment.worker_id == plain.pk and answer.payment.bill_id is None
+    own = ContributionMonth.objects.filter(worker=plain, entry_id=answer.payment.journal_entry_id)
+    assert sorted((str(m.period), m.program) for m in own) == [("2026-08", "JKK"), ("2026-08", "JKM")]
+    # The saver still owes JHT for May to July (the sponsor does not pay it): a cashier asks for the oldest
+    # month first, and money on the code pays it first.
+    due = month_due(worker=saver, today=dt.date(2026, 7, 20))
+    assert due > 0
+    answer = _pay_code(saver_code, due, "MM-SAVER", dt.date(2026, 7, 20))
+    first = ContributionMonth.objects.filter(worker=saver, entry_id=answer.payment.journal_entry_id)
+    assert [(str(m.period), m.program) for m in first] == [("2026-05", "JHT")]
 
 
 def test_a_win_back_text_goes_once_after_the_end_to_members_who_did_not_continue(
@@ -164,10 +182,9 @@ def test_a_win_back_text_goes_once_after_the_end_to_members_who_did_not_continue
         assert winback_run(today=dt.date(2026, 6, 20), days_after=14).sent == 0  # once
     texts = [m for m in locmem.outbox if m.purpose == "sponsorship_win_back"]
     assert [t.to for t in texts] == [leaves.phone]
-    assert leaves.membership_number in texts[0].body
-    code = Bill.objects.get(worker=leaves, status="open")
-    assert str(code.lines.first().period) == "2026-06" and code.amount_idr == 8_400
-    assert code.payment_code[-4:] in texts[0].body
+    assert leaves.membership_number in texts[0].body and "Rp8.400" in texts[0].body
+    assert payment_code_format(member_payment_code(leaves.membership_number)) in texts[0].body
+    assert not Bill.objects.filter(worker=leaves).exists()
     # A sponsorship whose continuation window has closed is not texted.
     other = member(organisation_code=org.code)
     late = _active(org, [other], code="LATE", months=1)
@@ -179,7 +196,7 @@ def test_a_failure_keeps_the_chunks_done_before_it_and_the_next_run_texts_the_re
     regions, monkeypatch, django_capture_on_commit_callbacks
 ):
     """Each chunk of members is its own transaction: a failure in one leaves the chunks before it
-    whole (bills, texts, notices) and nothing of its own; the next run texts only the rest."""
+    whole (texts, notices) and nothing of its own; the next run texts only the rest."""
     from rangkul.sponsorships import handover
     from rangkul.sponsorships.models import HandoverNotice
 
@@ -201,7 +218,6 @@ def test_a_failure_keeps_the_chunks_done_before_it_and_the_next_run_texts_the_re
         handover_run(today=dt.date(2026, 7, 1), thresholds=[30])
     first = {w.pk for w in workers[:2]}
     assert set(HandoverNotice.objects.filter(sponsorship=cohort).values_list("worker_id", flat=True)) == first
-    assert set(Bill.objects.filter(worker__in=workers).values_list("worker_id", flat=True)) == first
     assert sorted(m.to for m in _texts()) == sorted(w.phone for w in workers[:2])
 
     monkeypatch.setattr(handover, "messages_queue_many", queue)
@@ -209,7 +225,6 @@ def test_a_failure_keeps_the_chunks_done_before_it_and_the_next_run_texts_the_re
         assert handover_run(today=dt.date(2026, 7, 1), thresholds=[30]).sent == 3
     assert HandoverNotice.objects.filter(sponsorship=cohort).count() == 5
     assert sorted(m.to for m in _texts()) == sorted(w.phone for w in workers)
-    assert Bill.objects.filter(worker__in=workers, status="open").count() == 5
 
 
 def test_parts_split_the_members_by_key_and_text_each_once(regions, monkeypatch, settings):
@@ -293,9 +308,8 @@ def test_the_command_texts_a_cohort_in_forked_sessions_each_member_once(regions,
     out = io.StringIO()
     call_command("send_sponsorship_handovers", "--date", "2026-07-01", stdout=out)
     assert json.loads(out.getvalue()) == {"sponsorships": 1, "sent": 6, "win_back": 0}
-    texted = list(HandoverNotice.objects.filter(sponsorship=cohort).values_list("worker_id", flat=True))
-    assert sorted(texted) == sorted(w.pk for w in workers)
-    assert Bill.objects.filter(worker__in=workers, status="open").count() == 6
+    texted = dict(HandoverNotice.objects.filter(sponsorship=cohort).values_list("worker_id", "payment_code"))
+    assert texted == {w.pk: member_payment_code(w.membership_number) for w in workers}
 
 
 def test_a_long_run_logs_its_progress_without_personal_data(regions, monkeypatch, caplog):
