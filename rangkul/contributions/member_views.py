@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from rangkul.contributions.card_pdf import card_qr_data, membership_card_pdf
 from rangkul.contributions.models import Bill, MemberStatusValue
-from rangkul.contributions.payment_codes import payment_code_format
+from rangkul.contributions.payment_codes import member_payment_code, payment_code_format
 from rangkul.contributions.quotes import contribution_quote
 from rangkul.contributions.schedule import due_date, payable_periods
 from rangkul.contributions.selectors import (
@@ -192,6 +192,7 @@ def my_card(request: HttpRequest) -> HttpResponse:
         # Kept with the card for use without signal: the code of the member's latest bill.
         "last_bill": (last_bill := bill_latest_for_worker(worker_id=worker.pk)),
         "last_payment_code": payment_code_format(last_bill.payment_code) if last_bill else "",
+        "standing_code": payment_code_format(member_payment_code(worker.membership_number)),
     }
     response = render(request, "contributions/my_card.html", context)
     # The portal's service worker keeps only a page marked as the signed-in member's own card.

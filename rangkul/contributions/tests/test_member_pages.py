@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from rangkul.audit.actors import Actor
 from rangkul.contributions.models import Bill, BillStatus
-from rangkul.contributions.payment_codes import payment_code_format
+from rangkul.contributions.payment_codes import member_payment_code, payment_code_format
 from rangkul.contributions.services import payment_allocate
 from rangkul.contributions.tests.factories import member
 from rangkul.core.pdf import page_text
@@ -77,6 +77,9 @@ def test_card_shows_number_and_a_qr_code(member_client, worker):
     assert worker.membership_number in body
     assert "<svg" in body
     assert "NIK" not in body
+    # The member's standing code (ADR 0047), to pay any month at any channel.
+    standing = payment_code_format(member_payment_code(worker.membership_number))
+    assert f'data-testid="card-standing-code">{standing}<' in body
 
 
 def test_status_after_paying_shows_paid_months(member_client, worker):
