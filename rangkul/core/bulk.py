@@ -371,6 +371,27 @@ def keys_draw(model: type[models.Model], count: int, *, using: str = "default") 
         return [key for (key,) in cursor.fetchall()]
 
 
+def insert_rows_keyed(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *, using: str = "default"
+) -> list[int]:
+    """As ``insert_rows``, returning the new rows' primary keys in the rows' order.
+
+    PostgreSQL: the keys are drawn from the sequence first (``keys_draw``) and written with the
+    rows in one ``COPY``. Elsewhere the rows go through ``bulk_create``, which returns their keys.
+    """
+    if not rows:
+        return []
+    meta = model._meta
+    assert meta.pk is not None  # noqa: S101 — every concrete model has one
+    if connections[using].vendor == "postgresql":
+        keys = keys_draw(model, len(rows), using=using)
+        keyed = [(key, *row) for key, row in zip(keys, rows, strict=True)]
+        insert_rows(model, [meta.pk.attname, *columns], keyed, using=using)
+        return keys
+    objs = [model(**dict(zip(columns, row, strict=True))) for row in rows]
+    return [obj.pk for obj in model._default_manager.using(using).bulk_create(objs)]
+
+
 @contextmanager
 def atomic_unflushed(using: str = "default") -> Iterator[None]:
     """``transaction.atomic()`` whose commit does not wait for the disk.

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from rangkul.core.bulk import insert_many
+from rangkul.core.bulk import insert_rows_keyed
 from rangkul.core.crypto import seal, unseal
 from rangkul.messaging.backends import SmsDeliveryError
 from rangkul.messaging.mail import EmailDeliveryError, email_connection, email_send
@@ -107,34 +107,58 @@ def messages_queue_many(
 
     now = now or timezone.now()
     queued = 0
-    # Written by ``COPY`` many batches at a time (two statements per write on PostgreSQL);
-    # each batch of ``batch_size`` is still its own delivery task.
+    # Written as plain rows by ``COPY`` many batches at a time (two statements per write on
+    # PostgreSQL: the keys drawn, the rows copied); each batch of ``batch_size`` is still its own
+    # delivery task.
     write = max(batch_size, WRITE_ROWS)
+    queued_status = MessageStatus.QUEUED.value
     for start in range(0, len(items), write):
-        rows = insert_many(
+        keys = insert_rows_keyed(
             OutboundMessage,
+            _QUEUED_COLUMNS,
             [
-                OutboundMessage(
-                    channel=channel,
-                    to=to,
-                    body_sealed=seal(
+                (
+                    channel,
+                    to,
+                    seal(
                         json.dumps({"body": body, "parameters": [], "language": "id"}, ensure_ascii=False),
                         purpose=SEAL_PURPOSE,
                     ),
-                    purpose=purpose,
-                    next_attempt_at=now,
-                    created_at=now,
-                    updated_at=now,
+                    "",
+                    purpose,
+                    queued_status,
+                    "",
+                    0,
+                    now,
+                    "",
+                    now,
+                    now,
                 )
                 for to, body in items[start : start + write]
             ],
-            batch_size=batch_size,
         )
-        for first in range(0, len(rows), batch_size):
-            ids = [row.pk for row in rows[first : first + batch_size]]
+        for first in range(0, len(keys), batch_size):
+            ids = keys[first : first + batch_size]
             transaction.on_commit(lambda ids=ids: messages_deliver_now.enqueue(ids=ids))  # type: ignore[misc]
-        queued += len(rows)
+        queued += len(keys)
     return queued
+
+
+# Every column of a queued text but its key and its fallback (none yet), in the order ``messages_queue_many`` writes.
+_QUEUED_COLUMNS = (
+    "channel",
+    "to",
+    "body_sealed",
+    "template",
+    "purpose",
+    "status",
+    "provider_id",
+    "attempts",
+    "next_attempt_at",
+    "error",
+    "created_at",
+    "updated_at",
+)
 
 
 def retry_delay(attempts: int) -> dt.timedelta:

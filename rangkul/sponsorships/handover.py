@@ -35,14 +35,14 @@ from rangkul.contributions.quotes import price_month
 from rangkul.contributions.rules import rules_memo_for_run
 from rangkul.contributions.schedule import RulesFor
 from rangkul.contributions.selectors import rules_for_memo
-from rangkul.core.bulk import insert_many
+from rangkul.core.bulk import insert_rows
 from rangkul.core.errors import ApplicationError, Conflict
 from rangkul.core.money import format_rupiah
 from rangkul.core.periods import Period, period_range
 from rangkul.core.processes import PartsRunner, parallel_writers
 from rangkul.messaging.models import MessageChannel
 from rangkul.messaging.queue import messages_queue_many
-from rangkul.registry.models import Worker, WorkerStatus, programs_for
+from rangkul.registry.models import WorkerStatus, programs_for
 from rangkul.sponsorships.errors import SponsorshipErrorCode
 from rangkul.sponsorships.models import (
     HandoverNotice,
@@ -139,12 +139,16 @@ def _handover_part(number: int, *, parts: int, today: dt.date, due: list[tuple[S
                     "month": date_format(sponsorship.end_month.first_day, "F Y"),
                     "next": date_format(following.first_day, "F Y"),
                 }
-                text_for = partial(_handover_text, values=values, period=following, run=run, prices=prices)
+                body = _(
+                    "Rangkul: your social security contributions are paid by %(sponsor)s until %(month)s. "
+                    "From %(next)s continue on your own: %(amount)s a month, membership no. %(number)s, "
+                    "at a bank, minimarket or e-wallet."
+                )
+                text_for = partial(_member_text, body=body, values=values, period=following, run=run, prices=prices)
                 _text_members(
                     run,
                     sponsorship=sponsorship,
                     members=SponsorshipMember.objects.filter(sponsorship=sponsorship).exclude(worker_id__in=texted),
-                    texted=texted,
                     notice=(HandoverNotice.Kind.HANDOVER, threshold),
                     purpose="sponsorship_handover",
                     text_for=text_for,
@@ -162,38 +166,22 @@ class _Member(NamedTuple):
     sector: str
 
 
-def _handover_text(
+def _member_text(
     member: _Member,
     code: str,
     *,
+    body: str,
     values: dict[str, str],
     period: Period,
     run: _Run,
     prices: dict[tuple[object, ...], str],
 ) -> str:
-    body = _(
-        "Rangkul: your social security contributions are paid by %(sponsor)s until %(month)s. "
-        "From %(next)s continue on your own: %(amount)s a month, membership no. %(number)s, "
-        "at a bank, minimarket or e-wallet."
-    ) % {**values, "number": member.membership_number, "amount": _own_price(member, period, run.rules_for, prices)}
-    return body + _code_sentence(code)
-
-
-def _winback_text(
-    member: _Member,
-    code: str,
-    *,
-    values: dict[str, str],
-    period: Period,
-    run: _Run,
-    prices: dict[tuple[object, ...], str],
-) -> str:
-    body = _(
-        "Rangkul: the contributions %(sponsor)s paid for you ended in %(month)s and you are no longer "
-        "protected against work accidents and death. Continue on your own: %(amount)s a month, "
-        "membership no. %(number)s."
-    ) % {**values, "number": member.membership_number, "amount": _own_price(member, period, run.rules_for, prices)}
-    return body + _code_sentence(code)
+    """``body`` (translated once per sponsorship) for one member, with their own price for ``period``
+    and their standing payment code."""
+    amount = _own_price(member, period, run.rules_for, prices)
+    return (body % {**values, "number": member.membership_number, "amount": amount}) + (
+        run.code_sentence % {"code": payment_code_format(code)}
+    )
 
 
 @dataclass(frozen=True)
@@ -204,10 +192,13 @@ class _Run:
     today: dt.date
     rules_for: RulesFor
     part: tuple[int, int]
+    code_sentence: str  # translated once for the run
 
     @classmethod
     def start(cls, today: dt.date, *, part: tuple[int, int]) -> _Run:
-        return cls(today, rules_for_memo(), part)
+        with translation.override(settings.LANGUAGE_CODE):
+            sentence = " " + _("Your own payment code, the same every month: %(code)s.")
+        return cls(today, rules_for_memo(), part, sentence)
 
     def own(self, members: Any) -> Any:
         """The members of this part: each member falls in one part by their key, whenever it runs."""
@@ -222,53 +213,52 @@ def _text_members(
     *,
     sponsorship: Sponsorship,
     members: Any,
-    texted: Any,
     notice: tuple[str, int],
     purpose: str,
     text_for: Callable[[_Member, str], str],
 ) -> None:
     """Text the run's part of ``members`` a chunk at a time, each chunk's texts and notices in one
-    transaction; each text carries the member's standing payment code."""
+    transaction; each text carries the member's standing payment code.
+
+    A chunk is a range of member keys; its members are read with ``members``' own conditions at
+    that moment, so a member texted by another run since this one began is left out.
+    """
     kind, days = notice
-    ids = list(run.own(members).values_list("worker_id", flat=True))
+    members = run.own(members)
+    ids = list(members.order_by("worker_id").values_list("worker_id", flat=True))
     number, parts = run.part
     for start in range(0, len(ids), CHUNK):
-        part = ids[start : start + CHUNK]
         if start:  # a long run's progress in the log: counts and the sponsorship's code, no personal data
             progress = (purpose, sponsorship.code, number + 1, parts, start, len(ids))
             logger.info("%s %s part %s/%s: %s of %s members", *progress)
+        keys = ids[start : start + CHUNK]
         with transaction.atomic():
             texts: list[tuple[str, str]] = []
-            notices: list[HandoverNotice] = []
-            for member in _chunk_members(part, texted):
+            notices: list[tuple[Any, ...]] = []
+            for member in _chunk_members(members, first=keys[0], last=keys[-1]):
                 code = member_payment_code(member.membership_number)
                 texts.append((member.phone, text_for(member, code)))
-                notices.append(
-                    HandoverNotice(
-                        sponsorship_id=sponsorship.pk,
-                        worker_id=member.id,
-                        kind=kind,
-                        days_before=days,
-                        sent_on=run.today,
-                        payment_code=code,
-                    )
-                )
+                notices.append((sponsorship.pk, member.id, kind, days, run.today, code))
             messages_queue_many(channel=MessageChannel.SMS, items=texts, purpose=purpose)
-            insert_many(HandoverNotice, notices)
+            insert_rows(HandoverNotice, _NOTICE_COLUMNS, notices)
 
 
-def _code_sentence(code: str) -> str:
-    """The sentence giving the member's standing payment code."""
-    return " " + _("Your own payment code, the same every month: %(code)s.") % {"code": payment_code_format(code)}
+_NOTICE_COLUMNS = ("sponsorship_id", "worker_id", "kind", "days_before", "sent_on", "payment_code")
 
 
-def _chunk_members(part: list[int], texted: Any) -> list[_Member]:
-    """The chunk's active members as plain rows, leaving out any texted since the run began (by another run)."""
-    done = set(texted.filter(worker_id__in=part).values_list("worker_id", flat=True))
+def _chunk_members(members: Any, *, first: int, last: int) -> list[_Member]:
+    """The active members of ``members`` with keys from ``first`` to ``last``, as plain rows."""
     rows = (
-        Worker.objects.filter(pk__in=[pk for pk in part if pk not in done], status=WorkerStatus.ACTIVE)
-        .order_by("pk")
-        .values_list("pk", "membership_number", "phone", "declared_income_idr", "jht", "occupation__sector")
+        members.filter(worker_id__gte=first, worker_id__lte=last, worker__status=WorkerStatus.ACTIVE)
+        .order_by("worker_id")
+        .values_list(
+            "worker_id",
+            "worker__membership_number",
+            "worker__phone",
+            "worker__declared_income_idr",
+            "worker__jht",
+            "worker__occupation__sector",
+        )
     )
     return [_Member(*row) for row in rows]
 
@@ -375,14 +365,20 @@ def _winback_part(number: int, *, parts: int, today: dt.date, due: list[tuple[Sp
                     "sponsor": sponsorship.organisation.name,
                     "month": date_format(sponsorship.end_month.first_day, "F Y"),
                 }
-                text_for = partial(_winback_text, values=values, period=Period.of(today), run=run, prices=prices)
+                body = _(
+                    "Rangkul: the contributions %(sponsor)s paid for you ended in %(month)s and you are no longer "
+                    "protected against work accidents and death. Continue on your own: %(amount)s a month, "
+                    "membership no. %(number)s."
+                )
+                text_for = partial(
+                    _member_text, body=body, values=values, period=Period.of(today), run=run, prices=prices
+                )
                 _text_members(
                     run,
                     sponsorship=sponsorship,
                     members=SponsorshipMember.objects.filter(sponsorship=sponsorship)
                     .exclude(_own_month(sponsorship))
                     .exclude(worker_id__in=texted),
-                    texted=texted,
                     notice=(HandoverNotice.Kind.WIN_BACK, days_after),
                     purpose="sponsorship_win_back",
                     text_for=text_for,
