@@ -129,9 +129,15 @@ def _handover_part(number: int, *, parts: int, today: dt.date, due: list[tuple[S
         run = _Run.start(today, part=(number, parts))
         prices: dict[tuple[object, ...], str] = {}
         for sponsorship, threshold in due:
-            texted = HandoverNotice.objects.filter(
-                sponsorship=sponsorship, kind=HandoverNotice.Kind.HANDOVER, days_before=threshold
-            ).values("worker_id")
+            # Correlated (NOT EXISTS, one index probe per member), never the whole sponsorship's notices per chunk.
+            texted = Exists(
+                HandoverNotice.objects.filter(
+                    sponsorship=sponsorship,
+                    kind=HandoverNotice.Kind.HANDOVER,
+                    days_before=threshold,
+                    worker_id=OuterRef("worker_id"),
+                )
+            )
             following = sponsorship.end_month + 1
             with translation.override(settings.LANGUAGE_CODE):
                 values = {
@@ -148,7 +154,7 @@ def _handover_part(number: int, *, parts: int, today: dt.date, due: list[tuple[S
                 _text_members(
                     run,
                     sponsorship=sponsorship,
-                    members=SponsorshipMember.objects.filter(sponsorship=sponsorship).exclude(worker_id__in=texted),
+                    members=SponsorshipMember.objects.filter(sponsorship=sponsorship).exclude(texted),
                     notice=(HandoverNotice.Kind.HANDOVER, threshold),
                     purpose="sponsorship_handover",
                     text_for=text_for,
@@ -357,8 +363,10 @@ def _winback_part(number: int, *, parts: int, today: dt.date, due: list[tuple[Sp
         run = _Run.start(today, part=(number, parts))
         prices: dict[tuple[object, ...], str] = {}
         for sponsorship, days_after in due:
-            texted = HandoverNotice.objects.filter(sponsorship=sponsorship, kind=HandoverNotice.Kind.WIN_BACK).values(
-                "worker_id"
+            texted = Exists(
+                HandoverNotice.objects.filter(
+                    sponsorship=sponsorship, kind=HandoverNotice.Kind.WIN_BACK, worker_id=OuterRef("worker_id")
+                )
             )
             with translation.override(settings.LANGUAGE_CODE):
                 values = {
@@ -378,7 +386,7 @@ def _winback_part(number: int, *, parts: int, today: dt.date, due: list[tuple[Sp
                     sponsorship=sponsorship,
                     members=SponsorshipMember.objects.filter(sponsorship=sponsorship)
                     .exclude(_own_month(sponsorship))
-                    .exclude(worker_id__in=texted),
+                    .exclude(texted),
                     notice=(HandoverNotice.Kind.WIN_BACK, days_after),
                     purpose="sponsorship_win_back",
                     text_for=text_for,
