@@ -98,3 +98,30 @@ def test_pay_a_bill_in_the_sandbox_then_see_the_receipt(
     payments = office.request.get(live_server.url + f"/api/v1/workers/{worker.membership_number}/payments").json()
     assert [p["receipt_number"] for p in payments] == [number]
     staff.close()
+
+
+def test_pay_a_members_standing_code_at_the_sandbox_minimarket(
+    live_server, phone_page: Page, sms_outbox, seeded, regions
+) -> None:
+    """The code from a hand-over text (ADR 0047): the cashier finds the month due and takes it."""
+    from django.utils import timezone
+
+    from rangkul.contributions.payment_codes import member_payment_code, payment_code_format
+    from rangkul.contributions.services import month_due
+    from rangkul.contributions.tests.factories import member
+
+    worker = member(registered_on=timezone.localdate())
+    code = payment_code_format(member_payment_code(worker.membership_number))
+    due = month_due(worker=worker)
+    page = phone_page
+    page.goto(live_server.url + "/bayar/simulasi/")
+    page.locator("input[name=payment_code]").fill(code)  # typed with its spaces, as printed in the text
+    page.locator("[data-testid=sandbox-code-form] button[type=submit]").click()
+    expect(page.get_by_test_id("sandbox-amount")).to_contain_text(f"{due:,}".replace(",", "."))
+    expect(page.get_by_test_id("sandbox-bill")).to_contain_text(re.compile("sama setiap bulan|same every month"))
+    assert_accessible(page)
+    page.get_by_test_id("sandbox-pay").click()
+    expect(page.get_by_test_id("sandbox-result")).to_be_visible()
+    payment = Payment.objects.get(worker=worker)
+    assert (payment.status, payment.amount_idr, payment.bill_id) == ("allocated", due, None)
+    assert any(m.purpose == "receipt" and m.to == worker.phone for m in sms_outbox)
