@@ -339,39 +339,24 @@ def payment_record(*, actor: Actor, channel: Channel, data: CallbackData, source
     member = port.member_for_code_locked(data.payment_code) if bill is None else None
     reason, detail, whole = _exception_reason(bill, data, standing=member is not None)
     audit: list[dict[str, Any]] = []
-    if reason is None and member is not None:
-        allocation = port.payment_allocate(
-            actor=actor,
-            worker=member,
-            amount_idr=data.amount_idr,
-            payment_reference=data.external_reference,
-            channel=channel.code,
-            paid_at=data.paid_at,
-            member_locked=True,  # locked as its code was read
-            first_delivery=True,
-            audit=audit,
-        )
-        payment.status = PaymentStatus.ALLOCATED
-        payment.worker = member
-        payment.journal_entry_id = allocation.entry_id
-        payment.save(update_fields=["status", "worker", "journal_entry_id"])
-        _receipt_task_enqueue(payment.pk)
-    elif reason is None and bill is not None:
-        if bill.worker is not None:
+    owner = bill.worker if bill is not None else member  # a group bill has none
+    if reason is None and (bill is not None or member is not None):
+        if owner is not None:
+            # A member's own bill (to the rupiah) or standing code (any amount): the member's allocation.
             allocation = port.payment_allocate(
                 actor=actor,
-                worker=bill.worker,
+                worker=owner,
                 amount_idr=data.amount_idr,
                 payment_reference=data.external_reference,
                 channel=channel.code,
                 paid_at=data.paid_at,
                 bill=bill,
-                member_locked=True,  # locked with the bill
+                member_locked=True,  # locked with the bill or the code's member
                 first_delivery=True,  # this request inserted the payment
                 audit=audit,
             )
             entry_id: int | None = allocation.entry_id
-        elif whole:
+        elif bill is not None and whole:
             # A group bill (partner or sponsor) paid whole: each member gets the sum of their own lines.
             shares = port.group_bill_pay(
                 actor=actor,
@@ -382,7 +367,7 @@ def payment_record(*, actor: Actor, channel: Channel, data: CallbackData, source
                 paid_at=data.paid_at,
             )
             entry_id = shares[0].entry_id if shares else None
-        else:
+        elif bill is not None:
             # A group bill paid in part (ADR 0030): whole shares in the bill's order, the rest kept
             # on the bill for its next payment. Idempotent per (channel, reference) like the rest.
             entry_id = port.group_bill_pay_part(
@@ -395,7 +380,7 @@ def payment_record(*, actor: Actor, channel: Channel, data: CallbackData, source
             ).entry_id
         payment.status = PaymentStatus.ALLOCATED
         payment.bill = bill
-        payment.worker = bill.worker
+        payment.worker = owner
         payment.journal_entry_id = entry_id
         payment.save(update_fields=["status", "bill", "worker", "journal_entry_id"])
         _receipt_task_enqueue(payment.pk)
