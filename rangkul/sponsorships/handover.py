@@ -291,7 +291,7 @@ def _price_text(member: _Member, period: Period, rules_for: RulesFor) -> str:
             period=period,
         )
     except ApplicationError:
-        return _("the amount on your bill")
+        return _("your contribution")  # no rules priced the month: the cashier tells the amount
     return format_rupiah(quote.total_idr)
 
 
