@@ -18,6 +18,7 @@ from rangkul.contributions.payment_codes import (
 from rangkul.contributions.selectors import ledger_totals, member_credit_idr
 from rangkul.contributions.services import month_due
 from rangkul.contributions.tests.factories import member
+from rangkul.core.periods import Period
 from rangkul.payments.models import ExceptionReason, Payment, PaymentException, PaymentStatus
 from rangkul.payments.tests.factories import post_callback, sandbox_body
 from rangkul.registry.membership import membership_number_new
@@ -107,3 +108,53 @@ def test_the_sandbox_cashier_says_when_nothing_is_owed_on_a_standing_code(client
     response = client.get(reverse("payments:sandbox"), {"payment_code": code})
     assert response.status_code == 200 and "bill" not in response.context
     assert response.context["form"].errors["payment_code"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_payments_on_one_standing_code_pay_different_months(regions):
+    """Several connections pay the same member's code at once: the member's row serialises them, so each
+    payment takes the next month owed, no month is paid twice and the ledger balances."""
+    import threading
+
+    from django.db import connections
+    from django.test import Client
+
+    from rangkul.payments.tests.factories import seed_reference_data
+
+    seed_reference_data()
+    worker = member(registered_on=timezone.localdate())
+    code = member_payment_code(worker.membership_number)
+    due = month_due(worker=worker)
+    bodies = [sandbox_body(payment_code=code, amount_idr=due) for _ in range(6)]
+    barrier = threading.Barrier(len(bodies))
+    errors: list[BaseException] = []
+
+    def deliver(body: dict) -> None:
+        try:
+            barrier.wait(timeout=30)
+            assert post_callback(Client(), body).status_code == 200
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=deliver, args=(b,)) for b in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert Payment.objects.filter(status=PaymentStatus.ALLOCATED, worker=worker).count() == len(bodies)
+    rows = list(ContributionMonth.objects.filter(worker=worker).values_list("period", "program"))
+    assert len(rows) == len(set(rows))  # no member-month and program paid twice
+    paid_months = {period for period, _program in rows}
+    # Whole months in order from the first owed (a later month may cost more: money short of it stays credit).
+    months = sorted(paid_months)
+    assert months[0] == Period.of(timezone.localdate())
+    assert months == [months[0] + i for i in range(len(months))]
+    assert ContributionMonth.objects.filter(worker=worker).count() == 2 * len(months)  # JKK and JKM of each
+    spent = sum(ContributionMonth.objects.filter(worker=worker).values_list("amount_idr", flat=True))
+    assert spent + member_credit_idr(worker_id=worker.pk) == due * len(bodies)  # every rupiah accounted for
+    totals = ledger_totals()
+    assert totals["debit_idr"] == totals["credit_idr"]
