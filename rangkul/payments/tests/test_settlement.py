@@ -281,3 +281,27 @@ def test_settlement_notes_summary_and_report_headers_in_indonesian():
         assert summary_rows({"matched": 2, "new_key": 1}) == [("Cocok dengan pembayaran tercatat", 2), ("new_key", 1)]
         headers = [str(header) for _key, header in REPORT_COLUMNS]
     assert headers[:2] == ["Baris", "Transaksi"] and "outcome" not in headers
+
+
+def test_a_standing_code_paid_without_a_callback_is_recorded_from_the_settlement_file(client, regions, tmp_path):
+    """Money on a member's standing code (ADR 0047) that only the settlement file reports: recorded and allocated."""
+    from rangkul.contributions.payment_codes import member_payment_code
+    from rangkul.contributions.services import month_due
+    from rangkul.contributions.tests.factories import member
+
+    worker = member(registered_on=timezone.localdate())
+    body = sandbox_body(payment_code=member_payment_code(worker.membership_number), amount_idr=month_due(worker=worker))
+    path = write_csv(tmp_path / "standing.csv", [_row(body)])
+    sandbox = Channel.objects.get(code="sandbox")
+    _file, summary = settlement_reconcile(actor=Actor.system("test"), channel=sandbox, path=path)
+    assert summary["unmatched"] == 1  # no callback came: the file's line records the payment
+    payment = Payment.objects.get(external_reference=body["external_id"])
+    assert (payment.source, payment.status, payment.worker_id) == (
+        PaymentSource.SETTLEMENT,
+        PaymentStatus.ALLOCATED,
+        worker.pk,
+    )
+    assert ContributionMonth.objects.filter(worker=worker).count() == 2  # JKK and JKM of the month owed
+    before = _state()
+    settlement_reconcile(actor=Actor.system("test"), channel=sandbox, path=path)  # the same file again
+    assert _state() == before
