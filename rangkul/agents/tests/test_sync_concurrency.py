@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import importlib
 import random
-import threading
 from collections import Counter
 
 import pytest
 from django.apps import apps
-from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -18,6 +16,7 @@ from rangkul.agents.selectors import agent_cash_held_idr
 from rangkul.agents.tests.conftest import collect_op, new_agent, register_op, sync
 from rangkul.contributions.selectors import ledger_totals, month_total_idr
 from rangkul.core.periods import Period
+from rangkul.core.tests.races import race
 from rangkul.payments.models import Channel, Payment
 from rangkul.payments.tests.factories import seed_reference_data
 from rangkul.registry.models import Worker
@@ -55,28 +54,14 @@ def test_every_operation_sent_twice_from_two_connections_is_applied_once(seeded,
     batches = [operations * 2, operations * 2]
     for number, batch in enumerate(batches):
         random.Random(number).shuffle(batch)
-    barrier = threading.Barrier(2)
     answers: list[list[dict]] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
     def send(batch: list[dict]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            response = sync(Client(), field_agent.key, batch)
-            assert response.status_code == 200, response.content
-            with lock:
-                answers.append(response.json()["results"])
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        response = sync(Client(), field_agent.key, batch)
+        assert response.status_code == 200, response.content
+        answers.append(response.json()["results"])
 
-    threads = [threading.Thread(target=send, args=(batch,)) for batch in batches]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    errors = race([lambda batch=batch: send(batch) for batch in batches])
     assert not errors, errors
     by_id: dict[str, set[str]] = {}
     for results in answers:

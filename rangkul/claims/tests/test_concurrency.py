@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 
 from rangkul.accounts.roles import Role, roles_sync
 from rangkul.audit.actors import Actor
@@ -19,29 +17,9 @@ from rangkul.claims.tests.factories import file, insured
 from rangkul.contributions.models import JournalEntry
 from rangkul.contributions.selectors import ledger_totals
 from rangkul.contributions.tests.factories import ensure_reference_data
+from rangkul.core.tests.races import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(targets):
-    barrier = threading.Barrier(len(targets))
-    errors: list[BaseException] = []
-
-    def run(target):
-        try:
-            barrier.wait()
-            target()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
 
 
 def test_concurrent_approvals_and_payouts_pay_once(regions, branch):
@@ -60,7 +38,7 @@ def test_concurrent_approvals_and_payouts_pay_once(regions, branch):
 
         return go
 
-    assert _race([approve_and_pay(u) for u in approvers] + [approve_and_pay(approvers[0])]) == []
+    assert race([approve_and_pay(u) for u in approvers] + [approve_and_pay(approvers[0])]) == []
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PAID
     assert Payout.objects.filter(claim=claim).count() == 1

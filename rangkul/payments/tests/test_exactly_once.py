@@ -5,17 +5,17 @@ from __future__ import annotations
 import csv
 import json
 import random
-import threading
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 
 from rangkul.audit.actors import Actor
 from rangkul.contributions.models import ContributionMonth, JournalEntry
 from rangkul.contributions.selectors import ledger_totals
+from rangkul.core.tests.races import race
 from rangkul.payments.models import Channel, Payment, PaymentStatus, Receipt, SettlementLine
 from rangkul.payments.services import callback_receive
 from rangkul.payments.settlement import settlement_reconcile
@@ -42,28 +42,13 @@ def _deliver(body: dict, token: str) -> int:
 def test_fifty_concurrent_identical_callbacks_record_one_payment(seeded, regions, settings):
     _worker, bill = billed_member(months=3)
     body = sandbox_body(bill)
-    barrier = threading.Barrier(50)
     answers: list[tuple[int, str]] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
     def deliver() -> None:
-        try:
-            client = Client()
-            barrier.wait(timeout=30)
-            response = post_callback(client, body)
-            with lock:
-                answers.append((response.status_code, response.content.decode()))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
+        response = post_callback(Client(), body)
+        answers.append((response.status_code, response.content.decode()))
 
-    threads = [threading.Thread(target=deliver) for _ in range(50)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = race([deliver] * 50)
     assert not errors, errors
     assert len(answers) == 50
     assert {status for status, _ in answers} == {200}
@@ -80,23 +65,7 @@ def test_fifty_concurrent_identical_callbacks_record_one_payment(seeded, regions
 def test_concurrent_different_transactions_for_one_bill_allocate_once(seeded, regions):
     _worker, bill = billed_member()
     bodies = [sandbox_body(bill) for _ in range(10)]
-    barrier = threading.Barrier(10)
-    errors: list[BaseException] = []
-
-    def deliver(body: dict) -> None:
-        try:
-            barrier.wait(timeout=30)
-            post_callback(Client(), body)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=deliver, args=(b,)) for b in bodies]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = race([lambda body=body: post_callback(Client(), body) for body in bodies])
     assert not errors, errors
     assert Payment.objects.count() == 10
     assert Payment.objects.filter(status=PaymentStatus.ALLOCATED).count() == 1
@@ -108,23 +77,7 @@ def test_concurrent_different_transactions_for_one_bill_allocate_once(seeded, re
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_payments_get_gap_free_receipt_numbers(seeded, regions):
     bills = [billed_member()[1] for _ in range(20)]
-    barrier = threading.Barrier(len(bills))
-    errors: list[BaseException] = []
-
-    def deliver(bill) -> None:
-        try:
-            barrier.wait(timeout=30)
-            post_callback(Client(), sandbox_body(bill))
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=deliver, args=(b,)) for b in bills]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    errors = race([lambda bill=bill: post_callback(Client(), sandbox_body(bill)) for bill in bills])
     assert not errors, errors
     numbers = sorted(int(n.rsplit("-", 1)[1]) for n in Receipt.objects.values_list("number", flat=True))
     assert numbers == list(range(1, len(bills) + 1))

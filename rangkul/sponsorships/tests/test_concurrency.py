@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from rangkul.audit.actors import Actor
 from rangkul.contributions.tests.factories import ensure_reference_data, member
+from rangkul.core.tests.races import race
 from rangkul.sponsorships.models import SponsoredMonth, Sponsorship, SponsorshipMember
 from rangkul.sponsorships.services import sponsorship_enrol
 from rangkul.sponsorships.tests.factories import TODAY, sponsor, sponsorship
@@ -23,25 +21,14 @@ def test_concurrent_enrolments_never_overspend_the_budget(regions):
     s = sponsorship(org, budget_idr=5 * 3 * 16_800)
     workers = [member(organisation_code=org.code) for _ in range(12)]
     batches = [workers[i::4] for i in range(4)]  # four connections, three members each
-    barrier = threading.Barrier(len(batches))
-    errors: list[BaseException] = []
-
-    def enrol(batch):
-        try:
-            barrier.wait()
-            sponsorship_enrol(
+    errors = race(
+        [
+            lambda batch=batch: sponsorship_enrol(
                 actor=Actor.system("test"), sponsorship=Sponsorship.objects.get(pk=s.pk), workers=batch, today=TODAY
             )
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=enrol, args=(batch,)) for batch in batches]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+            for batch in batches
+        ]
+    )
     assert errors == []
     s.refresh_from_db()
     assert SponsorshipMember.objects.filter(sponsorship=s).count() == 5
@@ -58,23 +45,14 @@ def test_one_member_enrolled_at_once_in_two_sponsorships_gets_each_month_once(re
     first = sponsorship(org, code="A-2026")
     second = sponsorship(org, code="B-2026")
     worker = member(organisation_code=org.code)
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def enrol(target):
-        try:
-            barrier.wait()
-            sponsorship_enrol(actor=Actor.system("test"), sponsorship=target, workers=[worker], today=TODAY)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=enrol, args=(t,)) for t in (first, second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = race(
+        [
+            lambda target=target: sponsorship_enrol(
+                actor=Actor.system("test"), sponsorship=target, workers=[worker], today=TODAY
+            )
+            for target in (first, second)
+        ]
+    )
     assert errors == []
     assert SponsoredMonth.objects.filter(worker=worker).count() == 3
     assert sorted(Sponsorship.objects.values_list("committed_idr", flat=True)) == [0, 3 * 16_800]
