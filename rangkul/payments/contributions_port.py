@@ -56,7 +56,6 @@ __all__ = [
     "ledger_totals",
     "member_credit_post",
     "member_for_code",
-    "member_for_code_locked",
     "month_due",
     "month_lines_for_entry",
     "months_for_entry",
@@ -90,30 +89,16 @@ def bill_for_code_locked(code: str) -> Bill | None:
     return bill
 
 
-def member_for_code_locked(code: str) -> Worker | None:
-    """The member whose standing code this is (ADR 0047), their row locked; ``None`` for any other code.
+def member_for_code(code: str, *, lock: bool = False) -> Worker | None:
+    """The member whose standing code this is (ADR 0047), their row locked with ``lock``; ``None`` for any other code.
 
     Only an active record takes money: a merged or erased record's code goes to review.
     """
     number = membership_number_of_code(code)
     if number is None:
         return None
-    return (
-        Worker.objects.select_for_update(of=("self",))
-        .select_related("occupation")
-        .filter(membership_number=number, status=WorkerStatus.ACTIVE)
-        .first()
-    )
-
-
-def member_for_code(code: str) -> Worker | None:
-    """As ``member_for_code_locked``, without the lock (a cashier's look-up)."""
-    number = membership_number_of_code(code)
-    if number is None:
-        return None
-    return (
-        Worker.objects.select_related("occupation").filter(membership_number=number, status=WorkerStatus.ACTIVE).first()
-    )
+    members = Worker.objects.select_related("occupation").filter(membership_number=number, status=WorkerStatus.ACTIVE)
+    return (members.select_for_update(of=("self",)) if lock else members).first()
 
 
 def bill_open_for_code(code: str) -> Bill | None:

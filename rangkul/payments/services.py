@@ -336,7 +336,7 @@ def payment_record(*, actor: Actor, channel: Channel, data: CallbackData, source
 
     bill = port.bill_for_code_locked(data.payment_code)
     # No bill: perhaps a member's standing code (ADR 0047), which takes any amount like a fixed account.
-    member = port.member_for_code_locked(data.payment_code) if bill is None else None
+    member = port.member_for_code(data.payment_code, lock=True) if bill is None else None
     reason, detail, whole = _exception_reason(bill, data, standing=member is not None)
     audit: list[dict[str, Any]] = []
     owner = bill.worker if bill is not None else member  # a group bill has none
